@@ -1,0 +1,1 @@
+"""The `graphmem` command: argument parsing and output only; the work happens in graphmem.api."""

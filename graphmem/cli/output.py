@@ -1,0 +1,38 @@
+"""How commands print: JSON with --json, readable text otherwise, errors as one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def to_jsonable(value: Any) -> Any:
+    """Pydantic models, dataclasses' dicts, tuples and sets, as plain JSON values."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def emit(as_json: bool, data: Any, render: Callable[[Any], str] | None = None) -> None:
+    """Print `data` as JSON, or as `render(data)` for people."""
+    if as_json or render is None:
+        print(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False, default=str))
+    else:
+        text = render(data)
+        if text:
+            print(text)
+
+
+def fail(message: str, code: int) -> int:
+    """One line on stderr, no traceback; returns the exit code."""
+    first_line = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    print(f"graphmem: error: {first_line}", file=sys.stderr)
+    return code

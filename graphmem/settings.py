@@ -1,0 +1,70 @@
+"""Configuration, read once at an entry point (CLI, MCP server) and passed down.
+
+Nothing in graphmem reads the environment at import time; `Settings.from_env` is the one place.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel
+
+DEFAULT_STORE_DIR = ".graphmem"
+DEFAULT_STORE_FILE = "graph.db"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseModel):
+    """Where the store is, who is writing, and which embedding model to use."""
+
+    store: str | None = None
+    neo4j_username: str = "neo4j"
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+    author: str | None = None
+    user: str | None = None
+    branch: str | None = None
+    embedding_model: str = DEFAULT_MODEL
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from GRAPHMEM_* and the NEO4J_* variables Neo4j's own tools use."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "store": env.get("GRAPHMEM_STORE"),
+            "neo4j_username": env.get("NEO4J_USERNAME") or env.get("NEO4J_USER") or "neo4j",
+            "neo4j_password": env.get("NEO4J_PASSWORD"),
+            "neo4j_database": env.get("NEO4J_DATABASE"),
+            "author": env.get("GRAPHMEM_AUTHOR") or _login_name(),
+            "user": env.get("GRAPHMEM_USER") or _login_name(),
+            "branch": env.get("GRAPHMEM_BRANCH"),
+            "embedding_model": env.get("GRAPHMEM_MODEL") or DEFAULT_MODEL,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    def store_url(self, repo_root: Path | None = None) -> str:
+        """The store URL; by default the embedded file `.graphmem/graph.db` at the repo root."""
+        if self.store:
+            return self.store
+        root = repo_root or find_repo_root(Path.cwd())
+        return str(root / DEFAULT_STORE_DIR / DEFAULT_STORE_FILE)
+
+
+def find_repo_root(start: Path) -> Path:
+    """The nearest ancestor holding `.git` (or `.graphmem`); `start` itself if there is none."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists() or (candidate / DEFAULT_STORE_DIR).is_dir():
+            return candidate
+    return start
+
+
+def _login_name() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None

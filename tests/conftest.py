@@ -1,0 +1,55 @@
+"""Shared fixtures. `store` runs a test once per backend: the embedded store and a real Neo4j.
+
+The Neo4j run uses NEO4J_URI (with NEO4J_USERNAME / NEO4J_PASSWORD). Without it the Neo4j
+variant is skipped locally, but under CI=true a missing server is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graphmem.settings import Settings
+from graphmem.store import GraphStore, open_store
+
+BACKENDS = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j),
+]
+
+
+def neo4j_settings() -> Settings:
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but NEO4J_URI is not set: the Neo4j tests must run in CI")
+        pytest.skip("NEO4J_URI is not set (run `make neo4j` or use `make test`)")
+    return Settings.from_env(store=uri)
+
+
+def open_test_store(backend: str, tmp_path: Path) -> GraphStore:
+    """A fresh, empty store of the given backend."""
+    if backend == "embedded":
+        return open_store(str(tmp_path / "graph.db"))
+    settings = neo4j_settings()
+    assert settings.store is not None
+    store = open_store(settings.store, settings)
+    store.cypher("MATCH (n) DETACH DELETE n", write=True)
+    return store
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
+    s = open_test_store(backend, tmp_path)
+    try:
+        yield s
+    finally:
+        s.close()
