@@ -52,6 +52,12 @@ class GraphMem:
 
         return default_embedder(self.settings.embedding_model)
 
+    # -- ingest (graphmem.ingest) ------------------------------------------------------------
+
+    # -- memory (graphmem.memory) ------------------------------------------------------------
+
+    # -- queries (graphmem.queries) ----------------------------------------------------------
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -53,3 +53,11 @@ def store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> object:
+    """The real all-MiniLM-L6-v2 model from the installed wheel, loaded once per test run."""
+    from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(threads=1)
