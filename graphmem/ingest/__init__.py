@@ -1,0 +1,5 @@
+"""Tree-sitter ingester: walks a repository and writes its code graph.
+
+`language.py` is the interface each language module implements; `pipeline.py` runs an ingest.
+Importing this package is cheap: parsers load only when a language is first used.
+"""

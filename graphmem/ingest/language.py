@@ -1,0 +1,450 @@
+"""The interface a language module implements, and the registry the ingest pipeline reads.
+
+Ingest runs in two steps per language, so that parsing can be cached per file and resolution
+can be redone for just the files a change affects:
+
+1. ``parse(path, source, module) -> ParsedFile``: one file, no knowledge of the rest of the
+   repository. The result is plain data (definitions, imports, call sites, name bindings) that
+   the pipeline serialises with ``ParsedFile.to_json`` and stores, so an unchanged file is never
+   parsed again.
+2. ``resolver(index).resolve(parsed) -> list[ResolvedEdge]``: turns one parsed file into
+   IMPORTS / CALLS / INHERITS edges, looking other files up through the ``RepoIndex``. Every
+   lookup is recorded as a dependency of the file being resolved; when a file changes, the
+   pipeline re-resolves exactly the files whose recorded dependencies include it. A resolver
+   therefore never needs to report its dependencies itself: it only has to look things up
+   through the index (and wrap any cross-file memoisation in ``RepoIndex.memo``).
+
+Adding a language is one module with a class implementing ``LanguageSupport`` and one line in
+``_LANGUAGE_MODULES`` below. Entities are derived by the pipeline from ``ParsedFile.definitions``:
+a language module never builds ``CodeEntity`` objects or ids itself.
+
+The two non-language contributors plug in as plain functions (see ``ServiceDiscovery`` and
+``HistoryCollector``): ``graphmem.ingest.services.discover`` and
+``graphmem.ingest.history.collect``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from graphmem.model import CodeEntity, Edge, Label, RelType, entity_id
+
+#: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
+PARSE_FORMAT = 1
+
+#: Definition kinds a parser may emit (values of the corresponding Labels).
+CLASS = Label.CLASS.value
+FUNCTION = Label.FUNCTION.value
+METHOD = Label.METHOD.value
+
+EXACT = "exact"
+HEURISTIC = "heuristic"
+
+T = TypeVar("T")
+
+
+def content_hash(data: bytes) -> str:
+    """The hash stored as `content_hash` on entities and FileState (short, stable sha1)."""
+    return hashlib.sha1(data).hexdigest()[:16]
+
+
+# -- what a parser produces -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Definition:
+    """A class, function or method found in one file.
+
+    `qualified_name` is the full name (``pkg.mod.Class.method``); `parent` is the qualified name
+    of the enclosing definition, or the module's for a top-level one. The pipeline turns each
+    definition into a CodeEntity with a CONTAINS edge from its parent.
+    """
+
+    kind: str  # CLASS | FUNCTION | METHOD
+    name: str
+    qualified_name: str
+    parent: str
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    content_hash: str
+    #: classes: base-class expressions as written (``models.Model``, ``Base``)
+    bases: list[str] = field(default_factory=list)
+    #: functions: parameter names in order (``self`` included), for receiver inference
+    params: list[str] = field(default_factory=list)
+    decorators: list[str] = field(default_factory=list)
+    #: functions: the return annotation as written, if any
+    returns: str | None = None
+
+
+@dataclass(slots=True)
+class ImportSpec:
+    """One imported module or name, as written; resolution decides what it points at.
+
+    Python ``import a.b as c`` is ``module="a.b", alias="c"``; ``from .x import y as z`` is
+    ``module=".x", name="y", alias="z"``. Other languages use `module` for the specifier
+    (``./util``, ``fmt``) and `name`/`alias` for named imports.
+    """
+
+    module: str
+    name: str | None = None
+    alias: str | None = None
+    line: int = 0
+    #: qualified name of the definition the import sits in (the module's for a top-level one)
+    scope: str = ""
+
+
+@dataclass(slots=True)
+class CallSite:
+    """A call as written: `callee` is a dotted expression (``f``, ``self.m``, ``mod.f``), with
+    ``()`` marking a call result (``Foo().m``, ``super().m``)."""
+
+    caller: str  # qualified name of the innermost enclosing definition (or the module)
+    callee: str
+    line: int
+
+
+@dataclass(slots=True)
+class Binding:
+    """A name bound in a scope to something a resolver can follow.
+
+    `value` is a dotted expression; ``Foo()`` means "the result of calling Foo" (an instance);
+    `annotation` marks a declared type (``x: Foo``, a typed parameter) rather than an assignment.
+    Names may be dotted (``self.client``) for attribute assignments.
+    """
+
+    scope: str
+    name: str
+    value: str
+    line: int
+    annotation: bool = False
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """Everything the resolver needs from one file. Plain data: cached as JSON in the store."""
+
+    path: str  # repo-relative POSIX
+    language: str
+    module: (
+        str  # the module's qualified name (``pkg.mod``; a Python package's ``__init__`` is ``pkg``)
+    )
+    content_hash: str
+    line_count: int
+    definitions: list[Definition] = field(default_factory=list)
+    imports: list[ImportSpec] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    #: names the module declares public (Python ``__all__``, JS ``export``), if it says
+    exports: list[str] | None = None
+    #: problems that left the graph partial (syntax errors, undecodable bytes)
+    warnings: list[str] = field(default_factory=list)
+    #: anything else a language needs (kept JSON-able)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(_to_plain(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ParsedFile:
+        data = json.loads(text)
+        return cls(
+            path=data["path"],
+            language=data["language"],
+            module=data["module"],
+            content_hash=data["content_hash"],
+            line_count=data["line_count"],
+            definitions=[Definition(*row) for row in data["definitions"]],
+            imports=[ImportSpec(*row) for row in data["imports"]],
+            calls=[CallSite(*row) for row in data["calls"]],
+            bindings=[Binding(*row) for row in data["bindings"]],
+            exports=data["exports"],
+            warnings=data["warnings"],
+            extra=data["extra"],
+        )
+
+
+def _to_plain(parsed: ParsedFile) -> dict[str, Any]:
+    """Compact form: nested records as positional lists (caches stay small and load fast)."""
+
+    def rows(items: Sequence[Any]) -> list[list[Any]]:
+        return [[getattr(item, f.name) for f in fields(item)] for item in items]
+
+    return {
+        "path": parsed.path,
+        "language": parsed.language,
+        "module": parsed.module,
+        "content_hash": parsed.content_hash,
+        "line_count": parsed.line_count,
+        "definitions": rows(parsed.definitions),
+        "imports": rows(parsed.imports),
+        "calls": rows(parsed.calls),
+        "bindings": rows(parsed.bindings),
+        "exports": parsed.exports,
+        "warnings": parsed.warnings,
+        "extra": parsed.extra,
+    }
+
+
+# -- what a resolver produces ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A code entity named by where it lives: (path, qualified_name) gives its id."""
+
+    path: str
+    qualified_name: str
+
+    def id(self, repo: str) -> str:
+        return entity_id(repo, self.path, self.qualified_name)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedEdge:
+    """An IMPORTS, CALLS or INHERITS edge between entities of the repository.
+
+    The source always lies in the file being resolved (edges are owned by their source file and
+    replaced when it is re-resolved). CALLS carry `resolution`: EXACT when the target is certain,
+    HEURISTIC for a guess; a call that cannot be resolved is better left out than guessed wrong.
+    """
+
+    type: RelType
+    source: Ref
+    target: Ref
+    resolution: str | None = None
+
+    def to_edge(self, repo: str) -> Edge:
+        props = {"resolution": self.resolution} if self.resolution else {}
+        return Edge(
+            type=self.type,
+            source=self.source.id(repo),
+            target=self.target.id(repo),
+            properties=props,
+        )
+
+
+# -- the repository as a resolver sees it ---------------------------------------------------
+
+
+class RepoIndex:
+    """Every parsed file of the repository, looked up by path or module name.
+
+    Lookups are recorded as dependencies of the file being resolved (see `tracking`), as
+    ``"p:<path>"`` and ``"m:<module>"``, including lookups that found nothing: a file added
+    later under that name then triggers re-resolution of the files that looked for it.
+    Parsed files may be loaded lazily through `loader` (incremental ingest loads only what the
+    affected files touch).
+    """
+
+    def __init__(
+        self,
+        paths_by_module: Mapping[str, Sequence[str]],
+        loader: Callable[[str], ParsedFile | None],
+    ) -> None:
+        self._paths_by_module = paths_by_module
+        self._loader = loader
+        self._files: dict[str, ParsedFile | None] = {}
+        self._deps: set[str] | None = None
+        self._memo: dict[Any, tuple[Any, frozenset[str]]] = {}
+
+    @classmethod
+    def from_files(cls, files: Sequence[ParsedFile]) -> RepoIndex:
+        by_module: dict[str, list[str]] = {}
+        for parsed in files:
+            by_module.setdefault(parsed.module, []).append(parsed.path)
+        by_path = {parsed.path: parsed for parsed in files}
+        return cls(by_module, by_path.get)
+
+    def _touch(self, key: str) -> None:
+        if self._deps is not None:
+            self._deps.add(key)
+
+    def has_module(self, module: str) -> bool:
+        self._touch("m:" + module)
+        return module in self._paths_by_module
+
+    def module_paths(self, module: str) -> Sequence[str]:
+        """Paths of the files defining `module` (several when names collide, e.g. examples)."""
+        self._touch("m:" + module)
+        return self._paths_by_module.get(module, ())
+
+    def file(self, path: str) -> ParsedFile | None:
+        self._touch("p:" + path)
+        if path not in self._files:
+            self._files[path] = self._loader(path)
+        return self._files[path]
+
+    def modules(self) -> Iterator[str]:
+        """Every module name (not recorded as a dependency: use it for listings only)."""
+        return iter(self._paths_by_module)
+
+    @contextmanager
+    def tracking(self) -> Iterator[set[str]]:
+        """Record every lookup made inside the block into the yielded set."""
+        outer = self._deps
+        deps: set[str] = set()
+        self._deps = deps
+        try:
+            yield deps
+        finally:
+            self._deps = outer
+            if outer is not None:
+                outer |= deps
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """Memoise a cross-file computation (a module's symbol table, a class's MRO) so that a
+        later hit still records the dependencies the first computation made."""
+        hit = self._memo.get(key)
+        if hit is not None:
+            if self._deps is not None:
+                self._deps |= hit[1]
+            value: T = hit[0]
+            return value
+        with self.tracking() as deps:
+            result = compute()
+        self._memo[key] = (result, frozenset(deps))
+        return result
+
+
+# -- the interfaces -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RepoLayout:
+    """What a language needs to know about the repository to name modules.
+
+    `files` are every kept, repo-relative POSIX path (source or not), so a language can look for
+    its markers: Python's ``__init__.py`` and ``src/``, a Go ``go.mod``, a ``tsconfig.json``.
+    """
+
+    root: Path
+    files: frozenset[str]
+
+    @property
+    def directories(self) -> frozenset[str]:
+        dirs = set()
+        for path in self.files:
+            while "/" in path:
+                path = path.rsplit("/", 1)[0]
+                if path in dirs:
+                    break
+                dirs.add(path)
+        return frozenset(dirs)
+
+
+class FileResolver(Protocol):
+    """Resolves one parsed file at a time against a RepoIndex (created once per ingest run)."""
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]: ...
+
+
+@runtime_checkable
+class LanguageSupport(Protocol):
+    """One language. Implementations are stateless; see the module docstring for the flow."""
+
+    #: the `language` property of its entities: "python", "javascript", "typescript", "go"
+    name: str
+    #: file name endings it parses, with the dot: (".py", ".pyi")
+    extensions: tuple[str, ...]
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        """The module's qualified name for a file (Python: ``pkg.mod``; JS: its path)."""
+        ...
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        """Parse one file. Never raises on bad input: syntax errors go to `warnings` and what
+        could be parsed is kept."""
+        ...
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        """A resolver for one ingest run (it may memoise through `index.memo`)."""
+        ...
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+#: One line per language: the module holding it, and the class implementing LanguageSupport.
+_LANGUAGE_MODULES: tuple[tuple[str, str], ...] = (
+    ("graphmem.ingest.python", "PythonSupport"),
+    ("graphmem.ingest.javascript", "JavaScriptSupport"),
+    ("graphmem.ingest.typescript", "TypeScriptSupport"),
+    ("graphmem.ingest.go", "GoSupport"),
+)
+
+_registry: dict[str, LanguageSupport] | None = None
+
+
+def languages() -> dict[str, LanguageSupport]:
+    """Every available language by name (a module not written yet is simply absent)."""
+    global _registry
+    if _registry is None:
+        found: dict[str, LanguageSupport] = {}
+        for module_name, class_name in _LANGUAGE_MODULES:
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError as error:
+                if error.name != module_name:
+                    raise
+                continue
+            support: LanguageSupport = getattr(module, class_name)()
+            found[support.name] = support
+        _registry = found
+    return _registry
+
+
+def language_for(path: str) -> LanguageSupport | None:
+    """The language that parses `path`, by its ending (longest ending wins: ``.d.ts``)."""
+    best: tuple[int, LanguageSupport] | None = None
+    for support in languages().values():
+        for ext in support.extensions:
+            if path.endswith(ext) and (best is None or len(ext) > best[0]):
+                best = (len(ext), support)
+    return best[1] if best else None
+
+
+# -- services and history -------------------------------------------------------------------
+
+
+class ServiceDiscovery(Protocol):
+    """``graphmem.ingest.services.discover``: Service nodes and their edges from manifests.
+
+    Called on every ingest with every kept file (not only source files). Entities use
+    ``CodeEntity.new``; CONTAINS edges point at Directory ids from `dir_id` (the Repository's
+    for ``""``). The pipeline replaces the repository's previous Service nodes with the result.
+    """
+
+    def __call__(
+        self,
+        root: Path,
+        repo: str,
+        files: Sequence[str],
+        warn: Callable[[str], None] | None = None,
+        dir_id: Callable[[str, str], str] = ...,
+    ) -> tuple[list[CodeEntity], list[Edge]]: ...
+
+
+class HistoryCollector(Protocol):
+    """``graphmem.ingest.history.collect``: Commit nodes and MODIFIES edges from the last `n`
+    commits. `entities_by_path` maps each parsed file's path to its Module entity followed by
+    its definitions (with current line ranges), so a hunk can be attributed to what it touched;
+    edges must only point at those entities."""
+
+    def __call__(
+        self,
+        root: Path,
+        repo: str,
+        n: int,
+        entities_by_path: Mapping[str, Sequence[CodeEntity]],
+    ) -> tuple[list[CodeEntity], list[Edge]]: ...
+
+
+def directory_qualified_name(dir_path: str) -> str:
+    """A Directory's qualified name is its path; the Repository's is ``""`` (its path too)."""
+    return dir_path
