@@ -185,7 +185,9 @@ def test_poetry_path_and_node_file_dependencies(tmp_path: Path) -> None:
         'python = "^3.11"\nbeta-lib = { path = "../b", develop = true }\n'
     )
     (tmp_path / "b" / "pyproject.toml").write_text('[project]\nname = "something-else"\n')
-    (tmp_path / "c" / "package.json").write_text('{"name": "c", "dependencies": {"x": "file:../d"}}')
+    (tmp_path / "c" / "package.json").write_text(
+        '{"name": "c", "dependencies": {"x": "file:../d"}}'
+    )
     (tmp_path / "d" / "package.json").write_text('{"name": "dee"}')
     files = ["a/pyproject.toml", "b/pyproject.toml", "c/package.json", "d/package.json"]
     entities, edges = discover(tmp_path, "r", files)
