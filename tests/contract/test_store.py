@@ -1,0 +1,424 @@
+"""The GraphStore contract: every test runs on each backend (see the `store` fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from graphmem.errors import GraphMemError, StoreError
+from graphmem.model.graph import Edge, Label, Node, RelType
+from graphmem.store.base import Direction, GraphStore, WriteBatch
+
+
+def code(node_id: str, kind: Label = Label.FUNCTION, **props: Any) -> Node:
+    defaults = {
+        "repo": "shop",
+        "path": "src/shop/app.py",
+        "name": node_id,
+        "qualified_name": f"shop.app.{node_id}",
+    }
+    return Node(id=node_id, labels=(Label.CODE_ENTITY, kind), properties={**defaults, **props})
+
+
+def memory(node_id: str, text: str, kind: Label = Label.DECISION, **props: Any) -> Node:
+    base = {"text": text, "status": "active", "repo": "shop", "kind": kind.value.lower()}
+    return Node(id=node_id, labels=(Label.MEMORY, kind), properties={**base, **props})
+
+
+def edge(rel: RelType, source: str, target: str, **props: Any) -> Edge:
+    return Edge(type=rel, source=source, target=target, properties=props)
+
+
+def write(store: GraphStore, nodes: Sequence[Node] = (), edges: Sequence[Edge] = ()) -> None:
+    store.write(WriteBatch(upsert_nodes=list(nodes), upsert_edges=list(edges)))
+
+
+@pytest.fixture
+def small_graph(store: GraphStore) -> GraphStore:
+    """repo -> dir -> mod -> {cls -> meth, fn}; fn CALLS meth; meth CALLS fn2; d-1 GOVERNS mod."""
+    nodes = [
+        code("repo", Label.REPOSITORY, path="", qualified_name="shop"),
+        code("dir", Label.DIRECTORY, path="src/shop", qualified_name="shop"),
+        code("mod", Label.MODULE, qualified_name="shop.app"),
+        code("cls", Label.CLASS, qualified_name="shop.app.Cart"),
+        code("meth", Label.METHOD, qualified_name="shop.app.Cart.total"),
+        code("fn", Label.FUNCTION, qualified_name="shop.app.checkout"),
+        code("fn2", Label.FUNCTION, qualified_name="shop.app.tax", path="src/shop/tax.py"),
+        memory("d-1", "Totals are computed in cents"),
+    ]
+    edges = [
+        edge(RelType.CONTAINS, "repo", "dir"),
+        edge(RelType.CONTAINS, "dir", "mod"),
+        edge(RelType.CONTAINS, "mod", "cls"),
+        edge(RelType.CONTAINS, "cls", "meth"),
+        edge(RelType.CONTAINS, "mod", "fn"),
+        edge(RelType.CALLS, "fn", "meth", resolution="exact"),
+        edge(RelType.CALLS, "meth", "fn2", resolution="heuristic"),
+        edge(RelType.GOVERNS, "d-1", "mod", content_hash="abc"),
+    ]
+    write(store, nodes, edges)
+    return store
+
+
+# -- nodes ------------------------------------------------------------------------------------
+
+
+def test_upsert_then_get_returns_the_same_node(store: GraphStore) -> None:
+    node = code(
+        "f1",
+        start_line=3,
+        end_line=17,
+        ratio=0.1,
+        tiny=1e-300,
+        big=2**53 + 1,
+        negative=-7,
+        flag=True,
+        off=False,
+        tags=["a", "b"],
+        weights=[0.5, 1.25],
+        lines=[1, 2, 3],
+        empty="",
+        unicode="naïve café — 日本語 🙂",
+    )
+    write(store, [node])
+    assert store.get_node("f1") == node
+    got = store.get_node("f1")
+    assert got is not None
+    assert type(got.properties["flag"]) is bool
+    assert type(got.properties["start_line"]) is int
+    assert type(got.properties["ratio"]) is float
+
+
+def test_get_nodes_returns_only_existing_ids(store: GraphStore) -> None:
+    write(store, [code("a"), code("b")])
+    assert set(store.get_nodes(["a", "b", "missing", "a"])) == {"a", "b"}
+    assert store.get_node("missing") is None
+    assert store.get_nodes([]) == {}
+
+
+def test_upsert_replaces_properties_and_labels(store: GraphStore) -> None:
+    write(store, [code("x", Label.FUNCTION, start_line=1, extra="gone soon")])
+    write(store, [code("x", Label.METHOD, start_line=2)])
+    node = store.get_node("x")
+    assert node is not None
+    assert node.labels == (Label.CODE_ENTITY, Label.METHOD)
+    assert node.properties["start_line"] == 2
+    assert "extra" not in node.properties
+    assert store.find_nodes(Label.FUNCTION) == []
+    assert [n.id for n in store.find_nodes(Label.METHOD)] == ["x"]
+
+
+def test_a_property_set_to_none_is_not_stored(store: GraphStore) -> None:
+    write(store, [code("x", rationale=None)])
+    node = store.get_node("x")
+    assert node is not None and "rationale" not in node.properties
+
+
+def test_single_label_nodes(store: GraphStore) -> None:
+    event = Node(id="ev-1", labels=(Label.EVENT,), properties={"action": "remember"})
+    write(store, [event])
+    assert store.get_node("ev-1") == event
+    assert [n.id for n in store.find_nodes(Label.EVENT)] == ["ev-1"]
+
+
+def test_a_node_without_a_base_label_is_refused(store: GraphStore) -> None:
+    with pytest.raises(GraphMemError):
+        write(store, [Node(id="x", labels=(Label.FUNCTION,))])
+    assert store.get_node("x") is None
+
+
+@pytest.mark.parametrize("prop", ["repo", "path", "qualified_name", "name", "status", "sha"])
+def test_find_nodes_by_each_indexed_property(store: GraphStore, prop: str) -> None:
+    write(
+        store,
+        [
+            code("n1", **{prop: "wanted"}),
+            code("n2", **{prop: "other"}),
+            code("n3", **{prop: "wanted"}),
+        ],
+    )
+    assert [n.id for n in store.find_nodes(where={prop: "wanted"})] == ["n1", "n3"]
+    assert [n.id for n in store.find_nodes(Label.CODE_ENTITY, {prop: "wanted"})] == ["n1", "n3"]
+    assert store.find_nodes(Label.MEMORY, {prop: "wanted"}) == []
+    assert store.find_nodes(where={prop: "nowhere"}) == []
+
+
+def test_find_nodes_by_label_is_ordered_by_id_and_limited(store: GraphStore) -> None:
+    write(store, [code(f"f{i:02d}") for i in (5, 3, 9, 1, 7)] + [memory("d-1", "x")])
+    assert [n.id for n in store.find_nodes(Label.FUNCTION)] == ["f01", "f03", "f05", "f07", "f09"]
+    assert [n.id for n in store.find_nodes(Label.FUNCTION, limit=2)] == ["f01", "f03"]
+    assert [n.id for n in store.find_nodes(Label.MEMORY)] == ["d-1"]
+    assert [n.id for n in store.find_nodes(Label.DECISION)] == ["d-1"]
+    assert len(store.find_nodes()) == 6
+
+
+def test_find_nodes_combines_conditions(store: GraphStore) -> None:
+    write(
+        store,
+        [
+            code("a", path="x.py", language="python", start_line=1),
+            code("b", path="x.py", language="go", start_line=1),
+            code("c", path="y.py", language="python", start_line=2),
+            code("d", Label.CLASS, path="x.py", language="python", start_line=2),
+        ],
+    )
+    found = store.find_nodes(Label.FUNCTION, {"path": "x.py", "language": "python"})
+    assert [n.id for n in found] == ["a"]
+    assert [n.id for n in store.find_nodes(where={"start_line": 2})] == ["c", "d"]
+    assert [n.id for n in store.find_nodes(where={"path": "x.py", "repo": "shop"}, limit=2)] == [
+        "a",
+        "b",
+    ]
+
+
+def test_find_nodes_tells_booleans_from_numbers(store: GraphStore) -> None:
+    write(store, [code("t", flag=True), code("one", flag=1)])
+    assert [n.id for n in store.find_nodes(where={"flag": True})] == ["t"]
+    assert [n.id for n in store.find_nodes(where={"flag": 1})] == ["one"]
+
+
+def test_set_properties_merges_and_none_removes(store: GraphStore) -> None:
+    write(store, [memory("d-1", "keep me", rationale="why", author="ann")])
+    store.write(
+        WriteBatch(set_properties={"d-1": {"status": "superseded", "rationale": None, "n": 2}})
+    )
+    node = store.get_node("d-1")
+    assert node is not None
+    props = node.properties
+    assert props["status"] == "superseded"
+    assert props["n"] == 2
+    assert "rationale" not in props
+    assert props["text"] == "keep me" and props["author"] == "ann"
+    assert node.labels == (Label.DECISION, Label.MEMORY)
+    assert [n.id for n in store.find_nodes(where={"status": "superseded"})] == ["d-1"]
+    assert store.find_nodes(where={"status": "active"}) == []
+
+
+def test_set_properties_of_a_missing_node_fails_and_writes_nothing(store: GraphStore) -> None:
+    write(store, [code("a")])
+    batch = WriteBatch(upsert_nodes=[code("b")], set_properties={"nope": {"x": 1}})
+    with pytest.raises(StoreError):
+        store.write(batch)
+    assert store.get_node("b") is None
+
+
+def test_delete_node_removes_its_edges(small_graph: GraphStore) -> None:
+    store = small_graph
+    store.write(WriteBatch(delete_nodes=["meth"]))
+    assert store.get_node("meth") is None
+    assert store.edges(["cls", "fn"], direction=Direction.OUT) == []
+    assert store.edges(["fn2"], direction=Direction.IN) == []
+    assert [e.key for e in store.iter_edges() if "meth" in (e.source, e.target)] == []
+    counts = store.counts()
+    assert "CALLS" not in counts  # both calls touched meth
+    assert Label.METHOD.value not in counts
+
+
+def test_delete_missing_node_or_edge_is_harmless(small_graph: GraphStore) -> None:
+    before = small_graph.counts()
+    small_graph.write(
+        WriteBatch(delete_nodes=["nope"], delete_edges=[(RelType.CALLS, "nope", "fn")])
+    )
+    assert small_graph.counts() == before
+
+
+def test_delete_edge(small_graph: GraphStore) -> None:
+    small_graph.write(WriteBatch(delete_edges=[(RelType.CALLS, "fn", "meth")]))
+    assert small_graph.edges(["fn"], [RelType.CALLS]) == []
+    assert small_graph.get_node("meth") is not None
+
+
+# -- edges ------------------------------------------------------------------------------------
+
+
+def test_edges_by_direction_and_type(small_graph: GraphStore) -> None:
+    store = small_graph
+    out = store.edges(["mod"], direction=Direction.OUT)
+    assert sorted(e.key for e in out) == [("CONTAINS", "mod", "cls"), ("CONTAINS", "mod", "fn")]
+    incoming = store.edges(["mod"], direction=Direction.IN)
+    assert sorted(e.key for e in incoming) == [
+        ("CONTAINS", "dir", "mod"),
+        ("GOVERNS", "d-1", "mod"),
+    ]
+    both = store.edges(["meth"], [RelType.CALLS], Direction.BOTH)
+    assert sorted(e.key for e in both) == [("CALLS", "fn", "meth"), ("CALLS", "meth", "fn2")]
+    governs = store.edges(["mod"], [RelType.GOVERNS], Direction.IN)
+    assert governs == [edge(RelType.GOVERNS, "d-1", "mod", content_hash="abc")]
+    many = store.edges(["fn", "meth"], [RelType.CALLS, RelType.INHERITS])
+    assert sorted(e.key for e in many) == [("CALLS", "fn", "meth"), ("CALLS", "meth", "fn2")]
+    assert store.edges(["missing"]) == []
+    assert store.edges([]) == []
+
+
+def test_edge_properties_are_replaced_on_upsert(small_graph: GraphStore) -> None:
+    write(small_graph, edges=[edge(RelType.CALLS, "fn", "meth", resolution="heuristic", n=2)])
+    calls = small_graph.edges(["fn"], [RelType.CALLS])
+    assert calls == [edge(RelType.CALLS, "fn", "meth", resolution="heuristic", n=2)]
+
+
+def test_a_self_loop_is_one_edge(store: GraphStore) -> None:
+    write(store, [code("rec")], [edge(RelType.CALLS, "rec", "rec")])
+    assert len(store.edges(["rec"], direction=Direction.BOTH)) == 1
+
+
+def test_there_are_no_parallel_edges_of_one_type(store: GraphStore) -> None:
+    write(store, [code("a"), code("b")], [edge(RelType.CALLS, "a", "b")])
+    write(store, edges=[edge(RelType.CALLS, "a", "b"), edge(RelType.IMPORTS, "a", "b")])
+    assert store.counts().get("CALLS") == 1
+    assert len(store.edges(["a"])) == 2
+
+
+# -- traversal --------------------------------------------------------------------------------
+
+
+def test_traverse_respects_depth(small_graph: GraphStore) -> None:
+    hops = small_graph.traverse(["repo"], [RelType.CONTAINS], Direction.OUT, max_depth=2)
+    assert {(h.node_id, h.depth) for h in hops} == {("dir", 1), ("mod", 2)}
+    hops = small_graph.traverse(["repo"], [RelType.CONTAINS], Direction.OUT, max_depth=10)
+    assert {h.node_id: h.depth for h in hops} == {"dir": 1, "mod": 2, "cls": 3, "fn": 3, "meth": 4}
+
+
+def test_traverse_gives_shortest_paths(small_graph: GraphStore) -> None:
+    # mod reaches meth through cls (2 hops) and through fn (CONTAINS then CALLS, 2 hops);
+    # fn2 is 3 hops away and must come through meth.
+    hops = small_graph.traverse(
+        ["mod"], [RelType.CONTAINS, RelType.CALLS], Direction.OUT, max_depth=5
+    )
+    by_id = {h.node_id: h for h in hops}
+    assert by_id["meth"].depth == 2
+    assert by_id["fn2"].depth == 3
+    via = by_id["fn2"].via
+    assert via is not None and via.key == ("CALLS", "meth", "fn2")
+    # Rebuild the path back to the start from the hops.
+    path, current = [], "fn2"
+    while current != "mod":
+        hop_via = by_id[current].via
+        assert hop_via is not None
+        path.append(current)
+        current = hop_via.source
+    assert len(path) == 3
+
+
+def test_traverse_incoming_and_limit(small_graph: GraphStore) -> None:
+    hops = small_graph.traverse(["fn2"], [RelType.CALLS], Direction.IN, max_depth=5)
+    assert [(h.node_id, h.depth) for h in hops] == [("meth", 1), ("fn", 2)]
+    limited = small_graph.traverse(["repo"], [RelType.CONTAINS], Direction.OUT, 10, limit=3)
+    assert len(limited) == 3
+    assert small_graph.traverse(["missing"], [RelType.CALLS], Direction.BOTH, 3) == []
+
+
+# -- atomicity --------------------------------------------------------------------------------
+
+
+def test_a_batch_with_a_dangling_edge_writes_nothing(small_graph: GraphStore) -> None:
+    store = small_graph
+    before_nodes = list(store.iter_nodes())
+    before_edges = list(store.iter_edges())
+    batch = WriteBatch(
+        upsert_nodes=[code("new"), code("fn", start_line=99)],
+        upsert_edges=[edge(RelType.CALLS, "new", "fn"), edge(RelType.CALLS, "new", "ghost")],
+        delete_nodes=["cls"],
+        delete_edges=[(RelType.CONTAINS, "repo", "dir")],
+        set_properties={"d-1": {"status": "retracted"}},
+    )
+    with pytest.raises(StoreError):
+        store.write(batch)
+    assert list(store.iter_nodes()) == before_nodes
+    assert list(store.iter_edges()) == before_edges
+    # The store is still usable after the failed batch.
+    write(store, [code("new")], [edge(RelType.CALLS, "new", "fn")])
+    assert store.get_node("new") is not None
+
+
+def test_an_edge_to_a_node_deleted_in_the_same_batch_fails(small_graph: GraphStore) -> None:
+    batch = WriteBatch(delete_nodes=["fn2"], upsert_edges=[edge(RelType.CALLS, "fn", "fn2")])
+    with pytest.raises(StoreError):
+        small_graph.write(batch)
+    assert small_graph.get_node("fn2") is not None
+
+
+def test_batch_order_deletes_before_upserts(small_graph: GraphStore) -> None:
+    # Delete and re-create a node in one batch: it comes back without its old edges.
+    small_graph.write(
+        WriteBatch(
+            delete_nodes=["fn"],
+            upsert_nodes=[code("fn", start_line=5)],
+            upsert_edges=[edge(RelType.CALLS, "fn", "fn2")],
+            set_properties={"fn": {"end_line": 9}},
+        )
+    )
+    node = small_graph.get_node("fn")
+    assert node is not None and node.properties["start_line"] == 5
+    assert node.properties["end_line"] == 9
+    assert [e.key for e in small_graph.edges(["fn"], direction=Direction.BOTH)] == [
+        ("CALLS", "fn", "fn2")
+    ]
+
+
+def test_edges_may_point_at_nodes_written_earlier(small_graph: GraphStore) -> None:
+    write(small_graph, edges=[edge(RelType.IMPORTS, "mod", "mod")])
+    assert small_graph.counts()["IMPORTS"] == 1
+
+
+def test_an_empty_batch_is_a_no_op(store: GraphStore) -> None:
+    store.write(WriteBatch())
+    assert store.counts() == {}
+
+
+# -- counts, repositories, streaming ----------------------------------------------------------
+
+
+def test_counts(small_graph: GraphStore) -> None:
+    assert small_graph.counts() == {
+        "CodeEntity": 7,
+        "Repository": 1,
+        "Directory": 1,
+        "Module": 1,
+        "Class": 1,
+        "Method": 1,
+        "Function": 2,
+        "Memory": 1,
+        "Decision": 1,
+        "CONTAINS": 5,
+        "CALLS": 2,
+        "GOVERNS": 1,
+    }
+
+
+def test_many_repositories_share_one_store(store: GraphStore) -> None:
+    nodes = []
+    for repo in ("alpha", "beta", "gamma"):
+        nodes += [
+            code(f"{repo}-mod", Label.MODULE, repo=repo, path="app.py", qualified_name="app"),
+            code(f"{repo}-fn", repo=repo, path="app.py", qualified_name="app.main"),
+        ]
+    write(store, nodes, [edge(RelType.CONTAINS, f"{r}-mod", f"{r}-fn") for r in ("alpha", "beta")])
+    assert [n.id for n in store.find_nodes(where={"repo": "beta"})] == ["beta-fn", "beta-mod"]
+    same_path = store.find_nodes(Label.MODULE, {"path": "app.py"})
+    assert [n.properties["repo"] for n in same_path] == ["alpha", "beta", "gamma"]
+    found = store.find_nodes(where={"repo": "gamma", "qualified_name": "app.main"})
+    assert [n.id for n in found] == ["gamma-fn"]
+    assert store.counts()["Module"] == 3
+
+
+def test_iter_nodes_streams_every_node_in_id_order(store: GraphStore) -> None:
+    ids = [f"n{i:03d}" for i in range(23)]
+    write(store, [code(i) for i in reversed(ids)] + [memory("d-0", "x"), memory("d-9", "y")])
+    assert [n.id for n in store.iter_nodes(batch_size=5)] == sorted([*ids, "d-0", "d-9"])
+    assert [n.id for n in store.iter_nodes(Label.MEMORY, batch_size=1)] == ["d-0", "d-9"]
+    assert [n.id for n in store.iter_nodes(Label.FUNCTION, batch_size=4)] == ids
+    assert list(store.iter_nodes(Label.COMMIT)) == []
+    stream = store.iter_nodes(batch_size=2)
+    assert next(stream).id == "d-0"  # a generator: nothing forces the whole store into memory
+
+
+def test_iter_edges_streams_in_type_source_target_order(store: GraphStore) -> None:
+    write(store, [code(f"n{i}") for i in range(6)])
+    edges = [edge(RelType.CALLS, f"n{i}", f"n{j}") for i in range(6) for j in range(6) if i != j]
+    edges += [edge(RelType.CONTAINS, "n0", f"n{i}") for i in range(1, 6)]
+    write(store, edges=list(reversed(edges)))
+    keys = [e.key for e in store.iter_edges(batch_size=7)]
+    assert keys == sorted(e.key for e in edges)
+    assert len(keys) == 35
