@@ -1,0 +1,881 @@
+"""JavaScript and TypeScript: one parser and resolver for both (ES modules and CommonJS).
+
+Naming. A module's qualified name is its repo-relative path without the extension
+(``src/api/client.ts`` is ``src/api/client``); an ``index`` file names its directory
+(``src/api/index.ts`` is ``src/api``), as that is how it is imported. Definitions hang off the
+module with dots: ``src/api/client.ApiClient.get``.
+
+Definitions: classes (declarations, ``const A = class {}``, ``export default class {}``),
+functions (declarations, ``const f = () => {}`` and function expressions bound to a name,
+``exports.f = function () {}``, ``export default function () {}`` named ``default``) and methods
+(class-body methods, and class fields holding a function).
+
+Imports (``import``, ``export ... from``, ``require('./x')``, ``import('./x')`` with a literal)
+resolve relative specifiers to files of the repository: ``./x`` tries ``x.ts``, ``x.tsx``,
+``x.js``, ... then ``x/index.*``; a ``.js`` specifier also finds the ``.ts`` file it compiles
+from. ``@/x`` and ``~/x`` are read as ``src/x`` (the usual bundler alias); other bare specifiers
+are packages and are not followed.
+
+Calls are resolved, never guessed by name alone: ``f()`` to an imported or local function,
+``new Foo()`` to the class, ``ns.f()`` through a namespace import or ``require``, ``Foo.s()`` to a
+static method, ``this.m()`` / ``super.m()`` through ``extends`` (all ``exact``); ``x.m()`` where
+``x`` holds ``new Foo()`` or is typed ``Foo`` is ``heuristic`` (the object may be a subclass).
+Anything else (``obj.m()`` on an unknown object) is left out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from graphmem.ingest.language import (
+    CLASS,
+    EXACT,
+    FUNCTION,
+    HEURISTIC,
+    METHOD,
+    Binding,
+    CallSite,
+    Definition,
+    FileResolver,
+    ImportSpec,
+    ParsedFile,
+    Ref,
+    RepoIndex,
+    RepoLayout,
+    ResolvedEdge,
+    content_hash,
+)
+from graphmem.model import RelType
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser, Query
+
+#: Extensions tried, in order, when a specifier names no file exactly.
+RESOLVE_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+_JS_OUTPUT = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+_SOURCE_ALIASES = ("@/", "~/")
+
+_DOTTED = re.compile(r"[A-Za-z_$#][\w$]*(?:\.[A-Za-z_$#][\w$]*)*")
+_WHITESPACE = re.compile(r"\s+")
+_FUNCTION_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
+_CLASS_VALUES = frozenset({"class"})
+
+
+def ecmascript_module_name(path: str) -> str:
+    """``src/a/b.ts`` is ``src/a/b``; ``src/a/index.tsx`` is ``src/a``; ``index.js`` stays."""
+    stem = path
+    for ext in (".d.ts", ".d.mts", ".d.cts"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    else:
+        stem = stem.rsplit(".", 1)[0] if "." in posixpath.basename(stem) else stem
+    directory, _, base = stem.rpartition("/")
+    if base == "index" and directory:
+        return directory
+    return stem
+
+
+def load_query_source(*names: str) -> str:
+    """The text of ``graphmem/ingest/queries/<name>.scm`` files, concatenated."""
+    folder = resources.files("graphmem.ingest") / "queries"
+    return "\n".join((folder / f"{name}.scm").read_text(encoding="utf-8") for name in names)
+
+
+class EcmaScriptSupport:
+    """Shared LanguageSupport; `JavaScriptSupport` and `TypeScriptSupport` configure it."""
+
+    name = "ecmascript"
+    extensions: tuple[str, ...] = ()
+    #: query files (without .scm) run by this language
+    query_files: tuple[str, ...] = ("ecmascript",)
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        return ecmascript_module_name(path)
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        return _EcmaParse(self, path, source, module).run()
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        return EcmaScriptResolver(index)
+
+    def grammar(self, path: str) -> Language:
+        raise NotImplementedError
+
+    def parser(self, path: str) -> Parser:
+        from tree_sitter import Parser
+
+        return Parser(self.grammar(path))
+
+    @cached_property
+    def _queries(self) -> dict[int, Query]:
+        return {}
+
+    def query(self, path: str) -> Query:
+        from tree_sitter import Query
+
+        language = self.grammar(path)
+        key = id(language)
+        if key not in self._queries:
+            self._queries[key] = Query(language, load_query_source(*self.query_files))
+        return self._queries[key]
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scope:
+    qualified_name: str
+    end_byte: int
+    definition: Definition | None
+    #: an anonymous class expression: its members are not modelled, and calls inside belong to
+    #: the enclosing definition
+    opaque: bool = False
+
+
+_ORDER = {"class": 0, "function": 0, "method": 0, "field_function": 0, "var": 0, "export": 0}
+
+
+class _EcmaParse:
+    def __init__(self, support: EcmaScriptSupport, path: str, source: bytes, module: str) -> None:
+        self.support = support
+        self.path = path
+        self.source = source
+        self.module = module
+        self.parsed = ParsedFile(
+            path=path,
+            language=support.name,
+            module=module,
+            content_hash=content_hash(source),
+            line_count=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
+        )
+        self.seen: set[str] = set()
+        self.exports: list[str] = []
+        #: exported name -> local name (``export {a as b}``, ``export default X``)
+        self.export_aliases: dict[str, str] = {}
+        #: [specifier, imported name or "*", exported name or None]
+        self.reexports: list[list[str | None]] = []
+        #: node ids already turned into a definition (an export's anonymous default value)
+        self.claimed: set[int] = set()
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def run(self) -> ParsedFile:
+        from tree_sitter import QueryCursor
+
+        tree = self.support.parser(self.path).parse(self.source)
+        root = tree.root_node
+        if root.has_error:
+            self.parsed.warnings.append(
+                f"{self.path}: syntax errors; the graph of this file is partial"
+            )
+        items: list[tuple[int, int, int, str, Node]] = []
+        for name, nodes in QueryCursor(self.support.query(self.path)).captures(root).items():
+            for node in nodes:
+                items.append((node.start_byte, _ORDER.get(name, 1), -node.end_byte, name, node))
+        items.sort(key=lambda item: item[:3])
+        stack = [_Scope(self.module, len(self.source) + 1, None)]
+        for start, _order, _end, name, node in items:
+            while stack[-1].end_byte <= start:
+                stack.pop()
+            scope = stack[-1]
+            pushed = getattr(self, f"on_{name}")(node, scope)
+            if pushed is not None:
+                stack.append(pushed)
+        if self.exports or self.export_aliases:
+            self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
+        self.parsed.extra = {"export_aliases": self.export_aliases, "reexports": self.reexports}
+        return self.parsed
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def define(
+        self, kind: str, name: str, node: Node, scope: _Scope, span: Node | None = None
+    ) -> _Scope:
+        span = span or node
+        qname = f"{scope.qualified_name}.{name}"
+        definition = Definition(
+            kind=kind,
+            name=name,
+            qualified_name=qname,
+            parent=scope.qualified_name,
+            start_line=span.start_point[0] + 1,
+            end_line=span.end_point[0] + 1,
+            content_hash=content_hash(self.source[span.start_byte : span.end_byte]),
+        )
+        if kind == CLASS:
+            definition.bases = self.bases(node)
+        else:
+            definition.params = self.params(node)
+        if qname not in self.seen:  # a getter/setter pair, overloads: the first one stands
+            self.seen.add(qname)
+            self.parsed.definitions.append(definition)
+        self.claimed.add(node.id)
+        return _Scope(qname, span.end_byte, definition)
+
+    def bases(self, node: Node) -> list[str]:
+        for child in node.named_children:
+            if child.type != "class_heritage":
+                continue
+            for part in child.named_children:
+                if part.type == "extends_clause":  # TypeScript
+                    value = part.child_by_field_name("value")
+                    return [self.dotted(value) or "?"] if value is not None else []
+                if part.type != "implements_clause":  # JavaScript: the expression itself
+                    return [self.dotted(part) or "?"]
+        return []
+
+    def params(self, node: Node) -> list[str]:
+        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        if params is None:
+            return []
+        if params.type == "identifier":
+            return [self.text(params)]
+        names = []
+        for child in params.named_children:
+            target = child.child_by_field_name("pattern") or child
+            if target.type == "identifier":
+                names.append(self.text(target))
+        return names
+
+    def in_function(self, scope: _Scope) -> bool:
+        return scope.definition is not None and scope.definition.kind != CLASS
+
+    def on_class(self, node: Node, scope: _Scope) -> _Scope | None:
+        if node.id in self.claimed:
+            return None
+        name_node = node.child_by_field_name("name")
+        if name_node is None:
+            return _Scope(scope.qualified_name, node.end_byte, scope.definition, opaque=True)
+        return self.define(CLASS, self.text(name_node), node, scope)
+
+    def on_function(self, node: Node, scope: _Scope) -> _Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or node.id in self.claimed:
+            return None
+        return self.define(FUNCTION, self.text(name_node), node, scope)
+
+    def on_method(self, node: Node, scope: _Scope) -> _Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or not self.is_class_scope(scope):
+            return None
+        return self.define(METHOD, self.text(name_node), node, scope)
+
+    def on_field_function(self, node: Node, scope: _Scope) -> _Scope | None:
+        name_node = node.child_by_field_name("property") or node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name_node is None or value is None or not self.is_class_scope(scope):
+            return None
+        self.claimed.add(value.id)
+        return self.define(METHOD, self.text(name_node), value, scope, span=node)
+
+    @staticmethod
+    def is_class_scope(scope: _Scope) -> bool:
+        return not scope.opaque and scope.definition is not None and scope.definition.kind == CLASS
+
+    def on_var(self, node: Node, scope: _Scope) -> _Scope | None:
+        name_node = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name_node is None or value is None:
+            return None
+        if name_node.type == "object_pattern":
+            self.destructured_require(name_node, value, scope)
+            return None
+        if name_node.type != "identifier":
+            return None
+        name = self.text(name_node)
+        if value.type in _FUNCTION_VALUES:
+            self.claimed.add(value.id)
+            return self.define(FUNCTION, name, value, scope, span=node)
+        if value.type in _CLASS_VALUES:
+            self.claimed.add(value.id)
+            return self.define(CLASS, name, value, scope, span=node)
+        specifier = self.require_specifier(value)
+        if specifier is not None:
+            self.add_import(specifier, "*", name, node, scope)
+            return None
+        bound = self.value_expression(value)
+        if bound is not None:
+            self.bind(scope, name, bound, node)
+        return None
+
+    def destructured_require(self, pattern: Node, value: Node, scope: _Scope) -> None:
+        specifier = self.require_specifier(value)
+        if specifier is None:
+            return
+        for child in pattern.named_children:
+            if child.type == "shorthand_property_identifier_pattern":
+                self.add_import(specifier, self.text(child), self.text(child), child, scope)
+            elif child.type == "pair_pattern":
+                key = child.child_by_field_name("key")
+                local = child.child_by_field_name("value")
+                if key is not None and local is not None and local.type == "identifier":
+                    self.add_import(specifier, self.text(key), self.text(local), child, scope)
+
+    def require_specifier(self, node: Node) -> str | None:
+        """``require('./x')`` (or ``await import('./x')``) -> ``./x``."""
+        if node.type == "await_expression" and node.named_children:
+            node = node.named_children[0]
+        if node.type != "call_expression":
+            return None
+        function = node.child_by_field_name("function")
+        if function is None or self.text(function) not in ("require", "import"):
+            return None
+        return self.literal_argument(node)
+
+    def literal_argument(self, call: Node) -> str | None:
+        arguments = call.child_by_field_name("arguments")
+        if arguments is None or len(arguments.named_children) != 1:
+            return None
+        argument = arguments.named_children[0]
+        if argument.type == "string":
+            return self.text(argument)[1:-1]
+        if argument.type == "template_string" and not any(
+            c.type == "template_substitution" for c in argument.named_children
+        ):
+            return self.text(argument)[1:-1]
+        return None
+
+    def value_expression(self, node: Node) -> str | None:
+        """What a variable holds, when a resolver can follow it: ``Foo()`` for ``new Foo()``."""
+        if node.type == "new_expression":
+            constructor = node.child_by_field_name("constructor")
+            dotted = self.dotted(constructor) if constructor is not None else None
+            return f"{dotted}()" if dotted else None
+        if node.type in ("identifier", "member_expression"):
+            return self.dotted(node)
+        return None
+
+    def on_typed_param(self, node: Node, scope: _Scope) -> _Scope | None:
+        pattern = node.child_by_field_name("pattern")
+        annotation = node.child_by_field_name("type")
+        if pattern is None or annotation is None or not self.in_function(scope):
+            return None
+        type_node = annotation.named_children[0] if annotation.named_children else None
+        if type_node is None or type_node.type not in ("type_identifier", "nested_type_identifier"):
+            return None
+        self.parsed.bindings.append(
+            Binding(
+                scope.qualified_name,
+                self.text(pattern),
+                _WHITESPACE.sub("", self.text(type_node)),
+                node.start_point[0] + 1,
+                annotation=True,
+            )
+        )
+        return None
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def on_call(self, node: Node, scope: _Scope) -> _Scope | None:
+        function = node.child_by_field_name("function")
+        if function is None:
+            return None
+        if function.type == "import" or self.text(function) == "require":
+            specifier = self.literal_argument(node)
+            if specifier is not None:
+                self.add_import(specifier, None, None, node, scope)
+            return None
+        if not self.in_function(scope):
+            return None  # CALLS start at functions and methods
+        callee = self.dotted(function)
+        if callee is not None:
+            self.parsed.calls.append(
+                CallSite(scope.qualified_name, callee, node.start_point[0] + 1)
+            )
+        return None
+
+    def on_new(self, node: Node, scope: _Scope) -> _Scope | None:
+        constructor = node.child_by_field_name("constructor")
+        if constructor is None or not self.in_function(scope):
+            return None
+        callee = self.dotted(constructor)
+        if callee is not None:
+            self.parsed.calls.append(
+                CallSite(scope.qualified_name, callee, node.start_point[0] + 1)
+            )
+        return None
+
+    def dotted(self, node: Node) -> str | None:
+        """``a.b.c``, ``this.m``, ``super.m`` as text; None for anything computed."""
+        if node.type in ("identifier", "this", "super", "type_identifier"):
+            return self.text(node)
+        if node.type in ("member_expression", "nested_identifier", "nested_type_identifier"):
+            text = _WHITESPACE.sub("", self.text(node))
+            return text if _DOTTED.fullmatch(text) else None
+        return None
+
+    # -- imports and exports --------------------------------------------------------------
+
+    def add_import(
+        self, specifier: str, name: str | None, alias: str | None, node: Node, scope: _Scope
+    ) -> None:
+        self.parsed.imports.append(
+            ImportSpec(specifier, name, alias, node.start_point[0] + 1, scope.qualified_name)
+        )
+
+    def on_import(self, node: Node, scope: _Scope) -> _Scope | None:
+        source = node.child_by_field_name("source")
+        if source is None:
+            return None
+        specifier = self.text(source)[1:-1]
+        clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            self.add_import(specifier, None, None, node, scope)
+            return None
+        for part in clause.named_children:
+            if part.type == "identifier":
+                self.add_import(specifier, "default", self.text(part), node, scope)
+            elif part.type == "namespace_import":
+                local = next((c for c in part.named_children if c.type == "identifier"), None)
+                if local is not None:
+                    self.add_import(specifier, "*", self.text(local), node, scope)
+            elif part.type == "named_imports":
+                for spec in part.named_children:
+                    if spec.type != "import_specifier":
+                        continue
+                    name_node = spec.child_by_field_name("name")
+                    alias_node = spec.child_by_field_name("alias")
+                    if name_node is None:
+                        continue
+                    name = self.text(name_node).strip("'\"")
+                    alias = self.text(alias_node) if alias_node is not None else name
+                    self.add_import(specifier, name, alias, node, scope)
+        return None
+
+    def on_export(self, node: Node, scope: _Scope) -> _Scope | None:
+        source = node.child_by_field_name("source")
+        is_default = any(c.type == "default" for c in node.children)
+        if source is not None:
+            specifier = self.text(source)[1:-1]
+            clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+            namespace = next((c for c in node.named_children if c.type == "namespace_export"), None)
+            if clause is not None:
+                for name, alias in self.export_specifiers(clause):
+                    self.reexports.append([specifier, name, alias])
+                    self.add_import(specifier, name, None, node, scope)
+            else:
+                alias = None
+                if namespace is not None and namespace.named_children:
+                    alias = self.text(namespace.named_children[-1])
+                self.reexports.append([specifier, "*", alias])
+                self.add_import(specifier, "*", None, node, scope)
+            return None
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            for name in self.declared_names(declaration):
+                self.exports.append(name)
+                if is_default:
+                    self.export_aliases["default"] = name
+            return None
+        value = node.child_by_field_name("value")
+        if value is not None and is_default:
+            if value.type in ("identifier",):
+                self.export_aliases["default"] = self.text(value)
+                return None
+            name_node = value.child_by_field_name("name")
+            if value.type in _FUNCTION_VALUES | _CLASS_VALUES:
+                name = self.text(name_node) if name_node is not None else "default"
+                self.export_aliases["default"] = name
+                kind = CLASS if value.type in _CLASS_VALUES else FUNCTION
+                return self.define(kind, name, value, scope)
+            return None
+        clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+        if clause is not None:
+            for name, alias in self.export_specifiers(clause):
+                self.exports.append(alias)
+                if alias != name:
+                    self.export_aliases[alias] = name
+        return None
+
+    def export_specifiers(self, clause: Node) -> list[tuple[str, str]]:
+        pairs = []
+        for spec in clause.named_children:
+            if spec.type != "export_specifier":
+                continue
+            name_node = spec.child_by_field_name("name")
+            alias_node = spec.child_by_field_name("alias")
+            if name_node is None:
+                continue
+            name = self.text(name_node).strip("'\"")
+            alias = self.text(alias_node).strip("'\"") if alias_node is not None else name
+            pairs.append((name, alias))
+        return pairs
+
+    def declared_names(self, declaration: Node) -> list[str]:
+        name_node = declaration.child_by_field_name("name")
+        if name_node is not None:
+            return [self.text(name_node)]
+        names = []
+        for child in declaration.named_children:
+            if child.type == "variable_declarator":
+                inner = child.child_by_field_name("name")
+                if inner is not None and inner.type == "identifier":
+                    names.append(self.text(inner))
+        return names
+
+    def on_assign(self, node: Node, scope: _Scope) -> _Scope | None:
+        """CommonJS exports: ``module.exports = X``, ``exports.f = function () {}``."""
+        if scope.definition is not None:
+            return None
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None:
+            return None
+        target = _WHITESPACE.sub("", self.text(left))
+        if target == "module.exports":
+            if right.type == "identifier":
+                self.export_aliases["default"] = self.text(right)
+            elif right.type == "object":
+                for child in right.named_children:
+                    if child.type == "shorthand_property_identifier":
+                        self.exports.append(self.text(child))
+                    elif child.type == "pair":
+                        key = child.child_by_field_name("key")
+                        value = child.child_by_field_name("value")
+                        if key is not None and value is not None and value.type == "identifier":
+                            self.export_aliases[self.text(key)] = self.text(value)
+            elif right.type in _FUNCTION_VALUES | _CLASS_VALUES:
+                self.export_aliases["default"] = "default"
+                kind = CLASS if right.type in _CLASS_VALUES else FUNCTION
+                return self.define(kind, "default", right, scope)
+            return None
+        for prefix in ("module.exports.", "exports."):
+            if target.startswith(prefix) and _DOTTED.fullmatch(target[len(prefix) :]):
+                name = target[len(prefix) :]
+                if "." in name:
+                    return None
+                self.exports.append(name)
+                if right.type == "identifier":
+                    if self.text(right) != name:
+                        self.export_aliases[name] = self.text(right)
+                elif right.type in _FUNCTION_VALUES:
+                    return self.define(FUNCTION, name, right, scope)
+                return None
+        return None
+
+    def bind(self, scope: _Scope, name: str, value: str, node: Node) -> None:
+        self.parsed.bindings.append(
+            Binding(scope.qualified_name, name, value, node.start_point[0] + 1)
+        )
+
+
+# -- resolution -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Module:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Def:
+    path: str
+    qualified_name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    cls: _Def
+
+
+_Value = _Module | _Def | _Instance
+
+_MAX_DEPTH = 12
+
+
+@dataclass
+class _Tables:
+    parsed: ParsedFile
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    #: (scope, local name) -> import
+    imports: dict[tuple[str, str], ImportSpec] = field(default_factory=dict)
+    #: (scope, name) -> bindings (several: the name is reassigned, so it is not followed)
+    bindings: dict[tuple[str, str], list[Binding]] = field(default_factory=dict)
+
+
+class EcmaScriptResolver:
+    """Resolves one JS/TS file's imports, inheritance and calls (see the module docstring)."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.index = index
+        self._tables: dict[str, _Tables] = {}
+
+    # -- files ----------------------------------------------------------------------------
+
+    def tables(self, path: str) -> _Tables | None:
+        parsed = self.index.file(path)  # always asked, so the dependency is recorded
+        if parsed is None:
+            return None
+        tables = self._tables.get(path)
+        if tables is None or tables.parsed is not parsed:
+            tables = _Tables(parsed)
+            for definition in parsed.definitions:
+                tables.definitions[definition.qualified_name] = definition
+            for spec in parsed.imports:
+                if spec.alias:  # re-exports and bare imports bind no local name
+                    tables.imports[(spec.scope, spec.alias)] = spec
+            for binding in parsed.bindings:
+                tables.bindings.setdefault((binding.scope, binding.name), []).append(binding)
+            self._tables[path] = tables
+        return tables
+
+    def resolve_specifier(self, importer: str, specifier: str) -> str | None:
+        """The repository file an import specifier names, or None (a package, a missing file)."""
+        if specifier.startswith(("./", "../")) or specifier in (".", ".."):
+            base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
+        elif specifier.startswith(_SOURCE_ALIASES):
+            base = posixpath.normpath("src/" + specifier[2:])
+        else:
+            return None
+        if base.startswith("..") or base == ".":
+            return None
+        candidates: list[str] = []
+        stem, ext = posixpath.splitext(base)
+        if ext in _JS_OUTPUT:
+            candidates.append(base)
+            candidates += [stem + e for e in _JS_OUTPUT[ext]]
+        elif ext in RESOLVE_EXTENSIONS:
+            candidates.append(base)
+        candidates += [base + e for e in RESOLVE_EXTENSIONS]
+        candidates += [f"{base}/index{e}" for e in RESOLVE_EXTENSIONS]
+        for candidate in candidates:
+            if candidate != importer and self.index.file(candidate) is not None:
+                return candidate
+        return None
+
+    # -- the edges ------------------------------------------------------------------------
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
+        tables = self.tables(parsed.path)
+        if tables is None:
+            return []
+        edges: dict[tuple[str, Ref, Ref], ResolvedEdge] = {}
+
+        def add(edge: ResolvedEdge) -> None:
+            key = (edge.type.value, edge.source, edge.target)
+            previous = edges.get(key)
+            if previous is None or (previous.resolution == HEURISTIC and edge.resolution == EXACT):
+                edges[key] = edge
+
+        module_ref = Ref(parsed.path, parsed.module)
+        for spec in parsed.imports:
+            target_path = self.resolve_specifier(parsed.path, spec.module)
+            if target_path is None:
+                continue
+            imported = self.index.file(target_path)
+            if imported is not None:
+                add(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(target_path, imported.module)))
+
+        for definition in parsed.definitions:
+            if definition.kind != CLASS:
+                continue
+            source = Ref(parsed.path, definition.qualified_name)
+            for base in definition.bases:
+                value = self.evaluate(parsed.path, definition.parent, base, 0)
+                if isinstance(value, _Def) and value.kind == CLASS:
+                    add(
+                        ResolvedEdge(
+                            RelType.INHERITS, source, Ref(value.path, value.qualified_name)
+                        )
+                    )
+
+        for call in parsed.calls:
+            found = self.resolve_call(parsed.path, call)
+            if found is not None:
+                target, resolution = found
+                add(
+                    ResolvedEdge(
+                        RelType.CALLS,
+                        Ref(parsed.path, call.caller),
+                        Ref(target.path, target.qualified_name),
+                        resolution,
+                    )
+                )
+        return list(edges.values())
+
+    def resolve_call(self, path: str, call: CallSite) -> tuple[_Def, str] | None:
+        parts = call.callee.split(".")
+        head, rest = parts[0], parts[1:]
+        if head in ("this", "super"):
+            if len(rest) != 1:
+                return None
+            cls = self.enclosing_class(path, call.caller)
+            if cls is None:
+                return None
+            if head == "super":
+                for base in self.bases_of(cls, 0):
+                    method = self.find_method(base, rest[0], 0)
+                    if method is not None:
+                        return method, EXACT
+                return None
+            method = self.find_method(cls, rest[0], 0)
+            return (method, EXACT) if method is not None else None
+        value = self.lookup(path, call.caller, head, 0)
+        resolution = EXACT
+        if isinstance(value, _Module) and not rest:  # CommonJS: a required module called
+            value = self.export(value.path, "default", 0)
+        for attribute in rest:
+            if isinstance(value, _Instance):
+                resolution = HEURISTIC
+            value = self.attribute(value, attribute, 0)
+        if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
+            return value, resolution
+        return None
+
+    # -- evaluation -----------------------------------------------------------------------
+
+    def evaluate(self, path: str, scope: str, expression: str, depth: int) -> _Value | None:
+        parts = expression.split(".")
+        value = self.lookup(path, scope, parts[0], depth)
+        for attribute in parts[1:]:
+            value = self.attribute(value, attribute, depth)
+        return value
+
+    def lookup(self, path: str, scope: str, name: str, depth: int) -> _Value | None:
+        """What `name` means inside `scope` of file `path`: innermost scope first."""
+        if depth > _MAX_DEPTH:
+            return None
+        tables = self.tables(path)
+        if tables is None:
+            return None
+        current: str | None = scope
+        while current is not None:
+            found = self.lookup_in(tables, current, name, depth)
+            if found is not None:
+                return found
+            current = self.parent_scope(tables, current)
+        return None
+
+    def parent_scope(self, tables: _Tables, scope: str) -> str | None:
+        definition = tables.definitions.get(scope)
+        if definition is None:
+            return None  # the module
+        parent = definition.parent
+        # a class body is not a scope for the methods inside it
+        while parent in tables.definitions and tables.definitions[parent].kind == CLASS:
+            parent = tables.definitions[parent].parent
+        return parent
+
+    def lookup_in(self, tables: _Tables, scope: str, name: str, depth: int) -> _Value | None:
+        qname = f"{scope}.{name}"
+        definition = tables.definitions.get(qname)
+        if definition is not None and definition.kind in (CLASS, FUNCTION):
+            return _Def(tables.parsed.path, qname, definition.kind)
+        spec = tables.imports.get((scope, name))
+        if spec is not None:
+            return self.imported(tables.parsed.path, spec, depth + 1)
+        bindings = tables.bindings.get((scope, name))
+        if bindings and len({b.value for b in bindings}) == 1:
+            binding = bindings[0]
+            if binding.value.endswith("()"):
+                cls = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
+                return _Instance(cls) if isinstance(cls, _Def) and cls.kind == CLASS else None
+            value = self.evaluate(tables.parsed.path, scope, binding.value, depth + 1)
+            if binding.annotation:
+                return _Instance(value) if isinstance(value, _Def) and value.kind == CLASS else None
+            return value
+        return None
+
+    def imported(self, path: str, spec: ImportSpec, depth: int) -> _Value | None:
+        target = self.resolve_specifier(path, spec.module)
+        if target is None:
+            return None
+        if spec.name in (None, "*"):
+            return _Module(target)
+        return self.export(target, spec.name, depth)
+
+    def export(self, path: str, name: str, depth: int) -> _Value | None:
+        """What module `path` exports as `name`, following aliases and re-exports."""
+        if depth > _MAX_DEPTH:
+            return None
+        tables = self.tables(path)
+        if tables is None:
+            return None
+        extra = tables.parsed.extra
+        local = dict(extra.get("export_aliases", {})).get(name, name)
+        module = tables.parsed.module
+        found = self.lookup_in(tables, module, local, depth + 1)
+        if found is not None:
+            return found
+        reexports: list[list[Any]] = list(extra.get("reexports", []))
+        for specifier, imported, exported in reexports:
+            if imported != "*" and (exported or imported) == name:
+                target = self.resolve_specifier(path, specifier)
+                if target is not None:
+                    return self.export(target, imported, depth + 1)
+        for specifier, imported, exported in reexports:
+            if imported == "*":
+                target = self.resolve_specifier(path, specifier)
+                if target is None:
+                    continue
+                if exported == name:
+                    return _Module(target)
+                if exported is None and name != "default":
+                    found = self.export(target, name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+    def attribute(self, value: _Value | None, name: str, depth: int) -> _Value | None:
+        if isinstance(value, _Module):
+            return self.export(value.path, name, depth + 1)
+        if isinstance(value, _Def) and value.kind == CLASS:
+            return self.find_method(value, name, depth + 1)  # a static method
+        if isinstance(value, _Instance):
+            return self.find_method(value.cls, name, depth + 1)
+        return None
+
+    # -- classes --------------------------------------------------------------------------
+
+    def enclosing_class(self, path: str, scope: str) -> _Def | None:
+        tables = self.tables(path)
+        if tables is None:
+            return None
+        definition = tables.definitions.get(scope)
+        while definition is not None:
+            if definition.kind == CLASS:
+                return _Def(path, definition.qualified_name, CLASS)
+            definition = tables.definitions.get(definition.parent)
+        return None
+
+    def bases_of(self, cls: _Def, depth: int) -> list[_Def]:
+        tables = self.tables(cls.path)
+        if tables is None or depth > _MAX_DEPTH:
+            return []
+        definition = tables.definitions.get(cls.qualified_name)
+        if definition is None:
+            return []
+        bases = []
+        for base in definition.bases:
+            value = self.evaluate(cls.path, definition.parent, base, depth + 1)
+            if isinstance(value, _Def) and value.kind == CLASS:
+                bases.append(value)
+        return bases
+
+    def find_method(self, cls: _Def, name: str, depth: int) -> _Def | None:
+        """`name` defined in `cls` or, failing that, along its `extends` chain."""
+        if depth > _MAX_DEPTH:
+            return None
+        tables = self.tables(cls.path)
+        if tables is None:
+            return None
+        qname = f"{cls.qualified_name}.{name}"
+        definition = tables.definitions.get(qname)
+        if definition is not None and definition.kind == METHOD:
+            return _Def(cls.path, qname, METHOD)
+        for base in self.bases_of(cls, depth + 1):
+            found = self.find_method(base, name, depth + 1)
+            if found is not None:
+                return found
+        return None

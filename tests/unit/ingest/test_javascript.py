@@ -1,0 +1,158 @@
+"""JavaScript: module names, definitions, imports (ESM and CommonJS), inheritance and calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmem.ingest.ecmascript import ecmascript_module_name
+from graphmem.ingest.javascript import JavaScriptSupport
+from graphmem.ingest.language import ParsedFile, RepoIndex, RepoLayout
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "js_app"
+SUPPORT = JavaScriptSupport()
+
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
+
+
+def ingest(root: Path) -> Graph:
+    """Parse and resolve every JS file: edges as (type, source qname, target qname, resolution)."""
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    layout = RepoLayout(root, frozenset(files))
+    parsed = {
+        path: SUPPORT.parse(path, (root / path).read_bytes(), SUPPORT.module_name(path, layout))
+        for path in files
+        if path.endswith(SUPPORT.extensions)
+    }
+    resolver = SUPPORT.resolver(RepoIndex.from_files(list(parsed.values())))
+    edges = set()
+    for file in parsed.values():
+        for edge in resolver.resolve(file):
+            edges.add(
+                (
+                    edge.type.value,
+                    edge.source.qualified_name,
+                    edge.target.qualified_name,
+                    edge.resolution,
+                )
+            )
+    return parsed, edges
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return ingest(FIXTURE)
+
+
+def of_type(edges: set[tuple[str, str, str, str | None]], kind: str) -> set[tuple[str | None, ...]]:
+    """Edges of one type without it; CALLS keep their resolution."""
+    return {e[1:] if kind == "CALLS" else e[1:3] for e in edges if e[0] == kind}
+
+
+@pytest.mark.parametrize(
+    ("path", "module"),
+    [
+        ("src/app.js", "src/app"),
+        ("src/models/index.js", "src/models"),
+        ("index.js", "index"),
+        ("src/cli.cjs", "src/cli"),
+        ("src/foo.test.js", "src/foo.test"),
+        ("types/api.d.ts", "types/api"),
+    ],
+)
+def test_module_names(path: str, module: str) -> None:
+    assert ecmascript_module_name(path) == module
+
+
+def test_definitions_with_kinds_and_lines(graph: Graph) -> None:
+    parsed, _ = graph
+    user = {
+        d.qualified_name: (d.kind, d.start_line, d.end_line)
+        for d in parsed["src/models/user.js"].definitions
+    }
+    assert user == {
+        "src/models/user.User": ("Class", 4, 18),
+        "src/models/user.User.constructor": ("Method", 5, 8),
+        "src/models/user.User.greet": ("Method", 10, 12),
+        "src/models/user.User.rename": ("Method", 14, 17),
+    }
+    strings = {d.qualified_name: d.kind for d in parsed["src/util/strings.js"].definitions}
+    assert strings == {"src/util/strings.format": "Function", "src/util/strings.shout": "Function"}
+    assert [d.qualified_name for d in parsed["src/app.js"].definitions] == ["src/app.main"]
+    assert parsed["src/models/user.js"].exports == ["User", "default"]
+    assert parsed["src/models/user.js"].definitions[0].bases == ["Model"]
+
+
+def test_imports_resolve_to_repository_files(graph: Graph) -> None:
+    _, edges = graph
+    assert of_type(edges, "IMPORTS") == {
+        ("src/models/user", "src/models/base"),
+        ("src/models/user", "src/util/strings"),
+        ("src/models", "src/models/user"),  # export ... from
+        ("src/models", "src/models/base"),  # export * from
+        ("src/app", "src/models"),  # a directory import finds index.js
+        ("src/app", "src/models/user"),
+        ("src/app", "src/util/strings"),
+        ("src/app", "src/lazy"),  # dynamic import with a literal
+        ("src/cli", "src/util/strings"),  # require
+    }
+
+
+def test_inheritance(graph: Graph) -> None:
+    _, edges = graph
+    assert of_type(edges, "INHERITS") == {("src/models/user.User", "src/models/base.Model")}
+
+
+def test_calls(graph: Graph) -> None:
+    _, edges = graph
+    assert of_type(edges, "CALLS") == {
+        # this.m() in the class itself, and through extends
+        ("src/models/base.Model.save", "src/models/base.Model.validate", "exact"),
+        ("src/models/user.User.rename", "src/models/base.Model.save", "exact"),
+        # a named import of a CommonJS module.exports object
+        ("src/models/user.User.greet", "src/util/strings.format", "exact"),
+        ("src/util/strings.shout", "src/util/strings.format", "exact"),
+        # new through a re-exporting index, and through a default import
+        ("src/app.main", "src/models/user.User", "exact"),
+        # a variable holding `new User()`: the object might be a subclass
+        ("src/app.main", "src/models/user.User.greet", "heuristic"),
+        ("src/app.main", "src/util/strings.shout", "exact"),
+        # destructured require with a rename, and a required namespace
+        ("src/cli.run", "src/util/strings.shout", "exact"),
+        ("src/cli.run", "src/util/strings.format", "exact"),
+    }
+
+
+def test_unknown_receivers_and_module_level_calls_are_left_out(graph: Graph) -> None:
+    _, edges = graph
+    targets = {e[2] for e in edges if e[0] == "CALLS"}
+    assert not any("render" in t or "querySelector" in t for t in targets)
+    assert not any(e[1] == "src/app" for e in edges if e[0] == "CALLS")  # main() at top level
+
+
+def test_commonjs_default_export_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "greeter.js").write_text(
+        "class Greeter {\n  hi() {}\n}\nmodule.exports = Greeter;\n"
+    )
+    (tmp_path / "main.js").write_text(
+        "const Greeter = require('./lib/greeter');\n"
+        "function start() {\n  return new Greeter();\n}\n"
+    )
+    _, edges = ingest(tmp_path)
+    assert ("CALLS", "main.start", "lib/greeter.Greeter", "exact") in edges
+
+
+def test_syntax_errors_keep_what_parses(tmp_path: Path) -> None:
+    (tmp_path / "broken.js").write_text("function ok() {}\nfunction bad( {\n")
+    parsed, _ = ingest(tmp_path)
+    file = parsed["broken.js"]
+    assert file.warnings and "syntax errors" in file.warnings[0]
+    assert "broken.ok" in {d.qualified_name for d in file.definitions}
+
+
+def test_parsed_file_survives_the_cache_round_trip(graph: Graph) -> None:
+    parsed, _ = graph
+    for file in parsed.values():
+        assert ParsedFile.from_json(file.to_json()) == file
