@@ -1,0 +1,222 @@
+"""Full-text and vector search, on every backend."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from graphmem.model.graph import Label, Node
+from graphmem.store.base import Capability, GraphStore, WriteBatch
+
+DIM = 384  # the real model's dimension, so a backend may size its vector index for it
+
+
+def memory(node_id: str, text: str, **props: Any) -> Node:
+    base = {"text": text, "status": "active", "repo": "shop", "kind": "decision"}
+    return Node(id=node_id, labels=(Label.MEMORY, Label.DECISION), properties={**base, **props})
+
+
+def vec(*head: float) -> list[float]:
+    """A DIM-long vector starting with `head`: exact in float32, so stores keep it bit for bit."""
+    return [*head, *([0.0] * (DIM - len(head)))]
+
+
+def put(store: GraphStore, *nodes: Node) -> None:
+    store.write(WriteBatch(upsert_nodes=list(nodes)))
+
+
+def ids(hits: list[Any]) -> list[str]:
+    return [hit.node_id for hit in hits]
+
+
+@pytest.fixture
+def notes(store: GraphStore) -> GraphStore:
+    put(
+        store,
+        memory("d-1", "Invoices are stored in cents, never as floats"),
+        memory("d-2", "Use the retry queue for webhook delivery", rationale="the provider flaps"),
+        memory("d-3", "Invoices must be immutable after sending; corrections get a new invoice"),
+        memory(
+            "f-1",
+            "checkout crashed on empty cart",
+            symptom="IndexError in cart totals",
+            cause="no guard for zero items",
+            fix="return early when the cart is empty",
+        ),
+        memory("d-4", "Zürich office prefers naïve datetimes in logs 日本語"),
+        Node(
+            id="c-1",
+            labels=(Label.CODE_ENTITY, Label.COMMIT),
+            properties={"message": "Fix invoice rounding", "sha": "abc123", "repo": "shop"},
+        ),
+    )
+    return store
+
+
+# -- full-text ---------------------------------------------------------------------------------
+
+
+def test_fulltext_finds_words_best_first(notes: GraphStore) -> None:
+    hits = notes.fulltext_search("invoices cents", Label.MEMORY)
+    assert ids(hits)[0] == "d-1"  # the only one with both words
+    assert "d-3" in ids(hits)
+    assert "d-2" not in ids(hits)
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(score > 0 for score in scores)
+
+
+def test_fulltext_covers_every_searchable_field(notes: GraphStore) -> None:
+    assert ids(notes.fulltext_search("flaps", Label.MEMORY)) == ["d-2"]  # rationale
+    assert ids(notes.fulltext_search("IndexError", Label.MEMORY)) == ["f-1"]  # symptom
+    assert ids(notes.fulltext_search("guard", Label.MEMORY)) == ["f-1"]  # cause
+    assert ids(notes.fulltext_search("early", Label.MEMORY)) == ["f-1"]  # fix
+
+
+def test_fulltext_is_scoped_to_the_label(notes: GraphStore) -> None:
+    assert ids(notes.fulltext_search("rounding", Label.COMMIT)) == ["c-1"]
+    assert ids(notes.fulltext_search("rounding", Label.MEMORY)) == []
+    assert "c-1" not in ids(notes.fulltext_search("invoices", Label.MEMORY))
+
+
+def test_fulltext_limit(notes: GraphStore) -> None:
+    assert len(notes.fulltext_search("invoices cents cart", Label.MEMORY, limit=2)) == 2
+
+
+def test_fulltext_unicode(notes: GraphStore) -> None:
+    assert ids(notes.fulltext_search("Zürich", Label.MEMORY)) == ["d-4"]
+    assert ids(notes.fulltext_search("naïve", Label.MEMORY)) == ["d-4"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "foo AND (",
+        "' OR 1=1 --",
+        "*",
+        '"',
+        '""',
+        "(",
+        ")",
+        "NEAR(",
+        "text:invoices",
+        "-invoices",
+        "invoices*",
+        "\\",
+        "~",
+        "^2",
+        "[a TO z]",
+        "{}",
+        "a/b",
+        "&& || !",
+        "AND",
+        "OR NOT",
+        "'; DROP TABLE nodes; --",
+        "",
+        "   ",
+        "😀",
+        "x" * 2000,
+    ],
+)
+def test_hostile_queries_are_plain_text(notes: GraphStore, query: str) -> None:
+    hits = notes.fulltext_search(query, Label.MEMORY)
+    assert isinstance(hits, list)
+    assert all(hit.node_id in {"d-1", "d-2", "d-3", "d-4", "f-1"} for hit in hits)
+    # The store is intact afterwards.
+    assert ids(notes.fulltext_search("webhook", Label.MEMORY)) == ["d-2"]
+
+
+def test_hostile_query_words_still_match(notes: GraphStore) -> None:
+    assert "d-2" in ids(notes.fulltext_search("webhook AND (", Label.MEMORY))
+    assert "d-1" in ids(notes.fulltext_search("cents' OR 1=1 --", Label.MEMORY))
+    assert "d-1" in ids(notes.fulltext_search('"floats', Label.MEMORY))
+
+
+def test_fulltext_follows_updates_and_removal(notes: GraphStore) -> None:
+    store = notes
+    put(store, memory("d-2", "Deliver webhooks synchronously"))
+    assert ids(store.fulltext_search("queue", Label.MEMORY)) == []
+    assert ids(store.fulltext_search("flaps", Label.MEMORY)) == []  # rationale gone with upsert
+    assert ids(store.fulltext_search("synchronously", Label.MEMORY)) == ["d-2"]
+
+    # A purge: the text is removed; nothing of it may be found afterwards.
+    store.write(WriteBatch(set_properties={"d-1": {"text": None, "status": "purged"}}))
+    assert ids(store.fulltext_search("cents", Label.MEMORY)) == []
+    assert "d-1" not in ids(store.fulltext_search("floats invoices", Label.MEMORY))
+
+    store.write(WriteBatch(set_properties={"d-3": {"rationale": "auditors require it"}}))
+    assert ids(store.fulltext_search("auditors", Label.MEMORY)) == ["d-3"]
+
+    store.write(WriteBatch(delete_nodes=["f-1"]))
+    assert ids(store.fulltext_search("IndexError", Label.MEMORY)) == []
+
+
+# -- vectors ----------------------------------------------------------------------------------
+
+
+def _needs_vectors(store: GraphStore) -> None:
+    if Capability.VECTOR_INDEX not in store.capabilities:
+        pytest.skip(f"the {store.name} store declares no vector index")
+
+
+@pytest.fixture
+def vectors(store: GraphStore) -> GraphStore:
+    _needs_vectors(store)
+    put(
+        store,
+        memory("m-same", "a", embedding=vec(1.0, 0.0, 0.0)),
+        memory("m-close", "b", embedding=vec(1.0, 0.5, 0.0)),
+        memory("m-ortho", "c", embedding=vec(0.0, 0.0, 1.0)),
+        memory("m-opposite", "d", embedding=vec(-1.0, 0.0, 0.0)),
+        memory("m-none", "no embedding"),
+        Node(
+            id="fn",
+            labels=(Label.CODE_ENTITY, Label.FUNCTION),
+            properties={"name": "fn", "embedding": vec(1.0, 0.0, 0.0)},
+        ),
+    )
+    return store
+
+
+def test_vector_search_orders_by_cosine(vectors: GraphStore) -> None:
+    hits = vectors.vector_search(vec(2.0, 0.0, 0.0), Label.MEMORY, limit=10)
+    assert ids(hits) == ["m-same", "m-close", "m-ortho", "m-opposite"]
+    scores = {hit.node_id: hit.score for hit in hits}
+    assert scores["m-same"] == pytest.approx(1.0, abs=1e-4)
+    assert scores["m-close"] == pytest.approx(1 / math.sqrt(1.25), abs=1e-4)
+    assert scores["m-ortho"] == pytest.approx(0.0, abs=1e-4)
+    assert scores["m-opposite"] == pytest.approx(-1.0, abs=1e-4)
+    assert all(-1.0 <= hit.score <= 1.0 for hit in hits)
+
+
+def test_vector_search_limit_and_label(vectors: GraphStore) -> None:
+    assert ids(vectors.vector_search(vec(0.0, 0.0, 1.0), Label.MEMORY, limit=1)) == ["m-ortho"]
+    assert "fn" not in ids(vectors.vector_search(vec(1.0), Label.MEMORY))
+
+
+def test_embedding_reads_back_and_can_be_removed(vectors: GraphStore) -> None:
+    node = vectors.get_node("m-close")
+    assert node is not None
+    assert node.properties["embedding"] == pytest.approx(vec(1.0, 0.5, 0.0))
+    assert node.properties["text"] == "b"
+
+    vectors.write(WriteBatch(set_properties={"m-close": {"embedding": None}}))
+    node = vectors.get_node("m-close")
+    assert node is not None and "embedding" not in node.properties
+    assert "m-close" not in ids(vectors.vector_search(vec(1.0, 0.5), Label.MEMORY))
+
+    vectors.write(WriteBatch(set_properties={"m-ortho": {"embedding": vec(0.0, 1.0)}}))
+    assert ids(vectors.vector_search(vec(0.0, 1.0), Label.MEMORY, limit=1)) == ["m-ortho"]
+
+    put(vectors, memory("m-same", "a again"))  # an upsert without embedding drops it
+    assert "m-same" not in ids(vectors.vector_search(vec(1.0), Label.MEMORY))
+
+    vectors.write(WriteBatch(delete_nodes=["m-opposite"]))
+    assert "m-opposite" not in ids(vectors.vector_search(vec(-1.0), Label.MEMORY))
+
+
+def test_vector_search_on_an_empty_store(store: GraphStore) -> None:
+    _needs_vectors(store)
+    assert store.vector_search(vec(1.0), Label.MEMORY) == []
