@@ -1,0 +1,681 @@
+"""Go: module names from go.mod, a tree-sitter parse into ParsedFile, and a resolver.
+
+Naming. A Module entity is one ``.go`` file, and its qualified name is its *package's* import
+path (``go.mod``'s module path plus the directory: ``github.com/acme/shop/store``), shared by
+every file of the package (their paths tell them apart). Definitions are
+``<import path>.<Func>``, ``<import path>.<Type>`` and ``<import path>.<Type>.<Method>``. Without
+a ``go.mod`` above it, a file's package is named by its directory.
+
+Kinds. Every named type declaration (structs, interfaces, and defined types such as
+``type Celsius float64``, which can carry methods too) is a Class. A method is a Method of its
+receiver's type; when the type is declared in the same file the type's Class CONTAINS it,
+otherwise (a type spread over several files) the file's Module does, as Go allows. Aliases
+(``type A = B``) and types local to a function are not modelled.
+
+Edges. Importing a package of the repository IMPORTS every non-test file of it. An embedded
+field (``struct { Base; *db.Conn }``) or an embedded interface INHERITS the embedded type, and
+promoted methods are found through it. Calls: ``pkg.Func()`` through an import and ``Func()``
+in the same package are exact; ``x.Method()`` is exact when ``x`` is a receiver, a parameter,
+a ``var x T`` or a composite literal ``T{}`` / ``&T{}`` (Go's static types make those certain),
+and heuristic when ``x`` was inferred from what a function returns. Calls through interfaces,
+conversions (``Celsius(x)``) and unknown values are left out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphmem.ingest.ecmascript import load_query_source
+from graphmem.ingest.language import (
+    CLASS,
+    EXACT,
+    FUNCTION,
+    HEURISTIC,
+    METHOD,
+    Binding,
+    CallSite,
+    Definition,
+    FileResolver,
+    ImportSpec,
+    ParsedFile,
+    Ref,
+    RepoIndex,
+    RepoLayout,
+    ResolvedEdge,
+    content_hash,
+)
+from graphmem.model import RelType
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser, Query
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_TYPE_WRAPPERS = re.compile(r"^[*&]+")
+_GENERIC_ARGS = re.compile(r"\[.*\]$")
+_MAX_DEPTH = 12
+
+
+@cache
+def _go_language() -> Language:
+    import tree_sitter_go
+    from tree_sitter import Language
+
+    return Language(tree_sitter_go.language())
+
+
+@cache
+def _module_path(go_mod: Path, mtime_ns: int) -> str | None:
+    try:
+        text = go_mod.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        parts = line.split("//", 1)[0].split()
+        if len(parts) >= 2 and parts[0] == "module":
+            return parts[1].strip('"`')
+    return None
+
+
+def go_package_path(path: str, layout: RepoLayout) -> str:
+    """The import path of the package a ``.go`` file belongs to (see the module docstring)."""
+    directory = posixpath.dirname(path)
+    probe = directory
+    while True:
+        go_mod = f"{probe}/go.mod" if probe else "go.mod"
+        if go_mod in layout.files:
+            file = layout.root / go_mod
+            try:
+                mtime = file.stat().st_mtime_ns
+            except OSError:
+                mtime = 0
+            module = _module_path(file, mtime)
+            if module:
+                relative = posixpath.relpath(directory or ".", probe or ".")
+                return module if relative == "." else f"{module}/{relative}"
+        if not probe:
+            break
+        probe = posixpath.dirname(probe)
+    return directory or "main"
+
+
+def type_name(text: str) -> str | None:
+    """``*pkg.T[int]`` -> ``pkg.T``; None for slices, maps, funcs, channels and the like."""
+    text = _GENERIC_ARGS.sub("", _TYPE_WRAPPERS.sub("", text.strip()))
+    return text if _DOTTED.fullmatch(text) else None
+
+
+class GoSupport:
+    """LanguageSupport for Go."""
+
+    name = "go"
+    extensions = (".go",)
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        return go_package_path(path, layout)
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        return _GoParse(self._parser, self._query, path, source, module).run()
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        return GoResolver(index)
+
+    @cached_property
+    def _parser(self) -> Parser:
+        from tree_sitter import Parser
+
+        return Parser(_go_language())
+
+    @cached_property
+    def _query(self) -> Query:
+        from tree_sitter import Query
+
+        return Query(_go_language(), load_query_source("go"))
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scope:
+    qualified_name: str
+    end_byte: int
+    definition: Definition | None
+
+
+class _GoParse:
+    def __init__(self, parser: Parser, query: Query, path: str, source: bytes, module: str) -> None:
+        self.parser = parser
+        self.query = query
+        self.path = path
+        self.source = source
+        self.module = module
+        self.parsed = ParsedFile(
+            path=path,
+            language="go",
+            module=module,
+            content_hash=content_hash(source),
+            line_count=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
+        )
+        self.seen: set[str] = set()
+        self.file_types: set[str] = set()
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def run(self) -> ParsedFile:
+        from tree_sitter import QueryCursor
+
+        root = self.parser.parse(self.source).root_node
+        if root.has_error:
+            self.parsed.warnings.append(
+                f"{self.path}: syntax errors; the graph of this file is partial"
+            )
+        captures = QueryCursor(self.query).captures(root)
+        for node in captures.get("type", []):
+            type_name_node = node.child_by_field_name("name")
+            if type_name_node is not None and self.top_level(node):
+                self.file_types.add(self.text(type_name_node))
+        items: list[tuple[int, int, str, Node]] = []
+        for name, nodes in captures.items():
+            order = 0 if name in ("function", "method", "type") else 1
+            for node in nodes:
+                items.append((node.start_byte, order, name, node))
+        items.sort(key=lambda item: (item[0], item[1], -item[3].end_byte))
+        stack = [_Scope(self.module, len(self.source) + 1, None)]
+        for start, _order, name, node in items:
+            while stack[-1].end_byte <= start:
+                stack.pop()
+            pushed = getattr(self, f"on_{name}")(node, stack[-1])
+            if pushed is not None:
+                stack.append(pushed)
+        return self.parsed
+
+    @staticmethod
+    def top_level(node: Node) -> bool:
+        declaration = node.parent
+        return (
+            declaration is not None
+            and declaration.parent is not None
+            and declaration.parent.type == "source_file"
+        )
+
+    def define(self, kind: str, name: str, qname: str, parent: str, node: Node) -> Definition:
+        definition = Definition(
+            kind=kind,
+            name=name,
+            qualified_name=qname,
+            parent=parent,
+            start_line=node.start_point[0] + 1,
+            end_line=node.end_point[0] + 1,
+            content_hash=content_hash(self.source[node.start_byte : node.end_byte]),
+        )
+        if qname not in self.seen:  # several init() in one file: the first one stands
+            self.seen.add(qname)
+            self.parsed.definitions.append(definition)
+        return definition
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def on_package(self, node: Node, scope: _Scope) -> None:
+        name = next((c for c in node.named_children if c.type == "package_identifier"), None)
+        if name is not None:
+            self.parsed.extra["package"] = self.text(name)
+
+    def on_type(self, node: Node, scope: _Scope) -> None:
+        name_node = node.child_by_field_name("name")
+        body = node.child_by_field_name("type")
+        if name_node is None or body is None or not self.top_level(node):
+            return
+        name = self.text(name_node)
+        span = (
+            node.parent
+            if node.parent is not None and len(node.parent.named_children) == 1
+            else node
+        )
+        definition = self.define(CLASS, name, f"{self.module}.{name}", self.module, span or node)
+        definition.bases = self.embedded(body)
+
+    def embedded(self, body: Node) -> list[str]:
+        bases: list[str] = []
+        if body.type == "struct_type":
+            fields = next(
+                (c for c in body.named_children if c.type == "field_declaration_list"), None
+            )
+            for declaration in fields.named_children if fields is not None else []:
+                if declaration.type != "field_declaration":
+                    continue
+                if declaration.child_by_field_name("name") is None:
+                    type_node = declaration.child_by_field_name("type")
+                    base = type_name(self.text(type_node)) if type_node is not None else None
+                    if base is not None:
+                        bases.append(base)
+        elif body.type == "interface_type":
+            for element in body.named_children:
+                if element.type == "type_elem" and len(element.named_children) == 1:
+                    base = type_name(self.text(element.named_children[0]))
+                    if base is not None:
+                        bases.append(base)
+        return bases
+
+    def on_function(self, node: Node, scope: _Scope) -> _Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None:
+            return None
+        name = self.text(name_node)
+        definition = self.define(FUNCTION, name, f"{self.module}.{name}", self.module, node)
+        definition.returns = self.result_type(node)
+        return _Scope(definition.qualified_name, node.end_byte, definition)
+
+    def on_method(self, node: Node, scope: _Scope) -> _Scope | None:
+        name_node = node.child_by_field_name("name")
+        receiver = node.child_by_field_name("receiver")
+        if name_node is None or receiver is None:
+            return None
+        declaration = next(
+            (c for c in receiver.named_children if c.type == "parameter_declaration"), None
+        )
+        type_node = declaration.child_by_field_name("type") if declaration is not None else None
+        receiver_type = type_name(self.text(type_node)) if type_node is not None else None
+        if receiver_type is None or "." in receiver_type:
+            return None
+        name = self.text(name_node)
+        type_qname = f"{self.module}.{receiver_type}"
+        parent = type_qname if receiver_type in self.file_types else self.module
+        definition = self.define(METHOD, name, f"{type_qname}.{name}", parent, node)
+        definition.returns = self.result_type(node)
+        return _Scope(definition.qualified_name, node.end_byte, definition)
+
+    def result_type(self, node: Node) -> str | None:
+        result = node.child_by_field_name("result")
+        if result is None:
+            return None
+        if result.type == "parameter_list":
+            first = next(
+                (c for c in result.named_children if c.type == "parameter_declaration"), None
+            )
+            result = first.child_by_field_name("type") if first is not None else None
+            if result is None:
+                return None
+        return type_name(self.text(result))
+
+    # -- names in functions ---------------------------------------------------------------
+
+    def on_param(self, node: Node, scope: _Scope) -> None:
+        if scope.definition is None:
+            return
+        type_node = node.child_by_field_name("type")
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        if declared is None:
+            return
+        for child in node.named_children:
+            if child.type == "identifier":
+                self.bind(scope, self.text(child), declared, child, annotation=True)
+        if node.parent is not None and node.parent.parent is not None:
+            owner = node.parent.parent
+            if owner.type in ("function_declaration", "method_declaration"):
+                for child in node.named_children:
+                    if child.type == "identifier":
+                        scope.definition.params.append(self.text(child))
+
+    def on_var(self, node: Node, scope: _Scope) -> None:
+        if scope.definition is None:
+            return
+        names = [self.text(c) for c in node.named_children if c.type == "identifier"]
+        type_node = node.child_by_field_name("type")
+        value = node.child_by_field_name("value")
+        if type_node is not None:
+            declared = type_name(self.text(type_node))
+            if declared is not None:
+                for name in names:
+                    self.bind(scope, name, declared, node, annotation=True)
+        elif value is not None:
+            self.bind_values(scope, names, list(value.named_children), node)
+
+    def on_short_var(self, node: Node, scope: _Scope) -> None:
+        if scope.definition is None:
+            return
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None:
+            return
+        names = [self.text(c) if c.type == "identifier" else "_" for c in left.named_children]
+        self.bind_values(scope, names, list(right.named_children), node)
+
+    def bind_values(self, scope: _Scope, names: list[str], values: list[Node], node: Node) -> None:
+        if len(values) == len(names):
+            pairs = list(zip(names, values, strict=True))
+        elif len(values) == 1 and names:  # a, err := f(): a is f's first result
+            pairs = [(names[0], values[0])]
+        else:
+            return
+        for name, value in pairs:
+            if name == "_":
+                continue
+            expression = self.value_expression(value)
+            if expression is None:
+                self.bind(scope, name, "?", node)  # known to be something we cannot follow
+            else:
+                self.bind(scope, name, expression[0], node, annotation=expression[1])
+
+    def value_expression(self, node: Node) -> tuple[str, bool] | None:
+        """(expression, is_a_type): ``T{}``, ``&T{}`` give (T, True); ``f()`` gives (f(), False)."""
+        if node.type == "unary_expression":
+            operand = node.child_by_field_name("operand")
+            return self.value_expression(operand) if operand is not None else None
+        if node.type == "composite_literal":
+            type_node = node.child_by_field_name("type")
+            declared = type_name(self.text(type_node)) if type_node is not None else None
+            return (declared, True) if declared is not None else None
+        if node.type == "call_expression":
+            function = node.child_by_field_name("function")
+            if function is None:
+                return None
+            callee = self.text(function)
+            if callee == "new":
+                arguments = node.child_by_field_name("arguments")
+                if arguments is not None and arguments.named_children:
+                    declared = type_name(self.text(arguments.named_children[0]))
+                    return (declared, True) if declared is not None else None
+                return None
+            return (f"{callee}()", False) if _DOTTED.fullmatch(callee) else None
+        if node.type == "identifier":
+            return self.text(node), False
+        return None
+
+    def bind(
+        self, scope: _Scope, name: str, value: str, node: Node, annotation: bool = False
+    ) -> None:
+        self.parsed.bindings.append(
+            Binding(scope.qualified_name, name, value, node.start_point[0] + 1, annotation)
+        )
+
+    # -- calls and imports ----------------------------------------------------------------
+
+    def on_call(self, node: Node, scope: _Scope) -> None:
+        if scope.definition is None:
+            return
+        function = node.child_by_field_name("function")
+        if function is None or function.type not in ("identifier", "selector_expression"):
+            return
+        callee = re.sub(r"\s+", "", self.text(function))
+        if _DOTTED.fullmatch(callee):
+            self.parsed.calls.append(
+                CallSite(scope.qualified_name, callee, node.start_point[0] + 1)
+            )
+
+    def on_import(self, node: Node, scope: _Scope) -> None:
+        path_node = node.child_by_field_name("path")
+        if path_node is None:
+            return
+        name_node = node.child_by_field_name("name")
+        self.parsed.imports.append(
+            ImportSpec(
+                self.text(path_node).strip('"`'),
+                None,
+                self.text(name_node) if name_node is not None else None,
+                node.start_point[0] + 1,
+                self.module,
+            )
+        )
+
+
+# -- resolution -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Def:
+    path: str
+    qualified_name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Package:
+    import_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    cls: _Def
+    exact: bool
+
+
+_Value = _Def | _Package | _Instance
+
+
+@dataclass
+class _PackageTable:
+    """Every top-level name of one package, over all its files."""
+
+    name: str | None = None
+    #: name -> definitions (several when build-tagged files define the same name)
+    names: dict[str, list[_Def]] = field(default_factory=dict)
+    #: type qualified name -> method name -> definition
+    methods: dict[str, dict[str, _Def]] = field(default_factory=dict)
+    #: type qualified name -> (path it is declared in, embedded type expressions)
+    bases: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+
+
+class GoResolver:
+    """Resolves one Go file's imports, embedding and calls (see the module docstring)."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.index = index
+
+    def package(self, import_path: str) -> _PackageTable | None:
+        def build() -> _PackageTable | None:
+            paths = self.index.module_paths(import_path)
+            if not paths:
+                return None
+            table = _PackageTable()
+            for path in paths:
+                parsed = self.index.file(path)
+                if parsed is None or parsed.language != "go":
+                    continue
+                if not path.endswith("_test.go") or table.name is None:
+                    table.name = table.name or parsed.extra.get("package")
+                for d in parsed.definitions:
+                    value = _Def(path, d.qualified_name, d.kind)
+                    if d.kind == METHOD:
+                        type_qname = d.qualified_name.rsplit(".", 1)[0]
+                        table.methods.setdefault(type_qname, {}).setdefault(d.name, value)
+                    else:
+                        table.names.setdefault(d.name, []).append(value)
+                        if d.kind == CLASS:
+                            table.bases.setdefault(d.qualified_name, (path, d.bases))
+            return table
+
+        return self.index.memo(("go-package", import_path), build)
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
+        edges: dict[tuple[str, Ref, Ref], ResolvedEdge] = {}
+
+        def add(edge: ResolvedEdge) -> None:
+            key = (edge.type.value, edge.source, edge.target)
+            previous = edges.get(key)
+            if previous is None or (previous.resolution == HEURISTIC and edge.resolution == EXACT):
+                edges[key] = edge
+
+        module_ref = Ref(parsed.path, parsed.module)
+        for spec in parsed.imports:
+            for path in self.index.module_paths(spec.module):
+                if not path.endswith("_test.go") and path != parsed.path:
+                    add(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(path, spec.module)))
+
+        for definition in parsed.definitions:
+            if definition.kind != CLASS:
+                continue
+            for base in definition.bases:
+                for target in self.type_values(parsed, base):
+                    add(
+                        ResolvedEdge(
+                            RelType.INHERITS,
+                            Ref(parsed.path, definition.qualified_name),
+                            Ref(target.path, target.qualified_name),
+                        )
+                    )
+
+        for call in parsed.calls:
+            for target, resolution in self.resolve_call(parsed, call):
+                add(
+                    ResolvedEdge(
+                        RelType.CALLS,
+                        Ref(parsed.path, call.caller),
+                        Ref(target.path, target.qualified_name),
+                        resolution,
+                    )
+                )
+        return list(edges.values())
+
+    # -- names ----------------------------------------------------------------------------
+
+    def imports_of(self, parsed: ParsedFile) -> dict[str, str]:
+        """Local package name -> import path, for the imports of one file."""
+        names: dict[str, str] = {}
+        for spec in parsed.imports:
+            if spec.alias in ("_", "."):
+                continue
+            if spec.alias:
+                names[spec.alias] = spec.module
+                continue
+            table = self.package(spec.module)
+            local = table.name if table is not None and table.name else None
+            if local is None:
+                parts = spec.module.split("/")
+                local = (
+                    parts[-2] if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]) else parts[-1]
+                )
+            names[local] = spec.module
+        return names
+
+    def type_values(self, parsed: ParsedFile, expression: str) -> list[_Def]:
+        """The repository types a type expression written in `parsed` names."""
+        if "." in expression:
+            package_name, _, name = expression.partition(".")
+            import_path = self.imports_of(parsed).get(package_name)
+            table = self.package(import_path) if import_path else None
+        else:
+            name = expression
+            table = self.package(parsed.module)
+        if table is None:
+            return []
+        return [d for d in table.names.get(name, []) if d.kind == CLASS]
+
+    def lookup(self, parsed: ParsedFile, scope: str, name: str, depth: int) -> list[_Value]:
+        if depth > _MAX_DEPTH:
+            return []
+        bindings = [b for b in parsed.bindings if b.scope == scope and b.name == name]
+        if bindings:
+            if len({(b.value, b.annotation) for b in bindings}) != 1:
+                return []  # rebound to different things: not followed
+            binding = bindings[0]
+            if binding.annotation:
+                return [_Instance(cls, True) for cls in self.type_values(parsed, binding.value)]
+            if binding.value.endswith("()"):
+                return self.call_result(parsed, scope, binding.value[:-2], depth + 1)
+            if binding.value == "?":
+                return []
+            return self.lookup(parsed, scope, binding.value, depth + 1)
+        import_path = self.imports_of(parsed).get(name)
+        if import_path is not None:
+            return [_Package(import_path)] if self.package(import_path) is not None else []
+        table = self.package(parsed.module)
+        return list(table.names.get(name, [])) if table is not None else []
+
+    def evaluate(self, parsed: ParsedFile, scope: str, expression: str, depth: int) -> list[_Value]:
+        parts = expression.split(".")
+        values = self.lookup(parsed, scope, parts[0], depth)
+        for attribute in parts[1:]:
+            values = [v for value in values for v in self.attribute(value, attribute, depth)]
+        return values
+
+    def call_result(self, parsed: ParsedFile, scope: str, callee: str, depth: int) -> list[_Value]:
+        """Instances of what calling `callee` returns (inferred, so heuristic)."""
+        results: list[_Value] = []
+        for value in self.evaluate(parsed, scope, callee, depth):
+            if not isinstance(value, _Def) or value.kind == CLASS:
+                continue
+            owner = self.index.file(value.path)
+            definition = (
+                next(
+                    (d for d in owner.definitions if d.qualified_name == value.qualified_name), None
+                )
+                if owner is not None
+                else None
+            )
+            if owner is None or definition is None or definition.returns is None:
+                continue
+            results += [
+                _Instance(cls, False) for cls in self.type_values(owner, definition.returns)
+            ]
+        return results
+
+    def attribute(self, value: _Value, name: str, depth: int) -> list[_Value]:
+        if depth > _MAX_DEPTH:
+            return []
+        if isinstance(value, _Package):
+            table = self.package(value.import_path)
+            return list(table.names.get(name, [])) if table is not None else []
+        if isinstance(value, _Instance):
+            method = self.find_method(value.cls, name, depth + 1)
+            if method is not None:
+                return [method]
+            # an embedded field used by its type name: s.Base.touch()
+            return [
+                _Instance(base, value.exact)
+                for base in self.bases_of(value.cls)
+                if base.qualified_name.rsplit(".", 1)[-1] == name
+            ]
+        return []
+
+    def bases_of(self, cls: _Def) -> list[_Def]:
+        owner = self.index.file(cls.path)
+        if owner is None:
+            return []
+        table = self.package(owner.module)
+        if table is None or cls.qualified_name not in table.bases:
+            return []
+        _path, bases = table.bases[cls.qualified_name]
+        return [b for base in bases for b in self.type_values(owner, base)]
+
+    def find_method(self, cls: _Def, name: str, depth: int) -> _Def | None:
+        """`name` declared on `cls`, or promoted from a type it embeds."""
+        if depth > _MAX_DEPTH:
+            return None
+        owner = self.index.file(cls.path)
+        if owner is None:
+            return None
+        table = self.package(owner.module)
+        if table is None:
+            return None
+        found = table.methods.get(cls.qualified_name, {}).get(name)
+        if found is not None:
+            return found
+        for base in self.bases_of(cls):
+            found = self.find_method(base, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def resolve_call(self, parsed: ParsedFile, call: CallSite) -> list[tuple[_Def, str]]:
+        parts = call.callee.split(".")
+        values = self.lookup(parsed, call.caller, parts[0], 0)
+        exact = True
+        for attribute in parts[1:]:
+            if any(isinstance(v, _Instance) and not v.exact for v in values):
+                exact = False
+            values = [v for value in values for v in self.attribute(value, attribute, 0)]
+        targets = [
+            v for v in values if isinstance(v, _Def) and v.kind in (FUNCTION, METHOD)
+        ]  # calling a type is a conversion, not a constructor
+        if not targets:
+            return []
+        resolution = EXACT if exact and len(targets) == 1 else HEURISTIC
+        return [(target, resolution) for target in targets]

@@ -1,0 +1,10 @@
+; Go (graphmem/ingest/go.py). Capture names are the contract with the parser.
+(package_clause) @package
+(type_spec) @type
+(function_declaration) @function
+(method_declaration) @method
+(call_expression) @call
+(import_spec) @import
+(parameter_declaration) @param
+(short_var_declaration) @short_var
+(var_spec) @var

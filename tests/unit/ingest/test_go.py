@@ -1,0 +1,148 @@
+"""Go: package-based module names, types as classes, embedding, imports and calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmem.ingest.go import GoSupport, go_package_path, type_name
+from graphmem.ingest.language import ParsedFile, RepoIndex, RepoLayout
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "go_app"
+SUPPORT = GoSupport()
+PKG = "example.com/shop"
+
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str, str | None]]]
+
+
+def ingest(root: Path) -> Graph:
+    """Parse and resolve every Go file: edges as (type, source path, source qname, target, res)."""
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    layout = RepoLayout(root, frozenset(files))
+    parsed = {
+        path: SUPPORT.parse(path, (root / path).read_bytes(), SUPPORT.module_name(path, layout))
+        for path in files
+        if path.endswith(".go")
+    }
+    resolver = SUPPORT.resolver(RepoIndex.from_files(list(parsed.values())))
+    edges = set()
+    for file in parsed.values():
+        for edge in resolver.resolve(file):
+            target = (
+                edge.target.path if edge.type.value == "IMPORTS" else edge.target.qualified_name
+            )
+            edges.add(
+                (
+                    edge.type.value,
+                    edge.source.path,
+                    edge.source.qualified_name,
+                    target,
+                    edge.resolution,
+                )
+            )
+    return parsed, edges
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return ingest(FIXTURE)
+
+
+def test_package_paths_come_from_go_mod(tmp_path: Path) -> None:
+    layout = RepoLayout(FIXTURE, frozenset({"go.mod", "store/store.go", "cmd/app/main.go"}))
+    assert go_package_path("store/store.go", layout) == f"{PKG}/store"
+    assert go_package_path("cmd/app/main.go", layout) == f"{PKG}/cmd/app"
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "go.mod").write_text('module "example.org/svc" // quoted\n')
+    nested = RepoLayout(tmp_path, frozenset({"svc/go.mod", "svc/x.go", "tools/gen.go", "m.go"}))
+    assert go_package_path("svc/x.go", nested) == "example.org/svc"
+    assert go_package_path("tools/gen.go", nested) == "tools"  # no go.mod above it
+    assert go_package_path("m.go", nested) == "main"
+
+
+def test_type_names() -> None:
+    assert type_name("*db.Conn") == "db.Conn"
+    assert type_name("Store[T]") == "Store"
+    assert type_name("[]Store") is None
+    assert type_name("map[string]int") is None
+
+
+def test_definitions(graph: Graph) -> None:
+    parsed, _ = graph
+    store = {
+        d.qualified_name: (d.kind, d.parent, d.start_line, d.end_line)
+        for d in parsed["store/store.go"].definitions
+    }
+    assert store == {
+        f"{PKG}/store.Store": ("Class", f"{PKG}/store", 9, 13),
+        f"{PKG}/store.Saver": ("Class", f"{PKG}/store", 15, 17),  # interfaces are classes too
+        f"{PKG}/store.New": ("Function", f"{PKG}/store", 19, 24),
+        f"{PKG}/store.Store.Save": ("Method", f"{PKG}/store.Store", 26, 30),
+    }
+    helpers = {d.qualified_name: (d.kind, d.parent) for d in parsed["store/helpers.go"].definitions}
+    assert helpers == {
+        # the receiver type lives in another file: the module contains the method
+        f"{PKG}/store.Store.Name": ("Method", f"{PKG}/store"),
+        f"{PKG}/store.label": ("Function", f"{PKG}/store"),
+    }
+    assert parsed["store/store.go"].definitions[0].bases == ["Base", "db.Conn"]
+    assert parsed["store/store.go"].module == parsed["store/helpers.go"].module == f"{PKG}/store"
+
+
+def test_imports_point_at_every_file_of_the_package(graph: Graph) -> None:
+    _, edges = graph
+    assert {(e[1], e[3]) for e in edges if e[0] == "IMPORTS"} == {
+        ("store/store.go", "internal/db/db.go"),
+        ("cmd/app/main.go", "internal/db/db.go"),
+        ("cmd/app/main.go", "store/base.go"),
+        ("cmd/app/main.go", "store/helpers.go"),
+        ("cmd/app/main.go", "store/store.go"),
+    }
+
+
+def test_embedding_is_inheritance(graph: Graph) -> None:
+    _, edges = graph
+    assert {(e[2], e[3]) for e in edges if e[0] == "INHERITS"} == {
+        (f"{PKG}/store.Store", f"{PKG}/store.Base"),
+        (f"{PKG}/store.Store", f"{PKG}/internal/db.Conn"),
+    }
+
+
+def test_calls(graph: Graph) -> None:
+    _, edges = graph
+    assert {(e[2], e[3], e[4]) for e in edges if e[0] == "CALLS"} == {
+        (f"{PKG}/internal/db.Conn.Exec", f"{PKG}/internal/db.Conn.check", "exact"),
+        (f"{PKG}/store.New", f"{PKG}/internal/db.Open", "exact"),
+        # a composite literal's type is certain; Touch is promoted from the embedded Base
+        (f"{PKG}/store.New", f"{PKG}/store.Base.Touch", "exact"),
+        (f"{PKG}/store.Store.Save", f"{PKG}/store.Base.Touch", "exact"),
+        (f"{PKG}/store.Store.Save", f"{PKG}/internal/db.Conn.Exec", "exact"),
+        # same package, another file
+        (f"{PKG}/store.Store.Name", f"{PKG}/store.label", "exact"),
+        (f"{PKG}/cmd/app.main", f"{PKG}/store.New", "exact"),
+        # s was inferred from what New returns
+        (f"{PKG}/cmd/app.main", f"{PKG}/store.Store.Save", "heuristic"),
+        (f"{PKG}/cmd/app.main", f"{PKG}/internal/db.Open", "exact"),  # an aliased import
+        (f"{PKG}/cmd/app.main", f"{PKG}/internal/db.Conn.Exec", "exact"),  # var c *dbx.Conn
+        (f"{PKG}/cmd/app.main", f"{PKG}/cmd/app.run", "exact"),
+    }
+
+
+def test_interface_calls_and_the_standard_library_are_left_out(graph: Graph) -> None:
+    _, edges = graph
+    assert not any(e[2].endswith(".run") for e in edges if e[0] == "CALLS")
+    assert not any("fmt" in e[3] for e in edges)
+
+
+def test_parsed_file_survives_the_cache_round_trip(graph: Graph) -> None:
+    parsed, _ = graph
+    for file in parsed.values():
+        assert ParsedFile.from_json(file.to_json()) == file
+
+
+def test_syntax_errors_keep_what_parses(tmp_path: Path) -> None:
+    (tmp_path / "x.go").write_text("package x\n\nfunc Ok() {}\n\nfunc Bad( {\n")
+    parsed, _ = ingest(tmp_path)
+    assert parsed["x.go"].warnings
+    assert "main.Ok" in {d.qualified_name for d in parsed["x.go"].definitions}
