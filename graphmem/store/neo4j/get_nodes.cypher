@@ -1,0 +1,3 @@
+UNWIND $ids AS node_id
+{{find_node}}
+RETURN n

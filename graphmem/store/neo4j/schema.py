@@ -1,0 +1,156 @@
+"""The Neo4j schema graphmem needs: constraints, range, full-text and vector indexes.
+
+Creation is idempotent (`IF NOT EXISTS`, and only what `SHOW INDEXES` lacks) and safe when several
+processes open the same database at once: the loser of a creation race gets an "already exists"
+error, which means the same thing as success.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from graphmem.model.graph import Label
+from graphmem.store.base import BASE_LABELS, EMBEDDING_PROPERTY, FULLTEXT_FIELDS
+from graphmem.store.neo4j import statements as st
+
+log = logging.getLogger(__name__)
+
+#: Range indexes beyond `id` (which the uniqueness constraints index), per label.
+RANGE_INDEXES: dict[Label, tuple[str, ...]] = {
+    Label.CODE_ENTITY: ("repo", "path", "qualified_name", "name"),
+    Label.COMMIT: ("sha",),
+    Label.MEMORY: ("repo", "status"),
+    Label.EVENT: ("repo",),
+    Label.RECEIPT: ("repo",),
+    Label.FILE_STATE: ("repo", "path"),
+}
+VECTOR_LABEL = Label.MEMORY
+INDEX_AWAIT_SECONDS = 60
+
+
+def constraint_name(label: Label) -> str:
+    return f"graphmem_{_snake(label)}_id"
+
+
+def range_index_name(label: Label, prop: str) -> str:
+    return f"graphmem_{_snake(label)}_{prop}"
+
+
+def fulltext_index_name(label: Label) -> str:
+    return f"graphmem_{_snake(label)}_fulltext"
+
+
+def vector_index_name(label: Label) -> str:
+    return f"graphmem_{_snake(label)}_{EMBEDDING_PROPERTY}"
+
+
+@dataclass(frozen=True)
+class SchemaStatement:
+    name: str
+    text: str
+    params: Mapping[str, Any]
+
+
+def wanted(vector_dimensions: int) -> list[SchemaStatement]:
+    """Every constraint and index graphmem relies on, constraints first."""
+    out = [
+        SchemaStatement(
+            constraint_name(label),
+            st.render(
+                "create_constraint",
+                name=st.identifier(constraint_name(label)),
+                label=st.labels(label),
+            ),
+            {},
+        )
+        for label in BASE_LABELS
+    ]
+    for label, props in RANGE_INDEXES.items():
+        for prop in props:
+            name = range_index_name(label, prop)
+            text = st.render(
+                "create_range_index",
+                name=st.identifier(name),
+                label=st.labels(label),
+                property=st.identifier(prop),
+            )
+            out.append(SchemaStatement(name, text, {}))
+    for label, fields in FULLTEXT_FIELDS.items():
+        name = fulltext_index_name(label)
+        indexed = st.Fragment(", ".join("n." + st.escape_identifier(f) for f in fields))
+        text = st.render(
+            "create_fulltext_index",
+            name=st.identifier(name),
+            label=st.labels(label),
+            properties=indexed,
+        )
+        out.append(SchemaStatement(name, text, {}))
+    name = vector_index_name(VECTOR_LABEL)
+    text = st.render(
+        "create_vector_index",
+        name=st.identifier(name),
+        label=st.labels(VECTOR_LABEL),
+        property=st.identifier(EMBEDDING_PROPERTY),
+    )
+    out.append(SchemaStatement(name, text, {"dimensions": vector_dimensions}))
+    return out
+
+
+def ensure(driver: Driver, database: str | None, vector_dimensions: int) -> int | None:
+    """Create what is missing; return the vector index's dimensions as the database has them."""
+    existing = _existing_indexes(driver, database)
+    created = False
+    for statement in wanted(vector_dimensions):
+        if statement.name in existing:
+            continue
+        with driver.session(database=database) as session:
+            try:
+                session.execute_write(_run, statement.text, statement.params)
+                created = True
+            except neo4j_errors.ClientError as e:
+                # another process created it (or an equivalent one) between SHOW and CREATE
+                if not (e.code or "").endswith("AlreadyExists"):
+                    raise
+    if created:
+        _await_indexes(driver, database)
+        existing = _existing_indexes(driver, database)
+    vector = existing.get(vector_index_name(VECTOR_LABEL))
+    if vector is None:
+        return None
+    dims = (vector.get("options") or {}).get("indexConfig", {}).get("vector.dimensions")
+    return int(dims) if dims is not None else None
+
+
+def _existing_indexes(driver: Driver, database: str | None) -> dict[str, dict[str, Any]]:
+    with driver.session(database=database) as session:
+        rows = session.execute_read(_fetch, st.render("show_indexes"), {})
+    return {row["name"]: row for row in rows}
+
+
+def _await_indexes(driver: Driver, database: str | None) -> None:
+    """Wait (bounded) for new indexes to come online, so the first search sees every node."""
+    try:
+        with driver.session(database=database) as session:
+            session.run(
+                st.render("await_indexes"), {"timeout_seconds": INDEX_AWAIT_SECONDS}
+            ).consume()
+    except neo4j_errors.Neo4jError as e:  # still populating: queries work, just not complete yet
+        log.warning("Neo4j indexes are still populating: %s", e.message)
+
+
+def _run(tx: ManagedTransaction, text: str, params: Mapping[str, Any]) -> None:
+    tx.run(text, dict(params)).consume()
+
+
+def _fetch(tx: ManagedTransaction, text: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [record.data() for record in tx.run(text, dict(params))]
+
+
+def _snake(label: Label) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in label.value).lstrip("_")
