@@ -27,10 +27,10 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graphmem.ingest.ecmascript import load_query_source
 from graphmem.ingest.language import (
     CLASS,
     EXACT,
@@ -134,7 +134,8 @@ class GoSupport:
     def _query(self) -> Query:
         from tree_sitter import Query
 
-        return Query(_go_language(), load_query_source("go"))
+        source = (resources.files("graphmem.ingest") / "queries" / "go.scm").read_text("utf-8")
+        return Query(_go_language(), source)
 
 
 # -- parsing --------------------------------------------------------------------------------
@@ -466,6 +467,17 @@ class GoResolver:
 
     def __init__(self, index: RepoIndex) -> None:
         self.index = index
+        self._bindings: dict[str, tuple[ParsedFile, dict[tuple[str, str], list[Binding]]]] = {}
+
+    def bindings(self, parsed: ParsedFile, scope: str, name: str) -> list[Binding]:
+        cached = self._bindings.get(parsed.path)
+        if cached is None or cached[0] is not parsed:
+            table: dict[tuple[str, str], list[Binding]] = {}
+            for binding in parsed.bindings:
+                table.setdefault((binding.scope, binding.name), []).append(binding)
+            cached = (parsed, table)
+            self._bindings[parsed.path] = cached
+        return cached[1].get((scope, name), [])
 
     def package(self, import_path: str) -> _PackageTable | None:
         def build() -> _PackageTable | None:
@@ -569,7 +581,7 @@ class GoResolver:
     def lookup(self, parsed: ParsedFile, scope: str, name: str, depth: int) -> list[_Value]:
         if depth > _MAX_DEPTH:
             return []
-        bindings = [b for b in parsed.bindings if b.scope == scope and b.name == name]
+        bindings = self.bindings(parsed, scope, name)
         if bindings:
             if len({(b.value, b.annotation) for b in bindings}) != 1:
                 return []  # rebound to different things: not followed
