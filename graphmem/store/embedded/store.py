@@ -50,7 +50,7 @@ class EmbeddedStore(GraphStore):
     """A graph in one SQLite file (WAL), safe for several processes. See the module docstring."""
 
     name = "embedded"
-    capabilities = frozenset({Capability.VECTOR_INDEX})
+    capabilities = frozenset({Capability.VECTOR_INDEX, Capability.CYPHER_READ})
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()
@@ -226,6 +226,14 @@ class EmbeddedStore(GraphStore):
         with self._connection("search") as conn:
             hits = self._vectors.search(conn, vector, Label(label), limit)
         return [SearchHit(node_id, score) for node_id, score in hits]
+
+    def cypher(
+        self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
+    ) -> list[dict[str, Any]]:
+        """Read-only Cypher through grand-cypher (see graphmem.store.embedded.cypher)."""
+        from graphmem.store.embedded.cypher import run_readonly_cypher
+
+        return run_readonly_cypher(self, query, params, write)
 
     # -- lifecycle ------------------------------------------------------------------------
 

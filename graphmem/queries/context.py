@@ -1,0 +1,299 @@
+"""context(TARGET): what to know before changing a piece of code.
+
+- the memories that govern it, an ancestor of it, or anything it contains (from
+  `graphmem.memory.scope.governing`), each saying which entity it governs and how that relates
+  to the target, flagged when possibly stale or orphaned;
+- memories anchored on its direct neighbours (callers, callees, importers, imports, subclasses,
+  bases), marked *nearby*: not rules for this code, but worth knowing;
+- the latest commits that modified it;
+- a short summary of the code: what it contains and how it is connected.
+
+With `history`, superseded and retracted memories are included, marked, with their successors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from graphmem.memory.audit import record_receipt
+from graphmem.memory.results import GoverningMemory
+from graphmem.memory.scope import governing
+from graphmem.model.graph import Edge, Label, Node, RelType
+from graphmem.queries.governance import governing_many
+from graphmem.queries.impact import contained
+from graphmem.queries.results import (
+    CodeSummary,
+    CommitRef,
+    ContextResult,
+    EntityRef,
+    MemoryRef,
+)
+from graphmem.store.base import Direction, GraphStore
+
+MAX_COMMITS = 10
+MAX_LISTED = 20
+NEIGHBOUR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+
+#: (edge type, the target's side) -> how the neighbour relates to the target
+_ROLE = {
+    (RelType.CALLS, "target"): "calls the target",
+    (RelType.CALLS, "source"): "is called by the target",
+    (RelType.IMPORTS, "target"): "imports the target",
+    (RelType.IMPORTS, "source"): "is imported by the target",
+    (RelType.INHERITS, "target"): "subclasses the target",
+    (RelType.INHERITS, "source"): "is a base class of the target",
+}
+_RELATION = {
+    "self": "governs the target itself",
+    "ancestor": "governs {entity}, which contains the target",
+    "descendant": "governs {entity}, inside the target",
+}
+
+
+def context(
+    store: GraphStore,
+    repo: str,
+    target: Node,
+    *,
+    branch: str | None,
+    user: str | None,
+    history: bool = False,
+    query: str | None = None,
+    author: str | None = None,
+    record: bool = True,
+) -> ContextResult:
+    """The context of `target` (see the module docstring); records a retrieval receipt."""
+    served = governing(store, target.id, branch, user, include_history=history)
+    successors = _successors(store, [g.memory.id for g in served if g.memory.status != "active"])
+    memories = [_memory_ref(g, successors.get(g.memory.id, [])) for g in served]
+
+    seeds = contained(store, target.id)
+    seed_set = set(seeds)
+    links = [
+        e
+        for e in store.edges(seeds, NEIGHBOUR_TYPES, Direction.BOTH)
+        if not (e.source in seed_set and e.target in seed_set)
+    ]
+    neighbours = sorted({e.target if e.source in seed_set else e.source for e in links})
+    nodes = store.get_nodes(neighbours + seeds)
+    nearby = _nearby(store, links, seed_set, nodes, {m.id for m in memories}, branch, user, history)
+
+    commits = _commits(store, seeds)
+    summary = _summary(target, seeds, links, seed_set, nodes)
+    receipt_id = None
+    if record:
+        ids = [m.id for m in memories] + [m.id for m in nearby]
+        label = query or str(target.get("qualified_name") or target.get("path") or target.id)
+        receipt_id = record_receipt(store, repo, "context", label, ids, author).id
+    return ContextResult(
+        target=EntityRef.from_node(target),
+        memories=memories,
+        nearby=nearby,
+        commits=commits,
+        summary=summary,
+        history=history,
+        receipt_id=receipt_id,
+    )
+
+
+def _memory_ref(served: GoverningMemory, successors: list[str]) -> MemoryRef:
+    m = served.memory
+    why = [
+        _RELATION[app.relation].format(entity=app.entity)
+        + (
+            f" ({app.distance} levels up)"
+            if app.relation == "ancestor" and app.distance > 1
+            else ""
+        )
+        for app in served.applies
+    ]
+    return MemoryRef(
+        id=m.id,
+        kind=m.kind.value,
+        text=m.text,
+        status=m.status.value,
+        rationale=m.rationale,
+        branch=m.branch,
+        user=m.user,
+        created_at=m.created_at,
+        governs=[app.entity_id for app in served.applies],
+        why=why,
+        relation=served.applies[0].relation if served.applies else None,
+        possibly_stale=served.staleness.possibly_stale,
+        orphaned=served.staleness.orphaned,
+        superseded_by=successors,
+    )
+
+
+def _successors(store: GraphStore, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+    if not memory_ids:
+        return {}
+    out: dict[str, list[str]] = {}
+    for edge in store.edges(list(memory_ids), [RelType.SUPERSEDED_BY], Direction.OUT):
+        out.setdefault(edge.source, []).append(edge.target)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _nearby(
+    store: GraphStore,
+    links: Sequence[Edge],
+    seeds: set[str],
+    nodes: dict[str, Node],
+    already: set[str],
+    branch: str | None,
+    user: str | None,
+    history: bool,
+) -> list[MemoryRef]:
+    roles: dict[str, list[str]] = {}
+    for edge in sorted(links, key=lambda e: e.key):
+        inside_is_target = edge.target in seeds
+        other = edge.source if inside_is_target else edge.target
+        role = _ROLE[(edge.type, "target" if inside_is_target else "source")]
+        if role not in roles.setdefault(other, []):
+            roles[other].append(role)
+    if not roles:
+        return []
+    out: list[MemoryRef] = []
+    for gov in governing_many(
+        store,
+        sorted(roles),
+        branch=branch,
+        user=user,
+        include_ancestors=False,
+        include_history=history,
+    ):
+        if gov.memory.id in already:
+            continue
+        why: list[str] = []
+        for entity_id in sorted(gov.covers):
+            node = nodes.get(entity_id)
+            name = str(node.get("qualified_name") or node.get("path")) if node else entity_id
+            why.extend(f"nearby: governs {name}, which {role}" for role in roles[entity_id])
+        out.append(
+            MemoryRef.from_node(
+                gov.memory,
+                governs=sorted(gov.anchors),
+                why=why,
+                relation="nearby",
+                possibly_stale=gov.staleness.possibly_stale,
+                orphaned=gov.staleness.orphaned,
+            )
+        )
+    return out
+
+
+def _commits(store: GraphStore, seeds: Sequence[str]) -> list[CommitRef]:
+    commit_ids = sorted(
+        {e.source for e in store.edges(list(seeds), [RelType.MODIFIES], Direction.IN)}
+    )
+    if not commit_ids:
+        return []
+    commits = [n for n in store.get_nodes(commit_ids).values() if n.has(Label.COMMIT)]
+    commits.sort(key=lambda n: (str(n.get("date") or ""), n.id), reverse=True)
+    return [
+        CommitRef(
+            id=n.id,
+            sha=str(n.get("sha") or n.get("name") or ""),
+            date=n.get("date"),
+            author=n.get("author"),
+            message=str(n.get("message") or ""),
+        )
+        for n in commits[:MAX_COMMITS]
+    ]
+
+
+def _summary(
+    target: Node,
+    seeds: Sequence[str],
+    links: Sequence[Edge],
+    seed_set: set[str],
+    nodes: dict[str, Node],
+) -> CodeSummary:
+    inner = [nodes[s] for s in seeds[1:] if s in nodes]
+    kinds = Counter(EntityRef.from_node(n).kind for n in inner)
+    prefix = str(target.get("qualified_name") or "")
+    members = sorted(
+        str(n.get("qualified_name") or "")
+        for n in inner
+        if prefix and str(n.get("qualified_name") or "").rpartition(".")[0] == prefix
+    )
+    lists: dict[str, list[EntityRef]] = {k: [] for k in _ROLE_FIELD.values()}
+    seen: set[tuple[str, str]] = set()
+    for edge in sorted(links, key=lambda e: e.key):
+        inside_is_target = edge.target in seed_set
+        other = edge.source if inside_is_target else edge.target
+        key = _ROLE_FIELD[(edge.type, "target" if inside_is_target else "source")]
+        if (key, other) in seen or other not in nodes:
+            continue
+        seen.add((key, other))
+        lists[key].append(EntityRef.from_node(nodes[other]))
+    return CodeSummary(
+        contains=dict(sorted(kinds.items())),
+        members=members[:MAX_LISTED],
+        **{k: sorted(v, key=lambda r: r.qualified_name)[:MAX_LISTED] for k, v in lists.items()},
+    )
+
+
+_ROLE_FIELD = {
+    (RelType.CALLS, "target"): "callers",
+    (RelType.CALLS, "source"): "callees",
+    (RelType.IMPORTS, "target"): "importers",
+    (RelType.IMPORTS, "source"): "imports",
+    (RelType.INHERITS, "target"): "subclasses",
+    (RelType.INHERITS, "source"): "bases",
+}
+
+
+def render_context(result: ContextResult) -> str:
+    t = result.target
+    span = f":{t.start_line}-{t.end_line}" if t.start_line and t.end_line else ""
+    lines = [f"Context for {t.kind} {t.qualified_name or t.path} ({t.path}{span})"]
+    lines.append("")
+    if result.memories:
+        title = "Memories (with history)" if result.history else "Memories"
+        lines.append(f"{title} ({len(result.memories)}):")
+        for m in result.memories:
+            lines.extend(_memory_lines(m))
+    else:
+        lines.append("No memories govern this code.")
+    if result.nearby:
+        lines.append("")
+        lines.append(f"Nearby ({len(result.nearby)}), on code connected to it:")
+        for m in result.nearby:
+            lines.extend(_memory_lines(m))
+    if result.commits:
+        lines.append("")
+        lines.append("Recent commits:")
+        for c in result.commits:
+            first = c.message.splitlines()[0] if c.message else ""
+            lines.append(f"  {c.sha[:12]} {(c.date or '')[:10]} {c.author or ''}: {first}")
+    s = result.summary
+    code = []
+    if s.contains:
+        code.append("contains " + ", ".join(f"{n} {k}" for k, n in s.contains.items()))
+    for label, refs in (
+        ("called by", s.callers),
+        ("calls", s.callees),
+        ("imported by", s.importers),
+        ("imports", s.imports),
+        ("subclassed by", s.subclasses),
+        ("inherits from", s.bases),
+    ):
+        if refs:
+            code.append(f"{label} " + ", ".join(r.qualified_name for r in refs))
+    if code:
+        lines.append("")
+        lines.append("Code:")
+        lines.extend(f"  {line}" for line in code)
+    return "\n".join(lines)
+
+
+def _memory_lines(m: MemoryRef) -> list[str]:
+    lines = [f"  [{m.id}] {m.kind}{m.flags}: {m.text}"]
+    if m.rationale:
+        lines.append(f"      because: {m.rationale}")
+    lines.extend(f"      {why}" for why in m.why)
+    if m.superseded_by:
+        lines.append(f"      superseded by {', '.join(m.superseded_by)}")
+    return lines

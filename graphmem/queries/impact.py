@@ -1,0 +1,272 @@
+"""impact(TARGET): everything that depends on the target, transitively, and what governs it.
+
+Dependents are found by walking CALLS, IMPORTS and INHERITS edges backwards (callers, importers,
+subclasses) breadth-first, one batched `edges` call per level. For a module, class or directory
+the walk starts from the target *and everything it contains*, so a caller of any method of a
+class counts as depending on the class.
+
+Each dependent is reported once, at its shortest distance, with one shortest path. Among the
+shortest paths an exact one is preferred; a path that uses any heuristic CALLS edge (a call the
+ingester resolved by name only) makes the dependent heuristic, and the two kinds are counted apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from graphmem.model.graph import Edge, Label, Node, RelType
+from graphmem.queries.governance import governing_many
+from graphmem.queries.results import (
+    EntityRef,
+    ImpactedEntity,
+    ImpactResult,
+    MemoryRef,
+    ModuleGroup,
+    PathStep,
+    Resolution,
+)
+from graphmem.store.base import Direction, GraphStore
+
+#: Edge types whose *source* depends on their *target*.
+DEPENDENCY_TYPES: tuple[RelType, ...] = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+DEFAULT_DEPTH = 3
+MAX_DEPTH = 10
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"})
+_TEST_FILE = re.compile(
+    r"^(test_.*\.py|.*_test\.py|conftest\.py|.*_test\.go|.*\.(test|spec)\.[cm]?[jt]sx?|.*Tests?\.java)$"
+)
+
+
+def is_test_entity(node: Node) -> bool:
+    """Test code: anything in a test directory or test file, or a test_* function/Test* class."""
+    path = str(node.get("path") or "")
+    parts = PurePosixPath(path).parts
+    if any(part in _TEST_DIRS for part in parts[:-1]):
+        return True
+    if parts and _TEST_FILE.match(parts[-1]):
+        return True
+    if node.has(Label.DIRECTORY) and parts and parts[-1] in _TEST_DIRS:
+        return True
+    name = str(node.get("name") or "")
+    if node.has(Label.FUNCTION) or node.has(Label.METHOD):
+        return name.startswith("test_") or name == "test"
+    return node.has(Label.CLASS) and name.startswith("Test")
+
+
+def is_heuristic(edge: Edge) -> bool:
+    return edge.type == RelType.CALLS and edge.properties.get("resolution") == "heuristic"
+
+
+def contained(store: GraphStore, root_id: str) -> list[str]:
+    """`root_id` and everything it CONTAINS, transitively."""
+    hops = store.traverse([root_id], [RelType.CONTAINS], Direction.OUT, max_depth=64)
+    return [root_id, *(hop.node_id for hop in hops)]
+
+
+def impact(
+    store: GraphStore,
+    target: Node,
+    depth: int = DEFAULT_DEPTH,
+    *,
+    branch: str | None = None,
+    user: str | None = None,
+) -> ImpactResult:
+    """What depends on `target` within `depth` dependency hops, grouped by module."""
+    depth = max(1, min(depth, MAX_DEPTH))
+    seeds = contained(store, target.id)
+    seed_set = set(seeds)
+    distance: dict[str, int] = dict.fromkeys(seeds, 0)
+    exact: dict[str, bool] = dict.fromkeys(seeds, True)
+    via: dict[str, Edge] = {}
+
+    frontier = seeds
+    for level in range(1, depth + 1):
+        if not frontier:
+            break
+        chosen: dict[str, Edge] = {}
+        for edge in sorted(store.edges(frontier, DEPENDENCY_TYPES, Direction.IN), key=_edge_order):
+            dependent = edge.source
+            if dependent in distance:
+                continue
+            path_exact = exact[edge.target] and not is_heuristic(edge)
+            current = chosen.get(dependent)
+            if current is None or (path_exact and not _path_exact(current, exact)):
+                chosen[dependent] = edge
+        for dependent, edge in chosen.items():
+            distance[dependent] = level
+            exact[dependent] = _path_exact(edge, exact)
+            via[dependent] = edge
+        frontier = sorted(chosen)
+
+    impacted_ids = [n for n in distance if n not in seed_set]
+    nodes = store.get_nodes(impacted_ids)
+    target_ref = EntityRef.from_node(target)
+
+    impacted: list[ImpactedEntity] = []
+    for node_id in impacted_ids:
+        node = nodes.get(node_id)
+        if node is None:
+            continue
+        steps, reaches = _path_to_target(node_id, via, seed_set)
+        impacted.append(
+            ImpactedEntity(
+                entity=EntityRef.from_node(node),
+                distance=distance[node_id],
+                resolution="exact" if exact[node_id] else "heuristic",
+                is_test=is_test_entity(node),
+                reaches=reaches,
+                path=steps,
+            )
+        )
+    impacted.sort(
+        key=lambda i: (i.distance, i.resolution != "exact", i.entity.path, i.entity.qualified_name)
+    )
+
+    memories = _governing_memories(store, impacted, branch, user)
+    tests = [i.entity for i in impacted if i.is_test]
+    exact_count = sum(1 for i in impacted if i.resolution == "exact")
+    return ImpactResult(
+        target=target_ref,
+        depth=depth,
+        target_size=len(seeds),
+        impacted=impacted,
+        by_module=_group_by_module(impacted),
+        tests=tests,
+        memories=memories,
+        counts={
+            "impacted": len(impacted),
+            "exact": exact_count,
+            "heuristic": len(impacted) - exact_count,
+            "modules": len({i.entity.path for i in impacted}),
+            "tests": len(tests),
+            "memories": len(memories),
+        },
+    )
+
+
+def _edge_order(edge: Edge) -> tuple[bool, str, str, str]:
+    return (is_heuristic(edge), edge.type.value, edge.source, edge.target)
+
+
+def _path_exact(edge: Edge, exact: dict[str, bool]) -> bool:
+    return exact[edge.target] and not is_heuristic(edge)
+
+
+def _path_to_target(
+    node_id: str, via: dict[str, Edge], seeds: set[str]
+) -> tuple[list[PathStep], str]:
+    steps: list[PathStep] = []
+    current = node_id
+    while current not in seeds:
+        edge = via[current]
+        resolution: Resolution | None = None
+        if edge.type == RelType.CALLS:
+            resolution = "heuristic" if is_heuristic(edge) else "exact"
+        steps.append(
+            PathStep(
+                type=edge.type.value, source=edge.source, target=edge.target, resolution=resolution
+            )
+        )
+        current = edge.target
+    return steps, current
+
+
+def _group_by_module(impacted: Sequence[ImpactedEntity]) -> list[ModuleGroup]:
+    groups: dict[str, list[ImpactedEntity]] = {}
+    for item in impacted:
+        groups.setdefault(item.entity.path, []).append(item)
+    out = [
+        ModuleGroup(
+            path=path,
+            count=len(items),
+            exact=sum(1 for i in items if i.resolution == "exact"),
+            heuristic=sum(1 for i in items if i.resolution == "heuristic"),
+            nearest=min(i.distance for i in items),
+            entities=[i.entity.qualified_name for i in items],
+        )
+        for path, items in groups.items()
+    ]
+    return sorted(out, key=lambda g: (g.nearest, -g.count, g.path))
+
+
+def _governing_memories(
+    store: GraphStore,
+    impacted: Sequence[ImpactedEntity],
+    branch: str | None,
+    user: str | None,
+) -> list[MemoryRef]:
+    names = {i.entity.id: i.entity.qualified_name for i in impacted}
+    if not names:
+        return []
+    governance = governing_many(store, list(names), branch=branch, user=user)
+    anchors = store.get_nodes(sorted({a for g in governance for a in g.anchors}))
+    out: list[MemoryRef] = []
+    for gov in governance:
+        anchor_names = [
+            str(anchors[a].get("qualified_name") or anchors[a].get("path") or a)
+            if a in anchors
+            else a
+            for a in gov.anchors
+        ]
+        covered = sorted(names[e] for e in gov.covers)
+        shown = ", ".join(covered[:3]) + (
+            f" and {len(covered) - 3} more" if len(covered) > 3 else ""
+        )
+        out.append(
+            MemoryRef.from_node(
+                gov.memory,
+                governs=sorted(gov.anchors),
+                why=[f"governs {', '.join(anchor_names)}, which covers impacted {shown}"],
+                possibly_stale=gov.staleness.possibly_stale,
+                orphaned=gov.staleness.orphaned,
+            )
+        )
+    return out
+
+
+def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
+    """Readable text: counts, then dependents grouped by module, then tests and memories."""
+    c = result.counts
+    lines = [
+        f"Impact of {result.target.kind} {result.target.qualified_name} ({result.target.path}), "
+        f"depth {result.depth}: {c['impacted']} dependents in {c['modules']} modules "
+        f"({c['exact']} exact, {c['heuristic']} heuristic), {c['tests']} tests, "
+        f"{c['memories']} memories"
+    ]
+    if not result.impacted:
+        lines.append("  nothing in the graph depends on it")
+    by_path: dict[str, list[ImpactedEntity]] = {}
+    for item in result.impacted:
+        by_path.setdefault(item.entity.path, []).append(item)
+    for group in result.by_module:
+        lines.append("")
+        lines.append(
+            f"{group.path}  ({group.count}: {group.exact} exact, {group.heuristic} heuristic)"
+        )
+        items = by_path[group.path]
+        for item in items[:max_per_module]:
+            mark = "" if item.resolution == "exact" else "  ~heuristic"
+            test = "  [test]" if item.is_test else ""
+            hops = " <- ".join(step.type for step in reversed(item.path))
+            lines.append(
+                f"  d={item.distance} {item.entity.kind:<8} {item.entity.qualified_name}"
+                f"  ({hops}){mark}{test}"
+            )
+        if len(items) > max_per_module:
+            lines.append(f"  ... and {len(items) - max_per_module} more (--json for all)")
+    if result.tests:
+        lines.append("")
+        lines.append(f"Tests reaching it ({len(result.tests)}):")
+        lines.extend(f"  {t.qualified_name}  ({t.location})" for t in result.tests[:20])
+        if len(result.tests) > 20:
+            lines.append(f"  ... and {len(result.tests) - 20} more")
+    if result.memories:
+        lines.append("")
+        lines.append("Memories governing impacted code:")
+        for m in result.memories:
+            lines.append(f"  [{m.id}] {m.kind}: {m.text}{m.flags}")
+            lines.extend(f"      {why}" for why in m.why)
+    return "\n".join(lines)

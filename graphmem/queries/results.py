@@ -1,0 +1,214 @@
+"""Result types of the queries (impact, search, context, prompt): what the CLI and MCP print."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Node
+
+Resolution = Literal["exact", "heuristic"]
+
+
+class EntityRef(BaseModel):
+    """A code entity, as much of it as a reader needs to find it."""
+
+    id: str
+    kind: str
+    name: str
+    qualified_name: str
+    path: str
+    start_line: int | None = None
+    end_line: int | None = None
+
+    @classmethod
+    def from_node(cls, node: Node) -> EntityRef:
+        kind = next((label.value for label in node.labels if label in CODE_LABELS), "CodeEntity")
+        return cls(
+            id=node.id,
+            kind=kind,
+            name=str(node.get("name") or ""),
+            qualified_name=str(node.get("qualified_name") or node.get("name") or node.id),
+            path=str(node.get("path") or ""),
+            start_line=node.get("start_line"),
+            end_line=node.get("end_line"),
+        )
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.start_line}" if self.start_line else self.path
+
+
+class PathStep(BaseModel):
+    """One edge of a dependency path, read in the direction of the edge."""
+
+    type: str
+    source: str
+    target: str
+    resolution: Resolution | None = None
+
+
+class MemoryRef(BaseModel):
+    """A memory as served by a query, with why it is there and whether it may be out of date."""
+
+    id: str
+    kind: str
+    text: str
+    status: str = "active"
+    rationale: str | None = None
+    branch: str | None = None
+    user: str | None = None
+    created_at: str | None = None
+    #: the entities it is anchored to (GOVERNS targets) that made it relevant here
+    governs: list[str] = Field(default_factory=list)
+    #: one line per reason it applies ("governs billing.invoices (ancestor of the target)")
+    why: list[str] = Field(default_factory=list)
+    relation: str | None = None
+    possibly_stale: bool = False
+    orphaned: bool = False
+    superseded_by: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_node(cls, node: Node, **fields: Any) -> MemoryRef:
+        kind = node.get("kind") or next(
+            (label.value.lower() for label in node.labels if label in MEMORY_LABELS), "memory"
+        )
+        return cls(
+            id=node.id,
+            kind=str(kind),
+            text=str(node.get("text") or ""),
+            status=str(node.get("status") or "active"),
+            rationale=node.get("rationale"),
+            branch=node.get("branch"),
+            user=node.get("user"),
+            created_at=node.get("created_at"),
+            **fields,
+        )
+
+    @property
+    def flags(self) -> str:
+        marks = [
+            m
+            for m, on in (("orphaned", self.orphaned), ("possibly stale", self.possibly_stale))
+            if on
+        ]
+        if self.status != "active":
+            marks.insert(0, self.status)
+        return f" [{', '.join(marks)}]" if marks else ""
+
+
+class ImpactedEntity(BaseModel):
+    entity: EntityRef
+    distance: int
+    resolution: Resolution
+    is_test: bool = False
+    #: the part of the target this entity reaches (the target itself or something inside it)
+    reaches: str
+    #: one shortest path, from this entity to `reaches`
+    path: list[PathStep]
+
+
+class ModuleGroup(BaseModel):
+    path: str
+    count: int
+    exact: int
+    heuristic: int
+    nearest: int
+    entities: list[str]
+
+
+class ImpactResult(BaseModel):
+    target: EntityRef
+    depth: int
+    #: how many entities make up the target (itself plus everything it contains)
+    target_size: int
+    impacted: list[ImpactedEntity]
+    by_module: list[ModuleGroup]
+    tests: list[EntityRef]
+    memories: list[MemoryRef]
+    counts: dict[str, int]
+
+
+class SearchOptions(BaseModel):
+    """Filters and knobs of `search` (see docs/queries.md for the fusion)."""
+
+    #: memory kinds to return, plus "commit" for commit messages; empty = all of them
+    kinds: list[str] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=lambda: ["active"])
+    branch: str | None = None
+    user: str | None = None
+    #: ISO-8601 bounds on a memory's created_at / a commit's date (inclusive)
+    since: str | None = None
+    until: str | None = None
+    #: a TARGET; memories governing code within `near_depth` hops of it are ranked higher
+    near: str | None = None
+    near_depth: int = 2
+    limit: int = 10
+
+
+class SearchHitResult(BaseModel):
+    id: str
+    kind: str
+    text: str
+    score: float
+    #: which retrievers found it, with its rank in each ("fulltext #1", "vector #3 (0.71)", ...)
+    why: list[str]
+    status: str | None = None
+    created_at: str | None = None
+    governs: list[str] = Field(default_factory=list)
+
+
+class SearchResult(BaseModel):
+    query: str
+    hits: list[SearchHitResult]
+    #: how many candidates each retriever contributed (after filters)
+    retrievers: dict[str, int]
+    notes: list[str] = Field(default_factory=list)
+    receipt_id: str | None = None
+
+
+class CommitRef(BaseModel):
+    id: str
+    sha: str
+    date: str | None = None
+    author: str | None = None
+    message: str
+
+
+class CodeSummary(BaseModel):
+    """What the target is made of and how it is connected."""
+
+    contains: dict[str, int] = Field(default_factory=dict)
+    members: list[str] = Field(default_factory=list)
+    callers: list[EntityRef] = Field(default_factory=list)
+    callees: list[EntityRef] = Field(default_factory=list)
+    importers: list[EntityRef] = Field(default_factory=list)
+    imports: list[EntityRef] = Field(default_factory=list)
+    subclasses: list[EntityRef] = Field(default_factory=list)
+    bases: list[EntityRef] = Field(default_factory=list)
+
+
+class ContextResult(BaseModel):
+    target: EntityRef
+    #: memories governing the target, an ancestor or something it contains
+    memories: list[MemoryRef]
+    #: memories governing a direct neighbour (caller, callee, importer, import, subclass, base)
+    nearby: list[MemoryRef]
+    commits: list[CommitRef]
+    summary: CodeSummary
+    history: bool = False
+    receipt_id: str | None = None
+
+
+class PromptPack(BaseModel):
+    task: str
+    markdown: str
+    tokens: int
+    budget: int
+    tokenizer: str
+    memory_ids: list[str]
+    entity_ids: list[str]
+    #: items left out because the budget ran out
+    omitted: int = 0
+    receipt_id: str | None = None

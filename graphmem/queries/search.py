@@ -1,0 +1,248 @@
+"""search(QUERY): hybrid retrieval over memories and commit messages.
+
+Three retrievers each rank candidates:
+
+- fulltext: `store.fulltext_search` over memories (text, rationale, failure fields) and commits;
+- vector: `store.vector_search` with the query's embedding, over memories; hits below
+  `MIN_SIMILARITY` cosine are dropped, so an unrelated memory never gets credit just for being
+  the least unrelated;
+- graph (with `near`): memories governing code within `near_depth` hops of the target (over
+  CALLS, IMPORTS, INHERITS and CONTAINS), and commits that modified it, ranked by distance. It only
+  *boosts* candidates the other two found: it never adds a memory that does not match the query.
+
+Their ranks are fused with Reciprocal Rank Fusion: score = sum over retrievers of
+weight / (RRF_K + rank), rank counted from 1 among the candidates that pass the filters.
+RRF needs no score calibration between a BM25 score and a cosine, which is why it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from graphmem.embed.base import Embedder
+from graphmem.errors import GraphMemError
+from graphmem.memory.audit import record_receipt
+from graphmem.memory.scope import is_served
+from graphmem.memory.targets import resolve_target
+from graphmem.model.graph import Label, Node, RelType
+from graphmem.queries.governance import governing_many
+from graphmem.queries.results import SearchHitResult, SearchOptions, SearchResult
+from graphmem.store.base import Direction, GraphStore
+
+#: The RRF constant from Cormack et al. (2009); it damps the difference between top ranks.
+RRF_K = 60
+#: Retriever weights in the fusion.
+WEIGHTS: Mapping[str, float] = {"fulltext": 1.0, "vector": 1.0, "graph": 1.0}
+#: Cosine similarity below which a vector hit is not a match (all-MiniLM-L6-v2 scale).
+MIN_SIMILARITY = 0.2
+#: Candidates fetched per retriever, as a multiple of the limit (filters drop some).
+FETCH_FACTOR = 5
+MIN_FETCH = 50
+COMMIT = "commit"
+NEAR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS, RelType.CONTAINS)
+
+
+@dataclass
+class _Candidate:
+    node: Node
+    ranks: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def search(
+    store: GraphStore,
+    repo: str,
+    query: str,
+    options: SearchOptions,
+    *,
+    embedder: Callable[[], Embedder] | None = None,
+    author: str | None = None,
+    near_node: Node | None = None,
+    record: bool = True,
+) -> SearchResult:
+    """Fused search results, best first; records a retrieval receipt of the memories returned."""
+    text = query.strip()
+    notes: list[str] = []
+    kinds = {k.lower() for k in options.kinds}
+    want_commits = not kinds or COMMIT in kinds
+    want_memories = not kinds or bool(kinds - {COMMIT})
+    fetch = max(MIN_FETCH, options.limit * FETCH_FACTOR)
+
+    ranked: dict[str, list[tuple[str, float]]] = {"fulltext": [], "vector": []}
+    if text and want_memories:
+        ranked["fulltext"] += [
+            (h.node_id, h.score) for h in store.fulltext_search(text, Label.MEMORY, fetch)
+        ]
+    if text and want_commits:
+        ranked["fulltext"] += [
+            (h.node_id, h.score) for h in store.fulltext_search(text, Label.COMMIT, fetch)
+        ]
+        ranked["fulltext"].sort(key=lambda pair: -pair[1])
+    if text and want_memories and embedder is not None:
+        try:
+            vector = embedder().embed([text])[0]
+            ranked["vector"] = [
+                (h.node_id, h.score)
+                for h in store.vector_search(vector, Label.MEMORY, fetch)
+                if h.score >= MIN_SIMILARITY
+            ]
+        except GraphMemError as error:
+            notes.append(f"vector search skipped: {error}")
+
+    ids = list(dict.fromkeys(node_id for hits in ranked.values() for node_id, _ in hits))
+    nodes = store.get_nodes(ids)
+    keep = {node_id for node_id, node in nodes.items() if _passes(node, options, kinds)}
+
+    candidates: dict[str, _Candidate] = {}
+    counts: dict[str, int] = {}
+    for retriever, hits in ranked.items():
+        rank = 0
+        seen: set[str] = set()
+        for node_id, score in hits:
+            if node_id not in keep or node_id in seen:
+                continue
+            seen.add(node_id)
+            rank += 1
+            cand = candidates.setdefault(node_id, _Candidate(nodes[node_id]))
+            cand.ranks[retriever] = rank
+            cand.notes[retriever] = f"{retriever} #{rank}" + (
+                f" ({score:.2f})" if retriever == "vector" else ""
+            )
+        counts[retriever] = rank
+
+    if options.near and near_node is None:
+        near_node = resolve_target(store, repo, options.near)
+    if near_node is not None and candidates:
+        graph_rank = _near_ranks(store, near_node, set(candidates), options)
+        for node_id, (rank, why) in graph_rank.items():
+            candidates[node_id].ranks["graph"] = rank
+            candidates[node_id].notes["graph"] = f"graph #{rank} ({why})"
+        counts["graph"] = len(graph_rank)
+
+    scored = sorted(
+        candidates.values(),
+        key=lambda c: (-_rrf(c.ranks), c.node.id),
+    )[: options.limit]
+    governs = _anchors(store, [c.node.id for c in scored if c.node.has(Label.MEMORY)])
+    results = [_hit(c, governs.get(c.node.id, [])) for c in scored]
+    receipt_id = None
+    if record:
+        memory_ids = [h.id for h in results if h.kind != COMMIT]
+        receipt_id = record_receipt(store, repo, "search", text, memory_ids, author).id
+    return SearchResult(
+        query=text, hits=results, retrievers=counts, notes=notes, receipt_id=receipt_id
+    )
+
+
+def _rrf(ranks: Mapping[str, int]) -> float:
+    return sum(WEIGHTS.get(r, 1.0) / (RRF_K + rank) for r, rank in ranks.items())
+
+
+def _passes(node: Node, options: SearchOptions, kinds: set[str]) -> bool:
+    if node.has(Label.COMMIT):
+        if kinds and COMMIT not in kinds:
+            return False
+        return _in_window(str(node.get("date") or ""), options)
+    if not node.has(Label.MEMORY):
+        return False
+    if kinds and str(node.get("kind")) not in kinds:
+        return False
+    if str(node.get("status") or "active") not in options.statuses:
+        return False
+    # Branch and user rules are the memory layer's, with history allowed so `statuses` decides.
+    if not is_served(node, options.branch, options.user, include_history=True):
+        return False
+    return _in_window(str(node.get("created_at") or ""), options)
+
+
+def _in_window(at: str, options: SearchOptions) -> bool:
+    if options.since and (not at or at < options.since):
+        return False
+    return not (options.until and at and at[: len(options.until)] > options.until)
+
+
+def _near_ranks(
+    store: GraphStore, target: Node, candidates: set[str], options: SearchOptions
+) -> dict[str, tuple[int, str]]:
+    """Candidates that govern (memories) or modified (commits) code near `target`, by distance."""
+    hops = store.traverse([target.id], NEAR_TYPES, Direction.BOTH, max_depth=options.near_depth)
+    distance = {target.id: 0, **{h.node_id: h.depth for h in hops}}
+    best: dict[str, int] = {}
+    memory_ids = [c for c in candidates if not c.startswith("e-")]
+    if memory_ids:
+        for gov in governing_many(
+            store,
+            list(distance),
+            branch=options.branch,
+            user=options.user,
+            include_history=True,
+            with_staleness=False,
+            serve=lambda node: node.id in candidates,
+        ):
+            d = min(distance[e] for e in gov.covers)
+            best[gov.memory.id] = min(best.get(gov.memory.id, d), d)
+    for edge in store.edges(list(distance), [RelType.MODIFIES], Direction.IN):
+        if edge.source in candidates:
+            d = distance[edge.target]
+            best[edge.source] = min(best.get(edge.source, d), d)
+    order = sorted(best, key=lambda node_id: (best[node_id], node_id))
+    name = str(target.get("qualified_name") or target.get("path") or target.id)
+    return {
+        node_id: (rank, f"{best[node_id]} hops from {name}")
+        for rank, node_id in enumerate(order, start=1)
+    }
+
+
+def _anchors(store: GraphStore, memory_ids: list[str]) -> dict[str, list[str]]:
+    if not memory_ids:
+        return {}
+    edges = store.edges(memory_ids, [RelType.GOVERNS], Direction.OUT)
+    targets = store.get_nodes(sorted({e.target for e in edges}))
+    out: dict[str, list[str]] = {}
+    for edge in sorted(edges, key=lambda e: e.key):
+        node = targets.get(edge.target)
+        if node is not None:
+            label = node.get("qualified_name") or node.get("path") or "<repository>"
+            out.setdefault(edge.source, []).append(str(label))
+    return out
+
+
+def _hit(candidate: _Candidate, governs: list[str]) -> SearchHitResult:
+    node = candidate.node
+    why = [candidate.notes[r] for r in ("fulltext", "vector", "graph") if r in candidate.notes]
+    if node.has(Label.COMMIT):
+        return SearchHitResult(
+            id=node.id,
+            kind=COMMIT,
+            text=str(node.get("message") or ""),
+            score=round(_rrf(candidate.ranks), 6),
+            why=why,
+            created_at=node.get("date"),
+            governs=[str(node.get("sha") or "")],
+        )
+    return SearchHitResult(
+        id=node.id,
+        kind=str(node.get("kind") or "memory"),
+        text=str(node.get("text") or ""),
+        score=round(_rrf(candidate.ranks), 6),
+        why=why,
+        status=node.get("status"),
+        created_at=node.get("created_at"),
+        governs=governs,
+    )
+
+
+def render_search(result: SearchResult) -> str:
+    if not result.hits:
+        return f"No memories or commits match {result.query!r}."
+    lines = []
+    for i, hit in enumerate(result.hits, start=1):
+        status = f" [{hit.status}]" if hit.status and hit.status != "active" else ""
+        lines.append(
+            f"{i:>2}. [{hit.id}] {hit.kind}{status}: {hit.text.splitlines()[0] if hit.text else ''}"
+        )
+        where = f"governs {', '.join(hit.governs)}; " if hit.governs and hit.kind != COMMIT else ""
+        lines.append(f"     {where}score {hit.score:.4f} ({', '.join(hit.why)})")
+    lines.extend(f"note: {n}" for n in result.notes)
+    return "\n".join(lines)

@@ -1,0 +1,443 @@
+"""Read-only Cypher for the embedded store, on grand-cypher over a networkx snapshot of the graph.
+
+Why grand-cypher: it is a maintained Cypher interpreter over networkx, so the embedded store can
+answer the same ad-hoc and named queries as Neo4j without a server. It covers a subset of Cypher
+(MATCH with labels, types, directions and variable-length paths, inline property maps, WHERE with
+comparisons, IN, CONTAINS / STARTS WITH, EXISTS { } sub-queries, aggregations, ORDER BY, SKIP,
+LIMIT). Anything else is refused with a UsageError that says to run the query on Neo4j.
+
+What this module adds around it:
+- `$params` are substituted as literals, escaped so that no value can change the query's shape;
+- single-quoted strings (which grand-cypher rejects) are rewritten as double-quoted ones;
+- write clauses are refused before anything runs: writes need `--write` and a Neo4j store;
+- results come back as rows (one dict per row, columns in RETURN order), like the Neo4j store.
+
+The snapshot is rebuilt when the store's contents change (see `GraphSnapshotCache`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from graphmem.errors import UsageError
+from graphmem.store.base import EMBEDDING_PROPERTY
+
+if TYPE_CHECKING:
+    from graphmem.store.base import GraphStore
+
+__all__ = [
+    "CypherSegment",
+    "find_write_clause",
+    "graph_snapshot",
+    "render_literal",
+    "run_readonly_cypher",
+    "substitute_params",
+]
+
+#: Clauses that change the graph. `CALL` is listed because a procedure may write; the embedded
+#: engine runs no procedures at all.
+_WRITE_CLAUSE = re.compile(
+    r"(?<![\w.:$`])(CREATE|MERGE|SET|DELETE|DETACH\s+DELETE|REMOVE|DROP|FOREACH|LOAD\s+CSV|CALL)(?![\w`])",
+    re.IGNORECASE,
+)
+_PARAM = re.compile(r"\$(?:(\w+)|`([^`]+)`|\{(\w+)\})")
+_RETURN = re.compile(r"(?<![\w.])RETURN(?![\w])", re.IGNORECASE)
+_RETURN_END = re.compile(r"(?<![\w.])(ORDER\s+BY|SKIP|LIMIT)(?![\w])", re.IGNORECASE)
+_LOWER_AGGREGATE = re.compile(r"(?<![\w.])(count|sum|avg|max|min|collect)\s*\(", re.IGNORECASE)
+_ALIAS = re.compile(r"\s+AS\s+`?(\w+)`?\s*$", re.IGNORECASE)
+_UNSUPPORTED_HINT = "run it on a Neo4j store (--store bolt://...)"
+
+
+@dataclass(frozen=True)
+class CypherSegment:
+    """A piece of query text: code, a string literal (quote kept), a `name`, or a comment."""
+
+    kind: str  # "code" | "string" | "identifier" | "comment"
+    text: str
+
+
+def scan(query: str) -> Iterator[CypherSegment]:
+    """Split `query` so that keywords and $params are only ever looked for in code."""
+    i, n, start = 0, len(query), 0
+    while i < n:
+        ch = query[i]
+        if ch in "'\"`":
+            end = _closing_quote(query, i)
+            if start < i:
+                yield CypherSegment("code", query[start:i])
+            yield CypherSegment("identifier" if ch == "`" else "string", query[i : end + 1])
+            i = start = end + 1
+        elif query.startswith("//", i) or query.startswith("/*", i):
+            end = query.find("\n", i) if query[i + 1] == "/" else query.find("*/", i + 2)
+            end = n if end < 0 else (end if query[i + 1] == "/" else end + 2)
+            if start < i:
+                yield CypherSegment("code", query[start:i])
+            yield CypherSegment("comment", query[i:end])
+            i = start = end
+        else:
+            i += 1
+    if start < n:
+        yield CypherSegment("code", query[start:])
+
+
+def _closing_quote(query: str, open_at: int) -> int:
+    quote = query[open_at]
+    i = open_at + 1
+    while i < len(query):
+        if query[i] == "\\" and quote != "`":
+            i += 2
+            continue
+        if query[i] == quote:
+            if quote == "`" and query.startswith("``", i):
+                i += 2
+                continue
+            return i
+        i += 1
+    raise UsageError(f"unterminated {quote}-quoted text in the Cypher query")
+
+
+def find_write_clause(query: str, include_call: bool = True) -> str | None:
+    """The first clause of `query` that would change the graph (CREATE, SET, ...), if any.
+
+    `include_call`: count CALL as a write (a procedure may write; Neo4j itself refuses writing
+    procedures in a read transaction, so its store can leave CALL out).
+    """
+    for segment in scan(query):
+        if segment.kind == "code":
+            for match in _WRITE_CLAUSE.finditer(segment.text):
+                clause = " ".join(match.group(1).upper().split())
+                if clause != "CALL" or include_call:
+                    return clause
+    return None
+
+
+def render_literal(value: Any) -> str:
+    """A Cypher literal for `value` that grand-cypher reads back as exactly `value`.
+
+    Strings are JSON-escaped, which is also valid for the interpreter's string reader, so a quote
+    or backslash in a value can never end the literal early.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise UsageError(f"parameter value {value} is not a finite number")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(render_literal(v) for v in value if not isinstance(v, list)) + "]"
+    raise UsageError(
+        f"parameter values must be strings, numbers, booleans, null or lists; got {type(value)}"
+    )
+
+
+def substitute_params(query: str, params: Mapping[str, Any] | None) -> str:
+    """Replace each `$name` in code (never inside strings) with its value as a literal.
+
+    Single-quoted strings become double-quoted, the only kind the interpreter reads.
+    """
+    params = params or {}
+    out: list[str] = []
+    for segment in scan(query):
+        if segment.kind == "code":
+
+            def literal(match: re.Match[str]) -> str:
+                name = match.group(1) or match.group(2) or match.group(3)
+                if name not in params:
+                    raise UsageError(f"the query uses ${name} but no value was given (--param)")
+                return render_literal(params[name])
+
+            # The interpreter only knows upper-case aggregate names; Cypher ignores their case.
+            code = _LOWER_AGGREGATE.sub(lambda m: m.group(1).upper() + "(", segment.text)
+            out.append(_PARAM.sub(literal, code))
+        elif segment.kind == "string" and segment.text.startswith("'"):
+            out.append(json.dumps(_unescape_cypher(segment.text[1:-1]), ensure_ascii=False))
+        elif segment.kind == "comment":
+            out.append(" ")
+        else:
+            out.append(segment.text)
+    return "".join(out)
+
+
+_CYPHER_ESCAPES = {
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "b": "\b",
+    "f": "\f",
+}
+
+
+def _unescape_cypher(body: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in ("u", "U"):
+                width = 4 if nxt == "u" else 8
+                try:
+                    out.append(chr(int(body[i + 2 : i + 2 + width], 16)))
+                except ValueError as e:
+                    raise UsageError(f"bad escape \\{nxt} in a Cypher string") from e
+                i += 2 + width
+                continue
+            out.append(_CYPHER_ESCAPES.get(nxt, "\\" + nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+# -- the graph snapshot ----------------------------------------------------------------------
+
+
+def build_graph(store: GraphStore) -> nx.MultiDiGraph:
+    """A networkx copy of the store: labels and types in `__labels__`, embeddings left out."""
+    graph = nx.MultiDiGraph()
+    for node in store.iter_nodes():
+        attrs = {k: v for k, v in node.properties.items() if k != EMBEDDING_PROPERTY}
+        attrs["id"] = node.id
+        attrs["__labels__"] = {label.value for label in node.labels}
+        graph.add_node(node.id, **attrs)
+    for edge in store.iter_edges():
+        graph.add_edge(
+            edge.source,
+            edge.target,
+            key=edge.type.value,
+            __labels__={edge.type.value},
+            __source__=edge.source,
+            __target__=edge.target,
+            **edge.properties,
+        )
+    return graph
+
+
+class GraphSnapshotCache:
+    """One snapshot per store, rebuilt when `version()` changes (or on every call without one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshots: dict[int, tuple[Hashable, nx.MultiDiGraph]] = {}
+
+    def get(self, store: GraphStore, version: Callable[[], Hashable] | None) -> nx.MultiDiGraph:
+        if version is None:
+            return build_graph(store)
+        current = version()
+        with self._lock:
+            cached = self._snapshots.get(id(store))
+            if cached is not None and cached[0] == current:
+                return cached[1]
+        graph = build_graph(store)
+        with self._lock:
+            self._snapshots[id(store)] = (current, graph)
+        return graph
+
+    def forget(self, store: GraphStore) -> None:
+        with self._lock:
+            self._snapshots.pop(id(store), None)
+
+
+_CACHE = GraphSnapshotCache()
+
+
+def graph_snapshot(store: GraphStore) -> nx.MultiDiGraph:
+    """The store as a networkx graph, cached while the store reports no change.
+
+    A store may offer `data_version() -> Hashable` that changes whenever its contents do; without
+    it the snapshot is rebuilt for every query.
+    """
+    version = getattr(store, "data_version", None)
+    return _CACHE.get(store, version if callable(version) else None)
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def run_readonly_cypher(
+    store: GraphStore,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    write: bool = False,
+) -> list[dict[str, Any]]:
+    """Run a read-only Cypher query on the embedded store; one dict per row."""
+    clause = find_write_clause(query)
+    if write or clause:
+        what = f"{clause} changes the graph" if clause else "writing Cypher"
+        raise UsageError(
+            f"{what}: the embedded store runs read-only Cypher; "
+            "writes need --write and a Neo4j store (--store bolt://...)"
+        )
+    text = substitute_params(query, params)
+    graph = graph_snapshot(store)
+    return run_on_graph(graph, text)
+
+
+def run_on_graph(graph: nx.MultiDiGraph, query: str) -> list[dict[str, Any]]:
+    """Run an already-substituted query on `graph` and return rows."""
+    from grandcypher import GrandCypher
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    order = _return_order(query)
+    text, renames = _unalias_distinct(query)
+    try:
+        columns = GrandCypher(graph).run(text)
+    except UnexpectedInput as e:
+        line = getattr(e, "line", "?")
+        column = getattr(e, "column", "?")
+        raise UsageError(
+            f"the embedded store's Cypher cannot parse this query at line {line}, column "
+            f"{column} (it reads MATCH ... WHERE ... RETURN, without WITH, OPTIONAL MATCH or "
+            f"UNWIND); {_UNSUPPORTED_HINT}"
+        ) from e
+    except LarkError as e:
+        raise UsageError(
+            f"the embedded store's Cypher cannot run this query ({_first_line(e)}); "
+            f"{_UNSUPPORTED_HINT}"
+        ) from e
+    except (
+        NotImplementedError,
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        AssertionError,
+        IndexError,
+    ) as e:
+        raise UsageError(
+            f"the embedded store's Cypher cannot run this query ({type(e).__name__}: "
+            f"{_first_line(e)}); {_UNSUPPORTED_HINT}"
+        ) from e
+    if renames:
+        columns = {renames.get(_squash(str(k)), str(k)): v for k, v in columns.items()}
+    return _rows(columns, order)
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _unalias_distinct(query: str) -> tuple[str, dict[str, str]]:
+    """`RETURN DISTINCT x.a AS a ... ORDER BY a` as `RETURN DISTINCT x.a ... ORDER BY x.a`.
+
+    The interpreter refuses aliases in ORDER BY after DISTINCT; Cypher allows them. Returns the
+    rewritten query and, per expression, the alias its column is renamed back to.
+    """
+    code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+    starts = list(_RETURN.finditer(code))
+    if not starts:
+        return query, {}
+    head, body = code[: starts[-1].end()], code[starts[-1].end() :]
+    distinct = re.match(r"^\s*DISTINCT\s", body, flags=re.IGNORECASE)
+    end = _RETURN_END.search(body)
+    if not distinct or not end or not end.group(1).upper().startswith("ORDER"):
+        return query, {}
+    items = _split_top_level(body[distinct.end() : end.start()])
+    tail = body[end.start() :]
+    renames: dict[str, str] = {}
+    exprs: list[str] = []
+    for item in items:
+        alias = _ALIAS.search(item)
+        expr = item[: alias.start()].strip() if alias else item.strip()
+        exprs.append(expr)
+        if alias:
+            renames[_squash(expr)] = alias.group(1)
+            tail = re.sub(rf"(?<![\w.]){re.escape(alias.group(1))}(?![\w.])", expr, tail)
+    return f"{head} DISTINCT {', '.join(exprs)} {tail}", renames
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _return_order(query: str) -> list[str]:
+    """The column names of the last RETURN clause, in order (aliases where given)."""
+    code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+    starts = list(_RETURN.finditer(code))
+    if not starts:
+        return []
+    body = code[starts[-1].end() :]
+    end = _RETURN_END.search(body)
+    body = body[: end.start()] if end else body
+    body = re.sub(r"^\s*DISTINCT\s", " ", body, flags=re.IGNORECASE)
+    names = []
+    for item in _split_top_level(body):
+        alias = _ALIAS.search(item)
+        names.append(alias.group(1) if alias else "".join(item.split()))
+    return names
+
+
+def _split_top_level(text: str) -> list[str]:
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if "".join(current).strip():
+        items.append("".join(current))
+    return items
+
+
+def _rows(columns: Mapping[Any, list[Any]], order: list[str]) -> list[dict[str, Any]]:
+    by_name = {str(key): values for key, values in columns.items()}
+    normalised = {"".join(name.split()): name for name in by_name}
+    names = [normalised[n] for n in order if n in normalised]
+    names += [n for n in by_name if n not in names]
+    length = max((len(v) for v in by_name.values()), default=0)
+    return [
+        {name: _plain(by_name[name][i]) if i < len(by_name[name]) else None for name in names}
+        for i in range(length)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """Values as the Neo4j store returns them: nodes as {id, labels, properties}, relationships
+    as {type, source, target, properties}, sets as sorted lists."""
+    if isinstance(value, dict):
+        labels = value.get("__labels__")
+        if labels is not None and "__source__" in value:
+            props = {k: _plain(v) for k, v in value.items() if not k.startswith("__")}
+            return {
+                "type": next(iter(sorted(labels)), None),
+                "source": value["__source__"],
+                "target": value["__target__"],
+                "properties": props,
+            }
+        if labels is not None:
+            props = {k: _plain(v) for k, v in value.items() if k not in ("__labels__", "id")}
+            return {"id": value.get("id"), "labels": sorted(labels), "properties": props}
+        if len(value) == 1 and next(iter(value)) in (0, "0"):
+            return _plain(next(iter(value.values())))
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
