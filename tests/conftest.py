@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from graphmem.embed import Embedder, default_embedder
 from graphmem.settings import Settings
 from graphmem.store import GraphStore, open_store
 
@@ -56,8 +57,6 @@ def store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> object:
-    """The real all-MiniLM-L6-v2 model from the installed wheel, loaded once per test run."""
-    from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(threads=1)
+def embedder() -> Embedder:
+    """The real all-MiniLM-L6-v2 model from the installed wheel, as graphmem loads it by default."""
+    return default_embedder("all-MiniLM-L6-v2")

@@ -49,7 +49,7 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
         self._model: Any = SentenceTransformer(path, device="cpu")
         self.name = model
-        self.dimensions = int(self._model.get_sentence_embedding_dimension())
+        self.dimensions = int(self._model.get_embedding_dimension() or 0)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:

@@ -1,0 +1,74 @@
+"""The torch-free embedder must give the same vectors as sentence-transformers itself."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from graphmem.embed import default_embedder
+from graphmem.embed.numpy_bert import NumpyBertEmbedder
+from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder, local_model_path
+
+TEXTS = [
+    "Invoices are immutable once sent; corrections are new credit notes.",
+    "Never call the payment gateway from a request handler.",
+    "x",
+    "ünïcödé 日本語 and emoji 🎉 " * 40,  # longer than the 256-token window: truncated alike
+]
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+@pytest.fixture(scope="module")
+def reference_embedder() -> SentenceTransformerEmbedder:
+    """sentence-transformers itself, on torch: the reference the numpy path must match."""
+    return SentenceTransformerEmbedder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def numpy_embedder() -> NumpyBertEmbedder:
+    return NumpyBertEmbedder(local_model_path("all-MiniLM-L6-v2"))
+
+
+def test_numpy_forward_pass_matches_sentence_transformers(
+    numpy_embedder: NumpyBertEmbedder, reference_embedder: SentenceTransformerEmbedder
+) -> None:
+    ours = numpy_embedder.embed(TEXTS)
+    reference = reference_embedder.embed(TEXTS)
+    for mine, theirs in zip(ours, reference, strict=True):
+        assert len(mine) == 384
+        assert max(abs(x - y) for x, y in zip(mine, theirs, strict=True)) < 1e-4
+        assert _cosine(mine, theirs) > 0.99999
+
+
+def test_vectors_are_normalised_and_meaningful(numpy_embedder: NumpyBertEmbedder) -> None:
+    a, b, c = numpy_embedder.embed(
+        [
+            "Use PostgreSQL for all persistent storage",
+            "All data is stored in a Postgres database",
+            "The logo should be blue",
+        ]
+    )
+    assert math.isclose(_cosine(a, a), 1.0, abs_tol=1e-5)
+    assert _cosine(a, b) > _cosine(a, c) + 0.2
+
+
+def test_batches_give_the_same_vectors_as_single_calls(numpy_embedder: NumpyBertEmbedder) -> None:
+    together = numpy_embedder.embed(TEXTS * 10)  # more than one internal batch, with padding
+    for i, text in enumerate(TEXTS):
+        alone = numpy_embedder.embed([text])[0]
+        assert max(abs(x - y) for x, y in zip(alone, together[i], strict=True)) < 1e-5
+
+
+def test_default_embedder_is_the_torch_free_one() -> None:
+    assert isinstance(default_embedder("all-MiniLM-L6-v2"), NumpyBertEmbedder)
+
+
+def test_unknown_model_is_a_clear_error() -> None:
+    from graphmem.errors import GraphMemError
+
+    with pytest.raises(GraphMemError, match="not a local directory"):
+        default_embedder("no-such-model")
