@@ -37,8 +37,7 @@ def _is_dense_weight(key: str) -> bool:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    result: np.ndarray = 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
-    return result
+    return np.asarray(0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))))
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
