@@ -29,7 +29,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
     poly = t * (
         0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
     )
-    return sign * (1.0 - poly * np.exp(-a * a))
+    return cast(np.ndarray, sign * (1.0 - poly * np.exp(-a * a)))
 
 
 def _is_dense_weight(key: str) -> bool:
@@ -43,7 +43,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
+    return cast(np.ndarray, (x - mean) / np.sqrt(var + eps) * weight + bias)
 
 
 class NumpyBertEmbedder:
