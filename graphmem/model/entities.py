@@ -37,7 +37,9 @@ class CodeEntity(BaseModel):
     )
 
     @classmethod
-    def new(cls, kind: Label, repo: str, path: str, qualified_name: str, **fields: Any) -> CodeEntity:
+    def new(
+        cls, kind: Label, repo: str, path: str, qualified_name: str, **fields: Any
+    ) -> CodeEntity:
         """Build an entity whose id is derived from (repo, path, qualified_name)."""
         fields.setdefault("name", qualified_name.rsplit(".", 1)[-1] or repo)
         return cls(

@@ -109,4 +109,6 @@ class Event(BaseModel):
 
     @classmethod
     def from_node(cls, node: Node) -> Event:
-        return cls(id=node.id, **{k: v for k, v in node.properties.items() if k in cls.model_fields})
+        return cls(
+            id=node.id, **{k: v for k, v in node.properties.items() if k in cls.model_fields}
+        )
