@@ -16,6 +16,23 @@ from graphmem.store import GraphStore, open_store
 if TYPE_CHECKING:
     from graphmem.embed.base import Embedder
 
+if TYPE_CHECKING:  # memory
+    from collections.abc import Sequence as _Seq
+    from typing import IO
+
+    from graphmem.memory.audit import Receipt
+    from graphmem.memory.exchange import ImportResult
+    from graphmem.memory.results import (
+        ChangeResult,
+        GoverningMemory,
+        HistoryEntry,
+        MemoryView,
+        RefreshReport,
+        RememberResult,
+        StaleReport,
+    )
+    from graphmem.model import Event, Node
+
 
 class GraphMem:
     """Memory for one repository, on one store (which may hold many repositories)."""
@@ -55,6 +72,163 @@ class GraphMem:
     # -- ingest (graphmem.ingest) ------------------------------------------------------------
 
     # -- memory (graphmem.memory) ------------------------------------------------------------
+
+    @property
+    def branch(self) -> str | None:
+        """The branch memories are recorded on and served for: GRAPHMEM_BRANCH or git's HEAD."""
+        from graphmem.memory.scope import detect_branch
+
+        return self.settings.branch or detect_branch(self.repo_root)
+
+    def resolve_target(self, target: str) -> Node:
+        """The code entity a TARGET names (path, directory, qualified name, path::Symbol, ...)."""
+        from graphmem.memory.targets import resolve_target
+
+        return resolve_target(self.store, self.repo, target)
+
+    def remember(
+        self,
+        kind: str,
+        text: str,
+        governs: _Seq[str] = (),
+        *,
+        rationale: str | None = None,
+        source: str | None = None,
+        tags: _Seq[str] = (),
+        branch: str | None = None,
+        user: str | None = None,
+        supersedes: _Seq[str] = (),
+        symptom: str | None = None,
+        cause: str | None = None,
+        fix: str | None = None,
+        test: str | None = None,
+        commit: str | None = None,
+    ) -> RememberResult:
+        """Record a memory governing `governs` (the repository if empty); see graphmem.memory.
+        Branch-less unless `branch` is given; a preference belongs to `user` (default: you)."""
+        from graphmem.memory.remember import remember
+
+        return remember(
+            self.store,
+            self.repo,
+            self.embedder,
+            kind,
+            text,
+            governs=governs,
+            rationale=rationale,
+            source=source,
+            tags=tags,
+            branch=branch,
+            user=user or self.settings.user,
+            supersedes=supersedes,
+            author=self.settings.author,
+            failure={
+                "symptom": symptom,
+                "cause": cause,
+                "fix": fix,
+                "test": test,
+                "commit": commit,
+            },
+        )
+
+    def show(self, memory_id: str) -> MemoryView:
+        """One memory with its staleness and supersession links."""
+        from graphmem.memory.view import show
+
+        return show(self.store, self.repo, memory_id)
+
+    def history(self, memory_id: str) -> list[HistoryEntry]:
+        """The supersession chain through `memory_id`, oldest first."""
+        from graphmem.memory.supersession import history
+
+        return history(self.store, self.repo, memory_id)
+
+    def supersede(self, old_ids: _Seq[str], new_id: str) -> ChangeResult:
+        """Make the existing memory `new_id` replace `old_ids`."""
+        from graphmem.memory.supersession import supersede
+
+        return supersede(self.store, self.repo, old_ids, new_id, self.settings.author)
+
+    def retract(self, memory_id: str, reason: str | None = None) -> tuple[ChangeResult, list[str]]:
+        """Stop serving `memory_id`; returns the change and secret types redacted from `reason`."""
+        from graphmem.memory.retraction import retract
+
+        return retract(self.store, self.repo, memory_id, reason, self.settings.author)
+
+    def revert(self, memory_id: str) -> ChangeResult:
+        """Undo the supersession that replaced `memory_id` (its successor is retracted)."""
+        from graphmem.memory.supersession import revert
+
+        return revert(self.store, self.repo, memory_id, self.settings.author)
+
+    def purge(self, memory_id: str) -> ChangeResult:
+        """Remove a memory's text and embedding for good (a tombstone event stays)."""
+        from graphmem.memory.retraction import purge
+
+        return purge(self.store, self.repo, memory_id, self.settings.author)
+
+    def governing(self, target: str, include_history: bool = False) -> list[GoverningMemory]:
+        """Memories that apply to `target` on the current branch for the current user, and how."""
+        from graphmem.memory.scope import governing
+
+        node = self.resolve_target(target)
+        return governing(self.store, node.id, self.branch, self.settings.user, include_history)
+
+    def refresh_anchors(self) -> RefreshReport:
+        """Restore and re-anchor memories after an ingest (call it at the end of every ingest)."""
+        from graphmem.memory.staleness import refresh_anchors
+
+        return refresh_anchors(self.store, self.repo, self.settings.author)
+
+    def stale(self) -> StaleReport:
+        """Refresh anchors, then list orphaned and possibly stale active memories."""
+        from graphmem.memory.staleness import stale
+
+        return stale(self.store, self.repo, self.settings.author)
+
+    def acknowledge(self, memory_id: str) -> ChangeResult:
+        """Re-confirm a possibly stale memory against the code as it is now."""
+        from graphmem.memory.staleness import acknowledge
+
+        return acknowledge(self.store, self.repo, memory_id, self.settings.author)
+
+    def events(self, memory_id: str | None = None, limit: int | None = 50) -> list[Event]:
+        """The audit trail, newest first."""
+        from graphmem.memory.audit import list_events
+
+        return list_events(self.store, self.repo, memory_id, limit)
+
+    def receipts(self, memory_id: str | None = None, limit: int | None = 50) -> list[Receipt]:
+        """Retrieval receipts, newest first."""
+        from graphmem.memory.audit import list_receipts
+
+        return list_receipts(self.store, self.repo, memory_id, limit)
+
+    def record_receipt(self, operation: str, query: str, memory_ids: _Seq[str]) -> Receipt:
+        """Record which memories a retrieval returned."""
+        from graphmem.memory.audit import record_receipt
+
+        return record_receipt(
+            self.store, self.repo, operation, query, memory_ids, self.settings.author
+        )
+
+    def export_markdown(self) -> str:
+        """A Markdown digest of the active memories, grouped by the code they govern."""
+        from graphmem.memory.digest import markdown_digest
+
+        return markdown_digest(self.store, self.repo, self.branch, self.settings.user)
+
+    def export_jsonl(self, fp: IO[str]) -> int:
+        """The whole store as JSON lines (DESIGN §5); returns the number of records."""
+        from graphmem.store.transfer import write_jsonl
+
+        return write_jsonl(self.store, fp)
+
+    def import_jsonl(self, fp: IO[str]) -> ImportResult:
+        """Import a JSONL export, recording an `import` event."""
+        from graphmem.memory.exchange import import_jsonl
+
+        return import_jsonl(self.store, self.repo, fp, self.settings.author)
 
     # -- queries (graphmem.queries) ----------------------------------------------------------
 

@@ -1,0 +1,129 @@
+"""The audit trail: append-only Event nodes, and retrieval receipts.
+
+Every change to memories (remember, supersede, retract, revert, reanchor, acknowledge, import,
+purge) writes one Event in the same `WriteBatch` as the change itself, so the trail can never
+disagree with the graph. Events hold ids, counts and scores, never memory text: a purge leaves
+nothing behind in them.
+
+Receipts record what a retrieval (context, search, prompt) returned, so an agent's answer can be
+traced to the memories it was given. Their query text is redacted with `redact_light`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from graphmem.model import Event, Label, Node, now_iso
+from graphmem.store import GraphStore, WriteBatch
+
+#: The actions an Event may record.
+ACTIONS = frozenset(
+    {"remember", "supersede", "retract", "revert", "reanchor", "acknowledge", "import", "purge"}
+)
+
+
+def _sortable_id(prefix: str) -> str:
+    """`ev-20261121T094312123456-1a2b3c`: ids sort by creation time, then at random."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"{prefix}-{stamp}-{secrets.token_hex(3)}"
+
+
+def new_event(
+    action: str,
+    repo: str,
+    author: str | None,
+    memory_ids: Sequence[str],
+    details: Mapping[str, Any] | None = None,
+    at: str | None = None,
+) -> Node:
+    """An Event node to put in the same batch as the change it records.
+
+    `details` must be text-free (ids, counts, scores, type names): callers never pass memory text.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    event = Event(
+        id=_sortable_id("ev"),
+        action=action,
+        at=at or now_iso(),
+        author=author,
+        memory_ids=list(dict.fromkeys(memory_ids)),
+        repo=repo,
+        details=json.dumps(dict(details), sort_keys=True) if details else None,
+    )
+    return event.to_node()
+
+
+def list_events(
+    store: GraphStore, repo: str, memory_id: str | None = None, limit: int | None = 50
+) -> list[Event]:
+    """The repository's events, newest first; only those naming `memory_id` if given."""
+    events = [Event.from_node(n) for n in store.find_nodes(Label.EVENT, {"repo": repo})]
+    if memory_id is not None:
+        events = [e for e in events if memory_id in e.memory_ids]
+    events.sort(key=lambda e: (e.at, e.id), reverse=True)
+    return events[:limit] if limit is not None else events
+
+
+class Receipt(BaseModel):
+    """Which memories one retrieval returned, to whom, and for what query."""
+
+    id: str
+    operation: str
+    query: str
+    memory_ids: list[str] = Field(default_factory=list)
+    author: str | None = None
+    repo: str
+    at: str = Field(default_factory=now_iso)
+
+    def to_node(self) -> Node:
+        return Node(id=self.id, labels=(Label.RECEIPT,), properties=self.model_dump(exclude={"id"}))
+
+    @classmethod
+    def from_node(cls, node: Node) -> Receipt:
+        known = set(cls.model_fields) - {"id"}
+        return cls(id=node.id, **{k: v for k, v in node.properties.items() if k in known})
+
+
+def record_receipt(
+    store: GraphStore,
+    repo: str,
+    operation: str,
+    query: str,
+    memory_ids: Sequence[str],
+    author: str | None = None,
+) -> Receipt:
+    """Record that `operation` (context, search, prompt, ...) for `query` returned `memory_ids`.
+
+    Call it once per retrieval, after the result is built; it is one small write. The query is
+    redacted first (secrets can be pasted into a search as easily as into a memory).
+    """
+    from graphmem.memory.redaction import redact_light
+
+    receipt = Receipt(
+        id=_sortable_id("rc"),
+        operation=operation,
+        query=redact_light(query).text,
+        memory_ids=list(dict.fromkeys(memory_ids)),
+        author=author,
+        repo=repo,
+    )
+    store.write(WriteBatch(upsert_nodes=[receipt.to_node()]))
+    return receipt
+
+
+def list_receipts(
+    store: GraphStore, repo: str, memory_id: str | None = None, limit: int | None = 50
+) -> list[Receipt]:
+    """The repository's receipts, newest first; only those that returned `memory_id` if given."""
+    receipts = [Receipt.from_node(n) for n in store.find_nodes(Label.RECEIPT, {"repo": repo})]
+    if memory_id is not None:
+        receipts = [r for r in receipts if memory_id in r.memory_ids]
+    receipts.sort(key=lambda r: (r.at, r.id), reverse=True)
+    return receipts[:limit] if limit is not None else receipts

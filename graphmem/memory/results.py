@@ -1,0 +1,247 @@
+"""What the memory operations return: plain pydantic values, ready for JSON and for people.
+
+Also the bridge between a Memory node and the Memory model, because a memory node carries a few
+properties the model does not (its anchors, its fingerprint, why it was retracted).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from graphmem.model import Memory, Node
+
+#: How a memory reaches an entity: it governs the entity itself, an ancestor (a directory or
+#: module around it), or a descendant (a function inside it).
+Relation = Literal["self", "ancestor", "descendant"]
+
+#: The state of one anchor: unchanged, its code changed since it was anchored, or it vanished.
+AnchorState = Literal["ok", "changed", "orphaned"]
+
+#: Memory properties that hold the memory's own text (removed by purge; never in events).
+TEXT_PROPERTIES = (
+    "text",
+    "rationale",
+    "source",
+    "tags",
+    "symptom",
+    "cause",
+    "fix",
+    "test",
+    "commit",
+    "retracted_reason",
+    "fingerprint",
+)
+
+
+def memory_from_node(node: Node) -> Memory:
+    """The Memory model of a node; a purged memory (no text left) comes back with text ''."""
+    props = dict(node.properties)
+    props.setdefault("text", "")
+    props.setdefault("repo", "")
+    known = set(Memory.model_fields) - {"id"}
+    clean = {k: v for k, v in props.items() if k in known and v is not None}
+    return Memory(id=node.id, **clean)
+
+
+class Anchor(BaseModel):
+    """One entity a memory was attached to, as it was then. Kept on the memory node as parallel
+    flat lists (anchor_ids, anchor_names, ...), because a deleted entity takes its GOVERNS edge
+    with it and this is what lets graphmem notice, and find the code again."""
+
+    entity_id: str
+    qualified_name: str
+    path: str
+    kind: str
+    content_hash: str = Field(description="the entity's content_hash when anchored; '' if none")
+
+    @classmethod
+    def of(cls, node: Node) -> Anchor:
+        kind = str(node.get("kind") or "")
+        return cls(
+            entity_id=node.id,
+            qualified_name=str(node.get("qualified_name") or ""),
+            path=str(node.get("path") or ""),
+            kind=kind,
+            content_hash=str(node.get("content_hash") or ""),
+        )
+
+    @property
+    def label(self) -> str:
+        """How people name it: a path for files and folders, a qualified name for symbols."""
+        return entity_label(self.kind, self.path, self.qualified_name)
+
+
+def entity_label(kind: str, path: str, qualified_name: str) -> str:
+    """`<repository>`, `src/api/` (directory), `src/api/x.py` (module), or a qualified name."""
+    if kind == "Repository":
+        return "<repository>"
+    if kind == "Directory":
+        return f"{path}/"
+    if kind == "Module":
+        return path
+    return qualified_name or path
+
+
+def anchors_of(node: Node) -> list[Anchor]:
+    """The anchors recorded on a memory node (empty for a node written by an older version)."""
+    ids = list(node.get("anchor_ids") or [])
+    names = list(node.get("anchor_names") or [])
+    paths = list(node.get("anchor_paths") or [])
+    kinds = list(node.get("anchor_kinds") or [])
+    hashes = list(node.get("anchor_hashes") or [])
+
+    def at(values: list[Any], i: int) -> str:
+        return str(values[i]) if i < len(values) and values[i] is not None else ""
+
+    return [
+        Anchor(
+            entity_id=str(entity_id),
+            qualified_name=at(names, i),
+            path=at(paths, i),
+            kind=at(kinds, i),
+            content_hash=at(hashes, i),
+        )
+        for i, entity_id in enumerate(ids)
+    ]
+
+
+def anchor_properties(anchors: list[Anchor]) -> dict[str, list[str]]:
+    """Anchors as flat lists of strings (Neo4j properties cannot hold maps or nulls in lists)."""
+    return {
+        "anchor_ids": [a.entity_id for a in anchors],
+        "anchor_names": [a.qualified_name for a in anchors],
+        "anchor_paths": [a.path for a in anchors],
+        "anchor_kinds": [a.kind for a in anchors],
+        "anchor_hashes": [a.content_hash for a in anchors],
+    }
+
+
+class RedactionCount(BaseModel):
+    """One kind of secret found and replaced, and how often. Never the secret itself."""
+
+    type: str
+    count: int
+
+
+class ConflictCandidate(BaseModel):
+    """An active memory on overlapping scope that says something close to the new one."""
+
+    memory_id: str
+    kind: str
+    text: str
+    score: float = Field(description="cosine similarity of the two texts' embeddings")
+    relation: Literal["same", "ancestor", "descendant"] = Field(
+        description="where the existing memory sits relative to the new one's target"
+    )
+    governs: str = Field(description="the entity the existing memory governs")
+    hint: str = Field(description="the command that supersedes it, if that is what you mean")
+
+
+class RememberResult(BaseModel):
+    memory: Memory
+    anchors: list[Anchor]
+    created: bool = Field(description="False when an identical active memory already existed")
+    duplicate_of: str | None = None
+    conflicts: list[ConflictCandidate] = Field(default_factory=list)
+    superseded: list[str] = Field(default_factory=list)
+    redactions: list[RedactionCount] = Field(default_factory=list)
+
+
+class Application(BaseModel):
+    """How a memory applies to the entity asked about."""
+
+    entity_id: str = Field(description="the entity the memory governs")
+    entity: str = Field(description="its path::qualified name, path, or <repository>")
+    entity_kind: str
+    relation: Relation
+    distance: int = Field(description="CONTAINS hops between the two (0 for self)")
+    path: list[str] = Field(
+        description="entity ids along CONTAINS between the two, container first"
+    )
+
+
+class AnchorStatus(BaseModel):
+    anchor: Anchor
+    state: AnchorState
+    current_hash: str | None = None
+
+
+class Staleness(BaseModel):
+    """Whether the code a memory governs changed (possibly stale) or vanished (orphaned)."""
+
+    possibly_stale: bool = False
+    orphaned: bool = False
+    anchors: list[AnchorStatus] = Field(default_factory=list)
+
+
+class GoverningMemory(BaseModel):
+    """A memory served for an entity, with every way it applies and its staleness."""
+
+    memory: Memory
+    applies: list[Application]
+    staleness: Staleness
+
+
+class HistoryEntry(BaseModel):
+    """One memory of a supersession chain, with its links (old -> new)."""
+
+    memory: Memory
+    supersedes: list[str] = Field(default_factory=list)
+    superseded_by: list[str] = Field(default_factory=list)
+    reverted_links: list[str] = Field(
+        default_factory=list, description="successors whose supersession of this one was reverted"
+    )
+
+
+class MemoryView(BaseModel):
+    """Everything `show` prints about one memory."""
+
+    memory: Memory
+    staleness: Staleness
+    supersedes: list[str] = Field(default_factory=list)
+    superseded_by: list[str] = Field(default_factory=list)
+    retracted_reason: str | None = None
+
+
+class ChangeResult(BaseModel):
+    """The outcome of retract, revert, supersede, purge or acknowledge."""
+
+    action: str
+    memory_ids: list[str]
+    event_id: str
+    active: list[str] = Field(default_factory=list, description="memories active afterwards")
+    inactive: list[str] = Field(default_factory=list, description="memories no longer served")
+
+
+ReanchorRule = Literal["content_hash", "qualified_name", "name_in_module"]
+
+
+class Reanchor(BaseModel):
+    memory_id: str
+    old: Anchor
+    new_entity_id: str
+    new_entity: str
+    rule: ReanchorRule
+
+
+class RefreshReport(BaseModel):
+    """What `refresh_anchors` did after an ingest."""
+
+    checked: int = 0
+    reanchored: list[Reanchor] = Field(default_factory=list)
+    restored_edges: int = Field(
+        default=0, description="GOVERNS edges re-created for entities that were re-written"
+    )
+    orphaned: list[str] = Field(default_factory=list, description="memory ids left orphaned")
+
+
+class StaleEntry(BaseModel):
+    memory: Memory
+    staleness: Staleness
+
+
+class StaleReport(BaseModel):
+    refresh: RefreshReport
+    memories: list[StaleEntry]

@@ -1,0 +1,290 @@
+"""Is the code a memory governs still the code it was written about?
+
+Each GOVERNS edge records the target's `content_hash` when the memory was attached. After a
+re-ingest:
+
+- a target whose current hash differs makes the memory *possibly stale* (the code changed; the
+  knowledge may or may not still hold: `acknowledge` re-confirms it);
+- a target that vanished makes it *orphaned*. Deleting a node deletes its edges, so every memory
+  node also keeps its anchors as flat lists (`anchor_ids`, `anchor_names`, `anchor_paths`,
+  `anchor_kinds`, `anchor_hashes`); that is what orphans are detected and re-anchored from.
+
+`refresh_anchors` runs after every ingest (and before `graphmem stale`). For each anchor:
+
+1. the entity still exists but its GOVERNS edge is gone (the ingester re-wrote the node):
+   the edge is restored, with the hash recorded at anchoring time;
+2. the entity is gone: the same code is looked for, among entities of the same kind in the
+   repository, by these rules in order, the first with exactly one candidate winning:
+
+   - ``content_hash``: the same content hash (a rename or a move without edits; with several,
+     the one with the same name, then the one in the same file);
+   - ``qualified_name``: the same qualified name in another file (a moved file, in languages
+     whose names do not follow paths);
+   - ``name_in_module``: the same name in the same file (moved into another class).
+
+   A match re-attaches the memory (new GOVERNS edge, anchors updated, a ``reanchor`` event);
+   the recorded hash is kept, so moved *and* edited code still shows as possibly stale.
+   No unique match leaves the memory orphaned: it is listed by `stale` until superseded,
+   retracted or acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graphmem.errors import ConflictError, NotFoundError
+from graphmem.memory.audit import new_event
+from graphmem.memory.results import (
+    Anchor,
+    AnchorState,
+    AnchorStatus,
+    ChangeResult,
+    Reanchor,
+    ReanchorRule,
+    RefreshReport,
+    StaleEntry,
+    Staleness,
+    StaleReport,
+    anchor_properties,
+    anchors_of,
+    memory_from_node,
+)
+from graphmem.model import Edge, Label, MemoryStatus, Node, RelType, now_iso
+from graphmem.store import Direction, GraphStore, WriteBatch
+
+__all__ = ["acknowledge", "refresh_anchors", "stale", "staleness_of"]
+
+_CODE_LABEL = {label.value: label for label in Label}
+
+
+def staleness_of(store: GraphStore, memories: Sequence[Node]) -> dict[str, Staleness]:
+    """Each memory's staleness, computed from its anchors and live GOVERNS edges (batched)."""
+    if not memories:
+        return {}
+    edges = _governs(store, [m.id for m in memories])
+    wanted = {a.entity_id for m in memories for a in _anchors(m, edges)}
+    targets = store.get_nodes(sorted(wanted))
+    result: dict[str, Staleness] = {}
+    for memory in memories:
+        statuses = []
+        for anchor in _anchors(memory, edges):
+            target = targets.get(anchor.entity_id)
+            edge = edges.get(memory.id, {}).get(anchor.entity_id)
+            recorded = (
+                str(edge.properties.get("content_hash") or "") if edge else anchor.content_hash
+            )
+            if target is None:
+                statuses.append(AnchorStatus(anchor=anchor, state="orphaned"))
+                continue
+            current = str(target.get("content_hash") or "")
+            state: AnchorState = "changed" if recorded and current and recorded != current else "ok"
+            statuses.append(AnchorStatus(anchor=anchor, state=state, current_hash=current or None))
+        result[memory.id] = Staleness(
+            possibly_stale=any(s.state == "changed" for s in statuses),
+            orphaned=any(s.state == "orphaned" for s in statuses),
+            anchors=statuses,
+        )
+    return result
+
+
+def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> RefreshReport:
+    """Restore lost GOVERNS edges and re-anchor memories whose code moved (module docstring).
+
+    Call it after every ingest of `repo`; it is idempotent and writes one batch (or nothing).
+    """
+    memories = [
+        m
+        for m in store.find_nodes(Label.MEMORY, {"repo": repo})
+        if m.get("status") != MemoryStatus.PURGED
+    ]
+    report = RefreshReport(checked=len(memories))
+    if not memories:
+        return report
+    edges = _governs(store, [m.id for m in memories])
+    existing = store.get_nodes(sorted({a.entity_id for m in memories for a in anchors_of(m)}))
+    batch = WriteBatch()
+    at = now_iso()
+    finder = _Finder(store, repo)
+    for memory in memories:
+        anchors = anchors_of(memory)
+        changed = False
+        live = edges.get(memory.id, {})
+        taken = {a.entity_id for a in anchors}
+        for i, anchor in enumerate(anchors):
+            if anchor.entity_id in existing:
+                if anchor.entity_id not in live:
+                    batch.upsert_edges.append(_governs_edge(memory, anchor, at))
+                    report.restored_edges += 1
+                continue
+            match = finder.find(anchor, taken)
+            if match is None:
+                if memory.id not in report.orphaned:
+                    report.orphaned.append(memory.id)
+                continue
+            node, rule = match
+            taken.add(node.id)
+            new = Anchor.of(node).model_copy(update={"content_hash": anchor.content_hash})
+            anchors[i] = new
+            changed = True
+            batch.upsert_edges.append(_governs_edge(memory, new, at))
+            report.reanchored.append(
+                Reanchor(
+                    memory_id=memory.id,
+                    old=anchor,
+                    new_entity_id=node.id,
+                    new_entity=new.label,
+                    rule=rule,
+                )
+            )
+            batch.upsert_nodes.append(
+                new_event(
+                    "reanchor",
+                    repo,
+                    author,
+                    [memory.id],
+                    {"from": anchor.entity_id, "to": node.id, "rule": rule},
+                    at=at,
+                )
+            )
+        if changed:
+            batch.set_properties[memory.id] = dict(anchor_properties(anchors))
+    if len(batch):
+        store.write(batch)
+    return report
+
+
+def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleReport:
+    """Refresh the anchors, then list active memories that are orphaned or possibly stale."""
+    report = refresh_anchors(store, repo, author)
+    active = store.find_nodes(Label.MEMORY, {"repo": repo, "status": MemoryStatus.ACTIVE.value})
+    states = staleness_of(store, active)
+    entries = [
+        StaleEntry(memory=memory_from_node(m), staleness=states[m.id])
+        for m in active
+        if states[m.id].orphaned or states[m.id].possibly_stale
+    ]
+    entries.sort(key=lambda e: (not e.staleness.orphaned, e.memory.created_at))
+    return StaleReport(refresh=report, memories=entries)
+
+
+def acknowledge(
+    store: GraphStore, repo: str, memory_id: str, author: str | None = None
+) -> ChangeResult:
+    """Re-confirm a possibly stale memory: record its targets' current hashes as the new baseline.
+
+    Anchors whose code vanished are dropped; if none is left the memory cannot be re-confirmed
+    (it no longer governs anything): supersede it with one on the new code instead.
+    """
+    node = store.get_node(memory_id)
+    if node is None or not node.has(Label.MEMORY) or node.get("repo") != repo:
+        raise NotFoundError(f"no memory {memory_id!r} in repository {repo!r}")
+    if node.get("status") != MemoryStatus.ACTIVE:
+        raise ConflictError(
+            f"memory {memory_id} is {node.get('status')}: only an active memory can be acknowledged"
+        )
+    edges = _governs(store, [memory_id]).get(memory_id, {})
+    anchors = _anchors(node, {memory_id: edges})
+    targets = store.get_nodes([a.entity_id for a in anchors])
+    kept = [Anchor.of(targets[a.entity_id]) for a in anchors if a.entity_id in targets]
+    dropped = [a.entity_id for a in anchors if a.entity_id not in targets]
+    if not kept:
+        raise ConflictError(
+            f"everything memory {memory_id} governed is gone; record it again on the new code: "
+            f"graphmem remember {node.get('kind')} TEXT --governs TARGET --supersedes {memory_id}"
+        )
+    at = now_iso()
+    event = new_event(
+        "acknowledge",
+        repo,
+        author,
+        [memory_id],
+        {"confirmed": [a.entity_id for a in kept], "dropped": dropped},
+        at=at,
+    )
+    batch = WriteBatch(
+        upsert_nodes=[event],
+        upsert_edges=[_governs_edge(node, a, at) for a in kept],
+        set_properties={memory_id: dict(anchor_properties(kept))},
+    )
+    store.write(batch)
+    return ChangeResult(
+        action="acknowledge", memory_ids=[memory_id], event_id=event.id, active=[memory_id]
+    )
+
+
+def governs_edge(memory_id: str, anchor: Anchor, created_at: str) -> Edge:
+    """The GOVERNS edge for an anchor, recording its content hash and when it was made."""
+    return Edge(
+        type=RelType.GOVERNS,
+        source=memory_id,
+        target=anchor.entity_id,
+        properties={"content_hash": anchor.content_hash, "created_at": created_at},
+    )
+
+
+def _governs_edge(memory: Node, anchor: Anchor, at: str) -> Edge:
+    return governs_edge(memory.id, anchor, at)
+
+
+def _governs(store: GraphStore, memory_ids: Sequence[str]) -> dict[str, dict[str, Edge]]:
+    result: dict[str, dict[str, Edge]] = {}
+    for start in range(0, len(memory_ids), 1000):
+        chunk = list(memory_ids[start : start + 1000])
+        for edge in store.edges(chunk, [RelType.GOVERNS], Direction.OUT):
+            result.setdefault(edge.source, {})[edge.target] = edge
+    return result
+
+
+def _anchors(memory: Node, edges: dict[str, dict[str, Edge]]) -> list[Anchor]:
+    """Recorded anchors; for a memory without them (imported from elsewhere), its live edges."""
+    anchors = anchors_of(memory)
+    if anchors:
+        return anchors
+    return [
+        Anchor(
+            entity_id=target,
+            qualified_name="",
+            path="",
+            kind="",
+            content_hash=str(edge.properties.get("content_hash") or ""),
+        )
+        for target, edge in sorted(edges.get(memory.id, {}).items())
+    ]
+
+
+class _Finder:
+    """Looks for the code an orphaned anchor pointed at, by the rules of the module docstring."""
+
+    def __init__(self, store: GraphStore, repo: str) -> None:
+        self.store = store
+        self.repo = repo
+
+    def find(self, anchor: Anchor, taken: set[str]) -> tuple[Node, ReanchorRule] | None:
+        label = _CODE_LABEL.get(anchor.kind)
+        if label is None or label == Label.REPOSITORY:
+            return None
+        if anchor.content_hash:
+            same = self._candidates(label, {"content_hash": anchor.content_hash}, taken)
+            if len(same) > 1:
+                same = [n for n in same if n.get("name") == _name(anchor)] or same
+            if len(same) > 1:
+                same = [n for n in same if n.get("path") == anchor.path] or same
+            if len(same) == 1:
+                return same[0], "content_hash"
+        if anchor.qualified_name:
+            moved = self._candidates(label, {"qualified_name": anchor.qualified_name}, taken)
+            if len(moved) == 1:
+                return moved[0], "qualified_name"
+        if anchor.path and label not in (Label.MODULE, Label.DIRECTORY):
+            in_file = self._candidates(label, {"path": anchor.path, "name": _name(anchor)}, taken)
+            if len(in_file) == 1:
+                return in_file[0], "name_in_module"
+        return None
+
+    def _candidates(self, label: Label, where: dict[str, str], taken: set[str]) -> list[Node]:
+        found = self.store.find_nodes(label, {"repo": self.repo, **where})
+        return [n for n in found if n.id not in taken]
+
+
+def _name(anchor: Anchor) -> str:
+    return anchor.qualified_name.rsplit(".", 1)[-1] if anchor.qualified_name else ""

@@ -1,0 +1,161 @@
+"""Resolve what a user names (a TARGET) to the code entity it means, in one repository.
+
+A TARGET is, in the order tried:
+
+- an entity id: `e-3f9a1c2b7d4e5f60`
+- the repository itself: `.` or `/` (also what a memory with no target governs)
+- a service: `service:api`
+- a symbol in a file: `src/api/invoices.py::InvoiceService.create`
+- a path: `src/api/invoices.py` (a module), `src/api/` or `src/api` (a directory)
+- a qualified name: `api.invoices.InvoiceService.create`, `api.invoices`
+
+Example (an unknown target suggests close names)::
+
+    node = resolve_target(store, "shop", "src/api/invoices.py::InvoiceService.create")
+    node.get("qualified_name")   # 'api.invoices.InvoiceService.create'
+
+Shared by `remember --governs`, `context`, `impact`: keep this module's API small.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from graphmem.errors import NotFoundError
+from graphmem.model import CodeEntity, Label, Node
+from graphmem.store import GraphStore
+
+__all__ = ["repository_node", "resolve_target", "resolve_targets"]
+
+_ENTITY_ID = re.compile(r"^e-[0-9a-f]{16}$")
+
+#: When several entities share a path or qualified name, the one a user most likely means.
+_PREFERENCE = (
+    Label.DIRECTORY,
+    Label.MODULE,
+    Label.SERVICE,
+    Label.CLASS,
+    Label.FUNCTION,
+    Label.METHOD,
+    Label.REPOSITORY,
+    Label.COMMIT,
+)
+
+
+def resolve_target(store: GraphStore, repo: str, text: str) -> Node:
+    """The CodeEntity node `text` names in `repo`.
+
+    Raises NotFoundError, with the closest names, paths and qualified names of the repository as
+    suggestions, when nothing matches.
+    """
+    target = text.strip()
+    if not target:
+        raise NotFoundError(
+            "empty target: name a path, a directory, a qualified name or service:NAME"
+        )
+    found = _lookup(store, repo, target)
+    if found is not None:
+        return found
+    raise NotFoundError(
+        f"no code entity {target!r} in repository {repo!r}", _suggestions(store, repo, target)
+    )
+
+
+def resolve_targets(store: GraphStore, repo: str, texts: list[str]) -> list[Node]:
+    """Each target resolved, duplicates dropped (first occurrence kept)."""
+    nodes: dict[str, Node] = {}
+    for text in texts:
+        node = resolve_target(store, repo, text)
+        nodes.setdefault(node.id, node)
+    return list(nodes.values())
+
+
+def repository_node(store: GraphStore, repo: str) -> Node:
+    """The Repository node of `repo`, as the ingester writes it (path '' and qualified name '').
+
+    When the repository was never ingested the node is returned unsaved: the caller writes it in
+    the same batch as whatever needs it (a repository-wide memory can be recorded before ingest).
+    """
+    found = store.find_nodes(Label.REPOSITORY, {"repo": repo}, limit=1)
+    if found:
+        return found[0]
+    return CodeEntity.new(Label.REPOSITORY, repo, "", "", name=repo).to_node()
+
+
+def _lookup(store: GraphStore, repo: str, target: str) -> Node | None:
+    if _ENTITY_ID.match(target):
+        node = store.get_node(target)
+        if node is not None and node.has(Label.CODE_ENTITY) and node.get("repo") == repo:
+            return node
+        return None
+    if target in (".", "/", "./"):
+        return repository_node(store, repo)
+    if target.startswith("service:"):
+        name = target.removeprefix("service:")
+        return _best(
+            store.find_nodes(Label.SERVICE, {"repo": repo, "name": name})
+            or store.find_nodes(Label.SERVICE, {"repo": repo, "qualified_name": target})
+        )
+    if "::" in target:
+        path, _, symbol = target.partition("::")
+        return _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
+    path = _clean_path(target)
+    if path:
+        by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
+        files = [n for n in by_path if n.has(Label.DIRECTORY) or n.has(Label.MODULE)]
+        if files or (target.endswith("/") and by_path):
+            return _best(files or by_path)
+    by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
+    if by_name:
+        return _best(by_name)
+    if "/" in target or "." in target.rsplit("/", 1)[-1]:
+        by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
+        return _best(by_path) if by_path else None
+    return None
+
+
+def _symbol_in_file(store: GraphStore, repo: str, path: str, symbol: str) -> Node | None:
+    in_file = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
+    if not symbol:
+        return _best([n for n in in_file if n.has(Label.MODULE)] or in_file)
+    exact = [n for n in in_file if n.get("qualified_name") == symbol]
+    suffix = [n for n in in_file if str(n.get("qualified_name") or "").endswith("." + symbol)]
+    return _best(exact or suffix)
+
+
+def _clean_path(text: str) -> str:
+    path = text.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path.rstrip("/")
+
+
+def _best(nodes: list[Node]) -> Node | None:
+    if not nodes:
+        return None
+
+    def rank(node: Node) -> tuple[int, int, str]:
+        kinds = [i for i, label in enumerate(_PREFERENCE) if node.has(label)]
+        qualified = str(node.get("qualified_name") or "")
+        return (min(kinds) if kinds else len(_PREFERENCE), qualified.count("."), node.id)
+
+    return min(nodes, key=rank)
+
+
+def _suggestions(store: GraphStore, repo: str, target: str, n: int = 5) -> list[str]:
+    """Close paths, qualified names and names of the repository (difflib ratio >= 0.6)."""
+    names: set[str] = set()
+    for node in store.find_nodes(Label.CODE_ENTITY, {"repo": repo}):
+        if node.has(Label.COMMIT):
+            continue
+        for key in ("path", "qualified_name"):
+            value = node.get(key)
+            if value:
+                names.add(str(value) + ("/" if key == "path" and node.has(Label.DIRECTORY) else ""))
+    close = difflib.get_close_matches(target, sorted(names), n=n, cutoff=0.6)
+    if len(close) < n:
+        tail = target.rsplit("/", 1)[-1].rsplit(".", 1)[-1].rsplit("::", 1)[-1]
+        by_tail = [x for x in sorted(names) if x.endswith(tail) and tail and x not in close]
+        close += by_tail[: n - len(close)]
+    return close
