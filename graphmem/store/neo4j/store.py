@@ -97,13 +97,11 @@ class Neo4jStore(GraphStore):
             raise
 
     def _open(self) -> None:
-        try:
-            self._driver.verify_connectivity()
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as e:
-            raise unreachable(self.url) from e
-        except OSError as e:
-            raise unreachable(self.url) from e
-        with self._translated("creating the schema"):
+        with self._translated("opening the store"):
+            try:
+                self._driver.verify_connectivity()
+            except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as e:
+                raise unreachable(self.url) from e
             self._index_dimensions = schema.ensure(
                 self._driver, self._database, self._vector_dimensions
             )
@@ -394,11 +392,12 @@ class Neo4jStore(GraphStore):
                     f"the query vector has {len(query)} dimensions but the Neo4j vector index "
                     f"has {self._index_dimensions}"
                 )
-            text = st.render("vector_search")
+            text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
             params: dict[str, Any] = {
                 "index": schema.vector_index_name(label),
                 "vector": query,
                 "limit": limit,
+                "candidates": limit * 2 + 10,  # re-ranked exactly; extra ones buy recall
             }
         else:
             patterns = _label_patterns(label)
@@ -455,10 +454,9 @@ class _WritePlan:
                 {"id": node_id, "props": dict(props)}
                 for node_id, props in batch.set_properties.items()
             ]
-            edges = {edge.key: edge for edge in batch.upsert_edges}  # a later upsert wins
+            # a later upsert wins; RelType() also refuses an Edge built without validation
+            edges = {(RelType(e.type), e.source, e.target): e for e in batch.upsert_edges}
             plan.upsert_edges = list(edges.values())
-            for edge in plan.upsert_edges:
-                RelType(edge.type)  # an Edge built without validation may carry any string
         except ValueError as e:
             raise UsageError(f"invalid write batch: {e}") from e
         return plan
