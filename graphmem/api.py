@@ -16,6 +16,10 @@ from graphmem.store import GraphStore, open_store
 if TYPE_CHECKING:
     from graphmem.embed.base import Embedder
 
+if TYPE_CHECKING:  # ingest
+    from graphmem.ingest.pipeline import Progress
+    from graphmem.ingest.report import IndexStatus, IngestReport
+
 if TYPE_CHECKING:  # memory
     from collections.abc import Sequence as _Seq
     from typing import IO
@@ -70,6 +74,55 @@ class GraphMem:
         return default_embedder(self.settings.embedding_model)
 
     # -- ingest (graphmem.ingest) ------------------------------------------------------------
+
+    def ingest(
+        self,
+        path: str | Path | None = None,
+        history: int = 0,
+        progress: Progress | None = None,
+        full: bool = False,
+        max_file_bytes: int | None = None,
+    ) -> IngestReport:
+        """Build or refresh the code graph of the repository (only what changed is redone).
+
+        `path` defaults to this GraphMem's repository; `history` adds the last N commits;
+        `full` re-parses every file. Memories are re-anchored afterwards.
+        """
+        from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES
+        from graphmem.ingest.pipeline import Ingester, IngestOptions
+
+        root = self._ingest_root(path)
+        options = IngestOptions(
+            history=history,
+            full=full,
+            max_file_bytes=max_file_bytes or DEFAULT_MAX_BYTES,
+            progress=progress,
+        )
+        repo = self.repo if root == self.repo_root else root.name
+        report = Ingester(self.store, root, repo, options).run()
+        if repo == self.repo:
+            self.refresh_anchors()
+        return report
+
+    def index_status(self, path: str | Path | None = None) -> IndexStatus:
+        """The indexed commit against HEAD, and the files changed, added or removed since."""
+        from graphmem.ingest.status import index_status
+
+        root = self._ingest_root(path)
+        repo = self.repo if root == self.repo_root else root.name
+        return index_status(self.store, root, repo)
+
+    def _ingest_root(self, path: str | Path | None) -> Path:
+        from graphmem.errors import NotFoundError, UsageError
+
+        if path is None:
+            return self.repo_root
+        root = Path(path).expanduser()
+        if not root.exists():
+            raise NotFoundError(f"{root}: no such directory")
+        if not root.is_dir():
+            raise UsageError(f"{root}: not a directory (ingest takes a repository folder)")
+        return root.resolve()
 
     # -- memory (graphmem.memory) ------------------------------------------------------------
 

@@ -1,0 +1,478 @@
+"""Python: module names, a tree-sitter parse into ParsedFile, and the resolver hook.
+
+Parsing uses tree-sitter queries (which run in C) to collect definitions, calls, imports and
+assignments, then one sweep in source order assigns each item to its innermost enclosing
+definition. Python-level work is proportional to what is captured, not to the syntax tree.
+
+Module names follow the import system: a file inside a package (directories with
+``__init__.py``) is named from the package's parent, so ``src/`` layouts and nested example
+projects get the names they are imported by; a file outside any package is named by its path
+(``scripts/release.py`` is ``scripts.release``), with a leading ``src/`` dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from graphmem.ingest.language import (
+    CLASS,
+    FUNCTION,
+    METHOD,
+    Binding,
+    CallSite,
+    Definition,
+    FileResolver,
+    ImportSpec,
+    ParsedFile,
+    RepoIndex,
+    RepoLayout,
+    content_hash,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser, Query
+
+_QUERY = """
+(class_definition) @class
+(function_definition) @function
+(call function: (_) @call)
+(import_statement) @import
+(import_from_statement) @import_from
+(future_import_statement) @import_future
+(assignment) @assign
+(for_statement left: (_) @for_target)
+(as_pattern alias: (_) @as_target)
+(named_expression name: (identifier) @walrus)
+"""
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+#: A callee we can follow: dotted names, optionally with empty-call links (``Foo().m``).
+_CALLEE = re.compile(r"[A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*")
+_WHITESPACE = re.compile(r"\s+")
+_OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
+_ANNOTATED = re.compile(r"^(?:typing\.)?(?:Annotated|ClassVar|Final|Type|type)\[([^,\]]+)")
+
+UNKNOWN = "?"
+_TARGET_LISTS = (
+    "pattern_list",
+    "tuple_pattern",
+    "list_pattern",
+    "tuple",
+    "list",
+    "list_splat_pattern",
+)
+
+
+class PythonSupport:
+    """LanguageSupport for Python (``.py`` and stub ``.pyi`` files)."""
+
+    name = "python"
+    extensions = (".py", ".pyi")
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        if "__init__.py" in layout.files:
+            # The repository root is itself a package (a checkout of just the package folder).
+            return python_module_name(f"{layout.root.name}/{path}", layout.files, layout.root.name)
+        return python_module_name(path, layout.files)
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        return _PythonParse(self._parser, self._query, path, source, module).run()
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        from graphmem.ingest.python_resolver import PythonResolver
+
+        return PythonResolver(index)
+
+    @cached_property
+    def _language(self) -> Any:
+        import tree_sitter_python
+        from tree_sitter import Language
+
+        return Language(tree_sitter_python.language())
+
+    @cached_property
+    def _parser(self) -> Parser:
+        from tree_sitter import Parser
+
+        return Parser(self._language)
+
+    @cached_property
+    def _query(self) -> Query:
+        from tree_sitter import Query
+
+        return Query(self._language, _QUERY)
+
+
+def python_module_name(
+    path: str, files: frozenset[str] | set[str], root_package: str | None = None
+) -> str:
+    """``pkg/sub/mod.py`` -> ``pkg.sub.mod``; ``pkg/__init__.py`` -> ``pkg`` (see module doc).
+
+    With `root_package`, `path` starts with that name and stands for the repository root.
+    """
+    stem = path.rsplit(".", 1)[0]
+    parts = stem.split("/")
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    directory = path.rsplit("/", 1)[0] if "/" in path else ""
+
+    def is_package(directory: str) -> bool:
+        if directory == root_package:
+            return True
+        if root_package is not None:
+            directory = directory[len(root_package) + 1 :]
+        return f"{directory}/__init__.py" in files or f"{directory}/__init__.pyi" in files
+
+    top = None
+    while directory and is_package(directory):
+        top = directory
+        directory = directory.rsplit("/", 1)[0] if "/" in directory else ""
+    if top is not None:
+        base_depth = top.count("/")
+        parts = parts[base_depth:]
+    elif parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or stem.replace("/", ".")
+
+
+def is_in_package(path: str, files: frozenset[str] | set[str]) -> bool:
+    directory = path.rsplit("/", 1)[0] if "/" in path else ""
+    return bool(directory) and f"{directory}/__init__.py" in files
+
+
+def normalize_annotation(text: str) -> str | None:
+    """A type annotation reduced to one dotted class name, or None (unions, generics...)."""
+    text = _WHITESPACE.sub("", text).strip("'\"")
+    match = _OPTIONAL.match(text)
+    if match:
+        text = match.group(1)
+    if "|" in text:
+        options = [t for t in text.split("|") if t != "None"]
+        if len(options) != 1:
+            return None
+        text = options[0]
+    match = _ANNOTATED.match(text)
+    if match:
+        text = match.group(1)
+    return text if _DOTTED.fullmatch(text) else None
+
+
+@dataclass(slots=True)
+class _Scope:
+    qualified_name: str
+    end_byte: int
+    definition: Definition | None
+
+
+class _PythonParse:
+    """One file's parse: run the query, then sweep captures in source order."""
+
+    def __init__(self, parser: Parser, query: Query, path: str, source: bytes, module: str) -> None:
+        self.parser = parser
+        self.query = query
+        self.path = path
+        self.source = source
+        self.module = module
+        self.parsed = ParsedFile(
+            path=path,
+            language="python",
+            module=module,
+            content_hash=content_hash(source),
+            line_count=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
+        )
+        self.seen_qnames: set[str] = set()
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def run(self) -> ParsedFile:
+        from tree_sitter import QueryCursor
+
+        tree = self.parser.parse(self.source)
+        root = tree.root_node
+        if root.has_error:
+            self.parsed.warnings.append(
+                f"{self.path}: syntax errors; the graph of this file is partial"
+            )
+        captures = QueryCursor(self.query).captures(root)
+        items: list[tuple[int, int, str, Node]] = []
+        for name, nodes in captures.items():
+            order = 0 if name in ("class", "function") else 1
+            for node in nodes:
+                items.append((node.start_byte, order, name, node))
+        items.sort(key=lambda item: (item[0], item[1], -item[3].end_byte))
+        stack: list[_Scope] = [_Scope(self.module, len(self.source) + 1, None)]
+        for start, _order, name, node in items:
+            while stack[-1].end_byte <= start:
+                stack.pop()
+            scope = stack[-1]
+            if name in ("class", "function"):
+                definition = self.definition(node, name, scope)
+                if definition is not None:
+                    stack.append(_Scope(definition.qualified_name, node.end_byte, definition))
+                    if definition.kind != CLASS:
+                        self.parameter_bindings(node, definition)
+            elif name == "call":
+                self.call(node, scope)
+            elif name == "import":
+                self.import_statement(node, scope)
+            elif name == "import_from":
+                self.import_from(node, scope)
+            elif name == "assign":
+                self.assignment(node, scope)
+            elif name in ("for_target", "as_target", "walrus"):
+                for target in self.target_names(node):
+                    self.bind(scope, target, UNKNOWN, node)
+        return self.parsed
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def definition(self, node: Node, capture: str, scope: _Scope) -> Definition | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None:
+            return None
+        name = self.text(name_node)
+        parent = scope.definition
+        if capture == "class":
+            kind = CLASS
+        elif parent is not None and parent.kind == CLASS:
+            kind = METHOD
+        else:
+            kind = FUNCTION
+        qname = f"{scope.qualified_name}.{name}"
+        decorators: list[str] = []
+        outer = node.parent
+        if outer is not None and outer.type == "decorated_definition":
+            for child in outer.children:
+                if child.type == "decorator":
+                    text = _WHITESPACE.sub("", self.text(child)).lstrip("@")
+                    decorators.append(text.split("(", 1)[0])
+        definition = Definition(
+            kind=kind,
+            name=name,
+            qualified_name=qname,
+            parent=scope.qualified_name,
+            start_line=node.start_point[0] + 1,
+            end_line=node.end_point[0] + 1,
+            content_hash=content_hash(self.source[node.start_byte : node.end_byte]),
+            decorators=decorators,
+        )
+        if kind == CLASS:
+            bases = node.child_by_field_name("superclasses")
+            if bases is not None:
+                for child in bases.named_children:
+                    if child.type in ("identifier", "attribute"):
+                        definition.bases.append(_WHITESPACE.sub("", self.text(child)))
+                    elif child.type == "keyword_argument":
+                        continue
+                    else:
+                        definition.bases.append(UNKNOWN)
+        else:
+            returns = node.child_by_field_name("return_type")
+            if returns is not None:
+                definition.returns = normalize_annotation(self.text(returns))
+        # A later definition with the same name (property setters, conditional defs) keeps the
+        # first one's entity; its calls are still attributed to that name.
+        if qname not in self.seen_qnames:
+            self.seen_qnames.add(qname)
+            self.parsed.definitions.append(definition)
+        # Within the scope the name is bound to the definition, not to an outer value.
+        self.bind(scope, name, "def:" + qname, node)
+        return definition
+
+    def parameter_bindings(self, node: Node, definition: Definition) -> None:
+        params = node.child_by_field_name("parameters")
+        if params is None:
+            return
+        qname = definition.qualified_name
+        for child in params.named_children:
+            kind = child.type
+            name_node: Node | None
+            annotation: Node | None = None
+            if kind == "identifier":
+                name_node = child
+            elif kind in ("typed_parameter", "typed_default_parameter", "default_parameter"):
+                name_node = child.child_by_field_name("name")
+                if name_node is None and child.named_children:
+                    name_node = child.named_children[0]
+                annotation = child.child_by_field_name("type")
+                if name_node is not None and name_node.type != "identifier":
+                    # *args: T / **kw: T: a tuple or dict, never an instance of T
+                    inner = [c for c in name_node.named_children if c.type == "identifier"]
+                    if inner:
+                        definition.params.append(self.text(inner[0]))
+                        self.bind_text(qname, self.text(inner[0]), UNKNOWN, child, False)
+                    continue
+            elif kind in ("list_splat_pattern", "dictionary_splat_pattern"):
+                inner = [c for c in child.named_children if c.type == "identifier"]
+                if inner:
+                    definition.params.append(self.text(inner[0]))
+                    self.bind_text(qname, self.text(inner[0]), UNKNOWN, child, False)
+                continue
+            else:
+                continue
+            if name_node is None:
+                continue
+            pname = self.text(name_node)
+            definition.params.append(pname)
+            value = normalize_annotation(self.text(annotation)) if annotation is not None else None
+            if value is not None:
+                self.bind_text(qname, pname, value, child, True)
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def call(self, node: Node, scope: _Scope) -> None:
+        if scope.definition is None or scope.definition.kind == CLASS:
+            return  # CALLS start at functions and methods only
+        callee: str | None = _WHITESPACE.sub("", self.text(node))
+        if node.type == "call" or callee is None or not _CALLEE.fullmatch(callee):
+            callee = self.attribute_callee(node) if node.type == "attribute" else None
+        if callee is not None:
+            line = node.start_point[0] + 1
+            self.parsed.calls.append(CallSite(scope.qualified_name, callee, line))
+
+    def attribute_callee(self, node: Node) -> str | None:
+        """``Foo(...).m`` / ``super(...).m``: argument lists dropped, as ``Foo().m``."""
+        obj = node.child_by_field_name("object")
+        attr = node.child_by_field_name("attribute")
+        if obj is None or attr is None:
+            return None
+        if obj.type == "call":
+            func = obj.child_by_field_name("function")
+            if func is None:
+                return None
+            inner = _WHITESPACE.sub("", self.text(func))
+            if not _DOTTED.fullmatch(inner):
+                return None
+            return f"{inner}().{self.text(attr)}"
+        return None
+
+    # -- imports --------------------------------------------------------------------------
+
+    def import_statement(self, node: Node, scope: _Scope) -> None:
+        line = node.start_point[0] + 1
+        for child in node.named_children:
+            if child.type == "dotted_name":
+                module = self.text(child)
+                self.parsed.imports.append(
+                    ImportSpec(module, None, None, line, scope.qualified_name)
+                )
+            elif child.type == "aliased_import":
+                name = child.child_by_field_name("name")
+                alias = child.child_by_field_name("alias")
+                if name is not None:
+                    self.parsed.imports.append(
+                        ImportSpec(
+                            self.text(name),
+                            None,
+                            self.text(alias) if alias is not None else None,
+                            line,
+                            scope.qualified_name,
+                        )
+                    )
+
+    def import_from(self, node: Node, scope: _Scope) -> None:
+        line = node.start_point[0] + 1
+        module_node = node.child_by_field_name("module_name")
+        if module_node is None:
+            return
+        module = _WHITESPACE.sub("", self.text(module_node))
+        found = False
+        for child in node.named_children:
+            if child.id == module_node.id:
+                continue
+            if child.type == "wildcard_import":
+                self.parsed.imports.append(
+                    ImportSpec(module, "*", None, line, scope.qualified_name)
+                )
+                found = True
+            elif child.type == "dotted_name":
+                self.parsed.imports.append(
+                    ImportSpec(module, self.text(child), None, line, scope.qualified_name)
+                )
+                found = True
+            elif child.type == "aliased_import":
+                name = child.child_by_field_name("name")
+                alias = child.child_by_field_name("alias")
+                if name is not None:
+                    self.parsed.imports.append(
+                        ImportSpec(
+                            module,
+                            self.text(name),
+                            self.text(alias) if alias is not None else None,
+                            line,
+                            scope.qualified_name,
+                        )
+                    )
+                    found = True
+        if not found:
+            self.parsed.imports.append(ImportSpec(module, None, None, line, scope.qualified_name))
+
+    # -- assignments ----------------------------------------------------------------------
+
+    def assignment(self, node: Node, scope: _Scope) -> None:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        annotation = node.child_by_field_name("type")
+        if left is None:
+            return
+        if left.type in ("identifier", "attribute"):
+            name = _WHITESPACE.sub("", self.text(left))
+            if not _DOTTED.fullmatch(name):
+                return
+            if name == "__all__" and scope.definition is None and right is not None:
+                self.exports(right)
+            if annotation is not None:
+                ann = normalize_annotation(self.text(annotation))
+                if ann is not None:
+                    self.bind_text(scope.qualified_name, name, ann, node, True)
+                    return
+            value = UNKNOWN
+            if right is not None:
+                value = self.value_expression(right)
+            self.bind(scope, name, value, node)
+        else:
+            for target in self.target_names(left):
+                self.bind(scope, target, UNKNOWN, node)
+
+    def value_expression(self, node: Node) -> str:
+        if node.type in ("identifier", "attribute"):
+            text = _WHITESPACE.sub("", self.text(node))
+            return text if _DOTTED.fullmatch(text) else UNKNOWN
+        if node.type == "call":
+            func = node.child_by_field_name("function")
+            if func is not None and func.type in ("identifier", "attribute"):
+                text = _WHITESPACE.sub("", self.text(func))
+                if _DOTTED.fullmatch(text):
+                    return text + "()"
+        return UNKNOWN
+
+    def exports(self, node: Node) -> None:
+        if node.type not in ("list", "tuple"):
+            return
+        names = []
+        for child in node.named_children:
+            if child.type != "string":
+                return
+            names.append(self.text(child).strip("'\""))
+        self.parsed.exports = names
+
+    def target_names(self, node: Node) -> list[str]:
+        if node.type == "identifier":
+            return [self.text(node)]
+        names: list[str] = []
+        if node.type in _TARGET_LISTS:
+            for child in node.named_children:
+                names.extend(self.target_names(child))
+        return names
+
+    def bind(self, scope: _Scope, name: str, value: str, node: Node) -> None:
+        self.bind_text(scope.qualified_name, name, value, node, False)
+
+    def bind_text(self, scope: str, name: str, value: str, node: Node, annotation: bool) -> None:
+        self.parsed.bindings.append(
+            Binding(scope, name, value, node.start_point[0] + 1, annotation)
+        )

@@ -1,0 +1,536 @@
+"""Python resolution: IMPORTS, INHERITS and CALLS that follow the code, not names.
+
+A small abstract interpreter over ParsedFile data. A name is looked up the way Python does it
+(function scope, enclosing functions, module globals; class bodies are not enclosing scopes), and
+the value it finds is one of:
+
+- `ModuleValue`: a module of the repository (``import pkg.mod as m``, a submodule attribute);
+- `DefValue`: a class, function or method of the repository;
+- `InstanceValue`: an instance of a repository class (``x = Foo()``, ``x: Foo``, ``self``).
+
+Attributes follow modules (their own definitions, imports and re-exports, ``__all__`` and star
+imports, then submodules) and classes (their MRO, class-body assignments, and ``self.x = ...``
+assignments in methods). A call is an edge only when the callee evaluates to a definition;
+anything uncertain (a name bound twice to different things, an unknown base, a builtin)
+evaluates to nothing, so such calls are left out rather than guessed: every CALLS edge written
+here is ``exact``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from graphmem.ingest.language import (
+    CLASS,
+    EXACT,
+    METHOD,
+    Binding,
+    Definition,
+    ImportSpec,
+    ParsedFile,
+    Ref,
+    RepoIndex,
+    ResolvedEdge,
+)
+from graphmem.model import RelType
+
+_MAX_DEPTH = 40
+UNKNOWN = "?"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleValue:
+    path: str
+    module: str
+
+
+@dataclass(frozen=True, slots=True)
+class DefValue:
+    path: str
+    qualified_name: str
+    kind: str
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.path, self.qualified_name)
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceValue:
+    cls: DefValue
+
+
+@dataclass(frozen=True, slots=True)
+class SuperValue:
+    """``super()`` inside a method of `cls`: attribute lookup starts after `cls` in its MRO."""
+
+    cls: DefValue
+
+
+Value = ModuleValue | DefValue | InstanceValue | SuperValue
+
+
+@dataclass
+class FileTables:
+    """Per-file lookups built once from a ParsedFile."""
+
+    parsed: ParsedFile
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    bindings: dict[tuple[str, str], list[Binding]] = field(default_factory=dict)
+    imports: dict[tuple[str, str], list[ImportSpec]] = field(default_factory=dict)
+    star_imports: dict[str, list[ImportSpec]] = field(default_factory=dict)
+    #: class qualified name -> attribute name -> bindings of ``self.<name>`` in its methods
+    self_attributes: dict[str, dict[str, list[tuple[str, Binding]]]] = field(default_factory=dict)
+    is_package: bool = False
+
+    @classmethod
+    def build(cls, parsed: ParsedFile) -> FileTables:
+        tables = cls(parsed, is_package=parsed.path.rsplit("/", 1)[-1].startswith("__init__."))
+        for definition in parsed.definitions:
+            tables.definitions[definition.qualified_name] = definition
+        for binding in parsed.bindings:
+            tables.bindings.setdefault((binding.scope, binding.name), []).append(binding)
+            if binding.name.count(".") == 1:
+                receiver, attr = binding.name.split(".")
+                method = tables.definitions.get(binding.scope)
+                if (
+                    method is not None
+                    and method.kind == METHOD
+                    and method.params
+                    and method.params[0] == receiver
+                ):
+                    tables.self_attributes.setdefault(method.parent, {}).setdefault(
+                        attr, []
+                    ).append((binding.scope, binding))
+        for spec in parsed.imports:
+            if spec.name == "*":
+                tables.star_imports.setdefault(spec.scope, []).append(spec)
+            elif spec.name is not None:
+                tables.imports.setdefault((spec.scope, spec.alias or spec.name), []).append(spec)
+            else:
+                bound = spec.alias or spec.module.split(".", 1)[0]
+                tables.imports.setdefault((spec.scope, bound), []).append(spec)
+        return tables
+
+
+class PythonResolver:
+    """FileResolver for Python; one per ingest run, sharing memoised tables through the index."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.index = index
+        self._depth = 0
+        self._in_progress: set[object] = set()
+
+    # -- entry point ----------------------------------------------------------------------
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
+        tables = self.tables(parsed.path)
+        if tables is None:
+            return []
+        edges: dict[tuple[RelType, Ref, Ref], ResolvedEdge] = {}
+        module_ref = Ref(parsed.path, parsed.module)
+
+        def add(edge: ResolvedEdge) -> None:
+            edges.setdefault((edge.type, edge.source, edge.target), edge)
+
+        for spec in parsed.imports:
+            for target in self.imported_modules(tables, spec):
+                if target.path != parsed.path:
+                    add(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(target.path, target.module)))
+        for definition in parsed.definitions:
+            if definition.kind != CLASS:
+                continue
+            for base in self.bases(tables, definition):
+                add(
+                    ResolvedEdge(
+                        RelType.INHERITS, Ref(parsed.path, definition.qualified_name), base.ref
+                    )
+                )
+        for call in parsed.calls:
+            caller = tables.definitions.get(call.caller)
+            if caller is None or caller.kind == CLASS:
+                continue
+            value = self.evaluate(tables, call.caller, call.callee)
+            if isinstance(value, DefValue):
+                add(
+                    ResolvedEdge(
+                        RelType.CALLS,
+                        Ref(parsed.path, call.caller),
+                        value.ref,
+                        EXACT,
+                    )
+                )
+        return list(edges.values())
+
+    # -- files and modules ----------------------------------------------------------------
+
+    def tables(self, path: str) -> FileTables | None:
+        def build() -> FileTables | None:
+            parsed = self.index.file(path)
+            return FileTables.build(parsed) if parsed is not None else None
+
+        return self.index.memo(("tables", path), build)
+
+    def find_module(self, module: str, near: str) -> ModuleValue | None:
+        """The repository module `module`, nearest to the path `near` when names collide."""
+        paths = self.index.module_paths(module)
+        if not paths:
+            return None
+        if len(paths) == 1:
+            return ModuleValue(paths[0], module)
+        best = max(paths, key=lambda p: (_common_prefix(p, near), -len(p)))
+        return ModuleValue(best, module)
+
+    def absolute_module(self, tables: FileTables, module: str) -> str | None:
+        """`module` as written in an import of this file, made absolute."""
+        if not module.startswith("."):
+            return module
+        level = len(module) - len(module.lstrip("."))
+        rest = module[level:]
+        package = (
+            tables.parsed.module if tables.is_package else tables.parsed.module.rpartition(".")[0]
+        )
+        parts = package.split(".") if package else []
+        if level - 1 > len(parts):
+            return None
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)]
+        if rest:
+            parts.append(rest)
+        return ".".join(parts) if parts else None
+
+    def import_module(self, tables: FileTables, module: str) -> ModuleValue | None:
+        absolute = self.absolute_module(tables, module)
+        if absolute is None:
+            return None
+        found = self.find_module(absolute, tables.parsed.path)
+        if found is None and not module.startswith(".") and "." in tables.parsed.module:
+            # Script directories and test folders import their siblings by bare name.
+            sibling = tables.parsed.module.rpartition(".")[0] + "." + absolute
+            if not tables.is_package:
+                found = self.find_module(sibling, tables.parsed.path)
+        return found
+
+    def imported_modules(self, tables: FileTables, spec: ImportSpec) -> Iterator[ModuleValue]:
+        """Repository modules an import statement makes the importer depend on."""
+        if spec.name is None or spec.name == "*":
+            found = self.import_module(tables, spec.module)
+            if found is not None:
+                yield found
+            return
+        base = self.import_module(tables, spec.module)
+        if base is None:
+            return
+        sub = self.find_module(f"{base.module}.{spec.name}", tables.parsed.path)
+        yield sub if sub is not None else base
+
+    def import_value(self, tables: FileTables, spec: ImportSpec) -> Value | None:
+        """What the name bound by `spec` refers to."""
+        if spec.name is None:
+            if spec.alias:
+                return self.import_module(tables, spec.module)
+            return self.import_module(tables, spec.module.split(".", 1)[0])
+        base = self.import_module(tables, spec.module)
+        if base is None:
+            return None
+        value = self.module_attribute(base, spec.name)
+        if value is None:
+            return self.find_module(f"{base.module}.{spec.name}", tables.parsed.path)
+        return value
+
+    # -- module attributes ----------------------------------------------------------------
+
+    def module_attribute(self, module: ModuleValue, name: str) -> Value | None:
+        key = ("attr", module.path, name)
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            return self.index.memo(key, lambda: self._module_attribute(module, name))
+        finally:
+            self._in_progress.discard(key)
+
+    def _module_attribute(self, module: ModuleValue, name: str) -> Value | None:
+        tables = self.tables(module.path)
+        if tables is None:
+            return None
+        scope = tables.parsed.module
+        value = self.lookup_in_scope(tables, scope, name)
+        if value is not None:
+            return value
+        if (scope, name) in tables.bindings or (scope, name) in tables.imports:
+            return None  # bound, but to something we cannot follow
+        for spec in tables.star_imports.get(scope, []):
+            source = self.import_module(tables, spec.module)
+            if source is None:
+                continue
+            source_tables = self.tables(source.path)
+            exports = source_tables.parsed.exports if source_tables is not None else None
+            if (exports is not None and name not in exports) or (
+                exports is None and name.startswith("_")
+            ):
+                continue
+            value = self.module_attribute(source, name)
+            if value is not None:
+                return value
+        return self.find_module(f"{module.module}.{name}", module.path)
+
+    # -- scopes ---------------------------------------------------------------------------
+
+    def lookup(self, tables: FileTables, scope: str, name: str) -> Value | None:
+        """`name` as seen from code in `scope` (a function, class or the module)."""
+        current: str | None = scope
+        first = True
+        while current is not None:
+            definition = tables.definitions.get(current)
+            # Class bodies are not enclosing scopes for the functions inside them.
+            if definition is None or definition.kind != CLASS or first:
+                if definition is None:
+                    return self.module_attribute(
+                        ModuleValue(tables.parsed.path, tables.parsed.module), name
+                    )
+                if (
+                    name in definition.params
+                    or (current, name) in tables.bindings
+                    or (
+                        current,
+                        name,
+                    )
+                    in tables.imports
+                ):
+                    return self.lookup_in_scope(tables, current, name)
+            first = False
+            current = definition.parent if definition is not None else None
+        return None
+
+    def lookup_in_scope(self, tables: FileTables, scope: str, name: str) -> Value | None:
+        """`name` bound directly in `scope`; None when unbound, unknown or ambiguous."""
+        key = ("scope", tables.parsed.path, scope, name)
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            return self.index.memo(key, lambda: self._lookup_in_scope(tables, scope, name))
+        finally:
+            self._in_progress.discard(key)
+
+    def _lookup_in_scope(self, tables: FileTables, scope: str, name: str) -> Value | None:
+        definition = tables.definitions.get(scope)
+        if definition is not None and name in definition.params:
+            return self.parameter(tables, definition, name)
+        candidates: list[Value | None] = []
+        for spec in tables.imports.get((scope, name), []):
+            candidates.append(self.import_value(tables, spec))
+        for binding in tables.bindings.get((scope, name), []):
+            if binding.value.startswith("def:"):
+                qname = binding.value[4:]
+                found = tables.definitions.get(qname)
+                if found is not None:
+                    candidates.append(DefValue(tables.parsed.path, qname, found.kind))
+                continue
+            if binding.value == UNKNOWN:
+                candidates.append(None)
+                continue
+            if binding.value.split(".", 1)[0].removesuffix("()") == name:
+                candidates.append(None)  # x = x.strip(): a rebinding we cannot follow
+                continue
+            value = self.evaluate(tables, scope, binding.value)
+            if binding.annotation and isinstance(value, DefValue):
+                value = InstanceValue(value) if value.kind == CLASS else None
+            candidates.append(value)
+        return _agree(candidates)
+
+    def parameter(self, tables: FileTables, function: Definition, name: str) -> Value | None:
+        annotated = [
+            b for b in tables.bindings.get((function.qualified_name, name), []) if b.annotation
+        ]
+        if function.kind == METHOD and function.params and function.params[0] == name:
+            decorators = set(function.decorators)
+            if "staticmethod" in decorators:
+                pass
+            else:
+                owner = tables.definitions.get(function.parent)
+                if owner is None:
+                    return None
+                cls = DefValue(tables.parsed.path, owner.qualified_name, CLASS)
+                return cls if "classmethod" in decorators else InstanceValue(cls)
+        if len(annotated) == 1:
+            scope = _parent(tables, function.qualified_name) or tables.parsed.module
+            value = self.evaluate(tables, scope, annotated[0].value)
+            if isinstance(value, DefValue) and value.kind == CLASS:
+                return InstanceValue(value)
+        return None
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def evaluate(self, tables: FileTables, scope: str, expression: str) -> Value | None:
+        """A dotted expression such as ``mod.Cls().method`` evaluated in `scope`."""
+        if self._depth > _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self._evaluate(tables, scope, expression)
+        finally:
+            self._depth -= 1
+
+    def _evaluate(self, tables: FileTables, scope: str, expression: str) -> Value | None:
+        parts = expression.split(".")
+        head = parts[0]
+        called = head.endswith("()")
+        name = head[:-2] if called else head
+        value: Value | None
+        if name == "super" and called:
+            value = self.super_value(tables, scope)
+            called = False
+        else:
+            value = self.lookup(tables, scope, name)
+        if value is not None and called:
+            value = self.call_result(value)
+        for part in parts[1:]:
+            if value is None:
+                return None
+            called = part.endswith("()")
+            attr = part[:-2] if called else part
+            value = self.attribute(value, attr)
+            if value is not None and called:
+                value = self.call_result(value)
+        return value
+
+    def super_value(self, tables: FileTables, scope: str) -> Value | None:
+        current = tables.definitions.get(scope)
+        while current is not None and current.kind != METHOD:
+            current = tables.definitions.get(current.parent)
+        if current is None:
+            return None
+        owner = tables.definitions.get(current.parent)
+        if owner is None:
+            return None
+        return SuperValue(DefValue(tables.parsed.path, owner.qualified_name, CLASS))
+
+    def call_result(self, value: Value) -> Value | None:
+        if isinstance(value, DefValue):
+            if value.kind == CLASS:
+                return InstanceValue(value)
+            tables = self.tables(value.path)
+            definition = tables.definitions.get(value.qualified_name) if tables else None
+            if tables is not None and definition is not None and definition.returns:
+                scope = definition.parent
+                returned = self.evaluate(tables, scope, definition.returns)
+                if isinstance(returned, DefValue) and returned.kind == CLASS:
+                    return InstanceValue(returned)
+        return None
+
+    def attribute(self, value: Value, name: str) -> Value | None:
+        if isinstance(value, ModuleValue):
+            return self.module_attribute(value, name)
+        if isinstance(value, DefValue):
+            if value.kind != CLASS:
+                return None
+            return self.class_attribute(value, name, instance=False)
+        if isinstance(value, InstanceValue):
+            return self.class_attribute(value.cls, name, instance=True)
+        mro = self.mro(value.cls)
+        for cls in mro[1:]:
+            found = self.own_attribute(cls, name, instance=True)
+            if found is not None:
+                return found
+        return None
+
+    # -- classes --------------------------------------------------------------------------
+
+    def bases(self, tables: FileTables, definition: Definition) -> list[DefValue]:
+        found: list[DefValue] = []
+        scope = definition.parent
+        for base in definition.bases:
+            if base == UNKNOWN:
+                continue
+            value = self.evaluate(tables, scope, base)
+            if isinstance(value, DefValue) and value.kind == CLASS:
+                found.append(value)
+        return found
+
+    def mro(self, cls: DefValue) -> list[DefValue]:
+        key = ("mro", cls.path, cls.qualified_name)
+        if key in self._in_progress:
+            return [cls]
+        self._in_progress.add(key)
+        try:
+            return self.index.memo(key, lambda: self._mro(cls))
+        finally:
+            self._in_progress.discard(key)
+
+    def _mro(self, cls: DefValue) -> list[DefValue]:
+        tables = self.tables(cls.path)
+        definition = tables.definitions.get(cls.qualified_name) if tables else None
+        if tables is None or definition is None:
+            return [cls]
+        order = [cls]
+        for base in self.bases(tables, definition):
+            for item in self.mro(base):
+                if item not in order:
+                    order.append(item)
+        return order
+
+    def class_attribute(self, cls: DefValue, name: str, instance: bool) -> Value | None:
+        for owner in self.mro(cls):
+            found = self.own_attribute(owner, name, instance)
+            if found is not None:
+                return found
+        return None
+
+    def own_attribute(self, cls: DefValue, name: str, instance: bool) -> Value | None:
+        tables = self.tables(cls.path)
+        if tables is None:
+            return None
+        qname = f"{cls.qualified_name}.{name}"
+        member = tables.definitions.get(qname)
+        if member is not None and member.parent == cls.qualified_name:
+            if member.kind == METHOD and "property" in member.decorators:
+                return (
+                    self.call_result(DefValue(cls.path, qname, member.kind)) if instance else None
+                )
+            return DefValue(cls.path, qname, member.kind)
+        if (cls.qualified_name, name) in tables.bindings:
+            return self.lookup_in_scope(tables, cls.qualified_name, name)
+        if instance:
+            assigned = tables.self_attributes.get(cls.qualified_name, {}).get(name)
+            if assigned:
+                candidates: list[Value | None] = []
+                for method, binding in assigned:
+                    if binding.value == UNKNOWN:
+                        candidates.append(None)
+                        continue
+                    value = self.evaluate(tables, method, binding.value)
+                    if binding.annotation and isinstance(value, DefValue):
+                        value = InstanceValue(value) if value.kind == CLASS else None
+                    candidates.append(value)
+                return _agree(candidates)
+        return None
+
+
+def _agree(candidates: list[Value | None]) -> Value | None:
+    """The one value every candidate agrees on; None if any is unknown or they differ."""
+    if not candidates:
+        return None
+    first = candidates[0]
+    if first is None:
+        return None
+    for other in candidates[1:]:
+        if other != first:
+            return None
+    return first
+
+
+def _parent(tables: FileTables, scope: str) -> str | None:
+    definition = tables.definitions.get(scope)
+    return definition.parent if definition is not None else None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        count += 1
+    return count

@@ -1,0 +1,50 @@
+"""How the stored graph of a repository compares with its work tree, without ingesting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, walk_repository
+from graphmem.ingest.language import content_hash, language_for
+from graphmem.ingest.pipeline import git_head, load_index
+from graphmem.ingest.report import IndexStatus
+from graphmem.store.base import GraphStore
+
+
+def index_status(store: GraphStore, root: Path, repo: str) -> IndexStatus:
+    """Indexed commit vs HEAD, and which source files differ from the index (by stat, then hash)."""
+    records, node = load_index(store, repo)
+    status = IndexStatus(
+        repo=repo,
+        indexed=node is not None,
+        indexed_commit=node.get("indexed_commit") if node is not None else None,
+        indexed_at=node.get("indexed_at") if node is not None else None,
+        head=git_head(root),
+        files_indexed=len(records),
+        counts=store.counts(),
+    )
+    seen: set[str] = set()
+    for path in walk_repository(root).files:
+        if language_for(path) is None:
+            continue
+        full = root / path
+        try:
+            stat = full.stat()
+        except OSError:
+            continue
+        if stat.st_size > DEFAULT_MAX_BYTES:
+            continue
+        record = records.get(path)
+        if record is None:
+            status.added.append(path)
+            continue
+        seen.add(path)
+        if record.mtime_ns and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
+            continue
+        try:
+            if content_hash(full.read_bytes()) != record.hash:
+                status.changed.append(path)
+        except OSError:
+            continue
+    status.removed = sorted(set(records) - seen)
+    return status
