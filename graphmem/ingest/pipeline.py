@@ -288,7 +288,7 @@ class Ingester:
             walk_files=walk.files,
             full=full,
         )
-        self._write(batch_plan, records, parsed_new)
+        self._write(batch_plan, records, previous, parsed_new)
         self.report.seconds = round(time.perf_counter() - started, 3)
         self._progress("done", 1, 1)
         return self.report
@@ -426,8 +426,10 @@ class Ingester:
         plan.delete_nodes.extend(sorted(existing_services - new_services))
         plan.nodes.extend(e.to_node() for e in service_entities)
         if existing_services & new_services:
+            service_keys = {e.key for e in service_edges}
             for edge in self.store.edges(sorted(existing_services & new_services)):
-                plan.delete_edges.append((edge.type, edge.source, edge.target))
+                if edge.key not in service_keys:
+                    plan.delete_edges.append((edge.type, edge.source, edge.target))
         plan.edges.extend(service_edges)
 
         # Resolved edges of every affected file replace that file's previous ones.
@@ -505,7 +507,11 @@ class Ingester:
     # -- writing --------------------------------------------------------------------------
 
     def _write(
-        self, plan: _Plan, records: Mapping[str, FileRecord], parsed_new: Mapping[str, ParsedFile]
+        self,
+        plan: _Plan,
+        records: Mapping[str, FileRecord],
+        previous: Mapping[str, FileRecord],
+        parsed_new: Mapping[str, ParsedFile],
     ) -> None:
         repo = self.repo
         state_nodes = [
@@ -563,7 +569,14 @@ class Ingester:
             self._progress("write", total, total)
             return
         # Several batches: mark the index dirty first, so an interrupted run is redone whole.
-        dirty = index.model_copy(update={"properties": {**index.properties, "dirty": True}})
+        # The marked index still lists the previous records: until the last batch lands, the
+        # stored parses are the previous ones, and the next run must compare against those.
+        old_rows = json.dumps(
+            {p: r.to_row() for p, r in sorted(previous.items())}, separators=(",", ":")
+        )
+        dirty = index.model_copy(
+            update={"properties": {**index.properties, "dirty": True, "files": old_rows}}
+        )
         self.store.write(
             WriteBatch(upsert_nodes=[dirty], delete_nodes=deletes, delete_edges=delete_edges)
         )
@@ -576,8 +589,9 @@ class Ingester:
             self.store.write(WriteBatch(upsert_edges=edges[start : start + CHUNK]))
             written += len(edges[start : start + CHUNK])
             self._progress("write", written, total)
-        for start in range(0, len(state_nodes), CHUNK // 10):
-            self.store.write(WriteBatch(upsert_nodes=state_nodes[start : start + CHUNK // 10]))
+        step = max(1, CHUNK // 10)  # parse caches are large nodes
+        for start in range(0, len(state_nodes), step):
+            self.store.write(WriteBatch(upsert_nodes=state_nodes[start : start + step]))
         self.store.write(WriteBatch(upsert_nodes=[index]))
         self._progress("write", total, total)
 

@@ -1,0 +1,68 @@
+"""The ingest pipeline on awkward repositories: nothing here may crash an ingest."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from graphmem.api import GraphMem
+from graphmem.model import Label
+from graphmem.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def ingest(root: Path, store: Path, **kwargs: object) -> tuple[GraphMem, object]:
+    gm = GraphMem(Settings(store=str(store)), repo_root=root)
+    return gm, gm.ingest(**kwargs)  # type: ignore[arg-type]
+
+
+def qualified_names(gm: GraphMem) -> set[str]:
+    return {n.get("qualified_name") for n in gm.store.iter_nodes(Label.CODE_ENTITY)}
+
+
+def test_bad_files_give_warnings_and_skips_not_crashes(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "good.py").write_text("def ok():\n    return 1\n")
+    (root / "broken.py").write_text("def fine():\n    pass\n\ndef bad(:\n")
+    (root / "latin.py").write_bytes(
+        "def caf\xe9():\n    pass\n\ndef plain():\n    pass\n".encode("latin-1")
+    )
+    (root / "blob.py").write_bytes(b"\x00\x01\x02binary")
+    (root / "big.py").write_text("x = 1\n" * 300_000)
+    os.symlink(root, root / "loop")
+    gm, report = ingest(root, tmp_path / "g.db")
+    with gm:
+        names = qualified_names(gm)
+        assert {"good.ok", "broken.fine", "latin.plain"} <= names
+        assert report.skipped_by_reason == {"binary": 1, "too_large": 1}  # type: ignore[attr-defined]
+        warnings = " ".join(report.warnings)  # type: ignore[attr-defined]
+        assert "broken.py: syntax errors" in warnings
+        assert "latin.py: not valid UTF-8" in warnings
+
+
+def test_reingest_of_unchanged_tree_writes_nothing_new(tmp_path: Path) -> None:
+    root = tmp_path / "pyrepo"
+    shutil.copytree(FIXTURES / "pyrepo", root)
+    gm, first = ingest(root, tmp_path / "g.db")
+    with gm:
+        second = gm.ingest()
+        assert second.files_parsed == 0 and second.files_unchanged == first.files_parsed  # type: ignore[attr-defined]
+        assert second.entities_deleted == 0 and second.edges_deleted == 0
+        status = gm.index_status()
+        assert status.indexed and not (status.changed or status.added or status.removed)
+        (root / "src/shop/util.py").write_text("def log(message):\n    pass\n")
+        (root / "src/shop/new.py").write_text("")
+        status = gm.index_status()
+        assert status.changed == ["src/shop/util.py"] and status.added == ["src/shop/new.py"]
+
+
+def test_src_layout_without_packages_drops_src(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "tool.py").write_text("def main():\n    pass\n")
+    gm, _ = ingest(root, tmp_path / "g.db")
+    with gm:
+        assert "tool.main" in qualified_names(gm)

@@ -1,0 +1,176 @@
+"""Python parsing and resolution on tests/fixtures/pyrepo and small inline trees.
+
+Each test names the rule it pins; a call the resolver cannot be sure of must be absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXACT = "exact"
+
+
+def test_module_names_follow_packages_and_src_layout(shop: Any) -> None:
+    assert shop.modules() == {
+        "scripts/helpers.py": "scripts.helpers",
+        "scripts/run.py": "scripts.run",
+        "src/shop/__init__.py": "shop",
+        "src/shop/billing/__init__.py": "shop.billing",
+        "src/shop/billing/invoices.py": "shop.billing.invoices",
+        "src/shop/billing/tax.py": "shop.billing.tax",
+        "src/shop/models.py": "shop.models",
+        "src/shop/util.py": "shop.util",
+    }
+
+
+def test_definitions_with_kinds_and_nesting(shop: Any) -> None:
+    definitions = shop.definitions()
+    assert ("Class", "shop.models.Order") in definitions
+    assert ("Class", "shop.models.Order.Line") in definitions  # a class nested in a class
+    assert ("Method", "shop.models.Order.Line.price") in definitions
+    assert ("Method", "shop.billing.invoices.Invoice.send") in definitions
+    assert ("Function", "shop.billing.invoices.Invoice.send.retry") in definitions  # nested def
+    assert ("Function", "shop.billing.invoices.total_of") in definitions
+    assert ("Function", "shop.make_order") in definitions  # defined in a package __init__
+    assert len(definitions) == 28
+
+
+def test_line_ranges_are_one_based_inclusive(shop: Any) -> None:
+    models = shop.parsed["src/shop/models.py"]
+    base = next(d for d in models.definitions if d.qualified_name == "shop.models.Base")
+    assert (base.start_line, base.end_line) == (6, 20)
+    assert models.line_count == 36
+
+
+def test_imports_relative_absolute_aliased_and_submodule(shop: Any) -> None:
+    assert shop.of("IMPORTS") == {
+        ("shop", "shop.models"),
+        ("shop.billing.invoices", "shop"),  # from shop import Order (a re-export)
+        ("shop.billing.invoices", "shop.util"),  # import shop.util as u
+        ("shop.billing.invoices", "shop.models"),  # from ..models import Order
+        ("shop.billing.invoices", "shop.billing.tax"),  # from . import tax (a submodule)
+        ("scripts.run", "scripts.helpers"),  # a script importing its sibling
+    }
+
+
+def test_inheritance_through_imports(shop: Any) -> None:
+    assert shop.of("INHERITS") == {
+        ("shop.models.Order", "shop.models.Base"),
+        ("shop.billing.invoices.PaidInvoice", "shop.billing.invoices.Invoice"),
+    }
+
+
+def test_calls_follow_each_rule(shop: Any) -> None:
+    calls = shop.of("CALLS")
+    inv = "shop.billing.invoices.Invoice"
+    expected = {
+        # self. through the class, and through bases
+        ("shop.models.Base.save", "shop.models.Base.validate"),
+        ("shop.models.Order.save", "shop.models.Order.total"),
+        # super().m()
+        ("shop.models.Order.save", "shop.models.Base.save"),
+        ("shop.billing.invoices.PaidInvoice.send", f"{inv}.send"),
+        ("shop.billing.invoices.PaidInvoice.send", f"{inv}.amount"),  # inherited method
+        # cls. in a classmethod
+        ("shop.models.Base.create", "shop.models.Base.build"),
+        # constructors: calling a class is a CALLS to the class
+        ("shop.make_order", "shop.models.Order"),
+        (f"{inv}.__init__", "shop.util.Helper"),
+        # a re-exported, aliased class
+        (f"{inv}.reissue", "shop.models.Order"),
+        # module attribute through `import pkg.mod as alias`, and a submodule import
+        (f"{inv}.send", "shop.util.log"),
+        (f"{inv}.amount", "shop.billing.tax.compute"),
+        # annotated attribute (self.order: Order via the annotated parameter)
+        (f"{inv}.amount", "shop.models.Order.total"),
+        # local inference: helper = Helper(); helper.run(), and self.helper.run()
+        (f"{inv}.send", "shop.util.Helper"),
+        (f"{inv}.send", "shop.util.Helper.run"),
+        # an annotated parameter
+        ("shop.billing.invoices.total_of", "shop.models.Order.total"),
+        # a nested function, and a call from inside it
+        (f"{inv}.send", f"{inv}.send.retry"),
+        (f"{inv}.send.retry", "shop.util.log"),
+        ("shop.util.Helper.run", "shop.util.log"),
+        ("scripts.run.main", "scripts.helpers.go"),
+    }
+    assert expected <= calls
+    # unannotated parameters and builtins resolve to nothing rather than a guess
+    assert not {c for c in calls if c[0] == f"{inv}.unknown"}
+    assert all(res == EXACT for kind, _, _, res in shop.edges if kind == "CALLS")
+
+
+def test_dependencies_are_recorded_for_incremental_resolution(shop: Any) -> None:
+    deps = shop.deps["src/shop/billing/invoices.py"]
+    assert "p:src/shop/models.py" in deps
+    assert "p:src/shop/util.py" in deps
+    assert "m:shop.billing.tax" in deps
+    assert "p:src/shop/billing/invoices.py" not in shop.deps["src/shop/util.py"]
+
+
+def test_ambiguous_rebinding_gives_no_edge(resolve_tree: Any) -> None:
+    result = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": (
+                "class A:\n    def m(self): pass\n"
+                "class B:\n    def m(self): pass\n"
+                "def f(flag):\n    x = A()\n    if flag:\n        x = B()\n    x.m()\n"
+                "def g():\n    y = A()\n    y.m()\n"
+            ),
+        }
+    )
+    calls = result.of("CALLS")
+    assert ("pkg.a.f", "pkg.a.A.m") not in calls
+    assert ("pkg.a.f", "pkg.a.B.m") not in calls
+    assert ("pkg.a.g", "pkg.a.A.m") in calls
+
+
+def test_star_imports_all_and_return_annotations(resolve_tree: Any) -> None:
+    result = resolve_tree(
+        {
+            "lib/__init__.py": "from lib.core import *\n",
+            "lib/core.py": (
+                "__all__ = ['Client', 'connect']\n"
+                "class Client:\n    def get(self): pass\n"
+                "def connect() -> 'Client':\n    return Client()\n"
+                "def _private(): pass\n"
+            ),
+            "app.py": (
+                "import lib\nfrom lib import connect\n"
+                "def main():\n    c = connect()\n    c.get()\n    lib.Client().get()\n"
+            ),
+        }
+    )
+    calls = result.of("CALLS")
+    assert ("app.main", "lib.core.connect") in calls
+    assert ("app.main", "lib.core.Client.get") in calls
+    assert ("app.main", "lib.core.Client") in calls
+    assert ("app", "lib") in result.of("IMPORTS")
+
+
+def test_import_of_dotted_module_binds_the_top_package(resolve_tree: Any) -> None:
+    result = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/mod.py": "def f(): pass\n",
+            "main.py": "import pkg.sub.mod\ndef run():\n    pkg.sub.mod.f()\n",
+        }
+    )
+    assert ("main.run", "pkg.sub.mod.f") in result.of("CALLS")
+    assert ("main", "pkg.sub.mod") in result.of("IMPORTS")
+
+
+def test_syntax_errors_keep_what_parses(resolve_tree: Any) -> None:
+    result = resolve_tree({"broken.py": "def ok():\n    pass\n\ndef bad(:\n    x = \n"})
+    parsed = result.parsed["broken.py"]
+    assert parsed.warnings and "syntax errors" in parsed.warnings[0]
+    assert ("Function", "broken.ok") in result.definitions()
+
+
+def test_parse_cache_round_trips(shop: Any) -> None:
+    from graphmem.ingest.language import ParsedFile
+
+    for parsed in shop.parsed.values():
+        assert ParsedFile.from_json(parsed.to_json()) == parsed
