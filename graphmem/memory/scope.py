@@ -28,9 +28,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from graphmem.memory.results import (
+    Anchor,
     Application,
     GoverningMemory,
     Relation,
+    anchors_of,
     entity_label,
     memory_from_node,
 )
@@ -86,8 +88,6 @@ def governing(
         for mid, node in memory_nodes.items()
         if is_served(node, branch, user, include_history)
     }
-    if not served:
-        return []
     entities = store.get_nodes(sorted({e.target for e in governs if e.source in served}))
     applications: dict[str, list[Application]] = {}
     for edge in governs:
@@ -110,6 +110,11 @@ def governing(
                 path=path,
             )
         )
+    for mid, node, app in _orphaned_within(store, entity_id, branch, user, include_history):
+        served.setdefault(mid, node)
+        applications.setdefault(mid, []).append(app)
+    if not served:
+        return []
     stale = staleness_of(store, list(served.values()))
     result = []
     for mid, node in served.items():
@@ -179,6 +184,57 @@ def detect_branch(repo_root: Path) -> str | None:
         return None
     prefix = "ref: refs/heads/"
     return head.removeprefix(prefix) if head.startswith(prefix) else None
+
+
+def _orphaned_within(
+    store: GraphStore,
+    entity_id: str,
+    branch: str | None,
+    user: str | None,
+    include_history: bool,
+) -> list[tuple[str, Node, Application]]:
+    """Memories whose anchored code vanished from inside `entity_id` (flagged by
+    refresh_anchors): served there as descendants, so they do not silently disappear."""
+    entity = store.get_node(entity_id)
+    if entity is None:
+        return []
+    candidates = [
+        m
+        for m in store.find_nodes(Label.MEMORY, {"repo": entity.get("repo"), "orphaned": True})
+        if is_served(m, branch, user, include_history)
+    ]
+    if not candidates:
+        return []
+    anchors = {m.id: anchors_of(m) for m in candidates}
+    alive = store.get_nodes(sorted({a.entity_id for ms in anchors.values() for a in ms}))
+    found = []
+    for memory in candidates:
+        for anchor in anchors[memory.id]:
+            if anchor.entity_id in alive or not _inside(anchor, entity):
+                continue
+            app = Application(
+                entity_id=anchor.entity_id,
+                entity=f"{anchor.label} (vanished)",
+                entity_kind=anchor.kind,
+                relation="descendant",
+                distance=1,
+                path=[entity_id, anchor.entity_id],
+            )
+            found.append((memory.id, memory, app))
+    return found
+
+
+def _inside(anchor: Anchor, entity: Node) -> bool:
+    """Whether the vanished code of `anchor` was inside `entity`, judged by path and name."""
+    path = str(entity.get("path") or "")
+    if entity.has(Label.REPOSITORY):
+        return True
+    if entity.has(Label.DIRECTORY):
+        return anchor.path.startswith(path + "/")
+    if entity.has(Label.MODULE):
+        return anchor.path == path
+    qualified = str(entity.get("qualified_name") or "")
+    return anchor.path == path and anchor.qualified_name.startswith(qualified + ".")
 
 
 def _paths(store: GraphStore, start: str, direction: Direction) -> dict[str, list[str]]:

@@ -24,13 +24,18 @@ re-ingest:
 
    A match re-attaches the memory (new GOVERNS edge, anchors updated, a ``reanchor`` event);
    the recorded hash is kept, so moved *and* edited code still shows as possibly stale.
-   No unique match leaves the memory orphaned: it is listed by `stale` until superseded,
-   retracted or acknowledged.
+   No unique match leaves the memory orphaned (flagged ``orphaned=true`` on its node): it is
+   listed by `stale`, and served with the flag by `governing` for the file or directory the
+   vanished code was in, until it is superseded, retracted or acknowledged.
+
+A Repository anchor is never "changed": the repository's hash follows its top-level listing,
+which says nothing about whether a repository-wide rule still holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from graphmem.errors import ConflictError, NotFoundError
 from graphmem.memory.audit import new_event
@@ -78,6 +83,8 @@ def staleness_of(store: GraphStore, memories: Sequence[Node]) -> dict[str, Stale
                 continue
             current = str(target.get("content_hash") or "")
             state: AnchorState = "changed" if recorded and current and recorded != current else "ok"
+            if target.has(Label.REPOSITORY):
+                state = "ok"  # its hash follows the top-level listing: not what repo-wide rules say
             statuses.append(AnchorStatus(anchor=anchor, state=state, current_hash=current or None))
         result[memory.id] = Staleness(
             possibly_stale=any(s.state == "changed" for s in statuses),
@@ -146,8 +153,12 @@ def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> 
                     at=at,
                 )
             )
-        if changed:
-            batch.set_properties[memory.id] = dict(anchor_properties(anchors))
+        updates: dict[str, Any] = dict(anchor_properties(anchors)) if changed else {}
+        orphaned = memory.id in report.orphaned
+        if orphaned != bool(memory.get("orphaned")):
+            updates["orphaned"] = True if orphaned else None
+        if updates:
+            batch.set_properties[memory.id] = updates
     if len(batch):
         store.write(batch)
     return report
@@ -204,7 +215,7 @@ def acknowledge(
     batch = WriteBatch(
         upsert_nodes=[event],
         upsert_edges=[_governs_edge(node, a, at) for a in kept],
-        set_properties={memory_id: dict(anchor_properties(kept))},
+        set_properties={memory_id: {**anchor_properties(kept), "orphaned": None}},
     )
     store.write(batch)
     return ChangeResult(

@@ -1,18 +1,18 @@
 """Shared by the memory contract tests (no tests here): a small code graph and a GraphMem on it.
 
-    shop/                      Repository
-      src/                     Directory
-        api/                   Directory
-          invoices.py          Module   api.invoices
-            InvoiceService     Class    api.invoices.InvoiceService
-              create           Method   api.invoices.InvoiceService.create
-              void             Method   api.invoices.InvoiceService.void
-          users.py             Module   api.users
-            get_user           Function api.users.get_user
-        billing/               Directory
-          tax.py               Module   billing.tax
-            compute_tax        Function billing.tax.compute_tax
-      service:api              Service  (contains src/api)
+shop/                      Repository
+  src/                     Directory
+    api/                   Directory
+      invoices.py          Module   api.invoices
+        InvoiceService     Class    api.invoices.InvoiceService
+          create           Method   api.invoices.InvoiceService.create
+          void             Method   api.invoices.InvoiceService.void
+      users.py             Module   api.users
+        get_user           Function api.users.get_user
+    billing/               Directory
+      tax.py               Module   billing.tax
+        compute_tax        Function billing.tax.compute_tax
+  service:api              Service  (contains src/api)
 """
 
 from __future__ import annotations
