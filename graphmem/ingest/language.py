@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from graphmem.model import CodeEntity, Edge, Label, RelType, entity_id
 
 #: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
-PARSE_FORMAT = 1
+PARSE_FORMAT = 2
 
 #: Definition kinds a parser may emit (values of the corresponding Labels).
 CLASS = Label.CLASS.value
@@ -170,11 +170,19 @@ class ParsedFile:
         )
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _to_plain(parsed: ParsedFile) -> dict[str, Any]:
     """Compact form: nested records as positional lists (caches stay small and load fast)."""
 
     def rows(items: Sequence[Any]) -> list[list[Any]]:
-        return [[getattr(item, f.name) for f in fields(item)] for item in items]
+        if not items:
+            return []
+        names = _FIELD_NAMES.get(type(items[0]))
+        if names is None:
+            names = _FIELD_NAMES[type(items[0])] = tuple(f.name for f in fields(items[0]))
+        return [[getattr(item, name) for name in names] for item in items]
 
     return {
         "path": parsed.path,

@@ -363,12 +363,12 @@ class Ingester:
             new_ids = {e.id for e in entities}
             old = old_parses.get(path)
             if old is not None:
-                old_ids = {e.id for e in file_entities(repo, old)[0]}
+                old_ids = set(file_entity_ids(repo, old))
                 plan.delete_nodes.extend(sorted(old_ids - new_ids))
         for path in removed:
             old = old_parses.get(path)
             if old is not None:
-                plan.delete_nodes.extend(e.id for e in file_entities(repo, old)[0])
+                plan.delete_nodes.extend(file_entity_ids(repo, old))
             else:
                 record = previous[path]
                 plan.delete_nodes.append(entity_id(repo, path, record.module))
@@ -377,7 +377,7 @@ class Ingester:
             # Anything of this repository's code that the tree no longer has (a --full run over
             # an older graph, or a graph built before the index existed).
             keep = {n.id for n in plan.nodes}
-            keep.update(e.id for p in cache.values() for e in file_entities(repo, p)[0])
+            keep.update(i for p in cache.values() for i in file_entity_ids(repo, p))
             for label in (Label.MODULE, Label.CLASS, Label.FUNCTION, Label.METHOD):
                 for node in self.store.find_nodes(label, {"repo": repo}):
                     if node.id not in keep:
@@ -432,33 +432,35 @@ class Ingester:
                     plan.delete_edges.append((edge.type, edge.source, edge.target))
         plan.edges.extend(service_edges)
 
-        # Resolved edges of every affected file replace that file's previous ones.
+        # Resolved edges of every affected file replace that file's previous ones; edges that
+        # are already stored as they are now are not written again.
         resolved_edges: list[Edge] = []
         owners: list[str] = []
         for path, found_edges in resolved.items():
             resolved_edges.extend(e.to_edge(repo) for e in found_edges)
-            owner = cache.get(path)
-            if owner is not None and path not in parsed_new:
-                owners.extend(e.id for e in file_entities(repo, owner)[0])
-        plan.edges.extend(resolved_edges)
-        new_keys = {e.key for e in resolved_edges}
-        if owners and not full:
-            deleted = set(plan.delete_nodes)
+            if full:
+                continue
+            if path in parsed_new:
+                old_parse = old_parses.get(path)
+                if old_parse is not None:
+                    owners.extend(file_entity_ids(repo, old_parse))
+            elif path in cache:
+                owners.extend(file_entity_ids(repo, cache[path]))
+        new_edges = {e.key: e for e in resolved_edges}
+        if owners:
+            deleted = plan.delete_set()
             for edge in self.store.edges(owners, RESOLVED_TYPES, Direction.OUT):
-                if edge.key not in new_keys and edge.target not in deleted:
+                same = new_edges.get(edge.key)
+                if same is not None and same.properties == edge.properties:
+                    del new_edges[edge.key]  # already stored as it is
+                elif same is None and edge.target not in deleted and edge.source not in deleted:
                     plan.delete_edges.append((edge.type, edge.source, edge.target))
-        for path in parsed_new:
-            if path in old_parses and not full:
-                ids = [e.id for e in file_entities(repo, old_parses[path])[0]]
-                for edge in self.store.edges(ids, RESOLVED_TYPES, Direction.OUT):
-                    if edge.key not in new_keys:
-                        plan.delete_edges.append((edge.type, edge.source, edge.target))
         if full:
-            keep_keys = {e.key for e in resolved_edges}
             module_ids = [n.id for n in plan.nodes if n.has(Label.CODE_ENTITY)]
             for edge in self.store.edges(module_ids, RESOLVED_TYPES, Direction.OUT):
-                if edge.key not in keep_keys:
+                if edge.key not in new_edges:
                     plan.delete_edges.append((edge.type, edge.source, edge.target))
+        plan.edges.extend(new_edges.values())
 
         if self.options.history > 0:
             commits, modifies = self._history(records, cache, parsed_new)
@@ -647,6 +649,13 @@ def _parse_chunk(jobs: Sequence[tuple[str, str, bytes, str]]) -> list[ParsedFile
 
 
 # -- entities -------------------------------------------------------------------------------
+
+
+def file_entity_ids(repo: str, parsed: ParsedFile) -> list[str]:
+    """Ids of the entities `file_entities` gives, without building them."""
+    ids = [entity_id(repo, parsed.path, parsed.module)]
+    ids.extend(entity_id(repo, parsed.path, d.qualified_name) for d in parsed.definitions)
+    return ids
 
 
 def file_entities(repo: str, parsed: ParsedFile) -> tuple[list[CodeEntity], list[Edge]]:

@@ -264,6 +264,9 @@ class _PythonParse:
             bases = node.child_by_field_name("superclasses")
             if bases is not None:
                 for child in bases.named_children:
+                    if child.type == "subscript":  # Base[T] inherits from Base
+                        value = child.child_by_field_name("value")
+                        child = value if value is not None else child
                     if child.type in ("identifier", "attribute"):
                         definition.bases.append(_WHITESPACE.sub("", self.text(child)))
                     elif child.type == "keyword_argument":

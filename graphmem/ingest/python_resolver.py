@@ -205,11 +205,17 @@ class PythonResolver:
         if absolute is None:
             return None
         found = self.find_module(absolute, tables.parsed.path)
-        if found is None and not module.startswith(".") and "." in tables.parsed.module:
-            # Script directories and test folders import their siblings by bare name.
-            sibling = tables.parsed.module.rpartition(".")[0] + "." + absolute
-            if not tables.is_package:
-                found = self.find_module(sibling, tables.parsed.path)
+        if (
+            found is None
+            and not module.startswith(".")
+            and "." in tables.parsed.module
+            and not tables.is_package
+        ):
+            # Script directories and test folders (not packages) import siblings by bare name.
+            folder = tables.parsed.module.rpartition(".")[0]
+            folder_paths = self.index.module_paths(folder)
+            if not any(p.rsplit("/", 1)[-1].startswith("__init__.") for p in folder_paths):
+                found = self.find_module(f"{folder}.{absolute}", tables.parsed.path)
         return found
 
     def imported_modules(self, tables: FileTables, spec: ImportSpec) -> Iterator[ModuleValue]:

@@ -1,0 +1,135 @@
+"""Ingest speed: a full ingest, then a one-file incremental re-ingest, in process and by CLI.
+
+    python benchmarks/ingest.py PATH [--backend embedded|neo4j]
+
+PATH is copied to a temporary folder first (the incremental step edits one file of the copy;
+the checkout itself is never touched). Prints wall time, MB/s of source parsed, files,
+entities, edges and peak RSS (this process and its parse workers) for each step. With
+`--backend neo4j` the store is NEO4J_URI (with NEO4J_USERNAME / NEO4J_PASSWORD); the copy's
+repository is replaced there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from graphmem.api import GraphMem
+from graphmem.ingest.file_walk import VENDORED_DIRS
+from graphmem.ingest.language import language_for
+from graphmem.settings import Settings
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and finished parse workers: wall time on a busy machine lies."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def children_cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def pick_file(root: Path) -> Path:
+    """A mid-sized source file that other modules import (a realistic edit)."""
+    sources = sorted(
+        (
+            p
+            for p in root.rglob("*")
+            if p.is_file()
+            and language_for(p.name) is not None
+            and not set(p.relative_to(root).parts) & VENDORED_DIRS
+        ),
+        key=lambda p: p.stat().st_size,
+    )
+    if not sources:
+        raise SystemExit(f"{root}: no source files")
+    return sources[len(sources) * 3 // 4]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--backend", choices=("embedded", "neo4j"), default="embedded")
+    args = parser.parse_args(argv)
+    if not args.path.is_dir():
+        raise SystemExit(f"{args.path}: not a directory")
+
+    with tempfile.TemporaryDirectory(prefix="graphmem-bench-") as tmp:
+        root = Path(tmp) / args.path.resolve().name
+        shutil.copytree(args.path, root, symlinks=True, ignore=shutil.ignore_patterns(".graphmem"))
+        if args.backend == "embedded":
+            store = str(Path(tmp) / "graph.db")
+            settings = Settings(store=store)
+        else:
+            store = os.environ.get("NEO4J_URI", "")
+            if not store:
+                raise SystemExit("--backend neo4j needs NEO4J_URI")
+            settings = Settings.from_env(store=store)
+
+        with GraphMem(settings, repo_root=root) as gm:
+            if args.backend == "neo4j":
+                gm.store.cypher(
+                    "MATCH (n {repo: $repo}) DETACH DELETE n", {"repo": gm.repo}, write=True
+                )
+            started, cpu = time.perf_counter(), cpu_seconds()
+            report = gm.ingest()
+            full_seconds = time.perf_counter() - started
+            full_cpu = cpu_seconds() - cpu
+            counts = gm.store.counts()
+            mb = report.bytes_parsed / 1e6
+            own, children = peak_rss_mb()
+            print(f"repository: {args.path} ({report.files_parsed} files, {mb:.2f} MB parsed)")
+            print(
+                f"full ingest:        {full_seconds:6.2f} s  {mb / full_seconds:6.2f} MB/s  "
+                f"(CPU {full_cpu:.2f} s)  "
+                f"entities {counts.get('CodeEntity', 0)}  "
+                f"edges {sum(v for k, v in counts.items() if k.isupper())}  "
+                f"skipped {sum(report.skipped_by_reason.values())}  "
+                f"peak RSS {own:.0f} MB (parse workers {children:.0f} MB)"
+            )
+
+            target = pick_file(root)
+            with target.open("a") as handle:
+                handle.write("\n\ndef _benchmark_added_function():\n    return None\n")
+            started, cpu = time.perf_counter(), cpu_seconds()
+            report = gm.ingest()
+            seconds = time.perf_counter() - started
+            print(
+                f"one-file re-ingest: {seconds:6.3f} s  in process "
+                f"(CPU {cpu_seconds() - cpu:.3f} s)  "
+                f"({target.relative_to(root)}: parsed {report.files_parsed}, "
+                f"re-resolved {report.files_resolved}, edges written {report.edges_written})"
+            )
+
+        with target.open("a") as handle:
+            handle.write("\n\ndef _benchmark_second_function():\n    return None\n")
+        graphmem = Path(sys.executable).parent / "graphmem"
+        command = [str(graphmem), "ingest", str(root), "--store", store, "--json"]
+        started, cpu = time.perf_counter(), children_cpu_seconds()
+        subprocess.run(command, check=True, capture_output=True, env=os.environ.copy())
+        seconds = time.perf_counter() - started
+        child_cpu = children_cpu_seconds() - cpu
+        print(f"one-file re-ingest: {seconds:6.3f} s  as a CLI process (CPU {child_cpu:.3f} s)")
+        own, children = peak_rss_mb()
+        print(f"peak RSS: {own:.0f} MB in process, {children:.0f} MB in child processes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
