@@ -135,6 +135,7 @@ class Ingester:
     def run(self) -> IngestReport:
         started = time.perf_counter()
         self._progress("walk", 0, 0)
+        clock = time.perf_counter()
         walk = walk_repository(self.root)
         for path, reason in walk.skipped:
             if language_for(path) is not None:
@@ -208,7 +209,9 @@ class Ingester:
             records[path] = FileRecord(digest, stat.st_size, mtime, support.name, modules[path])
 
         removed = sorted(set(previous) - set(records))
+        clock = self._lap("walk", clock)
         parsed_new = self._parse_all(to_parse, languages_by_path, modules)
+        clock = self._lap("parse", clock)
         self.report.files_parsed = len(parsed_new)
         self.report.files_removed = len(removed)
         self.report.files_added = sum(1 for p in parsed_new if p not in previous)
@@ -276,6 +279,7 @@ class Ingester:
                 if done % 200 == 0:
                     self._progress("resolve", done, len(affected))
 
+        clock = self._lap("resolve", clock)
         batch_plan = self._plan(
             layout=layout,
             records=records,
@@ -288,7 +292,9 @@ class Ingester:
             walk_files=walk.files,
             full=full,
         )
+        clock = self._lap("plan", clock)
         self._write(batch_plan, records, previous, parsed_new)
+        self._lap("write", clock)
         self.report.seconds = round(time.perf_counter() - started, 3)
         self._progress("done", 1, 1)
         return self.report
@@ -596,6 +602,11 @@ class Ingester:
             self.store.write(WriteBatch(upsert_nodes=state_nodes[start : start + step]))
         self.store.write(WriteBatch(upsert_nodes=[index]))
         self._progress("write", total, total)
+
+    def _lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.report.timings[phase] = round(now - since, 3)
+        return now
 
     def _progress(self, phase: str, done: int, total: int) -> None:
         if self.options.progress is not None:

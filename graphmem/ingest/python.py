@@ -165,6 +165,8 @@ class _Scope:
     qualified_name: str
     end_byte: int
     definition: Definition | None
+    #: where the body starts: defaults, annotations and bases before it belong to the outer scope
+    body_byte: int = 0
 
 
 class _PythonParse:
@@ -208,11 +210,18 @@ class _PythonParse:
         for start, _order, name, node in items:
             while stack[-1].end_byte <= start:
                 stack.pop()
-            scope = stack[-1]
+            depth = len(stack) - 1
+            while depth > 0 and stack[depth].body_byte > start:
+                depth -= 1
+            scope = stack[depth]
             if name in ("class", "function"):
                 definition = self.definition(node, name, scope)
                 if definition is not None:
-                    stack.append(_Scope(definition.qualified_name, node.end_byte, definition))
+                    body = node.child_by_field_name("body")
+                    body_byte = body.start_byte if body is not None else node.start_byte
+                    stack.append(
+                        _Scope(definition.qualified_name, node.end_byte, definition, body_byte)
+                    )
                     if definition.kind != CLASS:
                         self.parameter_bindings(node, definition)
             elif name == "call":

@@ -37,6 +37,8 @@ class IngestReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     indexed_commit: str | None = None
     seconds: float = 0.0
+    #: wall seconds per phase (walk, parse, resolve, plan, write)
+    timings: dict[str, float] = Field(default_factory=dict)
 
     def add_skipped(self, skipped: SkippedFile) -> None:
         self.skipped_by_reason[skipped.reason] = self.skipped_by_reason.get(skipped.reason, 0) + 1
