@@ -15,15 +15,17 @@ from pathlib import Path
 from graphmem.errors import StoreError
 from graphmem.model.graph import Label
 from graphmem.store.base import FULLTEXT_FIELDS
+from graphmem.store.embedded.rows import INDEXED_PROPERTIES
 from graphmem.store.embedded.sqlite_errors import translate_sqlite_error
 
-SCHEMA_VERSION = 1
+__all__ = ["INDEXED_PROPERTIES", "SCHEMA_VERSION", "open_connection", "property_expression"]
+
+SCHEMA_VERSION = 2
 
 #: How long a writer waits for another process's write transaction before giving up.
 BUSY_TIMEOUT_SECONDS = 30.0
 
 #: Properties that `find_nodes` must answer from an index (see GraphStore.find_nodes).
-INDEXED_PROPERTIES = ("repo", "path", "qualified_name", "name", "status", "sha")
 
 _TABLES = """
 CREATE TABLE nodes (
@@ -31,7 +33,10 @@ CREATE TABLE nodes (
     id     TEXT NOT NULL UNIQUE,
     base   TEXT NOT NULL,        -- the one BASE_LABELS label the node carries
     labels TEXT NOT NULL,        -- sorted, comma-separated (node_labels is the index)
-    props  TEXT NOT NULL         -- JSON object, without the embedding
+    props  TEXT NOT NULL,        -- JSON object, without the embedding
+    -- Copies of the properties find_nodes must answer fast (rows.INDEXED_PROPERTIES), set only
+    -- for strings and numbers. No declared type: values keep their own (5 is not '5').
+    repo, path, qualified_name, name, status, sha
 );
 CREATE TABLE node_labels (
     label TEXT NOT NULL,
@@ -59,7 +64,9 @@ CREATE TABLE meta (
 
 
 def property_expression(name: str) -> str:
-    """The SQL expression for a node property; identical text lets SQLite use the index."""
+    """The SQL expression for a node property (`name` must be a plain identifier)."""
+    if name in INDEXED_PROPERTIES:
+        return name
     return f"json_extract(props, '$.{name}')"
 
 
@@ -67,8 +74,7 @@ def _property_indexes() -> list[str]:
     # Partial: most properties exist on few node kinds (sha on commits, status on memories),
     # and (value, id) gives find_nodes its id order without a sort.
     return [
-        f"CREATE INDEX nodes_by_{name} ON nodes ({property_expression(name)}, id) "
-        f"WHERE {property_expression(name)} IS NOT NULL"
+        f"CREATE INDEX nodes_by_{name} ON nodes ({name}, id) WHERE {name} IS NOT NULL"
         for name in INDEXED_PROPERTIES
     ]
 
@@ -93,7 +99,7 @@ def _create_fulltext(conn: sqlite3.Connection) -> None:
         )
         texts = ", ".join(
             f"CASE WHEN json_type(n.props, '$.{f}') = 'text' "
-            f"AND {property_expression(f)} <> '' THEN {property_expression(f)} END"
+            f"AND json_extract(n.props, '$.{f}') <> '' THEN json_extract(n.props, '$.{f}') END"
             for f in fields
         )
         conn.execute(
@@ -230,6 +236,11 @@ def _refuse_newer(version: int, path: Path) -> None:
         raise StoreError(
             f"{path} was written by a newer graphmem (store schema {version}, this version "
             f"reads up to {SCHEMA_VERSION}): upgrade graphmem to use it"
+        )
+    if 0 < version < SCHEMA_VERSION:
+        # Schema 1 only ever existed in development builds; there is nothing to migrate.
+        raise StoreError(
+            f"{path} has the pre-release store schema {version}: delete it and ingest again"
         )
 
 

@@ -16,12 +16,14 @@ from graphmem.model.graph import Label
 from graphmem.store.base import EMBEDDING_PROPERTY, FULLTEXT_FIELDS, WriteBatch
 from graphmem.store.embedded.fulltext import FulltextSync
 from graphmem.store.embedded.rows import (
+    INDEXED_PROPERTIES,
     NodeRow,
     decode_properties,
     edge_row,
     encode_properties,
     encode_vector,
     fulltext_values,
+    indexed_values,
     node_row,
 )
 
@@ -31,12 +33,24 @@ CHUNK = 500
 _FULLTEXT_LABELS = frozenset(label.value for label in FULLTEXT_FIELDS)
 
 _UPSERT_NODE = (
-    "INSERT INTO nodes (id, base, labels, props) VALUES (?, ?, ?, ?) "
+    f"INSERT INTO nodes (id, base, labels, props, {', '.join(INDEXED_PROPERTIES)}) "
+    f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in INDEXED_PROPERTIES)}) "
     "ON CONFLICT (id) DO UPDATE SET base = excluded.base, labels = excluded.labels, "
-    "props = excluded.props"
+    "props = excluded.props, "
+    + ", ".join(f"{name} = excluded.{name}" for name in INDEXED_PROPERTIES)
 )
+_UPDATE_PROPS = (
+    "UPDATE nodes SET props = ?, "
+    + ", ".join(f"{name} = ?" for name in INDEXED_PROPERTIES)
+    + " WHERE key = ?"
+)
+# Writes an edge only when both its endpoints exist; the caller compares the number of rows
+# changed with the number of edges, so endpoints are checked inside SQLite, one lookup each.
+# (The WHERE clause also keeps SQLite from reading ON CONFLICT as part of the SELECT.)
 _UPSERT_EDGE = (
-    "INSERT INTO edges (type, source, target, props) VALUES (?, ?, ?, ?) "
+    "INSERT INTO edges (type, source, target, props) SELECT ?1, ?2, ?3, ?4 "
+    "WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?2) "
+    "AND EXISTS (SELECT 1 FROM nodes WHERE id = ?3) "
     "ON CONFLICT (type, source, target) DO UPDATE SET props = excluded.props"
 )
 _UPSERT_VECTOR = (
@@ -88,8 +102,11 @@ def apply(conn: sqlite3.Connection, batch: PreparedBatch, fulltext: FulltextSync
     if batch.set_properties:
         _set_properties(conn, batch.set_properties, fulltext)
     if batch.edges:
-        conn.executemany(_UPSERT_EDGE, batch.edges.values())
-        _check_endpoints(conn, batch.edges.values(), set(batch.nodes))
+        # rowcount sums the rows each execution changed; total_changes would also count the
+        # full-text index's own deferred writes.
+        written = conn.executemany(_UPSERT_EDGE, batch.edges.values()).rowcount
+        if written != len(batch.edges):
+            _report_missing_endpoints(conn, batch.edges.values())
 
 
 def select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterator[Any]:
@@ -133,9 +150,7 @@ def _upsert_nodes(
 ) -> None:
     ids = list(rows)
     existing = _existing(conn, ids)
-    conn.executemany(
-        _UPSERT_NODE, [(row.id, row.base, row.labels, row.props) for row in rows.values()]
-    )
+    conn.executemany(_UPSERT_NODE, [row.columns() for row in rows.values()])
 
     added_labels: list[tuple[str, str]] = []
     removed_labels: list[tuple[str, str]] = []
@@ -195,7 +210,7 @@ def _set_properties(
             f"cannot set properties of missing node(s) {', '.join(map(repr, missing[:3]))}"
             f"{' and more' if len(missing) > 3 else ''}; nothing was written"
         )
-    new_props: list[tuple[str, int]] = []
+    new_props: list[tuple[Any, ...]] = []
     for node_id, update in updates.items():
         key, labels, text = found[node_id]
         props = decode_properties(text)
@@ -206,7 +221,8 @@ def _set_properties(
                 props.pop(name, None)
             else:
                 props[name] = value
-        new_props.append((encode_properties(f"node {node_id!r}", props), key))
+        encoded = encode_properties(f"node {node_id!r}", props)
+        new_props.append((encoded, *indexed_values(props), key))
         if EMBEDDING_PROPERTY in update:
             vector = update[EMBEDDING_PROPERTY]
             if vector is None:
@@ -218,31 +234,22 @@ def _set_properties(
             if set(FULLTEXT_FIELDS[Label(label)]) & update.keys():
                 values = fulltext_values(label_set, props).get(Label(label))
                 fulltext.set(Label(label), key, values)
-    conn.executemany("UPDATE nodes SET props = ? WHERE key = ?", new_props)
+    conn.executemany(_UPDATE_PROPS, new_props)
 
 
-def _check_endpoints(
-    conn: sqlite3.Connection,
-    edges: Iterable[tuple[str, str, str, str]],
-    upserted: set[str],
+def _report_missing_endpoints(
+    conn: sqlite3.Connection, edges: Iterable[tuple[str, str, str, str]]
 ) -> None:
-    """Every edge written must join two nodes that exist after the batch."""
+    """Raise the StoreError naming an edge whose endpoint does not exist after the batch."""
     edges = list(edges)
-    endpoints = {end for _, source, target, _ in edges for end in (source, target)} - upserted
-    if not endpoints:
-        return
+    endpoints = sorted({end for _, source, target, _ in edges for end in (source, target)})
     found = {
         node_id
-        for (node_id,) in select_in(
-            conn, "SELECT id FROM nodes WHERE id IN ({marks})", sorted(endpoints)
-        )
+        for (node_id,) in select_in(conn, "SELECT id FROM nodes WHERE id IN ({marks})", endpoints)
     }
-    missing = endpoints - found
-    if not missing:
-        return
-    bad = [e for e in edges if e[1] in missing or e[2] in missing]
+    bad = [e for e in edges if e[1] not in found or e[2] not in found]
     rel_type, source, target, _ = bad[0]
-    absent = source if source in missing else target
+    absent = source if source not in found else target
     more = f" (and {len(bad) - 1} more such edges)" if len(bad) > 1 else ""
     raise StoreError(
         f"edge {rel_type} {source} -> {target} needs node {absent!r}, which does not exist"

@@ -158,3 +158,15 @@ def test_the_file_uses_wal_and_records_its_schema(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
     EmbeddedStore(path).close()  # reopening an existing store works
+
+
+def test_an_older_development_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "graph.db"
+    EmbeddedStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError) as error:
+        EmbeddedStore(path)
+    assert "pre-release" in _one_line(error)
