@@ -6,23 +6,27 @@ Every test runs on both backends (the `store` fixture) with the real embedding m
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_memory_support import REPO, build_code_graph, make_gm
 
+from graphmem.api import GraphMem
 from graphmem.errors import ConflictError, NotFoundError, StoreError, UsageError
 from graphmem.memory.scope import governing
 from graphmem.memory.targets import resolve_target
-from graphmem.model import Label, MemoryStatus, RelType
-from graphmem.store import Direction, GraphStore
+from graphmem.model import Label, MemoryStatus, Node, RelType
+from graphmem.store import Direction, GraphStore, WriteBatch
+
+Graph = dict[str, Node]
 
 
 @pytest.fixture
-def graph(store: GraphStore):  # type: ignore[no-untyped-def]
+def graph(store: GraphStore) -> Graph:
     return build_code_graph(store)
 
 
-def served_ids(gm, target: str) -> list[str]:  # type: ignore[no-untyped-def]
+def served_ids(gm: GraphMem, target: str) -> list[str]:
     return [g.memory.id for g in gm.governing(target)]
 
 
@@ -44,15 +48,15 @@ def served_ids(gm, target: str) -> list[str]:  # type: ignore[no-untyped-def]
         ("api.users", "users"),
     ],
 )
-def test_targets_resolve(store: GraphStore, graph, text: str, key: str) -> None:  # type: ignore[no-untyped-def]
+def test_targets_resolve(store: GraphStore, graph: Graph, text: str, key: str) -> None:
     assert resolve_target(store, REPO, text).id == graph[key].id
 
 
-def test_target_by_entity_id(store: GraphStore, graph) -> None:  # type: ignore[no-untyped-def]
+def test_target_by_entity_id(store: GraphStore, graph: Graph) -> None:
     assert resolve_target(store, REPO, graph["tax"].id).id == graph["tax"].id
 
 
-def test_unknown_target_suggests_close_names(store: GraphStore, graph) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_target_suggests_close_names(store: GraphStore, graph: Graph) -> None:
     with pytest.raises(NotFoundError) as info:
         resolve_target(store, REPO, "src/api/invoice.py")
     assert "src/api/invoices.py" in info.value.suggestions
@@ -62,7 +66,7 @@ def test_unknown_target_suggests_close_names(store: GraphStore, graph) -> None: 
     assert "did you mean" in str(info.value)
 
 
-def test_target_in_another_repository_is_not_found(store: GraphStore, graph) -> None:  # type: ignore[no-untyped-def]
+def test_target_in_another_repository_is_not_found(store: GraphStore, graph: Graph) -> None:
     build_code_graph(store, repo="other")
     with pytest.raises(NotFoundError):
         resolve_target(store, "other", graph["tax"].id)
@@ -72,8 +76,8 @@ def test_target_in_another_repository_is_not_found(store: GraphStore, graph) -> 
 
 
 def test_decision_on_directory_reaches_function_inside(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     result = gm.remember("decision", "Invoices are immutable once sent", ["src/api/"])
     assert result.created
@@ -92,8 +96,8 @@ def test_decision_on_directory_reaches_function_inside(
 
 
 def test_governs_edge_records_hash_and_time(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     result = gm.remember(
         "constraint", "create() must be idempotent", ["api.invoices.InvoiceService.create"]
@@ -105,8 +109,8 @@ def test_governs_edge_records_hash_and_time(
 
 
 def test_context_of_module_includes_decisions_on_its_functions(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     on_method = gm.remember(
         "constraint", "void() keeps the invoice row", ["api.invoices.InvoiceService.void"]
@@ -118,8 +122,8 @@ def test_context_of_module_includes_decisions_on_its_functions(
 
 
 def test_no_target_governs_the_repository(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     result = gm.remember("fact", "All amounts are in cents")
     assert [a.entity_id for a in result.anchors] == [graph["repo"].id]
@@ -128,8 +132,8 @@ def test_no_target_governs_the_repository(
 
 
 def test_remember_before_any_ingest_creates_the_repository_node(
-    store: GraphStore, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     result = gm.remember("fact", "We deploy on Fridays only with approval")
     [repo_node] = store.find_nodes(Label.REPOSITORY, {"repo": REPO})
@@ -138,8 +142,8 @@ def test_remember_before_any_ingest_creates_the_repository_node(
 
 
 def test_unknown_target_fails_and_writes_nothing(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     with pytest.raises(NotFoundError):
         gm.remember("decision", "Something", ["src/nope.py"])
@@ -147,7 +151,9 @@ def test_unknown_target_fails_and_writes_nothing(
     assert store.find_nodes(Label.EVENT) == []
 
 
-def test_kind_and_fields_are_validated(store: GraphStore, graph, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_kind_and_fields_are_validated(
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     with pytest.raises(UsageError):
         gm.remember("opinion", "tabs")
@@ -157,7 +163,9 @@ def test_kind_and_fields_are_validated(store: GraphStore, graph, embedder, tmp_p
         gm.remember("decision", "x", symptom="crash")
 
 
-def test_failure_details_are_kept(store: GraphStore, graph, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_failure_details_are_kept(
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     result = gm.remember(
         "failure",
@@ -179,8 +187,8 @@ def test_failure_details_are_kept(store: GraphStore, graph, embedder, tmp_path: 
 
 
 def test_exact_duplicate_is_not_stored_twice(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     first = gm.remember("decision", "Invoices are immutable once sent", ["src/api/"])
     again = gm.remember("decision", "  invoices are immutable   once sent. ", ["src/api"])
@@ -197,8 +205,8 @@ def test_exact_duplicate_is_not_stored_twice(
 
 
 def test_conflict_on_overlapping_scope_is_reported_not_acted_on(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     old = gm.remember("decision", "Invoices are immutable once sent", ["src/api/"])
     new = gm.remember(
@@ -218,8 +226,8 @@ def test_conflict_on_overlapping_scope_is_reported_not_acted_on(
 
 
 def test_no_conflict_across_unrelated_modules(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     gm.remember("decision", "Use Decimal for money amounts", ["src/api/users.py"])
     result = gm.remember("decision", "Use float for money amounts", ["src/billing/tax.py"])
@@ -227,8 +235,8 @@ def test_no_conflict_across_unrelated_modules(
 
 
 def test_unrelated_text_on_same_target_is_no_conflict(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     gm.remember("decision", "Invoices are immutable once sent", ["src/api/"])
     result = gm.remember("fact", "Logging uses structlog", ["src/api/"])
@@ -239,8 +247,8 @@ def test_unrelated_text_on_same_target_is_no_conflict(
 
 
 def test_branch_scoped_memory_is_served_only_on_its_branch(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     main = make_gm(store, embedder, tmp_path, branch="main")
     feature = make_gm(store, embedder, tmp_path, branch="feature-x")
     everywhere = main.remember("decision", "Invoices are immutable once sent", ["src/api/"])
@@ -254,7 +262,9 @@ def test_branch_scoped_memory_is_served_only_on_its_branch(
     )
 
 
-def test_preferences_are_per_user(store: GraphStore, graph, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_preferences_are_per_user(
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     ana = make_gm(store, embedder, tmp_path, user="ana")
     bob = make_gm(store, embedder, tmp_path, user="bob")
     mine = ana.remember("preference", "Explain changes in short bullet points")
@@ -280,20 +290,22 @@ class _FailingWrites:
     def __init__(self, store: GraphStore) -> None:
         self._store = store
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    def write(self, batch) -> None:  # type: ignore[no-untyped-def]
+    def write(self, batch: WriteBatch) -> None:
         raise StoreError("disk full")
 
 
-def test_remember_is_one_batch(store: GraphStore, graph, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_remember_is_one_batch(
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     old = gm.remember("decision", "Invoices are immutable once sent", ["src/api/"])
     writes = []
     original = store.write
 
-    def spy(batch):  # type: ignore[no-untyped-def]
+    def spy(batch: WriteBatch) -> None:
         writes.append(batch)
         original(batch)
 
@@ -316,7 +328,9 @@ def test_remember_is_one_batch(store: GraphStore, graph, embedder, tmp_path: Pat
     assert old.memory.id in batch.set_properties
 
 
-def test_failed_write_leaves_no_trace(store: GraphStore, graph, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_failed_write_leaves_no_trace(
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     old = gm.remember("decision", "Invoices are immutable once sent", ["src/api/"])
     broken = make_gm(_FailingWrites(store), embedder, tmp_path)  # type: ignore[arg-type]
@@ -328,8 +342,8 @@ def test_failed_write_leaves_no_trace(store: GraphStore, graph, embedder, tmp_pa
 
 
 def test_superseding_a_missing_memory_writes_nothing(
-    store: GraphStore, graph, embedder, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
     gm = make_gm(store, embedder, tmp_path)
     with pytest.raises(NotFoundError):
         gm.remember("decision", "x y z", supersedes=["d-00000000"])
