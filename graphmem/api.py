@@ -20,6 +20,19 @@ if TYPE_CHECKING:  # ingest
     from graphmem.ingest.pipeline import Progress
     from graphmem.ingest.report import IndexStatus, IngestReport
 
+if TYPE_CHECKING:  # queries
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from graphmem.queries.named import NamedQuery
+    from graphmem.queries.results import (
+        ContextResult,
+        ImpactResult,
+        PromptPack,
+        SearchOptions,
+        SearchResult,
+    )
+
 if TYPE_CHECKING:  # memory
     from collections.abc import Sequence as _Seq
     from typing import IO
@@ -284,6 +297,94 @@ class GraphMem:
         return import_jsonl(self.store, self.repo, fp, self.settings.author)
 
     # -- queries (graphmem.queries) ----------------------------------------------------------
+
+    def _query_scope(self) -> tuple[str | None, str | None]:
+        """(branch, user) that decide which memories a query serves."""
+        return (self.branch, self.settings.user)
+
+    def impact(self, target: str, depth: int = 3) -> ImpactResult:
+        """Everything that depends on `target` within `depth` hops, and what governs it."""
+        from graphmem.memory.targets import resolve_target
+        from graphmem.queries.impact import impact
+
+        branch, user = self._query_scope()
+        node = resolve_target(self.store, self.repo, target)
+        return impact(self.store, node, depth, branch=branch, user=user)
+
+    def cypher(
+        self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run Cypher on the store: read-only unless `write` (which needs a Neo4j store)."""
+        from graphmem.queries.cypher import run_cypher
+
+        return run_cypher(self.store, query, params, write)
+
+    def named_query(
+        self, name: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run one of the named queries (`named_queries()` lists them)."""
+        from graphmem.queries.named import run_named_query
+
+        return run_named_query(self.store, name, params)
+
+    def named_queries(self) -> list[NamedQuery]:
+        from graphmem.queries.named import named_queries
+
+        return sorted(named_queries().values(), key=lambda q: q.name)
+
+    def search(self, query: str, options: SearchOptions | None = None) -> SearchResult:
+        """Hybrid search (full text, vectors, graph proximity) over memories and commits."""
+        from graphmem.queries.results import SearchOptions
+        from graphmem.queries.search import search
+
+        branch, user = self._query_scope()
+        options = options or SearchOptions()
+        options = options.model_copy(
+            update={"branch": options.branch or branch, "user": options.user or user}
+        )
+        return search(
+            self.store,
+            self.repo,
+            query,
+            options,
+            embedder=lambda: self.embedder,
+            author=self.settings.author,
+        )
+
+    def context(self, target: str, history: bool = False) -> ContextResult:
+        """What to know before changing `target`: governing and nearby memories, commits, code."""
+        from graphmem.memory.targets import resolve_target
+        from graphmem.queries.context import context
+
+        branch, user = self._query_scope()
+        node = resolve_target(self.store, self.repo, target)
+        return context(
+            self.store,
+            self.repo,
+            node,
+            branch=branch,
+            user=user,
+            history=history,
+            query=target,
+            author=self.settings.author,
+        )
+
+    def prompt(self, task: str, files: Sequence[str] = (), budget: int = 4000) -> PromptPack:
+        """A Markdown context pack for `task` within `budget` tokens, every item cited."""
+        from graphmem.queries.prompt import build_prompt
+
+        branch, user = self._query_scope()
+        return build_prompt(
+            self.store,
+            self.repo,
+            task,
+            files,
+            budget,
+            branch=branch,
+            user=user,
+            embedder=lambda: self.embedder,
+            author=self.settings.author,
+        )
 
     def close(self) -> None:
         if self._store is not None:

@@ -141,7 +141,8 @@ def _rrf(ranks: Mapping[str, int]) -> float:
 
 def _passes(node: Node, options: SearchOptions, kinds: set[str]) -> bool:
     if node.has(Label.COMMIT):
-        if kinds and COMMIT not in kinds:
+        # Commits are history that stays true: served with active memories, not instead of them.
+        if (kinds and COMMIT not in kinds) or "active" not in options.statuses:
             return False
         return _in_window(str(node.get("date") or ""), options)
     if not node.has(Label.MEMORY):

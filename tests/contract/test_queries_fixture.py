@@ -19,6 +19,7 @@ heuristic, which memory is stale and which was superseded, independently of the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from graphmem.embed import Embedder
@@ -274,3 +275,20 @@ def build_known_graph(store: GraphStore, embedder: Embedder | None = None) -> Kn
     )
     store.write(batch)
     return KnownGraph(ids)
+
+
+class CachingEmbedder:
+    """Wraps the session embedder so the same fixture texts are embedded once per test run."""
+
+    _vectors: dict[str, list[float]] = {}
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimensions = inner.dimensions
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.inner.embed(missing), strict=True))
+        return [self._vectors[t] for t in texts]

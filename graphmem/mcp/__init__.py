@@ -1,0 +1,1 @@
+"""graphmem over the Model Context Protocol (see docs/mcp.md)."""

@@ -1,0 +1,290 @@
+"""prompt(--task, --files, --budget): a Markdown context pack for an LLM, within a token budget.
+
+In priority order:
+
+1. the memories that govern the files (their own, their directories', and their contents'),
+   from `graphmem.memory.scope.governing`;
+2. related memories: `search` on the task text (not recorded as a separate receipt);
+3. a ranked map of relevant code: personalised PageRank (networkx) over the CALLS / IMPORTS /
+   INHERITS neighbourhood (2 hops) of the files and what they contain; without files, of the
+   code the related memories govern.
+
+Items are added greedily in that order while the pack stays within the budget, counted with a
+real tokenizer (see `graphmem.queries.tokens`). Every item cites its memory or entity id. The
+same store and input always give the same pack: every ordering has an id tie-break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graphmem.embed.base import Embedder
+from graphmem.errors import NotFoundError
+from graphmem.memory.audit import record_receipt
+from graphmem.memory.scope import governing
+from graphmem.memory.targets import resolve_target
+from graphmem.model.graph import Edge, Label, Node, RelType
+from graphmem.queries.impact import contained
+from graphmem.queries.results import EntityRef, PromptPack, SearchOptions
+from graphmem.queries.search import search
+from graphmem.queries.tokens import TokenCounter, default_counter
+from graphmem.store.base import Direction, GraphStore
+
+DEFAULT_BUDGET = 4000
+#: Personalised PageRank: damping, tolerance, iterations; heuristic calls count half.
+PAGERANK_ALPHA = 0.85
+PAGERANK_TOL = 1e-10
+PAGERANK_MAX_ITER = 200
+HEURISTIC_WEIGHT = 0.5
+NEIGHBOURHOOD_DEPTH = 2
+NEIGHBOURHOOD_LIMIT = 5000
+MAX_CODE_ITEMS = 40
+RELATED_LIMIT = 10
+CODE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+
+
+@dataclass
+class _Item:
+    section: str
+    text: str
+    memory_id: str | None = None
+    entity_id: str | None = None
+
+
+def build_prompt(
+    store: GraphStore,
+    repo: str,
+    task: str,
+    files: Sequence[str] = (),
+    budget: int = DEFAULT_BUDGET,
+    *,
+    branch: str | None,
+    user: str | None,
+    embedder: Callable[[], Embedder] | None = None,
+    author: str | None = None,
+    counter: TokenCounter | None = None,
+    record: bool = True,
+) -> PromptPack:
+    """The context pack for `task` (see the module docstring); records a retrieval receipt."""
+    counter = counter or default_counter()
+    targets: list[Node] = []
+    unknown: list[str] = []
+    for text in files:
+        try:
+            node = resolve_target(store, repo, text)
+        except NotFoundError:
+            unknown.append(text)
+            continue
+        if node.id not in {t.id for t in targets}:
+            targets.append(node)
+
+    items: list[_Item] = []
+    seen_memories: set[str] = set()
+    for target in targets:
+        name = _name(target)
+        for served in governing(store, target.id, branch, user):
+            m = served.memory
+            if m.id in seen_memories:
+                continue
+            seen_memories.add(m.id)
+            app = served.applies[0]
+            how = {"self": "on", "ancestor": "on", "descendant": "inside"}[app.relation]
+            where = f"{how} `{app.entity}`" + (
+                f" (applies to `{name}`)" if app.relation != "self" else ""
+            )
+            flags = _flags(served.staleness.possibly_stale, served.staleness.orphaned)
+            line = f"- **{m.kind.value}** [{m.id}] {_one_line(m.text)} — {where}{flags}"
+            if m.rationale:
+                line += f"\n  - because: {_one_line(m.rationale)}"
+            items.append(_Item("governing", line, memory_id=m.id))
+
+    related = search(
+        store,
+        repo,
+        task,
+        SearchOptions(limit=RELATED_LIMIT, branch=branch, user=user, kinds=_memory_kinds()),
+        embedder=embedder,
+        record=False,
+    )
+    for hit in related.hits:
+        if hit.id in seen_memories:
+            continue
+        seen_memories.add(hit.id)
+        where = f" — on {', '.join(f'`{g}`' for g in hit.governs)}" if hit.governs else ""
+        items.append(
+            _Item(
+                "related",
+                f"- **{hit.kind}** [{hit.id}] {_one_line(hit.text)}{where}",
+                memory_id=hit.id,
+            )
+        )
+
+    if targets:
+        seeds = sorted({s for t in targets for s in contained(store, t.id)})
+        hide = {t.id for t in targets if t.has(Label.MODULE) or t.has(Label.DIRECTORY)}
+    else:
+        anchored = store.edges([h.id for h in related.hits], [RelType.GOVERNS], Direction.OUT)
+        seeds = sorted({e.target for e in anchored})
+        hide = set()
+    for node, score in code_map(store, seeds, hide):
+        ref = EntityRef.from_node(node)
+        span = f":{ref.start_line}-{ref.end_line}" if ref.start_line and ref.end_line else ""
+        items.append(
+            _Item(
+                "code",
+                f"- `{ref.qualified_name}` {ref.kind.lower()}, {ref.path}{span} "
+                f"[{ref.id}] ({score:.3f})",
+                entity_id=ref.id,
+            )
+        )
+
+    markdown, chosen, omitted = _assemble(task, unknown, items, budget, counter)
+    memory_ids = [i.memory_id for i in chosen if i.memory_id]
+    entity_ids = [i.entity_id for i in chosen if i.entity_id]
+    receipt_id = None
+    if record:
+        receipt_id = record_receipt(store, repo, "prompt", task, memory_ids, author).id
+    return PromptPack(
+        task=task,
+        markdown=markdown,
+        tokens=counter.count(markdown),
+        budget=budget,
+        tokenizer=counter.name,
+        memory_ids=memory_ids,
+        entity_ids=entity_ids,
+        omitted=omitted,
+        receipt_id=receipt_id,
+    )
+
+
+def code_map(
+    store: GraphStore,
+    seeds: Sequence[str],
+    hide: Collection[str] = frozenset(),
+    limit: int = MAX_CODE_ITEMS,
+) -> list[tuple[Node, float]]:
+    """Code ranked by personalised PageRank from `seeds` over their dependency neighbourhood."""
+    if not seeds:
+        return []
+    hops = store.traverse(
+        seeds, CODE_TYPES, Direction.BOTH, NEIGHBOURHOOD_DEPTH, NEIGHBOURHOOD_LIMIT
+    )
+    members = sorted(set(seeds) | {h.node_id for h in hops})
+    member_set = set(members)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(members)
+    for edge in sorted(store.edges(members, CODE_TYPES, Direction.OUT), key=lambda e: e.key):
+        if edge.target in member_set and edge.source != edge.target:
+            weight = _weight(edge)
+            # Relevance flows both ways: a caller of the file matters as much as a callee.
+            for a, b in ((edge.source, edge.target), (edge.target, edge.source)):
+                graph.add_edge(
+                    a, b, weight=max(weight, graph.get_edge_data(a, b, {}).get("weight", 0))
+                )
+    personal = dict.fromkeys(seeds, 1.0)
+    ranks: dict[str, float] = nx.pagerank(
+        graph,
+        alpha=PAGERANK_ALPHA,
+        personalization=personal,
+        tol=PAGERANK_TOL,
+        max_iter=PAGERANK_MAX_ITER,
+        weight="weight",
+        dangling=personal,
+    )
+    nodes = store.get_nodes(members)
+    ordered = sorted(
+        (
+            (nodes[node_id], score)
+            for node_id, score in ranks.items()
+            if node_id in nodes
+            and node_id not in hide
+            and not any(nodes[node_id].has(x) for x in (Label.DIRECTORY, Label.REPOSITORY))
+        ),
+        key=lambda pair: (-round(pair[1], 9), pair[0].id),
+    )
+    return ordered[:limit]
+
+
+def _weight(edge: Edge) -> float:
+    return HEURISTIC_WEIGHT if edge.properties.get("resolution") == "heuristic" else 1.0
+
+
+_TITLES = {
+    "governing": "## Memories governing these files",
+    "related": "## Related memories",
+    "code": "## Relevant code (ranked)",
+}
+
+
+def _assemble(
+    task: str,
+    unknown: Sequence[str],
+    items: Sequence[_Item],
+    budget: int,
+    counter: TokenCounter,
+) -> tuple[str, list[_Item], int]:
+    """Greedy, in priority order: an item that does not fit is skipped, a smaller later one
+    may still be added. Token counts of newline-joined parts add up (WordPiece splits on
+    whitespace), and the final document is re-counted to make sure."""
+    header = [f"# Context pack\n\nTask: {_one_line(task)}"]
+    if unknown:
+        header.append(f"Not in the code graph (new or not ingested): {', '.join(unknown)}")
+    head = "\n\n".join(header)
+    used = counter.count(head)
+    if used > budget:
+        words = head.split()
+        while words and counter.count(" ".join(words)) > budget:
+            words = words[: max(0, len(words) - max(1, len(words) // 8))]
+        return " ".join(words), [], len(items)
+    chosen: list[_Item] = []
+    open_sections: set[str] = set()
+    omitted = 0
+    for item in items:
+        cost = counter.count(item.text)
+        if item.section not in open_sections:
+            cost += counter.count(_TITLES[item.section])
+        if used + cost > budget:
+            omitted += 1
+            continue
+        used += cost
+        open_sections.add(item.section)
+        chosen.append(item)
+    markdown = _render(head, chosen)
+    while chosen and counter.count(markdown) > budget:
+        chosen.pop()
+        omitted += 1
+        markdown = _render(head, chosen)
+    return markdown, chosen, omitted
+
+
+def _render(head: str, chosen: Sequence[_Item]) -> str:
+    parts = [head]
+    for section, title in _TITLES.items():
+        lines = [i.text for i in chosen if i.section == section]
+        if lines:
+            parts.append(title + "\n" + "\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def _memory_kinds() -> list[str]:
+    return ["decision", "constraint", "failure", "preference", "fact"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _flags(stale: bool, orphaned: bool) -> str:
+    marks = [m for m, on in (("orphaned", orphaned), ("possibly stale", stale)) if on]
+    return f" ({', '.join(marks)})" if marks else ""
+
+
+def _name(node: Node) -> str:
+    return str(
+        node.get("path")
+        if node.has(Label.MODULE)
+        else node.get("qualified_name") or node.get("path")
+    )

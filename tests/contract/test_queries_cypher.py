@@ -1,0 +1,129 @@
+"""`graphmem cypher` semantics on every backend: reads work, writes are refused by default."""
+
+from __future__ import annotations
+
+import pytest
+from test_queries_fixture import KnownGraph, build_known_graph
+
+from graphmem.errors import CapabilityError, UsageError
+from graphmem.queries.cypher import parse_params, run_cypher
+from graphmem.store import Capability, GraphStore
+
+
+@pytest.fixture
+def known(store: GraphStore) -> KnownGraph:
+    return build_known_graph(store)
+
+
+def test_read_with_params_and_node_values(store: GraphStore, known: KnownGraph) -> None:
+    rows = run_cypher(
+        store,
+        "MATCH (m:Module) WHERE m.path = $path RETURN m.qualified_name AS name, m",
+        {"path": "src/shop/orders.py"},
+    )
+    assert len(rows) == 1
+    assert list(rows[0]) == ["name", "m"]
+    assert rows[0]["name"] == "shop.orders"
+    node = rows[0]["m"]
+    assert node["id"] == known["orders"]
+    assert node["labels"] == ["CodeEntity", "Module"]
+    assert node["properties"]["path"] == "src/shop/orders.py"
+
+
+def test_single_quotes_lists_and_aggregates(store: GraphStore, known: KnownGraph) -> None:
+    rows = run_cypher(
+        store,
+        "MATCH (f:Function) WHERE f.path IN $paths AND f.language = 'python' "
+        "RETURN f.name AS name ORDER BY name",
+        {"paths": ["src/shop/orders.py", "src/shop/api.py"]},
+    )
+    assert [r["name"] for r in rows] == ["checkout", "post_checkout"]
+    rows = run_cypher(store, "MATCH (m:Memory) RETURN count(m) AS n")
+    assert rows == [{"n": 9}]
+
+
+def test_relationship_values(store: GraphStore, known: KnownGraph) -> None:
+    rows = run_cypher(
+        store,
+        "MATCH (a:Function {name: $name})-[r:CALLS]->(b) "
+        "RETURN r, b.name AS callee ORDER BY callee",
+        {"name": "checkout"},
+    )
+    assert [r["callee"] for r in rows] == ["Invoice", "send_invoice"]
+    rel = rows[0]["r"]
+    assert rel["type"] == "CALLS"
+    assert rel["source"] == known["checkout"] and rel["target"] == known["Invoice"]
+    assert rel["properties"] == {"resolution": "exact"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (n:Module {id: 'x'})",
+        "MATCH (n) SET n.hacked = true",
+        "MATCH (n) DETACH DELETE n",
+        "MATCH (n:Memory) REMOVE n.text",
+        "MERGE (n:Memory {id: 'd-x'})",
+        "MATCH (n) WHERE n.path = 'a' DELETE n",
+    ],
+)
+def test_writes_are_refused_by_default_and_change_nothing(
+    store: GraphStore, known: KnownGraph, query: str
+) -> None:
+    before = store.counts()
+    with pytest.raises(UsageError, match="--write"):
+        run_cypher(store, query)
+    assert store.counts() == before
+    assert run_cypher(store, "MATCH (n:Module) WHERE n.hacked = true RETURN n.id") == []
+
+
+def test_keywords_inside_strings_and_properties_are_not_writes(
+    store: GraphStore, known: KnownGraph
+) -> None:
+    rows = run_cypher(
+        store, "MATCH (c:Commit) WHERE c.message = 'CREATE or DELETE' RETURN c.set AS x"
+    )
+    assert rows == []
+
+
+def test_write_mode(store: GraphStore, known: KnownGraph) -> None:
+    if Capability.CYPHER_WRITE not in store.capabilities:
+        with pytest.raises(CapabilityError, match="Neo4j"):
+            run_cypher(store, "MATCH (n:Module) SET n.reviewed = true", write=True)
+        return
+    run_cypher(
+        store,
+        "MATCH (n:Module {path: $p}) SET n.reviewed = true",
+        {"p": "src/shop/api.py"},
+        write=True,
+    )
+    rows = run_cypher(store, "MATCH (n:Module) WHERE n.reviewed = true RETURN n.path AS path")
+    assert rows == [{"path": "src/shop/api.py"}]
+
+
+def test_unsupported_syntax_says_what_to_do(store: GraphStore, known: KnownGraph) -> None:
+    query = "MATCH (m:Module) WITH m ORDER BY m.path LIMIT 1 RETURN m.path AS path"
+    if store.name == "embedded":
+        with pytest.raises(UsageError, match="Neo4j"):
+            run_cypher(store, query)
+    else:
+        assert run_cypher(store, query) == [{"path": "src/shop/api.py"}]
+
+
+def test_missing_parameter(store: GraphStore, known: KnownGraph) -> None:
+    with pytest.raises(Exception, match="path"):
+        run_cypher(store, "MATCH (m:Module) WHERE m.path = $path RETURN m")
+
+
+def test_parse_params() -> None:
+    assert parse_params(["a=1", "b=x", "c=true", 'd=["x","y"]', "e=src/a.py", "f=", "g=null"]) == {
+        "a": 1,
+        "b": "x",
+        "c": True,
+        "d": ["x", "y"],
+        "e": "src/a.py",
+        "f": "",
+        "g": None,
+    }
+    with pytest.raises(UsageError):
+        parse_params(["novalue"])
