@@ -308,6 +308,23 @@ def test_ids_are_unique_per_base_label(neo4j: Neo4jStore) -> None:
         neo4j.cypher("CREATE (:CodeEntity {id: 'a'})", write=True)
 
 
+def test_edges_follow_nodes_changed_by_another_process(neo4j: Neo4jStore) -> None:
+    """The store remembers endpoint labels; another writer must not make it write wrongly."""
+    neo4j.write(WriteBatch(upsert_nodes=[_code("a"), _code("b"), _code("c")]))
+    other = _open(neo4j.url)
+    try:
+        other.write(WriteBatch(delete_nodes=["b"]))
+        event = Node(id="c", labels=(Label.EVENT,), properties={"action": "x"})
+        other.write(WriteBatch(delete_nodes=["c"], upsert_nodes=[event]))
+    finally:
+        other.close()
+    with pytest.raises(StoreError, match="do not exist: b"):
+        neo4j.write(WriteBatch(upsert_edges=[Edge(type=RelType.CALLS, source="a", target="b")]))
+    assert neo4j.edges(["a"]) == []
+    neo4j.write(WriteBatch(upsert_edges=[Edge(type=RelType.CALLS, source="a", target="c")]))
+    assert [e.target for e in neo4j.edges(["a"])] == ["c"]
+
+
 def test_many_repositories_share_one_database(neo4j: Neo4jStore) -> None:
     neo4j.write(WriteBatch(upsert_nodes=[_code("a1", "alpha"), _code("b1", "beta")]))
     assert [n.id for n in neo4j.find_nodes(Label.FUNCTION, {"repo": "alpha"})] == ["a1"]

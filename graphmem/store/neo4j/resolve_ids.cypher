@@ -1,4 +1,4 @@
-// The labels of the nodes that exist among $ids (to pick the index each edge endpoint is in).
-UNWIND $ids AS node_id
-{{find_node}}
-RETURN n.id AS id, labels(n) AS labels
+// Which of $ids are nodes with this base label (to pick the index each edge endpoint is in).
+MATCH (n{{label}})
+WHERE n.id IN $ids
+RETURN collect(n.id) AS found

@@ -46,6 +46,8 @@ _BASE_OF: dict[Label, Label] = {
 }
 
 DEFAULT_VECTOR_DIMENSIONS = 384
+#: Node ids whose base label is remembered (so edges need no lookup); cleared when exceeded.
+_BASE_CACHE_LIMIT = 2_000_000
 #: Rows per UNWIND statement. Larger pages amortise round trips; 10k measured best here.
 DEFAULT_ROWS_PER_STATEMENT = 10_000
 
@@ -76,6 +78,7 @@ class Neo4jStore(GraphStore):
         self._database = database or None
         self._rows = max(1, rows_per_statement)
         self._vector_dimensions = vector_dimensions
+        self._bases: dict[str, Label] = {}
         auth = (username, password) if password is not None else None
         try:
             self._driver = neo4j.GraphDatabase.driver(
@@ -153,10 +156,20 @@ class Neo4jStore(GraphStore):
         if not len(batch):
             return
         plan = _WritePlan.of(batch)
-        self._write("writing", self._apply, plan)
+        resolved = self._write("writing", self._apply, plan)
+        # Only committed facts enter the cache of base labels.
+        if len(self._bases) > _BASE_CACHE_LIMIT:
+            self._bases.clear()
+        for node_id in plan.delete_nodes:
+            self._bases.pop(node_id, None)
+        self._bases.update(resolved)
+        self._bases.update(plan.upserted_bases)
 
-    def _apply(self, tx: ManagedTransaction, plan: _WritePlan) -> None:
-        """The unit of work: run in one transaction, and re-run whole if the driver retries."""
+    def _apply(self, tx: ManagedTransaction, plan: _WritePlan) -> dict[str, Label]:
+        """The unit of work: run in one transaction, and re-run whole if the driver retries.
+
+        Returns the base labels it had to look up, for the cache once the transaction commits.
+        """
         for rel_type, pairs in plan.delete_edges.items():
             text = st.render(
                 "delete_edges", find_node=st.find_node(), type=st.rel_types([rel_type])
@@ -180,66 +193,89 @@ class Neo4jStore(GraphStore):
             for chunk in _chunks(plan.set_properties, self._rows):
                 written = _single_int(tx.run(text, rows=chunk), "written")
                 if written != len(chunk):
-                    missing = self._missing(tx, [row["id"] for row in chunk])
+                    ids = [row["id"] for row in chunk]
+                    missing = sorted(set(ids) - set(self._resolve_bases(tx, ids)))
                     raise StoreError(
                         f"cannot set properties of missing node(s): {_some(missing)}; "
                         "nothing was written"
                     )
-        if plan.upsert_edges:
-            self._upsert_edges(tx, plan)
+        if not plan.upsert_edges:
+            return {}
+        return self._upsert_edges(tx, plan)
 
-    def _upsert_edges(self, tx: ManagedTransaction, plan: _WritePlan) -> None:
-        bases = dict(plan.upserted_bases)
-        unknown = sorted(
+    def _upsert_edges(self, tx: ManagedTransaction, plan: _WritePlan) -> dict[str, Label]:
+        """MERGE the edges, each endpoint found through the index of its base label.
+
+        Base labels come from the batch, then the cache, then one lookup. A cached label can be
+        stale (another process deleted the node): then fewer edges are written than asked, and
+        the edges are written again with every label looked up afresh (MERGE is idempotent).
+        """
+        endpoints = sorted(
             {e.source for e in plan.upsert_edges} | {e.target for e in plan.upsert_edges}
         )
-        unknown = [node_id for node_id in unknown if node_id not in bases]
-        bases.update(self._resolve_bases(tx, unknown))
-        missing = sorted(
-            {e.source for e in plan.upsert_edges if e.source not in bases}
-            | {e.target for e in plan.upsert_edges if e.target not in bases}
+        deleted = set(plan.delete_nodes)
+        bases: dict[str, Label] = {}
+        for node_id in endpoints:
+            known = plan.upserted_bases.get(node_id)
+            if known is None and node_id not in deleted:
+                known = self._bases.get(node_id)
+            if known is not None:
+                bases[node_id] = known
+        resolved = self._resolve_bases(tx, [i for i in endpoints if i not in bases])
+        bases.update(resolved)
+        for attempt in range(2):
+            missing = [node_id for node_id in endpoints if node_id not in bases]
+            if missing:
+                raise StoreError(
+                    f"edge endpoint(s) do not exist: {_some(missing)}; nothing was written"
+                )
+            if self._merge_edges(tx, plan.upsert_edges, bases):
+                return resolved
+            if attempt == 0:
+                resolved = self._resolve_bases(tx, endpoints)
+                bases = dict(resolved)
+        raise StoreError(
+            "edge endpoints vanished while writing (a concurrent delete?); nothing was written"
         )
-        if missing:
-            raise StoreError(
-                f"edge endpoint(s) do not exist: {_some(missing)}; nothing was written"
-            )
-        groups: dict[tuple[RelType, Label, Label], list[dict[str, Any]]] = defaultdict(list)
-        for edge in plan.upsert_edges:
-            key = (edge.type, bases[edge.source], bases[edge.target])
-            groups[key].append(
-                {"source": edge.source, "target": edge.target, "props": dict(edge.properties)}
-            )
-        for (rel_type, source_base, target_base), rows in groups.items():
+
+    def _merge_edges(
+        self, tx: ManagedTransaction, edges: list[Edge], bases: Mapping[str, Label]
+    ) -> bool:
+        """MERGE edges grouped by (type, source base, target base); False if any went unwritten."""
+        groups: dict[tuple[RelType, Label, Label], list[Edge]] = defaultdict(list)
+        for edge in edges:
+            groups[(RelType(edge.type), bases[edge.source], bases[edge.target])].append(edge)
+        complete = True
+        for (rel_type, source_base, target_base), group in groups.items():
             text = st.render(
                 "upsert_edges",
                 source_label=st.labels(source_base),
                 target_label=st.labels(target_base),
                 type=st.rel_types([rel_type]),
             )
-            for chunk in _chunks(rows, self._rows):
-                written = _single_int(tx.run(text, rows=chunk), "written")
-                if written != len(chunk):
-                    # an endpoint vanished between the lookup and the merge (a concurrent delete)
-                    raise StoreError(
-                        f"{len(chunk) - written} {rel_type.value} edge(s) lost an endpoint "
-                        "while writing; nothing was written"
-                    )
+            for chunk in _chunks(group, self._rows):
+                params = {
+                    "sources": [e.source for e in chunk],
+                    "targets": [e.target for e in chunk],
+                    "props": [e.properties for e in chunk],
+                }
+                written = _single_int(tx.run(text, params), "written")
+                complete = complete and written == len(chunk)
+        return complete
 
     def _resolve_bases(self, tx: ManagedTransaction, ids: Sequence[str]) -> dict[str, Label]:
         """The base label of each existing node among `ids` (absent ids are left out)."""
-        text = st.render("resolve_ids", find_node=st.find_node())
         found: dict[str, Label] = {}
-        for chunk in _chunks(ids, self._rows):
-            for record in tx.run(text, ids=chunk):
-                for label in record["labels"]:
-                    if label in _BASE_VALUES:
-                        found[record["id"]] = Label(label)
-                        break
+        remaining = list(dict.fromkeys(ids))
+        for base in BASE_LABELS:
+            if not remaining:
+                break
+            text = st.render("resolve_ids", label=st.labels(base))
+            for chunk in _chunks(remaining, self._rows):
+                for node_id in _single_list(tx.run(text, ids=chunk), "found"):
+                    found[node_id] = base
+            remaining = [node_id for node_id in remaining if node_id not in found]
         return found
-
-    def _missing(self, tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:
-        found = self._resolve_bases(tx, ids)
-        return sorted(set(ids) - set(found))
 
     # -- point reads ----------------------------------------------------------------------
 
@@ -418,12 +454,20 @@ class Neo4jStore(GraphStore):
         if not query.strip():
             raise UsageError("empty Cypher query")
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        args = dict(params or {})
         with (
             translated_user_query(self.url, self._database),
             self._driver.session(database=self._database, default_access_mode=mode) as session,
         ):
             run = session.execute_write if write else session.execute_read
-            return run(_user_query, query, dict(params or {}))
+            try:
+                return run(_user_query, query, args)
+            except neo4j_errors.Neo4jError as e:
+                if not _needs_implicit_transaction(e):
+                    raise
+            # `CALL { ... } IN TRANSACTIONS` commits batches itself, so it cannot run inside a
+            # managed transaction; the session's access mode still keeps a read-only run read-only.
+            return _user_query(session, query, args)
 
 
 class _WritePlan:
@@ -448,8 +492,7 @@ class _WritePlan:
             for node in last.values():
                 label_set = tuple(sorted({Label(label) for label in node.labels}))
                 plan.upserted_bases[node.id] = base_label(label_set)
-                props = {**node.properties, "id": node.id}
-                plan.upsert_nodes[label_set].append({"id": node.id, "props": props})
+                plan.upsert_nodes[label_set].append({**node.properties, "id": node.id})
             plan.set_properties = [
                 {"id": node_id, "props": dict(props)}
                 for node_id, props in batch.set_properties.items()
@@ -522,7 +565,9 @@ def _counts(tx: ManagedTransaction) -> dict[str, int]:
     return out
 
 
-def _user_query(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _user_query(
+    tx: ManagedTransaction | neo4j.Session, query: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
     records = list(tx.run(query, params))
     stubs: set[str] = set()
     for record in records:
@@ -548,6 +593,13 @@ def _user_query(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> l
     ]
 
 
+def _needs_implicit_transaction(error: neo4j_errors.Neo4jError) -> bool:
+    return (
+        error.code == "Neo.DatabaseError.Transaction.TransactionStartFailed"
+        and "implicit transaction" in (error.message or "")
+    )
+
+
 def _edge(rel_type: str, source: Any, target: Any, props: Mapping[str, Any]) -> Edge | None:
     """An edge as graphmem's Edge, or None when it is not graphmem's (unknown type, no ids)."""
     if rel_type not in _REL_VALUES or not isinstance(source, str) or not isinstance(target, str):
@@ -563,6 +615,11 @@ def _edge(rel_type: str, source: Any, target: Any, props: Mapping[str, Any]) -> 
 
 
 _REL_VALUES = frozenset(t.value for t in RelType)
+
+
+def _single_list(result: neo4j.Result, key: str) -> list[Any]:
+    record = result.single()
+    return list(record[key]) if record is not None else []
 
 
 def _single_int(result: neo4j.Result, key: str) -> int:
