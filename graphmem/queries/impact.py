@@ -102,10 +102,16 @@ def impact(
         frontier = sorted(chosen)
 
     impacted_ids = [n for n in distance if n not in seed_set]
-    nodes = store.get_nodes(impacted_ids)
+    reached = {e.target for e in via.values() if e.target in seed_set}
+    nodes = store.get_nodes(impacted_ids + sorted(reached - {target.id}))
     target_ref = EntityRef.from_node(target)
 
     impacted: list[ImpactedEntity] = []
+    names = {
+        node_id: str(node.get("qualified_name") or node.get("path") or node_id)
+        for node_id, node in nodes.items()
+    }
+    names[target.id] = target_ref.qualified_name or target_ref.path
     for node_id in impacted_ids:
         node = nodes.get(node_id)
         if node is None:
@@ -136,6 +142,7 @@ def impact(
         by_module=_group_by_module(impacted),
         tests=tests,
         memories=memories,
+        names=names,
         counts={
             "impacted": len(impacted),
             "exact": exact_count,
@@ -250,10 +257,12 @@ def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
         for item in items[:max_per_module]:
             mark = "" if item.resolution == "exact" else "  ~heuristic"
             test = "  [test]" if item.is_test else ""
-            hops = " <- ".join(step.type for step in reversed(item.path))
+            hops = " ".join(
+                f"-{step.type}-> {result.names.get(step.target, step.target)}" for step in item.path
+            )
             lines.append(
                 f"  d={item.distance} {item.entity.kind:<8} {item.entity.qualified_name}"
-                f"  ({hops}){mark}{test}"
+                f"  {hops}{mark}{test}"
             )
         if len(items) > max_per_module:
             lines.append(f"  ... and {len(items) - max_per_module} more (--json for all)")

@@ -127,6 +127,8 @@ class ImpactResult(BaseModel):
     by_module: list[ModuleGroup]
     tests: list[EntityRef]
     memories: list[MemoryRef]
+    #: qualified names of every entity id on the paths
+    names: dict[str, str] = Field(default_factory=dict)
     counts: dict[str, int]
 
 
