@@ -18,6 +18,10 @@ another user's.
 contradictions and restatements score 0.55-0.9 and unrelated statements below 0.3, so 0.5
 reports the former and stays quiet on the latter. A conflict is only reported, never acted on:
 the caller supersedes (`graphmem supersede OLD --by NEW`) or keeps both.
+
+Bounded work per remember: the CANDIDATES (200) nearest memories are examined and at most
+MAX_REPORTED (10) conflicts, the closest, are reported. A conflict is missed only when more than
+200 closer memories exist, none of them in scope.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from graphmem.store import Direction, GraphStore
 __all__ = ["CONFLICT_THRESHOLD", "find_conflicts"]
 
 CONFLICT_THRESHOLD = 0.5
+#: The nearest memories looked at (all repositories and statuses), and the most reported.
+CANDIDATES = 200
+MAX_REPORTED = 10
 
 _RELATION_RANK = {"same": 0, "ancestor": 1, "descendant": 2}
 
@@ -99,7 +106,7 @@ def find_conflicts(
             )
         )
     conflicts.sort(key=lambda c: (-c.score, c.memory_id))
-    return conflicts
+    return conflicts[:MAX_REPORTED]
 
 
 def _relation(ours: str, theirs: str, above: dict[str, set[str]]) -> str | None:
@@ -130,11 +137,6 @@ def _comparable(
 
 
 def _similar(store: GraphStore, vector: Sequence[float], threshold: float) -> dict[str, float]:
-    """Every memory scoring >= threshold: the search widens until the scores drop below it."""
-    limit = 50
-    while True:
-        hits = store.vector_search(vector, Label.MEMORY, limit=limit)
-        above = {h.node_id: h.score for h in hits if h.score >= threshold}
-        if len(hits) < limit or len(above) < len(hits) or limit >= 100_000:
-            return above
-        limit *= 4
+    """The CANDIDATES nearest memories scoring >= threshold."""
+    hits = store.vector_search(vector, Label.MEMORY, limit=CANDIDATES)
+    return {h.node_id: h.score for h in hits if h.score >= threshold}
