@@ -33,6 +33,8 @@ from graphmem.store.base import Direction, GraphStore
 
 MAX_COMMITS = 10
 MAX_LISTED = 20
+#: nearby memories shown at most (those covering the most neighbours first)
+MAX_NEARBY = 20
 NEIGHBOUR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
 
 #: (edge type, the target's side) -> how the neighbour relates to the target
@@ -162,6 +164,7 @@ def _nearby(
         user=user,
         include_ancestors=False,
         include_history=history,
+        limit=MAX_NEARBY + len(already),
     ):
         if gov.memory.id in already:
             continue
@@ -170,6 +173,8 @@ def _nearby(
             node = nodes.get(entity_id)
             name = str(node.get("qualified_name") or node.get("path")) if node else entity_id
             why.extend(f"nearby: governs {name}, which {role}" for role in roles[entity_id])
+        if len(out) >= MAX_NEARBY:
+            break
         out.append(
             MemoryRef.from_node(
                 gov.memory,

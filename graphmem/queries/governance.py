@@ -44,13 +44,15 @@ def governing_many(
     skip_labels: Collection[Label] = (Label.REPOSITORY,),
     with_staleness: bool = True,
     serve: Callable[[Node], bool] | None = None,
+    limit: int | None = None,
 ) -> list[Governance]:
     """Served memories governing any of `entity_ids` (or, with `include_ancestors`, an ancestor).
 
     Anchors with a label in `skip_labels` are left out: a memory on the repository applies to
     everything, so it says nothing about one particular set of entities. `serve` replaces the
     usual rule for which memories count (status, branch, user). Ordered by how many of the
-    entities each memory covers, then id.
+    entities each memory covers, then id; `limit` keeps the first ones (and computes staleness
+    for those only).
     """
     ids = list(dict.fromkeys(entity_ids))
     if not ids:
@@ -90,8 +92,11 @@ def governing_many(
         for anchor in [entity_id, *sorted(above.get(entity_id, ()))]:
             for gov in by_anchor.get(anchor, ()):
                 gov.covers.setdefault(entity_id, anchor)
-    if with_staleness and by_memory:
-        stale = staleness_of(store, [g.memory for g in by_memory.values()])
-        for mid, gov in by_memory.items():
-            gov.staleness = stale.get(mid, Staleness())
-    return sorted(by_memory.values(), key=lambda g: (-len(g.covers), g.memory.id))
+    ordered = sorted(by_memory.values(), key=lambda g: (-len(g.covers), g.memory.id))
+    if limit is not None:
+        ordered = ordered[:limit]
+    if with_staleness and ordered:
+        stale = staleness_of(store, [g.memory for g in ordered])
+        for gov in ordered:
+            gov.staleness = stale.get(gov.memory.id, Staleness())
+    return ordered
