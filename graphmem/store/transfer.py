@@ -4,9 +4,11 @@ Only the GraphStore interface is used, so an export from one backend imports int
 The format is lossless: importing an export into an empty store and exporting again gives the
 same records. Import validates the whole input (shape, labels, types, property values, and that
 every edge joins nodes that will exist) before its first write, so a bad line writes nothing.
-The writes themselves go in batches (nodes first, then edges), each batch one transaction; only
-a store failure in the middle (disk full, server gone) can leave an import half done, and
-re-running the same import then completes it, since every write is an upsert.
+The writes themselves go in batches (nodes first, then edges), each batch one transaction, except
+that memories land together with every edge touching them in one last batch (a superseded memory
+is never without its SUPERSEDED_BY edge); only a store failure or a killed process in the middle
+can leave an import half done, and re-running the same import then completes it, since every
+write is an upsert.
 """
 
 from __future__ import annotations
@@ -164,13 +166,25 @@ def _import(
     _check_endpoints(store, nodes, edges.values(), unit)
 
     size = max(1, batch_size)
-    node_list = list(nodes.values())
+    # A memory's status and its SUPERSEDED_BY and GOVERNS edges only make sense together: memories
+    # and every edge touching one land in one last batch, so an interrupted import never leaves
+    # a superseded memory without its successor.
+    memory_ids = {node_id for node_id, node in nodes.items() if node.has(Label.MEMORY)}
+    node_list = [node for node in nodes.values() if node.id not in memory_ids]
     for start in range(0, len(node_list), size):
         store.write(WriteBatch(upsert_nodes=node_list[start : start + size]))
     edge_list = [edge for _, edge in edges.values()]
-    for start in range(0, len(edge_list), size):
-        store.write(WriteBatch(upsert_edges=edge_list[start : start + size]))
-    return ImportSummary(nodes=len(node_list), edges=len(edge_list))
+    code_edges = [e for e in edge_list if not {e.source, e.target} & memory_ids]
+    for start in range(0, len(code_edges), size):
+        store.write(WriteBatch(upsert_edges=code_edges[start : start + size]))
+    if memory_ids:
+        store.write(
+            WriteBatch(
+                upsert_nodes=[nodes[node_id] for node_id in sorted(memory_ids)],
+                upsert_edges=[e for e in edge_list if {e.source, e.target} & memory_ids],
+            )
+        )
+    return ImportSummary(nodes=len(nodes), edges=len(edge_list))
 
 
 def _check_endpoints(

@@ -11,6 +11,7 @@ Figures are printed (run with -s) and recorded in docs/reliability.md.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -162,6 +163,40 @@ def _cli_acks(proc: subprocess.Popen[str]) -> list[dict[str, Any]]:
             acks.append({"op": "remember", "id": memory["id"], "text": memory["text"]})
 
 
+FIXTURE_REPO = Path(__file__).resolve().parents[1] / "fixtures" / "pyrepo"
+
+
+def _make_repo(root: Path, extra_modules: int) -> None:
+    """The pyrepo fixture plus `extra_modules` generated modules that call into it."""
+    shutil.copytree(FIXTURE_REPO, root)
+    package = root / "src" / "shop" / "generated"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for i in range(extra_modules):
+        functions = "\n\n".join(
+            f"def handler_{i}_{j}(x):\n    return compute_tax(x) + handler_{i}_{j - 1}(x)"
+            if j
+            else f"def handler_{i}_0(x):\n    return compute_tax(x)"
+            for j in range(20)
+        )
+        (package / f"mod_{i:03d}.py").write_text(
+            f"from shop.billing.tax import compute_tax\n\n\n{functions}\n"
+        )
+
+
+def _ingest(url: str, root: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Two CLI ingests in a row (the second after a change), as a user would run them."""
+    cli = f'"{sys.executable}" -m graphmem.cli.main'
+    script = (
+        f'{cli} ingest "{root}" --json --store "{url}" >"{root.parent}/first-ingest.json" && '
+        f'echo "def added(): return 1" >> "{root}/src/shop/util.py" && '
+        f'{cli} ingest "{root}" --json --store "{url}"'
+    )
+    return subprocess.Popen(
+        ["bash", "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
     store: GraphStore,
     tmp_path: Path,
@@ -173,7 +208,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
     writers, ops = 3, 20
     url = _store_url(store)
     root = tmp_path / "shop"
-    root.mkdir()
+    _make_repo(root, extra_modules=40)
     stop = tmp_path / "stop"
     started = time.monotonic()
     reader = _spawn(READER, url, str(root), str(stop))
@@ -185,8 +220,12 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
         if _cli_has("remember")
         else []
     )
+    ingest = _ingest(url, root, graphmem_env)
     acks = {f"w{i}": _records(p) for i, p in enumerate(procs)}
     acks.update({f"c{i}": _cli_acks(p) for i, p in enumerate(cli_procs)})
+    ingest_out, ingest_err = ingest.communicate(timeout=600)
+    assert ingest.returncode == 0, ingest_err
+    ingested = json.loads(ingest_out)
     stop.touch()
     reads = _records(reader)
     elapsed = time.monotonic() - started
@@ -225,12 +264,19 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
     )
     assert set(remembered.values()) == {1}
     assert len(remembered) == created_total
+    # the ingest landed whole: every generated module with its functions, and the change
+    modules = {n.get("path") for n in store.iter_nodes(Label.MODULE)}
+    assert {f"src/shop/generated/mod_{i:03d}.py" for i in range(40)} <= modules
+    assert store.find_nodes(Label.FUNCTION, {"qualified_name": "shop.util.added"})
+    first = json.loads((root.parent / "first-ingest.json").read_text())
+    assert ingested["files_changed"] == 1, (first, ingested)
     report = check_integrity(store)
     total_ops = sum(len(a) for a in acks.values())
     summary = reads[-1]
     print(
         f"\n[concurrency/{store.name}] {len(procs)} API writers x {ops} ops + "
-        f"{len(cli_procs)} CLI writers x {CLI_WRITES if cli_procs else 0} remember + 1 reader "
+        f"{len(cli_procs)} CLI writers x {CLI_WRITES if cli_procs else 0} remember + 2 ingests "
+        f"({report.nodes} nodes) + 1 reader "
         f"({summary['reads']} reads): {total_ops} acknowledged writes, {len(errors)} errors, "
         f"{report.memories} memories {report.by_status}, {elapsed:.1f}s"
     )
