@@ -13,6 +13,7 @@ import heapq
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import neo4j
@@ -48,7 +49,7 @@ _BASE_OF: dict[Label, Label] = {
 DEFAULT_VECTOR_DIMENSIONS = 384
 #: Node ids whose base label is remembered (so edges need no lookup); cleared when exceeded.
 _BASE_CACHE_LIMIT = 2_000_000
-#: Rows per UNWIND statement. Larger pages amortise round trips; 10k measured best here.
+#: Rows per UNWIND statement: 5k, 10k and 20k wrote equally fast here (server-bound).
 DEFAULT_ROWS_PER_STATEMENT = 10_000
 
 
@@ -117,7 +118,7 @@ class Neo4jStore(GraphStore):
 
     # -- transactions ---------------------------------------------------------------------
 
-    def _translated(self, doing: str) -> Any:
+    def _translated(self, doing: str) -> AbstractContextManager[None]:
         return translated(self.url, doing, self._database)
 
     def _read(
