@@ -32,6 +32,7 @@ from graphmem.api import GraphMem
 from graphmem.memory.results import Anchor, anchor_properties
 from graphmem.memory.staleness import governs_edge
 from graphmem.model import Label, Memory, MemoryKind, Node
+from graphmem.queries.impact import is_test_entity
 from graphmem.settings import Settings
 from graphmem.store import WriteBatch
 
@@ -164,7 +165,9 @@ def bench(store_url: str, repo: Path, memories: int, runs: int, seed: int) -> di
         )
 
         rng = random.Random(seed)
-        picks = [rng.choice(code) for _ in range(runs + 5)]
+        # Agents ask about library code; test functions are leaves nothing depends on.
+        library = [n for n in code if not is_test_entity(n)] or code
+        picks = [rng.choice(library) for _ in range(runs + 5)]
         targets = [str(n.get("qualified_name") or n.get("path")) for n in picks]
         queries = [" ".join(rng.sample(WORDS, 2)) for _ in range(runs + 5)]
         results: dict[str, float] = {}
