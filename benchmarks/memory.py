@@ -93,6 +93,7 @@ def populate(gm: GraphMem, n: int) -> tuple[list[str], list[str]]:
         chunk = corpus[i : i + 256]
         vectors.update(zip(chunk, gm.embedder.embed(chunk), strict=True))
     embed_s = time.perf_counter() - start
+    print(f"  embed (batches of 256):         {n / embed_s:8.1f} texts/s   ({embed_s:.1f} s)")
     fake = _Precomputed(vectors)
     ids = []
     start = time.perf_counter()
@@ -102,8 +103,10 @@ def populate(gm: GraphMem, n: int) -> tuple[list[str], list[str]]:
             gm.store, gm.repo, fake, KINDS[i % len(KINDS)], text, governs=governs, author="bench"
         )
         ids.append(result.memory.id)
+        if (i + 1) % 2000 == 0:
+            rate = (i + 1) / (time.perf_counter() - start)
+            print(f"    {i + 1} remembered, {rate:.1f}/s so far", flush=True)
     remember_s = time.perf_counter() - start
-    print(f"  embed (batches of 256):         {n / embed_s:8.1f} texts/s   ({embed_s:.1f} s)")
     print(
         f"  remember, embedding excluded:   {n / remember_s:8.1f} memories/s ({remember_s:.1f} s)"
     )
