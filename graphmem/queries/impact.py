@@ -32,6 +32,8 @@ from graphmem.store.base import Direction, GraphStore
 #: Edge types whose *source* depends on their *target*.
 DEPENDENCY_TYPES: tuple[RelType, ...] = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
 DEFAULT_DEPTH = 3
+#: memories listed at most: those covering the most impacted entities first
+MAX_MEMORIES = 50
 MAX_DEPTH = 10
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"})
@@ -208,7 +210,7 @@ def _governing_memories(
     names = {i.entity.id: i.entity.qualified_name for i in impacted}
     if not names:
         return []
-    governance = governing_many(store, list(names), branch=branch, user=user)
+    governance = governing_many(store, list(names), branch=branch, user=user, limit=MAX_MEMORIES)
     anchors = store.get_nodes(sorted({a for g in governance for a in g.anchors}))
     out: list[MemoryRef] = []
     for gov in governance:
