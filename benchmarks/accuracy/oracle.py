@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 #: Bumped whenever a rule changes, so that cached results from older rules are not reused.
-ORACLE_VERSION = 4
+ORACLE_VERSION = 7
 
 MODULE, CLASS, FUNCTION, METHOD = "Module", "Class", "Function", "Method"
 CALLABLE_KINDS = frozenset({CLASS, FUNCTION, METHOD})
@@ -174,6 +174,10 @@ class _FileWalker(ast.NodeVisitor):
         self.bases: list[Site] = []
         self.calls: list[Site] = []
         self.call_expressions = 0
+        #: per scope, the names that hold the enclosing class: `cls` in a classmethod (and in
+        #: functions nested in it); calling one constructs that class, so no Jedi is needed
+        self.class_names: list[dict[str, str]] = [{}]
+        self.direct_calls: list[tuple[str, str, int]] = []  # (caller, class, line)
 
     # positions: ast counts UTF-8 bytes, Jedi counts characters
     def _char_column(self, line: int, byte_column: int) -> int:
@@ -232,9 +236,18 @@ class _FileWalker(ast.NodeVisitor):
             self.visit(expr)
         kind = METHOD if self.scope[-1][1] == CLASS else FUNCTION
         qualified_name = self._define(node, kind)
+        arguments = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+        if kind == METHOD:
+            class_names = {}
+            if arguments and _takes_class(node):
+                class_names = {arguments[0]: self.scope[-1][0]}
+        else:  # a nested function sees its parent's `cls` unless a parameter shadows it
+            class_names = {n: c for n, c in self.class_names[-1].items() if n not in arguments}
         self.scope.append((qualified_name, kind))
+        self.class_names.append(class_names)
         for statement in node.body:
             self.visit(statement)
+        self.class_names.pop()
         self.scope.pop()
 
     visit_FunctionDef = _visit_function
@@ -244,8 +257,10 @@ class _FileWalker(ast.NodeVisitor):
         owner, kind = self.scope[-1]
         if kind in (FUNCTION, METHOD):
             self.call_expressions += 1
-            site = self._name_site(owner, node.func)
-            if site:
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.class_names[-1]:
+                self.direct_calls.append((owner, self.class_names[-1][func.id], func.lineno))
+            elif site := self._name_site(owner, func):
                 self.calls.append(site)
         self.generic_visit(node)
 
@@ -256,6 +271,21 @@ class _FileWalker(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         names = [alias.name for alias in node.names]
         self.import_targets.append((node.level, node.module or "", names))
+
+
+#: Methods whose first parameter is the class without a @classmethod decorator.
+_IMPLICIT_CLASSMETHODS = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
+
+
+def _takes_class(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    if node.name in _IMPLICIT_CLASSMETHODS:
+        return True
+    for decorator in node.decorator_list:
+        name = decorator.attr if isinstance(decorator, ast.Attribute) else None
+        name = decorator.id if isinstance(decorator, ast.Name) else name
+        if name == "classmethod":
+            return True
+    return False
 
 
 def _form(expr: ast.Attribute) -> str:
@@ -321,6 +351,10 @@ class _JediResolver:
         import jedi
 
         self._jedi = jedi
+        # Jedi guesses a parameter's value from the calls it finds in the project ("dynamic
+        # params"). The oracle does not follow parameters (docs/accuracy.md), so it is off.
+        jedi.settings.dynamic_params = False
+        jedi.settings.dynamic_params_for_other_modules = False
         environment = jedi.InterpreterEnvironment()
         # The checkout comes first on the path: an installed copy of the same library must not
         # shadow it.
@@ -336,19 +370,37 @@ class _JediResolver:
                 self.by_position.setdefault(key, []).append(d)
         self.module_paths = {(repo_root / d.path).as_posix() for d in definitions}
         self.errors = 0
+        self.retries = 0
 
     def script(self, path: Path, source: str) -> Any:
         return self._jedi.Script(
             code=source, path=str(path), project=self.project, environment=self.environment
         )
 
-    def targets(self, script: Any, site: Site, kinds: frozenset[str]) -> set[str]:
+    def targets(self, file: _FileScript, site: Site, kinds: frozenset[str]) -> set[str]:
+        """The definitions of `kinds` the name at `site` refers to.
+
+        One Script serves a whole file, but Jedi's inference state degrades as it is reused: a
+        name it resolves in a fresh Script can come back empty late in a file. So a name that
+        found nothing at all, or stopped inside the repository, is asked again in a fresh Script
+        (about one site in ten, and every answer then equals a fresh Script's).
+        """
         try:
-            names = script.goto(site.line, site.column, follow_imports=True)
-            return self._map(names, kinds, depth=0)
+            names = file.script.goto(site.line, site.column, follow_imports=True)
+            found = self._map(names, kinds, depth=0)
+            if not found and all(self._in_repo(n) for n in names):
+                self.retries += 1
+                fresh = self.script(file.path, file.source)
+                found = self._map(fresh.goto(site.line, site.column, follow_imports=True), kinds, 0)
+            return found
         except Exception:  # Jedi raises on odd code; one site must not stop the run
             self.errors += 1
             return set()
+
+    def _in_repo(self, name: Any) -> bool:
+        return (
+            name.module_path is not None and Path(name.module_path).as_posix() in self.module_paths
+        )
 
     def _map(self, names: Iterable[Any], kinds: frozenset[str], depth: int) -> set[str]:
         found: set[str] = set()
@@ -359,11 +411,20 @@ class _JediResolver:
             candidates = self.by_position.get((path, name.line), [])
             matched = [d for d in candidates if d.qualified_name.rsplit(".", 1)[-1] == name.name]
             if matched:
-                found.update(d.qualified_name for d in matched if d.kind in kinds)
+                # A property is read, not called; an instance is not its class's constructor.
+                if name.type in ("function", "class"):
+                    found.update(d.qualified_name for d in matched if d.kind in kinds)
             elif path in self.module_paths and depth < 3 and name.type in _FOLLOW_WITH_INFER:
                 # An alias (`f = g`) or an import Jedi stopped at: follow its value.
                 found |= self._map(name.infer(), kinds, depth + 1)
         return found
+
+
+@dataclass
+class _FileScript:
+    path: Path
+    source: str
+    script: Any
 
 
 # -- the whole analysis ---------------------------------------------------------------------
@@ -409,15 +470,20 @@ def analyse(repo_root: Path, package_root: Path | None = None) -> OracleResult:
     evidence: dict[tuple[str, str], tuple[str, int, str]] = {}
     call_sites = resolved_sites = 0
     for module, source, walker in walked:
+        for caller, target, line in walker.direct_calls:
+            call_sites += 1
+            resolved_sites += 1
+            calls.add((caller, target))
+            evidence.setdefault((caller, target), (module.rel_path, line, "cls()"))
         if not walker.bases and not walker.calls:
             continue
-        script = resolver.script(module.path, source)
+        file = _FileScript(module.path, source, resolver.script(module.path, source))
         for site in walker.bases:
-            for target in resolver.targets(script, site, frozenset({CLASS})):
+            for target in resolver.targets(file, site, frozenset({CLASS})):
                 inherits.add((site.owner, target))
         for site in walker.calls:
             call_sites += 1
-            targets = resolver.targets(script, site, CALLABLE_KINDS)
+            targets = resolver.targets(file, site, CALLABLE_KINDS)
             resolved_sites += bool(targets)
             for target in targets:
                 calls.add((site.owner, target))
@@ -434,6 +500,7 @@ def analyse(repo_root: Path, package_root: Path | None = None) -> OracleResult:
         "call_sites_with_name": call_sites,
         "call_sites_resolved_in_repo": resolved_sites,
         "jedi_errors": resolver.errors,
+        "jedi_fresh_retries": resolver.retries,
         "seconds_ast": round(parsed - started, 2),
         "seconds_jedi": round(finished - parsed, 2),
     }

@@ -30,6 +30,7 @@ from oracle import (  # noqa: E402
     FUNCTION,
     METHOD,
     MODULE,
+    Definition,
     OracleResult,
     detect_package_root,
     load_or_analyse,
@@ -215,7 +216,10 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
         errors[row_name.strip()] = (sorted(got - expected), sorted(expected - got))
 
     notes = []
-    by_key = {(d.qualified_name, d.kind): d for d in oracle.definitions}
+    # A name defined twice (conditional definitions) agrees if any of its definitions does.
+    by_key: dict[tuple[str, str], list[Definition]] = {}
+    for d in oracle.definitions:
+        by_key.setdefault((d.qualified_name, d.kind), []).append(d)
     matched = [
         (by_key[(n.qualified_name, n.kind)], n)
         for n in library.values()
@@ -223,8 +227,11 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
     ]
     same_lines = sum(
         1
-        for o, n in matched
-        if n.start_line in (o.start_line, o.def_line) and n.end_line == o.end_line
+        for candidates, n in matched
+        if any(
+            n.start_line in (o.start_line, o.def_line) and n.end_line == o.end_line
+            for o in candidates
+        )
     )
     if matched:
         notes.append(

@@ -43,6 +43,20 @@ FILES = {
 
 
         total = gross
+
+
+        class Rounder:
+            def __call__(self, amount):
+                return round(amount)
+
+            @property
+            def maker(self):
+                return Rounder
+
+
+        def rounded(amount):
+            r = Rounder()
+            return r.maker()(r(amount))
         """,
     "src/shop/cart.py": """\
         import functools
@@ -76,6 +90,13 @@ FILES = {
             @staticmethod
             def empty():
                 return Cart()
+
+            @classmethod
+            def of(cls, *names):
+                def build():
+                    return cls()
+
+                return build()
 
             def value(self):
                 total_of = p.total
@@ -128,6 +149,10 @@ EXPECTED_DEFINITIONS = {
     ("shop.pricing", "Module"),
     ("shop.pricing.net", "Function"),
     ("shop.pricing.gross", "Function"),
+    ("shop.pricing.Rounder", "Class"),
+    ("shop.pricing.Rounder.__call__", "Method"),
+    ("shop.pricing.Rounder.maker", "Method"),
+    ("shop.pricing.rounded", "Function"),
     ("shop.cart", "Module"),
     ("shop.cart.Cart", "Class"),
     ("shop.cart.Cart.__init__", "Method"),
@@ -135,6 +160,8 @@ EXPECTED_DEFINITIONS = {
     ("shop.cart.Cart._check", "Method"),
     ("shop.cart.Cart._check.too_many", "Function"),
     ("shop.cart.Cart.empty", "Method"),
+    ("shop.cart.Cart.of", "Method"),
+    ("shop.cart.Cart.of.build", "Function"),
     ("shop.cart.Cart.value", "Method"),
     ("shop.cart.Cart.Line", "Class"),
     ("shop.cart.Cart.Line.show", "Method"),
@@ -167,11 +194,14 @@ EXPECTED_INHERITS = {
 
 EXPECTED_CALLS = {
     ("shop.pricing.gross", "shop.pricing.net"),
+    ("shop.pricing.rounded", "shop.pricing.Rounder"),  # not r.maker() (a property), not r()
     ("shop.cart.Cart.__init__", "shop.models.item.Base.__init__"),  # super()
     ("shop.cart.Cart.add", "shop.models.item.Item"),  # constructor
     ("shop.cart.Cart.add", "shop.cart.Cart._check"),  # self.
     ("shop.cart.Cart._check", "shop.cart.Cart._check.too_many"),  # nested def
     ("shop.cart.Cart.empty", "shop.cart.Cart"),
+    ("shop.cart.Cart.of.build", "shop.cart.Cart"),  # cls() in a classmethod
+    ("shop.cart.Cart.of", "shop.cart.Cart.of.build"),
     ("shop.cart.Cart.value", "shop.pricing.gross"),  # p.gross via `import ... as p`
     ("shop.cart.Cart.value", "shop.models.item.price"),  # module attribute
     ("shop.cart.Cart.value", "shop.pricing.gross"),  # total_of = p.total; total = gross
