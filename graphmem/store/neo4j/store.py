@@ -10,7 +10,6 @@ nothing here filters by, or assumes, a repository.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -317,11 +316,22 @@ class Neo4jStore(GraphStore):
         limit_clause = st.Fragment("LIMIT $limit") if limit is not None else st.EMPTY
         if limit is not None:
             params["limit"] = limit
-        texts = [
-            st.render("find_nodes", labels=pattern, conditions=condition, limit=limit_clause)
-            for pattern in _label_patterns(label)
-        ]
-        return self._read("finding nodes", _find_nodes, texts, params, limit)
+        if label is None:
+            branches = " UNION ALL ".join(
+                f"MATCH (n{pattern.text}) WHERE {condition.text} RETURN n"
+                for pattern in _label_patterns(None)
+            )
+            text = st.render(
+                "find_nodes_any_label", branches=st.Fragment(branches), limit=limit_clause
+            )
+        else:
+            text = st.render(
+                "find_nodes",
+                labels=_label_patterns(label)[0],
+                conditions=condition,
+                limit=limit_clause,
+            )
+        return self._read("finding nodes", _find_nodes, text, params)
 
     def edges(
         self,
@@ -525,15 +535,9 @@ def _label_patterns(label: Label | None) -> list[st.Fragment]:
     return [st.labels(label, base) if base is not None else st.labels(label)]
 
 
-def _find_nodes(
-    tx: ManagedTransaction, texts: list[str], params: dict[str, Any], limit: int | None
-) -> list[Node]:
-    streams = []
-    for text in texts:
-        nodes = [values.to_node(record["n"]) for record in tx.run(text, params)]
-        streams.append([node for node in nodes if node is not None])
-    merged = heapq.merge(*streams, key=lambda node: node.id)
-    return list(itertools.islice(merged, limit))
+def _find_nodes(tx: ManagedTransaction, text: str, params: dict[str, Any]) -> list[Node]:
+    nodes = (values.to_node(record["n"]) for record in tx.run(text, params))
+    return [node for node in nodes if node is not None]
 
 
 def _node_page(tx: ManagedTransaction, text: str, after: str, size: int) -> _NodePage:
