@@ -342,13 +342,20 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("checkouts", nargs="+", type=Path, metavar="CHECKOUT")
+    parser.add_argument(
+        "checkouts", nargs="+", type=Path, metavar="CHECKOUT", help="a pure-Python library checkout"
+    )
     parser.add_argument(
         "--package-root",
         help="folder holding the packages, relative to each checkout "
         "(default: src/ if it holds a package, else the checkout)",
     )
-    parser.add_argument("--store-backend", choices=("embedded", "neo4j"), default="embedded")
+    parser.add_argument(
+        "--store-backend",
+        choices=("embedded", "neo4j"),
+        default="embedded",
+        help="embedded: a temporary SQLite file (default); neo4j: NEO4J_URI",
+    )
     parser.add_argument("--show-errors", type=int, default=0, metavar="N", help="samples per list")
     parser.add_argument("--no-cache", action="store_true", help="recompute the oracle")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
