@@ -33,7 +33,7 @@ from graphmem.memory.scope import ancestors
 from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
 from graphmem.store import Direction, GraphStore
 
-__all__ = ["CONFLICT_THRESHOLD", "find_conflicts"]
+__all__ = ["CONFLICT_THRESHOLD", "find_conflicts", "nearest_memories"]
 
 CONFLICT_THRESHOLD = 0.5
 #: The nearest memories looked at (all repositories and statuses), and the most reported.
@@ -55,10 +55,14 @@ def find_conflicts(
     exclude: Sequence[str] = (),
     new_id: str = "NEW",
     threshold: float = CONFLICT_THRESHOLD,
+    nearest: dict[str, float] | None = None,
 ) -> list[ConflictCandidate]:
     """Active memories of `repo` scoring >= `threshold` against `vector` whose scope overlaps
-    any of `target_ids`, best first. `exclude`: ids not to report (those being superseded)."""
-    scores = _similar(store, vector, threshold)
+    any of `target_ids`, best first. `exclude`: ids not to report (those being superseded).
+    `nearest`: the result of `nearest_memories(store, vector)` if already at hand."""
+    if nearest is None:
+        nearest = nearest_memories(store, vector)
+    scores = {mid: score for mid, score in nearest.items() if score >= threshold}
     if not scores:
         return []
     nodes = store.get_nodes(sorted(scores))
@@ -136,7 +140,7 @@ def _comparable(
     return not (kind == MemoryKind.PREFERENCE and is_preference and node.get("user") != user)
 
 
-def _similar(store: GraphStore, vector: Sequence[float], threshold: float) -> dict[str, float]:
-    """The CANDIDATES nearest memories scoring >= threshold."""
+def nearest_memories(store: GraphStore, vector: Sequence[float]) -> dict[str, float]:
+    """The CANDIDATES memories nearest to `vector` (any repository or status), with scores."""
     hits = store.vector_search(vector, Label.MEMORY, limit=CANDIDATES)
-    return {h.node_id: h.score for h in hits if h.score >= threshold}
+    return {h.node_id: h.score for h in hits}

@@ -24,7 +24,7 @@ from typing import Any
 from graphmem.embed.base import Embedder
 from graphmem.errors import UsageError
 from graphmem.memory.audit import new_event
-from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts
+from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts, nearest_memories
 from graphmem.memory.redaction import redact_fields
 from graphmem.memory.results import (
     Anchor,
@@ -41,6 +41,9 @@ from graphmem.model.memories import new_memory_id
 from graphmem.store import GraphStore, WriteBatch
 
 __all__ = ["FAILURE_FIELDS", "fingerprint", "remember"]
+
+#: Texts equal once normalised embed within rounding of each other; anything below is not one.
+DUPLICATE_SCORE = 0.95
 
 #: Fields only a failure may carry.
 FAILURE_FIELDS = ("symptom", "cause", "fix", "test", "commit")
@@ -92,9 +95,12 @@ def remember(
         targets = [repository_node(store, repo)]
     anchors = [Anchor.of(t) for t in targets]
     print_ = fingerprint(kind, fields["text"])
+    olds = check_supersedable(store, repo, supersedes)
+    [vector] = embedder.embed([fields["text"]])
+    nearest = nearest_memories(store, vector)
 
     if not supersedes:
-        existing = _duplicate(store, repo, kind, print_, anchors, branch, user)
+        existing = _duplicate(store, nearest, repo, kind, print_, anchors, branch, user)
         if existing is not None:
             return RememberResult(
                 memory=memory_from_node(existing),
@@ -103,10 +109,8 @@ def remember(
                 duplicate_of=existing.id,
                 redactions=redactions,
             )
-    olds = check_supersedable(store, repo, supersedes)
 
     memory_id = _fresh_id(store, kind)
-    [vector] = embedder.embed([fields["text"]])
     conflicts = find_conflicts(
         store,
         repo,
@@ -118,6 +122,7 @@ def remember(
         exclude=[o.id for o in olds],
         new_id=memory_id,
         threshold=conflict_threshold,
+        nearest=nearest,
     )
 
     at = now_iso()
@@ -188,6 +193,7 @@ def _kind(kind: MemoryKind | str) -> MemoryKind:
 
 def _duplicate(
     store: GraphStore,
+    nearest: dict[str, float],
     repo: str,
     kind: MemoryKind,
     print_: str,
@@ -195,14 +201,17 @@ def _duplicate(
     branch: str | None,
     user: str | None,
 ) -> Node | None:
+    """An active memory saying the same thing on the same targets. The same normalised text
+    embeds to (nearly) the same vector, so it is among the nearest memories, scoring ~1."""
+    close = [mid for mid, score in nearest.items() if score >= DUPLICATE_SCORE]
     wanted = sorted(a.entity_id for a in anchors)
-    same_text = store.find_nodes(
-        kind.label,
-        {"repo": repo, "status": MemoryStatus.ACTIVE.value, "fingerprint": print_},
-    )
-    for node in same_text:
+    for node in store.get_nodes(close).values():
         if (
-            sorted(a.entity_id for a in anchors_of(node)) == wanted
+            node.get("fingerprint") == print_
+            and node.get("repo") == repo
+            and node.get("kind") == kind.value
+            and node.get("status") == MemoryStatus.ACTIVE
+            and sorted(a.entity_id for a in anchors_of(node)) == wanted
             and (node.get("branch") or None) == (branch or None)
             and (node.get("user") or None) == user
         ):
