@@ -19,7 +19,7 @@ from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.settings import Settings
 from graphmem.store import open_store
 from graphmem.store.base import GraphStore, WriteBatch
-from graphmem.store.neo4j import Neo4jStore
+from graphmem.store.neo4j import Neo4jStore, schema
 from graphmem.store.neo4j import statements as st
 
 pytestmark = pytest.mark.neo4j
@@ -287,19 +287,47 @@ def test_schema_creation_is_idempotent_and_safe_when_opened_at_once(neo4j: Neo4j
         thread.join(timeout=120)
     assert errors == []
 
-    created = {name for name in _index_names(neo4j) if name.startswith("graphmem_")}
-    assert "graphmem_code_entity_id" in created
-    assert "graphmem_memory_fulltext" in created and "graphmem_memory_embedding" in created
+    rows = neo4j.cypher(
+        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint RETURN *"
+    )
+    existing = {row["name"]: row for row in rows}
+    for statement in schema.wanted(384):  # every role has an index, under whatever name
+        assert schema.find_index(existing, statement) is not None, statement.name
     _open(neo4j.url).close()
-    assert {n for n in _index_names(neo4j) if n.startswith("graphmem_")} == created
-    constraints = neo4j.cypher("SHOW CONSTRAINTS YIELD name RETURN name")
-    assert {row["name"] for row in constraints} >= {
-        "graphmem_code_entity_id",
-        "graphmem_memory_id",
-        "graphmem_event_id",
-        "graphmem_receipt_id",
-        "graphmem_file_state_id",
-    }
+    assert _index_names(neo4j) == set(existing)
+
+
+def test_an_equivalent_index_under_another_name_is_used(neo4j: Neo4jStore) -> None:
+    """`CREATE ... IF NOT EXISTS` is a no-op next to an equivalent index of another name."""
+    rows = neo4j.cypher("SHOW INDEXES YIELD name, type, labelsOrTypes RETURN *")
+    vector = [r["name"] for r in rows if r["type"] == "VECTOR" and r["labelsOrTypes"] == ["Memory"]]
+    created_here = None
+    if vector == ["graphmem_memory_embedding"]:
+        neo4j.cypher("DROP INDEX graphmem_memory_embedding", write=True)
+        neo4j.cypher(
+            "CREATE VECTOR INDEX legacy_embedding FOR (n:Memory) ON (n.embedding) OPTIONS "
+            "{indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}}",
+            write=True,
+        )
+        neo4j.cypher("CALL db.awaitIndexes(60)")
+        created_here = "legacy_embedding"
+    try:
+        store = _open(neo4j.url)
+        try:
+            embedding = [1.0] + [0.0] * 383
+            memory = Node(
+                id="d-1", labels=(Label.MEMORY, Label.DECISION), properties={"embedding": embedding}
+            )
+            store.write(WriteBatch(upsert_nodes=[memory]))
+            assert [hit.node_id for hit in store.vector_search(embedding)] == ["d-1"]
+        finally:
+            store.close()
+        names = _index_names(neo4j)
+        assert len([n for n in names if n in (*vector, "legacy_embedding")]) == 1
+    finally:
+        if created_here is not None:
+            neo4j.cypher(f"DROP INDEX {created_here}", write=True)
+            _open(neo4j.url).close()
 
 
 def test_ids_are_unique_per_base_label(neo4j: Neo4jStore) -> None:

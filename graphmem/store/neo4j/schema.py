@@ -55,6 +55,21 @@ class SchemaStatement:
     name: str
     text: str
     params: Mapping[str, Any]
+    #: What an equivalent index looks like in SHOW INDEXES: (type, label, properties, constraint?).
+    shape: tuple[str, str, tuple[str, ...], bool]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The indexes searches must name: whatever the database has for each role.
+
+    An equivalent index created earlier under another name makes `CREATE ... IF NOT EXISTS` a
+    no-op, so searches use the name found in the database, not the one graphmem would give.
+    """
+
+    fulltext: Mapping[Label, str]
+    vector: str | None
+    vector_dimensions: int | None
 
 
 def wanted(vector_dimensions: int) -> list[SchemaStatement]:
@@ -68,6 +83,7 @@ def wanted(vector_dimensions: int) -> list[SchemaStatement]:
                 label=st.labels(label),
             ),
             {},
+            ("RANGE", label.value, ("id",), True),
         )
         for label in BASE_LABELS
     ]
@@ -80,7 +96,7 @@ def wanted(vector_dimensions: int) -> list[SchemaStatement]:
                 label=st.labels(label),
                 property=st.identifier(prop),
             )
-            out.append(SchemaStatement(name, text, {}))
+            out.append(SchemaStatement(name, text, {}, ("RANGE", label.value, (prop,), False)))
     for label, fields in FULLTEXT_FIELDS.items():
         name = fulltext_index_name(label)
         indexed = st.Fragment(", ".join("n." + st.escape_identifier(f) for f in fields))
@@ -90,7 +106,7 @@ def wanted(vector_dimensions: int) -> list[SchemaStatement]:
             label=st.labels(label),
             properties=indexed,
         )
-        out.append(SchemaStatement(name, text, {}))
+        out.append(SchemaStatement(name, text, {}, ("FULLTEXT", label.value, fields, False)))
     name = vector_index_name(VECTOR_LABEL)
     text = st.render(
         "create_vector_index",
@@ -98,16 +114,24 @@ def wanted(vector_dimensions: int) -> list[SchemaStatement]:
         label=st.labels(VECTOR_LABEL),
         property=st.identifier(EMBEDDING_PROPERTY),
     )
-    out.append(SchemaStatement(name, text, {"dimensions": vector_dimensions}))
+    out.append(
+        SchemaStatement(
+            name,
+            text,
+            {"dimensions": vector_dimensions},
+            ("VECTOR", VECTOR_LABEL.value, (EMBEDDING_PROPERTY,), False),
+        )
+    )
     return out
 
 
-def ensure(driver: Driver, database: str | None, vector_dimensions: int) -> int | None:
-    """Create what is missing; return the vector index's dimensions as the database has them."""
+def ensure(driver: Driver, database: str | None, vector_dimensions: int) -> Schema:
+    """Create what is missing, and say which indexes the searches must use."""
+    statements = wanted(vector_dimensions)
     existing = _existing_indexes(driver, database)
     created = False
-    for statement in wanted(vector_dimensions):
-        if statement.name in existing:
+    for statement in statements:
+        if find_index(existing, statement) is not None:
             continue
         with driver.session(database=database) as session:
             try:
@@ -120,11 +144,39 @@ def ensure(driver: Driver, database: str | None, vector_dimensions: int) -> int 
     if created:
         _await_indexes(driver, database)
         existing = _existing_indexes(driver, database)
-    vector = existing.get(vector_index_name(VECTOR_LABEL))
+    fulltext: dict[Label, str] = {}
+    vector: dict[str, Any] | None = None
+    for statement in statements:
+        row = find_index(existing, statement)
+        kind, label, _, _ = statement.shape
+        if row is None:
+            continue
+        if kind == "FULLTEXT":
+            fulltext[Label(label)] = row["name"]
+        elif kind == "VECTOR":
+            vector = row
     if vector is None:
-        return None
+        return Schema(fulltext, None, None)
     dims = (vector.get("options") or {}).get("indexConfig", {}).get("vector.dimensions")
-    return int(dims) if dims is not None else None
+    return Schema(fulltext, vector["name"], int(dims) if dims is not None else None)
+
+
+def find_index(
+    existing: Mapping[str, dict[str, Any]], statement: SchemaStatement
+) -> dict[str, Any] | None:
+    """The index serving `statement`: the one of its name, else one of the same shape."""
+    if statement.name in existing:
+        return existing[statement.name]
+    kind, label, props, constraint = statement.shape
+    for row in existing.values():
+        if (
+            row["type"] == kind
+            and row["labelsOrTypes"] == [label]
+            and list(row["properties"] or []) == list(props)
+            and (row.get("owningConstraint") is not None) == constraint
+        ):
+            return row
+    return None
 
 
 def _existing_indexes(driver: Driver, database: str | None) -> dict[str, dict[str, Any]]:

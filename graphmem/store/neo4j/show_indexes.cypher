@@ -1,3 +1,4 @@
-// Every index and constraint-backing index, to create only what is missing and to read settings.
-SHOW INDEXES YIELD name, type, labelsOrTypes, properties, options
-RETURN name, type, labelsOrTypes, properties, options
+// Every index and constraint-backing index, to create only what is missing and to find the
+// index that serves each search, whatever its name.
+SHOW INDEXES YIELD name, type, labelsOrTypes, properties, options, owningConstraint
+RETURN name, type, labelsOrTypes, properties, options, owningConstraint

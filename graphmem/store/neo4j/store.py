@@ -105,9 +105,7 @@ class Neo4jStore(GraphStore):
                 self._driver.verify_connectivity()
             except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as e:
                 raise unreachable(self.url) from e
-            self._index_dimensions = schema.ensure(
-                self._driver, self._database, self._vector_dimensions
-            )
+            self._schema = schema.ensure(self._driver, self._database, self._vector_dimensions)
 
     def close(self) -> None:
         self._driver.close()
@@ -419,7 +417,7 @@ class Neo4jStore(GraphStore):
             return []
         text = st.render("fulltext_search", filter=narrow)
         params = {
-            "index": schema.fulltext_index_name(indexed),
+            "index": self._index_name(self._schema.fulltext.get(indexed), f"{indexed} full-text"),
             "query": lucene_query,
             "limit": limit,
         }
@@ -434,14 +432,15 @@ class Neo4jStore(GraphStore):
         if limit <= 0 or not any(query):  # cosine is undefined for a zero vector
             return []
         if label == schema.VECTOR_LABEL:
-            if self._index_dimensions is not None and len(query) != self._index_dimensions:
+            dimensions = self._schema.vector_dimensions
+            if dimensions is not None and len(query) != dimensions:
                 raise UsageError(
                     f"the query vector has {len(query)} dimensions but the Neo4j vector index "
-                    f"has {self._index_dimensions}"
+                    f"has {dimensions}"
                 )
             text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
             params: dict[str, Any] = {
-                "index": schema.vector_index_name(label),
+                "index": self._index_name(self._schema.vector, f"{label} vector"),
                 "vector": query,
                 "limit": limit,
                 "candidates": limit * 2 + 10,  # re-ranked exactly; extra ones buy recall
@@ -455,6 +454,11 @@ class Neo4jStore(GraphStore):
         rows = self._read("searching", _fetch_rows, text, params)
         # Neo4j reports cosine similarity as (1 + cos) / 2; give back cos itself, in [-1, 1].
         return [SearchHit(row["id"], 2.0 * float(row["score"]) - 1.0) for row in rows]
+
+    def _index_name(self, name: str | None, role: str) -> str:
+        if name is None:  # dropped by hand since this store opened
+            raise StoreError(f"the {role} index is missing in Neo4j; reopen the store to create it")
+        return name
 
     # -- cypher ---------------------------------------------------------------------------
 
