@@ -260,6 +260,7 @@ class RepoIndex:
         self._loader = loader
         self._files: dict[str, ParsedFile | None] = {}
         self._deps: set[str] | None = None
+        self._chunks: dict[int, frozenset[str]] | None = None
         self._memo: dict[Any, tuple[Any, frozenset[str]]] = {}
 
     @classmethod
@@ -295,29 +296,48 @@ class RepoIndex:
 
     @contextmanager
     def tracking(self) -> Iterator[set[str]]:
-        """Record every lookup made inside the block into the yielded set."""
-        outer = self._deps
+        """Record every lookup made inside the block into the yielded set (filled on exit)."""
+        outer_deps, outer_chunks = self._deps, self._chunks
         deps: set[str] = set()
-        self._deps = deps
+        chunks: dict[int, frozenset[str]] = {}
+        self._deps, self._chunks = deps, chunks
         try:
             yield deps
         finally:
-            self._deps = outer
-            if outer is not None:
-                outer |= deps
+            frozen = self._close(deps, chunks)
+            self._deps, self._chunks = outer_deps, outer_chunks
+            if outer_chunks is not None:
+                outer_chunks[id(frozen)] = frozen
+
+    @staticmethod
+    def _close(deps: set[str], chunks: dict[int, frozenset[str]]) -> frozenset[str]:
+        # Memo hits add their dependency sets by reference; each distinct set is merged once,
+        # so a table looked up a thousand times costs one union, not a thousand.
+        for chunk in chunks.values():
+            deps |= chunk
+        return frozenset(deps)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Memoise a cross-file computation (a module's symbol table, a class's MRO) so that a
         later hit still records the dependencies the first computation made."""
         hit = self._memo.get(key)
         if hit is not None:
-            if self._deps is not None:
-                self._deps |= hit[1]
+            if self._chunks is not None:
+                self._chunks[id(hit[1])] = hit[1]
             value: T = hit[0]
             return value
-        with self.tracking() as deps:
+        outer_deps, outer_chunks = self._deps, self._chunks
+        deps: set[str] = set()
+        chunks: dict[int, frozenset[str]] = {}
+        self._deps, self._chunks = deps, chunks
+        try:
             result = compute()
-        self._memo[key] = (result, frozenset(deps))
+        finally:
+            frozen = self._close(deps, chunks)
+            self._deps, self._chunks = outer_deps, outer_chunks
+        self._memo[key] = (result, frozen)
+        if outer_chunks is not None:
+            outer_chunks[id(frozen)] = frozen
         return result
 
 

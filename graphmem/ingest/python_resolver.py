@@ -486,6 +486,16 @@ class PythonResolver:
         return None
 
     def own_attribute(self, cls: DefValue, name: str, instance: bool) -> Value | None:
+        key = ("member", cls.path, cls.qualified_name, name, instance)
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            return self.index.memo(key, lambda: self._own_attribute(cls, name, instance))
+        finally:
+            self._in_progress.discard(key)
+
+    def _own_attribute(self, cls: DefValue, name: str, instance: bool) -> Value | None:
         tables = self.tables(cls.path)
         if tables is None:
             return None
