@@ -1,4 +1,4 @@
-"""Store commands: status, export, import, cypher."""
+"""`graphmem status`: what the store holds for this repository, and what is out of date."""
 
 from __future__ import annotations
 
@@ -8,25 +8,51 @@ from typing import Any
 from graphmem.cli.context import open_graphmem
 from graphmem.cli.output import emit
 
+_SHOWN_FILES = 10
+
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     status = subparsers.add_parser(
         "status",
         parents=[common],
-        help="what the store holds",
-        description="Counts of nodes per label and edges per type in the store.",
+        help="what is indexed, and which files are out of date",
+        description=(
+            "The indexed commit against git's HEAD, the source files changed, added or removed "
+            "since the last ingest, and how many nodes and edges the store holds.\n\n"
+            "example:\n  graphmem status\n  graphmem status --json | jq .changed"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     status.set_defaults(handler=run_status)
 
 
 def run_status(args: argparse.Namespace) -> int:
     with open_graphmem(args) as gm:
-        data = {"store": gm.store.name, "repo": gm.repo, "counts": gm.store.counts()}
+        status = gm.index_status()
+        data = {"store": gm.store.name, "up_to_date": status.up_to_date, **status.model_dump()}
     emit(args.json, data, _render_status)
     return 0
 
 
 def _render_status(data: dict[str, Any]) -> str:
-    lines = [f"store: {data['store']}   repo: {data['repo']}"]
-    lines += [f"  {name:<16} {count}" for name, count in sorted(data["counts"].items())]
+    lines = [f"repo {data['repo']} in the {data['store']} store"]
+    if not data["indexed"]:
+        lines.append("  not indexed yet: run `graphmem ingest`")
+    else:
+        head = (data["head"] or "not a git repository")[:12]
+        indexed = (data["indexed_commit"] or "none")[:12]
+        lines.append(f"  indexed commit {indexed} (HEAD {head}), {data['files_indexed']} files")
+        if data["up_to_date"]:
+            lines.append("  up to date")
+        for what in ("changed", "added", "removed"):
+            files = data[what]
+            if files:
+                shown = ", ".join(files[:_SHOWN_FILES])
+                more = f" and {len(files) - _SHOWN_FILES} more" if len(files) > _SHOWN_FILES else ""
+                lines.append(f"  {len(files)} {what}: {shown}{more}")
+        if not data["up_to_date"]:
+            lines.append("  run `graphmem ingest` to bring the graph up to date")
+    counts = data["counts"]
+    if counts:
+        lines.append("  " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
     return "\n".join(lines)
