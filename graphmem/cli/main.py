@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from graphmem.cli import ingest_commands, memory_commands, query_commands, store_commands
-from graphmem.cli.output import fail
+from graphmem.cli.output import HelpFormatter, fail
 from graphmem.errors import GraphMemError
 
 COMMAND_MODULES = (store_commands, ingest_commands, memory_commands, query_commands)
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphmem",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         parents=[common],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import emit
+from graphmem.cli.output import HelpFormatter, emit
 from graphmem.errors import UsageError
 
 _KINDS = ("decision", "constraint", "failure", "preference", "fact")
@@ -28,7 +28,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             parents=[common],
             help=help_text,
             description=description,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
         )
         return parser
 

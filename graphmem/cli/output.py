@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -36,3 +38,31 @@ def fail(message: str, code: int) -> int:
     first_line = message.strip().splitlines()[0] if message.strip() else "unknown error"
     print(f"graphmem: error: {first_line}", file=sys.stderr)
     return code
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Wraps prose to the terminal, keeps indented lines (examples) exactly as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out: list[str] = []
+        prose: list[str] = []
+
+        def flush() -> None:
+            if prose:
+                out.extend(
+                    textwrap.wrap(
+                        " ".join(prose), width, initial_indent=indent, subsequent_indent=indent
+                    )
+                )
+                prose.clear()
+
+        for line in text.splitlines():
+            if line.strip() and not line[0].isspace():
+                prose.append(line.strip())
+                if line.rstrip().endswith(":"):
+                    flush()
+                continue
+            flush()
+            out.append(indent + line)
+        flush()
+        return "\n".join(out)

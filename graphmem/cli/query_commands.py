@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import emit, to_jsonable
+from graphmem.cli.output import HelpFormatter, emit, to_jsonable
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -15,6 +15,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "context",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="what to know before changing TARGET",
         description=(
             "The memories that govern TARGET, an ancestor of it or anything it contains (each "
@@ -22,6 +23,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "neighbours (marked nearby), the latest commits that touched it, and a short "
             "summary of the code. TARGET is a path, a directory, a qualified name, "
             "path::Symbol or service:NAME."
+            "\n\nexamples:\n  graphmem context src/billing/invoices.py\n"
+            "  graphmem context billing.invoices.InvoiceService.create --history\n"
+            "  graphmem context src/billing/ --json"
         ),
     )
     p.add_argument("target", metavar="TARGET")
@@ -33,12 +37,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "impact",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="what depends on TARGET, transitively",
         description=(
             "Callers, importers and subclasses of TARGET (and of everything it contains), up "
             "to --depth hops, each with its distance and one shortest path, exact and heuristic "
             "calls kept apart; grouped by module, with the tests that reach it and the memories "
             "governing the impacted code."
+            "\n\nexamples:\n  graphmem impact billing.invoices.Invoice\n"
+            "  graphmem impact src/billing/tax.py --depth 5 --json"
         ),
     )
     p.add_argument("target", metavar="TARGET")
@@ -48,11 +55,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "search",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="find memories and commits by words and meaning",
         description=(
             "Hybrid search over memories and commit messages: full text, vector similarity "
             "and (with --near) graph proximity, fused by reciprocal rank. Serves active "
             "memories of your branch unless filters say otherwise."
+            '\n\nexamples:\n  graphmem search "why are invoices immutable"\n'
+            '  graphmem search "double charge" --kind failure --kind commit\n'
+            "  graphmem search retries --near src/billing/ --since 2026-01-01"
         ),
     )
     p.add_argument("query", metavar="QUERY")
@@ -79,11 +90,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "prompt",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="a Markdown context pack for a task, within a token budget",
         description=(
             "Memories governing --files first, then memories related to the task, then a "
             "ranked map of the relevant code (personalised PageRank), each item cited by id, "
             "within --budget tokens."
+            '\n\nexamples:\n  graphmem prompt --task "add partial refunds" '
+            "--files src/billing/refunds.py --budget 2000\n"
+            '  graphmem prompt --task "speed up ingest" --json'
         ),
     )
     p.add_argument("--task", required=True, help="what you are about to do")
@@ -94,11 +109,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "cypher",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="run a Cypher query (read-only unless --write)",
         description=(
             "Run Cypher against the store. Read-only unless --write, which needs a Neo4j "
             "store. The embedded store runs a subset (MATCH/WHERE/RETURN with ORDER BY, "
             "SKIP, LIMIT, aggregates and EXISTS { }); see docs/queries.md."
+            "\n\nexamples:\n"
+            '  graphmem cypher "MATCH (m:Decision)-[:GOVERNS]->(c) RETURN m.id, c.path"\n'
+            "  graphmem cypher 'MATCH (c:Class {name: $name}) RETURN c.path' --param name=Invoice"
         ),
     )
     p.add_argument("query", metavar="QUERY")
@@ -115,8 +134,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "query",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="run a named query (--list shows them)",
-        description="Run one of graphmem's named Cypher queries; --list shows them all.",
+        description=(
+            "Run one of graphmem's named Cypher queries; --list shows them all with their "
+            "parameters (docs/queries.md).\n\nexamples:\n  graphmem query --list\n"
+            "  graphmem query decisions --param path=src/billing/invoices.py"
+        ),
     )
     p.add_argument("name", metavar="NAME", nargs="?")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
@@ -126,10 +150,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "mcp",
         parents=[common],
+        formatter_class=HelpFormatter,
         help="serve graphmem to coding agents over MCP",
         description=(
             "Run graphmem as a Model Context Protocol server: stdio (default, for Claude Code, "
             "Cursor, Codex) or streamable HTTP. See docs/mcp.md."
+            "\n\nexamples:\n  claude mcp add graphmem -- graphmem mcp\n"
+            "  graphmem mcp --transport http --port 8765"
         ),
     )
     p.add_argument("--transport", choices=["stdio", "http"], default="stdio")

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import emit
+from graphmem.cli.output import HelpFormatter, emit
 
 _SHOWN_FILES = 10
 
@@ -21,7 +21,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "since the last ingest, and how many nodes and edges the store holds.\n\n"
             "example:\n  graphmem status\n  graphmem status --json | jq .changed"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     status.set_defaults(handler=run_status)
 
