@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from graphmem.errors import UsageError
 from graphmem.settings import Settings, find_repo_root
 from graphmem.store import GraphStore, open_store
 
@@ -91,22 +92,23 @@ class GraphMem:
     def ingest(
         self,
         path: str | Path | None = None,
-        history: int = 0,
+        history: int | None = None,
         progress: Progress | None = None,
         full: bool = False,
         max_file_bytes: int | None = None,
     ) -> IngestReport:
         """Build or refresh the code graph of the repository (only what changed is redone).
 
-        `path` defaults to this GraphMem's repository; `history` adds the last N commits;
-        `full` re-parses every file. Memories are re-anchored afterwards.
+        `path` defaults to this GraphMem's repository; `history` records the last N commits
+        (default 100); `full` re-parses every file. Memories are re-anchored afterwards.
         """
+        from graphmem.ingest import DEFAULT_HISTORY
         from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES
         from graphmem.ingest.pipeline import Ingester, IngestOptions
 
         root = self._ingest_root(path)
         options = IngestOptions(
-            history=history,
+            history=DEFAULT_HISTORY if history is None else history,
             full=full,
             max_file_bytes=max_file_bytes or DEFAULT_MAX_BYTES,
             progress=progress,
@@ -307,6 +309,8 @@ class GraphMem:
         from graphmem.memory.targets import resolve_target
         from graphmem.queries.impact import impact
 
+        if depth < 1:
+            raise UsageError(f"depth must be at least 1, not {depth}")
         branch, user = self._query_scope()
         node = resolve_target(self.store, self.repo, target)
         return impact(self.store, node, depth, branch=branch, user=user)
@@ -337,6 +341,7 @@ class GraphMem:
         from graphmem.queries.results import SearchOptions
         from graphmem.queries.search import search
 
+        _check_search(query, options)
         branch, user = self._query_scope()
         options = options or SearchOptions()
         options = options.model_copy(
@@ -373,6 +378,10 @@ class GraphMem:
         """A Markdown context pack for `task` within `budget` tokens, every item cited."""
         from graphmem.queries.prompt import build_prompt
 
+        if not task.strip():
+            raise UsageError("a prompt needs a task: say what you are about to do")
+        if budget < 1:
+            raise UsageError(f"the token budget must be positive, not {budget}")
         branch, user = self._query_scope()
         return build_prompt(
             self.store,
@@ -396,3 +405,33 @@ class GraphMem:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_search(query: str, options: SearchOptions | None) -> None:
+    """Refuse what would silently match nothing: no words, a bad limit, kind or date."""
+    from datetime import datetime
+
+    from graphmem.model import MemoryKind, MemoryStatus
+
+    if not query.strip():
+        raise UsageError("search needs some words to look for")
+    if options is None:
+        return
+    if options.limit < 1:
+        raise UsageError(f"the limit must be at least 1, not {options.limit}")
+    kinds = {k.value for k in MemoryKind} | {"commit"}
+    for kind in options.kinds:
+        if kind.lower() not in kinds:
+            raise UsageError(f"unknown kind {kind!r}: use one of {', '.join(sorted(kinds))}")
+    statuses = {s.value for s in MemoryStatus}
+    for status in options.statuses:
+        if status.lower() not in statuses:
+            raise UsageError(f"unknown status {status!r}: use one of {', '.join(sorted(statuses))}")
+    for name, value in (("since", options.since), ("until", options.until)):
+        if value:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise UsageError(
+                    f"--{name} {value!r} is not an ISO date or date-time (2026-11-21)"
+                ) from None

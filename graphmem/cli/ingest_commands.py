@@ -8,7 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import emit
+from graphmem.cli.output import HelpFormatter, emit
+from graphmem.ingest import DEFAULT_HISTORY
 
 if TYPE_CHECKING:
     from graphmem.ingest.report import IngestReport
@@ -20,6 +21,14 @@ modules, classes, functions and methods with their CONTAINS, IMPORTS, CALLS and 
 
 Re-running is incremental: only changed files are parsed, and only the files that depend on
 them are re-resolved. Unchanged code keeps its ids, so memories stay anchored.
+
+The last --history commits (default 100) become Commit nodes with MODIFIES edges to the modules,
+classes and functions they touched; they are read again only when HEAD moved.
+
+examples:
+  graphmem ingest
+  graphmem ingest ../other-service --history 500
+  graphmem ingest --full --json
 """
 
 
@@ -30,7 +39,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="build or refresh the code graph of a repository",
         description=INGEST_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     ingest.add_argument(
         "path", nargs="?", default=None, help="repository folder (default: the current repository)"
@@ -38,9 +47,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ingest.add_argument(
         "--history",
         type=int,
-        default=0,
+        default=DEFAULT_HISTORY,
         metavar="N",
-        help="also record the last N commits and what they modified",
+        help=f"record the last N commits and what they touched (default {DEFAULT_HISTORY})",
     )
     ingest.add_argument(
         "--full", action="store_true", help="re-parse every file instead of only changed ones"

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphmem.ingest import DEFAULT_HISTORY
 from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, classify_source, walk_repository
 from graphmem.ingest.language import (
     PARSE_FORMAT,
@@ -80,7 +81,7 @@ class FileRecord:
 
 @dataclass
 class IngestOptions:
-    history: int = 0
+    history: int = DEFAULT_HISTORY
     full: bool = False
     max_file_bytes: int = DEFAULT_MAX_BYTES
     progress: Progress | None = None
@@ -129,6 +130,8 @@ class Ingester:
         self.options = options
         self.report = IngestReport(repo=repo, root=str(root), store=store.name, files_resolved=0)
         self.languages = languages()
+        self._history_due = False
+        self._history_depth = 0
 
     # -- the run --------------------------------------------------------------------------
 
@@ -144,6 +147,15 @@ class Ingester:
         previous, index_node = load_index(self.store, self.repo)
         dirty = bool(index_node is not None and index_node.get("dirty"))
         full = self.options.full or index_node is None or not previous
+        # History is read again only when there may be new commits, or more were asked for:
+        # re-ingesting an uncommitted edit does not pay for `git log`.
+        self._history_depth = int(index_node.get("history_depth") or 0) if index_node else 0
+        self._history_due = self.options.history > 0 and (
+            full
+            or index_node is None
+            or index_node.get("indexed_commit") != git_head(self.root)
+            or self._history_depth < self.options.history
+        )
 
         sources = [path for path in walk.files if language_for(path) is not None]
         modules: dict[str, str] = {}
@@ -468,7 +480,8 @@ class Ingester:
                     plan.delete_edges.append((edge.type, edge.source, edge.target))
         plan.edges.extend(new_edges.values())
 
-        if self.options.history > 0:
+        if self._history_due:
+            self._history_depth = self.options.history
             commits, modifies = self._history(records, cache, parsed_new)
             plan.nodes.extend(c.to_node() for c in commits)
             plan.edges.extend(modifies)
@@ -550,6 +563,7 @@ class Ingester:
                 "dirty": False,
                 "indexed_commit": head,
                 "indexed_at": now_iso(),
+                "history_depth": self._history_depth,
                 "files": json.dumps(
                     {p: r.to_row() for p, r in sorted(records.items())}, separators=(",", ":")
                 ),
