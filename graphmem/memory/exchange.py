@@ -33,17 +33,27 @@ def import_jsonl(
     from graphmem.store.transfer import import_records
 
     records: list[dict[str, Any]] = []
-    for number, line in enumerate(fp, start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as e:
-            raise UsageError(f"line {number}: not valid JSON ({e.msg} at column {e.colno})") from e
+    number = 0
+    try:
+        for number, line in enumerate(fp, start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise UsageError(
+                    f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
+                ) from e
+    except UnicodeDecodeError as e:
+        raise UsageError(
+            f"line {number + 1}: not UTF-8 text ({e.reason}): is this a graphmem JSONL export?"
+        ) from e
     memory_ids = [
         str(r.get("id"))
         for r in records
-        if r.get("kind") == "node" and Label.MEMORY.value in (r.get("labels") or [])
+        if isinstance(r, dict)
+        and r.get("kind") == "node"
+        and Label.MEMORY.value in (r.get("labels") or [])
     ]
     summary = import_records(store, records)
     event = new_event(

@@ -139,13 +139,19 @@ def import_jsonl(store: GraphStore, fp: IO[str], batch_size: int = 5000) -> Impo
 
 
 def _parse_lines(fp: IO[str]) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(fp, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UsageError(f"line {number}: not valid JSON ({e.msg} at column {e.colno})") from e
+    number = 0
+    try:
+        for number, line in enumerate(fp, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UsageError(
+                    f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
+                ) from e
+    except UnicodeDecodeError as e:
+        raise UsageError(f"line {number + 1}: not UTF-8 text ({e.reason})") from e
 
 
 def _import(
