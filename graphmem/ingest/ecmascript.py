@@ -28,8 +28,6 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from graphmem.ingest.language import (
@@ -48,12 +46,16 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
-    content_hash,
+)
+from graphmem.ingest.syntax import (
+    Scope,
+    SourceParse,
+    in_source_order,
 )
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Query
+    from tree_sitter import Language, Node
 
 #: Extensions tried, in order, when a specifier names no file exactly.
 RESOLVE_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -83,12 +85,6 @@ def ecmascript_module_name(path: str) -> str:
     return stem
 
 
-def load_query_source(*names: str) -> str:
-    """The text of ``graphmem/ingest/queries/<name>.scm`` files, concatenated."""
-    folder = resources.files("graphmem.ingest") / "queries"
-    return "\n".join((folder / f"{name}.scm").read_text(encoding="utf-8") for name in names)
-
-
 class EcmaScriptSupport:
     """Shared LanguageSupport; `JavaScriptSupport` and `TypeScriptSupport` configure it."""
 
@@ -109,55 +105,25 @@ class EcmaScriptSupport:
     def grammar(self, path: str) -> Language:
         raise NotImplementedError
 
-    def parser(self, path: str) -> Parser:
-        from tree_sitter import Parser
-
-        return Parser(self.grammar(path))
-
-    @cached_property
-    def _queries(self) -> dict[int, Query]:
-        return {}
-
-    def query(self, path: str) -> Query:
-        from tree_sitter import Query
-
-        language = self.grammar(path)
-        key = id(language)
-        if key not in self._queries:
-            self._queries[key] = Query(language, load_query_source(*self.query_files))
-        return self._queries[key]
-
 
 # -- parsing --------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class _Scope:
-    qualified_name: str
-    end_byte: int
-    definition: Definition | None
+class _Scope(Scope):
     #: an anonymous class expression: its members are not modelled, and calls inside belong to
     #: the enclosing definition
     opaque: bool = False
 
 
-_ORDER = {"class": 0, "function": 0, "method": 0, "field_function": 0, "var": 0, "export": 0}
+#: captures that may open a scope
+_OPENERS = ("class", "function", "method", "field_function", "var", "export")
 
 
-class _EcmaParse:
+class _EcmaParse(SourceParse):
     def __init__(self, support: EcmaScriptSupport, path: str, source: bytes, module: str) -> None:
+        super().__init__(support.name, path, source, module)
         self.support = support
-        self.path = path
-        self.source = source
-        self.module = module
-        self.parsed = ParsedFile(
-            path=path,
-            language=support.name,
-            module=module,
-            content_hash=content_hash(source),
-            line_count=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
-        )
-        self.seen: set[str] = set()
         self.exports: list[str] = []
         #: exported name -> local name (``export {a as b}``, ``export default X``)
         self.export_aliases: dict[str, str] = {}
@@ -166,31 +132,10 @@ class _EcmaParse:
         #: node ids already turned into a definition (an export's anonymous default value)
         self.claimed: set[int] = set()
 
-    def text(self, node: Node) -> str:
-        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
-
     def run(self) -> ParsedFile:
-        from tree_sitter import QueryCursor
-
-        tree = self.support.parser(self.path).parse(self.source)
-        root = tree.root_node
-        if root.has_error:
-            self.parsed.warnings.append(
-                f"{self.path}: syntax errors; the graph of this file is partial"
-            )
-        items: list[tuple[int, int, int, str, Node]] = []
-        for name, nodes in QueryCursor(self.support.query(self.path)).captures(root).items():
-            for node in nodes:
-                items.append((node.start_byte, _ORDER.get(name, 1), -node.end_byte, name, node))
-        items.sort(key=lambda item: item[:3])
-        stack = [_Scope(self.module, len(self.source) + 1, None)]
-        for start, _order, _end, name, node in items:
-            while stack[-1].end_byte <= start:
-                stack.pop()
-            scope = stack[-1]
-            pushed = getattr(self, f"on_{name}")(node, scope)
-            if pushed is not None:
-                stack.append(pushed)
+        found = self.captures(self.support.grammar(self.path), *self.support.query_files)
+        ordered = in_source_order(found, _OPENERS)
+        self.sweep(ordered, _Scope(self.module, len(self.source) + 1, None))
         if self.exports or self.export_aliases:
             self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
         self.parsed.extra = {"export_aliases": self.export_aliases, "reexports": self.reexports}
@@ -203,22 +148,11 @@ class _EcmaParse:
     ) -> _Scope:
         span = span or node
         qname = f"{scope.qualified_name}.{name}"
-        definition = Definition(
-            kind=kind,
-            name=name,
-            qualified_name=qname,
-            parent=scope.qualified_name,
-            start_line=span.start_point[0] + 1,
-            end_line=span.end_point[0] + 1,
-            content_hash=content_hash(self.source[span.start_byte : span.end_byte]),
-        )
+        definition = self.add_definition(kind, name, qname, scope.qualified_name, span)
         if kind == CLASS:
             definition.bases = self.bases(node)
         else:
             definition.params = self.params(node)
-        if qname not in self.seen:  # a getter/setter pair, overloads: the first one stands
-            self.seen.add(qname)
-            self.parsed.definitions.append(definition)
         self.claimed.add(node.id)
         return _Scope(qname, span.end_byte, definition)
 
@@ -301,11 +235,11 @@ class _EcmaParse:
             return self.define(CLASS, name, value, scope, span=node)
         specifier = self.require_specifier(value)
         if specifier is not None:
-            self.add_import(specifier, "*", name, node, scope)
+            self.add_import(specifier, "*", name, node, scope.qualified_name)
             return None
         bound = self.value_expression(value)
         if bound is not None:
-            self.bind(scope, name, bound, node)
+            self.bind(scope.qualified_name, name, bound, node)
         return None
 
     def destructured_require(self, pattern: Node, value: Node, scope: _Scope) -> None:
@@ -314,12 +248,16 @@ class _EcmaParse:
             return
         for child in pattern.named_children:
             if child.type == "shorthand_property_identifier_pattern":
-                self.add_import(specifier, self.text(child), self.text(child), child, scope)
+                self.add_import(
+                    specifier, self.text(child), self.text(child), child, scope.qualified_name
+                )
             elif child.type == "pair_pattern":
                 key = child.child_by_field_name("key")
                 local = child.child_by_field_name("value")
                 if key is not None and local is not None and local.type == "identifier":
-                    self.add_import(specifier, self.text(key), self.text(local), child, scope)
+                    self.add_import(
+                        specifier, self.text(key), self.text(local), child, scope.qualified_name
+                    )
 
     def require_specifier(self, node: Node) -> str | None:
         """``require('./x')`` (or ``await import('./x')``) -> ``./x``."""
@@ -363,15 +301,8 @@ class _EcmaParse:
         type_node = annotation.named_children[0] if annotation.named_children else None
         if type_node is None or type_node.type not in ("type_identifier", "nested_type_identifier"):
             return None
-        self.parsed.bindings.append(
-            Binding(
-                scope.qualified_name,
-                self.text(pattern),
-                _WHITESPACE.sub("", self.text(type_node)),
-                node.start_point[0] + 1,
-                annotation=True,
-            )
-        )
+        declared = _WHITESPACE.sub("", self.text(type_node))
+        self.bind(scope.qualified_name, self.text(pattern), declared, node, annotation=True)
         return None
 
     # -- calls ----------------------------------------------------------------------------
@@ -383,15 +314,13 @@ class _EcmaParse:
         if function.type == "import" or self.text(function) == "require":
             specifier = self.literal_argument(node)
             if specifier is not None:
-                self.add_import(specifier, None, None, node, scope)
+                self.add_import(specifier, None, None, node, scope.qualified_name)
             return None
         if not self.in_function(scope):
             return None  # CALLS start at functions and methods
         callee = self.dotted(function)
         if callee is not None:
-            self.parsed.calls.append(
-                CallSite(scope.qualified_name, callee, node.start_point[0] + 1)
-            )
+            self.add_call(scope.qualified_name, callee, node)
         return None
 
     def on_new(self, node: Node, scope: _Scope) -> _Scope | None:
@@ -400,9 +329,7 @@ class _EcmaParse:
             return None
         callee = self.dotted(constructor)
         if callee is not None:
-            self.parsed.calls.append(
-                CallSite(scope.qualified_name, callee, node.start_point[0] + 1)
-            )
+            self.add_call(scope.qualified_name, callee, node)
         return None
 
     def dotted(self, node: Node) -> str | None:
@@ -416,13 +343,6 @@ class _EcmaParse:
 
     # -- imports and exports --------------------------------------------------------------
 
-    def add_import(
-        self, specifier: str, name: str | None, alias: str | None, node: Node, scope: _Scope
-    ) -> None:
-        self.parsed.imports.append(
-            ImportSpec(specifier, name, alias, node.start_point[0] + 1, scope.qualified_name)
-        )
-
     def on_import(self, node: Node, scope: _Scope) -> _Scope | None:
         source = node.child_by_field_name("source")
         if source is None:
@@ -430,15 +350,15 @@ class _EcmaParse:
         specifier = self.text(source)[1:-1]
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
         if clause is None:
-            self.add_import(specifier, None, None, node, scope)
+            self.add_import(specifier, None, None, node, scope.qualified_name)
             return None
         for part in clause.named_children:
             if part.type == "identifier":
-                self.add_import(specifier, "default", self.text(part), node, scope)
+                self.add_import(specifier, "default", self.text(part), node, scope.qualified_name)
             elif part.type == "namespace_import":
                 local = next((c for c in part.named_children if c.type == "identifier"), None)
                 if local is not None:
-                    self.add_import(specifier, "*", self.text(local), node, scope)
+                    self.add_import(specifier, "*", self.text(local), node, scope.qualified_name)
             elif part.type == "named_imports":
                 for spec in part.named_children:
                     if spec.type != "import_specifier":
@@ -449,7 +369,7 @@ class _EcmaParse:
                         continue
                     name = self.text(name_node).strip("'\"")
                     alias = self.text(alias_node) if alias_node is not None else name
-                    self.add_import(specifier, name, alias, node, scope)
+                    self.add_import(specifier, name, alias, node, scope.qualified_name)
         return None
 
     def on_export(self, node: Node, scope: _Scope) -> _Scope | None:
@@ -462,13 +382,13 @@ class _EcmaParse:
             if clause is not None:
                 for name, alias in self.export_specifiers(clause):
                     self.reexports.append([specifier, name, alias])
-                    self.add_import(specifier, name, None, node, scope)
+                    self.add_import(specifier, name, None, node, scope.qualified_name)
             else:
                 alias = None
                 if namespace is not None and namespace.named_children:
                     alias = self.text(namespace.named_children[-1])
                 self.reexports.append([specifier, "*", alias])
-                self.add_import(specifier, "*", None, node, scope)
+                self.add_import(specifier, "*", None, node, scope.qualified_name)
             return None
         declaration = node.child_by_field_name("declaration")
         if declaration is not None:
@@ -562,11 +482,6 @@ class _EcmaParse:
                     return self.define(FUNCTION, name, right, scope)
                 return None
         return None
-
-    def bind(self, scope: _Scope, name: str, value: str, node: Node) -> None:
-        self.parsed.bindings.append(
-            Binding(scope.qualified_name, name, value, node.start_point[0] + 1)
-        )
 
 
 # -- resolution -----------------------------------------------------------------------------

@@ -26,8 +26,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import cache, cached_property
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,33 +38,28 @@ from graphmem.ingest.language import (
     METHOD,
     Binding,
     CallSite,
-    Definition,
     FileResolver,
-    ImportSpec,
     ParsedFile,
     Ref,
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
-    content_hash,
+)
+from graphmem.ingest.syntax import (
+    Scope,
+    SourceParse,
+    grammar,
+    in_source_order,
 )
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Query
+    from tree_sitter import Node
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _TYPE_WRAPPERS = re.compile(r"^[*&]+")
 _GENERIC_ARGS = re.compile(r"\[.*\]$")
 _MAX_DEPTH = 12
-
-
-@cache
-def _go_language() -> Language:
-    import tree_sitter_go
-    from tree_sitter import Language
-
-    return Language(tree_sitter_go.language())
 
 
 @cache
@@ -119,81 +113,28 @@ class GoSupport:
         return go_package_path(path, layout)
 
     def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
-        return _GoParse(self._parser, self._query, path, source, module).run()
+        return _GoParse(path, source, module).run()
 
     def resolver(self, index: RepoIndex) -> FileResolver:
         return GoResolver(index)
-
-    @cached_property
-    def _parser(self) -> Parser:
-        from tree_sitter import Parser
-
-        return Parser(_go_language())
-
-    @cached_property
-    def _query(self) -> Query:
-        from tree_sitter import Query
-
-        source = (resources.files("graphmem.ingest") / "queries" / "go.scm").read_text("utf-8")
-        return Query(_go_language(), source)
 
 
 # -- parsing --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Scope:
-    qualified_name: str
-    end_byte: int
-    definition: Definition | None
-
-
-class _GoParse:
-    def __init__(self, parser: Parser, query: Query, path: str, source: bytes, module: str) -> None:
-        self.parser = parser
-        self.query = query
-        self.path = path
-        self.source = source
-        self.module = module
-        self.parsed = ParsedFile(
-            path=path,
-            language="go",
-            module=module,
-            content_hash=content_hash(source),
-            line_count=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
-        )
-        self.seen: set[str] = set()
+class _GoParse(SourceParse):
+    def __init__(self, path: str, source: bytes, module: str) -> None:
+        super().__init__("go", path, source, module)
         self.file_types: set[str] = set()
 
-    def text(self, node: Node) -> str:
-        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
-
     def run(self) -> ParsedFile:
-        from tree_sitter import QueryCursor
-
-        root = self.parser.parse(self.source).root_node
-        if root.has_error:
-            self.parsed.warnings.append(
-                f"{self.path}: syntax errors; the graph of this file is partial"
-            )
-        captures = QueryCursor(self.query).captures(root)
-        for node in captures.get("type", []):
+        found = self.captures(grammar("tree_sitter_go"), "go")
+        for node in found.get("type", []):
             type_name_node = node.child_by_field_name("name")
             if type_name_node is not None and self.top_level(node):
                 self.file_types.add(self.text(type_name_node))
-        items: list[tuple[int, int, str, Node]] = []
-        for name, nodes in captures.items():
-            order = 0 if name in ("function", "method", "type") else 1
-            for node in nodes:
-                items.append((node.start_byte, order, name, node))
-        items.sort(key=lambda item: (item[0], item[1], -item[3].end_byte))
-        stack = [_Scope(self.module, len(self.source) + 1, None)]
-        for start, _order, name, node in items:
-            while stack[-1].end_byte <= start:
-                stack.pop()
-            pushed = getattr(self, f"on_{name}")(node, stack[-1])
-            if pushed is not None:
-                stack.append(pushed)
+        ordered = in_source_order(found, first=("function", "method", "type"))
+        self.sweep(ordered, Scope(self.module, len(self.source) + 1, None))
         return self.parsed
 
     @staticmethod
@@ -205,29 +146,14 @@ class _GoParse:
             and declaration.parent.type == "source_file"
         )
 
-    def define(self, kind: str, name: str, qname: str, parent: str, node: Node) -> Definition:
-        definition = Definition(
-            kind=kind,
-            name=name,
-            qualified_name=qname,
-            parent=parent,
-            start_line=node.start_point[0] + 1,
-            end_line=node.end_point[0] + 1,
-            content_hash=content_hash(self.source[node.start_byte : node.end_byte]),
-        )
-        if qname not in self.seen:  # several init() in one file: the first one stands
-            self.seen.add(qname)
-            self.parsed.definitions.append(definition)
-        return definition
-
     # -- definitions ----------------------------------------------------------------------
 
-    def on_package(self, node: Node, scope: _Scope) -> None:
+    def on_package(self, node: Node, scope: Scope) -> None:
         name = next((c for c in node.named_children if c.type == "package_identifier"), None)
         if name is not None:
             self.parsed.extra["package"] = self.text(name)
 
-    def on_type(self, node: Node, scope: _Scope) -> None:
+    def on_type(self, node: Node, scope: Scope) -> None:
         name_node = node.child_by_field_name("name")
         body = node.child_by_field_name("type")
         if name_node is None or body is None or not self.top_level(node):
@@ -238,7 +164,9 @@ class _GoParse:
             if node.parent is not None and len(node.parent.named_children) == 1
             else node
         )
-        definition = self.define(CLASS, name, f"{self.module}.{name}", self.module, span or node)
+        definition = self.add_definition(
+            CLASS, name, f"{self.module}.{name}", self.module, span or node
+        )
         definition.bases = self.embedded(body)
 
     def embedded(self, body: Node) -> list[str]:
@@ -263,16 +191,16 @@ class _GoParse:
                         bases.append(base)
         return bases
 
-    def on_function(self, node: Node, scope: _Scope) -> _Scope | None:
+    def on_function(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
         if name_node is None:
             return None
         name = self.text(name_node)
-        definition = self.define(FUNCTION, name, f"{self.module}.{name}", self.module, node)
+        definition = self.add_definition(FUNCTION, name, f"{self.module}.{name}", self.module, node)
         definition.returns = self.result_type(node)
-        return _Scope(definition.qualified_name, node.end_byte, definition)
+        return Scope(definition.qualified_name, node.end_byte, definition)
 
-    def on_method(self, node: Node, scope: _Scope) -> _Scope | None:
+    def on_method(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
         receiver = node.child_by_field_name("receiver")
         if name_node is None or receiver is None:
@@ -287,9 +215,9 @@ class _GoParse:
         name = self.text(name_node)
         type_qname = f"{self.module}.{receiver_type}"
         parent = type_qname if receiver_type in self.file_types else self.module
-        definition = self.define(METHOD, name, f"{type_qname}.{name}", parent, node)
+        definition = self.add_definition(METHOD, name, f"{type_qname}.{name}", parent, node)
         definition.returns = self.result_type(node)
-        return _Scope(definition.qualified_name, node.end_byte, definition)
+        return Scope(definition.qualified_name, node.end_byte, definition)
 
     def result_type(self, node: Node) -> str | None:
         result = node.child_by_field_name("result")
@@ -306,7 +234,7 @@ class _GoParse:
 
     # -- names in functions ---------------------------------------------------------------
 
-    def on_param(self, node: Node, scope: _Scope) -> None:
+    def on_param(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
             return
         type_node = node.child_by_field_name("type")
@@ -315,7 +243,7 @@ class _GoParse:
             return
         for child in node.named_children:
             if child.type == "identifier":
-                self.bind(scope, self.text(child), declared, child, annotation=True)
+                self.bind(scope.qualified_name, self.text(child), declared, child, annotation=True)
         if node.parent is not None and node.parent.parent is not None:
             owner = node.parent.parent
             if owner.type in ("function_declaration", "method_declaration"):
@@ -323,7 +251,7 @@ class _GoParse:
                     if child.type == "identifier":
                         scope.definition.params.append(self.text(child))
 
-    def on_var(self, node: Node, scope: _Scope) -> None:
+    def on_var(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
             return
         names = [self.text(c) for c in node.named_children if c.type == "identifier"]
@@ -333,11 +261,11 @@ class _GoParse:
             declared = type_name(self.text(type_node))
             if declared is not None:
                 for name in names:
-                    self.bind(scope, name, declared, node, annotation=True)
+                    self.bind(scope.qualified_name, name, declared, node, annotation=True)
         elif value is not None:
             self.bind_values(scope, names, list(value.named_children), node)
 
-    def on_short_var(self, node: Node, scope: _Scope) -> None:
+    def on_short_var(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
             return
         left = node.child_by_field_name("left")
@@ -347,7 +275,7 @@ class _GoParse:
         names = [self.text(c) if c.type == "identifier" else "_" for c in left.named_children]
         self.bind_values(scope, names, list(right.named_children), node)
 
-    def bind_values(self, scope: _Scope, names: list[str], values: list[Node], node: Node) -> None:
+    def bind_values(self, scope: Scope, names: list[str], values: list[Node], node: Node) -> None:
         if len(values) == len(names):
             pairs = list(zip(names, values, strict=True))
         elif len(values) == 1 and names:  # a, err := f(): a is f's first result
@@ -359,9 +287,10 @@ class _GoParse:
                 continue
             expression = self.value_expression(value)
             if expression is None:
-                self.bind(scope, name, "?", node)  # known to be something we cannot follow
+                # known to be something we cannot follow
+                self.bind(scope.qualified_name, name, "?", node)
             else:
-                self.bind(scope, name, expression[0], node, annotation=expression[1])
+                self.bind(scope.qualified_name, name, expression[0], node, annotation=expression[1])
 
     def value_expression(self, node: Node) -> tuple[str, bool] | None:
         """(expression, is_a_type): ``T{}``, ``&T{}`` give (T, True); ``f()`` gives (f(), False)."""
@@ -388,16 +317,9 @@ class _GoParse:
             return self.text(node), False
         return None
 
-    def bind(
-        self, scope: _Scope, name: str, value: str, node: Node, annotation: bool = False
-    ) -> None:
-        self.parsed.bindings.append(
-            Binding(scope.qualified_name, name, value, node.start_point[0] + 1, annotation)
-        )
-
     # -- calls and imports ----------------------------------------------------------------
 
-    def on_call(self, node: Node, scope: _Scope) -> None:
+    def on_call(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
             return
         function = node.child_by_field_name("function")
@@ -405,24 +327,15 @@ class _GoParse:
             return
         callee = re.sub(r"\s+", "", self.text(function))
         if _DOTTED.fullmatch(callee):
-            self.parsed.calls.append(
-                CallSite(scope.qualified_name, callee, node.start_point[0] + 1)
-            )
+            self.add_call(scope.qualified_name, callee, node)
 
-    def on_import(self, node: Node, scope: _Scope) -> None:
+    def on_import(self, node: Node, scope: Scope) -> None:
         path_node = node.child_by_field_name("path")
         if path_node is None:
             return
         name_node = node.child_by_field_name("name")
-        self.parsed.imports.append(
-            ImportSpec(
-                self.text(path_node).strip('"`'),
-                None,
-                self.text(name_node) if name_node is not None else None,
-                node.start_point[0] + 1,
-                self.module,
-            )
-        )
+        alias = self.text(name_node) if name_node is not None else None
+        self.add_import(self.text(path_node).strip('"`'), None, alias, node, self.module)
 
 
 # -- resolution -----------------------------------------------------------------------------

@@ -5,21 +5,13 @@ Parsing and resolution live in `graphmem.ingest.ecmascript`, shared with TypeScr
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 from graphmem.ingest.ecmascript import EcmaScriptSupport
+from graphmem.ingest.syntax import grammar
 
 if TYPE_CHECKING:
     from tree_sitter import Language
-
-
-@cache
-def _javascript() -> Language:
-    import tree_sitter_javascript
-    from tree_sitter import Language
-
-    return Language(tree_sitter_javascript.language())
 
 
 class JavaScriptSupport(EcmaScriptSupport):
@@ -30,4 +22,4 @@ class JavaScriptSupport(EcmaScriptSupport):
     query_files = ("ecmascript", "javascript")
 
     def grammar(self, path: str) -> Language:
-        return _javascript()
+        return grammar("tree_sitter_javascript")

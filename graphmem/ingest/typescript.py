@@ -8,26 +8,13 @@ adds abstract classes, class fields holding functions, and typed parameters (``u
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 from graphmem.ingest.ecmascript import EcmaScriptSupport
+from graphmem.ingest.syntax import grammar
 
 if TYPE_CHECKING:
     from tree_sitter import Language
-
-
-@cache
-def _typescript(tsx: bool) -> Language:
-    import tree_sitter_typescript
-    from tree_sitter import Language
-
-    raw = (
-        tree_sitter_typescript.language_tsx()
-        if tsx
-        else tree_sitter_typescript.language_typescript()
-    )
-    return Language(raw)
 
 
 class TypeScriptSupport(EcmaScriptSupport):
@@ -38,4 +25,5 @@ class TypeScriptSupport(EcmaScriptSupport):
     query_files = ("ecmascript", "typescript")
 
     def grammar(self, path: str) -> Language:
-        return _typescript(path.endswith(".tsx"))
+        entry = "language_tsx" if path.endswith(".tsx") else "language_typescript"
+        return grammar("tree_sitter_typescript", entry)
