@@ -64,7 +64,7 @@ def _is_mixed_case_key(value: str) -> bool:
 
 _KEYWORDS = (
     r"password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-    r"|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?"
+    r"|private[_-]?key|client[_-]?secret|auth[_-]?key|account[_-]?key|credentials?"
 )
 
 PATTERNS: tuple[_Pattern, ...] = (

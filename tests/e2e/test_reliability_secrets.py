@@ -1,0 +1,228 @@
+"""Secrets never reach the store: not stored, exported, indexed or logged (events, receipts).
+
+A corpus of realistic (fake) credentials goes through every field a user fills: memory text,
+rationale, tags, source, failure details, a retraction reason, search queries and targets. Then
+the whole export, the full-text index, the audit trail and, for the embedded store, the raw bytes
+of the database and its WAL are searched for each secret's sensitive part.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem.api import GraphMem
+from graphmem.errors import GraphMemError
+from graphmem.model.graph import Label
+from graphmem.settings import Settings
+from graphmem.store import GraphStore
+from graphmem.store.transfer import export_records
+
+FIXTURE_REPO = Path(__file__).resolve().parents[1] / "fixtures" / "pyrepo"
+
+_KEY_BODY = (
+    "MIIEowIBAAKCAQEAzQ8b7Jx1k2VvY0Qe5Uu3J9m1e8Q2Yf0T1y8iPq3L7u2Xr5Hc\n"
+    "Vd6W3rK9pLm2Qw8sT4nY7bH1cE5gJ0kR2uI3oP9aS6dF4gH7jK1lZ2xC3vB5nM8q\n"
+    "W1eR4tY6uI9oP0aS2dF5gH8jK3lZ6xC9vB1nM4qW7eR0tY3uI6oP9aS2dF5gH8jK\n"
+)
+
+#: (name, text as a user would paste it, the sensitive part that must vanish)
+CORPUS: list[tuple[str, str, str]] = [
+    ("aws access key", "use key AKIAZ7Q3LKD9XW2PLM4T for the uploader", "AKIAZ7Q3LKD9XW2PLM4T"),
+    (
+        "aws secret key",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8mT3vLp2",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8mT3vLp2",
+    ),
+    (
+        "github token",
+        "CI pushes with ghp_R8vX2mQ9tL4kP7wZ3nB6yH1jD5fG0sA8cE2u",
+        "ghp_R8vX2mQ9tL4kP7wZ3nB6yH1jD5fG0sA8cE2u",
+    ),
+    (
+        "github fine-grained token",
+        "token github_pat_11ABCDEFG0abcdefghijkl_MNOPqrstUVWXyz0123456789abcdefghijklmnopQRS",
+        "github_pat_11ABCDEFG0abcdefghijkl_MNOPqrstUVWXyz0123456789abcdefghijklmnopQRS",
+    ),
+    ("gitlab token", "deploy with glpat-x9Yz8Wv7Ut6Sr5Qp4On3", "glpat-x9Yz8Wv7Ut6Sr5Qp4On3"),
+    (
+        "slack bot token",
+        "bot posts with xoxb-918273645012-1029384756102-QwErTyUiOpAsDfGhJkLzXcVb",
+        "xoxb-918273645012-1029384756102-QwErTyUiOpAsDfGhJkLzXcVb",
+    ),
+    (
+        "slack webhook",
+        "alerts go to https://hooks.slack.com/services/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",
+        "q1W2e3R4t5Y6u7I8o9P0a1S2",
+    ),
+    (
+        "stripe live key",
+        "billing uses sk_live_51Hx9kLmNoPqRsTuVwXyZa0b1C2d3E4f",
+        "sk_live_51Hx9kLmNoPqRsTuVwXyZa0b1C2d3E4f",
+    ),
+    (
+        "google api key",
+        "maps key AIzaSyD4fG7hJ0kL3mN6pQ9rS2tU5vW8xY1zA4b",
+        "AIzaSyD4fG7hJ0kL3mN6pQ9rS2tU5vW8xY1zA4b",
+    ),
+    (
+        "openai key",
+        "the summariser calls OpenAI with sk-proj-Ab3De6Gh9Jk2Mn5Pq8St1Vw4Yz7Bc0Ef",
+        "sk-proj-Ab3De6Gh9Jk2Mn5Pq8St1Vw4Yz7Bc0Ef",
+    ),
+    (
+        "jwt",
+        "test with eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJyb290In0."
+        "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ),
+    (
+        "rsa private key",
+        "the signing key:\n-----BEGIN RSA PRIVATE KEY-----\n"
+        f"{_KEY_BODY}-----END RSA PRIVATE KEY-----",
+        "zQ8b7Jx1k2VvY0Qe5Uu3J9m1e8Q2Yf0T1y8iPq3L7u2Xr5Hc",
+    ),
+    (
+        "openssh private key",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"
+        "AAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBk\n-----END OPENSSH PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
+    ),
+    (
+        "postgres url",
+        "prod is postgres://billing:Pg-S3cr3t-2026@db.internal:5432/billing",
+        "Pg-S3cr3t-2026",
+    ),
+    (
+        "mongodb url",
+        "mongodb+srv://app:Mongo9Pass9Word@cluster0.abcde.mongodb.net/shop",
+        "Mongo9Pass9Word",
+    ),
+    ("redis url", "cache at redis://:r3d1sPassw0rd!@cache:6379/0", "r3d1sPassw0rd!"),
+    ("password assignment", "set DB_PASSWORD=Tr0ub4dor-and-3 in the env", "Tr0ub4dor-and-3"),
+    ("json secret", '{"client_secret": "cS-8f7e6d5c4b3a2910ffee"}', "cS-8f7e6d5c4b3a2910ffee"),
+    (
+        "bearer header",
+        "curl -H 'Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc'",
+        "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc",
+    ),
+    (
+        "basic auth header",
+        "Authorization: Basic YWRtaW46c3VwZXJzZWNyZXQxMjM=",
+        "YWRtaW46c3VwZXJzZWNyZXQxMjM=",
+    ),
+    (
+        "azure storage",
+        "DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey="
+        "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z3h5enp5MTIzNDU2Nzg5MA==;"
+        "EndpointSuffix=core.windows.net",
+        "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z3h5enp5MTIzNDU2Nzg5MA==",
+    ),
+]
+
+
+def _memory_fields(text: str) -> dict[str, Any]:
+    return {
+        "rationale": f"because {text}",
+        "source": f"https://wiki.internal/page?note={text}",
+        "tags": [text, "ops"],
+        "symptom": f"login failed with {text}",
+        "cause": text,
+        "fix": f"rotated {text}",
+    }
+
+
+@pytest.fixture
+def gm(store: GraphStore, tmp_path: Path, embedder: Any) -> GraphMem:
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURE_REPO, root)
+    g = GraphMem(
+        Settings(store="unused", author="ops", user="ops"),
+        repo_root=root,
+        store=store,
+        embedder=embedder,
+    )
+    g.ingest(history=0)
+    return g
+
+
+def _everything(store: GraphStore) -> str:
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in export_records(store))
+
+
+def _words(secret: str) -> list[str]:
+    """Distinctive words of a secret as a full-text index splits it (long runs only)."""
+    import re
+
+    return [w for w in re.findall(r"\w+", secret) if len(w) >= 12]
+
+
+def test_no_secret_is_stored_exported_indexed_or_logged(
+    gm: GraphMem, store: GraphStore, check_integrity: Callable[[GraphStore], Any]
+) -> None:
+    redacted_types: set[str] = set()
+    kept: list[str] = []
+    for i, (name, text, _) in enumerate(CORPUS):
+        result = gm.remember(
+            "failure",
+            f"incident {i} ({name}): {text}",
+            governs=["src/shop/"],
+            **_memory_fields(text),
+        )
+        redacted_types |= {r.type for r in result.redactions}
+        assert result.redactions, f"{name}: no redaction reported"
+        kept.append(result.memory.id)
+        # the places that record what a user typed without making a memory
+        gm.search(f"what about {text}")
+        with contextlib.suppress(GraphMemError):
+            gm.context(f"src/shop/{text}")
+    gm.retract(kept[0], reason=f"leaked: {CORPUS[0][1]} and {CORPUS[13][1]}")
+    dump = _everything(store)
+    leaks = [name for name, _, secret in CORPUS if secret in dump]
+    assert leaks == [], f"stored or exported: {leaks}"
+    for name, _, secret in CORPUS:
+        for word in _words(secret):
+            hits = store.fulltext_search(word, Label.MEMORY)
+            assert hits == [], f"{name}: full-text search for {word!r} finds {hits}"
+    events = "\n".join(e.model_dump_json() for e in gm.events(limit=None))
+    receipts = "\n".join(r.model_dump_json() for r in gm.receipts(limit=None))
+    for name, _, secret in CORPUS:
+        assert secret not in events, f"{name} in the audit trail"
+        assert secret not in receipts, f"{name} in a retrieval receipt"
+    path = getattr(store, "path", None)
+    if path is not None:  # the raw bytes of the database, its WAL and journal
+        raw = b"".join(
+            p.read_bytes() for p in Path(path).parent.glob(Path(path).name + "*") if p.is_file()
+        )
+        raw_leaks = [name for name, _, secret in CORPUS if secret.encode() in raw]
+        assert raw_leaks == [], f"in the database file: {raw_leaks}"
+    check_integrity(store)
+    print(
+        f"\n[secrets/{store.name}] {len(CORPUS)} secrets x 8 fields: none stored, exported, "
+        f"indexed or in events/receipts; types reported: {sorted(redacted_types)}"
+    )
+
+
+def test_secrets_never_reach_cli_output_either(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURE_REPO, root)
+    common = ("--store", str(tmp_path / "graph.db"), "--repo", str(root))
+    secrets = [CORPUS[2], CORPUS[13], CORPUS[11]]
+    text = " and ".join(t for _, t, _ in secrets)
+    for args in (
+        ("remember", "fact", text, "--rationale", text, "--tag", CORPUS[2][1]),
+        ("remember", "fact", text, "--json"),
+        ("search", text),
+        ("log",),
+        ("export", "--format", "jsonl"),
+        ("export", "--format", "markdown"),
+    ):
+        result = run_cli(*args, *common)
+        for name, _, secret in secrets:
+            assert secret not in result.out + result.err, (args, name)
