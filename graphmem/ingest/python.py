@@ -14,39 +14,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from graphmem.ingest.language import (
     CLASS,
     FUNCTION,
     METHOD,
-    Binding,
-    CallSite,
     Definition,
     FileResolver,
-    ImportSpec,
     ParsedFile,
     RepoIndex,
     RepoLayout,
-    content_hash,
 )
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser, Query
-
-_QUERY = """
-(class_definition) @class
-(function_definition) @function
-(call function: (_) @call)
-(import_statement) @import
-(import_from_statement) @import_from
-(future_import_statement) @import_future
-(assignment) @assign
-(for_statement left: (_) @for_target)
-(as_pattern alias: (_) @as_target)
-(named_expression name: (identifier) @walrus)
-"""
+    from tree_sitter import Node
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 #: A callee we can follow: dotted names, optionally with empty-call links (``Foo().m``).
@@ -79,31 +62,12 @@ class PythonSupport:
         return python_module_name(path, layout.files)
 
     def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
-        return _PythonParse(self._parser, self._query, path, source, module).run()
+        return _PythonParse(path, source, module).run()
 
     def resolver(self, index: RepoIndex) -> FileResolver:
         from graphmem.ingest.python_resolver import PythonResolver
 
         return PythonResolver(index)
-
-    @cached_property
-    def _language(self) -> Any:
-        import tree_sitter_python
-        from tree_sitter import Language
-
-        return Language(tree_sitter_python.language())
-
-    @cached_property
-    def _parser(self) -> Parser:
-        from tree_sitter import Parser
-
-        return Parser(self._language)
-
-    @cached_property
-    def _query(self) -> Query:
-        from tree_sitter import Query
-
-        return Query(self._language, _QUERY)
 
 
 def python_module_name(
@@ -161,53 +125,22 @@ def normalize_annotation(text: str) -> str | None:
 
 
 @dataclass(slots=True)
-class _Scope:
-    qualified_name: str
-    end_byte: int
-    definition: Definition | None
+class _Scope(Scope):
     #: where the body starts: defaults, annotations and bases before it belong to the outer scope
     body_byte: int = 0
 
 
-class _PythonParse:
+class _PythonParse(SourceParse):
     """One file's parse: run the query, then sweep captures in source order."""
 
-    def __init__(self, parser: Parser, query: Query, path: str, source: bytes, module: str) -> None:
-        self.parser = parser
-        self.query = query
-        self.path = path
-        self.source = source
-        self.module = module
-        self.parsed = ParsedFile(
-            path=path,
-            language="python",
-            module=module,
-            content_hash=content_hash(source),
-            line_count=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
-        )
-        self.seen_qnames: set[str] = set()
-
-    def text(self, node: Node) -> str:
-        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+    def __init__(self, path: str, source: bytes, module: str) -> None:
+        super().__init__("python", path, source, module)
 
     def run(self) -> ParsedFile:
-        from tree_sitter import QueryCursor
-
-        tree = self.parser.parse(self.source)
-        root = tree.root_node
-        if root.has_error:
-            self.parsed.warnings.append(
-                f"{self.path}: syntax errors; the graph of this file is partial"
-            )
-        captures = QueryCursor(self.query).captures(root)
-        items: list[tuple[int, int, str, Node]] = []
-        for name, nodes in captures.items():
-            order = 0 if name in ("class", "function") else 1
-            for node in nodes:
-                items.append((node.start_byte, order, name, node))
-        items.sort(key=lambda item: (item[0], item[1], -item[3].end_byte))
+        found = self.captures(grammar("tree_sitter_python"), "python")
         stack: list[_Scope] = [_Scope(self.module, len(self.source) + 1, None)]
-        for start, _order, name, node in items:
+        for name, node in in_source_order(found, first=("class", "function")):
+            start = node.start_byte
             while stack[-1].end_byte <= start:
                 stack.pop()
             depth = len(stack) - 1
@@ -234,7 +167,7 @@ class _PythonParse:
                 self.assignment(node, scope)
             elif name in ("for_target", "as_target", "walrus"):
                 for target in self.target_names(node):
-                    self.bind(scope, target, UNKNOWN, node)
+                    self.bind(scope.qualified_name, target, UNKNOWN, node)
         return self.parsed
 
     # -- definitions ----------------------------------------------------------------------
@@ -259,16 +192,10 @@ class _PythonParse:
                 if child.type == "decorator":
                     text = _WHITESPACE.sub("", self.text(child)).lstrip("@")
                     decorators.append(text.split("(", 1)[0])
-        definition = Definition(
-            kind=kind,
-            name=name,
-            qualified_name=qname,
-            parent=scope.qualified_name,
-            start_line=node.start_point[0] + 1,
-            end_line=node.end_point[0] + 1,
-            content_hash=content_hash(self.source[node.start_byte : node.end_byte]),
-            decorators=decorators,
-        )
+        # A later definition with the same name (property setters, conditional defs) keeps the
+        # first one's entity; its calls are still attributed to that name.
+        definition = self.add_definition(kind, name, qname, scope.qualified_name, node)
+        definition.decorators = decorators
         if kind == CLASS:
             bases = node.child_by_field_name("superclasses")
             if bases is not None:
@@ -286,13 +213,8 @@ class _PythonParse:
             returns = node.child_by_field_name("return_type")
             if returns is not None:
                 definition.returns = normalize_annotation(self.text(returns))
-        # A later definition with the same name (property setters, conditional defs) keeps the
-        # first one's entity; its calls are still attributed to that name.
-        if qname not in self.seen_qnames:
-            self.seen_qnames.add(qname)
-            self.parsed.definitions.append(definition)
         # Within the scope the name is bound to the definition, not to an outer value.
-        self.bind(scope, name, "def:" + qname, node)
+        self.bind(scope.qualified_name, name, "def:" + qname, node)
         return definition
 
     def parameter_bindings(self, node: Node, definition: Definition) -> None:
@@ -316,13 +238,13 @@ class _PythonParse:
                     inner = [c for c in name_node.named_children if c.type == "identifier"]
                     if inner:
                         definition.params.append(self.text(inner[0]))
-                        self.bind_text(qname, self.text(inner[0]), UNKNOWN, child, False)
+                        self.bind(qname, self.text(inner[0]), UNKNOWN, child)
                     continue
             elif kind in ("list_splat_pattern", "dictionary_splat_pattern"):
                 inner = [c for c in child.named_children if c.type == "identifier"]
                 if inner:
                     definition.params.append(self.text(inner[0]))
-                    self.bind_text(qname, self.text(inner[0]), UNKNOWN, child, False)
+                    self.bind(qname, self.text(inner[0]), UNKNOWN, child)
                 continue
             else:
                 continue
@@ -332,7 +254,7 @@ class _PythonParse:
             definition.params.append(pname)
             value = normalize_annotation(self.text(annotation)) if annotation is not None else None
             if value is not None:
-                self.bind_text(qname, pname, value, child, True)
+                self.bind(qname, pname, value, child, annotation=True)
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -343,8 +265,7 @@ class _PythonParse:
         if node.type == "call" or callee is None or not _CALLEE.fullmatch(callee):
             callee = self.attribute_callee(node) if node.type == "attribute" else None
         if callee is not None:
-            line = node.start_point[0] + 1
-            self.parsed.calls.append(CallSite(scope.qualified_name, callee, line))
+            self.add_call(scope.qualified_name, callee, node)
 
     def attribute_callee(self, node: Node) -> str | None:
         """``Foo(...).m`` / ``super(...).m``: argument lists dropped, as ``Foo().m``."""
@@ -365,63 +286,45 @@ class _PythonParse:
     # -- imports --------------------------------------------------------------------------
 
     def import_statement(self, node: Node, scope: _Scope) -> None:
-        line = node.start_point[0] + 1
         for child in node.named_children:
             if child.type == "dotted_name":
-                module = self.text(child)
-                self.parsed.imports.append(
-                    ImportSpec(module, None, None, line, scope.qualified_name)
-                )
+                self.add_import(self.text(child), None, None, node, scope.qualified_name)
             elif child.type == "aliased_import":
-                name = child.child_by_field_name("name")
-                alias = child.child_by_field_name("alias")
-                if name is not None:
-                    self.parsed.imports.append(
-                        ImportSpec(
-                            self.text(name),
-                            None,
-                            self.text(alias) if alias is not None else None,
-                            line,
-                            scope.qualified_name,
-                        )
-                    )
+                named = self.aliased(child)
+                if named is not None:
+                    self.add_import(named[0], None, named[1], node, scope.qualified_name)
 
     def import_from(self, node: Node, scope: _Scope) -> None:
-        line = node.start_point[0] + 1
         module_node = node.child_by_field_name("module_name")
         if module_node is None:
             return
         module = _WHITESPACE.sub("", self.text(module_node))
         found = False
         for child in node.named_children:
+            imported: tuple[str, str | None] | None
             if child.id == module_node.id:
                 continue
             if child.type == "wildcard_import":
-                self.parsed.imports.append(
-                    ImportSpec(module, "*", None, line, scope.qualified_name)
-                )
-                found = True
+                imported = ("*", None)
             elif child.type == "dotted_name":
-                self.parsed.imports.append(
-                    ImportSpec(module, self.text(child), None, line, scope.qualified_name)
-                )
-                found = True
+                imported = (self.text(child), None)
             elif child.type == "aliased_import":
-                name = child.child_by_field_name("name")
-                alias = child.child_by_field_name("alias")
-                if name is not None:
-                    self.parsed.imports.append(
-                        ImportSpec(
-                            module,
-                            self.text(name),
-                            self.text(alias) if alias is not None else None,
-                            line,
-                            scope.qualified_name,
-                        )
-                    )
-                    found = True
+                imported = self.aliased(child)
+            else:
+                continue
+            if imported is not None:
+                self.add_import(module, imported[0], imported[1], node, scope.qualified_name)
+                found = True
         if not found:
-            self.parsed.imports.append(ImportSpec(module, None, None, line, scope.qualified_name))
+            self.add_import(module, None, None, node, scope.qualified_name)
+
+    def aliased(self, node: Node) -> tuple[str, str | None] | None:
+        """``name as alias``: (name, alias)."""
+        name = node.child_by_field_name("name")
+        alias = node.child_by_field_name("alias")
+        if name is None:
+            return None
+        return self.text(name), self.text(alias) if alias is not None else None
 
     # -- assignments ----------------------------------------------------------------------
 
@@ -440,15 +343,15 @@ class _PythonParse:
             if annotation is not None:
                 ann = normalize_annotation(self.text(annotation))
                 if ann is not None:
-                    self.bind_text(scope.qualified_name, name, ann, node, True)
+                    self.bind(scope.qualified_name, name, ann, node, annotation=True)
                     return
             value = UNKNOWN
             if right is not None:
                 value = self.value_expression(right)
-            self.bind(scope, name, value, node)
+            self.bind(scope.qualified_name, name, value, node)
         else:
             for target in self.target_names(left):
-                self.bind(scope, target, UNKNOWN, node)
+                self.bind(scope.qualified_name, target, UNKNOWN, node)
 
     def value_expression(self, node: Node) -> str:
         if node.type in ("identifier", "attribute"):
@@ -480,11 +383,3 @@ class _PythonParse:
             for child in node.named_children:
                 names.extend(self.target_names(child))
         return names
-
-    def bind(self, scope: _Scope, name: str, value: str, node: Node) -> None:
-        self.bind_text(scope.qualified_name, name, value, node, False)
-
-    def bind_text(self, scope: str, name: str, value: str, node: Node, annotation: bool) -> None:
-        self.parsed.bindings.append(
-            Binding(scope, name, value, node.start_point[0] + 1, annotation)
-        )

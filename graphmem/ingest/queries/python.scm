@@ -1,0 +1,11 @@
+; Python (graphmem/ingest/python.py). Capture names are the contract with the parser.
+(class_definition) @class
+(function_definition) @function
+(call function: (_) @call)
+(import_statement) @import
+(import_from_statement) @import_from
+(future_import_statement) @import_future
+(assignment) @assign
+(for_statement left: (_) @for_target)
+(as_pattern alias: (_) @as_target)
+(named_expression name: (identifier) @walrus)
