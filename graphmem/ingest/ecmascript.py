@@ -46,6 +46,7 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
+    unique_edges,
 )
 from graphmem.ingest.syntax import (
     Scope,
@@ -575,14 +576,7 @@ class EcmaScriptResolver:
         tables = self.tables(parsed.path)
         if tables is None:
             return []
-        edges: dict[tuple[str, Ref, Ref], ResolvedEdge] = {}
-
-        def add(edge: ResolvedEdge) -> None:
-            key = (edge.type.value, edge.source, edge.target)
-            previous = edges.get(key)
-            if previous is None or (previous.resolution == HEURISTIC and edge.resolution == EXACT):
-                edges[key] = edge
-
+        edges: list[ResolvedEdge] = []
         module_ref = Ref(parsed.path, parsed.module)
         for spec in parsed.imports:
             target_path = self.resolve_specifier(parsed.path, spec.module)
@@ -590,7 +584,9 @@ class EcmaScriptResolver:
                 continue
             imported = self.index.file(target_path)
             if imported is not None:
-                add(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(target_path, imported.module)))
+                edges.append(
+                    ResolvedEdge(RelType.IMPORTS, module_ref, Ref(target_path, imported.module))
+                )
 
         for definition in parsed.definitions:
             if definition.kind != CLASS:
@@ -599,7 +595,7 @@ class EcmaScriptResolver:
             for base in definition.bases:
                 value = self.evaluate(parsed.path, definition.parent, base, 0)
                 if isinstance(value, _Def) and value.kind == CLASS:
-                    add(
+                    edges.append(
                         ResolvedEdge(
                             RelType.INHERITS, source, Ref(value.path, value.qualified_name)
                         )
@@ -609,7 +605,7 @@ class EcmaScriptResolver:
             found = self.resolve_call(parsed.path, call)
             if found is not None:
                 target, resolution = found
-                add(
+                edges.append(
                     ResolvedEdge(
                         RelType.CALLS,
                         Ref(parsed.path, call.caller),
@@ -617,7 +613,7 @@ class EcmaScriptResolver:
                         resolution,
                     )
                 )
-        return list(edges.values())
+        return unique_edges(edges)
 
     def resolve_call(self, path: str, call: CallSite) -> tuple[_Def, str] | None:
         parts = call.callee.split(".")

@@ -44,6 +44,7 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
+    unique_edges,
 )
 from graphmem.ingest.syntax import (
     Scope,
@@ -418,26 +419,19 @@ class GoResolver:
         return self.index.memo(("go-package", import_path), build)
 
     def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
-        edges: dict[tuple[str, Ref, Ref], ResolvedEdge] = {}
-
-        def add(edge: ResolvedEdge) -> None:
-            key = (edge.type.value, edge.source, edge.target)
-            previous = edges.get(key)
-            if previous is None or (previous.resolution == HEURISTIC and edge.resolution == EXACT):
-                edges[key] = edge
-
+        edges: list[ResolvedEdge] = []
         module_ref = Ref(parsed.path, parsed.module)
         for spec in parsed.imports:
             for path in self.index.module_paths(spec.module):
                 if not path.endswith("_test.go") and path != parsed.path:
-                    add(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(path, spec.module)))
+                    edges.append(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(path, spec.module)))
 
         for definition in parsed.definitions:
             if definition.kind != CLASS:
                 continue
             for base in definition.bases:
                 for target in self.type_values(parsed, base):
-                    add(
+                    edges.append(
                         ResolvedEdge(
                             RelType.INHERITS,
                             Ref(parsed.path, definition.qualified_name),
@@ -447,7 +441,7 @@ class GoResolver:
 
         for call in parsed.calls:
             for target, resolution in self.resolve_call(parsed, call):
-                add(
+                edges.append(
                     ResolvedEdge(
                         RelType.CALLS,
                         Ref(parsed.path, call.caller),
@@ -455,7 +449,7 @@ class GoResolver:
                         resolution,
                     )
                 )
-        return list(edges.values())
+        return unique_edges(edges)
 
     # -- names ----------------------------------------------------------------------------
 

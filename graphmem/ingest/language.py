@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -236,6 +236,18 @@ class ResolvedEdge:
             target=self.target.id(repo),
             properties=props,
         )
+
+
+def unique_edges(edges: Iterable[ResolvedEdge]) -> list[ResolvedEdge]:
+    """Each (type, source, target) once, in the order first found; an exact resolution found
+    later replaces a heuristic one (a call resolved twice is as certain as its best reading)."""
+    kept: dict[tuple[RelType, Ref, Ref], ResolvedEdge] = {}
+    for edge in edges:
+        key = (edge.type, edge.source, edge.target)
+        previous = kept.get(key)
+        if previous is None or (previous.resolution == HEURISTIC and edge.resolution == EXACT):
+            kept[key] = edge
+    return list(kept.values())
 
 
 # -- the repository as a resolver sees it ---------------------------------------------------
