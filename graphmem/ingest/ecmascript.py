@@ -361,15 +361,7 @@ class _EcmaParse(SourceParse):
                 if local is not None:
                     self.add_import(specifier, "*", self.text(local), node, scope.qualified_name)
             elif part.type == "named_imports":
-                for spec in part.named_children:
-                    if spec.type != "import_specifier":
-                        continue
-                    name_node = spec.child_by_field_name("name")
-                    alias_node = spec.child_by_field_name("alias")
-                    if name_node is None:
-                        continue
-                    name = self.text(name_node).strip("'\"")
-                    alias = self.text(alias_node) if alias_node is not None else name
+                for name, alias in self.specifiers(part, "import_specifier"):
                     self.add_import(specifier, name, alias, node, scope.qualified_name)
         return None
 
@@ -381,7 +373,7 @@ class _EcmaParse(SourceParse):
             clause = next((c for c in node.named_children if c.type == "export_clause"), None)
             namespace = next((c for c in node.named_children if c.type == "namespace_export"), None)
             if clause is not None:
-                for name, alias in self.export_specifiers(clause):
+                for name, alias in self.specifiers(clause, "export_specifier"):
                     self.reexports.append([specifier, name, alias])
                     self.add_import(specifier, name, None, node, scope.qualified_name)
             else:
@@ -412,16 +404,18 @@ class _EcmaParse(SourceParse):
             return None
         clause = next((c for c in node.named_children if c.type == "export_clause"), None)
         if clause is not None:
-            for name, alias in self.export_specifiers(clause):
+            for name, alias in self.specifiers(clause, "export_specifier"):
                 self.exports.append(alias)
                 if alias != name:
                     self.export_aliases[alias] = name
         return None
 
-    def export_specifiers(self, clause: Node) -> list[tuple[str, str]]:
+    def specifiers(self, clause: Node, kind: str) -> list[tuple[str, str]]:
+        """(name, local or exported name) of each ``name as alias`` (``kind``) in `clause`;
+        either may be a string literal (``export { a as "a-b" }``)."""
         pairs = []
         for spec in clause.named_children:
-            if spec.type != "export_specifier":
+            if spec.type != kind:
                 continue
             name_node = spec.child_by_field_name("name")
             alias_node = spec.child_by_field_name("alias")
