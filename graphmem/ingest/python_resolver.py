@@ -18,8 +18,9 @@ here is ``exact``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from graphmem.ingest.language import (
     CLASS,
@@ -35,6 +36,7 @@ from graphmem.ingest.language import (
 )
 from graphmem.model import RelType
 
+T = TypeVar("T")
 _MAX_DEPTH = 40
 UNKNOWN = "?"
 
@@ -121,6 +123,17 @@ class PythonResolver:
         self.index = index
         self._depth = 0
         self._in_progress: set[object] = set()
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], T], cycle: T) -> T:
+        """`RepoIndex.memo`, and `cycle` for a computation that comes back to its own key
+        (``a = b`` in one module and ``b = a`` in another, a class among its own bases)."""
+        if key in self._in_progress:
+            return cycle
+        self._in_progress.add(key)
+        try:
+            return self.index.memo(key, compute)
+        finally:
+            self._in_progress.discard(key)
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -249,13 +262,7 @@ class PythonResolver:
 
     def module_attribute(self, module: ModuleValue, name: str) -> Value | None:
         key = ("attr", module.path, name)
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            return self.index.memo(key, lambda: self._module_attribute(module, name))
-        finally:
-            self._in_progress.discard(key)
+        return self.memo(key, lambda: self._module_attribute(module, name), cycle=None)
 
     def _module_attribute(self, module: ModuleValue, name: str) -> Value | None:
         tables = self.tables(module.path)
@@ -313,13 +320,7 @@ class PythonResolver:
     def lookup_in_scope(self, tables: FileTables, scope: str, name: str) -> Value | None:
         """`name` bound directly in `scope`; None when unbound, unknown or ambiguous."""
         key = ("scope", tables.parsed.path, scope, name)
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            return self.index.memo(key, lambda: self._lookup_in_scope(tables, scope, name))
-        finally:
-            self._in_progress.discard(key)
+        return self.memo(key, lambda: self._lookup_in_scope(tables, scope, name), cycle=None)
 
     def _lookup_in_scope(self, tables: FileTables, scope: str, name: str) -> Value | None:
         definition = tables.definitions.get(scope)
@@ -458,13 +459,7 @@ class PythonResolver:
 
     def mro(self, cls: DefValue) -> list[DefValue]:
         key = ("mro", cls.path, cls.qualified_name)
-        if key in self._in_progress:
-            return [cls]
-        self._in_progress.add(key)
-        try:
-            return self.index.memo(key, lambda: self._mro(cls))
-        finally:
-            self._in_progress.discard(key)
+        return self.memo(key, lambda: self._mro(cls), cycle=[cls])
 
     def _mro(self, cls: DefValue) -> list[DefValue]:
         tables = self.tables(cls.path)
@@ -487,13 +482,7 @@ class PythonResolver:
 
     def own_attribute(self, cls: DefValue, name: str, instance: bool) -> Value | None:
         key = ("member", cls.path, cls.qualified_name, name, instance)
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            return self.index.memo(key, lambda: self._own_attribute(cls, name, instance))
-        finally:
-            self._in_progress.discard(key)
+        return self.memo(key, lambda: self._own_attribute(cls, name, instance), cycle=None)
 
     def _own_attribute(self, cls: DefValue, name: str, instance: bool) -> Value | None:
         tables = self.tables(cls.path)
