@@ -243,28 +243,24 @@ def _pyproject(root: Path, repo: str, rel: str, warn: WarningSink) -> _Manifest 
     manifest.dep_names |= {_python_name(r) for r in requirements} - {""}
 
     for section in ("dependencies", "dev-dependencies"):
-        for dep, spec in _mapping(poetry.get(section)).items():
-            manifest.dep_names.add(_python_name(str(dep)))
-            path = _mapping(spec).get("path")
-            if isinstance(path, str):
-                _add_dir(manifest, path)
+        _add_python_sources(manifest, poetry.get(section))
     for group in _mapping(poetry.get("group")).values():
-        for dep, spec in _mapping(_mapping(group).get("dependencies")).items():
-            manifest.dep_names.add(_python_name(str(dep)))
-            path = _mapping(spec).get("path")
-            if isinstance(path, str):
-                _add_dir(manifest, path)
+        _add_python_sources(manifest, _mapping(group).get("dependencies"))
     # uv: [tool.uv.sources] name = { path = "../x" } or { workspace = true }
-    for dep, spec in _mapping(
-        _mapping(_mapping(data.get("tool")).get("uv")).get("sources")
-    ).items():
+    _add_python_sources(manifest, _mapping(_mapping(data.get("tool")).get("uv")).get("sources"))
+    manifest.dep_names.discard(_python_name(name))
+    manifest.entity.extra["package_name"] = _python_name(name)
+    return manifest
+
+
+def _add_python_sources(manifest: _Manifest, table: Any) -> None:
+    """A table of ``name = spec`` (Poetry dependencies, uv sources): every name is a
+    dependency, and a spec ``{ path = "../x" }`` names a local directory too."""
+    for dep, spec in _mapping(table).items():
         manifest.dep_names.add(_python_name(str(dep)))
         path = _mapping(spec).get("path")
         if isinstance(path, str):
             _add_dir(manifest, path)
-    manifest.dep_names.discard(_python_name(name))
-    manifest.entity.extra["package_name"] = _python_name(name)
-    return manifest
 
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
