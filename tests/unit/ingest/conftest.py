@@ -61,6 +61,20 @@ def shop() -> Resolved:
     return Resolved(FIXTURES / "pyrepo")
 
 
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
+
+
+@pytest.fixture(scope="session")
+def fixture_graph() -> Callable[[str], Graph]:
+    """The parsed files and resolved edges of a folder of ``tests/fixtures``, by its name."""
+
+    def build(name: str) -> Graph:
+        resolved = Resolved(FIXTURES / name)
+        return resolved.parsed, resolved.edges
+
+    return build
+
+
 @pytest.fixture
 def resolve_tree(tmp_path: Path) -> Callable[[dict[str, str]], Resolved]:
     """Write files (path -> text) under a temporary root and resolve them."""

@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from graphmem.ingest.ecmascript import ecmascript_module_name
-from graphmem.ingest.javascript import JavaScriptSupport
-from graphmem.ingest.language import ParsedFile, RepoIndex, RepoLayout
-
-FIXTURE = Path(__file__).parents[2] / "fixtures" / "js_app"
-SUPPORT = JavaScriptSupport()
+from graphmem.ingest.language import ParsedFile
 
 Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
 
 
-def ingest(root: Path) -> Graph:
-    """Parse and resolve every JS file: edges as (type, source qname, target qname, resolution)."""
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    layout = RepoLayout(root, frozenset(files))
-    parsed = {
-        path: SUPPORT.parse(path, (root / path).read_bytes(), SUPPORT.module_name(path, layout))
-        for path in files
-        if path.endswith(SUPPORT.extensions)
-    }
-    resolver = SUPPORT.resolver(RepoIndex.from_files(list(parsed.values())))
-    edges = set()
-    for file in parsed.values():
-        for edge in resolver.resolve(file):
-            edges.add(
-                (
-                    edge.type.value,
-                    edge.source.qualified_name,
-                    edge.target.qualified_name,
-                    edge.resolution,
-                )
-            )
-    return parsed, edges
-
-
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    return ingest(FIXTURE)
+def graph(fixture_graph: Callable[[str], Graph]) -> Graph:
+    return fixture_graph("js_app")
 
 
 def of_type(edges: set[tuple[str, str, str, str | None]], kind: str) -> set[tuple[str | None, ...]]:
@@ -131,22 +104,19 @@ def test_unknown_receivers_and_module_level_calls_are_left_out(graph: Graph) -> 
     assert not any(e[1] == "src/app" for e in edges if e[0] == "CALLS")  # main() at top level
 
 
-def test_commonjs_default_export_is_followed(tmp_path: Path) -> None:
-    (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "greeter.js").write_text(
-        "class Greeter {\n  hi() {}\n}\nmodule.exports = Greeter;\n"
-    )
-    (tmp_path / "main.js").write_text(
-        "const Greeter = require('./lib/greeter');\n"
-        "function start() {\n  return new Greeter();\n}\n"
-    )
-    _, edges = ingest(tmp_path)
+def test_commonjs_default_export_is_followed(resolve_tree: Any) -> None:
+    edges = resolve_tree(
+        {
+            "lib/greeter.js": "class Greeter {\n  hi() {}\n}\nmodule.exports = Greeter;\n",
+            "main.js": "const Greeter = require('./lib/greeter');\n"
+            "function start() {\n  return new Greeter();\n}\n",
+        }
+    ).edges
     assert ("CALLS", "main.start", "lib/greeter.Greeter", "exact") in edges
 
 
-def test_syntax_errors_keep_what_parses(tmp_path: Path) -> None:
-    (tmp_path / "broken.js").write_text("function ok() {}\nfunction bad( {\n")
-    parsed, _ = ingest(tmp_path)
+def test_syntax_errors_keep_what_parses(resolve_tree: Any) -> None:
+    parsed = resolve_tree({"broken.js": "function ok() {}\nfunction bad( {\n"}).parsed
     file = parsed["broken.js"]
     assert file.warnings and "syntax errors" in file.warnings[0]
     assert "broken.ok" in {d.qualified_name for d in file.definitions}

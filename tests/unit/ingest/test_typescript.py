@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from graphmem.ingest.language import ParsedFile, RepoIndex, RepoLayout, language_for
-from graphmem.ingest.typescript import TypeScriptSupport
-
-FIXTURE = Path(__file__).parents[2] / "fixtures" / "ts_app"
-SUPPORT = TypeScriptSupport()
+from graphmem.ingest.language import ParsedFile, language_for
 
 Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
 
 
-def ingest(root: Path) -> Graph:
-    """Parse and resolve every TS file: edges as (type, source qname, target qname, resolution)."""
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    layout = RepoLayout(root, frozenset(files))
-    parsed = {
-        path: SUPPORT.parse(path, (root / path).read_bytes(), SUPPORT.module_name(path, layout))
-        for path in files
-        if path.endswith(SUPPORT.extensions)
-    }
-    resolver = SUPPORT.resolver(RepoIndex.from_files(list(parsed.values())))
-    edges = set()
-    for file in parsed.values():
-        for edge in resolver.resolve(file):
-            edges.add(
-                (
-                    edge.type.value,
-                    edge.source.qualified_name,
-                    edge.target.qualified_name,
-                    edge.resolution,
-                )
-            )
-    return parsed, edges
-
-
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    return ingest(FIXTURE)
+def graph(fixture_graph: Callable[[str], Graph]) -> Graph:
+    return fixture_graph("ts_app")
 
 
 def test_registered_for_typescript_endings() -> None:
