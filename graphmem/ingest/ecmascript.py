@@ -48,11 +48,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import (
-    Scope,
-    SourceParse,
-    in_source_order,
-)
+from graphmem.ingest.syntax import Scope, SourceParse, in_source_order
 from graphmem.model import RelType
 
 if TYPE_CHECKING:

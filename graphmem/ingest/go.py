@@ -46,12 +46,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import (
-    Scope,
-    SourceParse,
-    grammar,
-    in_source_order,
-)
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
 from graphmem.model import RelType
 
 if TYPE_CHECKING:

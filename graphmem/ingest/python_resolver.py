@@ -336,17 +336,20 @@ class PythonResolver:
                 if found is not None:
                     candidates.append(DefValue(tables.parsed.path, qname, found.kind))
                 continue
-            if binding.value == UNKNOWN:
-                candidates.append(None)
-                continue
             if binding.value.split(".", 1)[0].removesuffix("()") == name:
                 candidates.append(None)  # x = x.strip(): a rebinding we cannot follow
                 continue
-            value = self.evaluate(tables, scope, binding.value)
-            if binding.annotation and isinstance(value, DefValue):
-                value = InstanceValue(value) if value.kind == CLASS else None
-            candidates.append(value)
+            candidates.append(self.bound_value(tables, scope, binding))
         return _agree(candidates)
+
+    def bound_value(self, tables: FileTables, scope: str, binding: Binding) -> Value | None:
+        """What `binding` holds, read in `scope`; an annotation means an instance of its class."""
+        if binding.value == UNKNOWN:
+            return None
+        value = self.evaluate(tables, scope, binding.value)
+        if binding.annotation and isinstance(value, DefValue):
+            return InstanceValue(value) if value.kind == CLASS else None
+        return value
 
     def parameter(self, tables: FileTables, function: Definition, name: str) -> Value | None:
         annotated = [
@@ -501,16 +504,9 @@ class PythonResolver:
         if instance:
             assigned = tables.self_attributes.get(cls.qualified_name, {}).get(name)
             if assigned:
-                candidates: list[Value | None] = []
-                for method, binding in assigned:
-                    if binding.value == UNKNOWN:
-                        candidates.append(None)
-                        continue
-                    value = self.evaluate(tables, method, binding.value)
-                    if binding.annotation and isinstance(value, DefValue):
-                        value = InstanceValue(value) if value.kind == CLASS else None
-                    candidates.append(value)
-                return _agree(candidates)
+                return _agree(
+                    [self.bound_value(tables, method, binding) for method, binding in assigned]
+                )
         return None
 
 
