@@ -14,9 +14,12 @@ can be redone for just the files a change affects:
    therefore never needs to report its dependencies itself: it only has to look things up
    through the index (and wrap any cross-file memoisation in ``RepoIndex.memo``).
 
-Adding a language is one module with a class implementing ``LanguageSupport`` and one line in
-``_LANGUAGE_MODULES`` below. Entities are derived by the pipeline from ``ParsedFile.definitions``:
-a language module never builds ``CodeEntity`` objects or ids itself.
+Adding a language is one module with a class implementing ``LanguageSupport``, its queries in
+``queries/<language>.scm``, and one line in ``_LANGUAGE_MODULES`` below. A tree-sitter parser
+builds on ``graphmem.ingest.syntax`` (grammar and query loading, the capture sweep, recording
+definitions, calls, imports and bindings), so the module holds only the language's own rules.
+Entities are derived by the pipeline from ``ParsedFile.definitions``: a language module never
+builds ``CodeEntity`` objects or ids itself.
 
 The two non-language contributors plug in as plain functions (see ``ServiceDiscovery`` and
 ``HistoryCollector``): ``graphmem.ingest.services.discover`` and
