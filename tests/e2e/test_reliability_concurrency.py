@@ -65,6 +65,41 @@ WRITER = textwrap.dedent(
     """
 )
 
+MCP_WRITER = textwrap.dedent(
+    """
+    import json, os, sys
+    import anyio
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    url, root, name, ops = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+    def text_of(result):
+        return "\\n".join(p.text for p in result.content if getattr(p, "text", None))
+
+    async def main():
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "graphmem.cli.main", "mcp", "--store", url, "--repo", root],
+            env=dict(os.environ),  # the SDK passes only a few variables by default
+        )
+        async with Client(params, read_timeout_seconds=300) as client:
+            for i in range(ops):
+                text = f"{name} mcp note {i} ledger quota"
+                result = await client.call_tool(
+                    "remember", {"kind": "fact", "text": text, "tags": [name]}
+                )
+                if result.is_error:
+                    print(json.dumps({"op": "error", "error": text_of(result)}), flush=True)
+                    continue
+                memory_id = text_of(result).split()[1]
+                print(json.dumps({"op": "remember", "id": memory_id, "text": text}), flush=True)
+                await client.call_tool("search", {"query": "ledger quota"})
+
+    anyio.run(main)
+    """
+)
+
 READER = textwrap.dedent(
     """
     import io, json, sys, time
@@ -126,6 +161,7 @@ def _cli_has(command: str) -> bool:
 
 
 CLI_WRITES = 8
+MCP_WRITES = 10
 
 
 def _cli_writer(url: str, root: Path, name: str, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -221,7 +257,9 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
         else []
     )
     ingest = _ingest(url, root, graphmem_env)
+    mcp = _spawn(MCP_WRITER, url, str(root), "m0", str(MCP_WRITES))
     acks = {f"w{i}": _records(p) for i, p in enumerate(procs)}
+    acks["m0"] = _records(mcp)
     acks.update({f"c{i}": _cli_acks(p) for i, p in enumerate(cli_procs)})
     ingest_out, ingest_err = ingest.communicate(timeout=600)
     assert ingest.returncode == 0, ingest_err
@@ -275,7 +313,8 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
     summary = reads[-1]
     print(
         f"\n[concurrency/{store.name}] {len(procs)} API writers x {ops} ops + "
-        f"{len(cli_procs)} CLI writers x {CLI_WRITES if cli_procs else 0} remember + 2 ingests "
+        f"{len(cli_procs)} CLI writers x {CLI_WRITES if cli_procs else 0} remember + "
+        f"1 MCP server x {MCP_WRITES} remember + 2 ingests "
         f"({report.nodes} nodes) + 1 reader "
         f"({summary['reads']} reads): {total_ops} acknowledged writes, {len(errors)} errors, "
         f"{report.memories} memories {report.by_status}, {elapsed:.1f}s"
@@ -325,7 +364,7 @@ def test_racing_supersessions_of_one_memory_leave_one_head(
     root = tmp_path / "shop"
     root.mkdir()
     gm = GraphMem(Settings(store=url), repo_root=root, store=store, embedder=embedder)
-    heads = [gm.remember("decision", f"contended decision {i}").memory.id for i in range(12)]
+    heads = [gm.remember("decision", f"contended decision {i}").memory.id for i in range(6)]
     procs = [_spawn(CONTENDER, url, str(root), f"p{i}", ",".join(heads)) for i in range(3)]
     results = [r for p in procs for r in _records(p)]
     assert [r for r in results if r["op"] == "error"] == []

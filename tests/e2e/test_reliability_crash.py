@@ -200,7 +200,7 @@ def test_kill_during_remember(
     graphmem_env: dict[str, str],
     check_integrity: Callable[[GraphStore], Any],
 ) -> None:
-    url, count = _url(store), 40
+    url, count = _url(store), 20
     acked: dict[str, str] = {}
     killed = 0
     for _ in range(KILLS):
@@ -236,14 +236,14 @@ def test_kill_during_supersede(
     check_integrity: Callable[[GraphStore], Any],
     embedder: Any,
 ) -> None:
-    url, count = _url(store), 30
+    url, count = _url(store), 15
     gm = GraphMem(Settings(store=url), repo_root=repo_root, store=store, embedder=embedder)
     pairs = [
         (
             gm.remember("constraint", f"old rule {i}").memory.id,
             gm.remember("constraint", f"new rule {i}").memory.id,
         )
-        for i in range(15)
+        for i in range(8)
     ]
     args = ("supersede", url, str(repo_root), str(count), json.dumps(pairs))
     killed = 0

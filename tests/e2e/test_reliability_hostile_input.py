@@ -13,6 +13,7 @@ CLI calls run in-process through `graphmem.cli.main.main` (fast) and, for a samp
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -216,34 +217,34 @@ def test_ingest_of_an_empty_repository(
 # -- bad requests ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def shop(tmp_path: Path, capsys: pytest.CaptureFixture[str], cli_env: None) -> dict[str, str]:
-    """An ingested small repository with two memories (one superseding the other)."""
-    root = tmp_path / "shop"
+@pytest.fixture(scope="module")
+def shop_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An ingested small repository with two memories (one superseding the other), built once."""
+    from graphmem.api import GraphMem
+    from graphmem.embed import default_embedder
+    from graphmem.settings import Settings
+
+    base = tmp_path_factory.mktemp("shop-template")
+    root = base / "shop"
     (root / "src" / "shop").mkdir(parents=True)
     (root / "src" / "shop" / "__init__.py").write_text("")
     (root / "src" / "shop" / "tax.py").write_text("def compute(x):\n    return x * 2\n")
-    db = str(tmp_path / "graph.db")
-    code, _, err = _cli(capsys, "ingest", str(root), "--store", db)
-    assert code == 0, err
-    common = ["--store", db, "--repo", str(root)]
-    code, out, err = _cli(
-        capsys,
-        "remember",
-        "decision",
-        "Tax is doubled",
-        "--governs",
-        "src/shop/tax.py",
-        "--json",
-        *common,
-    )
-    assert code == 0, err
-    first = json.loads(out)["memory"]["id"]
-    code, out, err = _cli(
-        capsys, "remember", "decision", "Tax is tripled", "--supersedes", first, "--json", *common
-    )
-    assert code == 0, err
-    return {"db": db, "root": str(root), "old": first, "new": json.loads(out)["memory"]["id"]}
+    db = base / "graph.db"
+    embedder = default_embedder("all-MiniLM-L6-v2")
+    settings = Settings(store=str(db), author="reliability", user="reliability")
+    with GraphMem(settings, repo_root=root, embedder=embedder) as gm:
+        gm.ingest(history=0)
+        first = gm.remember("decision", "Tax is doubled", governs=["src/shop/tax.py"])
+        second = gm.remember("decision", "Tax is tripled", supersedes=[first.memory.id])
+    return {"db": str(db), "root": str(root), "old": first.memory.id, "new": second.memory.id}
+
+
+@pytest.fixture
+def shop(shop_template: dict[str, str], tmp_path: Path, cli_env: None) -> dict[str, str]:
+    """A private copy of the template store (the closed store is one file)."""
+    db = tmp_path / "graph.db"
+    shutil.copy(shop_template["db"], db)
+    return {**shop_template, "db": str(db)}
 
 
 MALFORMED_IMPORTS: dict[str, bytes] = {
