@@ -1,7 +1,8 @@
 """Several processes on one store at once: every acknowledged write is there, none twice.
 
-Writers are separate Python processes using the GraphMem API (as the MCP server and scripts do)
-and, when the CLI has the command, `python -m graphmem.cli.main remember`. A reader process
+Writers are separate Python processes using the GraphMem API (as scripts do), shell loops of
+`python -m graphmem.cli.main remember`, and a `graphmem mcp` server driven by the MCP SDK client;
+two CLI ingests run beside them. A reader process
 searches and exports while they write. Afterwards the store must hold exactly what the writers
 were told succeeded, and pass the integrity check (conftest.check_integrity).
 
@@ -152,14 +153,6 @@ def _expected_state(acks: list[dict[str, Any]]) -> dict[str, str]:
     return status
 
 
-def _cli_has(command: str) -> bool:
-    from graphmem.cli.main import build_parser
-
-    parser = build_parser()
-    actions = [a for a in parser._actions if a.dest == "command"]  # noqa: SLF001
-    return bool(actions) and command in (actions[0].choices or {})
-
-
 CLI_WRITES = 8
 MCP_WRITES = 10
 
@@ -251,11 +244,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
     procs = [
         _spawn(WRITER, url, str(root), f"w{i}", str(ops), str(1000 + i)) for i in range(writers)
     ]
-    cli_procs = (
-        [_cli_writer(url, root, f"c{i}", graphmem_env) for i in range(2)]
-        if _cli_has("remember")
-        else []
-    )
+    cli_procs = [_cli_writer(url, root, f"c{i}", graphmem_env) for i in range(2)]
     ingest = _ingest(url, root, graphmem_env)
     mcp = _spawn(MCP_WRITER, url, str(root), "m0", str(MCP_WRITES))
     acks = {f"w{i}": _records(p) for i, p in enumerate(procs)}
@@ -313,7 +302,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(
     summary = reads[-1]
     print(
         f"\n[concurrency/{store.name}] {len(procs)} API writers x {ops} ops + "
-        f"{len(cli_procs)} CLI writers x {CLI_WRITES if cli_procs else 0} remember + "
+        f"{len(cli_procs)} CLI writers x {CLI_WRITES} remember + "
         f"1 MCP server x {MCP_WRITES} remember + 2 ingests "
         f"({report.nodes} nodes) + 1 reader "
         f"({summary['reads']} reads): {total_ops} acknowledged writes, {len(errors)} errors, "

@@ -143,6 +143,7 @@ def test_ingest_of_a_hostile_repository_completes_with_warnings(
     )
     assert code == 0, err
     report = json.loads(out)
+    assert report["warnings"], report  # the syntax errors, at least
     skipped = {s["path"]: s["reason"] for s in report["skipped"]}
     assert skipped.get("src/app/blob.py") == "binary"
     if not as_git:
