@@ -187,9 +187,16 @@ def main() -> None:
         default="default",
         help="model used to populate the store (the cold CLI runs always use the default)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("all", "embedded", "neo4j"),
+        default="all",
+        help="which stores to measure (neo4j needs NEO4J_URI)",
+    )
     args = parser.parse_args()
-    run(None, "embedded", args.memories, args.runs, args.embedder)
-    if os.environ.get("NEO4J_URI"):
+    if args.backend in ("all", "embedded"):
+        run(None, "embedded", args.memories, args.runs, args.embedder)
+    if args.backend in ("all", "neo4j") and os.environ.get("NEO4J_URI"):
         run(os.environ["NEO4J_URI"], "neo4j", args.memories, args.runs, args.embedder)
 
 
