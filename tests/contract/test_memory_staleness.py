@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_memory_support import make_gm
@@ -12,7 +13,7 @@ from test_memory_support import make_gm
 from graphmem.api import GraphMem
 from graphmem.errors import ConflictError
 from graphmem.model import Label, RelType
-from graphmem.store import Direction, GraphStore
+from graphmem.store import Direction, GraphStore, WriteBatch
 
 INVOICES = """\
 class InvoiceService:
@@ -21,6 +22,12 @@ class InvoiceService:
 
     def void(self, invoice):
         invoice["void"] = True
+        return invoice
+"""
+CREDIT_NOTES = """\
+class CreditNotes:
+    def void(self, invoice):
+        invoice["voided"] = True
         return invoice
 """
 TAX = """\
@@ -36,7 +43,7 @@ def write(root: Path, path: str, text: str) -> None:
 
 
 @pytest.fixture
-def gm(store: GraphStore, embedder, tmp_path: Path) -> GraphMem:  # type: ignore[no-untyped-def]
+def gm(store: GraphStore, embedder: Any, tmp_path: Path) -> GraphMem:
     gm = make_gm(store, embedder, tmp_path)
     write(gm.repo_root, "billing/__init__.py", "")
     write(gm.repo_root, "billing/invoices.py", INVOICES)
@@ -104,13 +111,7 @@ def test_moved_and_edited_method_reanchors_by_name_and_stays_suspect(gm: GraphMe
     on_void = gm.remember(
         "constraint", "void() keeps the row", ["billing.invoices.InvoiceService.void"]
     )
-    moved = (
-        INVOICES.replace(
-            '    def void(self, invoice):\n        invoice["void"] = True\n        return invoice\n',
-            "",
-        )
-        + '\n\nclass CreditNotes:\n    def void(self, invoice):\n        invoice["voided"] = True\n        return invoice\n'
-    )
+    moved = INVOICES.split("    def void")[0].rstrip() + "\n\n\n" + CREDIT_NOTES
     write(gm.repo_root, "billing/invoices.py", moved)
     gm.ingest()
     view = gm.show(on_void.memory.id)
@@ -153,7 +154,6 @@ def test_rewritten_entities_keep_their_memories(gm: GraphMem, store: GraphStore)
     [edge] = store.edges([on_tax.memory.id], [RelType.GOVERNS], Direction.OUT)
     node = store.get_node(edge.target)
     assert node is not None
-    from graphmem.store import WriteBatch
 
     store.write(WriteBatch(delete_nodes=[node.id]))
     store.write(WriteBatch(upsert_nodes=[node]))
