@@ -21,6 +21,7 @@ import json
 import math
 import re
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -232,28 +233,34 @@ def build_graph(store: GraphStore) -> nx.MultiDiGraph:
 
 
 class GraphSnapshotCache:
-    """One snapshot per store, rebuilt when `version()` changes (or on every call without one)."""
+    """One snapshot per store, rebuilt when `version()` changes (or on every call without one).
+
+    Keyed by the store object itself (weakly): a closed and collected store takes its snapshot
+    with it, and a new store can never be served another one's graph.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._snapshots: dict[int, tuple[Hashable, nx.MultiDiGraph]] = {}
+        self._snapshots: weakref.WeakKeyDictionary[GraphStore, tuple[Hashable, nx.MultiDiGraph]]
+        self._snapshots = weakref.WeakKeyDictionary()
 
     def get(self, store: GraphStore, version: Callable[[], Hashable] | None) -> nx.MultiDiGraph:
         if version is None:
             return build_graph(store)
+        # Read before the graph: a write in between only makes the next query rebuild again.
         current = version()
         with self._lock:
-            cached = self._snapshots.get(id(store))
+            cached = self._snapshots.get(store)
             if cached is not None and cached[0] == current:
                 return cached[1]
         graph = build_graph(store)
         with self._lock:
-            self._snapshots[id(store)] = (current, graph)
+            self._snapshots[store] = (current, graph)
         return graph
 
     def forget(self, store: GraphStore) -> None:
         with self._lock:
-            self._snapshots.pop(id(store), None)
+            self._snapshots.pop(store, None)
 
 
 _CACHE = GraphSnapshotCache()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -43,17 +43,23 @@ INDEXED_PROPERTIES = ("repo", "path", "qualified_name", "name", "status", "sha")
 class NodeRow:
     """A node ready to be written: the `nodes` columns plus its vector and full-text values."""
 
-    id: str
-    base: str
-    labels: str
-    props: str
-    indexed: tuple[Any, ...]
+    #: (id, base, labels, props, *indexed): the columns of `nodes`, in _UPSERT_NODE's order.
+    columns: tuple[Any, ...]
     vector: bytes | None
     label_set: frozenset[str]
-    fulltext: dict[Label, tuple[str | None, ...]] = field(default_factory=dict)
+    #: (label, id) rows of `node_labels`.
+    label_rows: tuple[tuple[str, str], ...]
+    fulltext: dict[Label, tuple[str | None, ...]]
 
-    def columns(self) -> tuple[Any, ...]:
-        return (self.id, self.base, self.labels, self.props, *self.indexed)
+    @property
+    def id(self) -> str:
+        node_id: str = self.columns[0]
+        return node_id
+
+    @property
+    def labels(self) -> str:
+        labels: str = self.columns[2]
+        return labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ class _LabelInfo:
 
 
 _LABEL_INFO: dict[tuple[Label, ...], _LabelInfo] = {}
+_NO_FULLTEXT: dict[Label, tuple[str | None, ...]] = {}
 
 
 def _label_info(node_id: str, labels: tuple[Label, ...]) -> _LabelInfo:
@@ -86,24 +93,30 @@ def _label_info(node_id: str, labels: tuple[Label, ...]) -> _LabelInfo:
 
 
 def node_row(node: Node) -> NodeRow:
-    info = _label_info(node.id, node.labels)
-    props, vector = split_properties(node.id, node.properties)
+    """Encode one node. Bulk writes spend most of their Python time here, so the common case
+    (no None values, no embedding, plain indexed values) takes the shortest path."""
+    node_id = node.id
+    info = _label_info(node_id, node.labels)
+    properties = node.properties
+    if EMBEDDING_PROPERTY in properties or None in properties.values():
+        props, vector = split_properties(node_id, properties)
+    else:
+        props, vector = properties, None
+    indexed = tuple(map(props.get, INDEXED_PROPERTIES))
+    if not _PLAIN_TYPES.issuperset(map(type, indexed)):
+        indexed = tuple([_column_value(v) for v in indexed])
     return NodeRow(
-        id=node.id,
-        base=info.base,
-        labels=info.text,
-        props=encode_properties(node.id, props),
-        indexed=indexed_values(props),
+        columns=(node_id, info.base, info.text, encode_properties(node_id, props), *indexed),
         vector=vector,
         label_set=info.names,
-        fulltext=fulltext_values(info.names, props) if info.searchable else {},
+        label_rows=tuple([(label, node_id) for label in info.names]),
+        fulltext=fulltext_values(info.names, props) if info.searchable else _NO_FULLTEXT,
     )
 
 
 def indexed_values(props: Mapping[str, Any]) -> tuple[Any, ...]:
     """The indexed columns: a value only when SQL equality means the same as Python's."""
-    values = map(props.get, INDEXED_PROPERTIES)
-    return tuple([v if type(v) in _PLAIN_TYPES else _column_value(v) for v in values])
+    return tuple([_column_value(v) for v in map(props.get, INDEXED_PROPERTIES)])
 
 
 _PLAIN_TYPES = frozenset({str, int, float, type(None)})
@@ -111,7 +124,9 @@ _PLAIN_TYPES = frozenset({str, int, float, type(None)})
 
 def _column_value(value: Any) -> Any:
     """Subclasses (a StrEnum member, say) as their plain value; anything else not indexed."""
-    if isinstance(value, bool) or value is None:
+    if type(value) in _PLAIN_TYPES:
+        return value
+    if isinstance(value, bool):
         return None
     if isinstance(value, str):
         return str.__str__(value)
@@ -122,13 +137,32 @@ def _column_value(value: Any) -> Any:
     return None
 
 
-def edge_row(edge: Edge) -> tuple[str, str, str, str]:
-    rel_type = _TYPE_NAMES[edge.type]
-    if not edge.properties:
-        return (rel_type, edge.source, edge.target, EMPTY_JSON)
-    props = {k: v for k, v in edge.properties.items() if v is not None}
-    owner = f"{rel_type} edge {edge.source} -> {edge.target}"
-    return (rel_type, edge.source, edge.target, encode_properties(owner, props))
+def edge_rows(edges: Iterable[Edge]) -> list[tuple[str, str, str, str]]:
+    """(type, source, target, props) per edge, in batch order.
+
+    Duplicates stay: the upsert applies them in order, so the last one wins, as it should.
+    """
+    type_names = _TYPE_NAMES
+    return [
+        (
+            type_names[edge.type],
+            edge.source,
+            edge.target,
+            _edge_properties(edge) if edge.properties else EMPTY_JSON,
+        )
+        for edge in edges
+    ]
+
+
+def _edge_properties(edge: Edge) -> str:
+    props = edge.properties
+    if None in props.values():
+        props = {k: v for k, v in props.items() if v is not None}
+    try:
+        return _encode(props)
+    except (TypeError, ValueError) as e:
+        owner = f"{edge.type.value} edge {edge.source} -> {edge.target}"
+        raise _bad_properties(owner, e) from e
 
 
 def split_properties(
@@ -147,13 +181,21 @@ def encode_properties(owner: str, props: Mapping[str, Any]) -> str:
     if not props:
         return EMPTY_JSON
     try:
-        if _c_encode is not None:
-            return "".join(_c_encode(props, 0))
-        return _encoder.encode(props)
+        return _encode(props)
     except (TypeError, ValueError) as e:
-        raise UsageError(
-            f"{owner}: properties must be strings, finite numbers, booleans or lists of them ({e})"
-        ) from e
+        raise _bad_properties(owner, e) from e
+
+
+def _encode(props: Mapping[str, Any]) -> str:
+    if _c_encode is not None:
+        return "".join(_c_encode(props, 0))
+    return _encoder.encode(props)
+
+
+def _bad_properties(owner: str, error: Exception) -> UsageError:
+    return UsageError(
+        f"{owner}: properties must be strings, finite numbers, booleans or lists of them ({error})"
+    )
 
 
 def decode_properties(text: str) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from graphmem.store.embedded.schema import (
     property_expression,
 )
 from graphmem.store.embedded.sqlite_errors import translate_sqlite_error
-from graphmem.store.embedded.vectors import VectorIndex
+from graphmem.store.embedded.vectors import VectorIndex, bump_vector_generation
 
 _NODE_COLUMNS = "n.id, n.labels, n.props, v.vec"
 _EDGE_COLUMNS = "type, source, target, props"
@@ -58,6 +58,10 @@ class EmbeddedStore(GraphStore):
         # One connection, used by one thread at a time (an MCP server may serve several).
         self._lock = threading.RLock()
         self._vectors = VectorIndex()
+        # Write transactions this connection ran: with PRAGMA data_version (which counts only
+        # other connections' commits) it tells when the contents may have changed.
+        self._writes = 0
+        self._known = writes.KnownNodes()
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({str(self.path)!r})"
@@ -82,17 +86,29 @@ class EmbeddedStore(GraphStore):
             sync = fulltext.FulltextSync(conn)
             conn.execute("BEGIN IMMEDIATE")
             try:
-                writes.apply(conn, prepared, sync)
+                version = _data_version(conn)
+                checked: set[str] = set()
+                if writes.apply(conn, prepared, sync, self._known.at(version), checked):
+                    bump_vector_generation(conn)
                 sync.finish()
                 conn.execute("COMMIT")
+                self._known.committed(version, prepared, checked)
             except BaseException:
                 _rollback(conn)
                 raise
             finally:
-                self._vectors.invalidate()
+                self._writes += 1
             if sync.removed:
                 # Removed text must not linger in the WAL file either (a purge means gone).
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def data_version(self) -> tuple[int, int]:
+        """A value that changes whenever the stored graph may have changed, by any process.
+
+        Cheap (no table is read), so callers can cache what they derive from the graph.
+        """
+        with self._connection("read") as conn:
+            return (_data_version(conn), self._writes)
 
     # -- point reads ----------------------------------------------------------------------
 
@@ -250,6 +266,11 @@ class EmbeddedStore(GraphStore):
                 conn.close()
 
 
+def _data_version(conn: sqlite3.Connection) -> int:
+    """Changes whenever another connection commits (never for this connection's commits)."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         # SQLite may have rolled back already (after an I/O error); the original error wins.
@@ -267,6 +288,10 @@ def _find_query(label: Label | None, where: dict[str, Any]) -> tuple[str, list[A
     clauses: list[str] = []
     params: list[Any] = []
     index_key = next((k for k in _INDEX_PREFERENCE if _sql_comparable(where.get(k))), None)
+    if index_key == "repo" and label is not None:
+        # A store usually holds one repository, so `repo` narrows nothing, while a label
+        # (Memory, Receipt, Event) usually narrows a lot: walk the label, filter the repo.
+        index_key = None
     for name, value in where.items():
         if name == "id":
             clauses.append("n.id = ?")
@@ -276,6 +301,10 @@ def _find_query(label: Label | None, where: dict[str, Any]) -> tuple[str, list[A
         elif _sql_comparable(value) and _PLAIN_NAME.fullmatch(name):
             # A unary + keeps SQLite from using the other, less selective, indexes.
             prefix = "" if name == index_key else "+"
+            if name not in INDEXED_PROPERTIES:
+                # The key must appear in the JSON text: a substring test skips parsing the
+                # JSON of every node without it (a rare flag such as `orphaned`, say).
+                clauses.append(f"instr(props, '\"{name}\"') > 0")
             clauses.append(f"{prefix}{property_expression(name)} = ?")
             params.append(int(value) if isinstance(value, bool) else value)
     if label is not None and index_key is None and "id" not in where:

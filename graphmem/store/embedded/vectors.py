@@ -1,7 +1,10 @@
 """Exact cosine search over the stored float32 embeddings.
 
-Vectors of one label are loaded once into a normalised matrix and reused until the database
-changes (PRAGMA data_version tells us about other processes' commits, a counter about ours).
+Vectors of one label are loaded once into a normalised matrix and reused until an embedding is
+added, changed or removed. Every write transaction that does so bumps a generation number in the
+`meta` table; a search reads it first (one primary-key lookup), so a memory added by another
+process is seen by the next search, while writes that touch no embedding (the retrieval receipt
+every search records, an ingest) keep the matrix.
 numpy does the arithmetic when installed (it is, with sentence-transformers); pure Python
 otherwise, which is fine for the few thousand memories a repository holds.
 """
@@ -19,10 +22,27 @@ from typing import Any
 from graphmem.errors import UsageError
 from graphmem.model.graph import Label
 
+#: The `meta` row holding the vector generation (absent until the first embedding is written).
+_GENERATION = "vector_generation"
+
+
+def bump_vector_generation(conn: sqlite3.Connection) -> None:
+    """Record, inside the open write transaction, that stored embeddings changed."""
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES (?, '1') "
+        "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        (_GENERATION,),
+    )
+
+
+def vector_generation(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE name = ?", (_GENERATION,)).fetchone()
+    return "0" if row is None else str(row[0])
+
 
 @dataclass
 class _Matrix:
-    stamp: tuple[int, int]
+    generation: str
     ids: list[str]
     #: numpy array (rows normalised) or, without numpy, a list of normalised arrays.
     rows: Any
@@ -33,11 +53,10 @@ class VectorIndex:
 
     def __init__(self) -> None:
         self._matrices: dict[tuple[str, int], _Matrix] = {}
-        self._own_writes = 0
 
     def invalidate(self) -> None:
-        """Called after each of our own commits (data_version only sees other connections)."""
-        self._own_writes += 1
+        """Forget every cached matrix (the next search reads the vectors again)."""
+        self._matrices.clear()
 
     def search(
         self, conn: sqlite3.Connection, vector: Sequence[float], label: Label, limit: int
@@ -64,9 +83,10 @@ class VectorIndex:
         return [(node_id, max(-1.0, min(1.0, score))) for score, node_id in best]
 
     def _matrix(self, conn: sqlite3.Connection, label: Label, dim: int) -> _Matrix:
-        stamp = (int(conn.execute("PRAGMA data_version").fetchone()[0]), self._own_writes)
+        # Read before the vectors: a commit in between makes the next search load them again.
+        generation = vector_generation(conn)
         cached = self._matrices.get((label.value, dim))
-        if cached is not None and cached.stamp == stamp:
+        if cached is not None and cached.generation == generation:
             return cached
         rows = conn.execute(
             "SELECT n.id, v.vec FROM node_labels l "
@@ -74,12 +94,12 @@ class VectorIndex:
             "WHERE l.label = ? AND length(v.vec) = ?",
             (label.value, dim * 4),
         ).fetchall()
-        matrix = _build(stamp, rows, dim)
+        matrix = _build(generation, rows, dim)
         self._matrices[(label.value, dim)] = matrix
         return matrix
 
 
-def _build(stamp: tuple[int, int], rows: list[tuple[str, bytes]], dim: int) -> _Matrix:
+def _build(generation: str, rows: list[tuple[str, bytes]], dim: int) -> _Matrix:
     np = _numpy()
     if np is not None:
         data = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32)
@@ -87,7 +107,7 @@ def _build(stamp: tuple[int, int], rows: list[tuple[str, bytes]], dim: int) -> _
         norms = np.linalg.norm(data, axis=1)
         keep = norms > 0  # a zero vector has no direction: it cannot be similar to anything
         ids = [node_id for (node_id, _), k in zip(rows, keep.tolist(), strict=True) if k]
-        return _Matrix(stamp, ids, data[keep] / norms[keep, None])
+        return _Matrix(generation, ids, data[keep] / norms[keep, None])
     ids, vectors = [], []
     for node_id, blob in rows:
         values = array("f")
@@ -96,7 +116,7 @@ def _build(stamp: tuple[int, int], rows: list[tuple[str, bytes]], dim: int) -> _
         if norm > 0:
             ids.append(node_id)
             vectors.append([x / norm for x in values])
-    return _Matrix(stamp, ids, vectors)
+    return _Matrix(generation, ids, vectors)
 
 
 def _normalised_query(vector: Sequence[float]) -> list[float]:

@@ -7,8 +7,9 @@ write lock is held only for the SQL. Statements are batched with executemany.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from graphmem.errors import StoreError
@@ -19,7 +20,7 @@ from graphmem.store.embedded.rows import (
     INDEXED_PROPERTIES,
     NodeRow,
     decode_properties,
-    edge_row,
+    edge_rows,
     encode_properties,
     encode_vector,
     fulltext_values,
@@ -44,13 +45,9 @@ _UPDATE_PROPS = (
     + ", ".join(f"{name} = ?" for name in INDEXED_PROPERTIES)
     + " WHERE key = ?"
 )
-# Writes an edge only when both its endpoints exist; the caller compares the number of rows
-# changed with the number of edges, so endpoints are checked inside SQLite, one lookup each.
-# (The WHERE clause also keeps SQLite from reading ON CONFLICT as part of the SELECT.)
+# Endpoints are checked afterwards, once per distinct id (see _check_endpoints).
 _UPSERT_EDGE = (
-    "INSERT INTO edges (type, source, target, props) SELECT ?1, ?2, ?3, ?4 "
-    "WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?2) "
-    "AND EXISTS (SELECT 1 FROM nodes WHERE id = ?3) "
+    "INSERT INTO edges (type, source, target, props) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (type, source, target) DO UPDATE SET props = excluded.props"
 )
 _UPSERT_VECTOR = (
@@ -67,46 +64,91 @@ class PreparedBatch:
     delete_nodes: list[str]
     nodes: dict[str, NodeRow]
     set_properties: dict[str, dict[str, Any]]
-    edges: dict[tuple[str, str, str], tuple[str, str, str, str]]
+    #: (type, source, target, props) in batch order (a later duplicate wins).
+    edges: list[tuple[str, str, str, str]]
 
 
 def prepare(batch: WriteBatch) -> PreparedBatch:
     """Encode the batch; a later upsert of the same node or edge replaces an earlier one."""
     nodes = {node.id: node_row(node) for node in batch.upsert_nodes}
-    edges: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
-    for edge in batch.upsert_edges:
-        row = edge_row(edge)
-        edges[row[:3]] = row
     for node_id, update in batch.set_properties.items():
         if update.get(EMBEDDING_PROPERTY) is not None:
             encode_vector(f"node {node_id!r}", update[EMBEDDING_PROPERTY])  # fail before writing
-    return PreparedBatch(
+    prepared = PreparedBatch(
         delete_edges=[(t.value, s, d) for t, s, d in batch.delete_edges],
         delete_nodes=list(dict.fromkeys(batch.delete_nodes)),
         nodes=nodes,
         set_properties=batch.set_properties,
-        edges=edges,
+        edges=edge_rows(batch.upsert_edges),
     )
+    # By source (a stable sort, so a later duplicate still wins): SQLite then inserts runs of
+    # neighbouring keys into the edge B-trees, which measured cheaper than the sort itself.
+    prepared.edges.sort(key=itemgetter(1))
+    return prepared
 
 
-def apply(conn: sqlite3.Connection, batch: PreparedBatch, fulltext: FulltextSync) -> None:
-    """Run inside an open transaction; raises StoreError (caller rolls back) on a bad batch."""
+class KnownNodes:
+    """Ids of nodes this connection knows to exist, valid while no other connection commits.
+
+    A bulk load writes nodes, then edges between them; remembering the ids it wrote (and the
+    endpoints it has checked) spares most endpoint lookups. The memo is tied to the value of
+    PRAGMA data_version, which changes when any other connection commits, so a node deleted
+    by another process is never taken for present. Bounded, since it is only a shortcut.
+    """
+
+    LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._ids: set[str] = set()
+
+    def at(self, version: int) -> set[str]:
+        """The ids known at `version` (read inside the write transaction); empty if stale."""
+        if version != self._version:
+            self._ids = set()
+            self._version = version
+        return self._ids
+
+    def committed(self, version: int, batch: PreparedBatch, checked: set[str]) -> None:
+        """After a successful commit: the batch's nodes exist, its deleted nodes do not."""
+        ids = self.at(version)
+        ids.difference_update(batch.delete_nodes)
+        if len(ids) + len(batch.nodes) + len(checked) > self.LIMIT:
+            ids.clear()
+        ids.update(batch.nodes)
+        ids.update(checked)
+
+
+def apply(
+    conn: sqlite3.Connection,
+    batch: PreparedBatch,
+    fulltext: FulltextSync,
+    known: set[str],
+    checked: set[str],
+) -> bool:
+    """Run inside an open transaction; raises StoreError (caller rolls back) on a bad batch.
+
+    `known`: ids of nodes that existed when the transaction began (see KnownNodes). Endpoints
+    found by the check are added to `checked`. Returns whether any stored embedding was added,
+    changed or removed.
+    """
+    vectors_changed = False
     if batch.delete_edges:
         conn.executemany(
             "DELETE FROM edges WHERE type = ? AND source = ? AND target = ?", batch.delete_edges
         )
     if batch.delete_nodes:
-        _delete_nodes(conn, batch.delete_nodes, fulltext)
+        vectors_changed |= _delete_nodes(conn, batch.delete_nodes, fulltext)
     if batch.nodes:
-        _upsert_nodes(conn, batch.nodes, fulltext)
+        vectors_changed |= _upsert_nodes(conn, batch.nodes, fulltext)
     if batch.set_properties:
-        _set_properties(conn, batch.set_properties, fulltext)
+        vectors_changed |= _set_properties(conn, batch.set_properties, fulltext)
     if batch.edges:
-        # rowcount sums the rows each execution changed; total_changes would also count the
-        # full-text index's own deferred writes.
-        written = conn.executemany(_UPSERT_EDGE, batch.edges.values()).rowcount
-        if written != len(batch.edges):
-            _report_missing_endpoints(conn, batch.edges.values())
+        conn.executemany(_UPSERT_EDGE, batch.edges)
+        # Nodes deleted by this batch may be among the known ones: then trust none of them.
+        trusted = set() if batch.delete_nodes else known
+        checked.update(_check_endpoints(conn, batch.edges, batch.nodes.keys(), trusted))
+    return vectors_changed
 
 
 def select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterator[Any]:
@@ -122,10 +164,10 @@ def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[i
     return {node_id: (key, labels) for node_id, key, labels in select_in(conn, sql, ids)}
 
 
-def _delete_nodes(conn: sqlite3.Connection, ids: list[str], fulltext: FulltextSync) -> None:
+def _delete_nodes(conn: sqlite3.Connection, ids: list[str], fulltext: FulltextSync) -> bool:
     existing = _existing(conn, ids)
     if not existing:
-        return
+        return False
     gone = [(node_id,) for node_id in existing]
     keys = [(key,) for key, _ in existing.values()]
     conn.executemany("DELETE FROM edges WHERE source = ?", gone)
@@ -141,29 +183,32 @@ def _delete_nodes(conn: sqlite3.Connection, ids: list[str], fulltext: FulltextSy
     for key, labels in existing.values():
         for label in _FULLTEXT_LABELS.intersection(labels.split(",")):
             fulltext.set(Label(label), key, None)
-    conn.executemany("DELETE FROM vectors WHERE key = ?", keys)
+    vectors_removed = conn.executemany("DELETE FROM vectors WHERE key = ?", keys).rowcount
     conn.executemany("DELETE FROM nodes WHERE key = ?", keys)
+    return vectors_removed > 0
 
 
 def _upsert_nodes(
     conn: sqlite3.Connection, rows: dict[str, NodeRow], fulltext: FulltextSync
-) -> None:
-    ids = list(rows)
-    existing = _existing(conn, ids)
-    conn.executemany(_UPSERT_NODE, [row.columns() for row in rows.values()])
+) -> bool:
+    existing = _existing(conn, list(rows))
+    conn.executemany(_UPSERT_NODE, [row.columns for row in rows.values()])
 
-    added_labels: list[tuple[str, str]] = []
-    removed_labels: list[tuple[str, str]] = []
-    for row in rows.values():
-        old = existing.get(row.id)
-        if old is None:
-            added_labels.extend((label, row.id) for label in row.label_set)
-        elif old[1] != row.labels:
-            old_set = frozenset(old[1].split(","))
-            added_labels.extend((label, row.id) for label in row.label_set - old_set)
-            removed_labels.extend((label, row.id) for label in old_set - row.label_set)
-    if removed_labels:
-        conn.executemany("DELETE FROM node_labels WHERE label = ? AND id = ?", removed_labels)
+    if not existing:
+        added_labels = [pair for row in rows.values() for pair in row.label_rows]
+    else:
+        added_labels = []
+        removed_labels: list[tuple[str, str]] = []
+        for row in rows.values():
+            old = existing.get(row.id)
+            if old is None:
+                added_labels.extend(row.label_rows)
+            elif old[1] != row.labels:
+                old_set = frozenset(old[1].split(","))
+                added_labels.extend((label, row.id) for label in row.label_set - old_set)
+                removed_labels.extend((label, row.id) for label in old_set - row.label_set)
+        if removed_labels:
+            conn.executemany("DELETE FROM node_labels WHERE label = ? AND id = ?", removed_labels)
     if added_labels:
         conn.executemany(
             "INSERT OR IGNORE INTO node_labels (label, id) VALUES (?, ?)", added_labels
@@ -182,21 +227,23 @@ def _upsert_nodes(
     if vectors:
         conn.executemany(_UPSERT_VECTOR, vectors)
     unvectored = [(key,) for node_id, (key, _) in existing.items() if rows[node_id].vector is None]
+    removed = 0
     if unvectored:
-        conn.executemany("DELETE FROM vectors WHERE key = ?", unvectored)
+        removed = conn.executemany("DELETE FROM vectors WHERE key = ?", unvectored).rowcount
 
     for row in rows.values():
-        old = existing.get(row.id)
         searchable = row.label_set & _FULLTEXT_LABELS
+        old = existing.get(row.id)
         if old is not None and old[1] != row.labels:
             searchable |= _FULLTEXT_LABELS.intersection(old[1].split(","))
         for label in searchable:
             fulltext.set(Label(label), keys[row.id], row.fulltext.get(Label(label)))
+    return bool(vectors) or removed > 0
 
 
 def _set_properties(
     conn: sqlite3.Connection, updates: dict[str, dict[str, Any]], fulltext: FulltextSync
-) -> None:
+) -> bool:
     ids = list(updates)
     found = {
         node_id: (key, labels, props)
@@ -211,6 +258,7 @@ def _set_properties(
             f"{' and more' if len(missing) > 3 else ''}; nothing was written"
         )
     new_props: list[tuple[Any, ...]] = []
+    vectors_changed = False
     for node_id, update in updates.items():
         key, labels, text = found[node_id]
         props = decode_properties(text)
@@ -226,27 +274,50 @@ def _set_properties(
         if EMBEDDING_PROPERTY in update:
             vector = update[EMBEDDING_PROPERTY]
             if vector is None:
-                conn.execute("DELETE FROM vectors WHERE key = ?", (key,))
+                removed = conn.execute("DELETE FROM vectors WHERE key = ?", (key,)).rowcount
+                vectors_changed |= removed > 0
             else:
                 conn.execute(_UPSERT_VECTOR, (key, encode_vector(f"node {node_id!r}", vector)))
+                vectors_changed = True
         label_set = frozenset(labels.split(","))
         for label in _FULLTEXT_LABELS & label_set:
             if set(FULLTEXT_FIELDS[Label(label)]) & update.keys():
                 values = fulltext_values(label_set, props).get(Label(label))
                 fulltext.set(Label(label), key, values)
     conn.executemany(_UPDATE_PROPS, new_props)
+    return vectors_changed
 
 
-def _report_missing_endpoints(
-    conn: sqlite3.Connection, edges: Iterable[tuple[str, str, str, str]]
-) -> None:
-    """Raise the StoreError naming an edge whose endpoint does not exist after the batch."""
-    edges = list(edges)
-    endpoints = sorted({end for _, source, target, _ in edges for end in (source, target)})
-    found = {
-        node_id
-        for (node_id,) in select_in(conn, "SELECT id FROM nodes WHERE id IN ({marks})", endpoints)
-    }
+def _check_endpoints(
+    conn: sqlite3.Connection,
+    edges: Sequence[tuple[str, str, str, str]],
+    upserted: Collection[str],
+    known: set[str],
+) -> set[str]:
+    """Raise the StoreError naming an edge whose endpoint does not exist after the batch.
+
+    Each distinct endpoint is looked up once (edges repeat their endpoints; an EXISTS per
+    endpoint per edge cost more than the insert itself), and only counted, so no row comes back
+    to Python unless one is missing. Nodes upserted by the batch surely exist, and so do the
+    `known` ones. Returns the ids it looked up (all present).
+    """
+    endpoints = {source for _, source, _, _ in edges}
+    endpoints.update(target for _, _, target, _ in edges)
+    endpoints.difference_update(upserted)
+    endpoints.difference_update(known)
+    wanted = list(endpoints)
+    present = 0
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        (count,) = conn.execute(
+            f"SELECT count(*) FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ).fetchone()
+        present += count
+    if present == len(wanted):
+        return endpoints
+    sql = "SELECT id FROM nodes WHERE id IN ({marks})"
+    found = {node_id for (node_id,) in select_in(conn, sql, wanted)}
+    found.update(upserted)
     bad = [e for e in edges if e[1] not in found or e[2] not in found]
     rel_type, source, target, _ = bad[0]
     absent = source if source not in found else target

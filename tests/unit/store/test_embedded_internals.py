@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graphmem.errors import UsageError
-from graphmem.model.graph import Label, Node
+from graphmem.errors import StoreError, UsageError
+from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.store.base import WriteBatch
 from graphmem.store.embedded import EmbeddedStore, vectors
 from graphmem.store.embedded.fulltext import match_expression
@@ -74,12 +74,25 @@ def test_a_purge_leaves_no_trace_of_the_text(tmp_path: Path) -> None:
 def test_find_nodes_uses_an_index_for_each_indexed_property(
     store: EmbeddedStore, prop: str
 ) -> None:
-    sql, params = _find_query(Label.CODE_ENTITY, {prop: "x", "language": "python"})
-    conn = store._conn
-    assert conn is not None
-    plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    # With a label, `repo` is only a filter (see the next test), so it is asked without one.
+    label = None if prop == "repo" else Label.CODE_ENTITY
+    plan = _plan(store, *_find_query(label, {prop: "x", "language": "python"}))
     assert f"INDEX nodes_by_{prop}" in plan
     assert "TEMP B-TREE" not in plan  # id order comes from the index, no sort
+
+
+def test_find_nodes_by_label_and_repo_walks_the_label(store: EmbeddedStore) -> None:
+    # A store usually holds one repository: its index would visit every node.
+    plan = _plan(store, *_find_query(Label.RECEIPT, {"repo": "r", "orphaned": True}))
+    assert "nodes_by_repo" not in plan
+    assert "SEARCH l USING PRIMARY KEY (label=?)" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+def _plan(store: EmbeddedStore, sql: str, params: list[object]) -> str:
+    conn = store._conn
+    assert conn is not None
+    return " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
 
 
 def test_edge_lookups_use_the_endpoint_indexes(store: EmbeddedStore) -> None:
@@ -127,8 +140,7 @@ def test_vector_search_without_numpy_gives_the_same_answer(
     )
     with_numpy = [(h.node_id, round(h.score, 5)) for h in store.vector_search([1.0, 0.1, 0.0])]
     monkeypatch.setattr(vectors, "_numpy", lambda: None)
-    store.write(WriteBatch())  # no-op; the cache below is rebuilt because of the new stamp
-    store._vectors.invalidate()
+    store._vectors.invalidate()  # the next search loads the vectors again, without numpy
     without = [(h.node_id, round(h.score, 5)) for h in store.vector_search([1.0, 0.1, 0.0])]
     assert with_numpy == without
     assert [node_id for node_id, _ in without] == ["a", "b"]
@@ -143,6 +155,116 @@ def test_vector_cache_sees_other_connections(tmp_path: Path) -> None:
     assert [h.node_id for h in second.vector_search([1.0, 0.0])] == ["a"]
     first.write(WriteBatch(upsert_nodes=[memory("b", "b", embedding=[0.0, 1.0])]))
     assert [h.node_id for h in second.vector_search([0.0, 1.0], limit=1)] == ["b"]
+    first.close()
+    second.close()
+
+
+def test_vector_cache_survives_writes_that_touch_no_embedding(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    build = vectors._build
+    monkeypatch.setattr(vectors, "_build", lambda *a: builds.append(1) or build(*a))
+    store.write(WriteBatch(upsert_nodes=[memory("a", "a", embedding=[1.0, 0.0])]))
+    store.vector_search([1.0, 0.0])
+    store.write(WriteBatch(upsert_nodes=[Node(id="r", labels=(Label.RECEIPT,))]))
+    store.write(WriteBatch(set_properties={"a": {"status": "superseded"}}))
+    store.vector_search([1.0, 0.0])
+    assert len(builds) == 1
+    store.write(WriteBatch(set_properties={"a": {"embedding": [0.0, 1.0]}}))
+    assert store.vector_search([0.0, 1.0])[0].score == pytest.approx(1.0)
+    assert len(builds) == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        WriteBatch(delete_nodes=["a"]),
+        WriteBatch(set_properties={"a": {"embedding": None}}),
+        WriteBatch(upsert_nodes=[memory("a", "a")]),  # replaced without an embedding
+        WriteBatch(upsert_nodes=[Node(id="a", labels=(Label.EVENT,), properties={})]),
+    ],
+)
+def test_vector_cache_sees_embeddings_removed_elsewhere(tmp_path: Path, change: WriteBatch) -> None:
+    first = EmbeddedStore(tmp_path / "graph.db")
+    second = EmbeddedStore(tmp_path / "graph.db")
+    first.write(
+        WriteBatch(
+            upsert_nodes=[
+                memory("a", "a", embedding=[1.0, 0.0]),
+                memory("b", "b", embedding=[0.0, 1.0]),
+            ]
+        )
+    )
+    assert [h.node_id for h in second.vector_search([1.0, 0.0])] == ["a", "b"]
+    first.write(change)
+    assert [h.node_id for h in second.vector_search([1.0, 0.0])] == ["b"]
+    first.close()
+    second.close()
+
+
+def test_data_version_changes_with_any_write(tmp_path: Path) -> None:
+    first = EmbeddedStore(tmp_path / "graph.db")
+    second = EmbeddedStore(tmp_path / "graph.db")
+    start = first.data_version()
+    first.get_nodes(["a"])
+    assert first.data_version() == start
+    first.write(WriteBatch(upsert_nodes=[memory("a", "a")]))
+    mine = first.data_version()
+    assert mine != start
+    second.write(WriteBatch(upsert_nodes=[memory("b", "b")]))
+    assert first.data_version() not in (start, mine)
+    first.close()
+    second.close()
+
+
+def test_cypher_reuses_its_graph_until_the_store_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphmem.store.embedded import cypher
+
+    builds: list[int] = []
+    build = cypher.build_graph
+    monkeypatch.setattr(cypher, "build_graph", lambda s: builds.append(1) or build(s))
+    first = EmbeddedStore(tmp_path / "graph.db")
+    second = EmbeddedStore(tmp_path / "graph.db")
+    query = "MATCH (m:Memory) RETURN m.id AS id ORDER BY m.id"
+    first.write(WriteBatch(upsert_nodes=[memory("a", "a")]))
+    assert [r["id"] for r in first.cypher(query)] == ["a"]
+    assert [r["id"] for r in first.cypher(query)] == ["a"]
+    assert len(builds) == 1
+    second.write(WriteBatch(upsert_nodes=[memory("b", "b")]))
+    assert [r["id"] for r in first.cypher(query)] == ["a", "b"]
+    first.write(WriteBatch(delete_nodes=["a"]))
+    assert [r["id"] for r in first.cypher(query)] == ["b"]
+    assert len(builds) == 3
+    first.close()
+    second.close()
+
+
+def test_nodes_this_store_wrote_are_rechecked_after_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    first = EmbeddedStore(tmp_path / "graph.db")
+    second = EmbeddedStore(tmp_path / "graph.db")
+    nodes = [Node(id=f"n{i}", labels=(Label.CODE_ENTITY, Label.FUNCTION)) for i in range(3)]
+    first.write(WriteBatch(upsert_nodes=nodes))
+    first.write(WriteBatch(upsert_edges=[Edge(type=RelType.CALLS, source="n0", target="n1")]))
+    second.write(WriteBatch(delete_nodes=["n2"]))
+    with pytest.raises(StoreError, match="'n2'"):
+        first.write(WriteBatch(upsert_edges=[Edge(type=RelType.CALLS, source="n0", target="n2")]))
+    # ... and so are nodes this store deleted itself, or saw deleted in the same batch.
+    first.write(WriteBatch(delete_nodes=["n1"]))
+    with pytest.raises(StoreError, match="'n1'"):
+        first.write(WriteBatch(upsert_edges=[Edge(type=RelType.CALLS, source="n0", target="n1")]))
+    with pytest.raises(StoreError, match="'n0'"):
+        first.write(
+            WriteBatch(
+                delete_nodes=["n0"],
+                upsert_edges=[Edge(type=RelType.CALLS, source="n0", target="n0")],
+            )
+        )
+    assert list(first.iter_edges()) == []  # deleting n1 took the one edge with it
     first.close()
     second.close()
 
