@@ -10,6 +10,7 @@ sentence-transformers to float32 precision (tests/unit/embed check it against th
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -19,17 +20,26 @@ import numpy as np
 from graphmem.errors import GraphMemError
 
 _BATCH = 32
+_SQRT2 = math.sqrt(2.0)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    """erf via Abramowitz & Stegun 7.1.26 (max error 1.5e-7), as numpy has none built in."""
-    sign = np.sign(x)
+    """erf via Abramowitz & Stegun 7.1.26 (max error 1.5e-7), as numpy has none built in.
+
+    Computed in place on a few buffers: this runs on every activation of every layer."""
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return cast(np.ndarray, sign * (1.0 - poly * np.exp(-a * a)))
+    poly = t * 1.061405429
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += coefficient
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    np.subtract(1.0, poly, out=poly)
+    poly *= np.sign(x)
+    return cast(np.ndarray, poly)
 
 
 def _is_dense_weight(key: str) -> bool:
@@ -37,7 +47,7 @@ def _is_dense_weight(key: str) -> bool:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return cast(np.ndarray, 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))))
+    return cast(np.ndarray, 0.5 * x * (1.0 + _erf(x / _SQRT2)))
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -112,12 +122,14 @@ class NumpyBertEmbedder:
         )
         attention_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
         head_dim = self.dimensions // self._heads
+        scale = float(1.0 / math.sqrt(head_dim))  # a Python float keeps the arrays float32
         for i in range(self._layers):
             p = f"encoder.layer.{i}."
 
             def dense(t: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                out: np.ndarray = t @ w[p + name + ".weight"] + w[p + name + ".bias"]
-                return out
+                # One 2-D product: numpy runs a 3-D @ 2-D product as a slow loop of small ones.
+                flat = t.reshape(-1, t.shape[-1]) @ w[p + name + ".weight"] + w[p + name + ".bias"]
+                return cast(np.ndarray, flat.reshape(*t.shape[:-1], -1))
 
             def split(t: np.ndarray) -> np.ndarray:
                 return t.reshape(batch, length, self._heads, head_dim).transpose(0, 2, 1, 3)
@@ -125,7 +137,7 @@ class NumpyBertEmbedder:
             q = split(dense(x, "attention.self.query"))
             k = split(dense(x, "attention.self.key"))
             v = split(dense(x, "attention.self.value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head_dim) + attention_bias
+            scores = q @ k.transpose(0, 1, 3, 2) * scale + attention_bias
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             scores /= scores.sum(axis=-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.dimensions)
