@@ -152,9 +152,10 @@ def remember(
     }
     batch.upsert_nodes.append(new_event("remember", repo, author, [memory_id], details, at=at))
     if olds:
-        updates, edges = superseding_changes(olds, memory_id, at)
-        batch.set_properties.update(updates)
-        batch.upsert_edges += edges
+        superseding = superseding_changes(olds, memory_id, at)
+        batch.set_properties.update(superseding.set_properties)
+        batch.upsert_edges += superseding.upsert_edges
+        batch.expect.update(superseding.expect)
         old_ids = [o.id for o in olds]
         batch.upsert_nodes.append(
             new_event(

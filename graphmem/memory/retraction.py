@@ -51,7 +51,13 @@ def retract(
         updates["retracted_reason"] = cleaned.text
         found = sorted(cleaned.counts)
     event = new_event("retract", repo, author, [memory_id], {"with_reason": bool(reason)}, at=at)
-    store.write(WriteBatch(upsert_nodes=[event], set_properties={memory_id: updates}))
+    store.write(
+        WriteBatch(
+            upsert_nodes=[event],
+            set_properties={memory_id: updates},
+            expect={memory_id: {"status": status}},  # unchanged since it was checked
+        )
+    )
     change = ChangeResult(
         action="retract", memory_ids=[memory_id], event_id=event.id, inactive=[memory_id]
     )
@@ -82,7 +88,13 @@ def purge(store: GraphStore, repo: str, memory_id: str, author: str | None = Non
         {"kind": node.get("kind"), "previous_status": status},
         at=at,
     )
-    store.write(WriteBatch(upsert_nodes=[event], set_properties={memory_id: updates}))
+    store.write(
+        WriteBatch(
+            upsert_nodes=[event],
+            set_properties={memory_id: updates},
+            expect={memory_id: {"status": status}},  # unchanged since it was checked
+        )
+    )
     return ChangeResult(
         action="purge", memory_ids=[memory_id], event_id=event.id, inactive=[memory_id]
     )

@@ -63,20 +63,28 @@ def check_supersedable(
     return olds
 
 
-def superseding_changes(
-    olds: Sequence[Node], new_id: str, at: str
-) -> tuple[dict[str, dict[str, object]], list[Edge]]:
-    """Property updates and SUPERSEDED_BY edges that make `new_id` replace `olds` (for a batch)."""
-    updates: dict[str, dict[str, object]] = {
-        old.id: {"status": MemoryStatus.SUPERSEDED.value, "valid_to": at} for old in olds
-    }
-    edges = [
-        Edge(
-            type=RelType.SUPERSEDED_BY, source=old.id, target=new_id, properties={"created_at": at}
-        )
-        for old in olds
-    ]
-    return updates, edges
+def superseding_changes(olds: Sequence[Node], new_id: str, at: str) -> WriteBatch:
+    """The updates and SUPERSEDED_BY edges that make `new_id` replace `olds`, for one batch.
+
+    The batch is conditional on every old memory still being active when it is applied, so two
+    processes superseding the same memory at once cannot both win (the loser gets ConflictError).
+    """
+    active = {"status": MemoryStatus.ACTIVE.value}
+    return WriteBatch(
+        set_properties={
+            old.id: {"status": MemoryStatus.SUPERSEDED.value, "valid_to": at} for old in olds
+        },
+        upsert_edges=[
+            Edge(
+                type=RelType.SUPERSEDED_BY,
+                source=old.id,
+                target=new_id,
+                properties={"created_at": at},
+            )
+            for old in olds
+        ],
+        expect={old.id: dict(active) for old in olds},
+    )
 
 
 def supersede(
@@ -90,10 +98,12 @@ def supersede(
         )
     olds = check_supersedable(store, repo, old_ids, new_id)
     at = now_iso()
-    updates, edges = superseding_changes(olds, new_id, at)
+    batch = superseding_changes(olds, new_id, at)
+    batch.expect[new_id] = {"status": MemoryStatus.ACTIVE.value}
     ids = [o.id for o in olds]
     event = new_event("supersede", repo, author, [*ids, new_id], {"old": ids, "new": new_id}, at=at)
-    store.write(WriteBatch(upsert_nodes=[event], upsert_edges=edges, set_properties=updates))
+    batch.upsert_nodes.append(event)
+    store.write(batch)
     return ChangeResult(
         action="supersede",
         memory_ids=[*ids, new_id],
@@ -162,8 +172,10 @@ def revert(store: GraphStore, repo: str, memory_id: str, author: str | None = No
     batch = WriteBatch()
     for pid in restored:
         batch.set_properties[pid] = {"status": MemoryStatus.ACTIVE.value, "valid_to": None}
+        batch.expect[pid] = {"status": MemoryStatus.SUPERSEDED.value}
     retracted = []
     for succ_id, succ in successors.items():
+        batch.expect[succ_id] = {"status": succ.get("status")}  # nobody changed it meanwhile
         if succ.get("status") == MemoryStatus.ACTIVE:
             retracted.append(succ_id)
             batch.set_properties[succ_id] = {

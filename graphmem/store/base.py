@@ -50,7 +50,7 @@ class Direction(StrEnum):
 
 
 class Capability(StrEnum):
-    """What a backend can do beyond the interface's core. Tests skip, with the reason, on absence."""
+    """What a backend can do beyond the interface's core; tests skip, with the reason, without."""
 
     CYPHER_READ = "cypher_read"
     CYPHER_WRITE = "cypher_write"
@@ -63,6 +63,11 @@ class WriteBatch:
 
     Applied in this order: edge deletes, node deletes (with their edges), node upserts, property
     updates, edge upserts. An edge whose endpoint does not exist after that fails the whole batch.
+
+    `expect` makes the batch conditional (compare-and-set): before anything is applied, inside the
+    same transaction, each named node must exist and have the given property values (None: the
+    property is absent). Otherwise the batch fails with ConflictError and nothing is written. It is
+    how two processes changing the same memory at once cannot both succeed.
     """
 
     upsert_nodes: list[Node] = field(default_factory=list)
@@ -71,6 +76,8 @@ class WriteBatch:
     delete_edges: list[tuple[RelType, str, str]] = field(default_factory=list)
     #: id -> properties to merge into an existing node; a value of None removes the property.
     set_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: id -> property values the node must have when the batch is applied (see above).
+    expect: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return (
@@ -162,14 +169,15 @@ class GraphStore(abc.ABC):
     def vector_search(
         self, vector: Sequence[float], label: Label = Label.MEMORY, limit: int = 20
     ) -> list[SearchHit]:
-        """Nearest nodes by cosine similarity of EMBEDDING_PROPERTY; score in [-1, 1], best first."""
+        """Nearest nodes by cosine of EMBEDDING_PROPERTY; score in [-1, 1], best first."""
 
     # -- cypher ---------------------------------------------------------------------------
 
     def cypher(
         self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
     ) -> list[dict[str, Any]]:
-        """Run user Cypher. Read-only unless `write`; backends without Cypher raise CapabilityError."""
+        """Run user Cypher, read-only unless `write`; without Cypher a backend raises
+        CapabilityError."""
         from graphmem.errors import CapabilityError
 
         raise CapabilityError(f"the {self.name} store does not run Cypher; use a Neo4j store")
@@ -219,6 +227,22 @@ class GraphStore(abc.ABC):
                         return hops
             frontier = next_frontier
         return hops
+
+
+def unmet_expectations(
+    expect: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
+) -> str | None:
+    """Why `current` (id -> properties of the nodes found) fails `expect`, or None if it holds.
+
+    Shared by the backends, which read `current` inside their write transaction."""
+    for node_id, wanted in expect.items():
+        if node_id not in current:
+            return f"{node_id} no longer exists"
+        for key, value in wanted.items():
+            if current[node_id].get(key) != value:
+                found = current[node_id].get(key)
+                return f"{node_id} has {key}={found!r} now, not {value!r}: it changed meanwhile"
+    return None
 
 
 def _far_ends(edge: Edge, frontier: set[str], direction: Direction) -> list[str]:

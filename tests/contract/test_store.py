@@ -422,3 +422,49 @@ def test_iter_edges_streams_in_type_source_target_order(store: GraphStore) -> No
     keys = [e.key for e in store.iter_edges(batch_size=7)]
     assert keys == sorted(e.key for e in edges)
     assert len(keys) == 35
+
+
+# -- conditional batches (compare-and-set) ------------------------------------------------
+
+
+def test_a_batch_whose_expectation_holds_is_applied(store: GraphStore) -> None:
+    write(store, [memory("d-1", "Totals are computed in cents")])
+    store.write(
+        WriteBatch(
+            set_properties={"d-1": {"status": "superseded"}},
+            expect={"d-1": {"status": "active", "missing": None}},
+        )
+    )
+    node = store.get_node("d-1")
+    assert node is not None and node.get("status") == "superseded"
+
+
+@pytest.mark.parametrize(
+    "expect",
+    [
+        {"d-1": {"status": "superseded"}},  # a value changed meanwhile
+        {"d-1": {"status": "active", "kind": None}},  # a property expected absent is present
+        {"d-1": {"status": "active"}, "d-404": {"status": "active"}},  # a node is gone
+    ],
+    ids=["changed", "present", "missing"],
+)
+def test_a_batch_whose_expectation_fails_writes_nothing(
+    store: GraphStore, expect: dict[str, dict[str, Any]]
+) -> None:
+    from graphmem.errors import ConflictError
+
+    write(store, [memory("d-1", "Totals are computed in cents"), code("fn")])
+    before = store.counts()
+    with pytest.raises(ConflictError):
+        store.write(
+            WriteBatch(
+                upsert_nodes=[memory("d-2", "Totals are computed in euros")],
+                upsert_edges=[edge(RelType.GOVERNS, "d-2", "fn")],
+                set_properties={"d-1": {"status": "superseded"}},
+                expect=expect,
+            )
+        )
+    node = store.get_node("d-1")
+    assert node is not None and node.get("status") == "active"
+    assert store.get_node("d-2") is None
+    assert store.counts() == before

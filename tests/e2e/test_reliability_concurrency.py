@@ -332,12 +332,6 @@ CONTENDER = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="supersede checks that the old memory is active, then writes in a separate "
-    "transaction: two processes superseding the same memory at once both succeed, leaving two "
-    "active heads on one chain (needs a compare-and-set write in the store interface)",
-)
 def test_racing_supersessions_of_one_memory_leave_one_head(
     store: GraphStore,
     tmp_path: Path,

@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from graphmem.errors import StoreError
+from graphmem.errors import ConflictError, StoreError
 from graphmem.model.graph import Label
-from graphmem.store.base import EMBEDDING_PROPERTY, FULLTEXT_FIELDS, WriteBatch
+from graphmem.store.base import (
+    EMBEDDING_PROPERTY,
+    FULLTEXT_FIELDS,
+    WriteBatch,
+    unmet_expectations,
+)
 from graphmem.store.embedded.fulltext import FulltextSync
 from graphmem.store.embedded.rows import (
     INDEXED_PROPERTIES,
@@ -66,6 +71,7 @@ class PreparedBatch:
     set_properties: dict[str, dict[str, Any]]
     #: (type, source, target, props) in batch order (a later duplicate wins).
     edges: list[tuple[str, str, str, str]]
+    expect: dict[str, dict[str, Any]]
 
 
 def prepare(batch: WriteBatch) -> PreparedBatch:
@@ -80,6 +86,7 @@ def prepare(batch: WriteBatch) -> PreparedBatch:
         nodes=nodes,
         set_properties=batch.set_properties,
         edges=edge_rows(batch.upsert_edges),
+        expect=batch.expect,
     )
     # By source (a stable sort, so a later duplicate still wins): SQLite then inserts runs of
     # neighbouring keys into the edge B-trees, which measured cheaper than the sort itself.
@@ -133,6 +140,8 @@ def apply(
     changed or removed.
     """
     vectors_changed = False
+    if batch.expect:
+        _check_expectations(conn, batch.expect)
     if batch.delete_edges:
         conn.executemany(
             "DELETE FROM edges WHERE type = ? AND source = ? AND target = ?", batch.delete_edges
@@ -156,6 +165,15 @@ def select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterato
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         yield from conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+
+def _check_expectations(conn: sqlite3.Connection, expect: dict[str, dict[str, Any]]) -> None:
+    """The batch's preconditions, read under the write lock BEGIN IMMEDIATE took."""
+    sql = "SELECT id, props FROM nodes WHERE id IN ({marks})"
+    current = {i: decode_properties(props) for i, props in select_in(conn, sql, list(expect))}
+    problem = unmet_expectations(expect, current)
+    if problem is not None:
+        raise ConflictError(problem)
 
 
 def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[int, str]]:

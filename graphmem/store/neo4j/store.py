@@ -19,7 +19,7 @@ import neo4j
 from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
-from graphmem.errors import StoreError, UsageError
+from graphmem.errors import ConflictError, StoreError, UsageError
 from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Edge, Label, Node, RelType
 from graphmem.store.base import (
     BASE_LABELS,
@@ -31,6 +31,7 @@ from graphmem.store.base import (
     SearchHit,
     WriteBatch,
     base_label,
+    unmet_expectations,
 )
 from graphmem.store.neo4j import lucene, schema, values
 from graphmem.store.neo4j import statements as st
@@ -168,6 +169,8 @@ class Neo4jStore(GraphStore):
 
         Returns the base labels it had to look up, for the cache once the transaction commits.
         """
+        if plan.expect:
+            self._check_expectations(tx, plan.expect)
         for rel_type, pairs in plan.delete_edges.items():
             text = st.render(
                 "delete_edges", find_node=st.find_node(), type=st.rel_types([rel_type])
@@ -282,6 +285,20 @@ class Neo4jStore(GraphStore):
         if not wanted:
             return {}
         return self._read("reading nodes", self._get_nodes, wanted)
+
+    def _check_expectations(
+        self, tx: ManagedTransaction, expect: dict[str, dict[str, Any]]
+    ) -> None:
+        """The batch's preconditions, read under write locks taken in id order (no deadlock)."""
+        text = st.render("lock_nodes", find_node=st.find_node())
+        current: dict[str, dict[str, Any]] = {}
+        for record in tx.run(text, ids=sorted(expect)):
+            node = values.to_node(record["n"])
+            if node is not None:
+                current[node.id] = node.properties
+        problem = unmet_expectations(expect, current)
+        if problem is not None:
+            raise ConflictError(problem)
 
     def _get_nodes(self, tx: ManagedTransaction, ids: list[str]) -> dict[str, Node]:
         text = st.render("get_nodes", find_node=st.find_node())
@@ -495,6 +512,7 @@ class _WritePlan:
         self.upserted_bases: dict[str, Label] = {}
         self.set_properties: list[dict[str, Any]] = []
         self.upsert_edges: list[Edge] = []
+        self.expect: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def of(cls, batch: WriteBatch) -> _WritePlan:
@@ -515,6 +533,7 @@ class _WritePlan:
             # a later upsert wins; RelType() also refuses an Edge built without validation
             edges = {(RelType(e.type), e.source, e.target): e for e in batch.upsert_edges}
             plan.upsert_edges = list(edges.values())
+            plan.expect = batch.expect
         except ValueError as e:
             raise UsageError(f"invalid write batch: {e}") from e
         return plan
