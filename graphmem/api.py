@@ -15,29 +15,12 @@ from graphmem.settings import Settings, find_repo_root
 from graphmem.store import GraphStore, open_store
 
 if TYPE_CHECKING:
-    from graphmem.embed.base import Embedder
+    from collections.abc import Mapping, Sequence
+    from typing import IO, Any
 
-if TYPE_CHECKING:  # ingest
+    from graphmem.embed.base import Embedder
     from graphmem.ingest.pipeline import Progress
     from graphmem.ingest.report import IndexStatus, IngestReport
-
-if TYPE_CHECKING:  # queries
-    from collections.abc import Mapping, Sequence
-    from typing import Any
-
-    from graphmem.queries.named import NamedQuery
-    from graphmem.queries.results import (
-        ContextResult,
-        ImpactResult,
-        PromptPack,
-        SearchOptions,
-        SearchResult,
-    )
-
-if TYPE_CHECKING:  # memory
-    from collections.abc import Sequence as _Seq
-    from typing import IO
-
     from graphmem.memory.audit import Receipt
     from graphmem.memory.exchange import ImportResult
     from graphmem.memory.results import (
@@ -50,6 +33,14 @@ if TYPE_CHECKING:  # memory
         StaleReport,
     )
     from graphmem.model import Event, Node
+    from graphmem.queries.named import NamedQuery
+    from graphmem.queries.results import (
+        ContextResult,
+        ImpactResult,
+        PromptPack,
+        SearchOptions,
+        SearchResult,
+    )
 
 
 class GraphMem:
@@ -158,14 +149,14 @@ class GraphMem:
         self,
         kind: str,
         text: str,
-        governs: _Seq[str] = (),
+        governs: Sequence[str] = (),
         *,
         rationale: str | None = None,
         source: str | None = None,
-        tags: _Seq[str] = (),
+        tags: Sequence[str] = (),
         branch: str | None = None,
         user: str | None = None,
-        supersedes: _Seq[str] = (),
+        supersedes: Sequence[str] = (),
         symptom: str | None = None,
         cause: str | None = None,
         fix: str | None = None,
@@ -211,7 +202,7 @@ class GraphMem:
 
         return history(self.store, self.repo, memory_id)
 
-    def supersede(self, old_ids: _Seq[str], new_id: str) -> ChangeResult:
+    def supersede(self, old_ids: Sequence[str], new_id: str) -> ChangeResult:
         """Make the existing memory `new_id` replace `old_ids`."""
         from graphmem.memory.supersession import supersede
 
@@ -272,7 +263,7 @@ class GraphMem:
 
         return list_receipts(self.store, self.repo, memory_id, limit)
 
-    def record_receipt(self, operation: str, query: str, memory_ids: _Seq[str]) -> Receipt:
+    def record_receipt(self, operation: str, query: str, memory_ids: Sequence[str]) -> Receipt:
         """Record which memories a retrieval returned."""
         from graphmem.memory.audit import record_receipt
 
