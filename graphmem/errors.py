@@ -45,6 +45,6 @@ class StoreUnavailableError(StoreError):
 
 
 class CapabilityError(GraphMemError):
-    """The selected backend does not support this operation; the message says what to use instead."""
+    """The backend cannot do this; the message says what to use instead."""
 
     exit_code = 6

@@ -38,7 +38,7 @@ class Label(StrEnum):
 
 
 class RelType(StrEnum):
-    """Every relationship type graphmem writes (Neo4j style: UPPER_SNAKE_CASE). Direction matters."""
+    """Every relationship type graphmem writes (UPPER_SNAKE_CASE, as Neo4j names them)."""
 
     CONTAINS = "CONTAINS"
     IMPORTS = "IMPORTS"

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from graphmem.model.graph import Label, RelType
 from graphmem.store import Direction, GraphStore
 
