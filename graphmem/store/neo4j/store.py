@@ -119,6 +119,9 @@ class Neo4jStore(GraphStore):
     def _translated(self, doing: str) -> AbstractContextManager[None]:
         return translated(self.url, doing, self._database)
 
+    def _session(self, mode: str) -> neo4j.Session:
+        return self._driver.session(database=self._database, default_access_mode=mode)
+
     def _read(
         self,
         doing: str,
@@ -126,12 +129,7 @@ class Neo4jStore(GraphStore):
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        with (
-            self._translated(doing),
-            self._driver.session(
-                database=self._database, default_access_mode=neo4j.READ_ACCESS
-            ) as session,
-        ):
+        with self._translated(doing), self._session(neo4j.READ_ACCESS) as session:
             return session.execute_read(work, *args, **kwargs)
 
     def _write(
@@ -141,12 +139,7 @@ class Neo4jStore(GraphStore):
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        with (
-            self._translated(doing),
-            self._driver.session(
-                database=self._database, default_access_mode=neo4j.WRITE_ACCESS
-            ) as session,
-        ):
+        with self._translated(doing), self._session(neo4j.WRITE_ACCESS) as session:
             return session.execute_write(work, *args, **kwargs)
 
     # -- writes ---------------------------------------------------------------------------
@@ -489,7 +482,7 @@ class Neo4jStore(GraphStore):
         args = dict(params or {})
         with (
             translated_user_query(self.url, self._database),
-            self._driver.session(database=self._database, default_access_mode=mode) as session,
+            self._session(mode) as session,
         ):
             run = session.execute_write if write else session.execute_read
             try:
