@@ -368,11 +368,7 @@ def _render_show(view: Any) -> str:
         lines.append(f"  {memory.text}")
     for label, value in (
         ("why", memory.rationale),
-        ("symptom", memory.symptom),
-        ("cause", memory.cause),
-        ("fix", memory.fix),
-        ("test", memory.test),
-        ("commit", memory.commit),
+        *memory.failure_details(),
         ("source", memory.source),
         ("tags", ", ".join(memory.tags)),
         ("branch", memory.branch),

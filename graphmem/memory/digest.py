@@ -69,15 +69,8 @@ def _entry(memory: Memory) -> list[str]:
     lines = [f"- **{memory.kind.value}** `{memory.id}`{suffix}: {_one_line(memory.text)}"]
     if memory.rationale:
         lines.append(f"  - why: {_one_line(memory.rationale)}")
-    for label, value in (
-        ("symptom", memory.symptom),
-        ("cause", memory.cause),
-        ("fix", memory.fix),
-        ("test", memory.test),
-        ("commit", memory.commit),
-    ):
-        if value:
-            lines.append(f"  - {label}: {_one_line(value)}")
+    for label, value in memory.failure_details():
+        lines.append(f"  - {label}: {_one_line(value)}")
     if memory.source:
         lines.append(f"  - source: {_one_line(memory.source)}")
     if memory.tags:

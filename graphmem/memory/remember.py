@@ -37,16 +37,13 @@ from graphmem.memory.staleness import governs_edge
 from graphmem.memory.supersession import check_supersedable, superseding_changes
 from graphmem.memory.targets import repository_node, resolve_targets
 from graphmem.model import Memory, MemoryKind, MemoryStatus, Node, now_iso
-from graphmem.model.memories import new_memory_id
+from graphmem.model.memories import FAILURE_FIELDS, new_memory_id
 from graphmem.store import GraphStore, WriteBatch
 
 __all__ = ["FAILURE_FIELDS", "fingerprint", "remember"]
 
 #: Texts equal once normalised embed within rounding of each other; anything below is not one.
 DUPLICATE_SCORE = 0.95
-
-#: Fields only a failure may carry.
-FAILURE_FIELDS = ("symptom", "cause", "fix", "test", "commit")
 
 
 def remember(

@@ -54,6 +54,10 @@ def new_memory_id(kind: MemoryKind) -> str:
     return f"{kind.id_prefix}-{secrets.token_hex(4)}"
 
 
+#: What a failure records beyond its text: symptom, cause, fix, and the test or commit involved.
+FAILURE_FIELDS = ("symptom", "cause", "fix", "test", "commit")
+
+
 class Memory(BaseModel):
     """One piece of knowledge. Superseded and retracted memories are kept, never overwritten."""
 
@@ -77,6 +81,10 @@ class Memory(BaseModel):
     fix: str | None = None
     test: str | None = None
     commit: str | None = None
+
+    def failure_details(self) -> list[tuple[str, str]]:
+        """The failure details that are set, as (field, value), in a fixed order."""
+        return [(name, value) for name in FAILURE_FIELDS if (value := getattr(self, name))]
 
     def to_node(self, embedding: list[float] | None = None) -> Node:
         props: dict[str, Any] = self.model_dump(exclude={"id"})
