@@ -24,12 +24,13 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 JAR="$HERE/target/neo4j-dev.jar"
-PID_FILE="$HERE/neo4j-dev.pid"
-LOG_FILE="$HERE/neo4j-dev.log"
 BUILD_LOG="$HERE/build.log"
-LOCK_FILE="$HERE/.neo4j-dev.lock"
 
 PORT="${NEO4J_DEV_PORT:-7687}"
+# One pid, log and lock file per port, so that several dev servers can run side by side.
+PID_FILE="$HERE/neo4j-dev.$PORT.pid"
+LOG_FILE="$HERE/neo4j-dev.$PORT.log"
+LOCK_FILE="$HERE/.neo4j-dev.$PORT.lock"
 export NEO4J_DEV_PASSWORD="${NEO4J_DEV_PASSWORD:-graphmem-dev}"
 DATA="${NEO4J_DEV_DATA:-$HERE/data}"
 [[ "$DATA" == /* ]] || DATA="$PWD/$DATA"
