@@ -21,9 +21,8 @@ definitions, calls, imports and bindings), so the module holds only the language
 Entities are derived by the pipeline from ``ParsedFile.definitions``: a language module never
 builds ``CodeEntity`` objects or ids itself.
 
-The two non-language contributors plug in as plain functions (see ``ServiceDiscovery`` and
-``HistoryCollector``): ``graphmem.ingest.services.discover`` and
-``graphmem.ingest.history.collect``.
+The two non-language contributors are plain functions the pipeline calls:
+``graphmem.ingest.services.discover`` and ``graphmem.ingest.history.collect``.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from graphmem.model import CodeEntity, Edge, Label, RelType, entity_id
+from graphmem.model import Edge, Label, RelType, entity_id
 
 #: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
 PARSE_FORMAT = 4
@@ -46,6 +45,7 @@ PARSE_FORMAT = 4
 CLASS = Label.CLASS.value
 FUNCTION = Label.FUNCTION.value
 METHOD = Label.METHOD.value
+INTERFACE = Label.INTERFACE.value
 
 EXACT = "exact"
 HEURISTIC = "heuristic"
@@ -419,6 +419,7 @@ _LANGUAGE_MODULES: tuple[tuple[str, str], ...] = (
     ("graphmem.ingest.javascript", "JavaScriptSupport"),
     ("graphmem.ingest.typescript", "TypeScriptSupport"),
     ("graphmem.ingest.go", "GoSupport"),
+    ("graphmem.ingest.java", "JavaSupport"),
 )
 
 _registry: dict[str, LanguageSupport] | None = None
@@ -452,40 +453,7 @@ def language_for(path: str) -> LanguageSupport | None:
     return best[1] if best else None
 
 
-# -- services and history -------------------------------------------------------------------
-
-
-class ServiceDiscovery(Protocol):
-    """``graphmem.ingest.services.discover``: Service nodes and their edges from manifests.
-
-    Called on every ingest with every kept file (not only source files). Entities use
-    ``CodeEntity.new``; CONTAINS edges point at Directory ids from `dir_id` (the Repository's
-    for ``""``). The pipeline replaces the repository's previous Service nodes with the result.
-    """
-
-    def __call__(
-        self,
-        root: Path,
-        repo: str,
-        files: Sequence[str],
-        warn: Callable[[str], None] | None = None,
-        dir_id: Callable[[str, str], str] = ...,
-    ) -> tuple[list[CodeEntity], list[Edge]]: ...
-
-
-class HistoryCollector(Protocol):
-    """``graphmem.ingest.history.collect``: Commit nodes and MODIFIES edges from the last `n`
-    commits. `entities_by_path` maps each parsed file's path to its Module entity followed by
-    its definitions (with current line ranges), so a hunk can be attributed to what it touched;
-    edges must only point at those entities."""
-
-    def __call__(
-        self,
-        root: Path,
-        repo: str,
-        n: int,
-        entities_by_path: Mapping[str, Sequence[CodeEntity]],
-    ) -> tuple[list[CodeEntity], list[Edge]]: ...
+# -- directories ----------------------------------------------------------------------------
 
 
 def directory_qualified_name(dir_path: str) -> str:

@@ -36,6 +36,7 @@ _PREFERENCE = (
     Label.MODULE,
     Label.SERVICE,
     Label.CLASS,
+    Label.INTERFACE,
     Label.FUNCTION,
     Label.METHOD,
     Label.REPOSITORY,

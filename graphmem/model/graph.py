@@ -22,6 +22,7 @@ class Label(StrEnum):
     CLASS = "Class"
     FUNCTION = "Function"
     METHOD = "Method"
+    INTERFACE = "Interface"
     SERVICE = "Service"
     COMMIT = "Commit"
 
@@ -44,6 +45,7 @@ class RelType(StrEnum):
     IMPORTS = "IMPORTS"
     CALLS = "CALLS"
     INHERITS = "INHERITS"
+    IMPLEMENTS = "IMPLEMENTS"
     DEPENDS_ON = "DEPENDS_ON"
     MODIFIES = "MODIFIES"
     GOVERNS = "GOVERNS"
@@ -59,6 +61,7 @@ CODE_LABELS = frozenset(
         Label.CLASS,
         Label.FUNCTION,
         Label.METHOD,
+        Label.INTERFACE,
         Label.SERVICE,
         Label.COMMIT,
     }

@@ -1,0 +1,816 @@
+"""Java: module names from ``package`` declarations, a tree-sitter parse, and a resolver.
+
+Naming. A Module entity is one ``.java`` file and its qualified name is the file's *package*
+(``com.google.gson``), shared by the package's files (their paths tell them apart), as Go's
+are. Types are named as Java names them: ``com.google.gson.Gson``, a nested type
+``com.google.gson.Gson.Builder``, a method ``com.google.gson.Gson.toJson`` (overloads share one
+entity), a constructor ``com.google.gson.Gson.Gson``.
+
+Kinds. Classes, enums and records are Classes; interfaces and annotation types are Interfaces.
+Types and methods declared inside a method body (local and anonymous classes) are not modelled:
+what they call is attributed to the enclosing method.
+
+Edges. ``import a.b.C`` IMPORTS the file declaring ``C``; ``import a.b.*`` every file of package
+``a.b``; ``import static a.b.C.m`` the file declaring ``C``. ``extends`` is INHERITS (class to
+class, interface to interface), ``implements`` is IMPLEMENTS (class to interface). Calls are
+resolved the way ``javac`` chooses a declaration: ``m()`` through the enclosing classes, their
+supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a static call),
+``new T()`` (to the class), ``this(...)`` / ``super(...)`` (to the constructor), and ``x.m()``
+where ``x`` is a parameter, local variable or field of a declared type, or ``var x = new T()``,
+are exact. A receiver whose type comes from what a method returns (``a.b().c()``, ``var x =
+f()``) is heuristic. Calls on expressions graphmem cannot type are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphmem.ingest.language import (
+    CLASS,
+    EXACT,
+    HEURISTIC,
+    INTERFACE,
+    METHOD,
+    Binding,
+    CallSite,
+    Definition,
+    FileResolver,
+    ParsedFile,
+    Ref,
+    RepoIndex,
+    RepoLayout,
+    ResolvedEdge,
+    unique_edges,
+)
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
+from graphmem.model import RelType
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_PACKAGE = re.compile(rb"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*;")
+_GENERIC_ARGS = re.compile(r"<[^<>]*>")
+_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+_TYPES = frozenset({CLASS, INTERFACE})
+_MAX_DEPTH = 12
+#: How much of a file is read to find its package declaration (licence headers come first).
+_HEADER_BYTES = 65536
+
+
+@cache
+def _package_of(file: Path, mtime_ns: int) -> str:
+    try:
+        with file.open("rb") as handle:
+            header = handle.read(_HEADER_BYTES)
+    except OSError:
+        return ""
+    found = _PACKAGE.search(_COMMENTS.sub(b" ", header))
+    return re.sub(r"\s+", "", found.group(1).decode("ascii", "replace")) if found else ""
+
+
+def java_package(path: str, layout: RepoLayout) -> str:
+    """The package a ``.java`` file declares ("" for the default package)."""
+    file = layout.root / path
+    try:
+        mtime = file.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _package_of(file, mtime)
+
+
+def type_name(text: str) -> str | None:
+    """``java.util.List<Foo>`` -> ``java.util.List``; None for arrays and primitives."""
+    text = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", text).strip()
+    while "<" in text:
+        stripped = _GENERIC_ARGS.sub("", text)
+        if stripped == text:
+            return None
+        text = stripped
+    text = re.sub(r"\s+", "", text)
+    if not _DOTTED.fullmatch(text) or text in _PRIMITIVES:
+        return None
+    return text
+
+
+_PRIMITIVES = frozenset(
+    {"int", "long", "short", "byte", "char", "boolean", "float", "double", "void", "var"}
+)
+
+
+class JavaSupport:
+    """LanguageSupport for Java."""
+
+    name = "java"
+    extensions = (".java",)
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        return java_package(path, layout)
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        return _JavaParse(path, source, module).run()
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        return JavaResolver(index)
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+class _JavaParse(SourceParse):
+    """Records types, methods, calls, imports and declared types of names.
+
+    `extra["implements"]` maps a class to the interfaces it implements (its `bases` are what it
+    extends); `extra["static_imports"]` lists ``import static`` members as (type, member);
+    bindings at a class's scope are its fields.
+    """
+
+    def __init__(self, path: str, source: bytes, module: str) -> None:
+        super().__init__("java", path, source, module)
+        self.implements: dict[str, list[str]] = {}
+
+    def run(self) -> ParsedFile:
+        found = self.captures(grammar("tree_sitter_java"), "java")
+        first = ("class", "interface", "method", "constructor")
+        self.sweep(in_source_order(found, first), Scope(self.module, len(self.source) + 1, None))
+        if self.implements:
+            self.parsed.extra["implements"] = self.implements
+        return self.parsed
+
+    def prefix(self, scope: Scope) -> str:
+        if scope.definition is not None:
+            return scope.qualified_name
+        return f"{self.module}." if self.module else ""
+
+    @staticmethod
+    def in_type(scope: Scope) -> bool:
+        """A definition may open here: at the top level or directly in a type's body."""
+        return scope.definition is None or scope.definition.kind in _TYPES
+
+    @staticmethod
+    def in_method(scope: Scope) -> bool:
+        return scope.definition is not None and scope.definition.kind == METHOD
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def on_class(self, node: Node, scope: Scope) -> Scope | None:
+        return self.open_type(CLASS, node, scope)
+
+    def on_interface(self, node: Node, scope: Scope) -> Scope | None:
+        return self.open_type(INTERFACE, node, scope)
+
+    def open_type(self, kind: str, node: Node, scope: Scope) -> Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or not self.in_type(scope):
+            return None
+        name = self.text(name_node)
+        qualified = scope.qualified_name + "." + name if scope.definition else self.top(name)
+        definition = self.add_definition(kind, name, qualified, scope.qualified_name, node)
+        superclass = node.child_by_field_name("superclass")
+        if superclass is not None:
+            definition.bases = self.type_list(superclass)
+        for child in node.named_children:
+            if child.type == "super_interfaces":
+                self.implements.setdefault(qualified, []).extend(self.type_list(child))
+            elif child.type == "extends_interfaces":
+                definition.bases.extend(self.type_list(child))
+        return Scope(qualified, node.end_byte, definition)
+
+    def top(self, name: str) -> str:
+        return f"{self.module}.{name}" if self.module else name
+
+    def type_list(self, node: Node) -> list[str]:
+        names = []
+        for child in node.named_children:
+            if child.type == "type_list":
+                names.extend(self.type_list(child))
+                continue
+            declared = type_name(self.text(child))
+            if declared is not None:
+                names.append(declared)
+        return names
+
+    def on_method(self, node: Node, scope: Scope) -> Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or scope.definition is None or scope.definition.kind not in _TYPES:
+            return None
+        return self.open_method(self.text(name_node), node, scope)
+
+    def on_constructor(self, node: Node, scope: Scope) -> Scope | None:
+        if scope.definition is None or scope.definition.kind not in _TYPES:
+            return None
+        return self.open_method(scope.definition.name, node, scope)
+
+    def open_method(self, name: str, node: Node, scope: Scope) -> Scope:
+        qualified = f"{scope.qualified_name}.{name}"
+        definition = self.add_definition(METHOD, name, qualified, scope.qualified_name, node)
+        if self.parsed.definitions[-1] is definition:  # the first overload names the entity
+            result = node.child_by_field_name("type")
+            definition.returns = type_name(self.text(result)) if result is not None else None
+        else:
+            definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
+        return Scope(qualified, node.end_byte, definition)
+
+    # -- declared names -------------------------------------------------------------------
+
+    def on_field(self, node: Node, scope: Scope) -> None:
+        self.declare(node, scope)
+
+    def on_local(self, node: Node, scope: Scope) -> None:
+        self.declare(node, scope)
+
+    def declare(self, node: Node, scope: Scope) -> None:
+        if scope.definition is None:
+            return
+        type_node = node.child_by_field_name("type")
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        for declarator in node.children_by_field_name("declarator"):
+            name_node = declarator.child_by_field_name("name")
+            if name_node is None:
+                continue
+            name = self.text(name_node)
+            if declarator.child_by_field_name("dimensions") is not None:
+                self.bind(scope.qualified_name, name, "?", declarator)
+            elif declared is not None:
+                self.bind(scope.qualified_name, name, declared, declarator, annotation=True)
+            elif type_node is not None and self.text(type_node) == "var":
+                self.bind_inferred(scope, name, declarator.child_by_field_name("value"))
+            else:
+                self.bind(scope.qualified_name, name, "?", declarator)
+
+    def bind_inferred(self, scope: Scope, name: str, value: Node | None) -> None:
+        """``var x = new T()`` declares a T; ``var x = f()`` whatever f returns."""
+        if value is not None and value.type == "object_creation_expression":
+            type_node = value.child_by_field_name("type")
+            declared = type_name(self.text(type_node)) if type_node is not None else None
+            if declared is not None:
+                self.bind(scope.qualified_name, name, declared, value, annotation=True)
+                return
+        if value is None:
+            return
+        expression = self.chain(value) if value.type == "method_invocation" else None
+        self.bind(scope.qualified_name, name, expression or "?", value)
+
+    def on_param(self, node: Node, scope: Scope) -> None:
+        if scope.definition is None:
+            return
+        name_node = node.child_by_field_name("name")
+        if name_node is None:
+            declarator = next(
+                (c for c in node.named_children if c.type == "variable_declarator"), None
+            )
+            name_node = declarator.child_by_field_name("name") if declarator else None
+        if name_node is None:
+            return
+        type_node = node.child_by_field_name("type")
+        if type_node is None:
+            type_node = next(
+                (c for c in node.named_children if c.type not in ("modifiers", "identifier")), None
+            )
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        name = self.text(name_node)
+        varargs = node.type == "spread_parameter" or node.child_by_field_name("dimensions")
+        if declared is None or varargs:
+            self.bind(scope.qualified_name, name, "?", node)
+        else:
+            self.bind(scope.qualified_name, name, declared, node, annotation=True)
+        if scope.definition.kind == METHOD and node.parent is not None:
+            owner = node.parent.parent
+            if owner is not None and owner.type in (
+                "method_declaration",
+                "constructor_declaration",
+            ):
+                scope.definition.params.append(name)
+
+    def on_for_each(self, node: Node, scope: Scope) -> None:
+        if scope.definition is None:
+            return
+        name_node = node.child_by_field_name("name")
+        type_node = node.child_by_field_name("type")
+        if name_node is None:
+            return
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        if declared is None:
+            self.bind(scope.qualified_name, self.text(name_node), "?", node)
+        else:
+            self.bind(scope.qualified_name, self.text(name_node), declared, node, annotation=True)
+
+    def on_lambda(self, node: Node, scope: Scope) -> None:
+        """Untyped lambda parameters hide fields of the same name: bound as unknown."""
+        if scope.definition is None:
+            return
+        parameters = node.child_by_field_name("parameters")
+        if parameters is None:
+            return
+        names = (
+            [parameters]
+            if parameters.type == "identifier"
+            else [c for c in parameters.named_children if c.type == "identifier"]
+        )
+        for name in names:
+            self.bind(scope.qualified_name, self.text(name), "?", name)
+
+    # -- calls and imports ----------------------------------------------------------------
+
+    def chain(self, node: Node) -> str | None:
+        """A receiver as a dotted expression: ``this.store``, ``a.b().c``; None if untypable."""
+        if node.type in ("identifier", "this", "super"):
+            return self.text(node)
+        if node.type == "field_access":
+            obj = node.child_by_field_name("object")
+            attribute = node.child_by_field_name("field")
+            inner = self.chain(obj) if obj is not None else None
+            if inner is None or attribute is None or attribute.type != "identifier":
+                return None
+            return f"{inner}.{self.text(attribute)}"
+        if node.type == "method_invocation":
+            name = node.child_by_field_name("name")
+            obj = node.child_by_field_name("object")
+            if name is None:
+                return None
+            if obj is None:
+                return f"{self.text(name)}()"
+            inner = self.chain(obj)
+            return f"{inner}.{self.text(name)}()" if inner is not None else None
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            child = node.named_children[0]
+            return self.chain(child) if child.type != "cast_expression" else None
+        return None
+
+    def on_call(self, node: Node, scope: Scope) -> None:
+        if not self.in_method(scope):
+            return
+        name = node.child_by_field_name("name")
+        if name is None:
+            return
+        obj = node.child_by_field_name("object")
+        if obj is None:
+            self.add_call(scope.qualified_name, self.text(name), node)
+            return
+        receiver = self.chain(obj)
+        if receiver is not None:
+            self.add_call(scope.qualified_name, f"{receiver}.{self.text(name)}", node)
+
+    def on_new(self, node: Node, scope: Scope) -> None:
+        if not self.in_method(scope):
+            return
+        type_node = node.child_by_field_name("type")
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        if declared is not None and node.child_by_field_name("object") is None:
+            self.add_call(scope.qualified_name, f"new {declared}", node)
+
+    def on_this_call(self, node: Node, scope: Scope) -> None:
+        """``this(...)`` / ``super(...)`` in a constructor: callee ``this`` or ``super``."""
+        constructor = node.child_by_field_name("constructor")
+        if constructor is not None and self.in_method(scope):
+            self.add_call(scope.qualified_name, self.text(constructor), node)
+
+    def on_import(self, node: Node, scope: Scope) -> None:
+        is_static = any(c.type == "static" for c in node.children)
+        wildcard = any(c.type == "asterisk" for c in node.children)
+        target = next(
+            (c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None
+        )
+        if target is None:
+            return
+        name = self.text(target).replace(" ", "")
+        if is_static:
+            owner, _, member = name.rpartition(".")
+            if wildcard:
+                owner, member = name, "*"
+            self.parsed.extra.setdefault("static_imports", []).append([owner, member])
+            self.add_import(owner, member, "static", node, self.module)
+        elif wildcard:
+            self.add_import(name, "*", None, node, self.module)
+        else:
+            package, _, simple = name.rpartition(".")
+            self.add_import(package, simple, None, node, self.module)
+
+
+# -- resolution -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Def:
+    path: str
+    qualified_name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    """A value of a repository type; `exact` when its type was declared, not inferred."""
+
+    cls: _Def
+    exact: bool
+
+
+_Value = _Def | _Instance
+
+
+@dataclass
+class _TypeInfo:
+    """One type: what it extends and implements (as written), its members, its file."""
+
+    definition: _Def
+    parsed: ParsedFile
+    outer: str | None
+    bases: list[str]
+    interfaces: list[str]
+    methods: dict[str, _Def] = field(default_factory=dict)
+    nested: dict[str, _Def] = field(default_factory=dict)
+    fields: dict[str, Binding] = field(default_factory=dict)
+
+
+class JavaResolver:
+    """Resolves one Java file's imports, supertypes and calls (see the module docstring)."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.index = index
+
+    # -- tables ---------------------------------------------------------------------------
+
+    def package_types(self, package: str) -> dict[str, list[_Def]]:
+        """Top-level types of a package by simple name (over all its files)."""
+
+        def build() -> dict[str, list[_Def]]:
+            names: dict[str, list[_Def]] = {}
+            for path in self.index.module_paths(package):
+                parsed = self.index.file(path)
+                if parsed is None or parsed.language != "java":
+                    continue
+                for d in parsed.definitions:
+                    if d.kind in _TYPES and d.parent == parsed.module:
+                        names.setdefault(d.name, []).append(_Def(path, d.qualified_name, d.kind))
+            return names
+
+        return self.index.memo(("java-package", package), build)
+
+    def file_types(self, parsed: ParsedFile) -> dict[str, _TypeInfo]:
+        def build() -> dict[str, _TypeInfo]:
+            implements: dict[str, list[str]] = parsed.extra.get("implements", {})
+            types: dict[str, _TypeInfo] = {}
+            for d in parsed.definitions:
+                if d.kind in _TYPES:
+                    outer = d.parent if d.parent in types else None
+                    types[d.qualified_name] = _TypeInfo(
+                        _Def(parsed.path, d.qualified_name, d.kind),
+                        parsed,
+                        outer,
+                        list(d.bases),
+                        list(implements.get(d.qualified_name, [])),
+                    )
+                    if outer is not None:
+                        types[outer].nested[d.name] = types[d.qualified_name].definition
+                elif d.kind == METHOD and d.parent in types:
+                    types[d.parent].methods.setdefault(
+                        d.name, _Def(parsed.path, d.qualified_name, d.kind)
+                    )
+            for binding in parsed.bindings:
+                info = types.get(binding.scope)
+                if info is not None:
+                    info.fields.setdefault(binding.name, binding)
+            return types
+
+        return self.index.memo(("java-file-types", parsed.path, parsed.content_hash), build)
+
+    def bindings(self, parsed: ParsedFile) -> dict[tuple[str, str], list[Binding]]:
+        """One file's bindings by (scope, name)."""
+
+        def build() -> dict[tuple[str, str], list[Binding]]:
+            table: dict[tuple[str, str], list[Binding]] = {}
+            for binding in parsed.bindings:
+                table.setdefault((binding.scope, binding.name), []).append(binding)
+            return table
+
+        return self.index.memo(("java-bindings", parsed.path, parsed.content_hash), build)
+
+    def info(self, cls: _Def) -> _TypeInfo | None:
+        parsed = self.index.file(cls.path)
+        return self.file_types(parsed).get(cls.qualified_name) if parsed is not None else None
+
+    # -- type names -----------------------------------------------------------------------
+
+    def resolve_type(self, parsed: ParsedFile, name: str, context: str | None) -> list[_Def]:
+        """The repository types `name`, written in `parsed` inside type `context`, names."""
+        head, _, rest = name.partition(".")
+        found = self.simple_type(parsed, head, context)
+        if found is None:
+            return self.qualified_type(name)
+        for part in rest.split(".") if rest else []:
+            found = self.member_type(found, part)
+            if found is None:
+                return self.qualified_type(name)
+        return [found]
+
+    def simple_type(self, parsed: ParsedFile, name: str, context: str | None) -> _Def | None:
+        types = self.file_types(parsed)
+        scope = context
+        while scope is not None and scope in types:
+            info = types[scope]
+            if info.definition.qualified_name.rsplit(".", 1)[-1] == name:
+                return info.definition
+            nested = self.member_type(info.definition, name)
+            if nested is not None:
+                return nested
+            scope = info.outer
+        for spec in parsed.imports:
+            if spec.alias is None and spec.name == name:
+                found = self.qualified_type(f"{spec.module}.{name}" if spec.module else name)
+                if found:
+                    return found[0]
+        local = self.package_types(parsed.module).get(name)
+        if local:
+            return local[0]
+        for spec in parsed.imports:
+            if spec.alias is None and spec.name == "*":
+                on_demand = self.package_types(spec.module).get(name)
+                if on_demand:
+                    return on_demand[0]
+                owners = self.qualified_type(spec.module)
+                nested = self.member_type(owners[0], name) if owners else None
+                if nested is not None:
+                    return nested
+        return None
+
+    def member_type(self, cls: _Def, name: str, depth: int = 0) -> _Def | None:
+        """A type nested in `cls` or inherited from its supertypes."""
+        info = self.info(cls)
+        if info is None or depth > _MAX_DEPTH:
+            return None
+        if name in info.nested:
+            return info.nested[name]
+        for parent in self.supertypes(info):
+            found = self.member_type(parent, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def qualified_type(self, name: str) -> list[_Def]:
+        """A fully qualified name: the longest package prefix, then nested types."""
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, -1, -1):
+            package = ".".join(parts[:cut])
+            if not self.index.has_module(package):
+                continue
+            found = self.package_types(package).get(parts[cut])
+            if not found:
+                continue
+            current: _Def | None = found[0]
+            for part in parts[cut + 1 :]:
+                current = self.member_type(current, part) if current is not None else None
+            if current is not None:
+                return [current]
+        return []
+
+    def supertypes(self, info: _TypeInfo) -> list[_Def]:
+        def build() -> list[_Def]:
+            context = info.outer
+            return [
+                t
+                for written in info.bases + info.interfaces
+                for t in self.resolve_type(info.parsed, written, context)
+            ]
+
+        return self.index.memo(("java-supertypes", info.definition), build)
+
+    # -- edges ----------------------------------------------------------------------------
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
+        edges: list[ResolvedEdge] = []
+        module_ref = Ref(parsed.path, parsed.module)
+        for spec in parsed.imports:
+            for target in self.import_targets(spec.module, spec.name, spec.alias):
+                if target.path != parsed.path:
+                    module = self.index.file(target.path)
+                    if module is not None:
+                        edges.append(
+                            ResolvedEdge(
+                                RelType.IMPORTS, module_ref, Ref(target.path, module.module)
+                            )
+                        )
+        implements: dict[str, list[str]] = parsed.extra.get("implements", {})
+        for definition in parsed.definitions:
+            if definition.kind not in _TYPES:
+                continue
+            source = Ref(parsed.path, definition.qualified_name)
+            context = definition.parent if definition.parent != parsed.module else None
+            for written in definition.bases:
+                for target in self.resolve_type(parsed, written, context):
+                    edges.append(ResolvedEdge(RelType.INHERITS, source, self.ref(target)))
+            for written in implements.get(definition.qualified_name, []):
+                for target in self.resolve_type(parsed, written, context):
+                    edges.append(ResolvedEdge(RelType.IMPLEMENTS, source, self.ref(target)))
+        owners = {d.qualified_name: d for d in parsed.definitions}
+        for call in parsed.calls:
+            caller = owners.get(call.caller)
+            if caller is None:
+                continue
+            for target, resolution in self.resolve_call(parsed, caller, call):
+                edges.append(
+                    ResolvedEdge(
+                        RelType.CALLS,
+                        Ref(parsed.path, call.caller),
+                        self.ref(target),
+                        resolution,
+                    )
+                )
+        return unique_edges(edges)
+
+    @staticmethod
+    def ref(target: _Def) -> Ref:
+        return Ref(target.path, target.qualified_name)
+
+    def import_targets(self, module: str, name: str | None, alias: str | None) -> list[_Def]:
+        if name == "*" and alias is None:
+            found = [d for defs in self.package_types(module).values() for d in defs]
+            return found or self.qualified_type(module)
+        if alias == "static":
+            return self.qualified_type(module)
+        return self.qualified_type(f"{module}.{name}" if module else str(name))
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def resolve_call(
+        self, parsed: ParsedFile, caller: Definition, call: CallSite
+    ) -> list[tuple[_Def, str]]:
+        cls_name = caller.parent
+        types = self.file_types(parsed)
+        if cls_name not in types:
+            return []
+        current = types[cls_name]
+        callee = call.callee
+        if callee.startswith("new "):
+            found = self.resolve_type(parsed, callee[4:], cls_name)
+            return [(found[0], EXACT)] if found else []
+        if callee in ("this", "super"):
+            owners = [current.definition] if callee == "this" else self.superclass(current)
+            return [
+                (method, EXACT)
+                for owner in owners
+                if (method := self.own_method(owner, owner.qualified_name.rsplit(".", 1)[-1]))
+            ]
+        receiver, _, method_name = callee.rpartition(".")
+        if not receiver:
+            return self.unqualified(parsed, current, method_name)
+        values, exact = self.evaluate(parsed, caller, current, receiver, 0)
+        targets = []
+        for value in values:
+            if isinstance(value, _Instance):
+                exact = exact and value.exact
+                cls = value.cls
+            else:
+                cls = value
+            method = self.find_method(cls, method_name, 0)
+            if method is not None:
+                targets.append(method)
+        if len(targets) != 1:
+            return [(t, HEURISTIC) for t in targets]
+        return [(targets[0], EXACT if exact else HEURISTIC)]
+
+    def superclass(self, info: _TypeInfo) -> list[_Def]:
+        return [
+            t for written in info.bases for t in self.resolve_type(info.parsed, written, info.outer)
+        ][:1]
+
+    def own_method(self, cls: _Def, name: str) -> _Def | None:
+        info = self.info(cls)
+        return info.methods.get(name) if info is not None else None
+
+    def find_method(self, cls: _Def, name: str, depth: int) -> _Def | None:
+        """`name` declared on `cls` or inherited: superclass chain first, then interfaces."""
+        info = self.info(cls)
+        if info is None or depth > _MAX_DEPTH:
+            return None
+        if name in info.methods:
+            return info.methods[name]
+        for parent in self.supertypes(info):
+            found = self.find_method(parent, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def unqualified(
+        self, parsed: ParsedFile, current: _TypeInfo, name: str
+    ) -> list[tuple[_Def, str]]:
+        """``m()``: the innermost enclosing type that has `m`, then static imports."""
+        info: _TypeInfo | None = current
+        types = self.file_types(parsed)
+        while info is not None:
+            found = self.find_method(info.definition, name, 0)
+            if found is not None:
+                return [(found, EXACT)]
+            info = types.get(info.outer) if info.outer else None
+        for owner, member in parsed.extra.get("static_imports", []):
+            if member in (name, "*"):
+                for cls in self.qualified_type(owner):
+                    found = self.find_method(cls, name, 0)
+                    if found is not None:
+                        return [(found, EXACT)]
+        return []
+
+    def evaluate(
+        self,
+        parsed: ParsedFile,
+        caller: Definition,
+        current: _TypeInfo,
+        expression: str,
+        depth: int,
+    ) -> tuple[list[_Value], bool]:
+        """What a receiver expression holds, and whether that is certain."""
+        parts = expression.split(".")
+        values, exact = self.head(parsed, caller, current, parts[0], depth)
+        for part in parts[1:]:
+            next_values: list[_Value] = []
+            for value in values:
+                if part.endswith("()"):
+                    cls = value.cls if isinstance(value, _Instance) else value
+                    method = self.find_method(cls, part[:-2], 0)
+                    if method is not None:
+                        next_values += self.returned(method)
+                        exact = False
+                elif isinstance(value, _Instance):
+                    next_values += self.field_value(value.cls, part, depth)
+                else:
+                    nested = self.member_type(value, part)
+                    if nested is not None:
+                        next_values.append(nested)
+                    else:
+                        next_values += self.field_value(value, part, depth)
+            values = next_values
+        return values, exact
+
+    def head(
+        self, parsed: ParsedFile, caller: Definition, current: _TypeInfo, name: str, depth: int
+    ) -> tuple[list[_Value], bool]:
+        if depth > _MAX_DEPTH:
+            return [], False
+        if name == "this":
+            return [_Instance(current.definition, True)], True
+        if name == "super":
+            return [_Instance(t, True) for t in self.superclass(current)], True
+        if name.endswith("()"):
+            methods = self.unqualified(parsed, current, name[:-2])
+            return [v for method, _ in methods for v in self.returned(method)], False
+        local = self.bindings(parsed).get((caller.qualified_name, name))
+        if local:
+            if len({(b.value, b.annotation) for b in local}) != 1:
+                return [], False
+            binding = local[0]
+            if binding.annotation:
+                context = caller.parent
+                return [
+                    _Instance(t, True) for t in self.resolve_type(parsed, binding.value, context)
+                ], True
+            if binding.value == "?":
+                return [], False
+            values, _ = self.evaluate(parsed, caller, current, binding.value, depth + 1)
+            return values, False
+        info: _TypeInfo | None = current
+        types = self.file_types(parsed)
+        while info is not None:
+            found = self.field_value(info.definition, name, depth)
+            if found:
+                return found, True
+            info = types.get(info.outer) if info.outer else None
+        return list(self.resolve_type(parsed, name, current.definition.qualified_name)), True
+
+    def field_value(self, cls: _Def, name: str, depth: int) -> list[_Value]:
+        """An instance of the declared type of field `name` of `cls` (or a supertype's)."""
+        info = self.info(cls)
+        if info is None or depth > _MAX_DEPTH:
+            return []
+        binding = info.fields.get(name)
+        if binding is not None:
+            if not binding.annotation:
+                return []
+            return [
+                _Instance(t, True)
+                for t in self.resolve_type(
+                    info.parsed, binding.value, info.definition.qualified_name
+                )
+            ]
+        for parent in self.supertypes(info):
+            found = self.field_value(parent, name, depth + 1)
+            if found:
+                return found
+        return []
+
+    def returned(self, method: _Def) -> list[_Value]:
+        """Instances of what `method` is declared to return (inferred: heuristic)."""
+        owner = self.index.file(method.path)
+        if owner is None:
+            return []
+        definition = next(
+            (d for d in owner.definitions if d.qualified_name == method.qualified_name), None
+        )
+        if definition is None or definition.returns is None:
+            return []
+        return [
+            _Instance(t, False)
+            for t in self.resolve_type(owner, definition.returns, definition.parent)
+        ]

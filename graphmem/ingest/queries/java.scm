@@ -1,0 +1,21 @@
+; Java (graphmem/ingest/java.py). Capture names are the contract with the parser.
+(import_declaration) @import
+(class_declaration) @class
+(enum_declaration) @class
+(record_declaration) @class
+(interface_declaration) @interface
+(annotation_type_declaration) @interface
+(method_declaration) @method
+(constructor_declaration) @constructor
+(compact_constructor_declaration) @constructor
+(method_invocation) @call
+(object_creation_expression) @new
+(explicit_constructor_invocation) @this_call
+(field_declaration) @field
+(constant_declaration) @field
+(local_variable_declaration) @local
+(formal_parameter) @param
+(spread_parameter) @param
+(catch_formal_parameter) @param
+(enhanced_for_statement) @for_each
+(lambda_expression) @lambda

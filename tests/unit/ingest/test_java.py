@@ -1,0 +1,175 @@
+"""Java: package-named modules, classes and interfaces, imports, supertypes and calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem.ingest.java import JavaSupport, java_package, type_name
+from graphmem.ingest.language import ParsedFile, RepoIndex, RepoLayout
+
+ROOT = Path(__file__).parents[2] / "fixtures" / "java_app"
+CORE = "core/src/main/java/com/acme/shop"
+APP = "app/src/main/java/com/acme/shop/app"
+MODEL = "com.acme.shop.model"
+STORE = "com.acme.shop.store"
+SHOP = "com.acme.shop.app"
+
+
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
+
+
+@pytest.fixture(scope="module")
+def java(fixture_graph: Callable[[str], Graph]) -> Graph:
+    return fixture_graph("java_app")
+
+
+def edges(java: Graph, kind: str) -> set[tuple[str, str, str | None]]:
+    return {(s, t, r) for k, s, t, r in java[1] if k == kind}
+
+
+def definitions(parsed: dict[str, ParsedFile]) -> set[tuple[str, str]]:
+    return {(d.kind, d.qualified_name) for p in parsed.values() for d in p.definitions}
+
+
+def test_a_module_is_named_by_its_package(java: Graph, tmp_path: Path) -> None:
+    assert java[0][f"{CORE}/model/Order.java"].module == MODEL
+    assert java[0][f"{APP}/Checkout.java"].module == SHOP
+    (tmp_path / "A.java").write_text("/* package not.this; */\n// package nor.this;\nclass A {}\n")
+    (tmp_path / "B.java").write_text("@Deprecated\npackage org.example . b;\n")
+    layout = RepoLayout(tmp_path, frozenset({"A.java", "B.java"}))
+    assert java_package("A.java", layout) == ""  # the default package
+    assert java_package("B.java", layout) == "org.example.b"
+
+
+def test_type_names() -> None:
+    assert type_name("Map<String, List<Order>>") == "Map"
+    assert type_name("java.util.Optional<T>") == "java.util.Optional"
+    assert type_name("@Nullable Order") == "Order"
+    assert type_name("Order[]") is None
+    assert type_name("int") is None
+
+
+def test_definitions(java: Graph) -> None:
+    order = {
+        d.qualified_name: (d.kind, d.parent, d.start_line, d.end_line)
+        for d in java[0][f"{CORE}/model/Order.java"].definitions
+    }
+    assert order == {
+        f"{MODEL}.Order": ("Class", MODEL, 6, 42),
+        f"{MODEL}.Order.Order": ("Method", f"{MODEL}.Order", 9, 12),  # the constructor
+        f"{MODEL}.Order.total": ("Method", f"{MODEL}.Order", 14, 20),
+        f"{MODEL}.Order.price": ("Method", f"{MODEL}.Order", 22, 25),
+        f"{MODEL}.Order.compareTo": ("Method", f"{MODEL}.Order", 27, 30),
+        f"{MODEL}.Order.empty": ("Method", f"{MODEL}.Order", 32, 34),
+        f"{MODEL}.Order.Item": ("Class", f"{MODEL}.Order", 36, 41),  # a record
+        f"{MODEL}.Order.Item.price": ("Method", f"{MODEL}.Order.Item", 37, 40),
+    }
+    kinds = definitions(java[0])
+    assert ("Interface", f"{MODEL}.Priced") in kinds
+    assert ("Interface", f"{STORE}.Repository") in kinds
+    assert ("Method", f"{STORE}.Repository.save") in kinds  # an abstract method
+    assert ("Class", f"{SHOP}.Checkout.Express") in kinds
+    # two constructors, one entity
+    assert sum(1 for _, qn in kinds if qn == f"{SHOP}.Checkout.Checkout") == 1
+
+
+def test_imports(java: Graph) -> None:
+    files = list(java[0].values())
+    paths = {
+        (edge.source.path, edge.target.path)
+        for parsed in files
+        for edge in JavaSupport().resolver(RepoIndex.from_files(files)).resolve(parsed)
+        if edge.type.value == "IMPORTS"
+    }
+    checkout = f"{APP}/Checkout.java"
+    assert {t for s, t in paths if s == checkout} == {
+        f"{APP}/Receipts.java",  # import static ...Receipts.format
+        f"{CORE}/model/Entity.java",  # import com.acme.shop.model.*
+        f"{CORE}/model/Order.java",
+        f"{CORE}/model/Priced.java",
+        f"{CORE}/store/OrderRepository.java",
+    }
+    assert {t for s, t in paths if s == f"{CORE}/store/OrderRepository.java"} == {
+        f"{CORE}/model/Order.java"
+    }  # java.util.* is not in the repository
+
+
+def test_extends_is_inherits_and_implements_is_implements(java: Graph) -> None:
+    assert edges(java, "INHERITS") == {
+        (f"{MODEL}.Order", f"{MODEL}.Entity", None),
+        (f"{SHOP}.Checkout.Express", f"{SHOP}.Checkout", None),
+        (f"{STORE}.AuditedRepository", f"{STORE}.Repository", None),  # interface to interface
+    }
+    assert edges(java, "IMPLEMENTS") == {
+        (f"{MODEL}.Order", f"{MODEL}.Priced", None),  # Comparable is not in the repository
+        (f"{MODEL}.Order.Item", f"{MODEL}.Priced", None),
+        (f"{STORE}.OrderRepository", f"{STORE}.Repository", None),
+    }
+
+
+def test_calls(java: Graph) -> None:
+    place = {(t, r) for s, t, r in edges(java, "CALLS") if s == f"{SHOP}.Checkout.place"}
+    assert place == {
+        (f"{MODEL}.Order", "exact"),  # new Order(id)
+        (f"{STORE}.OrderRepository.find", "exact"),  # this.orders, a field of a declared type
+        (f"{MODEL}.Order.total", "exact"),  # var copy = new Order(...)
+        (f"{STORE}.OrderRepository.inMemory", "exact"),  # a static call
+        (f"{STORE}.OrderRepository.save", "heuristic"),  # var repo = inMemory(): inferred
+        (f"{SHOP}.Receipts.format", "exact"),  # import static
+        (f"{SHOP}.Checkout.items", "exact"),
+        # `orders.save(order)` is left out: a lambda parameter named `orders` hides the field
+        # somewhere in the method, and bindings are not read per block.
+    }
+    calls = edges(java, "CALLS")
+    assert (f"{SHOP}.Checkout.Express.place", f"{SHOP}.Checkout.place", "exact") in calls
+    assert (f"{SHOP}.Checkout.Express.place", f"{SHOP}.Checkout.Express.audit", "exact") in calls
+    assert (f"{SHOP}.Checkout.Checkout", f"{SHOP}.Checkout.Checkout", "exact") in calls  # this()
+    # inherited methods resolve to their declaration
+    assert (f"{MODEL}.Order.Order", f"{MODEL}.Entity.touch", "exact") in calls
+    assert (f"{STORE}.OrderRepository.save", f"{MODEL}.Entity.getId", "exact") in calls
+    # a default method calling an abstract one; a for-each variable of a declared type
+    assert (f"{MODEL}.Priced.isFree", f"{MODEL}.Priced.price", "exact") in calls
+    assert (f"{MODEL}.Order.total", f"{MODEL}.Order.Item.price", "exact") in calls
+    # nothing outside the repository (String.trim, System.out.println, Map.put)
+    assert all(t.startswith("com.acme.shop.") for _, t, _ in calls)
+
+
+def test_local_and_anonymous_classes_belong_to_their_method(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    source = """package p;
+class A {
+    void run() {
+        Runnable r = new Runnable() { public void run() { helper(); } };
+        class Local { void go() { helper(); } }
+    }
+    static void helper() {}
+}
+"""
+    resolved = resolve_tree({"src/p/A.java": source})
+    assert resolved.definitions() == {
+        ("Class", "p.A"),
+        ("Method", "p.A.run"),
+        ("Method", "p.A.helper"),
+    }
+    assert ("CALLS", "p.A.run", "p.A.helper", "exact") in resolved.edges
+
+
+def test_parsed_file_survives_the_cache_round_trip(java: Graph) -> None:
+    for parsed in java[0].values():
+        assert ParsedFile.from_json(parsed.to_json()) == parsed
+
+
+def test_syntax_errors_keep_what_parses(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {"p/A.java": "package p;\nclass A {\n  void ok() {}\n  void broken( {\n}\n"}
+    )
+    parsed = resolved.parsed["p/A.java"]
+    assert parsed.warnings and "syntax errors" in parsed.warnings[0]
+    assert ("Method", "p.A.ok") in resolved.definitions()
