@@ -155,13 +155,35 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description=(
             "Run graphmem as a Model Context Protocol server: stdio (default, for Claude Code, "
             "Cursor, Codex) or streamable HTTP. See docs/mcp.md."
+            " Over HTTP every request needs a bearer token (GRAPHMEM_MCP_TOKEN or the token file)."
             "\n\nexamples:\n  claude mcp add graphmem -- graphmem mcp\n"
-            "  graphmem mcp --transport http --port 8765"
+            "  graphmem mcp --transport http --port 8765\n"
+            "  graphmem mcp --new-token ci-bot\n"
+            "  graphmem mcp --transport http --host 10.0.0.5 --allow-host mem.internal --read-only"
         ),
     )
     p.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP host (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    p.add_argument(
+        "--read-only", action="store_true", help="serve the read tools only (no remember, ...)"
+    )
+    p.add_argument(
+        "--token-file",
+        help="HTTP: the 0600 file of `NAME TOKEN` lines (default .graphmem/mcp-tokens)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="HTTP: another Host name clients reach the server by (repeatable)",
+    )
+    p.add_argument(
+        "--new-token",
+        metavar="NAME",
+        help="add a token named NAME to the token file, print it once, and exit",
+    )
     p.set_defaults(handler=run_mcp)
 
 
@@ -237,14 +259,21 @@ def run_query(args: argparse.Namespace) -> int:
 
 
 def run_mcp(args: argparse.Namespace) -> int:
-    from graphmem.mcp.server import serve
+    from graphmem.mcp.server import new_token, serve
 
+    if args.new_token:
+        created = new_token(args.new_token, getattr(args, "repo", None), args.token_file)
+        emit(args.json, created, lambda c: f"{c['token']}\n(token {c['name']!r} in {c['file']})")
+        return 0
     serve(
         store=getattr(args, "store", None),
         repo=getattr(args, "repo", None),
         transport=args.transport,
         host=args.host,
         port=args.port,
+        read_only=args.read_only,
+        token_file=args.token_file,
+        allow_hosts=tuple(args.allow_host),
     )
     return 0
 

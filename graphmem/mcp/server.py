@@ -2,8 +2,14 @@
 
 A thin adapter over `GraphMem`, like the CLI: each tool parses nothing itself, calls the API
 and renders the result as text an agent reads well (the same text the CLI prints; `cypher`
-returns JSON rows). Errors are translated here, once: a GraphMemError becomes a tool error with
-its one-line message; anything unexpected becomes a one-line "internal error".
+returns JSON rows). Memory and commit text is served as sealed quotes (graphmem.memory.quoting),
+so what a memory says is data for the agent, never an instruction. Errors are translated here,
+once: a GraphMemError becomes a tool error with its one-line message; anything unexpected
+becomes a one-line "internal error".
+
+Over HTTP every request needs a bearer token and a Host/Origin the server answers to
+(graphmem.mcp.http_access); what a request writes is recorded under its token's name.
+`read_only` leaves the write tools out of the server altogether.
 
 Configuration is read once, in `serve`, from the environment and the CLI's options.
 """
@@ -12,15 +18,22 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
+from mcp.server.mcpserver import Context
+
 from graphmem.errors import GraphMemError
+from graphmem.memory.quoting import QUOTE_HEADER, quote_memory
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
     from graphmem.api import GraphMem
+    from graphmem.queries.results import SearchResult
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,6 +52,9 @@ TARGETs are repository paths (src/api/invoices.py), directories (src/api/), qual
 """
 
 MemoryKindName = Literal["decision", "constraint", "failure", "preference", "fact"]
+
+#: The tools that change the store; a read-only server does not have them.
+WRITE_TOOLS = frozenset({"remember", "supersede", "retract"})
 
 
 def _tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -66,16 +82,51 @@ def _one_line(message: str) -> str:
     return lines[0] if lines else "unknown error"
 
 
-def build_server(gm: GraphMem) -> MCPServer:
-    """An MCPServer whose tools call `gm`."""
+class _Authors:
+    """One GraphMem per token name, sharing the store and the embedder: a request made with a
+    token reads and writes as that token's name (stdio requests as the server's own author)."""
+
+    def __init__(self, gm: GraphMem) -> None:
+        self.gm = gm
+        self._by_name: dict[str, GraphMem] = {}
+
+    def __call__(self, ctx: Context | None) -> GraphMem:
+        from graphmem.api import GraphMem
+        from graphmem.mcp.http_access import TOKEN_NAME_STATE
+
+        request = ctx.request_context.request if ctx is not None else None
+        state = getattr(request, "state", None)
+        name = getattr(state, TOKEN_NAME_STATE, None) if state is not None else None
+        if not isinstance(name, str):
+            return self.gm
+        if name not in self._by_name:
+            settings = self.gm.settings.model_copy(update={"author": name})
+            self._by_name[name] = GraphMem(
+                settings, self.gm.repo_root, store=self.gm.store, embedder=self.gm.embedder
+            )
+        return self._by_name[name]
+
+
+def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
+    """An MCPServer whose tools call `gm` (as the request's token name over HTTP); without the
+    write tools if `read_only`."""
     from mcp.server.mcpserver import MCPServer
 
     from graphmem.queries.context import render_context
     from graphmem.queries.impact import render_impact
     from graphmem.queries.results import SearchOptions
-    from graphmem.queries.search import render_search
 
-    server: MCPServer = MCPServer(name="graphmem", instructions=INSTRUCTIONS)
+    instructions = INSTRUCTIONS + "\n" + QUOTE_HEADER + "\n"
+    if read_only:
+        instructions += "This server is read-only: it cannot record or change memories.\n"
+    server: MCPServer = MCPServer(name="graphmem", instructions=instructions)
+    as_caller = _Authors(gm)
+
+    def write_tool(**options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        """`server.tool`, except that a read-only server leaves the tool out."""
+        if read_only:
+            return lambda fn: fn
+        return server.tool(**options)
 
     @server.tool(
         name="context",
@@ -89,8 +140,8 @@ def build_server(gm: GraphMem) -> MCPServer:
         ),
     )
     @_tool_errors
-    def context(target: str, history: bool = False) -> str:
-        return render_context(gm.context(target, history=history))
+    def context(target: str, history: bool = False, ctx: Context | None = None) -> str:
+        return render_context(as_caller(ctx).context(target, history=history))
 
     @server.tool(
         name="impact",
@@ -103,8 +154,8 @@ def build_server(gm: GraphMem) -> MCPServer:
         ),
     )
     @_tool_errors
-    def impact(target: str, depth: int = 3) -> str:
-        return render_impact(gm.impact(target, depth=depth))
+    def impact(target: str, depth: int = 3, ctx: Context | None = None) -> str:
+        return render_impact(as_caller(ctx).impact(target, depth=depth))
 
     @server.tool(
         name="search",
@@ -126,6 +177,7 @@ def build_server(gm: GraphMem) -> MCPServer:
         include_superseded: bool = False,
         since: str | None = None,
         until: str | None = None,
+        ctx: Context | None = None,
     ) -> str:
         statuses = ["active", "superseded"] if include_superseded else ["active"]
         options = SearchOptions(
@@ -136,7 +188,8 @@ def build_server(gm: GraphMem) -> MCPServer:
             since=since,
             until=until,
         )
-        return render_search(gm.search(query, options))
+        caller = as_caller(ctx)
+        return _render_search(caller, caller.search(query, options))
 
     @server.tool(
         name="prompt",
@@ -148,10 +201,15 @@ def build_server(gm: GraphMem) -> MCPServer:
         ),
     )
     @_tool_errors
-    def prompt(task: str, files: list[str] | None = None, budget: int = 4000) -> str:
-        return gm.prompt(task, files=files or [], budget=budget).markdown
+    def prompt(
+        task: str,
+        files: list[str] | None = None,
+        budget: int = 4000,
+        ctx: Context | None = None,
+    ) -> str:
+        return as_caller(ctx).prompt(task, files=files or [], budget=budget).markdown
 
-    @server.tool(
+    @write_tool(
         name="remember",
         description=(
             "Record knowledge future work must respect, anchored to the code it is about. "
@@ -175,8 +233,9 @@ def build_server(gm: GraphMem) -> MCPServer:
         symptom: str | None = None,
         cause: str | None = None,
         fix: str | None = None,
+        ctx: Context | None = None,
     ) -> str:
-        result = gm.remember(
+        result = as_caller(ctx).remember(
             kind,
             text,
             governs or [],
@@ -190,7 +249,7 @@ def build_server(gm: GraphMem) -> MCPServer:
         )
         return _render_remember(result)
 
-    @server.tool(
+    @write_tool(
         name="supersede",
         description=(
             "Mark existing memories `old_ids` as replaced by the existing memory `new_id` "
@@ -199,11 +258,11 @@ def build_server(gm: GraphMem) -> MCPServer:
         ),
     )
     @_tool_errors
-    def supersede(old_ids: list[str], new_id: str) -> str:
-        change = gm.supersede(old_ids, new_id)
+    def supersede(old_ids: list[str], new_id: str, ctx: Context | None = None) -> str:
+        change = as_caller(ctx).supersede(old_ids, new_id)
         return f"{', '.join(change.memory_ids)}: {change.action} (event {change.event_id})"
 
-    @server.tool(
+    @write_tool(
         name="retract",
         description=(
             "Stop serving a memory that was wrong (not replaced: for that, use supersede). "
@@ -211,8 +270,8 @@ def build_server(gm: GraphMem) -> MCPServer:
         ),
     )
     @_tool_errors
-    def retract(memory_id: str, reason: str | None = None) -> str:
-        change, redacted = gm.retract(memory_id, reason)
+    def retract(memory_id: str, reason: str | None = None, ctx: Context | None = None) -> str:
+        change, redacted = as_caller(ctx).retract(memory_id, reason)
         note = f"; redacted from the reason: {', '.join(redacted)}" if redacted else ""
         return f"{memory_id}: retracted (event {change.event_id}){note}"
 
@@ -229,8 +288,8 @@ def build_server(gm: GraphMem) -> MCPServer:
         ),
     )
     @_tool_errors
-    def cypher(query: str, params: dict[str, Any] | None = None) -> str:
-        rows = gm.cypher(query, params or {}, write=False)
+    def cypher(query: str, params: dict[str, Any] | None = None, ctx: Context | None = None) -> str:
+        rows = as_caller(ctx).cypher(query, params or {}, write=False)
         return json.dumps(rows, ensure_ascii=False, default=str)
 
     @server.tool(
@@ -253,6 +312,31 @@ def build_server(gm: GraphMem) -> MCPServer:
     return server
 
 
+def _render_search(gm: GraphMem, result: SearchResult) -> str:
+    """Ranked hits, each memory or commit message as a sealed quote with its labels."""
+    from graphmem.memory.quoting import quote_node
+
+    if not result.hits:
+        return f"No memories or commits match {json.dumps(result.query, ensure_ascii=False)}."
+    nodes = gm.store.get_nodes([hit.id for hit in result.hits])
+    lines = [QUOTE_HEADER, ""]
+    for i, hit in enumerate(result.hits, start=1):
+        status = f" [{hit.status}]" if hit.status and hit.status != "active" else ""
+        where = (
+            f"; governs {', '.join(hit.governs)}" if hit.governs and hit.kind != "commit" else ""
+        )
+        lines.append(
+            f"{i}. {hit.kind}{status}, score {hit.score:.4f} ({', '.join(hit.why)}){where}"
+        )
+        node = nodes.get(hit.id)
+        if node is not None:
+            lines.append(quote_node(node))
+        else:
+            lines.append(quote_memory(hit.text, kind=hit.kind, id=hit.id))
+    lines.extend(f"note: {n}" for n in result.notes)
+    return "\n".join(lines)
+
+
 def _render_remember(result: Any) -> str:
     memory = result.memory
     if not result.created:
@@ -263,9 +347,10 @@ def _render_remember(result: Any) -> str:
         lines.append(f"superseded: {', '.join(result.superseded)}")
     for c in result.conflicts:
         lines.append(
-            f"possible conflict: [{c.memory_id}] {c.kind} on {c.governs} ({c.score:.2f}): "
-            f"{c.text} -- {c.hint}"
+            f"possible conflict with {c.memory_id} ({c.kind} on {c.governs}, "
+            f"similarity {c.score:.2f}): {c.hint}"
         )
+        lines.append(quote_memory(c.text, kind=c.kind, id=c.memory_id))
     for r in result.redactions:
         lines.append(f"redacted {r.count} {r.type} secret(s) before storing")
     return "\n".join(lines)
@@ -277,18 +362,79 @@ def serve(
     transport: str = "stdio",
     host: str = "127.0.0.1",
     port: int = 8765,
+    read_only: bool = False,
+    token_file: str | None = None,
+    allow_hosts: tuple[str, ...] = (),
 ) -> None:
-    """Run the server until the client disconnects (stdio) or the process is stopped (HTTP)."""
+    """Run the server until the client disconnects (stdio) or the process is stopped (HTTP).
+
+    Over HTTP, the token rules are checked before the store is opened or a port is bound: a
+    refused start leaves nothing behind.
+    """
     from graphmem.api import GraphMem
     from graphmem.settings import Settings
 
     settings = Settings.from_env(store=store)
     with GraphMem(settings, repo_root=repo) as gm:
-        server = build_server(gm)
-        if transport == "http":
-            server.run("streamable-http", host=host, port=port)
-        else:
-            server.run("stdio")
+        if transport != "http":
+            build_server(gm, read_only=read_only).run("stdio")
+            return
+        app = http_app(gm, host, port, read_only, token_file, allow_hosts)
+        _run_http(app, host, port)
+
+
+def default_token_file(repo_root: Path) -> Path:
+    """`.graphmem/mcp-tokens` at the repository root, next to the default store."""
+    from graphmem.mcp.http_access import TOKEN_FILE_NAME
+    from graphmem.settings import DEFAULT_STORE_DIR
+
+    return repo_root / DEFAULT_STORE_DIR / TOKEN_FILE_NAME
+
+
+def new_token(name: str, repo: str | None = None, token_file: str | None = None) -> dict[str, str]:
+    """Add a token named `name` to the token file; the token is returned once, never stored
+    anywhere else."""
+    from graphmem.mcp.http_access import add_token
+    from graphmem.settings import find_repo_root
+
+    root = find_repo_root(Path(repo) if repo else Path.cwd())
+    path = Path(token_file) if token_file else default_token_file(root)
+    return {"name": name, "token": add_token(path, name), "file": str(path)}
+
+
+def http_app(
+    gm: GraphMem,
+    host: str,
+    port: int,
+    read_only: bool = False,
+    token_file: str | None = None,
+    allow_hosts: tuple[str, ...] = (),
+) -> Any:
+    """The guarded streamable-HTTP app (at /mcp); says on stderr where its tokens come from."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from graphmem.mcp.http_access import AccessGuard, http_access
+
+    path = Path(token_file) if token_file else default_token_file(gm.repo_root)
+    access, summary = http_access(
+        host, port, path, os.environ, gm.settings.author or "local", allow_hosts
+    )
+    print(f"graphmem mcp: {summary}", file=sys.stderr, flush=True)
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=sorted(access.hosts),
+        allowed_origins=sorted(f"{s}://{h}" for h in access.hosts for s in ("http", "https")),
+    )
+    app = build_server(gm, read_only=read_only).streamable_http_app(
+        transport_security=security, host=host
+    )
+    return AccessGuard(app, access)
+
+
+def _run_http(app: Any, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def main() -> None:

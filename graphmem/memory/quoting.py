@@ -32,8 +32,25 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["QUOTE_HEADER", "Quote", "quote_memory", "quote_seal", "read_quotes", "visible_text"]
+if TYPE_CHECKING:
+    from graphmem.model import Node
+
+__all__ = [
+    "QUOTE_HEADER",
+    "Quote",
+    "is_automatic",
+    "quote_memory",
+    "quote_node",
+    "quote_seal",
+    "read_quotes",
+    "visible_text",
+]
+
+#: Sources that name a machine, not a person: text recorded from a commit, by a hook, or from
+#: files changed on a branch, without anyone reviewing it as a memory.
+AUTOMATIC_SOURCE_PREFIXES = ("commit:", "git:", "hook:", "branch:")
 
 #: Said once before quoted memories, wherever they are served.
 QUOTE_HEADER = (
@@ -78,6 +95,37 @@ def quote_memory(
     labels.append(f"quote {seal}")
     body = [f"> {_visible(line)}" if line else ">" for line in text.splitlines()] or [">"]
     return "\n".join([f"[{' · '.join(labels)}]", *body, f"[end of quote {seal}]"])
+
+
+def is_automatic(kind: str, source: str | None) -> bool:
+    """Whether text of this kind and source was recorded without a person writing it."""
+    return kind == "commit" or (source or "").startswith(AUTOMATIC_SOURCE_PREFIXES)
+
+
+def quote_node(node: Node) -> str:
+    """A Memory or Commit node as a quote, labelled from its own properties."""
+    from graphmem.model import Label
+
+    if node.has(Label.COMMIT):
+        sha = str(node.get("sha") or node.id)
+        return quote_memory(
+            str(node.get("message") or ""),
+            kind="commit",
+            id=sha[:12],
+            source=f"commit:{sha}",
+            author=node.get("author"),
+            automatic=True,
+        )
+    kind = str(node.get("kind") or "memory")
+    source = node.get("source")
+    return quote_memory(
+        str(node.get("text") or ""),
+        kind=kind,
+        id=node.id,
+        source=source,
+        author=node.get("author"),
+        automatic=is_automatic(kind, source),
+    )
 
 
 def quote_seal(

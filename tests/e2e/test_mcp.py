@@ -138,7 +138,12 @@ def test_tools_over_stdio(shop: tuple[Path, Path, dict[str, str]]) -> None:
                     "search", {"query": "can an invoice be changed after sending"}
                 )
             )
-            assert f"[{first}]" in found.splitlines()[0]
+            from graphmem.memory.quoting import QUOTE_HEADER, read_quotes
+
+            assert found.startswith(QUOTE_HEADER)
+            quotes = read_quotes(found)
+            assert quotes[0].labels.startswith(f'{first} · decision · author "ana"')
+            assert quotes[0].text.startswith("Invoices are immutable once sent")
 
             rows = await client.call_tool(
                 "cypher",
