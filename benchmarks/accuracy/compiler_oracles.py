@@ -62,24 +62,26 @@ def run(kind: str, checkout: Path) -> dict[str, Any]:
 
 def to_result(data: dict[str, Any], checkout: Path, nodes: Mapping[str, NamedNode]) -> OracleResult:
     """The oracle's facts under graphmem's qualified names (see the module docstring)."""
-    by_name: dict[tuple[str, str], list[NamedNode]] = {}
+    by_path: dict[str, list[NamedNode]] = {}
     modules: dict[str, str] = {}
     for node in nodes.values():
         if node.kind == MODULE:
             modules[node.path] = node.qualified_name
         else:
-            last = node.qualified_name.rsplit(".", 1)[-1]
-            by_name.setdefault((node.path, last), []).append(node)
+            by_path.setdefault(node.path, []).append(node)
 
     def name_of(key: _Key) -> str:
-        spanning = [
+        named = [
             n
-            for n in by_name.get((key.path, key.name), [])
-            if n.start_line <= key.line <= max(n.end_line, n.start_line)
+            for n in by_path.get(key.path, [])
+            if n.qualified_name == key.name or n.qualified_name.endswith("." + key.name)
         ]
-        if not spanning:
-            return f"{key.path}:{key.line}:{key.name}"
-        return min(spanning, key=lambda n: n.end_line - n.start_line).qualified_name
+        spanning = [n for n in named if n.start_line <= key.line <= max(n.end_line, n.start_line)]
+        if spanning:
+            return min(spanning, key=lambda n: n.end_line - n.start_line).qualified_name
+        if named:  # one graphmem entity for a name declared twice in a scope (get and set)
+            return min(named, key=lambda n: abs(n.start_line - key.line)).qualified_name
+        return f"{key.path}:{key.line}:{key.name}"
 
     def module_of(path: str) -> str:
         return modules.get(path, f"{path}:module")
