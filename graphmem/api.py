@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from graphmem.ingest.report import IndexStatus, IngestReport
     from graphmem.memory.audit import Receipt
     from graphmem.memory.exchange import ImportResult
+    from graphmem.memory.governance import ReadScope
     from graphmem.memory.results import (
         ChangeResult,
         GoverningMemory,
@@ -228,10 +229,27 @@ class GraphMem:
 
     def governing(self, target: str, include_history: bool = False) -> list[GoverningMemory]:
         """Memories that apply to `target` on the current branch for the current user, and how."""
-        from graphmem.memory.scope import governing
+        from graphmem.memory.governance import governing
 
         node = self.resolve_target(target)
-        return governing(self.store, node.id, self.branch, self.settings.user, include_history)
+        return governing(self.read_scope(include_history), [node.id], down=True)
+
+    def governing_many(
+        self, entity_ids: Sequence[str], *, down: bool = False, include_history: bool = False
+    ) -> list[GoverningMemory]:
+        """Memories that apply to any of `entity_ids` (with `down`, to their contents too), in
+        one batch; each application names the entity asked about as its `subject`."""
+        from graphmem.memory.governance import governing
+
+        return governing(self.read_scope(include_history), entity_ids, down=down)
+
+    def read_scope(self, include_history: bool = False) -> ReadScope:
+        """Who reads: this repository, branch and user; what every query serves is decided here."""
+        from graphmem.memory.governance import ReadScope
+
+        return ReadScope(
+            self.store, self.repo, self.branch, self.settings.user, include_history=include_history
+        )
 
     def refresh_anchors(self) -> RefreshReport:
         """Restore and re-anchor memories after an ingest (call it at the end of every ingest)."""
@@ -291,20 +309,14 @@ class GraphMem:
 
     # -- queries (graphmem.queries) ----------------------------------------------------------
 
-    def _query_scope(self) -> tuple[str | None, str | None]:
-        """(branch, user) that decide which memories a query serves."""
-        return (self.branch, self.settings.user)
-
     def impact(self, target: str, depth: int = 3) -> ImpactResult:
         """Everything that depends on `target` within `depth` hops, and what governs it."""
-        from graphmem.memory.targets import resolve_target
         from graphmem.queries.impact import impact
 
         if depth < 1:
             raise UsageError(f"depth must be at least 1, not {depth}")
-        branch, user = self._query_scope()
-        node = resolve_target(self.store, self.repo, target)
-        return impact(self.store, node, depth, branch=branch, user=user)
+        node = self.resolve_target(target)
+        return impact(self.read_scope(), node, depth)
 
     def cypher(
         self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
@@ -329,41 +341,33 @@ class GraphMem:
 
     def search(self, query: str, options: SearchOptions | None = None) -> SearchResult:
         """Hybrid search (full text, vectors, graph proximity) over memories and commits."""
+        from graphmem.memory.governance import ReadScope
         from graphmem.queries.results import SearchOptions
         from graphmem.queries.search import search
 
         _check_search(query, options)
-        branch, user = self._query_scope()
         options = options or SearchOptions()
         options = options.model_copy(
-            update={"branch": options.branch or branch, "user": options.user or user}
+            update={
+                "branch": options.branch or self.branch,
+                "user": options.user or self.settings.user,
+            }
         )
-        return search(
-            self.store,
-            self.repo,
-            query,
-            options,
-            embedder=lambda: self.embedder,
-            author=self.settings.author,
-        )
+        scope = ReadScope(self.store, self.repo, options.branch, options.user)
+        result = search(scope, query, options, embedder=lambda: self.embedder)
+        memory_ids = [h.id for h in result.hits if h.kind != "commit"]
+        result.receipt_id = self.record_receipt("search", result.query, memory_ids).id
+        return result
 
     def context(self, target: str, history: bool = False) -> ContextResult:
         """What to know before changing `target`: governing and nearby memories, commits, code."""
-        from graphmem.memory.targets import resolve_target
         from graphmem.queries.context import context
 
-        branch, user = self._query_scope()
-        node = resolve_target(self.store, self.repo, target)
-        return context(
-            self.store,
-            self.repo,
-            node,
-            branch=branch,
-            user=user,
-            history=history,
-            query=target,
-            author=self.settings.author,
-        )
+        node = self.resolve_target(target)
+        result = context(self.read_scope(history), node)
+        served = [m.id for m in result.memories] + [m.id for m in result.nearby]
+        result.receipt_id = self.record_receipt("context", target, served).id
+        return result
 
     def prompt(self, task: str, files: Sequence[str] = (), budget: int = 4000) -> PromptPack:
         """A Markdown context pack for `task` within `budget` tokens, every item cited."""
@@ -373,18 +377,9 @@ class GraphMem:
             raise UsageError("a prompt needs a task: say what you are about to do")
         if budget < 1:
             raise UsageError(f"the token budget must be positive, not {budget}")
-        branch, user = self._query_scope()
-        return build_prompt(
-            self.store,
-            self.repo,
-            task,
-            files,
-            budget,
-            branch=branch,
-            user=user,
-            embedder=lambda: self.embedder,
-            author=self.settings.author,
-        )
+        pack = build_prompt(self.read_scope(), task, files, budget, embedder=lambda: self.embedder)
+        pack.receipt_id = self.record_receipt("prompt", task, pack.memory_ids).id
+        return pack
 
     def close(self) -> None:
         if self._store is not None:

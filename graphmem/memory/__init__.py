@@ -5,7 +5,7 @@ The functions here take a store and a repository name and do one thing each; `gr
 wires them to settings. Shared with other packages:
 
 - `graphmem.memory.targets.resolve_target`: a TARGET string to a code entity node.
-- `graphmem.memory.scope.governing`: the memories that apply to an entity, and how.
+- `graphmem.memory.governance.governing`: the memories that apply to a set of entities, and how.
 - `graphmem.memory.staleness.refresh_anchors`: run it after every ingest.
 - `graphmem.memory.audit.record_receipt`: record what a retrieval returned.
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from graphmem.memory.governance import containment
 from graphmem.memory.results import ConflictCandidate, entity_label
-from graphmem.memory.scope import ancestors
 from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
 from graphmem.store import Direction, GraphStore
 
@@ -77,7 +77,8 @@ def find_conflicts(
     for edge in store.edges(sorted(candidates), [RelType.GOVERNS], Direction.OUT):
         governs.setdefault(edge.source, []).append(edge.target)
     everything = sorted(set(target_ids) | {t for ts in governs.values() for t in ts})
-    above = ancestors(store, everything)
+    tree = containment(store, everything)
+    above = {eid: set(tree.above(eid)) for eid in everything}
     entities = store.get_nodes(everything)
     conflicts = []
     for mid, node in candidates.items():

@@ -7,8 +7,8 @@ each memory with its id, kind, text, rationale and source. Only what is served o
 
 from __future__ import annotations
 
+from graphmem.memory.governance import ReadScope
 from graphmem.memory.results import anchors_of, memory_from_node
-from graphmem.memory.scope import is_served
 from graphmem.model import Label, Memory, MemoryKind
 from graphmem.store import GraphStore
 
@@ -29,8 +29,9 @@ def markdown_digest(
 ) -> str:
     """The digest as Markdown text (ends with a newline)."""
     groups: dict[str, list[Memory]] = {}
+    reader = ReadScope(store, repo, branch, user)
     for node in store.find_nodes(Label.MEMORY, {"repo": repo, "status": "active"}):
-        if not is_served(node, branch, user, include_history=False):
+        if not reader.serves(node):
             continue
         memory = memory_from_node(node)
         headings = {_heading(a.kind, a.path, a.qualified_name) for a in anchors_of(node)}

@@ -14,7 +14,7 @@ from graphmem.model import Memory, Node
 
 #: How a memory reaches an entity: it governs the entity itself, an ancestor (a directory or
 #: module around it), or a descendant (a function inside it).
-Relation = Literal["self", "ancestor", "descendant"]
+Relation = Literal["self", "ancestor", "descendant", "nearby"]
 
 #: The state of one anchor: unchanged, its code changed since it was anchored, or it vanished.
 AnchorState = Literal["ok", "changed", "orphaned"]
@@ -150,8 +150,9 @@ class RememberResult(BaseModel):
 
 
 class Application(BaseModel):
-    """How a memory applies to the entity asked about."""
+    """How a memory applies to one of the entities asked about."""
 
+    subject: str = Field(description="the entity asked about that it applies to")
     entity_id: str = Field(description="the entity the memory governs")
     entity: str = Field(description="its path::qualified name, path, or <repository>")
     entity_kind: str
@@ -182,6 +183,20 @@ class GoverningMemory(BaseModel):
     memory: Memory
     applies: list[Application]
     staleness: Staleness
+
+    @property
+    def anchors(self) -> list[str]:
+        """The governed entities through which it applies here."""
+        return sorted({app.entity_id for app in self.applies})
+
+    @property
+    def covers(self) -> dict[str, str]:
+        """Each subject it applies to (by scope, not nearby) -> the nearest governed entity."""
+        out: dict[str, str] = {}
+        for app in self.applies:
+            if app.relation != "nearby":
+                out.setdefault(app.subject, app.entity_id)
+        return out
 
 
 class HistoryEntry(BaseModel):

@@ -1,7 +1,7 @@
 """context(TARGET): what to know before changing a piece of code.
 
 - the memories that govern it, an ancestor of it, or anything it contains (from
-  `graphmem.memory.scope.governing`), each saying which entity it governs and how that relates
+  `graphmem.memory.governance.governing`), each saying which entity it governs and how that relates
   to the target, flagged when possibly stale or orphaned;
 - memories anchored on its direct neighbours (callers, callees, importers, imports, subclasses,
   bases), marked *nearby*: not rules for this code, but worth knowing;
@@ -14,14 +14,11 @@ With `history`, superseded and retracted memories are included, marked, with the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from graphmem.memory.audit import record_receipt
+from graphmem.memory.governance import ReadScope, containment, governing
 from graphmem.memory.results import GoverningMemory
-from graphmem.memory.scope import governing
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.queries.governance import governing_many
-from graphmem.queries.impact import contained
 from graphmem.queries.results import (
     CodeSummary,
     CommitRef,
@@ -53,54 +50,42 @@ _RELATION = {
 }
 
 
-def context(
-    store: GraphStore,
-    repo: str,
-    target: Node,
-    *,
-    branch: str | None,
-    user: str | None,
-    history: bool = False,
-    query: str | None = None,
-    author: str | None = None,
-    record: bool = True,
-) -> ContextResult:
-    """The context of `target` (see the module docstring); records a retrieval receipt."""
-    served = governing(store, target.id, branch, user, include_history=history)
-    successors = _successors(store, [g.memory.id for g in served if g.memory.status != "active"])
-    memories = [_memory_ref(g, successors.get(g.memory.id, [])) for g in served]
-
-    seeds = contained(store, target.id)
+def context(scope: ReadScope, target: Node) -> ContextResult:
+    """The context of `target` (see the module docstring). It only reads: GraphMem records
+    the retrieval receipt of what it returns."""
+    store = scope.store
+    tree = containment(store, [target.id], up=True, down=True)
+    seeds = tree.inside(target.id)
     seed_set = set(seeds)
+    touching = store.edges(seeds, (*NEIGHBOUR_TYPES, RelType.MODIFIES), Direction.BOTH)
     links = [
         e
-        for e in store.edges(seeds, NEIGHBOUR_TYPES, Direction.BOTH)
-        if not (e.source in seed_set and e.target in seed_set)
+        for e in touching
+        if e.type != RelType.MODIFIES and not (e.source in seed_set and e.target in seed_set)
     ]
+    commit_ids = sorted(
+        {e.source for e in touching if e.type == RelType.MODIFIES and e.target in seed_set}
+    )
     neighbours = sorted({e.target if e.source in seed_set else e.source for e in links})
-    nodes = store.get_nodes(neighbours + seeds)
-    nearby = _nearby(store, links, seed_set, nodes, {m.id for m in memories}, branch, user, history)
+    nodes = store.get_nodes(neighbours + seeds + commit_ids)
 
-    commits = _commits(store, seeds)
-    summary = _summary(target, seeds, links, seed_set, nodes)
-    receipt_id = None
-    if record:
-        ids = [m.id for m in memories] + [m.id for m in nearby]
-        label = query or str(target.get("qualified_name") or target.get("path") or target.id)
-        receipt_id = record_receipt(store, repo, "context", label, ids, author).id
+    served = governing(scope, [target.id], down=True, near=neighbours, tree=tree)
+    direct = [g for g in served if any(a.relation != "nearby" for a in g.applies)]
+    close = [g for g in served if all(a.relation == "nearby" for a in g.applies)]
+    history = [g.memory.id for g in direct if g.memory.status != "active"]
+    successors = _successors(store, history) if history else {}
     return ContextResult(
         target=EntityRef.from_node(target),
-        memories=memories,
-        nearby=nearby,
-        commits=commits,
-        summary=summary,
-        history=history,
-        receipt_id=receipt_id,
+        memories=[_memory_ref(g, successors.get(g.memory.id, [])) for g in direct],
+        nearby=_nearby(close[:MAX_NEARBY], _roles(links, seed_set), nodes),
+        commits=_commits(nodes, commit_ids),
+        summary=_summary(target, seeds, links, seed_set, nodes),
+        history=scope.include_history,
     )
 
 
 def _memory_ref(served: GoverningMemory, successors: list[str]) -> MemoryRef:
-    m = served.memory
+    applies = [app for app in served.applies if app.relation != "nearby"]
     why = [
         _RELATION[app.relation].format(entity=app.entity)
         + (
@@ -108,20 +93,13 @@ def _memory_ref(served: GoverningMemory, successors: list[str]) -> MemoryRef:
             if app.relation == "ancestor" and app.distance > 1
             else ""
         )
-        for app in served.applies
+        for app in applies
     ]
-    return MemoryRef(
-        id=m.id,
-        kind=m.kind.value,
-        text=m.text,
-        status=m.status.value,
-        rationale=m.rationale,
-        branch=m.branch,
-        user=m.user,
-        created_at=m.created_at,
-        governs=[app.entity_id for app in served.applies],
+    return MemoryRef.from_memory(
+        served.memory,
+        governs=[app.entity_id for app in applies],
         why=why,
-        relation=served.applies[0].relation if served.applies else None,
+        relation=applies[0].relation if applies else None,
         possibly_stale=served.staleness.possibly_stale,
         orphaned=served.staleness.orphaned,
         superseded_by=successors,
@@ -129,24 +107,14 @@ def _memory_ref(served: GoverningMemory, successors: list[str]) -> MemoryRef:
 
 
 def _successors(store: GraphStore, memory_ids: Sequence[str]) -> dict[str, list[str]]:
-    if not memory_ids:
-        return {}
     out: dict[str, list[str]] = {}
     for edge in store.edges(list(memory_ids), [RelType.SUPERSEDED_BY], Direction.OUT):
         out.setdefault(edge.source, []).append(edge.target)
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _nearby(
-    store: GraphStore,
-    links: Sequence[Edge],
-    seeds: set[str],
-    nodes: dict[str, Node],
-    already: set[str],
-    branch: str | None,
-    user: str | None,
-    history: bool,
-) -> list[MemoryRef]:
+def _roles(links: Sequence[Edge], seeds: set[str]) -> dict[str, list[str]]:
+    """Each neighbour -> how it relates to the target ("calls the target", ...)."""
     roles: dict[str, list[str]] = {}
     for edge in sorted(links, key=lambda e: e.key):
         inside_is_target = edge.target in seeds
@@ -154,31 +122,23 @@ def _nearby(
         role = _ROLE[(edge.type, "target" if inside_is_target else "source")]
         if role not in roles.setdefault(other, []):
             roles[other].append(role)
-    if not roles:
-        return []
-    out: list[MemoryRef] = []
-    for gov in governing_many(
-        store,
-        sorted(roles),
-        branch=branch,
-        user=user,
-        include_ancestors=False,
-        include_history=history,
-        limit=MAX_NEARBY + len(already),
-    ):
-        if gov.memory.id in already:
-            continue
+    return roles
+
+
+def _nearby(
+    served: Sequence[GoverningMemory], roles: Mapping[str, list[str]], nodes: Mapping[str, Node]
+) -> list[MemoryRef]:
+    out = []
+    for gov in served:
         why: list[str] = []
-        for entity_id in sorted(gov.covers):
+        for entity_id in gov.anchors:
             node = nodes.get(entity_id)
             name = str(node.get("qualified_name") or node.get("path")) if node else entity_id
-            why.extend(f"nearby: governs {name}, which {role}" for role in roles[entity_id])
-        if len(out) >= MAX_NEARBY:
-            break
+            why.extend(f"nearby: governs {name}, which {role}" for role in roles.get(entity_id, ()))
         out.append(
-            MemoryRef.from_node(
+            MemoryRef.from_memory(
                 gov.memory,
-                governs=sorted(gov.anchors),
+                governs=gov.anchors,
                 why=why,
                 relation="nearby",
                 possibly_stale=gov.staleness.possibly_stale,
@@ -188,13 +148,8 @@ def _nearby(
     return out
 
 
-def _commits(store: GraphStore, seeds: Sequence[str]) -> list[CommitRef]:
-    commit_ids = sorted(
-        {e.source for e in store.edges(list(seeds), [RelType.MODIFIES], Direction.IN)}
-    )
-    if not commit_ids:
-        return []
-    commits = [n for n in store.get_nodes(commit_ids).values() if n.has(Label.COMMIT)]
+def _commits(nodes: Mapping[str, Node], commit_ids: Sequence[str]) -> list[CommitRef]:
+    commits = [nodes[c] for c in commit_ids if c in nodes and nodes[c].has(Label.COMMIT)]
     commits.sort(key=lambda n: (str(n.get("date") or ""), n.id), reverse=True)
     return [
         CommitRef(

@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from graphmem.memory.governance import ReadScope, containment, governing
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.queries.governance import governing_many
 from graphmem.queries.results import (
     EntityRef,
     ImpactedEntity,
@@ -62,23 +62,17 @@ def is_heuristic(edge: Edge) -> bool:
     return edge.type == RelType.CALLS and edge.properties.get("resolution") == "heuristic"
 
 
-def contained(store: GraphStore, root_id: str) -> list[str]:
-    """`root_id` and everything it CONTAINS, transitively."""
-    hops = store.traverse([root_id], [RelType.CONTAINS], Direction.OUT, max_depth=64)
-    return [root_id, *(hop.node_id for hop in hops)]
+def contained(store: GraphStore, root_ids: Sequence[str]) -> list[str]:
+    """`root_ids` and everything they CONTAIN, transitively, each once."""
+    tree = containment(store, root_ids, up=False, down=True)
+    return list(dict.fromkeys(n for root in root_ids for n in tree.inside(root)))
 
 
-def impact(
-    store: GraphStore,
-    target: Node,
-    depth: int = DEFAULT_DEPTH,
-    *,
-    branch: str | None = None,
-    user: str | None = None,
-) -> ImpactResult:
+def impact(scope: ReadScope, target: Node, depth: int = DEFAULT_DEPTH) -> ImpactResult:
     """What depends on `target` within `depth` dependency hops, grouped by module."""
+    store = scope.store
     depth = max(1, min(depth, MAX_DEPTH))
-    seeds = contained(store, target.id)
+    seeds = contained(store, [target.id])
     seed_set = set(seeds)
     distance: dict[str, int] = dict.fromkeys(seeds, 0)
     exact: dict[str, bool] = dict.fromkeys(seeds, True)
@@ -133,7 +127,7 @@ def impact(
         key=lambda i: (i.distance, i.resolution != "exact", i.entity.path, i.entity.qualified_name)
     )
 
-    memories = _governing_memories(store, impacted, branch, user)
+    memories = _governing_memories(scope, impacted)
     tests = [i.entity for i in impacted if i.is_test]
     exact_count = sum(1 for i in impacted if i.resolution == "exact")
     return ImpactResult(
@@ -201,33 +195,21 @@ def _group_by_module(impacted: Sequence[ImpactedEntity]) -> list[ModuleGroup]:
     return sorted(out, key=lambda g: (g.nearest, -g.count, g.path))
 
 
-def _governing_memories(
-    store: GraphStore,
-    impacted: Sequence[ImpactedEntity],
-    branch: str | None,
-    user: str | None,
-) -> list[MemoryRef]:
+def _governing_memories(scope: ReadScope, impacted: Sequence[ImpactedEntity]) -> list[MemoryRef]:
     names = {i.entity.id: i.entity.qualified_name for i in impacted}
     if not names:
         return []
-    governance = governing_many(store, list(names), branch=branch, user=user, limit=MAX_MEMORIES)
-    anchors = store.get_nodes(sorted({a for g in governance for a in g.anchors}))
     out: list[MemoryRef] = []
-    for gov in governance:
-        anchor_names = [
-            str(anchors[a].get("qualified_name") or anchors[a].get("path") or a)
-            if a in anchors
-            else a
-            for a in gov.anchors
-        ]
+    for gov in governing(scope, list(names), skip_repository=True, limit=MAX_MEMORIES):
+        anchor_names = list(dict.fromkeys(app.entity for app in gov.applies))
         covered = sorted(names[e] for e in gov.covers)
         shown = ", ".join(covered[:3]) + (
             f" and {len(covered) - 3} more" if len(covered) > 3 else ""
         )
         out.append(
-            MemoryRef.from_node(
+            MemoryRef.from_memory(
                 gov.memory,
-                governs=sorted(gov.anchors),
+                governs=gov.anchors,
                 why=[f"governs {', '.join(anchor_names)}, which covers impacted {shown}"],
                 possibly_stale=gov.staleness.possibly_stale,
                 orphaned=gov.staleness.orphaned,

@@ -24,9 +24,9 @@ from importlib import resources
 from typing import Any
 
 from graphmem.errors import NotFoundError, UsageError
+from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.staleness import staleness_of
 from graphmem.model.graph import Label, RelType
-from graphmem.queries.governance import governing_many
 from graphmem.store.base import Direction, GraphStore
 
 ParamType = str  # "string" | "int" | "float" | "bool" | "list"
@@ -197,13 +197,11 @@ def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[
     modules = store.find_nodes(Label.MODULE)
     documented = {
         entity
-        for gov in governing_many(
-            store,
+        for gov in governing(
+            ReadScope(store, repo="", every_reader=True),
             [m.id for m in modules],
-            branch=None,
-            user=None,
+            skip_repository=True,
             with_staleness=False,
-            serve=lambda node: node.get("status") == "active",
         )
         for entity in gov.covers
     }

@@ -3,7 +3,7 @@
 In priority order:
 
 1. the memories that govern the files (their own, their directories', and their contents'),
-   from `graphmem.memory.scope.governing`;
+   from `graphmem.memory.governance.governing`;
 2. related memories: `search` on the task text (not recorded as a separate receipt);
 3. a ranked map of relevant code: personalised PageRank (networkx) over the CALLS / IMPORTS /
    INHERITS neighbourhood (2 hops) of the files and what they contain; without files, of the
@@ -23,11 +23,9 @@ import networkx as nx
 
 from graphmem.embed.base import Embedder
 from graphmem.errors import NotFoundError
-from graphmem.memory.audit import record_receipt
-from graphmem.memory.scope import governing
+from graphmem.memory.governance import ReadScope, applying_to, containment, governing
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.queries.impact import contained
 from graphmem.queries.results import EntityRef, PromptPack, SearchOptions
 from graphmem.queries.search import search
 from graphmem.queries.tokens import TokenCounter, default_counter
@@ -55,20 +53,17 @@ class _Item:
 
 
 def build_prompt(
-    store: GraphStore,
-    repo: str,
+    scope: ReadScope,
     task: str,
     files: Sequence[str] = (),
     budget: int = DEFAULT_BUDGET,
     *,
-    branch: str | None,
-    user: str | None,
     embedder: Callable[[], Embedder] | None = None,
-    author: str | None = None,
     counter: TokenCounter | None = None,
-    record: bool = True,
 ) -> PromptPack:
-    """The context pack for `task` (see the module docstring); records a retrieval receipt."""
+    """The context pack for `task` (see the module docstring). It only reads: GraphMem records
+    the retrieval receipt of the memories it cites."""
+    store, repo = scope.store, scope.repo
     counter = counter or default_counter()
     targets: list[Node] = []
     unknown: list[str] = []
@@ -83,14 +78,15 @@ def build_prompt(
 
     items: list[_Item] = []
     seen_memories: set[str] = set()
+    tree = containment(store, [t.id for t in targets], up=True, down=True)
+    served_all = governing(scope, [t.id for t in targets], down=True, tree=tree)
     for target in targets:
         name = _name(target)
-        for served in governing(store, target.id, branch, user):
+        for served, app in applying_to(served_all, target.id):
             m = served.memory
             if m.id in seen_memories:
                 continue
             seen_memories.add(m.id)
-            app = served.applies[0]
             how = {"self": "on", "ancestor": "on", "descendant": "inside"}[app.relation]
             where = f"{how} `{app.entity}`" + (
                 f" (applies to `{name}`)" if app.relation != "self" else ""
@@ -102,12 +98,12 @@ def build_prompt(
             items.append(_Item("governing", line, memory_id=m.id))
 
     related = search(
-        store,
-        repo,
+        scope,
         task,
-        SearchOptions(limit=RELATED_LIMIT, branch=branch, user=user, kinds=_memory_kinds()),
+        SearchOptions(
+            limit=RELATED_LIMIT, branch=scope.branch, user=scope.user, kinds=_memory_kinds()
+        ),
         embedder=embedder,
-        record=False,
     )
     for hit in related.hits:
         if hit.id in seen_memories:
@@ -123,7 +119,7 @@ def build_prompt(
         )
 
     if targets:
-        seeds = sorted({s for t in targets for s in contained(store, t.id)})
+        seeds = sorted({n for t in targets for n in tree.inside(t.id)})
         hide = {t.id for t in targets if t.has(Label.MODULE) or t.has(Label.DIRECTORY)}
     else:
         anchored = store.edges([h.id for h in related.hits], [RelType.GOVERNS], Direction.OUT)
@@ -144,9 +140,6 @@ def build_prompt(
     markdown, chosen, omitted = _assemble(task, unknown, items, budget, counter)
     memory_ids = [i.memory_id for i in chosen if i.memory_id]
     entity_ids = [i.entity_id for i in chosen if i.entity_id]
-    receipt_id = None
-    if record:
-        receipt_id = record_receipt(store, repo, "prompt", task, memory_ids, author).id
     return PromptPack(
         task=task,
         markdown=markdown,
@@ -156,7 +149,6 @@ def build_prompt(
         memory_ids=memory_ids,
         entity_ids=entity_ids,
         omitted=omitted,
-        receipt_id=receipt_id,
     )
 
 

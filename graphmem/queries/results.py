@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Node
+from graphmem.model.memories import Memory
 
 Resolution = Literal["exact", "heuristic"]
 
@@ -83,6 +84,20 @@ class MemoryRef(BaseModel):
             branch=node.get("branch"),
             user=node.get("user"),
             created_at=node.get("created_at"),
+            **fields,
+        )
+
+    @classmethod
+    def from_memory(cls, memory: Memory, **fields: Any) -> MemoryRef:
+        return cls(
+            id=memory.id,
+            kind=memory.kind.value,
+            text=memory.text,
+            status=memory.status.value,
+            rationale=memory.rationale,
+            branch=memory.branch,
+            user=memory.user,
+            created_at=memory.created_at,
             **fields,
         )
 

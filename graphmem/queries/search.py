@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 
 from graphmem.embed.base import Embedder
 from graphmem.errors import GraphMemError
-from graphmem.memory.audit import record_receipt
-from graphmem.memory.scope import is_served
+from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Label, Node, RelType
-from graphmem.queries.governance import governing_many
 from graphmem.queries.results import SearchHitResult, SearchOptions, SearchResult
 from graphmem.store.base import Direction, GraphStore
 
@@ -51,17 +49,17 @@ class _Candidate:
 
 
 def search(
-    store: GraphStore,
-    repo: str,
+    scope: ReadScope,
     query: str,
     options: SearchOptions,
     *,
     embedder: Callable[[], Embedder] | None = None,
-    author: str | None = None,
     near_node: Node | None = None,
-    record: bool = True,
 ) -> SearchResult:
-    """Fused search results, best first; records a retrieval receipt of the memories returned."""
+    """Fused search results, best first. `scope` decides branch and user; `options.statuses`
+    which statuses are served. It only reads: GraphMem records the receipt."""
+    store = scope.store
+    reader = scope.with_history()
     text = query.strip()
     notes: list[str] = []
     kinds = {k.lower() for k in options.kinds}
@@ -92,7 +90,7 @@ def search(
 
     ids = list(dict.fromkeys(node_id for hits in ranked.values() for node_id, _ in hits))
     nodes = store.get_nodes(ids)
-    keep = {node_id for node_id, node in nodes.items() if _passes(node, options, kinds)}
+    keep = {node_id for node_id, node in nodes.items() if _passes(reader, node, options, kinds)}
 
     candidates: dict[str, _Candidate] = {}
     counts: dict[str, int] = {}
@@ -112,9 +110,9 @@ def search(
         counts[retriever] = rank
 
     if options.near and near_node is None:
-        near_node = resolve_target(store, repo, options.near)
+        near_node = resolve_target(store, scope.repo, options.near)
     if near_node is not None and candidates:
-        graph_rank = _near_ranks(store, near_node, set(candidates), options)
+        graph_rank = _near_ranks(reader, near_node, set(candidates), options)
         for node_id, (rank, why) in graph_rank.items():
             candidates[node_id].ranks["graph"] = rank
             candidates[node_id].notes["graph"] = f"graph #{rank} ({why})"
@@ -126,20 +124,14 @@ def search(
     )[: options.limit]
     governs = _anchors(store, [c.node.id for c in scored if c.node.has(Label.MEMORY)])
     results = [_hit(c, governs.get(c.node.id, [])) for c in scored]
-    receipt_id = None
-    if record:
-        memory_ids = [h.id for h in results if h.kind != COMMIT]
-        receipt_id = record_receipt(store, repo, "search", text, memory_ids, author).id
-    return SearchResult(
-        query=text, hits=results, retrievers=counts, notes=notes, receipt_id=receipt_id
-    )
+    return SearchResult(query=text, hits=results, retrievers=counts, notes=notes)
 
 
 def _rrf(ranks: Mapping[str, int]) -> float:
     return sum(WEIGHTS.get(r, 1.0) / (RRF_K + rank) for r, rank in ranks.items())
 
 
-def _passes(node: Node, options: SearchOptions, kinds: set[str]) -> bool:
+def _passes(reader: ReadScope, node: Node, options: SearchOptions, kinds: set[str]) -> bool:
     if node.has(Label.COMMIT):
         # Commits are history that stays true: served with active memories, not instead of them.
         if (kinds and COMMIT not in kinds) or "active" not in options.statuses:
@@ -152,7 +144,7 @@ def _passes(node: Node, options: SearchOptions, kinds: set[str]) -> bool:
     if str(node.get("status") or "active") not in options.statuses:
         return False
     # Branch and user rules are the memory layer's, with history allowed so `statuses` decides.
-    if not is_served(node, options.branch, options.user, include_history=True):
+    if not reader.serves(node):
         return False
     return _in_window(str(node.get("created_at") or ""), options)
 
@@ -164,22 +156,17 @@ def _in_window(at: str, options: SearchOptions) -> bool:
 
 
 def _near_ranks(
-    store: GraphStore, target: Node, candidates: set[str], options: SearchOptions
+    reader: ReadScope, target: Node, candidates: set[str], options: SearchOptions
 ) -> dict[str, tuple[int, str]]:
     """Candidates that govern (memories) or modified (commits) code near `target`, by distance."""
+    store = reader.store
     hops = store.traverse([target.id], NEAR_TYPES, Direction.BOTH, max_depth=options.near_depth)
     distance = {target.id: 0, **{h.node_id: h.depth for h in hops}}
     best: dict[str, int] = {}
     memory_ids = [c for c in candidates if not c.startswith("e-")]
     if memory_ids:
-        for gov in governing_many(
-            store,
-            list(distance),
-            branch=options.branch,
-            user=options.user,
-            include_history=True,
-            with_staleness=False,
-            serve=lambda node: node.id in candidates,
+        for gov in governing(
+            reader, list(distance), only=candidates, skip_repository=True, with_staleness=False
         ):
             d = min(distance[e] for e in gov.covers)
             best[gov.memory.id] = min(best.get(gov.memory.id, d), d)

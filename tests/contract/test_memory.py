@@ -13,7 +13,7 @@ from test_memory_support import REPO, build_code_graph, make_gm
 
 from graphmem.api import GraphMem
 from graphmem.errors import ConflictError, NotFoundError, StoreError, UsageError
-from graphmem.memory.scope import governing
+from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.targets import resolve_target
 from graphmem.model import Label, MemoryStatus, Node, RelType
 from graphmem.store import Direction, GraphStore, WriteBatch
@@ -257,8 +257,9 @@ def test_branch_scoped_memory_is_served_only_on_its_branch(
     )
     assert served_ids(main, "src/api/") == [everywhere.memory.id]
     assert set(served_ids(feature, "src/api/")) == {everywhere.memory.id, only_feature.memory.id}
-    assert governing(store, graph["api_dir"].id, None, None) and all(
-        g.memory.branch is None for g in governing(store, graph["api_dir"].id, None, None)
+    unscoped = ReadScope(store, repo=REPO)
+    assert governing(unscoped, [graph["api_dir"].id], down=True) and all(
+        g.memory.branch is None for g in governing(unscoped, [graph["api_dir"].id], down=True)
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_queries_fixture import KnownGraph, build_known_graph
+from test_queries_fixture import REPO, KnownGraph, build_known_graph
 
+from graphmem.memory.governance import ReadScope
 from graphmem.queries.impact import impact, is_test_entity, render_impact
 from graphmem.queries.results import ImpactResult
 from graphmem.store import GraphStore
@@ -18,7 +19,7 @@ def known(store: GraphStore) -> KnownGraph:
 def run(store: GraphStore, known: KnownGraph, key: str, depth: int = 3) -> ImpactResult:
     node = store.get_node(known[key])
     assert node is not None
-    return impact(store, node, depth, branch="main", user="ana")
+    return impact(ReadScope(store, REPO, "main", "ana"), node, depth)
 
 
 def summary(result: ImpactResult) -> list[tuple[str, int, str]]:

@@ -6,18 +6,28 @@ Supersession, branch and user scoping, and staleness must all show through.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from test_queries_fixture import REPO, CachingEmbedder, KnownGraph, build_known_graph
 
+from graphmem.api import GraphMem
 from graphmem.embed import Embedder
 from graphmem.memory.audit import list_receipts
+from graphmem.memory.governance import ReadScope
 from graphmem.queries.context import context, render_context
 from graphmem.queries.prompt import build_prompt
 from graphmem.queries.results import SearchOptions, SearchResult
 from graphmem.queries.search import render_search, search
 from graphmem.queries.tokens import default_counter
+from graphmem.settings import Settings
 from graphmem.store import GraphStore
+
+
+def scope(
+    store: GraphStore, branch: str | None = "main", user: str = "ana", history: bool = False
+) -> ReadScope:
+    return ReadScope(store, REPO, branch, user, include_history=history)
 
 
 @pytest.fixture
@@ -31,10 +41,19 @@ def known(store: GraphStore, cached: Embedder) -> KnownGraph:
 
 
 @pytest.fixture
+def gm(store: GraphStore, cached: Embedder, tmp_path: Path) -> GraphMem:
+    """The API over the known graph, as ana on main: it records the receipts."""
+    settings = Settings(author="ana", user="ana", branch="main")
+    return GraphMem(settings, repo_root=tmp_path / REPO, store=store, embedder=cached)
+
+
+@pytest.fixture
 def find(store: GraphStore, cached: Embedder) -> Callable[..., SearchResult]:
     def run(query: str, **options: object) -> SearchResult:
         opts = SearchOptions(**{"branch": "main", "user": "ana", **options})  # type: ignore[arg-type]
-        return search(store, REPO, query, opts, embedder=lambda: cached, author="ana")
+        return search(
+            scope(store, opts.branch, opts.user or "ana"), query, opts, embedder=lambda: cached
+        )
 
     return run
 
@@ -109,10 +128,8 @@ def test_search_near_boosts_memories_on_nearby_code(
     assert thin.score > before.score
 
 
-def test_search_records_a_receipt(
-    store: GraphStore, known: KnownGraph, find: Callable[..., SearchResult]
-) -> None:
-    result = find("tax rates hard-coded")
+def test_search_records_a_receipt(store: GraphStore, known: KnownGraph, gm: GraphMem) -> None:
+    result = gm.search("tax rates hard-coded")
     receipts = list_receipts(store, REPO)
     assert receipts and receipts[0].id == result.receipt_id
     memories = [h.id for h in result.hits if h.kind != "commit"]
@@ -123,10 +140,8 @@ def test_search_records_a_receipt(
 # -- context ----------------------------------------------------------------------------------
 
 
-def test_context_of_a_module(store: GraphStore, known: KnownGraph) -> None:
-    node = store.get_node(known["orders"])
-    assert node is not None
-    result = context(store, REPO, node, branch="main", user="ana", author="ana")
+def test_context_of_a_module(store: GraphStore, known: KnownGraph, gm: GraphMem) -> None:
+    result = gm.context("shop.orders")
     assert [(m.id, m.relation) for m in result.memories] == [
         ("k-cents", "ancestor"),
         ("f-retry", "descendant"),
@@ -150,7 +165,7 @@ def test_context_of_a_module(store: GraphStore, known: KnownGraph) -> None:
 def test_context_flags_stale_and_shows_history(store: GraphStore, known: KnownGraph) -> None:
     tax = store.get_node(known["compute_tax"])
     assert tax is not None
-    result = context(store, REPO, tax, branch="main", user="ana")
+    result = context(scope(store), tax)
     flags = {m.id: (m.relation, m.possibly_stale) for m in result.memories}
     assert flags == {
         "c-tax": ("self", True),
@@ -161,9 +176,9 @@ def test_context_flags_stale_and_shows_history(store: GraphStore, known: KnownGr
 
     billing = store.get_node(known["billing"])
     assert billing is not None
-    current = context(store, REPO, billing, branch="main", user="ana")
+    current = context(scope(store), billing)
     assert "d-old" not in [m.id for m in current.memories]
-    history = context(store, REPO, billing, branch="main", user="ana", history=True)
+    history = context(scope(store, history=True), billing)
     old = next(m for m in history.memories if m.id == "d-old")
     assert old.status == "superseded" and old.superseded_by == ["d-immut"]
     assert "[superseded]" in render_context(history)
@@ -173,32 +188,18 @@ def test_context_on_another_branch_and_user(store: GraphStore, known: KnownGraph
     checkout = store.get_node(known["checkout"])
     tests = store.get_node(known["test_checkout"])
     assert checkout is not None and tests is not None
-    on_x = context(store, REPO, checkout, branch="feature-x", user="ana")
+    on_x = context(scope(store, "feature-x"), checkout)
     assert "d-async" in [m.id for m in on_x.memories]
-    assert "p-fixtures" not in [
-        m.id for m in context(store, REPO, tests, branch=None, user="ana").memories
-    ]
-    assert "p-fixtures" in [
-        m.id for m in context(store, REPO, tests, branch=None, user="alice").memories
-    ]
+    assert "p-fixtures" not in [m.id for m in context(scope(store, None), tests).memories]
+    assert "p-fixtures" in [m.id for m in context(scope(store, None, "alice"), tests).memories]
 
 
 # -- prompt -----------------------------------------------------------------------------------
 
 
-def test_prompt_pack(store: GraphStore, known: KnownGraph, cached: Embedder) -> None:
+def test_prompt_pack(store: GraphStore, known: KnownGraph, gm: GraphMem) -> None:
     def pack(budget: int = 4000, files: tuple[str, ...] = ("src/shop/orders.py",)) -> object:
-        return build_prompt(
-            store,
-            REPO,
-            "Make checkout payment retries idempotent",
-            files,
-            budget,
-            branch="main",
-            user="ana",
-            embedder=lambda: cached,
-            author="ana",
-        )
+        return gm.prompt("Make checkout payment retries idempotent", files, budget)
 
     full = pack()
     md = full.markdown  # type: ignore[attr-defined]
@@ -226,13 +227,10 @@ def test_prompt_without_files_and_with_unknown_ones(
     store: GraphStore, known: KnownGraph, cached: Embedder
 ) -> None:
     result = build_prompt(
-        store,
-        REPO,
+        scope(store),
         "tax rates must not be hard-coded",
         ["src/shop/new_thing.py"],
         2000,
-        branch="main",
-        user="ana",
         embedder=lambda: cached,
     )
     assert "src/shop/new_thing.py" in result.markdown

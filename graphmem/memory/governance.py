@@ -1,0 +1,389 @@
+"""Which memories govern a set of code entities, and how: the one rule, for every caller.
+
+A memory GOVERNS entities; it applies to each governed entity and to everything that entity
+CONTAINS. So, for an entity X (a *subject*), the memories that matter are those governing
+
+- X itself (relation ``self``),
+- any ancestor of X, walking CONTAINS up: its class, module, directories, service, the
+  repository (relation ``ancestor``: a decision on ``src/api/`` reaches every function in it),
+- with ``down=True``, anything X contains (relation ``descendant``: about to edit a module, the
+  decisions on its functions matter too), including memories whose code vanished from inside
+  X (flagged orphaned by the last ingest), so they do not silently disappear,
+- with ``near=[...]``, the entities given as X's neighbours (relation ``nearby``: not rules for
+  X, but worth knowing).
+
+Only *served* memories are returned (`ReadScope.serves`): active ones (plus superseded and
+retracted ones when history is asked for, never purged ones), on the reader's branch or on no
+branch, and, for preferences, only the reader's own.
+
+The single-entity case is the batch of one; context, impact, prompt, search (--near), hooks and
+review all call `governing`::
+
+    scope = ReadScope(store, repo="shop", branch="main", user="ana")
+    for served in governing(scope, [entity.id], down=True):
+        served.memory.text            # the knowledge
+        served.applies[0].relation    # "self" | "ancestor" | "descendant" | "nearby"
+        served.applies[0].entity      # what it governs, e.g. "src/api/"
+        served.applies[0].subject     # which of the entities asked about it applies to
+        served.staleness.possibly_stale, served.staleness.orphaned
+
+Store calls are batched by frontier: one `edges` call per level of the containment walk, then
+one for the GOVERNS edges of every entity involved, one `get_nodes` for the memories and the
+entities they govern, and the two of `staleness_of` — however many entities are asked about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from graphmem.memory.results import (
+    Anchor,
+    Application,
+    GoverningMemory,
+    Relation,
+    Staleness,
+    anchors_of,
+    entity_label,
+    memory_from_node,
+)
+from graphmem.memory.staleness import staleness_of
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
+from graphmem.store import Direction, GraphStore
+
+__all__ = [
+    "Containment",
+    "ReadScope",
+    "applying_to",
+    "containment",
+    "governing",
+]
+
+#: Deeper than any real containment tree (repository / directories / module / class / method).
+MAX_DEPTH = 64
+#: How many ids go into one `edges` call.
+CHUNK = 1000
+_RANK = {"self": 0, "ancestor": 1, "descendant": 2, "nearby": 3}
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Who reads, and what they are served: built once per answer by GraphMem.
+
+    `branch`: the reader's branch (memories scoped to another branch are left out; memories with
+    no branch apply everywhere). `user`: the reader (other users' preferences are left out).
+    `include_history`: also superseded and retracted memories (never purged ones).
+    `every_reader`: serve every branch's and every user's memories (reports on the whole store).
+    """
+
+    store: GraphStore
+    repo: str
+    branch: str | None = None
+    user: str | None = None
+    include_history: bool = False
+    every_reader: bool = False
+
+    def serves(self, node: Node) -> bool:
+        """Whether a memory node is served to this reader (see the module docstring)."""
+        if not node.has(Label.MEMORY):
+            return False
+        allowed = (
+            {MemoryStatus.ACTIVE, MemoryStatus.SUPERSEDED, MemoryStatus.RETRACTED}
+            if self.include_history
+            else {MemoryStatus.ACTIVE}
+        )
+        if node.get("status") not in allowed:
+            return False
+        if self.every_reader:
+            return True
+        memory_branch = node.get("branch")
+        if memory_branch and memory_branch != self.branch:
+            return False
+        return not (node.get("kind") == MemoryKind.PREFERENCE and node.get("user") != self.user)
+
+    def with_history(self, include_history: bool = True) -> ReadScope:
+        return ReadScope(
+            self.store, self.repo, self.branch, self.user, include_history, self.every_reader
+        )
+
+
+@dataclass(frozen=True)
+class Containment:
+    """Where entities sit in the CONTAINS tree: their containers and their contents.
+
+    `paths[subject][other]` is one shortest CONTAINS path between the two, container first;
+    `relation[subject][other]` says whether `other` is the subject itself, an ancestor or a
+    descendant.
+    """
+
+    paths: Mapping[str, Mapping[str, list[str]]]
+    relation: Mapping[str, Mapping[str, Relation]]
+
+    def inside(self, subject: str) -> list[str]:
+        """`subject` and everything it contains, nearest first (ties by id)."""
+        rel = self.relation.get(subject, {})
+        down = [n for n, r in rel.items() if r == "descendant"]
+        return [subject, *sorted(down, key=lambda n: (len(self.paths[subject][n]), n))]
+
+    def above(self, subject: str) -> list[str]:
+        """Everything that contains `subject`, nearest first."""
+        rel = self.relation.get(subject, {})
+        up = [n for n, r in rel.items() if r == "ancestor"]
+        return sorted(up, key=lambda n: (len(self.paths[subject][n]), n))
+
+    def ids(self) -> set[str]:
+        return {other for rel in self.relation.values() for other in rel}
+
+
+def containment(
+    store: GraphStore, subjects: Sequence[str], *, up: bool = True, down: bool = False
+) -> Containment:
+    """Walk CONTAINS from every subject at once: one `edges` call per level and direction."""
+    subjects = list(dict.fromkeys(subjects))
+    parents = _reach(store, subjects, Direction.IN) if up else {}
+    children = _reach(store, subjects, Direction.OUT) if down else {}
+    paths: dict[str, dict[str, list[str]]] = {}
+    relation: dict[str, dict[str, Relation]] = {}
+    for subject in subjects:
+        paths[subject] = {subject: [subject]}
+        relation[subject] = {subject: "self"}
+        if up:
+            for node, path in _shortest(subject, parents).items():
+                paths[subject][node] = list(reversed(path))
+                relation[subject][node] = "ancestor"
+        if down:
+            for node, path in _shortest(subject, children).items():
+                if node not in relation[subject]:
+                    paths[subject][node] = path
+                    relation[subject][node] = "descendant"
+    return Containment(paths, relation)
+
+
+def governing(
+    scope: ReadScope,
+    subjects: Sequence[str],
+    *,
+    up: bool = True,
+    down: bool = False,
+    near: Sequence[str] = (),
+    only: Collection[str] | None = None,
+    skip_repository: bool = False,
+    limit: int | None = None,
+    with_staleness: bool = True,
+    tree: Containment | None = None,
+) -> list[GoverningMemory]:
+    """Served memories that apply to any of `subjects` (module docstring), with every way each
+    applies and its staleness.
+
+    `near`: neighbour entities whose own memories are reported as ``nearby`` (to the first
+    subject). `only`: consider just these memory ids (search ranks its own candidates).
+    `skip_repository`: leave out memories anchored on the repository itself: they apply to
+    everything, so they say nothing about one particular set of entities. `tree`: a containment
+    walk the caller already made. `limit`: keep the first memories (staleness only for those).
+
+    Ordered by how many subjects (then neighbours) a memory covers, then by its best application
+    (self, then the nearest ancestor, then descendants, then nearby), then newest first.
+    """
+    subjects = list(dict.fromkeys(subjects))
+    if not subjects:
+        return []
+    store = scope.store
+    tree = tree or containment(store, subjects, up=up, down=down)
+    near_of = [n for n in dict.fromkeys(near) if n not in tree.relation.get(subjects[0], {})]
+    anchor_ids = sorted(tree.ids() | set(near_of))
+    governs = [
+        edge
+        for chunk in _chunks(anchor_ids)
+        for edge in store.edges(chunk, [RelType.GOVERNS], Direction.IN)
+        if only is None or edge.source in only
+    ]
+    fetched = store.get_nodes(sorted({e.source for e in governs} | {e.target for e in governs}))
+    served = {e.source: fetched[e.source] for e in governs if e.source in fetched}
+    served = {mid: node for mid, node in served.items() if scope.serves(node)}
+    applications: dict[str, list[Application]] = {}
+    for edge in sorted(governs, key=lambda e: e.key):
+        if edge.source not in served:
+            continue
+        entity = fetched.get(edge.target)
+        if skip_repository and entity is not None and entity.has(Label.REPOSITORY):
+            continue
+        for subject, relation, path in _ways(tree, subjects, near_of, edge.target):
+            applications.setdefault(edge.source, []).append(
+                _application(subject, edge.target, entity, relation, path)
+            )
+    if down:
+        for mid, node, app in _orphaned_within(scope, subjects, tree, only):
+            served.setdefault(mid, node)
+            applications.setdefault(mid, []).append(app)
+    ordered = sorted(
+        ((served[mid], sorted(apps, key=_rank)) for mid, apps in applications.items()),
+        key=lambda pair: (
+            -len({a.subject for a in pair[1] if a.relation != "nearby"}),
+            -len({a.entity_id for a in pair[1] if a.relation == "nearby"}),
+            _rank(pair[1][0]),
+            _newest_first(str(pair[0].get("created_at") or "")),
+            pair[0].id,
+        ),
+    )
+    if limit is not None:
+        ordered = ordered[:limit]
+    stale = staleness_of(store, [node for node, _ in ordered]) if with_staleness else {}
+    return [
+        GoverningMemory(
+            memory=memory_from_node(node),
+            applies=apps,
+            staleness=stale[node.id] if node.id in stale else Staleness(),
+        )
+        for node, apps in ordered
+    ]
+
+
+def applying_to(
+    served: Sequence[GoverningMemory], subject: str
+) -> list[tuple[GoverningMemory, Application]]:
+    """The memories of a batch that apply to `subject` by scope, each with its best way there,
+    ordered as for a batch of one: self, nearest ancestors, descendants; newest first."""
+    found = []
+    for gov in served:
+        ways = [a for a in gov.applies if a.subject == subject and a.relation != "nearby"]
+        if ways:
+            found.append((gov, ways[0]))
+    found.sort(key=lambda pair: (_rank(pair[1]), _newest_first(pair[0].memory.created_at)))
+    return found
+
+
+def _ways(
+    tree: Containment, subjects: Sequence[str], near: Sequence[str], anchor: str
+) -> Iterable[tuple[str, Relation, list[str]]]:
+    """Each (subject, relation, path) through which a memory on `anchor` applies."""
+    for subject in subjects:
+        relation = tree.relation.get(subject, {}).get(anchor)
+        if relation is not None:
+            yield subject, relation, tree.paths[subject][anchor]
+    if anchor in near:
+        yield subjects[0], "nearby", [anchor]
+
+
+def _application(
+    subject: str, anchor: str, entity: Node | None, relation: Relation, path: list[str]
+) -> Application:
+    kind = str(entity.get("kind") or "") if entity else ""
+    return Application(
+        subject=subject,
+        entity_id=anchor,
+        entity=entity_label(
+            kind,
+            str(entity.get("path") or "") if entity else "",
+            str(entity.get("qualified_name") or "") if entity else anchor,
+        ),
+        entity_kind=kind,
+        relation=relation,
+        distance=len(path) - 1,
+        path=path,
+    )
+
+
+def _orphaned_within(
+    scope: ReadScope,
+    subjects: Sequence[str],
+    tree: Containment,
+    only: Collection[str] | None,
+) -> list[tuple[str, Node, Application]]:
+    """Memories whose anchored code vanished from inside a subject (flagged by
+    refresh_anchors): served there as descendants."""
+    candidates = [
+        m
+        for m in scope.store.find_nodes(Label.MEMORY, {"repo": scope.repo, "orphaned": True})
+        if scope.serves(m) and (only is None or m.id in only)
+    ]
+    if not candidates:
+        return []
+    anchors = {m.id: anchors_of(m) for m in candidates}
+    wanted = sorted({a.entity_id for ms in anchors.values() for a in ms} | set(subjects))
+    alive = scope.store.get_nodes(wanted)
+    found = []
+    for subject in subjects:
+        entity = alive.get(subject)
+        if entity is None:
+            continue
+        for memory in candidates:
+            for anchor in anchors[memory.id]:
+                if anchor.entity_id in alive or not _inside(anchor, entity):
+                    continue
+                app = Application(
+                    subject=subject,
+                    entity_id=anchor.entity_id,
+                    entity=f"{anchor.label} (vanished)",
+                    entity_kind=anchor.kind,
+                    relation="descendant",
+                    distance=1,
+                    path=[subject, anchor.entity_id],
+                )
+                found.append((memory.id, memory, app))
+    return found
+
+
+def _inside(anchor: Anchor, entity: Node) -> bool:
+    """Whether the vanished code of `anchor` was inside `entity`, judged by path and name."""
+    path = str(entity.get("path") or "")
+    if entity.has(Label.REPOSITORY):
+        return True
+    if entity.has(Label.DIRECTORY):
+        return anchor.path.startswith(path + "/")
+    if entity.has(Label.MODULE):
+        return anchor.path == path
+    qualified = str(entity.get("qualified_name") or "")
+    return anchor.path == path and anchor.qualified_name.startswith(qualified + ".")
+
+
+def _reach(store: GraphStore, starts: Sequence[str], direction: Direction) -> dict[str, set[str]]:
+    """Every node reached from `starts` along CONTAINS in `direction`, with all its next hops
+    (parents when walking up, children when walking down): one `edges` call per level."""
+    links: dict[str, set[str]] = {}
+    frontier = list(starts)
+    for _ in range(MAX_DEPTH):
+        todo = [n for n in frontier if n not in links]
+        if not todo:
+            break
+        for n in todo:
+            links[n] = set()
+        for chunk in _chunks(todo):
+            for edge in store.edges(chunk, [RelType.CONTAINS], direction):
+                if direction == Direction.IN:
+                    links[edge.target].add(edge.source)
+                else:
+                    links[edge.source].add(edge.target)
+        frontier = sorted({n for t in todo for n in links[t]})
+    return links
+
+
+def _shortest(start: str, links: Mapping[str, set[str]]) -> dict[str, list[str]]:
+    """Breadth-first from `start` over `links`: each node reached, with one shortest path from
+    `start` to it (ties broken by id, so the answer is the same every time)."""
+    paths: dict[str, list[str]] = {}
+    frontier = [[start]]
+    seen = {start}
+    while frontier:
+        following = []
+        for path in frontier:
+            for nxt in sorted(links.get(path[-1], ())):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    paths[nxt] = [*path, nxt]
+                    following.append(paths[nxt])
+        frontier = following
+    return paths
+
+
+def _rank(app: Application) -> tuple[int, int]:
+    return (_RANK[app.relation], app.distance)
+
+
+def _newest_first(created_at: str) -> str:
+    # ISO strings: invert each character so that a plain ascending sort puts the newest first.
+    return "".join(chr(0x10FFFF - ord(c)) for c in created_at)
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
