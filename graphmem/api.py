@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         SearchOptions,
         SearchResult,
     )
+    from graphmem.review.report import ReviewReport
 
 
 class GraphMem:
@@ -380,6 +381,30 @@ class GraphMem:
         pack = build_prompt(self.read_scope(), task, files, budget, embedder=lambda: self.embedder)
         pack.receipt_id = self.record_receipt("prompt", task, pack.memory_ids).id
         return pack
+
+    def review(
+        self,
+        base: str | None = None,
+        head: str | None = None,
+        *,
+        staged: bool = False,
+        working_tree: bool = False,
+        depth: int = 3,
+    ) -> ReviewReport:
+        """What the change from `base` (default: the merge base with the default branch) to
+        `head` (a commit, the index with `staged`, else the working tree) touches, what depends
+        on it, which tests reach it and which memories it puts at stake; records a receipt."""
+        from graphmem.review.diff import resolve_range
+        from graphmem.review.pipeline import review
+
+        if depth < 1:
+            raise UsageError(f"depth must be at least 1, not {depth}")
+        rng = resolve_range(self.repo_root, base, head, staged=staged, working_tree=working_tree)
+        report = review(self, rng, depth)
+        query = f"{rng.base_sha[:12]}..{rng.head_sha[:12] if rng.head_sha else rng.mode.value}"
+        receipt = self.record_receipt("review", query, [m.id for m in report.at_stake])
+        report.receipt_id = receipt.id
+        return report
 
     def close(self) -> None:
         if self._store is not None:

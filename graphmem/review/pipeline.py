@@ -1,0 +1,537 @@
+"""review(): what a diff changes, what depends on it, which tests reach it, what it puts at stake.
+
+A list of steps, each a function with typed input and output; the report is built from what
+they return:
+
+1. `resolve_range` / `changed_files` (diff.py): the two revisions and the changed lines;
+2. `_classify`: source files, service manifests, skipped files (binary, vendored, over the cap);
+3. `changed_entities` (changes.py): both sides parsed, definitions compared;
+4. `_locate`: which changed entities the graph knows (on whichever side was ingested);
+5. `_dependents`: `GraphMem.impact` of each changed entity, merged at the shortest distance;
+6. `_at_stake`: `GraphMem.governing` of the changed code, the memories `impact` found on
+   dependents, and the memories on what the changed code calls;
+7. tests to run and counts, then one retrieval receipt (in `GraphMem.review`).
+
+The graph is best ingested at the base (the usual state before a change is committed, and what
+the GitHub Action does): deleted code and the memories anchored to it are then still known.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from graphmem.ingest.language import RepoLayout
+from graphmem.memory.results import Application, memory_from_node
+from graphmem.model import Label, Memory, Node, RelType
+from graphmem.queries.impact import is_test_entity
+from graphmem.queries.results import EntityRef, ImpactResult, ModuleGroup
+from graphmem.review.changes import Side, changed_entities, is_service_file, skip_reason
+from graphmem.review.diff import DiffRange, FileChange, changed_files, files_at, read_new, read_old
+from graphmem.review.report import (
+    ChangedEntity,
+    Dependent,
+    ReviewCounts,
+    ReviewReport,
+    ServiceChange,
+    SkippedFile,
+    StakeMemory,
+    StakeReason,
+    TestToRun,
+)
+from graphmem.store.base import Direction
+
+if TYPE_CHECKING:
+    from graphmem.api import GraphMem
+
+#: Source files parsed at most; beyond it the summary says how many were left out.
+MAX_FILES = 1000
+#: Changed entities whose dependents are walked at most (the largest changes first keep order).
+MAX_IMPACT_SEEDS = 300
+#: What the changed code calls, imports or inherits from: memories there apply to the change.
+CALLEE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+#: Anchors whose content changes when code inside them changes (memories there go stale).
+SPAN_KINDS = frozenset({"Module", "Class", "Function", "Method"})
+_KIND_ORDER = {"constraint": 0, "failure": 1, "decision": 2, "fact": 3, "preference": 4}
+_REASON_ORDER = {"changed": 0, "dependent": 1, "callee": 2}
+
+
+@dataclass
+class _Located:
+    """Changed entities with the id the graph knows each one by, and the graph's nodes."""
+
+    entities: list[ChangedEntity]
+    graph_ids: dict[str, str] = field(default_factory=dict)  # change id -> graph id
+    nodes: dict[str, Node] = field(default_factory=dict)
+
+
+def review(gm: GraphMem, rng: DiffRange, depth: int) -> ReviewReport:
+    """The review of `rng` against the graph of `gm` (no receipt; the API records it)."""
+    root = gm.repo_root
+    files = changed_files(root, rng)
+    sources, services, skipped, notes = _classify(files)
+    entities = _changed_entities(gm, rng, sources, skipped)
+    located = _locate(gm, entities)
+    impacts = _dependents(gm, located, depth, notes)
+    dependents = _merge_dependents(impacts)
+    at_stake = _at_stake(gm, located, impacts)
+    tests = _tests(located, dependents)
+    names = _names(located, impacts)
+    changes = [
+        e.model_copy(
+            update={
+                "in_graph": e.id in located.graph_ids,
+                "dependents": sum(
+                    1 for d in dependents if d.reaches == located.graph_ids.get(e.id)
+                ),
+            }
+        )
+        for e in located.entities
+    ]
+    report = ReviewReport(
+        repo=gm.repo,
+        base=rng.base,
+        base_sha=rng.base_sha,
+        head=rng.head_label,
+        head_sha=rng.head_sha,
+        mode=rng.mode.value,
+        depth=depth,
+        remote_url=remote_url(root),
+        changes=changes,
+        services=_services(gm, services),
+        skipped=skipped,
+        dependents=dependents,
+        by_module=_group_by_module(dependents),
+        tests=tests,
+        at_stake=at_stake,
+        names=names,
+        notes=notes,
+    )
+    report.counts = _counts(report, len(files))
+    return report
+
+
+# -- 2. which files are what ----------------------------------------------------------------
+
+
+def _classify(
+    files: Sequence[FileChange],
+) -> tuple[list[FileChange], list[FileChange], list[SkippedFile], list[str]]:
+    sources: list[FileChange] = []
+    services: list[FileChange] = []
+    skipped: list[SkippedFile] = []
+    notes: list[str] = []
+    for change in files:
+        if is_service_file(change.path):
+            services.append(change)
+            continue
+        reason = "binary" if change.binary else skip_reason(change.path)
+        if reason == "not source":
+            continue  # docs, data, configuration: nothing in the code graph
+        if reason is not None:
+            skipped.append(SkippedFile(path=change.path, reason=reason))
+        elif len(sources) >= MAX_FILES:
+            skipped.append(SkippedFile(path=change.path, reason="limit"))
+        else:
+            sources.append(change)
+    over = sum(1 for s in skipped if s.reason == "limit")
+    if over:
+        notes.append(
+            f"{len(files)} files changed: the first {MAX_FILES} source files (by path) were "
+            f"analysed, {over} were left out"
+        )
+    return sources, services, skipped, notes
+
+
+# -- 3. changed entities --------------------------------------------------------------------
+
+
+def _changed_entities(
+    gm: GraphMem, rng: DiffRange, sources: Sequence[FileChange], skipped: list[SkippedFile]
+) -> list[ChangedEntity]:
+    if not sources:
+        return []
+    root = gm.repo_root
+    old = Side(lambda p: read_old(root, rng, p), RepoLayout(root, files_at(root, rng, old=True)))
+    new = Side(lambda p: read_new(root, rng, p), RepoLayout(root, files_at(root, rng, old=False)))
+    out: list[ChangedEntity] = []
+    for change in sources:
+        entities, skip = changed_entities(gm.repo, change, old, new)
+        out.extend(entities)
+        if skip is not None:
+            skipped.append(skip)
+    return sorted(out, key=lambda e: (e.path, e.start_line, e.qualified_name))
+
+
+# -- 4. what the graph knows ----------------------------------------------------------------
+
+
+def _locate(gm: GraphMem, entities: list[ChangedEntity]) -> _Located:
+    ids = sorted({i for e in entities for i in (e.id, e.old_id) if i})
+    nodes = gm.store.get_nodes(ids) if ids else {}
+    located = _Located(entities, nodes=nodes)
+    for entity in entities:
+        for candidate in (entity.id, entity.old_id):
+            if candidate and candidate in nodes:
+                located.graph_ids[entity.id] = candidate
+                break
+    return located
+
+
+# -- 5. dependents --------------------------------------------------------------------------
+
+
+def _impact_seeds(located: _Located) -> list[ChangedEntity]:
+    """Changed symbols, and modules only where nothing inside them explains the change: a
+    module's own lines (imports, constants) would otherwise pull in everything it contains."""
+    in_graph = [e for e in located.entities if e.id in located.graph_ids]
+    symbol_paths = {e.path for e in in_graph if e.kind != "Module"}
+    return [
+        e
+        for e in in_graph
+        if e.kind != "Module" or e.status != "modified" or e.path not in symbol_paths
+    ]
+
+
+def _dependents(
+    gm: GraphMem, located: _Located, depth: int, notes: list[str]
+) -> dict[str, ImpactResult]:
+    seeds = _impact_seeds(located)
+    if len(seeds) > MAX_IMPACT_SEEDS:
+        notes.append(
+            f"dependents were walked from the first {MAX_IMPACT_SEEDS} of {len(seeds)} "
+            "changed entities (by path)"
+        )
+        seeds = seeds[:MAX_IMPACT_SEEDS]
+    return {located.graph_ids[e.id]: gm.impact(located.graph_ids[e.id], depth) for e in seeds}
+
+
+def _merge_dependents(impacts: dict[str, ImpactResult]) -> list[Dependent]:
+    """Each dependent once, at its shortest distance over every changed entity, exact first."""
+    changed = set(impacts)
+    best: dict[str, Dependent] = {}
+    for seed, result in sorted(impacts.items()):
+        for item in result.impacted:
+            if item.entity.id in changed:
+                continue  # changed itself: listed as a change, not as a dependent
+            candidate = Dependent(
+                entity=item.entity,
+                distance=item.distance,
+                resolution=item.resolution,
+                is_test=item.is_test,
+                reaches=seed if item.reaches not in changed else item.reaches,
+                path=item.path,
+            )
+            current = best.get(item.entity.id)
+            if current is None or _dependent_rank(candidate) < _dependent_rank(current):
+                best[item.entity.id] = candidate
+    return sorted(
+        best.values(),
+        key=lambda d: (d.distance, d.resolution != "exact", d.entity.path, d.entity.qualified_name),
+    )
+
+
+def _dependent_rank(d: Dependent) -> tuple[int, bool, str]:
+    return (d.distance, d.resolution != "exact", d.reaches)
+
+
+def _group_by_module(dependents: Sequence[Dependent]) -> list[ModuleGroup]:
+    groups: dict[str, list[Dependent]] = {}
+    for item in dependents:
+        groups.setdefault(item.entity.path, []).append(item)
+    out = [
+        ModuleGroup(
+            path=path,
+            count=len(items),
+            exact=sum(1 for i in items if i.resolution == "exact"),
+            heuristic=sum(1 for i in items if i.resolution == "heuristic"),
+            nearest=min(i.distance for i in items),
+            entities=[i.entity.qualified_name for i in items],
+        )
+        for path, items in groups.items()
+    ]
+    return sorted(out, key=lambda g: (g.nearest, -g.count, g.path))
+
+
+# -- 6. at stake ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Stake:
+    memory: Memory
+    reasons: set[StakeReason] = field(default_factory=set)
+    why: list[str] = field(default_factory=list)
+    governs: set[str] = field(default_factory=set)
+    effect: str | None = None
+    possibly_stale: bool = False
+    orphaned: bool = False
+
+    def add(self, reason: StakeReason, why: str, anchor: str | None = None) -> None:
+        self.reasons.add(reason)
+        if why not in self.why:
+            self.why.append(why)
+        if anchor:
+            self.governs.add(anchor)
+
+
+def _at_stake(
+    gm: GraphMem, located: _Located, impacts: dict[str, ImpactResult]
+) -> list[StakeMemory]:
+    stakes: dict[str, _Stake] = {}
+    _on_changed_code(gm, located, stakes)
+    _on_dependents(gm, impacts, stakes)
+    _on_callees(gm, located, stakes)
+    out = [_stake_memory(s) for s in stakes.values()]
+    return sorted(
+        out,
+        key=lambda m: (
+            _KIND_ORDER.get(m.kind, 9),
+            min(_REASON_ORDER[r] for r in m.reasons),
+            m.id,
+        ),
+    )
+
+
+def _on_changed_code(gm: GraphMem, located: _Located, stakes: dict[str, _Stake]) -> None:
+    """Memories governing changed code, an ancestor of it, or something inside it."""
+    changed_by_graph_id = {
+        located.graph_ids[e.id]: e for e in located.entities if e.id in located.graph_ids
+    }
+    if not changed_by_graph_id:
+        return
+    for served in gm.governing_many(sorted(changed_by_graph_id), down=True):
+        apps = [a for a in served.applies if _applies_to_change(a, changed_by_graph_id)]
+        if not apps:
+            continue
+        stake = stakes.get(served.memory.id)
+        if stake is None:
+            stake = stakes[served.memory.id] = _Stake(served.memory)
+        stake.possibly_stale |= served.staleness.possibly_stale
+        stake.orphaned |= served.staleness.orphaned
+        for app in apps:
+            entity = changed_by_graph_id[app.subject]
+            what = f"{entity.status} {entity.kind} {entity.qualified_name}"
+            if app.relation == "self":
+                why = f"governs {app.entity}, which this change {entity.status}"
+            elif app.relation == "ancestor":
+                why = f"governs {app.entity}, which contains {what}"
+            else:
+                why = f"governs {app.entity}, inside {what}"
+            stake.add("changed", why, app.entity_id)
+            effect = _effect(entity.status, app.relation, app.entity_kind)
+            if effect == "orphaned" or (effect and stake.effect is None):
+                stake.effect = effect
+
+
+def _applies_to_change(app: Application, changed: dict[str, ChangedEntity]) -> bool:
+    """A memory inside changed code counts only when that code goes (deleted or moved): a
+    modified module does not put the rules of its untouched functions at stake."""
+    if app.entity_kind == "Repository" or app.relation == "nearby":
+        return False
+    return app.relation != "descendant" or changed[app.subject].status in ("deleted", "renamed")
+
+
+def _effect(status: str, relation: str, anchor_kind: str) -> str | None:
+    """What merging does to a memory anchored this way on an entity with this change."""
+    if relation == "descendant":
+        return "orphaned" if status == "deleted" else None
+    if anchor_kind not in SPAN_KINDS:
+        return None  # a directory or service keeps its identity when a file in it changes
+    if status == "deleted" and relation == "self":
+        return "orphaned"
+    if status == "renamed" and relation == "self":
+        return "possibly stale"  # re-anchored by name or content after the next ingest
+    return "possibly stale"
+
+
+def _on_dependents(
+    gm: GraphMem, impacts: dict[str, ImpactResult], stakes: dict[str, _Stake]
+) -> None:
+    """The memories `impact` found governing code that depends on the change."""
+    ids = sorted({m.id for r in impacts.values() for m in r.memories} - set(stakes))
+    nodes = gm.store.get_nodes(ids) if ids else {}
+    for _seed, result in sorted(impacts.items()):
+        changed_name = result.target.qualified_name or result.target.path
+        for memory in result.memories:
+            if memory.id in stakes and "changed" in stakes[memory.id].reasons:
+                continue
+            stake = stakes.get(memory.id)
+            if stake is None:
+                node = nodes.get(memory.id)
+                if node is None:
+                    continue
+                stake = stakes[memory.id] = _Stake(memory_from_node(node))
+            stake.possibly_stale |= memory.possibly_stale
+            stake.orphaned |= memory.orphaned
+            for why in memory.why:
+                stake.add("dependent", f"{why}; they depend on changed {changed_name}")
+            stake.governs.update(memory.governs)
+
+
+def _on_callees(gm: GraphMem, located: _Located, stakes: dict[str, _Stake]) -> None:
+    """Memories on what changed code calls, imports or inherits: a constraint on a callee
+    binds every caller, so changing a caller puts it at stake."""
+    sources = sorted(
+        located.graph_ids[e.id]
+        for e in located.entities
+        if e.id in located.graph_ids and e.status != "deleted" and e.kind != "Module"
+    )
+    if not sources:
+        return
+    changed = set(located.graph_ids.values())
+    calls = [
+        e for e in gm.store.edges(sources, CALLEE_TYPES, Direction.OUT) if e.target not in changed
+    ]
+    if not calls:
+        return
+    callers_of: dict[str, list[str]] = {}
+    for edge in sorted(calls, key=lambda e: e.key):
+        callers_of.setdefault(edge.target, []).append(edge.source)
+    served = [
+        gov
+        for gov in gm.governing_many(sorted(callers_of))
+        if any(a.entity_kind != "Repository" for a in gov.applies)
+    ]
+    cited = sorted(
+        {a for g in served for a in g.anchors}
+        | set(callers_of)
+        | {c for cs in callers_of.values() for c in cs}
+    )
+    names = {i: _name(n) for i, n in gm.store.get_nodes(cited).items()}
+    for gov in served:
+        stake = stakes.get(gov.memory.id)
+        if stake is not None and "changed" in stake.reasons:
+            continue
+        stake = stakes.setdefault(gov.memory.id, _Stake(gov.memory))
+        stake.possibly_stale |= gov.staleness.possibly_stale
+        stake.orphaned |= gov.staleness.orphaned
+        for callee, anchor in sorted(gov.covers.items()):
+            caller = callers_of[callee][0]
+            stake.add(
+                "callee",
+                f"governs {names.get(anchor, anchor)}; changed {names.get(caller, caller)} "
+                f"uses {names.get(callee, callee)}",
+                anchor,
+            )
+
+
+def _stake_memory(stake: _Stake) -> StakeMemory:
+    memory = stake.memory
+    return StakeMemory(
+        id=memory.id,
+        kind=memory.kind.value,
+        text=memory.text,
+        author=memory.author,
+        source=memory.source,
+        rationale=memory.rationale,
+        symptom=memory.symptom,
+        cause=memory.cause,
+        fix=memory.fix,
+        test=memory.test,
+        reasons=sorted(stake.reasons, key=_REASON_ORDER.__getitem__),
+        why=stake.why,
+        governs=sorted(stake.governs),
+        effect=stake.effect,  # type: ignore[arg-type]
+        possibly_stale=stake.possibly_stale,
+        orphaned=stake.orphaned,
+    )
+
+
+# -- 7. tests, names, counts ----------------------------------------------------------------
+
+
+def _tests(located: _Located, dependents: Sequence[Dependent]) -> list[TestToRun]:
+    out: list[TestToRun] = []
+    for entity in located.entities:
+        node = located.nodes.get(located.graph_ids.get(entity.id, ""))
+        if entity.status != "deleted" and node is not None and is_test_entity(node):
+            ref = EntityRef.from_node(node)
+            out.append(
+                TestToRun(entity=ref, distance=0, resolution="exact", reaches=node.id, changed=True)
+            )
+    seen = {t.entity.id for t in out}
+    out.extend(
+        TestToRun(entity=d.entity, distance=d.distance, resolution=d.resolution, reaches=d.reaches)
+        for d in dependents
+        if d.is_test and d.entity.id not in seen
+    )
+    return out
+
+
+def _names(located: _Located, impacts: dict[str, ImpactResult]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for result in impacts.values():
+        names.update(result.names)
+    for entity in located.entities:
+        names[entity.id] = entity.qualified_name
+        if entity.old_id and entity.old_qualified_name:
+            names[entity.old_id] = entity.old_qualified_name
+    return dict(sorted(names.items()))
+
+
+def _services(gm: GraphMem, changes: Sequence[FileChange]) -> list[ServiceChange]:
+    out: list[ServiceChange] = []
+    for change in changes:
+        paths = [change.path] + ([change.old_path] if change.old_path else [])
+        found = [
+            EntityRef.from_node(node)
+            for path in paths
+            for node in gm.store.find_nodes(Label.SERVICE, {"repo": gm.repo, "path": path})
+        ]
+        out.append(ServiceChange(path=change.path, status=change.status, services=found))
+    return out
+
+
+def _counts(report: ReviewReport, files: int) -> ReviewCounts:
+    by_status = {s: sum(1 for e in report.changes if e.status == s) for s in _STATUSES}
+    exact = sum(1 for d in report.dependents if d.resolution == "exact")
+    return ReviewCounts(
+        files=files,
+        entities=len(report.changes),
+        added=by_status["added"],
+        modified=by_status["modified"],
+        deleted=by_status["deleted"],
+        renamed=by_status["renamed"],
+        services=len(report.services),
+        skipped=len(report.skipped),
+        dependents=len(report.dependents),
+        exact=exact,
+        heuristic=len(report.dependents) - exact,
+        modules=len(report.by_module),
+        tests=len(report.tests),
+        memories=len(report.at_stake),
+        constraints=sum(1 for m in report.at_stake if m.kind == "constraint"),
+        failures=sum(1 for m in report.at_stake if m.kind == "failure"),
+        stale=sum(1 for m in report.at_stake if m.effect is not None),
+    )
+
+
+_STATUSES = ("added", "modified", "deleted", "renamed")
+
+
+def _name(node: Node) -> str:
+    return str(node.get("qualified_name") or node.get("path") or node.id)
+
+
+def remote_url(root: object) -> str | None:
+    """The https URL of `origin` when it is a GitHub, GitLab or similar host, else None."""
+    done = subprocess.run(
+        ["git", "remote", "get-url", "origin"], cwd=str(root), capture_output=True, check=False
+    )
+    url = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not url:
+        return None
+    if url.startswith("git@") and ":" in url:
+        host, path = url[4:].split(":", 1)
+        url = f"https://{host}/{path}"
+    elif url.startswith("ssh://git@"):
+        url = "https://" + url[len("ssh://git@") :]
+    if not url.startswith("https://"):
+        return None
+    url = url.removesuffix(".git").rstrip("/")
+    if "@" in url.split("/")[2]:  # credentials in the URL: never echo them
+        host = url.split("/")[2].rsplit("@", 1)[1]
+        url = "https://" + host + "/" + "/".join(url.split("/")[3:])
+    return url
