@@ -12,14 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from graphmem.cli import (
-    agent_commands,
     ingest_commands,
     memory_commands,
     query_commands,
     review_commands,
     store_commands,
 )
-from graphmem.cli.output import HelpFormatter, fail, fail_with
+from graphmem.cli.output import HelpFormatter, fail
 from graphmem.errors import GraphMemError
 
 COMMAND_MODULES = (
@@ -28,7 +27,6 @@ COMMAND_MODULES = (
     memory_commands,
     query_commands,
     review_commands,
-    agent_commands,
 )
 
 DESCRIPTION = """\
@@ -90,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.handler(args)
         return int(code or 0)
     except GraphMemError as error:
-        return fail_with(error)
+        return fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
