@@ -8,7 +8,8 @@ A `Service` is one of:
   directory;
 - a Python project (`pyproject.toml` with `project.name` or `tool.poetry.name`);
 - a Node package (`package.json` with a `name`);
-- a Go module (`go.mod` with a `module` line).
+- a Go module (`go.mod` with a `module` line);
+- a Maven, Gradle, Cargo or CMake build target (`graphmem.ingest.build_manifests`).
 
 A manifest's Service CONTAINS the directory the manifest sits in. Dependencies between
 manifests of the same repository (a workspace) become `DEPENDS_ON`: declared dependencies whose
@@ -37,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from graphmem.ingest import build_manifests
 from graphmem.ingest.language import directory_qualified_name
 from graphmem.model import CodeEntity, Edge, Label, RelType, entity_id
 
@@ -104,6 +106,12 @@ def discover(
             manifest = _read_manifest(root, repo, rel, sink)
             if manifest is not None:
                 manifests[str(manifest.entity.extra["service_type"])].append(manifest)
+                entities.append(manifest.entity)
+                contains(manifest.entity, manifest.directory)
+        elif base in build_manifests.BUILD_FILE_NAMES:
+            for manifest in _build_targets(root, repo, rel, files, sink):
+                ecosystem = str(manifest.entity.extra["service_type"])
+                manifests.setdefault(ecosystem, []).append(manifest)
                 entities.append(manifest.entity)
                 contains(manifest.entity, manifest.directory)
 
@@ -200,6 +208,26 @@ def _read_manifest(root: Path, repo: str, rel: str, warn: WarningSink) -> _Manif
     if base == "package.json":
         return _package_json(root, repo, rel, warn)
     return _go_mod(root, repo, rel, warn)
+
+
+def _build_targets(
+    root: Path, repo: str, rel: str, files: Sequence[str], warn: WarningSink
+) -> list[_Manifest]:
+    """The Services of a Maven, Gradle, Cargo or CMake build file (build_manifests.py)."""
+    raw = _read_text(root, rel, warn)
+    if raw is None:
+        return []
+    found = []
+    for target in build_manifests.read_build_file(
+        rel, raw, files, lambda other: _read_text(root, other, warn), warn
+    ):
+        manifest = _manifest(
+            repo, rel, target.name, target.service_type, raw, build_tool=target.build_tool
+        )
+        manifest.dep_names |= target.dep_names
+        manifest.dep_dirs |= target.dep_dirs
+        found.append(manifest)
+    return found
 
 
 def _manifest(
