@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What would fix an error, in the domain's terms: each adapter (CLI, MCP) says it in its
+    own (a flag for one, a tool argument for the other), so the domain never names either.
+
+    `action` is one of: ``name-user`` (say who the reader is), ``record-again`` (remember the
+    knowledge anew on the current code, superseding `memory`; `kind` says which kind).
+    """
+
+    action: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
 
 class GraphMemError(Exception):
     """Root of every error graphmem raises on purpose. The message is shown to users as-is."""
 
     #: CLI exit code for this kind of error.
     exit_code = 1
+
+    def __init__(self, message: str = "", *, remedy: Remedy | None = None) -> None:
+        super().__init__(message)
+        self.remedy = remedy
 
 
 class UsageError(GraphMemError):

@@ -11,23 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from graphmem.cli import (
-    ingest_commands,
-    memory_commands,
-    query_commands,
-    review_commands,
-    store_commands,
-)
-from graphmem.cli.output import HelpFormatter, fail
+from graphmem.cli import ingest_commands, memory_commands, query_commands, store_commands
+from graphmem.cli.output import HelpFormatter, fail, fail_with
 from graphmem.errors import GraphMemError
 
-COMMAND_MODULES = (
-    store_commands,
-    ingest_commands,
-    memory_commands,
-    query_commands,
-    review_commands,
-)
+COMMAND_MODULES = (store_commands, ingest_commands, memory_commands, query_commands)
 
 DESCRIPTION = """\
 graphmem: memory for coding agents, anchored to a graph of your code.
@@ -88,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.handler(args)
         return int(code or 0)
     except GraphMemError as error:
-        return fail(str(error), error.exit_code)
+        return fail_with(error)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:

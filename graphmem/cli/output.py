@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from graphmem.errors import GraphMemError, Remedy
+
 
 def to_jsonable(value: Any) -> Any:
     """Pydantic models, dataclasses' dicts, tuples and sets, as plain JSON values."""
@@ -31,6 +33,24 @@ def emit(as_json: bool, data: Any, render: Callable[[Any], str] | None = None) -
         text = render(data)
         if text:
             print(text)
+
+
+def remedy_hint(remedy: Remedy | None) -> str:
+    """How to fix an error (see graphmem.errors.Remedy), said in this command line's terms."""
+    if remedy is None:
+        return ""
+    if remedy.action == "name-user":
+        return "pass --user NAME (or set GRAPHMEM_USER)"
+    if remedy.action == "record-again":
+        kind, old = remedy.params.get("kind", "KIND"), remedy.params.get("memory", "ID")
+        return f"graphmem remember {kind} TEXT --governs TARGET --supersedes {old}"
+    return ""
+
+
+def fail_with(error: GraphMemError) -> int:
+    """A GraphMemError as one line, with its remedy in CLI terms; returns its exit code."""
+    hint = remedy_hint(error.remedy)
+    return fail(f"{str(error).strip()}: {hint}" if hint else str(error), error.exit_code)
 
 
 def fail(message: str, code: int) -> int:

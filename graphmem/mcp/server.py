@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import Context
 
-from graphmem.errors import GraphMemError
+from graphmem.errors import GraphMemError, Remedy
 from graphmem.memory.quoting import QUOTE_HEADER, quote_memory
 
 if TYPE_CHECKING:
@@ -68,13 +68,26 @@ def _tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except ToolError:
             raise
         except GraphMemError as error:
-            raise ToolError(_one_line(str(error))) from error
+            hint = _remedy_hint(error.remedy)
+            raise ToolError(_one_line(f"{error}: {hint}" if hint else str(error))) from error
         except Exception as error:  # an adapter boundary: the agent gets one line, not a trace
             raise ToolError(
                 f"internal error: {type(error).__name__}: {_one_line(str(error))}"
             ) from error
 
     return wrapper
+
+
+def _remedy_hint(remedy: Remedy | None) -> str:
+    """How to fix an error (graphmem.errors.Remedy), said in this server's tool terms."""
+    if remedy is None:
+        return ""
+    if remedy.action == "name-user":
+        return "start the graphmem MCP server with GRAPHMEM_USER set to whose preference it is"
+    if remedy.action == "record-again":
+        kind, old = remedy.params.get("kind", "decision"), remedy.params.get("memory", "")
+        return f"call `remember` with kind={kind}, the new text and targets, supersedes=[{old!r}]"
+    return ""
 
 
 def _one_line(message: str) -> str:

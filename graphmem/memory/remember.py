@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphmem.embed.base import Embedder
-from graphmem.errors import UsageError
+from graphmem.errors import Remedy, UsageError
 from graphmem.memory.audit import new_event
 from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts, nearest_memories
 from graphmem.memory.redaction import redact_fields
@@ -72,7 +72,9 @@ def remember(
     if failure and kind != MemoryKind.FAILURE:
         raise UsageError(f"--{next(iter(failure))} is only for failures (kind 'failure')")
     if kind == MemoryKind.PREFERENCE and not user:
-        raise UsageError("a preference belongs to a user: pass --user (or set GRAPHMEM_USER)")
+        raise UsageError(
+            "a preference belongs to a user, and no user was given", remedy=Remedy("name-user")
+        )
     if kind != MemoryKind.PREFERENCE:
         user = None
     fields, redactions = redact_fields(

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from graphmem.errors import ConflictError, NotFoundError
+from graphmem.errors import ConflictError, NotFoundError, Remedy
 from graphmem.memory.audit import new_event
 from graphmem.memory.results import (
     Anchor,
@@ -200,8 +200,9 @@ def acknowledge(
     dropped = [a.entity_id for a in anchors if a.entity_id not in targets]
     if not kept:
         raise ConflictError(
-            f"everything memory {memory_id} governed is gone; record it again on the new code: "
-            f"graphmem remember {node.get('kind')} TEXT --governs TARGET --supersedes {memory_id}"
+            f"everything memory {memory_id} governed is gone: it cannot be acknowledged, "
+            "only recorded again on the code as it is now, superseding it",
+            remedy=Remedy("record-again", {"memory": memory_id, "kind": str(node.get("kind"))}),
         )
     at = now_iso()
     event = new_event(
