@@ -11,11 +11,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from graphmem.cli import ingest_commands, memory_commands, query_commands, store_commands
+from graphmem.cli import (
+    ingest_commands,
+    memory_commands,
+    query_commands,
+    review_commands,
+    store_commands,
+)
 from graphmem.cli.output import HelpFormatter, fail, fail_with
 from graphmem.errors import GraphMemError
 
-COMMAND_MODULES = (store_commands, ingest_commands, memory_commands, query_commands)
+COMMAND_MODULES = (
+    store_commands,
+    ingest_commands,
+    memory_commands,
+    query_commands,
+    review_commands,
+)
 
 DESCRIPTION = """\
 graphmem: memory for coding agents, anchored to a graph of your code.
