@@ -97,18 +97,17 @@ class GraphMem:
         """
         from graphmem.ingest import DEFAULT_HISTORY
         from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES
-        from graphmem.ingest.pipeline import Ingester, IngestOptions
+        from graphmem.ingest.pipeline import IngestOptions, ingest_repository
 
-        root = self._ingest_root(path)
+        root, repo = self._ingest_root(path)
         options = IngestOptions(
             history=DEFAULT_HISTORY if history is None else history,
             full=full,
             max_file_bytes=max_file_bytes or DEFAULT_MAX_BYTES,
             progress=progress,
         )
-        repo = self.repo if root == self.repo_root else root.name
-        report = Ingester(self.store, root, repo, options).run()
-        if repo == self.repo:
+        report = ingest_repository(self.store, root, repo, options)
+        if root == self.repo_root:
             self.refresh_anchors()
         return report
 
@@ -116,21 +115,23 @@ class GraphMem:
         """The indexed commit against HEAD, and the files changed, added or removed since."""
         from graphmem.ingest.status import index_status
 
-        root = self._ingest_root(path)
-        repo = self.repo if root == self.repo_root else root.name
+        root, repo = self._ingest_root(path)
         return index_status(self.store, root, repo)
 
-    def _ingest_root(self, path: str | Path | None) -> Path:
+    def _ingest_root(self, path: str | Path | None) -> tuple[Path, str]:
+        """The folder to ingest and its repository name: this repository, or the folder `path`
+        (a repository of its own, named after its folder)."""
         from graphmem.errors import NotFoundError, UsageError
 
         if path is None:
-            return self.repo_root
+            return self.repo_root, self.repo
         root = Path(path).expanduser()
         if not root.exists():
             raise NotFoundError(f"{root}: no such directory")
         if not root.is_dir():
             raise UsageError(f"{root}: not a directory (ingest takes a repository folder)")
-        return root.resolve()
+        root = root.resolve()
+        return root, self.repo if root == self.repo_root else root.name
 
     # -- memory (graphmem.memory) ------------------------------------------------------------
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import translate
 from pathlib import Path
+
+from graphmem.ingest.git import GitError, run_git_bytes
 
 #: Directory names whose contents are someone else's code (or build output).
 VENDORED_DIRS = frozenset(
@@ -120,13 +121,8 @@ def _git_files(root: Path) -> list[str] | None:
     if not (root / ".git").exists():
         return None
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+        out = run_git_bytes(root, "ls-files", "-co", "--exclude-standard", "-z")
+    except GitError:
         return None
     files = []
     for raw in out.split(b"\0"):

@@ -19,21 +19,19 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphmem.ingest.git import GitError, run_git, stream_git
 from graphmem.model import CodeEntity, Edge, Label, RelType
 
 log = logging.getLogger(__name__)
 
 #: How many commits an ingest reads by default.
 DEFAULT_LIMIT = 200
-#: A slow repository must not stall an ingest: history is optional.
-GIT_TIMEOUT_SECONDS = 120.0
 
-_DEFINITION_KINDS = frozenset({Label.CLASS, Label.FUNCTION, Label.METHOD})
+_DEFINITION_KINDS = frozenset({Label.CLASS, Label.INTERFACE, Label.FUNCTION, Label.METHOD})
 _RECORD = b"\x1e"
 _FORMAT = "%x1e%H%x00%an%x00%ae%x00%aI%x00%P%x00%B%x00"
 _FIELDS = 6
@@ -90,34 +88,53 @@ def collect(
         return [], []
     try:
         records = read_log(root, n, sink)
-    except (OSError, subprocess.SubprocessError) as e:
+    except GitError as e:
         sink(f"git history skipped: {e}")
         return [], []
+    _redact_commits(records, sink)
     return build_graph(repo, records, entities_by_path or {})
+
+
+def _redact_commits(records: Sequence[CommitRecord], warn: Callable[[str], None]) -> None:
+    """Commit messages and authors are text anyone could have written: secrets in them are
+    replaced before they are indexed, as for a memory, and `warn` says what was replaced."""
+    from collections import Counter
+
+    from graphmem.memory.redaction import redact
+
+    found: Counter[str] = Counter()
+    commits: list[str] = []
+    for record in records:
+        before = sum(found.values())
+        for name in ("message", "author", "email"):
+            done = redact(getattr(record, name))
+            setattr(record, name, done.text)
+            found.update(done.counts)
+        if sum(found.values()) > before:
+            commits.append(record.sha[:12])
+    if found:
+        types = ", ".join(f"{n} {t}" for t, n in sorted(found.items()))
+        warn(
+            f"redacted from commit messages and authors before indexing: {types} "
+            f"(commits {', '.join(commits)})"
+        )
 
 
 # -- reading git ----------------------------------------------------------------------------
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=GIT_TIMEOUT_SECONDS,
-        check=False,
-    )
-
-
 def read_log(root: Path, n: int, warn: Callable[[str], None]) -> list[CommitRecord]:
     """Run one `git log` for the last `n` commits and parse it (newest first)."""
-    probe = _git(root, "rev-parse", "--is-inside-work-tree", "--show-prefix")
-    if probe.returncode != 0:
+    try:
+        probe = run_git(root, "rev-parse", "--is-inside-work-tree", "--show-prefix")
+    except GitError:
         warn(f"git history skipped: {root} is not inside a git work tree")
         return []
-    prefix = probe.stdout.splitlines()[1].strip() if len(probe.stdout.splitlines()) > 1 else ""
-    if _git(root, "rev-parse", "--verify", "-q", "HEAD").returncode != 0:
+    lines = probe.splitlines()
+    prefix = lines[1].strip() if len(lines) > 1 else ""
+    try:
+        run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    except GitError:
         warn("git history skipped: the repository has no commits yet")
         return []
     boundary = _shallow_boundary(root)
@@ -127,11 +144,6 @@ def read_log(root: Path, n: int, warn: Callable[[str], None]) -> list[CommitReco
         )
 
     command = [
-        "git",
-        "-c",
-        "core.quotePath=false",
-        "-c",
-        "log.showSignature=false",
         "log",
         f"-n{n}",
         f"--format={_FORMAT}",
@@ -146,18 +158,10 @@ def read_log(root: Path, n: int, warn: Callable[[str], None]) -> list[CommitReco
     ]
     if prefix:  # ingesting a subdirectory of a larger repository: paths relative to it
         command += ["--relative", "--", "."]
-    with subprocess.Popen(
-        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as process:
-        assert process.stdout is not None
-        try:
-            records = list(parse_log(process.stdout))
-        finally:
-            process.stdout.close()
-        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        returncode = process.wait(timeout=GIT_TIMEOUT_SECONDS)
-    if returncode != 0:
-        warn(f"git log failed: {stderr.strip().splitlines()[-1] if stderr.strip() else returncode}")
+    try:
+        records = list(parse_log(stream_git(root, *command)))
+    except GitError as error:
+        warn(str(error))
         return []
     for record in records:
         if record.sha in boundary:
@@ -166,12 +170,12 @@ def read_log(root: Path, n: int, warn: Callable[[str], None]) -> list[CommitReco
 
 
 def _shallow_boundary(root: Path) -> set[str]:
-    if _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() != "true":
-        return set()
-    shallow = _git(root, "rev-parse", "--git-path", "shallow").stdout.strip()
     try:
+        if run_git(root, "rev-parse", "--is-shallow-repository").strip() != "true":
+            return set()
+        shallow = run_git(root, "rev-parse", "--git-path", "shallow").strip()
         return set((root / shallow).read_text().split())
-    except OSError:
+    except (GitError, OSError):
         return set()
 
 

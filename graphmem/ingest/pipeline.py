@@ -1,11 +1,16 @@
-"""One ingest run: walk, parse what changed, resolve what it affects, write the difference.
+"""One ingest run, in five typed phases; `ingest_repository` runs them in order:
 
-State kept in the store, per repository (all under the FileState label):
+    diff     walk the tree and compare it with the stored index (graphmem.ingest.file_index):
+             which files to parse, which are unchanged, which vanished
+    parse    tree-sitter over the changed and added files (worker processes when there is a lot)
+    resolve  IMPORTS / CALLS / INHERITS of every file a change affects, recording what each
+             file's edges were resolved against (its dependencies)
+    plan     the difference to write: entities, directories, services, resolved edges, history,
+             and what to delete
+    write    that difference and the new index, in one atomic batch when it fits
 
-- an *index* node: for every parsed file its content hash, size, mtime, language, module name
-  and resolution dependencies (what its edges were resolved against);
-- a *parse* node per file: its cached ParsedFile, so unchanged files are never parsed again and
-  resolution of an affected file can read its neighbours without touching their sources.
+Each phase is a function from the dataclasses before it to its own; the IngestReport is
+assembled at the end from what they returned.
 
 A re-ingest compares the walk against the index (size and mtime first, then the content hash),
 parses changed and added files, and re-resolves those plus every file whose recorded
@@ -20,20 +25,35 @@ differs from the last index that landed), which brings the graph back to exactly
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from graphmem.ingest import DEFAULT_HISTORY
+from graphmem.ingest import DEFAULT_HISTORY, history, services
+from graphmem.ingest.entities import (
+    directories,
+    directory_entity,
+    directory_entity_id,
+    file_entities,
+    file_entity_ids,
+    listing,
+    parent_directory,
+    repository_entity,
+)
+from graphmem.ingest.file_index import (
+    FileRecord,
+    index_node,
+    load_index,
+    load_parses,
+    parse_node,
+    parse_node_id,
+)
 from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, classify_source, walk_repository
+from graphmem.ingest.git import head_commit
 from graphmem.ingest.language import (
-    PARSE_FORMAT,
     LanguageSupport,
     ParsedFile,
     RepoIndex,
@@ -44,7 +64,7 @@ from graphmem.ingest.language import (
     languages,
 )
 from graphmem.ingest.report import IngestReport, SkippedFile
-from graphmem.model import CodeEntity, Edge, Label, Node, RelType, entity_id, now_iso
+from graphmem.model import Edge, Label, Node, RelType, entity_id
 from graphmem.store.base import Direction, GraphStore, WriteBatch
 
 #: A run with at most this many write operations lands as one atomic batch.
@@ -57,26 +77,8 @@ PARALLEL_BYTES = 3_000_000
 RACY_SECONDS = 2.0
 
 RESOLVED_TYPES = (RelType.IMPORTS, RelType.CALLS, RelType.INHERITS)
+CODE_LABELS = (Label.MODULE, Label.CLASS, Label.FUNCTION, Label.METHOD)
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(slots=True)
-class FileRecord:
-    """One parsed file's line in the index."""
-
-    hash: str
-    size: int
-    mtime_ns: int
-    language: str
-    module: str
-    deps: list[str] = field(default_factory=list)
-
-    def to_row(self) -> list[Any]:
-        return [self.hash, self.size, self.mtime_ns, self.language, self.module, self.deps]
-
-    @classmethod
-    def from_row(cls, row: list[Any]) -> FileRecord:
-        return cls(row[0], row[1], row[2], row[3], row[4], list(row[5]))
 
 
 @dataclass
@@ -87,562 +89,265 @@ class IngestOptions:
     progress: Progress | None = None
     workers: int | None = None
 
-
-def index_node_id(repo: str) -> str:
-    return "fs-" + entity_id(repo, "", "\0index")[2:]
-
-
-def parse_node_id(repo: str, path: str) -> str:
-    return "fp-" + entity_id(repo, path, "\0parse")[2:]
+    def report_progress(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)
 
 
-def load_index(store: GraphStore, repo: str) -> tuple[dict[str, FileRecord], Node | None]:
-    node = store.get_node(index_node_id(repo))
-    if node is None or node.get("format") != PARSE_FORMAT:
-        return {}, node
-    rows = json.loads(node.get("files") or "{}")
-    return {path: FileRecord.from_row(row) for path, row in rows.items()}, node
+# -- what the phases return -----------------------------------------------------------------
 
 
-def git_head(root: Path) -> str | None:
-    """The commit checked out at `root`, or None outside git (or before the first commit)."""
-    if not (root / ".git").exists():
-        return None
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--verify", "-q", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+@dataclass(slots=True)
+class TreeDiff:
+    """The work tree against the stored index."""
+
+    layout: RepoLayout
+    #: every source file that will be indexed, as it is now (deps as last resolved)
+    records: dict[str, FileRecord]
+    #: the index as the last run that landed left it
+    previous: dict[str, FileRecord]
+    #: changed and added files with their bytes
+    to_parse: dict[str, bytes]
+    removed: list[str]
+    #: nothing usable is stored (or --full): everything is parsed and resolved
+    full: bool
+    #: the last multi-batch run was interrupted: every file is re-resolved
+    dirty: bool
+    head: str | None
+    #: Commit nodes are read again: there may be new commits, or more were asked for
+    history_due: bool
+    history_depth: int
+    unchanged: int
+    skipped: list[SkippedFile]
+    warnings: list[str]
 
 
-class Ingester:
-    """Ingests the repository at `root` into `store` under the name `repo`."""
-
-    def __init__(self, store: GraphStore, root: Path, repo: str, options: IngestOptions) -> None:
-        self.store = store
-        self.root = root
-        self.repo = repo
-        self.options = options
-        self.report = IngestReport(repo=repo, root=str(root), store=store.name, files_resolved=0)
-        self.languages = languages()
-        self._history_due = False
-        self._history_depth = 0
-
-    # -- the run --------------------------------------------------------------------------
-
-    def run(self) -> IngestReport:
-        started = time.perf_counter()
-        self._progress("walk", 0, 0)
-        clock = time.perf_counter()
-        walk = walk_repository(self.root)
-        for path, reason in walk.skipped:
-            if language_for(path) is not None:
-                self.report.add_skipped(SkippedFile(path=path, reason=reason))
-        layout = RepoLayout(self.root, frozenset(walk.files))
-        previous, index_node = load_index(self.store, self.repo)
-        dirty = bool(index_node is not None and index_node.get("dirty"))
-        full = self.options.full or index_node is None or not previous
-        # History is read again only when there may be new commits, or more were asked for:
-        # re-ingesting an uncommitted edit does not pay for `git log`.
-        self._history_depth = int(index_node.get("history_depth") or 0) if index_node else 0
-        self._history_due = self.options.history > 0 and (
-            full
-            or index_node is None
-            or index_node.get("indexed_commit") != git_head(self.root)
-            or self._history_depth < self.options.history
-        )
-
-        sources = [path for path in walk.files if language_for(path) is not None]
-        modules: dict[str, str] = {}
-        languages_by_path: dict[str, LanguageSupport] = {}
-        for path in sources:
-            support = language_for(path)
-            assert support is not None
-            languages_by_path[path] = support
-            modules[path] = support.module_name(path, layout)
-
-        # What changed since the last index that landed.
-        to_parse: dict[str, bytes] = {}
-        records: dict[str, FileRecord] = {}
-        ingest_time = time.time()
-        for path in sources:
-            full_path = self.root / path
-            try:
-                stat = full_path.stat()
-            except OSError:
-                self.report.add_skipped(SkippedFile(path=path, reason="unreadable"))
-                continue
-            if stat.st_size > self.options.max_file_bytes:
-                self.report.add_skipped(SkippedFile(path=path, reason="too_large"))
-                continue
-            old = previous.get(path)
-            support = languages_by_path[path]
-            same_stat = (
-                old is not None
-                and old.size == stat.st_size
-                and old.mtime_ns == stat.st_mtime_ns
-                and old.mtime_ns != 0
-            )
-            if not full and same_stat and old is not None and old.module == modules[path]:
-                records[path] = old
-                self.report.files_unchanged += 1
-                continue
-            try:
-                data = full_path.read_bytes()
-            except OSError as error:
-                self.report.add_skipped(SkippedFile(path=path, reason="unreadable"))
-                self.report.warnings.append(f"{path}: {error.strerror or error}")
-                continue
-            skip = classify_source(path, data, self.options.max_file_bytes)
-            if skip is not None:
-                self.report.add_skipped(SkippedFile(path=path, reason=skip))
-                continue
-            digest = content_hash(data)
-            racy = ingest_time - stat.st_mtime_ns / 1e9 < RACY_SECONDS
-            mtime = 0 if racy else stat.st_mtime_ns
-            if (
-                not full
-                and old is not None
-                and old.hash == digest
-                and old.module == modules[path]
-                and old.language == support.name
-            ):
-                records[path] = FileRecord(
-                    digest, stat.st_size, mtime, support.name, modules[path], old.deps
-                )
-                self.report.files_unchanged += 1
-                continue
-            to_parse[path] = data
-            records[path] = FileRecord(digest, stat.st_size, mtime, support.name, modules[path])
-
-        removed = sorted(set(previous) - set(records))
-        clock = self._lap("walk", clock)
-        parsed_new = self._parse_all(to_parse, languages_by_path, modules)
-        clock = self._lap("parse", clock)
-        self.report.files_parsed = len(parsed_new)
-        self.report.files_removed = len(removed)
-        self.report.files_added = sum(1 for p in parsed_new if p not in previous)
-        self.report.files_changed = len(parsed_new) - self.report.files_added
-        for parsed in parsed_new.values():
-            self.report.warnings.extend(parsed.warnings)
-
-        # Old parses of files that changed or vanished: what their entities were.
-        stale_paths = [p for p in list(parsed_new) + removed if p in previous]
-        old_parses = self._load_parses(stale_paths) if not full else {}
-
-        # Which files need their edges re-resolved.
-        if full or dirty:
-            affected = set(records)
-        else:
-            touched: set[str] = set()
-            for path in list(parsed_new) + removed:
-                touched.add("p:" + path)
-                if path in records:
-                    touched.add("m:" + records[path].module)
-                if path in previous:
-                    touched.add("m:" + previous[path].module)
-            affected = set(parsed_new)
-            for path, record in records.items():
-                if path not in affected and not touched.isdisjoint(record.deps):
-                    affected.add(path)
-        self.report.files_resolved = len(affected)
-
-        cache: dict[str, ParsedFile] = dict(parsed_new)
-        missing = sorted(p for p in affected if p not in cache)
-        cache.update(self._load_parses(missing))
-
-        def loader(path: str) -> ParsedFile | None:
-            if path not in cache:
-                if path not in records:
-                    return None
-                cache.update(self._load_parses([path]))
-            return cache.get(path)
-
-        paths_by_module: dict[str, list[str]] = {}
-        for path, record in records.items():
-            paths_by_module.setdefault(record.module, []).append(path)
-        for paths in paths_by_module.values():
-            paths.sort()
-
-        resolved: dict[str, list[ResolvedEdge]] = {}
-        by_language: dict[str, list[str]] = {}
-        for path in sorted(affected):
-            by_language.setdefault(records[path].language, []).append(path)
-        done = 0
-        for language_name, paths in by_language.items():
-            support = self.languages[language_name]
-            index = RepoIndex(paths_by_module, loader)
-            resolver = support.resolver(index)
-            for path in paths:
-                found = loader(path)
-                if found is None:
-                    # The cache vanished (an interrupted run): parse the file again.
-                    resolved[path] = []
-                    continue
-                with index.tracking() as deps:
-                    resolved[path] = resolver.resolve(found)
-                records[path].deps = sorted(deps - {"p:" + path})
-                done += 1
-                if done % 200 == 0:
-                    self._progress("resolve", done, len(affected))
-
-        clock = self._lap("resolve", clock)
-        batch_plan = self._plan(
-            layout=layout,
-            records=records,
-            previous=previous,
-            parsed_new=parsed_new,
-            old_parses=old_parses,
-            removed=removed,
-            resolved=resolved,
-            cache=cache,
-            walk_files=walk.files,
-            full=full,
-        )
-        clock = self._lap("plan", clock)
-        self._write(batch_plan, records, previous, parsed_new)
-        self._lap("write", clock)
-        self.report.seconds = round(time.perf_counter() - started, 3)
-        self._progress("done", 1, 1)
-        return self.report
-
-    # -- parsing --------------------------------------------------------------------------
-
-    def _parse_all(
-        self,
-        to_parse: Mapping[str, bytes],
-        languages_by_path: Mapping[str, LanguageSupport],
-        modules: Mapping[str, str],
-    ) -> dict[str, ParsedFile]:
-        total = len(to_parse)
-        size = sum(len(data) for data in to_parse.values())
-        self.report.bytes_parsed = size
-        workers = self.options.workers or min(os.cpu_count() or 1, 4)
-        results: dict[str, ParsedFile] = {}
-        if workers > 1 and size >= PARALLEL_BYTES:
-            jobs = [
-                (path, languages_by_path[path].name, data, modules[path])
-                for path, data in sorted(to_parse.items())
-            ]
-            chunks = [jobs[i::workers] for i in range(workers)]
-            with ProcessPoolExecutor(workers) as pool:
-                for chunk_result in pool.map(_parse_chunk, chunks):
-                    for parsed in chunk_result:
-                        results[parsed.path] = parsed
-                    self._progress("parse", len(results), total)
-            return results
-        for count, (path, data) in enumerate(sorted(to_parse.items()), 1):
-            results[path] = parse_one(languages_by_path[path], path, data, modules[path])
-            if count % 50 == 0:
-                self._progress("parse", count, total)
-        self._progress("parse", total, total)
-        return results
-
-    def _load_parses(self, paths: Sequence[str]) -> dict[str, ParsedFile]:
-        if not paths:
-            return {}
-        ids = {parse_node_id(self.repo, path): path for path in paths}
-        found: dict[str, ParsedFile] = {}
-        for node_id, node in self.store.get_nodes(list(ids)).items():
-            text = node.get("parse")
-            if isinstance(text, str) and node.get("format") == PARSE_FORMAT:
-                found[ids[node_id]] = ParsedFile.from_json(text)
-        return found
-
-    # -- the graph ------------------------------------------------------------------------
-
-    def _plan(
-        self,
-        *,
-        layout: RepoLayout,
-        records: Mapping[str, FileRecord],
-        previous: Mapping[str, FileRecord],
-        parsed_new: Mapping[str, ParsedFile],
-        old_parses: Mapping[str, ParsedFile],
-        removed: Sequence[str],
-        resolved: Mapping[str, list[ResolvedEdge]],
-        cache: dict[str, ParsedFile],
-        walk_files: Sequence[str],
-        full: bool,
-    ) -> _Plan:
-        repo = self.repo
-        plan = _Plan()
-
-        # Entities of changed and added files (unchanged files keep theirs as they are).
-        for path, parsed in parsed_new.items():
-            entities, edges = file_entities(repo, parsed)
-            plan.nodes.extend(e.to_node() for e in entities)
-            plan.edges.extend(edges)
-            new_ids = {e.id for e in entities}
-            old = old_parses.get(path)
-            if old is not None:
-                old_ids = set(file_entity_ids(repo, old))
-                plan.delete_nodes.extend(sorted(old_ids - new_ids))
-        for path in removed:
-            old = old_parses.get(path)
-            if old is not None:
-                plan.delete_nodes.extend(file_entity_ids(repo, old))
-            else:
-                record = previous[path]
-                plan.delete_nodes.append(entity_id(repo, path, record.module))
-            plan.delete_nodes.append(parse_node_id(repo, path))
-        if full:
-            # Anything of this repository's code that the tree no longer has (a --full run over
-            # an older graph, or a graph built before the index existed).
-            keep = {n.id for n in plan.nodes}
-            keep.update(i for p in cache.values() for i in file_entity_ids(repo, p))
-            for label in (Label.MODULE, Label.CLASS, Label.FUNCTION, Label.METHOD):
-                for node in self.store.find_nodes(label, {"repo": repo}):
-                    if node.id not in keep:
-                        plan.delete_nodes.append(node.id)
-
-        # Services first: their CONTAINS edges may need directories that hold no source file.
-        service_entities, service_edges = self._services(walk_files)
-        directories = _directories(records)
-        directory_ids = {directory_entity_id(repo, d): d for d in _all_directories(walk_files)}
-        for edge in service_edges:
-            if edge.type == RelType.CONTAINS and edge.target in directory_ids:
-                directories.add(directory_ids[edge.target])
-
-        # The repository and its directories: upsert all, delete the vanished.
-        repository = repository_entity(repo, git_head(self.root), walk_files)
-        plan.nodes.append(repository.to_node())
-        plan.repository = repository
-        existing_dirs = {n.id for n in self.store.find_nodes(Label.DIRECTORY, {"repo": repo})}
-        listing = _listing(walk_files)
-        wanted_dirs: set[str] = set()
-        for directory in sorted(directories):
-            entity = directory_entity(repo, directory, listing.get(directory, []))
-            wanted_dirs.add(entity.id)
-            plan.nodes.append(entity.to_node())
-            parent = directory.rsplit("/", 1)[0] if "/" in directory else ""
-            plan.edges.append(
-                Edge(
-                    type=RelType.CONTAINS,
-                    source=directory_entity_id(repo, parent),
-                    target=entity.id,
-                )
-            )
-        plan.delete_nodes.extend(sorted(existing_dirs - wanted_dirs))
-        for path, parsed in parsed_new.items():
-            parent = path.rsplit("/", 1)[0] if "/" in path else ""
-            plan.edges.append(
-                Edge(
-                    type=RelType.CONTAINS,
-                    source=directory_entity_id(repo, parent),
-                    target=entity_id(repo, path, parsed.module),
-                )
-            )
-
-        existing_services = {n.id for n in self.store.find_nodes(Label.SERVICE, {"repo": repo})}
-        new_services = {e.id for e in service_entities}
-        plan.delete_nodes.extend(sorted(existing_services - new_services))
-        plan.nodes.extend(e.to_node() for e in service_entities)
-        if existing_services & new_services:
-            service_keys = {e.key for e in service_edges}
-            for edge in self.store.edges(sorted(existing_services & new_services)):
-                if edge.key not in service_keys:
-                    plan.delete_edges.append((edge.type, edge.source, edge.target))
-        plan.edges.extend(service_edges)
-
-        # Resolved edges of every affected file replace that file's previous ones; edges that
-        # are already stored as they are now are not written again.
-        resolved_edges: list[Edge] = []
-        owners: list[str] = []
-        for path, found_edges in resolved.items():
-            resolved_edges.extend(e.to_edge(repo) for e in found_edges)
-            if full:
-                continue
-            if path in parsed_new:
-                old_parse = old_parses.get(path)
-                if old_parse is not None:
-                    owners.extend(file_entity_ids(repo, old_parse))
-            elif path in cache:
-                owners.extend(file_entity_ids(repo, cache[path]))
-        new_edges = {e.key: e for e in resolved_edges}
-        if owners:
-            deleted = plan.delete_set()
-            for edge in self.store.edges(owners, RESOLVED_TYPES, Direction.OUT):
-                same = new_edges.get(edge.key)
-                if same is not None and same.properties == edge.properties:
-                    del new_edges[edge.key]  # already stored as it is
-                elif same is None and edge.target not in deleted and edge.source not in deleted:
-                    plan.delete_edges.append((edge.type, edge.source, edge.target))
-        if full:
-            module_ids = [n.id for n in plan.nodes if n.has(Label.CODE_ENTITY)]
-            for edge in self.store.edges(module_ids, RESOLVED_TYPES, Direction.OUT):
-                if edge.key not in new_edges:
-                    plan.delete_edges.append((edge.type, edge.source, edge.target))
-        plan.edges.extend(new_edges.values())
-
-        if self._history_due:
-            self._history_depth = self.options.history
-            commits, modifies = self._history(records, cache, parsed_new)
-            plan.nodes.extend(c.to_node() for c in commits)
-            plan.edges.extend(modifies)
-            self.report.commits = len(commits)
-
-        live_edges = [
-            e
-            for e in plan.edges
-            if e.source not in plan.delete_set() and e.target not in plan.delete_set()
-        ]
-        plan.edges = live_edges
-        return plan
-
-    def _services(self, files: Sequence[str]) -> tuple[list[CodeEntity], list[Edge]]:
-        try:
-            from graphmem.ingest import services
-        except ImportError:
-            return [], []
-        return services.discover(
-            self.root, self.repo, list(files), self.report.warnings.append, directory_entity_id
-        )
-
-    def _history(
-        self,
-        records: Mapping[str, FileRecord],
-        cache: dict[str, ParsedFile],
-        parsed_new: Mapping[str, ParsedFile],
-    ) -> tuple[list[CodeEntity], list[Edge]]:
-        try:
-            from graphmem.ingest import history
-        except ImportError:
-            return [], []
-        missing = [p for p in records if p not in cache]
-        cache.update(self._load_parses(missing))
-        by_path = {
-            path: file_entities(self.repo, parsed)[0]
-            for path, parsed in cache.items()
-            if path in records
-        }
-        return history.collect(
-            self.root, self.repo, self.options.history, by_path, self.report.warnings.append
-        )
-
-    # -- writing --------------------------------------------------------------------------
-
-    def _write(
-        self,
-        plan: _Plan,
-        records: Mapping[str, FileRecord],
-        previous: Mapping[str, FileRecord],
-        parsed_new: Mapping[str, ParsedFile],
-    ) -> None:
-        repo = self.repo
-        state_nodes = [
-            Node(
-                id=parse_node_id(repo, path),
-                labels=(Label.FILE_STATE,),
-                properties={
-                    "repo": repo,
-                    "path": path,
-                    "kind": "parse",
-                    "format": PARSE_FORMAT,
-                    "content_hash": parsed.content_hash,
-                    "parse": parsed.to_json(),
-                },
-            )
-            for path, parsed in parsed_new.items()
-        ]
-        head = plan.repository.extra.get("indexed_commit") if plan.repository else None
-        self.report.indexed_commit = head
-        index = Node(
-            id=index_node_id(repo),
-            labels=(Label.FILE_STATE,),
-            properties={
-                "repo": repo,
-                "path": "",
-                "kind": "index",
-                "format": PARSE_FORMAT,
-                "dirty": False,
-                "indexed_commit": head,
-                "indexed_at": now_iso(),
-                "history_depth": self._history_depth,
-                "files": json.dumps(
-                    {p: r.to_row() for p, r in sorted(records.items())}, separators=(",", ":")
-                ),
-            },
-        )
-        deletes = list(dict.fromkeys(plan.delete_nodes))
-        delete_edges = list(dict.fromkeys(plan.delete_edges))
-        edges = list({e.key: e for e in plan.edges}.values())
-        nodes = list({n.id: n for n in plan.nodes}.values())
-        total = len(deletes) + len(delete_edges) + len(edges) + len(nodes) + len(state_nodes) + 1
-        self.report.entities_written = sum(1 for n in nodes if n.has(Label.CODE_ENTITY))
-        self.report.edges_written = len(edges)
-        self.report.entities_deleted = len(deletes)
-        self.report.edges_deleted = len(delete_edges)
-        self._progress("write", 0, total)
-        if total <= SINGLE_BATCH_LIMIT:
-            self.store.write(
-                WriteBatch(
-                    upsert_nodes=nodes + state_nodes + [index],
-                    upsert_edges=edges,
-                    delete_nodes=deletes,
-                    delete_edges=delete_edges,
-                )
-            )
-            self._progress("write", total, total)
-            return
-        # Several batches: mark the index dirty first, so an interrupted run is redone whole.
-        # The marked index still lists the previous records: until the last batch lands, the
-        # stored parses are the previous ones, and the next run must compare against those.
-        old_rows = json.dumps(
-            {p: r.to_row() for p, r in sorted(previous.items())}, separators=(",", ":")
-        )
-        dirty = index.model_copy(
-            update={"properties": {**index.properties, "dirty": True, "files": old_rows}}
-        )
-        self.store.write(
-            WriteBatch(upsert_nodes=[dirty], delete_nodes=deletes, delete_edges=delete_edges)
-        )
-        written = len(deletes) + len(delete_edges)
-        for start in range(0, len(nodes), CHUNK):
-            self.store.write(WriteBatch(upsert_nodes=nodes[start : start + CHUNK]))
-            written += len(nodes[start : start + CHUNK])
-            self._progress("write", written, total)
-        for start in range(0, len(edges), CHUNK):
-            self.store.write(WriteBatch(upsert_edges=edges[start : start + CHUNK]))
-            written += len(edges[start : start + CHUNK])
-            self._progress("write", written, total)
-        step = max(1, CHUNK // 10)  # parse caches are large nodes
-        for start in range(0, len(state_nodes), step):
-            self.store.write(WriteBatch(upsert_nodes=state_nodes[start : start + step]))
-        self.store.write(WriteBatch(upsert_nodes=[index]))
-        self._progress("write", total, total)
-
-    def _lap(self, phase: str, since: float) -> float:
-        now = time.perf_counter()
-        self.report.timings[phase] = round(now - since, 3)
-        return now
-
-    def _progress(self, phase: str, done: int, total: int) -> None:
-        if self.options.progress is not None:
-            self.options.progress(phase, done, total)
+@dataclass(slots=True)
+class ParsedChanges:
+    files: dict[str, ParsedFile]
+    bytes_parsed: int
 
 
-@dataclass
-class _Plan:
+@dataclass(slots=True)
+class Resolution:
+    #: the resolved edges of every affected file (they replace that file's previous ones)
+    edges: dict[str, list[ResolvedEdge]]
+    #: the diff's records, with the dependencies found now for the affected files
+    records: dict[str, FileRecord]
+    #: the previous parses of changed and removed files: what their entities were
+    old_parses: dict[str, ParsedFile]
+    #: every parse read while resolving (the new ones included)
+    parses: dict[str, ParsedFile]
+
+
+@dataclass(slots=True)
+class GraphPlan:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     delete_nodes: list[str] = field(default_factory=list)
     delete_edges: list[tuple[RelType, str, str]] = field(default_factory=list)
-    repository: CodeEntity | None = None
-    _deleted: set[str] | None = None
-
-    def delete_set(self) -> set[str]:
-        if self._deleted is None or len(self._deleted) != len(self.delete_nodes):
-            self._deleted = set(self.delete_nodes)
-        return self._deleted
+    commits: int = 0
+    history_depth: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
-# -- parsing helpers (also run in worker processes) -----------------------------------------
+@dataclass(frozen=True, slots=True)
+class Written:
+    entities: int
+    edges: int
+    entities_deleted: int
+    edges_deleted: int
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def ingest_repository(
+    store: GraphStore, root: Path, repo: str, options: IngestOptions
+) -> IngestReport:
+    """Ingest the repository at `root` into `store` under the name `repo`."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = started
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[phase] = round(now - clock, 3)
+        clock = now
+
+    options.report_progress("diff", 0, 0)
+    tree = diff_tree(store, root, repo, options)
+    lap("diff")
+    parsed = parse_changes(tree, options)
+    lap("parse")
+    resolution = resolve_edges(store, repo, tree, parsed, options)
+    lap("resolve")
+    graph = plan_graph(store, root, repo, tree, parsed, resolution, options)
+    lap("plan")
+    written = write_graph(store, repo, tree, parsed, resolution, graph, options)
+    lap("write")
+    options.report_progress("done", 1, 1)
+    report = IngestReport(
+        repo=repo,
+        root=str(root),
+        store=store.name,
+        files_parsed=len(parsed.files),
+        files_added=sum(1 for path in parsed.files if path not in tree.previous),
+        files_changed=sum(1 for path in parsed.files if path in tree.previous),
+        files_removed=len(tree.removed),
+        files_unchanged=tree.unchanged,
+        files_resolved=len(resolution.edges),
+        bytes_parsed=parsed.bytes_parsed,
+        entities_written=written.entities,
+        edges_written=written.edges,
+        entities_deleted=written.entities_deleted,
+        edges_deleted=written.edges_deleted,
+        commits=graph.commits,
+        warnings=[
+            *tree.warnings,
+            *(warning for file in parsed.files.values() for warning in file.warnings),
+            *graph.warnings,
+        ],
+        indexed_commit=tree.head,
+        seconds=round(time.perf_counter() - started, 3),
+        timings=timings,
+    )
+    for skipped in tree.skipped:
+        report.add_skipped(skipped)
+    return report
+
+
+# -- diff -----------------------------------------------------------------------------------
+
+
+def diff_tree(store: GraphStore, root: Path, repo: str, options: IngestOptions) -> TreeDiff:
+    """Which source files changed since the last index that landed (stat first, then hash)."""
+    walk = walk_repository(root)
+    skipped = [
+        SkippedFile(path=path, reason=reason)
+        for path, reason in walk.skipped
+        if language_for(path) is not None
+    ]
+    warnings: list[str] = []
+    layout = RepoLayout(root, frozenset(walk.files))
+    stored = load_index(store, repo)
+    previous = stored.records
+    full = options.full or stored.node is None or not previous
+    head = head_commit(root)
+    # History is read again only when there may be new commits, or more were asked for:
+    # re-ingesting an uncommitted edit does not pay for `git log`.
+    history_due = options.history > 0 and (
+        full
+        or stored.dirty
+        or stored.indexed_commit != head
+        or stored.history_depth < options.history
+    )
+
+    records: dict[str, FileRecord] = {}
+    to_parse: dict[str, bytes] = {}
+    unchanged = 0
+    now = time.time()
+    for path in walk.files:
+        support = language_for(path)
+        if support is None:
+            continue
+        module = support.module_name(path, layout)
+        full_path = root / path
+        try:
+            stat = full_path.stat()
+        except OSError:
+            skipped.append(SkippedFile(path=path, reason="unreadable"))
+            continue
+        if stat.st_size > options.max_file_bytes:
+            skipped.append(SkippedFile(path=path, reason="too_large"))
+            continue
+        old = previous.get(path)
+        if (
+            not full
+            and old is not None
+            and old.mtime_ns != 0
+            and old.size == stat.st_size
+            and old.mtime_ns == stat.st_mtime_ns
+            and old.module == module
+        ):
+            records[path] = old
+            unchanged += 1
+            continue
+        try:
+            data = full_path.read_bytes()
+        except OSError as error:
+            skipped.append(SkippedFile(path=path, reason="unreadable"))
+            warnings.append(f"{path}: {error.strerror or error}")
+            continue
+        skip = classify_source(path, data, options.max_file_bytes)
+        if skip is not None:
+            skipped.append(SkippedFile(path=path, reason=skip))
+            continue
+        digest = content_hash(data)
+        racy = now - stat.st_mtime_ns / 1e9 < RACY_SECONDS
+        record = FileRecord(
+            digest, stat.st_size, 0 if racy else stat.st_mtime_ns, support.name, module
+        )
+        if (
+            not full
+            and old is not None
+            and old.hash == digest
+            and old.module == module
+            and old.language == support.name
+        ):
+            record.deps = old.deps
+            records[path] = record
+            unchanged += 1
+            continue
+        to_parse[path] = data
+        records[path] = record
+
+    return TreeDiff(
+        layout=layout,
+        records=records,
+        previous=previous,
+        to_parse=to_parse,
+        removed=sorted(set(previous) - set(records)),
+        full=full,
+        dirty=stored.dirty,
+        head=head,
+        history_due=history_due,
+        history_depth=stored.history_depth,
+        unchanged=unchanged,
+        skipped=skipped,
+        warnings=warnings,
+    )
+
+
+# -- parse ----------------------------------------------------------------------------------
+
+
+def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
+    """Parse the changed and added files, in worker processes when there are many bytes."""
+    jobs = [
+        (path, tree.records[path].language, data, tree.records[path].module)
+        for path, data in sorted(tree.to_parse.items())
+    ]
+    total = len(jobs)
+    size = sum(len(data) for data in tree.to_parse.values())
+    workers = options.workers or min(os.cpu_count() or 1, 4)
+    results: dict[str, ParsedFile] = {}
+    if workers > 1 and size >= PARALLEL_BYTES:
+        chunks = [jobs[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers) as pool:
+            for chunk_result in pool.map(_parse_chunk, chunks):
+                for parsed in chunk_result:
+                    results[parsed.path] = parsed
+                options.report_progress("parse", len(results), total)
+        return ParsedChanges(results, size)
+    supports = languages()
+    for count, (path, language, data, module) in enumerate(jobs, 1):
+        results[path] = parse_one(supports[language], path, data, module)
+        if count % 50 == 0:
+            options.report_progress("parse", count, total)
+    options.report_progress("parse", total, total)
+    return ParsedChanges(results, size)
 
 
 def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> ParsedFile:
@@ -669,106 +374,312 @@ def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> 
 
 
 def _parse_chunk(jobs: Sequence[tuple[str, str, bytes, str]]) -> list[ParsedFile]:
+    """One worker's share of the files (runs in a worker process)."""
     supports = languages()
     return [parse_one(supports[lang], path, data, module) for path, lang, data, module in jobs]
 
 
-# -- entities -------------------------------------------------------------------------------
+# -- resolve --------------------------------------------------------------------------------
 
 
-def file_entity_ids(repo: str, parsed: ParsedFile) -> list[str]:
-    """Ids of the entities `file_entities` gives, without building them."""
-    ids = [entity_id(repo, parsed.path, parsed.module)]
-    ids.extend(entity_id(repo, parsed.path, d.qualified_name) for d in parsed.definitions)
-    return ids
-
-
-def file_entities(repo: str, parsed: ParsedFile) -> tuple[list[CodeEntity], list[Edge]]:
-    """The Module entity of a parsed file, its definitions, and the CONTAINS edges among them."""
-    module = CodeEntity.new(
-        Label.MODULE,
-        repo,
-        parsed.path,
-        parsed.module,
-        name=parsed.module.rsplit(".", 1)[-1] or parsed.path.rsplit("/", 1)[-1],
-        start_line=1,
-        end_line=max(parsed.line_count, 1),
-        language=parsed.language,
-        content_hash=parsed.content_hash,
+def resolve_edges(
+    store: GraphStore,
+    repo: str,
+    tree: TreeDiff,
+    parsed: ParsedChanges,
+    options: IngestOptions,
+) -> Resolution:
+    """Resolve every file a change affects, reading its neighbours' cached parses lazily."""
+    records = dict(tree.records)
+    changed = [*parsed.files, *tree.removed]
+    # Old parses of files that changed or vanished: what their entities were.
+    old_parses = (
+        {} if tree.full else load_parses(store, repo, [p for p in changed if p in tree.previous])
     )
-    entities = [module]
-    edges = []
-    ids = {parsed.module: module.id}
-    for definition in parsed.definitions:
-        entity = CodeEntity.new(
-            Label(definition.kind),
-            repo,
-            parsed.path,
-            definition.qualified_name,
-            name=definition.name,
-            start_line=definition.start_line,
-            end_line=definition.end_line,
-            language=parsed.language,
-            content_hash=definition.content_hash,
+    affected = _affected(tree, parsed, changed)
+    cache: dict[str, ParsedFile] = dict(parsed.files)
+    cache.update(load_parses(store, repo, sorted(p for p in affected if p not in cache)))
+
+    def loader(path: str) -> ParsedFile | None:
+        if path not in cache:
+            if path not in records:
+                return None
+            cache.update(load_parses(store, repo, [path]))
+        return cache.get(path)
+
+    paths_by_module: dict[str, list[str]] = {}
+    for path, record in records.items():
+        paths_by_module.setdefault(record.module, []).append(path)
+    for paths in paths_by_module.values():
+        paths.sort()
+
+    by_language: dict[str, list[str]] = {}
+    for path in sorted(affected):
+        by_language.setdefault(records[path].language, []).append(path)
+    resolved: dict[str, list[ResolvedEdge]] = {}
+    done = 0
+    for language_name, paths in by_language.items():
+        index = RepoIndex(paths_by_module, loader)
+        resolver = languages()[language_name].resolver(index)
+        for path in paths:
+            found = loader(path)
+            if found is None:
+                # The cache vanished (an interrupted run): parse the file again.
+                resolved[path] = []
+                continue
+            with index.tracking() as deps:
+                resolved[path] = resolver.resolve(found)
+            records[path] = replace(records[path], deps=sorted(deps - {"p:" + path}))
+            done += 1
+            if done % 200 == 0:
+                options.report_progress("resolve", done, len(affected))
+    return Resolution(resolved, records, old_parses, cache)
+
+
+def _affected(tree: TreeDiff, parsed: ParsedChanges, changed: Sequence[str]) -> set[str]:
+    """The changed files, and every file whose recorded dependencies name one of them."""
+    if tree.full or tree.dirty:
+        return set(tree.records)
+    touched: set[str] = set()
+    for path in changed:
+        touched.add("p:" + path)
+        if path in tree.records:
+            touched.add("m:" + tree.records[path].module)
+        if path in tree.previous:
+            touched.add("m:" + tree.previous[path].module)
+    affected = set(parsed.files)
+    for path, record in tree.records.items():
+        if path not in affected and not touched.isdisjoint(record.deps):
+            affected.add(path)
+    return affected
+
+
+# -- plan -----------------------------------------------------------------------------------
+
+
+def plan_graph(
+    store: GraphStore,
+    root: Path,
+    repo: str,
+    tree: TreeDiff,
+    parsed: ParsedChanges,
+    resolution: Resolution,
+    options: IngestOptions,
+) -> GraphPlan:
+    """What to write and delete so that the stored graph is the tree's."""
+    plan = GraphPlan(history_depth=tree.history_depth)
+    _plan_file_entities(plan, store, repo, tree, parsed, resolution)
+    _plan_structure(plan, store, root, repo, tree, parsed)
+    _plan_resolved_edges(plan, store, repo, tree, parsed, resolution)
+    if tree.history_due:
+        _plan_history(plan, store, root, repo, tree, resolution, options.history)
+    deleted = set(plan.delete_nodes)
+    plan.edges = [e for e in plan.edges if e.source not in deleted and e.target not in deleted]
+    return plan
+
+
+def _plan_file_entities(
+    plan: GraphPlan,
+    store: GraphStore,
+    repo: str,
+    tree: TreeDiff,
+    parsed: ParsedChanges,
+    resolution: Resolution,
+) -> None:
+    """Entities of changed and added files replace their old ones; removed files' go."""
+    for path, parsed_file in parsed.files.items():
+        entities, edges = file_entities(repo, parsed_file)
+        plan.nodes.extend(e.to_node() for e in entities)
+        plan.edges.extend(edges)
+        old = resolution.old_parses.get(path)
+        if old is not None:
+            new_ids = {e.id for e in entities}
+            plan.delete_nodes.extend(sorted(set(file_entity_ids(repo, old)) - new_ids))
+    for path in tree.removed:
+        old = resolution.old_parses.get(path)
+        if old is not None:
+            plan.delete_nodes.extend(file_entity_ids(repo, old))
+        else:
+            plan.delete_nodes.append(entity_id(repo, path, tree.previous[path].module))
+        plan.delete_nodes.append(parse_node_id(repo, path))
+    if tree.full:
+        # Anything of this repository's code that the tree no longer has (a --full run over
+        # an older graph, or a graph built before the index existed).
+        keep = {n.id for n in plan.nodes}
+        keep.update(i for p in resolution.parses.values() for i in file_entity_ids(repo, p))
+        for label in CODE_LABELS:
+            for node in store.find_nodes(label, {"repo": repo}):
+                if node.id not in keep:
+                    plan.delete_nodes.append(node.id)
+
+
+def _plan_structure(
+    plan: GraphPlan,
+    store: GraphStore,
+    root: Path,
+    repo: str,
+    tree: TreeDiff,
+    parsed: ParsedChanges,
+) -> None:
+    """The repository, its directories and its services: upsert all, delete the vanished."""
+    files = sorted(tree.layout.files)
+    # Services first: their CONTAINS edges may need directories that hold no source file.
+    service_entities, service_edges = services.discover(
+        root, repo, files, plan.warnings.append, directory_entity_id
+    )
+    wanted = directories(tree.records)
+    directory_ids = {directory_entity_id(repo, d): d for d in directories(files)}
+    for edge in service_edges:
+        if edge.type == RelType.CONTAINS and edge.target in directory_ids:
+            wanted.add(directory_ids[edge.target])
+
+    plan.nodes.append(repository_entity(repo, tree.head, files).to_node())
+    existing_dirs = {n.id for n in store.find_nodes(Label.DIRECTORY, {"repo": repo})}
+    entries = listing(files)
+    wanted_ids: set[str] = set()
+    for directory in sorted(wanted):
+        entity = directory_entity(repo, directory, entries.get(directory, []))
+        wanted_ids.add(entity.id)
+        plan.nodes.append(entity.to_node())
+        source = directory_entity_id(repo, parent_directory(directory))
+        plan.edges.append(Edge(type=RelType.CONTAINS, source=source, target=entity.id))
+    plan.delete_nodes.extend(sorted(existing_dirs - wanted_ids))
+    for path, parsed_file in parsed.files.items():
+        source = directory_entity_id(repo, parent_directory(path))
+        target = entity_id(repo, path, parsed_file.module)
+        plan.edges.append(Edge(type=RelType.CONTAINS, source=source, target=target))
+
+    existing_services = {n.id for n in store.find_nodes(Label.SERVICE, {"repo": repo})}
+    new_services = {e.id for e in service_entities}
+    plan.delete_nodes.extend(sorted(existing_services - new_services))
+    plan.nodes.extend(e.to_node() for e in service_entities)
+    if existing_services & new_services:
+        service_keys = {e.key for e in service_edges}
+        for edge in store.edges(sorted(existing_services & new_services)):
+            if edge.key not in service_keys:
+                plan.delete_edges.append((edge.type, edge.source, edge.target))
+    plan.edges.extend(service_edges)
+
+
+def _plan_resolved_edges(
+    plan: GraphPlan,
+    store: GraphStore,
+    repo: str,
+    tree: TreeDiff,
+    parsed: ParsedChanges,
+    resolution: Resolution,
+) -> None:
+    """Resolved edges of every affected file replace that file's previous ones; an edge
+    already stored as it is now is not written again."""
+    new_edges: dict[tuple[str, str, str], Edge] = {}
+    owners: list[str] = []
+    for path, found in resolution.edges.items():
+        for resolved in found:
+            edge = resolved.to_edge(repo)
+            new_edges[edge.key] = edge
+        if tree.full:
+            continue
+        if path in parsed.files:
+            old_parse = resolution.old_parses.get(path)
+            if old_parse is not None:
+                owners.extend(file_entity_ids(repo, old_parse))
+        elif path in resolution.parses:
+            owners.extend(file_entity_ids(repo, resolution.parses[path]))
+    if owners:
+        deleted = set(plan.delete_nodes)
+        for edge in store.edges(owners, RESOLVED_TYPES, Direction.OUT):
+            same = new_edges.get(edge.key)
+            if same is not None and same.properties == edge.properties:
+                del new_edges[edge.key]  # already stored as it is
+            elif same is None and edge.target not in deleted and edge.source not in deleted:
+                plan.delete_edges.append((edge.type, edge.source, edge.target))
+    if tree.full:
+        module_ids = [n.id for n in plan.nodes if n.has(Label.CODE_ENTITY)]
+        for edge in store.edges(module_ids, RESOLVED_TYPES, Direction.OUT):
+            if edge.key not in new_edges:
+                plan.delete_edges.append((edge.type, edge.source, edge.target))
+    plan.edges.extend(new_edges.values())
+
+
+def _plan_history(
+    plan: GraphPlan,
+    store: GraphStore,
+    root: Path,
+    repo: str,
+    tree: TreeDiff,
+    resolution: Resolution,
+    depth: int,
+) -> None:
+    """The last `depth` commits, with MODIFIES edges to the code as it is now."""
+    parses = dict(resolution.parses)
+    parses.update(load_parses(store, repo, [p for p in resolution.records if p not in parses]))
+    by_path = {
+        path: file_entities(repo, parsed_file)[0]
+        for path, parsed_file in parses.items()
+        if path in resolution.records
+    }
+    commits, modifies = history.collect(root, repo, depth, by_path, plan.warnings.append)
+    plan.nodes.extend(c.to_node() for c in commits)
+    plan.edges.extend(modifies)
+    plan.commits = len(commits)
+    plan.history_depth = depth
+
+
+# -- write ----------------------------------------------------------------------------------
+
+
+def write_graph(
+    store: GraphStore,
+    repo: str,
+    tree: TreeDiff,
+    parsed: ParsedChanges,
+    resolution: Resolution,
+    plan: GraphPlan,
+    options: IngestOptions,
+) -> Written:
+    """Write the plan, the new parses and the new index: atomically when it fits one batch."""
+    state_nodes = [parse_node(repo, parsed_file) for parsed_file in parsed.files.values()]
+    index = index_node(repo, resolution.records, tree.head, plan.history_depth)
+    deletes = list(dict.fromkeys(plan.delete_nodes))
+    delete_edges = list(dict.fromkeys(plan.delete_edges))
+    edges = list({e.key: e for e in plan.edges}.values())
+    nodes = list({n.id: n for n in plan.nodes}.values())
+    written = Written(
+        entities=sum(1 for n in nodes if n.has(Label.CODE_ENTITY)),
+        edges=len(edges),
+        entities_deleted=len(deletes),
+        edges_deleted=len(delete_edges),
+    )
+    total = len(deletes) + len(delete_edges) + len(edges) + len(nodes) + len(state_nodes) + 1
+    options.report_progress("write", 0, total)
+    if total <= SINGLE_BATCH_LIMIT:
+        store.write(
+            WriteBatch(
+                upsert_nodes=nodes + state_nodes + [index],
+                upsert_edges=edges,
+                delete_nodes=deletes,
+                delete_edges=delete_edges,
+            )
         )
-        entities.append(entity)
-        ids[definition.qualified_name] = entity.id
-        parent = ids.get(definition.parent)
-        if parent is not None:
-            edges.append(Edge(type=RelType.CONTAINS, source=parent, target=entity.id))
-    return entities, edges
-
-
-def directory_entity_id(repo: str, directory: str) -> str:
-    """The Directory's id; the repository root ('') is the Repository entity."""
-    return entity_id(repo, directory, directory)
-
-
-def directory_entity(repo: str, directory: str, entries: Sequence[str]) -> CodeEntity:
-    return CodeEntity.new(
-        Label.DIRECTORY,
-        repo,
-        directory,
-        directory,
-        name=directory.rsplit("/", 1)[-1],
-        content_hash=content_hash("\n".join(sorted(entries)).encode()),
-    )
-
-
-def repository_entity(repo: str, head: str | None, files: Sequence[str]) -> CodeEntity:
-    top = sorted({f.split("/", 1)[0] for f in files})
-    return CodeEntity.new(
-        Label.REPOSITORY,
-        repo,
-        "",
-        "",
-        name=repo,
-        content_hash=content_hash("\n".join(top).encode()),
-        extra={"indexed_commit": head, "indexed_at": now_iso()},
-    )
-
-
-def _directories(paths: Iterable[str]) -> set[str]:
-    found: set[str] = set()
-    for path in paths:
-        while "/" in path:
-            path = path.rsplit("/", 1)[0]
-            if path in found:
-                break
-            found.add(path)
-    return found
-
-
-def _all_directories(paths: Iterable[str]) -> set[str]:
-    return _directories(paths)
-
-
-def _listing(paths: Iterable[str]) -> dict[str, list[str]]:
-    """Each directory's direct entries (names), for its content hash."""
-    listing: dict[str, set[str]] = {}
-    for path in paths:
-        parts = path.split("/")
-        for depth in range(len(parts)):
-            parent = "/".join(parts[:depth])
-            listing.setdefault(parent, set()).add(parts[depth])
-    return {k: sorted(v) for k, v in listing.items()}
+        options.report_progress("write", total, total)
+        return written
+    # Several batches: mark the index dirty first, so an interrupted run is redone whole.
+    # The marked index still lists the previous records: until the last batch lands, the
+    # stored parses are the previous ones, and the next run must compare against those.
+    dirty = index_node(repo, tree.previous, tree.head, plan.history_depth, dirty=True)
+    store.write(WriteBatch(upsert_nodes=[dirty], delete_nodes=deletes, delete_edges=delete_edges))
+    done = len(deletes) + len(delete_edges)
+    for start in range(0, len(nodes), CHUNK):
+        store.write(WriteBatch(upsert_nodes=nodes[start : start + CHUNK]))
+        done += len(nodes[start : start + CHUNK])
+        options.report_progress("write", done, total)
+    for start in range(0, len(edges), CHUNK):
+        store.write(WriteBatch(upsert_edges=edges[start : start + CHUNK]))
+        done += len(edges[start : start + CHUNK])
+        options.report_progress("write", done, total)
+    step = max(1, CHUNK // 10)  # parse caches are large nodes
+    for start in range(0, len(state_nodes), step):
+        store.write(WriteBatch(upsert_nodes=state_nodes[start : start + step]))
+    store.write(WriteBatch(upsert_nodes=[index]))
+    options.report_progress("write", total, total)
+    return written

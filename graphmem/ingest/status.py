@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphmem.ingest.file_index import load_index
 from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, walk_repository
+from graphmem.ingest.git import head_commit
 from graphmem.ingest.language import content_hash, language_for
-from graphmem.ingest.pipeline import git_head, load_index
 from graphmem.ingest.report import IndexStatus
 from graphmem.store.base import GraphStore
 
 
 def index_status(store: GraphStore, root: Path, repo: str) -> IndexStatus:
     """Indexed commit vs HEAD, and which source files differ from the index (by stat, then hash)."""
-    records, node = load_index(store, repo)
+    stored = load_index(store, repo)
+    records = stored.records
     status = IndexStatus(
         repo=repo,
-        indexed=node is not None,
-        indexed_commit=node.get("indexed_commit") if node is not None else None,
-        indexed_at=node.get("indexed_at") if node is not None else None,
-        head=git_head(root),
+        indexed=stored.node is not None,
+        indexed_commit=stored.indexed_commit,
+        indexed_at=stored.node.get("indexed_at") if stored.node is not None else None,
+        head=head_commit(root),
         files_indexed=len(records),
         counts=store.counts(),
     )
