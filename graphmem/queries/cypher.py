@@ -1,8 +1,9 @@
 """`graphmem cypher`: user Cypher, read-only unless asked, the same rules on every backend.
 
 Neo4j runs read queries in a read transaction, so the server itself refuses writes; the
-embedded store runs a read-only interpreter. The clause check here comes first on both, so a
-write without `--write` fails the same way everywhere and before anything reaches the store.
+embedded store runs a read-only interpreter. The clause check here comes first on both (each
+store declares which clauses it counts as writes), so a write without `--write` fails the same
+way everywhere and before anything reaches the store.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 from graphmem.errors import CapabilityError, UsageError
 from graphmem.store.base import Capability, GraphStore
-from graphmem.store.embedded.cypher import find_write_clause
 
 
 def run_cypher(
@@ -31,7 +31,7 @@ def run_cypher(
                 "(--store bolt://...)"
             )
     else:
-        clause = find_write_clause(query, include_call=False)
+        clause = store.write_clause(query)
         if clause:
             raise UsageError(
                 f"{clause} changes the graph and Cypher is read-only by default: "

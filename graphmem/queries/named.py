@@ -10,7 +10,8 @@ A file starts with comment lines that declare it:
 (a parameter is `required` or has a default). The Cypher below the header is written in the subset
 both backends run (see docs/queries.md). Where the embedded store's interpreter cannot express a
 query (OPTIONAL MATCH, or a NOT EXISTS over a variable-length pattern) the query has an
-embedded implementation in Python in `EMBEDDED_IMPLEMENTATIONS`, giving the same rows.
+implementation in Python in `EMBEDDED_IMPLEMENTATIONS`, giving the same rows, used by every
+store whose Cypher dialect is not the full language.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from graphmem.errors import NotFoundError, UsageError
 from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.staleness import staleness_of
 from graphmem.model.graph import Label, RelType
-from graphmem.store.base import Direction, GraphStore
+from graphmem.store.base import CypherDialect, Direction, GraphStore
 
 ParamType = str  # "string" | "int" | "float" | "bool" | "list"
 _TYPES = ("string", "int", "float", "bool", "list")
@@ -168,7 +169,7 @@ def run_named_query(
     """Run a named query on `store` with validated parameters; rows as dicts."""
     query = get_named_query(name)
     bound = query.bind(params)
-    if store.name == "embedded" and query.embedded == "python":
+    if store.cypher_dialect is not CypherDialect.NEO4J and query.embedded == "python":
         return EMBEDDED_IMPLEMENTATIONS[query.name](store, bound)
     return store.cypher(query.cypher, bound)
 

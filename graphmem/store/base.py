@@ -9,12 +9,17 @@ supersession, one file of an ingest) puts them in one batch.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import math
+import threading
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from graphmem.model.graph import Edge, Label, Node, RelType
+from graphmem.errors import CapabilityError, UsageError
+from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Edge, Label, Node, RelType
+from graphmem.store.cypher_text import find_write_clause
 
 #: Node labels that carry the uniqueness constraint on `id`: every node has exactly one of them.
 BASE_LABELS: tuple[Label, ...] = (
@@ -55,6 +60,17 @@ class Capability(StrEnum):
     CYPHER_READ = "cypher_read"
     CYPHER_WRITE = "cypher_write"
     VECTOR_INDEX = "vector_index"
+    #: A snapshot's reads never see commits made after its first read (repeatable reads).
+    SNAPSHOT_ISOLATION = "snapshot_isolation"
+
+
+class CypherDialect(StrEnum):
+    """Which Cypher a backend runs: named queries pick their implementation by it."""
+
+    #: The whole language, run by a Neo4j server.
+    NEO4J = "neo4j"
+    #: The subset docs/queries.md lists, run by an interpreter over a snapshot of the graph.
+    SUBSET = "subset"
 
 
 @dataclass
@@ -104,29 +120,25 @@ class SearchHit:
     score: float
 
 
-class GraphStore(abc.ABC):
-    """A property graph of code entities and memories. See the module docstring for atomicity."""
+class GraphReads(abc.ABC):
+    """The read half of a store: what one answer asks. A `GraphStore` is one, and so is the view
+    `GraphStore.snapshot()` gives, whose reads all see one snapshot.
 
-    #: A short name shown to users: "embedded" or "neo4j".
-    name: str = "abstract"
-    capabilities: frozenset[Capability] = frozenset()
-
-    # -- writes ---------------------------------------------------------------------------
-
-    @abc.abstractmethod
-    def write(self, batch: WriteBatch) -> None:
-        """Apply the batch in one transaction (see WriteBatch for order and failure rules)."""
+    The public methods check and normalise their arguments, here and only here; backends
+    implement the `_impl` methods, which receive de-duplicated ids, coerced labels and types, and
+    never a limit below one.
+    """
 
     # -- point reads ----------------------------------------------------------------------
 
-    @abc.abstractmethod
     def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
         """The nodes that exist among `ids`, by id (missing ids are simply absent)."""
+        unique = _unique_ids(ids)
+        return self._get_nodes_impl(unique) if unique else {}
 
     def get_node(self, node_id: str) -> Node | None:
         return self.get_nodes([node_id]).get(node_id)
 
-    @abc.abstractmethod
     def find_nodes(
         self,
         label: Label | None = None,
@@ -137,61 +149,68 @@ class GraphStore(abc.ABC):
 
         Backends index `id`, `repo`, `path`, `qualified_name`, `name`, `status` and `sha`.
         """
+        if limit is not None and limit <= 0:
+            return []
+        return self._find_nodes_impl(_label_or_none(label), dict(where or {}), limit)
 
-    @abc.abstractmethod
     def edges(
         self,
         node_ids: Sequence[str],
         types: Sequence[RelType] | None = None,
         direction: Direction = Direction.OUT,
     ) -> list[Edge]:
-        """Edges touching `node_ids` in `direction` (OUT: they are the source), of `types`."""
+        """Edges touching `node_ids` in `direction` (OUT: they are the source), of `types`,
+        ordered by (type, source, target)."""
+        ids = _unique_ids(node_ids)
+        wanted = None if types is None else tuple(sorted({_rel_type(t) for t in types}))
+        if not ids or wanted == ():
+            return []
+        return self._edges_impl(ids, wanted, _direction(direction))
 
-    @abc.abstractmethod
-    def iter_nodes(self, label: Label | None = None, batch_size: int = 5000) -> Iterator[Node]:
-        """Every node (with `label`), ordered by id, streamed in batches."""
-
-    @abc.abstractmethod
-    def iter_edges(self, batch_size: int = 5000) -> Iterator[Edge]:
-        """Every edge, ordered by (type, source, target), streamed in batches."""
-
-    @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Number of nodes per label and edges per relationship type (zeros omitted)."""
+        return self._counts_impl()
 
     # -- search ---------------------------------------------------------------------------
 
-    @abc.abstractmethod
     def fulltext_search(self, query: str, label: Label, limit: int = 20) -> list[SearchHit]:
-        """Keyword search over FULLTEXT_FIELDS[label]; best first. The query is plain words."""
+        """Keyword search over FULLTEXT_FIELDS of `label`, or of the base label a sub-label
+        (Decision, Commit...) is indexed under; best first. The query is plain words."""
+        label = _label(label)
+        indexed = label if label in FULLTEXT_FIELDS else SEARCH_BASE.get(label)
+        if indexed not in FULLTEXT_FIELDS:
+            searchable = ", ".join(sorted(FULLTEXT_FIELDS))
+            raise UsageError(
+                f"no full-text index for {label.value} nodes (searchable: {searchable} "
+                "and their kinds)"
+            )
+        if limit <= 0 or not str(query).strip():
+            return []
+        assert indexed is not None
+        return self._fulltext_search_impl(
+            str(query), indexed, None if indexed == label else label, limit
+        )
 
-    @abc.abstractmethod
     def vector_search(
         self, vector: Sequence[float], label: Label = Label.MEMORY, limit: int = 20
     ) -> list[SearchHit]:
-        """Nearest nodes by cosine of EMBEDDING_PROPERTY; score in [-1, 1], best first."""
+        """Nearest nodes by cosine of EMBEDDING_PROPERTY; score in [-1, 1], best first.
 
-    # -- cypher ---------------------------------------------------------------------------
-
-    def cypher(
-        self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
-    ) -> list[dict[str, Any]]:
-        """Run user Cypher, read-only unless `write`; without Cypher a backend raises
-        CapabilityError."""
-        from graphmem.errors import CapabilityError
-
-        raise CapabilityError(f"the {self.name} store does not run Cypher; use a Neo4j store")
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    @abc.abstractmethod
-    def close(self) -> None: ...
-
-    def __enter__(self) -> GraphStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        A vector of a dimension the label's embeddings do not have is a UsageError on every
+        backend (it is a different model's vector: nothing could be near it).
+        """
+        label = _label(label)
+        query = search_vector(vector)
+        dimensions = self._vector_dimensions_impl(label)
+        if dimensions and len(query) not in dimensions:
+            stored = ", ".join(str(d) for d in sorted(dimensions))
+            raise UsageError(
+                f"the query vector has {len(query)} dimensions but the {label.value} embeddings "
+                f"have {stored}: embed the query with the model the memories were stored with"
+            )
+        if limit <= 0:
+            return []
+        return self._vector_search_impl(query, label, limit)
 
     # -- shared logic, the same for every backend -----------------------------------------
 
@@ -208,15 +227,16 @@ class GraphStore(abc.ABC):
         Each reached node appears once, at its shortest distance, with the edge it was first
         reached through, so one shortest path per node can be rebuilt from the hops.
         """
+        direction = _direction(direction)
         seen: set[str] = set(start_ids)
         hops: list[Hop] = []
-        frontier = list(dict.fromkeys(start_ids))
+        frontier = _unique_ids(start_ids)
         for depth in range(1, max_depth + 1):
-            if not frontier:
+            if not frontier or (limit is not None and limit <= 0):
                 break
             next_frontier: list[str] = []
             frontier_set = set(frontier)
-            for edge in sorted(self.edges(frontier, types, direction), key=lambda e: e.key):
+            for edge in self.edges(frontier, types, direction):
                 for node_id in _far_ends(edge, frontier_set, direction):
                     if node_id in seen:
                         continue
@@ -227,6 +247,220 @@ class GraphStore(abc.ABC):
                         return hops
             frontier = next_frontier
         return hops
+
+    # -- what a backend implements --------------------------------------------------------
+
+    @abc.abstractmethod
+    def _get_nodes_impl(self, ids: list[str]) -> dict[str, Node]:
+        """`ids` is non-empty and has no duplicates."""
+
+    @abc.abstractmethod
+    def _find_nodes_impl(
+        self, label: Label | None, where: dict[str, Any], limit: int | None
+    ) -> list[Node]:
+        """`limit` is None or at least one."""
+
+    @abc.abstractmethod
+    def _edges_impl(
+        self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
+    ) -> list[Edge]:
+        """`ids` non-empty and unique; `types` None (every type) or non-empty; sorted by key."""
+
+    @abc.abstractmethod
+    def _counts_impl(self) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    def _fulltext_search_impl(
+        self, query: str, indexed: Label, narrow: Label | None, limit: int
+    ) -> list[SearchHit]:
+        """Search the index of `indexed` (a key of FULLTEXT_FIELDS); keep only `narrow` nodes
+        when given (a sub-label: the limit counts narrowed hits)."""
+
+    @abc.abstractmethod
+    def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
+        """The dimensions `label`'s embeddings have (empty when unknown or none are stored)."""
+
+    @abc.abstractmethod
+    def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
+        """`query` is finite, non-zero and of a stored dimension; `limit` at least one."""
+
+
+class GraphStore(GraphReads):
+    """A property graph of code entities and memories. See the module docstring for atomicity.
+
+    What differs between backends is declared, never asked by name: `capabilities`,
+    `cypher_dialect`, `write_clause` and `data_version`.
+    """
+
+    #: A short name shown to users: "embedded" or "neo4j".
+    name: str = "abstract"
+    capabilities: frozenset[Capability] = frozenset()
+    #: The Cypher this backend runs, or None if it runs none.
+    cypher_dialect: CypherDialect | None = None
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def write(self, batch: WriteBatch) -> None:
+        """Apply the batch in one transaction (see WriteBatch for order and failure rules)."""
+        if _open_snapshots(self).depth:
+            raise UsageError("cannot write while this thread has a snapshot of the store open")
+        normalised = normalise_batch(batch)
+        if len(normalised):
+            self._write_impl(normalised)
+
+    @abc.abstractmethod
+    def _write_impl(self, batch: WriteBatch) -> None:
+        """`batch` is non-empty and normalised (see `normalise_batch`)."""
+
+    # -- one snapshot for several reads ---------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphReads]:
+        """A read-only view whose reads all share one read transaction:
+
+            with store.snapshot() as view:
+                memories = view.find_nodes(Label.MEMORY, {"status": "active"})
+                governs = view.edges([m.id for m in memories], [RelType.GOVERNS])
+
+        Embedded: one SQLite read transaction, a true snapshot (later commits stay unseen until
+        it ends; Capability.SNAPSHOT_ISOLATION); the store's connection serves only this thread
+        meanwhile. Neo4j: one explicit read transaction on one session (read-committed: a commit
+        made between two steps may be seen by the second; no per-call session set-up). Writing
+        through the store from the thread that holds its snapshot is refused on both.
+        """
+        open_here = _open_snapshots(self)
+        open_here.depth += 1
+        try:
+            with self._snapshot_impl() as view:
+                yield view
+        finally:
+            open_here.depth -= 1
+
+    @abc.abstractmethod
+    def _snapshot_impl(self) -> AbstractContextManager[GraphReads]: ...
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def iter_nodes(self, label: Label | None = None, batch_size: int = 5000) -> Iterator[Node]:
+        """Every node (with `label`), ordered by id, streamed in batches."""
+        return self._iter_nodes_impl(_label_or_none(label), max(1, batch_size))
+
+    def iter_edges(self, batch_size: int = 5000) -> Iterator[Edge]:
+        """Every edge, ordered by (type, source, target), streamed in batches."""
+        return self._iter_edges_impl(max(1, batch_size))
+
+    @abc.abstractmethod
+    def _iter_nodes_impl(self, label: Label | None, batch_size: int) -> Iterator[Node]: ...
+
+    @abc.abstractmethod
+    def _iter_edges_impl(self, batch_size: int) -> Iterator[Edge]: ...
+
+    # -- declared differences -------------------------------------------------------------
+
+    def cypher(
+        self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run user Cypher, read-only unless `write`; without Cypher a backend raises
+        CapabilityError."""
+        if self.cypher_dialect is None:
+            raise CapabilityError(f"the {self.name} store does not run Cypher")
+        if not query.strip():
+            raise UsageError("empty Cypher query")
+        return self._cypher_impl(query, dict(params or {}), write)
+
+    def _cypher_impl(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
+        raise CapabilityError(f"the {self.name} store does not run Cypher")
+
+    def write_clause(self, query: str) -> str | None:
+        """The first clause of `query` that this backend counts as a write, if any.
+
+        CALL counts: a procedure may write. A backend whose read transactions refuse writing
+        procedures themselves (Neo4j) leaves CALL to the server.
+        """
+        return find_write_clause(query, include_call=True)
+
+    def data_version(self) -> Hashable | None:
+        """A cheap value that changes whenever the stored graph may have changed, by any
+        process, so callers can cache what they derive from it; None if the backend has none."""
+        return None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: The base label whose full-text index also covers a sub-label's nodes.
+SEARCH_BASE: dict[Label, Label] = {
+    **{label: Label.CODE_ENTITY for label in CODE_LABELS},
+    **{label: Label.MEMORY for label in MEMORY_LABELS},
+}
+
+
+class _OpenSnapshots(threading.local):
+    """How many snapshots of one store the current thread holds open."""
+
+    depth = 0
+
+
+def _open_snapshots(store: GraphStore) -> _OpenSnapshots:
+    found: _OpenSnapshots = store.__dict__.setdefault("_open_snapshots", _OpenSnapshots())
+    return found
+
+
+def normalise_batch(batch: WriteBatch) -> WriteBatch:
+    """The batch with labels and types checked against the closed enums and every duplicate
+    collapsed (a later upsert of the same node or edge wins), so backends get clean input.
+
+    Raises UsageError before anything is written."""
+    try:
+        nodes: dict[str, Node] = {}
+        for node in batch.upsert_nodes:
+            labels = tuple(sorted({Label(label) for label in node.labels}))
+            base_label(labels)
+            if labels != node.labels:
+                node = Node.model_construct(id=node.id, labels=labels, properties=node.properties)
+            nodes.pop(node.id, None)
+            nodes[node.id] = node
+        edges: dict[tuple[RelType, str, str], Edge] = {}
+        for edge in batch.upsert_edges:
+            rel_type = RelType(edge.type)
+            edges.pop((rel_type, edge.source, edge.target), None)
+            edges[(rel_type, edge.source, edge.target)] = edge
+        delete_edges = list(
+            dict.fromkeys((RelType(t), source, target) for t, source, target in batch.delete_edges)
+        )
+    except ValueError as e:
+        raise UsageError(f"invalid write batch: {e}") from e
+    return WriteBatch(
+        upsert_nodes=list(nodes.values()),
+        upsert_edges=list(edges.values()),
+        delete_nodes=list(dict.fromkeys(batch.delete_nodes)),
+        delete_edges=delete_edges,
+        set_properties={node_id: dict(props) for node_id, props in batch.set_properties.items()},
+        expect={node_id: dict(props) for node_id, props in batch.expect.items()},
+    )
+
+
+def search_vector(vector: Sequence[float]) -> list[float]:
+    """The query vector as floats; UsageError unless it is non-empty, finite and not all zeros."""
+    if hasattr(vector, "tolist"):  # a numpy array
+        vector = vector.tolist()
+    try:
+        values = [float(x) for x in vector]
+    except (TypeError, ValueError) as e:
+        raise UsageError("a search vector must be a list of numbers") from e
+    if not values or not all(math.isfinite(x) for x in values):
+        raise UsageError("a search vector must be a non-empty list of finite numbers")
+    if not any(values):
+        raise UsageError("a search vector must not be all zeros (it has no direction)")
+    return values
 
 
 def unmet_expectations(
@@ -243,6 +477,37 @@ def unmet_expectations(
                 found = current[node_id].get(key)
                 return f"{node_id} has {key}={found!r} now, not {value!r}: it changed meanwhile"
     return None
+
+
+def _unique_ids(ids: Sequence[str]) -> list[str]:
+    if isinstance(ids, str):  # one id passed where a list belongs would read as characters
+        raise UsageError(f"a list of ids is needed, not the string {ids!r}")
+    return list(dict.fromkeys(ids))
+
+
+def _label(label: Label | str) -> Label:
+    try:
+        return Label(label)
+    except ValueError as e:
+        raise UsageError(f"unknown node label {label!r}") from e
+
+
+def _label_or_none(label: Label | str | None) -> Label | None:
+    return None if label is None else _label(label)
+
+
+def _rel_type(rel_type: RelType | str) -> RelType:
+    try:
+        return RelType(rel_type)
+    except ValueError as e:
+        raise UsageError(f"unknown relationship type {rel_type!r}") from e
+
+
+def _direction(direction: Direction | str) -> Direction:
+    try:
+        return Direction(direction)
+    except ValueError as e:
+        raise UsageError(f"unknown direction {direction!r} (out, in or both)") from e
 
 
 def _far_ends(edge: Edge, frontier: set[str], direction: Direction) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from graphmem.errors import UsageError
 from graphmem.model.graph import Label, Node
 from graphmem.store.base import Capability, GraphStore, WriteBatch
 
@@ -220,3 +221,60 @@ def test_embedding_reads_back_and_can_be_removed(vectors: GraphStore) -> None:
 def test_vector_search_on_an_empty_store(store: GraphStore) -> None:
     _needs_vectors(store)
     assert store.vector_search(vec(1.0), Label.MEMORY) == []
+
+
+# -- the same answers and the same errors on every backend ------------------------------------
+
+
+def test_fulltext_on_a_memory_kind_searches_the_memory_index(notes: GraphStore) -> None:
+    put(
+        notes,
+        Node(
+            id="c-9",
+            labels=(Label.MEMORY, Label.CONSTRAINT),
+            properties={"text": "Invoices are numbered without gaps", "status": "active"},
+        ),
+    )
+    assert sorted(ids(notes.fulltext_search("invoices", Label.DECISION, limit=10))) == [
+        "d-1",
+        "d-3",
+    ]
+    assert ids(notes.fulltext_search("invoices", Label.CONSTRAINT)) == ["c-9"]
+    assert ids(notes.fulltext_search("invoices", Label.DECISION, limit=1)) in (["d-1"], ["d-3"])
+    assert ids(notes.fulltext_search("rounding", Label.COMMIT)) == ["c-1"]
+    assert ids(notes.fulltext_search("cart", Label.FAILURE)) == []  # f-1 is a Decision here
+
+
+@pytest.mark.parametrize("label", [Label.MODULE, Label.FUNCTION, Label.EVENT, "Nonsense"])
+def test_fulltext_on_a_label_without_an_index_is_a_usage_error(
+    notes: GraphStore, label: Label
+) -> None:
+    with pytest.raises(UsageError):
+        notes.fulltext_search("invoices", label)
+
+
+def test_fulltext_guards(notes: GraphStore) -> None:
+    assert notes.fulltext_search("invoices", Label.MEMORY, limit=0) == []
+    assert notes.fulltext_search("invoices", Label.MEMORY, limit=-3) == []
+    assert notes.fulltext_search("   ", Label.MEMORY) == []
+
+
+def test_a_vector_of_another_dimension_is_a_usage_error(vectors: GraphStore) -> None:
+    with pytest.raises(UsageError, match="dimensions"):
+        vectors.vector_search([1.0, 0.0, 0.0], Label.MEMORY)
+    with pytest.raises(UsageError, match="dimensions"):
+        vectors.vector_search([1.0] * (DIM + 1), Label.DECISION)
+
+
+@pytest.mark.parametrize(
+    "bad", [[], [math.nan] * DIM, [math.inf, *([0.0] * (DIM - 1))], [0.0] * DIM, ["x"] * DIM]
+)
+def test_a_malformed_query_vector_is_a_usage_error(vectors: GraphStore, bad: list[Any]) -> None:
+    with pytest.raises(UsageError):
+        vectors.vector_search(bad, Label.MEMORY)
+
+
+def test_vector_search_guards(vectors: GraphStore) -> None:
+    assert vectors.vector_search(vec(1.0), Label.MEMORY, limit=0) == []
+    hits = vectors.vector_search(vec(1.0), Label.DECISION, limit=2)
+    assert ids(hits) == ["m-same", "m-close"]

@@ -22,14 +22,14 @@ import math
 import re
 import threading
 import weakref
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from graphmem.errors import UsageError
 from graphmem.store.base import EMBEDDING_PROPERTY
+from graphmem.store.cypher_text import CypherSegment, find_write_clause, scan
 
 if TYPE_CHECKING:
     from graphmem.store.base import GraphStore
@@ -43,81 +43,12 @@ __all__ = [
     "substitute_params",
 ]
 
-#: Clauses that change the graph. `CALL` is listed because a procedure may write; the embedded
-#: engine runs no procedures at all.
-_WRITE_CLAUSE = re.compile(
-    r"(?<![\w.:$`])(CREATE|MERGE|SET|DELETE|DETACH\s+DELETE|REMOVE|DROP|FOREACH|LOAD\s+CSV|CALL)(?![\w`])",
-    re.IGNORECASE,
-)
 _PARAM = re.compile(r"\$(?:(\w+)|`([^`]+)`|\{(\w+)\})")
 _RETURN = re.compile(r"(?<![\w.])RETURN(?![\w])", re.IGNORECASE)
 _RETURN_END = re.compile(r"(?<![\w.])(ORDER\s+BY|SKIP|LIMIT)(?![\w])", re.IGNORECASE)
 _LOWER_AGGREGATE = re.compile(r"(?<![\w.])(count|sum|avg|max|min|collect)\s*\(", re.IGNORECASE)
 _ALIAS = re.compile(r"\s+AS\s+`?(\w+)`?\s*$", re.IGNORECASE)
 _UNSUPPORTED_HINT = "run it on a Neo4j store (--store bolt://...)"
-
-
-@dataclass(frozen=True)
-class CypherSegment:
-    """A piece of query text: code, a string literal (quote kept), a `name`, or a comment."""
-
-    kind: str  # "code" | "string" | "identifier" | "comment"
-    text: str
-
-
-def scan(query: str) -> Iterator[CypherSegment]:
-    """Split `query` so that keywords and $params are only ever looked for in code."""
-    i, n, start = 0, len(query), 0
-    while i < n:
-        ch = query[i]
-        if ch in "'\"`":
-            end = _closing_quote(query, i)
-            if start < i:
-                yield CypherSegment("code", query[start:i])
-            yield CypherSegment("identifier" if ch == "`" else "string", query[i : end + 1])
-            i = start = end + 1
-        elif query.startswith("//", i) or query.startswith("/*", i):
-            end = query.find("\n", i) if query[i + 1] == "/" else query.find("*/", i + 2)
-            end = n if end < 0 else (end if query[i + 1] == "/" else end + 2)
-            if start < i:
-                yield CypherSegment("code", query[start:i])
-            yield CypherSegment("comment", query[i:end])
-            i = start = end
-        else:
-            i += 1
-    if start < n:
-        yield CypherSegment("code", query[start:])
-
-
-def _closing_quote(query: str, open_at: int) -> int:
-    quote = query[open_at]
-    i = open_at + 1
-    while i < len(query):
-        if query[i] == "\\" and quote != "`":
-            i += 2
-            continue
-        if query[i] == quote:
-            if quote == "`" and query.startswith("``", i):
-                i += 2
-                continue
-            return i
-        i += 1
-    raise UsageError(f"unterminated {quote}-quoted text in the Cypher query")
-
-
-def find_write_clause(query: str, include_call: bool = True) -> str | None:
-    """The first clause of `query` that would change the graph (CREATE, SET, ...), if any.
-
-    `include_call`: count CALL as a write (a procedure may write; Neo4j itself refuses writing
-    procedures in a read transaction, so its store can leave CALL out).
-    """
-    for segment in scan(query):
-        if segment.kind == "code":
-            for match in _WRITE_CLAUSE.finditer(segment.text):
-                clause = " ".join(match.group(1).upper().split())
-                if clause != "CALL" or include_call:
-                    return clause
-    return None
 
 
 def render_literal(value: Any) -> str:
@@ -233,7 +164,7 @@ def build_graph(store: GraphStore) -> nx.MultiDiGraph:
 
 
 class GraphSnapshotCache:
-    """One snapshot per store, rebuilt when `version()` changes (or on every call without one).
+    """One snapshot per store, rebuilt when its data version changes (always, without one).
 
     Keyed by the store object itself (weakly): a closed and collected store takes its snapshot
     with it, and a new store can never be served another one's graph.
@@ -244,11 +175,11 @@ class GraphSnapshotCache:
         self._snapshots: weakref.WeakKeyDictionary[GraphStore, tuple[Hashable, nx.MultiDiGraph]]
         self._snapshots = weakref.WeakKeyDictionary()
 
-    def get(self, store: GraphStore, version: Callable[[], Hashable] | None) -> nx.MultiDiGraph:
-        if version is None:
-            return build_graph(store)
+    def get(self, store: GraphStore) -> nx.MultiDiGraph:
         # Read before the graph: a write in between only makes the next query rebuild again.
-        current = version()
+        current = store.data_version()
+        if current is None:
+            return build_graph(store)
         with self._lock:
             cached = self._snapshots.get(store)
             if cached is not None and cached[0] == current:
@@ -267,13 +198,8 @@ _CACHE = GraphSnapshotCache()
 
 
 def graph_snapshot(store: GraphStore) -> nx.MultiDiGraph:
-    """The store as a networkx graph, cached while the store reports no change.
-
-    A store may offer `data_version() -> Hashable` that changes whenever its contents do; without
-    it the snapshot is rebuilt for every query.
-    """
-    version = getattr(store, "data_version", None)
-    return _CACHE.get(store, version if callable(version) else None)
+    """The store as a networkx graph, kept while the store's declared data version holds."""
+    return _CACHE.get(store)
 
 
 # -- running ---------------------------------------------------------------------------------

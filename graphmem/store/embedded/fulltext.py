@@ -32,18 +32,25 @@ def match_expression(query: str) -> str | None:
 
 
 def search(
-    conn: sqlite3.Connection, label: Label, query: str, limit: int
+    conn: sqlite3.Connection, label: Label, query: str, limit: int, narrow: Label | None = None
 ) -> list[tuple[str, float]]:
-    """(node id, score) best first; the score is -BM25, so higher is better."""
+    """(node id, score) best first; the score is -BM25, so higher is better. `narrow`: only
+    nodes that also carry this label (a Decision among the Memory index)."""
     expression = match_expression(query)
     if expression is None or limit <= 0:
         return []
     table = fulltext_table(label)
+    narrowing = (
+        " AND EXISTS (SELECT 1 FROM node_labels l WHERE l.label = ? AND l.id = n.id)"
+        if narrow is not None
+        else ""
+    )
+    params = (expression, narrow.value, limit) if narrow is not None else (expression, limit)
     rows = conn.execute(
         f"SELECT n.id, -bm25({table}) AS score FROM {table} "
         f"JOIN nodes n ON n.key = {table}.rowid "
-        f"WHERE {table} MATCH ? ORDER BY score DESC, n.id LIMIT ?",
-        (expression, limit),
+        f"WHERE {table} MATCH ?{narrowing} ORDER BY score DESC, n.id LIMIT ?",
+        params,
     ).fetchall()
     return [(node_id, float(score)) for node_id, score in rows]
 

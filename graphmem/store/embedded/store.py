@@ -15,17 +15,18 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphmem.errors import StoreError, UsageError
+from graphmem.errors import StoreError
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.store.base import (
-    FULLTEXT_FIELDS,
     Capability,
+    CypherDialect,
     Direction,
+    GraphReads,
     GraphStore,
     SearchHit,
     WriteBatch,
@@ -38,7 +39,12 @@ from graphmem.store.embedded.schema import (
     property_expression,
 )
 from graphmem.store.embedded.sqlite_errors import translate_sqlite_error
-from graphmem.store.embedded.vectors import VectorIndex, bump_vector_generation
+from graphmem.store.embedded.vectors import (
+    VectorChange,
+    VectorIndex,
+    bump_vector_generation,
+    vector_generation,
+)
 
 _NODE_COLUMNS = "n.id, n.labels, n.props, v.vec"
 _EDGE_COLUMNS = "type, source, target, props"
@@ -50,7 +56,10 @@ class EmbeddedStore(GraphStore):
     """A graph in one SQLite file (WAL), safe for several processes. See the module docstring."""
 
     name = "embedded"
-    capabilities = frozenset({Capability.VECTOR_INDEX, Capability.CYPHER_READ})
+    capabilities = frozenset(
+        {Capability.VECTOR_INDEX, Capability.CYPHER_READ, Capability.SNAPSHOT_ISOLATION}
+    )
+    cypher_dialect = CypherDialect.SUBSET
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()
@@ -62,6 +71,8 @@ class EmbeddedStore(GraphStore):
         # other connections' commits) it tells when the contents may have changed.
         self._writes = 0
         self._known = writes.KnownNodes()
+        # True while snapshot() holds the connection in a read transaction.
+        self._in_snapshot = False
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({str(self.path)!r})"
@@ -78,9 +89,7 @@ class EmbeddedStore(GraphStore):
 
     # -- writes ---------------------------------------------------------------------------
 
-    def write(self, batch: WriteBatch) -> None:
-        if len(batch) == 0:
-            return
+    def _write_impl(self, batch: WriteBatch) -> None:
         prepared = writes.prepare(batch)
         with self._connection("write") as conn:
             sync = fulltext.FulltextSync(conn)
@@ -88,11 +97,18 @@ class EmbeddedStore(GraphStore):
             try:
                 version = _data_version(conn)
                 checked: set[str] = set()
-                if writes.apply(conn, prepared, sync, self._known.at(version), checked):
-                    bump_vector_generation(conn)
+                changes: list[VectorChange] = []
+                generation = vector_generation(conn)
+                known = self._known.at(version)
+                if writes.apply(conn, prepared, sync, known, checked, changes):
+                    bumped = bump_vector_generation(conn)
+                else:
+                    bumped = None
                 sync.finish()
                 conn.execute("COMMIT")
                 self._known.committed(version, prepared, checked)
+                if bumped is not None:
+                    self._vectors.applied(generation, bumped, changes)
             except BaseException:
                 _rollback(conn)
                 raise
@@ -103,17 +119,32 @@ class EmbeddedStore(GraphStore):
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def data_version(self) -> tuple[int, int]:
-        """A value that changes whenever the stored graph may have changed, by any process.
-
-        Cheap (no table is read), so callers can cache what they derive from the graph.
-        """
+        """PRAGMA data_version (other connections' commits) with this connection's writes:
+        no table is read."""
         with self._connection("read") as conn:
             return (_data_version(conn), self._writes)
 
+    # -- one snapshot ---------------------------------------------------------------------
+
+    @contextmanager
+    def _snapshot_impl(self) -> Iterator[GraphReads]:
+        """One SQLite read transaction (WAL: it sees the commit that was current at its first
+        read, whatever others write meanwhile); other threads wait for the connection."""
+        with self._connection("read") as conn:
+            if self._in_snapshot:  # nested: the outer transaction is the snapshot
+                yield _SnapshotView(self)
+                return
+            conn.execute("BEGIN")
+            self._in_snapshot = True
+            try:
+                yield _SnapshotView(self)
+            finally:
+                self._in_snapshot = False
+                _rollback(conn)  # it only read: ending it is all there is to do
+
     # -- point reads ----------------------------------------------------------------------
 
-    def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
-        unique = list(dict.fromkeys(ids))
+    def _get_nodes_impl(self, unique: list[str]) -> dict[str, Node]:
         sql = (
             f"SELECT {_NODE_COLUMNS} FROM nodes n LEFT JOIN vectors v ON v.key = n.key "
             "WHERE n.id IN ({marks})"
@@ -125,15 +156,9 @@ class EmbeddedStore(GraphStore):
                 rows = list(writes.select_in(conn, sql, unique))
         return {row[0]: make_node(*row) for row in rows}
 
-    def find_nodes(
-        self,
-        label: Label | None = None,
-        where: Mapping[str, Any] | None = None,
-        limit: int | None = None,
+    def _find_nodes_impl(
+        self, label: Label | None, where: dict[str, Any], limit: int | None
     ) -> list[Node]:
-        where = dict(where or {})
-        if limit is not None and limit <= 0:
-            return []
         sql, params = _find_query(label, where)
         found: list[Node] = []
         with self._connection("read") as conn:
@@ -145,21 +170,15 @@ class EmbeddedStore(GraphStore):
                         break
         return found
 
-    def edges(
-        self,
-        node_ids: Sequence[str],
-        types: Sequence[RelType] | None = None,
-        direction: Direction = Direction.OUT,
+    def _edges_impl(
+        self, unique: list[str], types: tuple[RelType, ...] | None, direction: Direction
     ) -> list[Edge]:
-        if types is not None and not types:
-            return []
-        unique = list(dict.fromkeys(node_ids))
         columns = {
             Direction.OUT: ("source",),
             Direction.IN: ("target",),
             Direction.BOTH: ("source", "target"),
-        }[Direction(direction)]
-        type_values = [RelType(t).value for t in types or ()]
+        }[direction]
+        type_values = [t.value for t in types or ()]
         type_filter = f" AND type IN ({','.join('?' * len(type_values))})" if type_values else ""
         found: dict[tuple[str, str, str], Edge] = {}
         with self._connection("read") as conn:
@@ -176,7 +195,7 @@ class EmbeddedStore(GraphStore):
                         found[(row[0], row[1], row[2])] = make_edge(*row)
         return [found[key] for key in sorted(found)]
 
-    def iter_nodes(self, label: Label | None = None, batch_size: int = 5000) -> Iterator[Node]:
+    def _iter_nodes_impl(self, label: Label | None, batch_size: int) -> Iterator[Node]:
         if label is None:
             sql = (
                 f"SELECT {_NODE_COLUMNS} FROM nodes n LEFT JOIN vectors v ON v.key = n.key "
@@ -189,18 +208,18 @@ class EmbeddedStore(GraphStore):
                 "LEFT JOIN vectors v ON v.key = n.key "
                 "WHERE l.label = ? AND l.id > ? ORDER BY l.id LIMIT ?"
             )
-            head = [Label(label).value]
+            head = [label.value]
         after = ""
         while True:
             with self._connection("read") as conn:
-                rows = conn.execute(sql, [*head, after, max(1, batch_size)]).fetchall()
+                rows = conn.execute(sql, [*head, after, batch_size]).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield make_node(*row)
             after = rows[-1][0]
 
-    def iter_edges(self, batch_size: int = 5000) -> Iterator[Edge]:
+    def _iter_edges_impl(self, batch_size: int) -> Iterator[Edge]:
         sql = (
             f"SELECT {_EDGE_COLUMNS} FROM edges WHERE (type, source, target) > (?, ?, ?) "
             "ORDER BY type, source, target LIMIT ?"
@@ -208,14 +227,14 @@ class EmbeddedStore(GraphStore):
         after: tuple[str, str, str] = ("", "", "")
         while True:
             with self._connection("read") as conn:
-                rows = conn.execute(sql, [*after, max(1, batch_size)]).fetchall()
+                rows = conn.execute(sql, [*after, batch_size]).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield make_edge(*row)
             after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
-    def counts(self) -> dict[str, int]:
+    def _counts_impl(self) -> dict[str, int]:
         with self._connection("read") as conn:
             rows = conn.execute(
                 "SELECT label, count(*) FROM node_labels GROUP BY label "
@@ -225,27 +244,23 @@ class EmbeddedStore(GraphStore):
 
     # -- search ---------------------------------------------------------------------------
 
-    def fulltext_search(self, query: str, label: Label, limit: int = 20) -> list[SearchHit]:
-        label = Label(label)
-        if label not in FULLTEXT_FIELDS:
-            searchable = ", ".join(label.value for label in FULLTEXT_FIELDS)
-            raise UsageError(
-                f"no full-text index for {label.value} nodes (searchable: {searchable})"
-            )
-        with self._connection("search") as conn:
-            hits = fulltext.search(conn, label, query, limit)
-        return [SearchHit(node_id, score) for node_id, score in hits]
-
-    def vector_search(
-        self, vector: Sequence[float], label: Label = Label.MEMORY, limit: int = 20
+    def _fulltext_search_impl(
+        self, query: str, indexed: Label, narrow: Label | None, limit: int
     ) -> list[SearchHit]:
         with self._connection("search") as conn:
-            hits = self._vectors.search(conn, vector, Label(label), limit)
+            hits = fulltext.search(conn, indexed, query, limit, narrow)
         return [SearchHit(node_id, score) for node_id, score in hits]
 
-    def cypher(
-        self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
-    ) -> list[dict[str, Any]]:
+    def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
+        with self._connection("search") as conn:
+            return self._vectors.dimensions(conn, label)
+
+    def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
+        with self._connection("search") as conn:
+            hits = self._vectors.search(conn, query, label, limit)
+        return [SearchHit(node_id, score) for node_id, score in hits]
+
+    def _cypher_impl(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
         """Read-only Cypher through grand-cypher (see graphmem.store.embedded.cypher)."""
         from graphmem.store.embedded.cypher import run_readonly_cypher
 
@@ -341,3 +356,40 @@ def _same(actual: Any, expected: Any) -> bool:
     if isinstance(actual, list | tuple) or isinstance(expected, list | tuple):
         return False
     return bool(actual == expected)
+
+
+class _SnapshotView(GraphReads):
+    """The reads of an EmbeddedStore while its snapshot transaction is open."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+
+    def __repr__(self) -> str:
+        return f"snapshot of {self._store!r}"
+
+    def _get_nodes_impl(self, ids: list[str]) -> dict[str, Node]:
+        return self._store._get_nodes_impl(ids)
+
+    def _find_nodes_impl(
+        self, label: Label | None, where: dict[str, Any], limit: int | None
+    ) -> list[Node]:
+        return self._store._find_nodes_impl(label, where, limit)
+
+    def _edges_impl(
+        self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
+    ) -> list[Edge]:
+        return self._store._edges_impl(ids, types, direction)
+
+    def _counts_impl(self) -> dict[str, int]:
+        return self._store._counts_impl()
+
+    def _fulltext_search_impl(
+        self, query: str, indexed: Label, narrow: Label | None, limit: int
+    ) -> list[SearchHit]:
+        return self._store._fulltext_search_impl(query, indexed, narrow, limit)
+
+    def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
+        return self._store._vector_dimensions_impl(label)
+
+    def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
+        return self._store._vector_search_impl(query, label, limit)

@@ -1,11 +1,13 @@
 """Exact cosine search over the stored float32 embeddings.
 
-Vectors of one label are loaded once into a normalised matrix and reused until an embedding is
-added, changed or removed. Every write transaction that does so bumps a generation number in the
-`meta` table; a search reads it first (one primary-key lookup), so a memory added by another
-process is seen by the next search, while writes that touch no embedding (the retrieval receipt
-every search records, an ingest) keep the matrix.
-numpy does the arithmetic when installed (it is, with sentence-transformers); pure Python
+The vectors of one label are loaded once into normalised matrices (one per dimension) and kept.
+Every write transaction that adds, changes or removes an embedding bumps a generation number in
+the `meta` table. A search reads it first (one primary-key lookup): if another process changed
+embeddings since, the matrices are loaded again. The writing process itself updates its
+matrices in place after each commit (`VectorIndex.applied`), so `remember` costs the same with
+ten thousand memories as with ten: no re-read of every vector per write. Writes that touch no
+embedding (the retrieval receipt every search records, an ingest) leave the generation alone.
+numpy does the arithmetic when installed (it is, for the default embedder); pure Python
 otherwise, which is fine for the few thousand memories a repository holds.
 """
 
@@ -15,24 +17,25 @@ import heapq
 import math
 import sqlite3
 from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from graphmem.errors import UsageError
 from graphmem.model.graph import Label
 
 #: The `meta` row holding the vector generation (absent until the first embedding is written).
 _GENERATION = "vector_generation"
 
 
-def bump_vector_generation(conn: sqlite3.Connection) -> None:
-    """Record, inside the open write transaction, that stored embeddings changed."""
+def bump_vector_generation(conn: sqlite3.Connection) -> str:
+    """Record, inside the open write transaction, that stored embeddings changed; the new
+    generation."""
     conn.execute(
         "INSERT INTO meta (name, value) VALUES (?, '1') "
         "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
         (_GENERATION,),
     )
+    return vector_generation(conn)
 
 
 def vector_generation(conn: sqlite3.Connection) -> str:
@@ -40,93 +43,184 @@ def vector_generation(conn: sqlite3.Connection) -> str:
     return "0" if row is None else str(row[0])
 
 
+@dataclass(frozen=True, slots=True)
+class VectorChange:
+    """What one committed write did to a node's embedding: its labels after the write and its
+    vector (None: it has none now, or the node is gone)."""
+
+    node_id: str
+    labels: frozenset[str]
+    vector: bytes | None
+
+
+class _Rows:
+    """Normalised vectors of one dimension, growable in place (removal moves the last row)."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        np = _numpy()
+        self._np = np
+        self._data: Any = np.empty((0, dim), dtype=np.float32) if np is not None else []
+
+    def matrix(self) -> Any:
+        return self._data[: len(self.ids)] if self._np is not None else self._data
+
+    def put(self, node_id: str, blob: bytes) -> None:
+        row = _unit(blob, self._np)
+        if row is None:  # a zero vector has no direction: it cannot be similar to anything
+            self.remove(node_id)
+            return
+        at = self.index.get(node_id)
+        if at is None:
+            at = len(self.ids)
+            self.ids.append(node_id)
+            self.index[node_id] = at
+            if self._np is None:
+                self._data.append(row)
+                return
+            if at >= len(self._data):
+                grown = self._np.empty((max(16, 2 * len(self._data)), self.dim), self._np.float32)
+                grown[:at] = self._data[:at]
+                self._data = grown
+        self._data[at] = row
+
+    def remove(self, node_id: str) -> None:
+        at = self.index.pop(node_id, None)
+        if at is None:
+            return
+        last = len(self.ids) - 1
+        if at != last:
+            moved = self.ids[last]
+            self.ids[at] = moved
+            self.index[moved] = at
+            self._data[at] = self._data[last]
+        self.ids.pop()
+        if self._np is None:
+            self._data.pop()
+
+
 @dataclass
-class _Matrix:
+class _LabelVectors:
     generation: str
-    ids: list[str]
-    #: numpy array (rows normalised) or, without numpy, a list of normalised arrays.
-    rows: Any
+    by_dim: dict[int, _Rows] = field(default_factory=dict)
+
+    def put(self, node_id: str, blob: bytes) -> None:
+        dim = len(blob) // 4
+        rows = self.by_dim.get(dim)
+        if rows is None:
+            rows = self.by_dim[dim] = _Rows(dim)
+        rows.put(node_id, blob)
+
+    def remove(self, node_id: str) -> None:
+        for rows in self.by_dim.values():
+            rows.remove(node_id)
 
 
 class VectorIndex:
-    """Per-connection cache of normalised vectors, keyed by (label, dimension)."""
+    """Per-connection cache of normalised vectors, by label and dimension."""
 
     def __init__(self) -> None:
-        self._matrices: dict[tuple[str, int], _Matrix] = {}
+        self._labels: dict[str, _LabelVectors] = {}
 
     def invalidate(self) -> None:
         """Forget every cached matrix (the next search reads the vectors again)."""
-        self._matrices.clear()
+        self._labels.clear()
+
+    def dimensions(self, conn: sqlite3.Connection, label: Label) -> frozenset[int]:
+        vectors = self._load(conn, label)
+        return frozenset(dim for dim, rows in vectors.by_dim.items() if rows.ids)
 
     def search(
-        self, conn: sqlite3.Connection, vector: Sequence[float], label: Label, limit: int
+        self, conn: sqlite3.Connection, query: Sequence[float], label: Label, limit: int
     ) -> list[tuple[str, float]]:
-        query = _normalised_query(vector)
-        if limit <= 0:
+        """(node id, cosine) best first; `query` is finite and non-zero, `limit` positive."""
+        rows = self._load(conn, label).by_dim.get(len(query))
+        if rows is None or not rows.ids:
             return []
-        matrix = self._matrix(conn, label, len(query))
-        if not matrix.ids:
-            return []
-        np = _numpy()
+        norm = math.sqrt(math.fsum(x * x for x in query))
+        unit = [x / norm for x in query]
+        np = rows._np
         if np is not None:
-            scores = matrix.rows @ np.asarray(query, dtype=np.float32)
+            scores = rows.matrix() @ np.asarray(unit, dtype=np.float32)
             count = min(limit, len(scores))
             top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else None
             candidates = range(len(scores)) if top is None else top.tolist()
-            scored = [(float(scores[i]), matrix.ids[i]) for i in candidates]
+            scored = [(float(scores[i]), rows.ids[i]) for i in candidates]
         else:
             scored = [
-                (math.fsum(a * b for a, b in zip(row, query, strict=True)), node_id)
-                for row, node_id in zip(matrix.rows, matrix.ids, strict=True)
+                (math.fsum(a * b for a, b in zip(row, unit, strict=True)), node_id)
+                for row, node_id in zip(rows.matrix(), rows.ids, strict=True)
             ]
         best = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[0], hit[1]))
         return [(node_id, max(-1.0, min(1.0, score))) for score, node_id in best]
 
-    def _matrix(self, conn: sqlite3.Connection, label: Label, dim: int) -> _Matrix:
+    def applied(self, before: str, after: str, changes: Iterable[VectorChange]) -> None:
+        """After this connection committed `changes`, moving the generation from `before` to
+        `after`: update the matrices that were current in place, drop the others."""
+        current = {name: v for name, v in self._labels.items() if v.generation == before}
+        self._labels = current
+        if not current:
+            return
+        for change in changes:
+            for name, vectors in current.items():
+                vectors.remove(change.node_id)
+                if change.vector is not None and name in change.labels:
+                    vectors.put(change.node_id, change.vector)
+        for vectors in current.values():
+            vectors.generation = after
+
+    def _load(self, conn: sqlite3.Connection, label: Label) -> _LabelVectors:
         # Read before the vectors: a commit in between makes the next search load them again.
         generation = vector_generation(conn)
-        cached = self._matrices.get((label.value, dim))
+        cached = self._labels.get(label.value)
         if cached is not None and cached.generation == generation:
             return cached
         rows = conn.execute(
             "SELECT n.id, v.vec FROM node_labels l "
             "JOIN nodes n ON n.id = l.id JOIN vectors v ON v.key = n.key "
-            "WHERE l.label = ? AND length(v.vec) = ?",
-            (label.value, dim * 4),
+            "WHERE l.label = ?",
+            (label.value,),
         ).fetchall()
-        matrix = _build(generation, rows, dim)
-        self._matrices[(label.value, dim)] = matrix
-        return matrix
+        vectors = _build(generation, rows)
+        self._labels[label.value] = vectors
+        return vectors
 
 
-def _build(generation: str, rows: list[tuple[str, bytes]], dim: int) -> _Matrix:
+def _build(generation: str, rows: list[tuple[str, bytes]]) -> _LabelVectors:
+    vectors = _LabelVectors(generation)
     np = _numpy()
-    if np is not None:
-        data = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32)
-        data = data.reshape(len(rows), dim).astype(np.float32)
-        norms = np.linalg.norm(data, axis=1)
-        keep = norms > 0  # a zero vector has no direction: it cannot be similar to anything
-        ids = [node_id for (node_id, _), k in zip(rows, keep.tolist(), strict=True) if k]
-        return _Matrix(generation, ids, data[keep] / norms[keep, None])
-    ids, vectors = [], []
+    if np is None:
+        for node_id, blob in rows:
+            vectors.put(node_id, blob)
+        return vectors
+    by_dim: dict[int, list[tuple[str, bytes]]] = {}
     for node_id, blob in rows:
-        values = array("f")
-        values.frombytes(blob)
-        norm = math.sqrt(math.fsum(x * x for x in values))
-        if norm > 0:
-            ids.append(node_id)
-            vectors.append([x / norm for x in values])
-    return _Matrix(generation, ids, vectors)
+        by_dim.setdefault(len(blob) // 4, []).append((node_id, blob))
+    for dim, group in by_dim.items():
+        # One matrix product per dimension: row by row costs ten times more at 10k vectors.
+        data = np.frombuffer(b"".join(blob for _, blob in group), dtype=np.float32)
+        data = data.reshape(len(group), dim)
+        norms = np.linalg.norm(data, axis=1)
+        keep = norms > 0
+        loaded = vectors.by_dim[dim] = _Rows(dim)
+        loaded.ids = [node_id for (node_id, _), k in zip(group, keep.tolist(), strict=True) if k]
+        loaded.index = {node_id: i for i, node_id in enumerate(loaded.ids)}
+        loaded._data = (data[keep] / norms[keep, None]).astype(np.float32)
+    return vectors
 
 
-def _normalised_query(vector: Sequence[float]) -> list[float]:
-    values = [float(x) for x in vector]
-    if not values or not all(math.isfinite(x) for x in values):
-        raise UsageError("a search vector must be a non-empty list of finite numbers")
-    norm = math.sqrt(math.fsum(x * x for x in values))
-    if norm == 0:
-        raise UsageError("a search vector must not be all zeros")
-    return [x / norm for x in values]
+def _unit(blob: bytes, np: Any) -> Any:
+    """The vector in `blob`, normalised (numpy row or list), or None if it is all zeros."""
+    if np is not None:
+        values = np.frombuffer(blob, dtype=np.float32)
+        norm = float(np.linalg.norm(values))
+        return values / norm if norm > 0 else None
+    floats = array("f")
+    floats.frombytes(blob)
+    norm = math.sqrt(math.fsum(x * x for x in floats))
+    return [x / norm for x in floats] if norm > 0 else None
 
 
 def _numpy() -> Any:

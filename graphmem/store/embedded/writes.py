@@ -32,6 +32,7 @@ from graphmem.store.embedded.rows import (
     indexed_values,
     node_row,
 )
+from graphmem.store.embedded.vectors import VectorChange
 
 #: Ids per `IN (...)` list: well below SQLite's parameter limit, large enough to amortise.
 CHUNK = 500
@@ -75,21 +76,21 @@ class PreparedBatch:
 
 
 def prepare(batch: WriteBatch) -> PreparedBatch:
-    """Encode the batch; a later upsert of the same node or edge replaces an earlier one."""
+    """Encode the batch (normalised by GraphStore.write: no duplicates, labels checked)."""
     nodes = {node.id: node_row(node) for node in batch.upsert_nodes}
     for node_id, update in batch.set_properties.items():
         if update.get(EMBEDDING_PROPERTY) is not None:
             encode_vector(f"node {node_id!r}", update[EMBEDDING_PROPERTY])  # fail before writing
     prepared = PreparedBatch(
         delete_edges=[(t.value, s, d) for t, s, d in batch.delete_edges],
-        delete_nodes=list(dict.fromkeys(batch.delete_nodes)),
+        delete_nodes=batch.delete_nodes,
         nodes=nodes,
         set_properties=batch.set_properties,
         edges=edge_rows(batch.upsert_edges),
         expect=batch.expect,
     )
-    # By source (a stable sort, so a later duplicate still wins): SQLite then inserts runs of
-    # neighbouring keys into the edge B-trees, which measured cheaper than the sort itself.
+    # By source: SQLite then inserts runs of neighbouring keys into the edge B-trees, which
+    # measured cheaper than the sort itself.
     prepared.edges.sort(key=itemgetter(1))
     return prepared
 
@@ -132,12 +133,14 @@ def apply(
     fulltext: FulltextSync,
     known: set[str],
     checked: set[str],
+    vector_changes: list[VectorChange],
 ) -> bool:
     """Run inside an open transaction; raises StoreError (caller rolls back) on a bad batch.
 
     `known`: ids of nodes that existed when the transaction began (see KnownNodes). Endpoints
-    found by the check are added to `checked`. Returns whether any stored embedding was added,
-    changed or removed.
+    found by the check are added to `checked`; what happened to embeddings, to
+    `vector_changes` (in order). Returns whether any stored embedding was added, changed or
+    removed.
     """
     vectors_changed = False
     if batch.expect:
@@ -147,11 +150,11 @@ def apply(
             "DELETE FROM edges WHERE type = ? AND source = ? AND target = ?", batch.delete_edges
         )
     if batch.delete_nodes:
-        vectors_changed |= _delete_nodes(conn, batch.delete_nodes, fulltext)
+        vectors_changed |= _delete_nodes(conn, batch.delete_nodes, fulltext, vector_changes)
     if batch.nodes:
-        vectors_changed |= _upsert_nodes(conn, batch.nodes, fulltext)
+        vectors_changed |= _upsert_nodes(conn, batch.nodes, fulltext, vector_changes)
     if batch.set_properties:
-        vectors_changed |= _set_properties(conn, batch.set_properties, fulltext)
+        vectors_changed |= _set_properties(conn, batch.set_properties, fulltext, vector_changes)
     if batch.edges:
         conn.executemany(_UPSERT_EDGE, batch.edges)
         # Nodes deleted by this batch may be among the known ones: then trust none of them.
@@ -182,10 +185,16 @@ def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[i
     return {node_id: (key, labels) for node_id, key, labels in select_in(conn, sql, ids)}
 
 
-def _delete_nodes(conn: sqlite3.Connection, ids: list[str], fulltext: FulltextSync) -> bool:
+def _delete_nodes(
+    conn: sqlite3.Connection,
+    ids: list[str],
+    fulltext: FulltextSync,
+    vector_changes: list[VectorChange],
+) -> bool:
     existing = _existing(conn, ids)
     if not existing:
         return False
+    vector_changes.extend(VectorChange(node_id, frozenset(), None) for node_id in existing)
     gone = [(node_id,) for node_id in existing]
     keys = [(key,) for key, _ in existing.values()]
     conn.executemany("DELETE FROM edges WHERE source = ?", gone)
@@ -207,7 +216,10 @@ def _delete_nodes(conn: sqlite3.Connection, ids: list[str], fulltext: FulltextSy
 
 
 def _upsert_nodes(
-    conn: sqlite3.Connection, rows: dict[str, NodeRow], fulltext: FulltextSync
+    conn: sqlite3.Connection,
+    rows: dict[str, NodeRow],
+    fulltext: FulltextSync,
+    vector_changes: list[VectorChange],
 ) -> bool:
     existing = _existing(conn, list(rows))
     conn.executemany(_UPSERT_NODE, [row.columns for row in rows.values()])
@@ -248,6 +260,11 @@ def _upsert_nodes(
     removed = 0
     if unvectored:
         removed = conn.executemany("DELETE FROM vectors WHERE key = ?", unvectored).rowcount
+    vector_changes.extend(
+        VectorChange(row.id, row.label_set, row.vector)
+        for row in rows.values()
+        if row.vector is not None or row.id in existing
+    )
 
     for row in rows.values():
         searchable = row.label_set & _FULLTEXT_LABELS
@@ -260,7 +277,10 @@ def _upsert_nodes(
 
 
 def _set_properties(
-    conn: sqlite3.Connection, updates: dict[str, dict[str, Any]], fulltext: FulltextSync
+    conn: sqlite3.Connection,
+    updates: dict[str, dict[str, Any]],
+    fulltext: FulltextSync,
+    vector_changes: list[VectorChange],
 ) -> bool:
     ids = list(updates)
     found = {
@@ -289,15 +309,17 @@ def _set_properties(
                 props[name] = value
         encoded = encode_properties(f"node {node_id!r}", props)
         new_props.append((encoded, *indexed_values(props), key))
+        label_set = frozenset(labels.split(","))
         if EMBEDDING_PROPERTY in update:
             vector = update[EMBEDDING_PROPERTY]
-            if vector is None:
+            blob = None if vector is None else encode_vector(f"node {node_id!r}", vector)
+            if blob is None:
                 removed = conn.execute("DELETE FROM vectors WHERE key = ?", (key,)).rowcount
                 vectors_changed |= removed > 0
             else:
-                conn.execute(_UPSERT_VECTOR, (key, encode_vector(f"node {node_id!r}", vector)))
+                conn.execute(_UPSERT_VECTOR, (key, blob))
                 vectors_changed = True
-        label_set = frozenset(labels.split(","))
+            vector_changes.append(VectorChange(node_id, label_set, blob))
         for label in _FULLTEXT_LABELS & label_set:
             if set(FULLTEXT_FIELDS[Label(label)]) & update.keys():
                 values = fulltext_values(label_set, props).get(Label(label))

@@ -2,17 +2,19 @@
 
 Guarantees, as base.py states them: each `write` is one explicit write transaction (retried by the
 driver on transient errors, rolled back on any failure, so a lost server leaves nothing half
-written); reads run in read transactions and see only committed data. Iteration pages through
-separate read transactions, so it is not one snapshot. One database may hold many repositories:
+written); reads run in read transactions and see only committed data; `snapshot()` runs several
+reads in one (see reads.py). Iteration pages through separate read transactions, so it is not one
+snapshot. One database may hold many repositories:
 nothing here filters by, or assumes, a repository.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import neo4j
@@ -20,31 +22,34 @@ from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from graphmem.errors import ConflictError, StoreError, UsageError
-from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Edge, Label, Node, RelType
+from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.store.base import (
     BASE_LABELS,
-    EMBEDDING_PROPERTY,
-    FULLTEXT_FIELDS,
     Capability,
-    Direction,
+    CypherDialect,
+    GraphReads,
     GraphStore,
-    SearchHit,
     WriteBatch,
     base_label,
     unmet_expectations,
 )
-from graphmem.store.neo4j import lucene, schema, values
+from graphmem.store.cypher_text import find_write_clause
+from graphmem.store.neo4j import schema, values
 from graphmem.store.neo4j import statements as st
 from graphmem.store.neo4j.driver_errors import translated, translated_user_query, unreachable
+from graphmem.store.neo4j.reads import (
+    Neo4jReads,
+    Neo4jSnapshot,
+    Tx,
+    chunks,
+    fetch_rows,
+    label_patterns,
+    single_int,
+    to_edge,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-#: The sub-labels whose nodes always also carry a given base label.
-_BASE_OF: dict[Label, Label] = {
-    **{label: Label.CODE_ENTITY for label in CODE_LABELS},
-    **{label: Label.MEMORY for label in MEMORY_LABELS},
-}
 
 DEFAULT_VECTOR_DIMENSIONS = 384
 #: Node ids whose base label is remembered (so edges need no lookup); cleared when exceeded.
@@ -53,13 +58,14 @@ _BASE_CACHE_LIMIT = 2_000_000
 DEFAULT_ROWS_PER_STATEMENT = 10_000
 
 
-class Neo4jStore(GraphStore):
+class Neo4jStore(Neo4jReads, GraphStore):
     """A graphmem graph in one Neo4j database (the server's default unless `database` is given)."""
 
     name = "neo4j"
     capabilities = frozenset(
         {Capability.CYPHER_READ, Capability.CYPHER_WRITE, Capability.VECTOR_INDEX}
     )
+    cypher_dialect = CypherDialect.NEO4J
 
     def __init__(
         self,
@@ -125,7 +131,7 @@ class Neo4jStore(GraphStore):
     def _read(
         self,
         doing: str,
-        work: Callable[Concatenate[ManagedTransaction, P], T],
+        work: Callable[Concatenate[Tx, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
@@ -142,11 +148,33 @@ class Neo4jStore(GraphStore):
         with self._translated(doing), self._session(neo4j.WRITE_ACCESS) as session:
             return session.execute_write(work, *args, **kwargs)
 
+    @contextmanager
+    def _snapshot_impl(self) -> Iterator[GraphReads]:
+        """One explicit read transaction on one session (routed to a reader on a cluster).
+
+        Unlike single calls it is not retried on a transient error: the answer fails instead,
+        with StoreUnavailableError, and may be asked again."""
+        with self._translated("opening a read snapshot"):
+            session = self._session(neo4j.READ_ACCESS)
+        try:
+            with self._translated("opening a read snapshot"):
+                tx = session.begin_transaction()
+            try:
+                yield Neo4jSnapshot(self, tx)
+            finally:
+                with contextlib.suppress(neo4j_errors.Neo4jError, neo4j_errors.DriverError):
+                    tx.close()  # it only read: rolling back is all there is to do
+        finally:
+            with contextlib.suppress(neo4j_errors.Neo4jError, neo4j_errors.DriverError):
+                session.close()
+
+    def write_clause(self, query: str) -> str | None:
+        """CALL is not counted: a read transaction refuses writing procedures itself."""
+        return find_write_clause(query, include_call=False)
+
     # -- writes ---------------------------------------------------------------------------
 
-    def write(self, batch: WriteBatch) -> None:
-        if not len(batch):
-            return
+    def _write_impl(self, batch: WriteBatch) -> None:
         plan = _WritePlan.of(batch)
         resolved = self._write("writing", self._apply, plan)
         # Only committed facts enter the cache of base labels.
@@ -168,11 +196,11 @@ class Neo4jStore(GraphStore):
             text = st.render(
                 "delete_edges", find_node=st.find_node(), type=st.rel_types([rel_type])
             )
-            for pair_chunk in _chunks(pairs, self._rows):
+            for pair_chunk in chunks(pairs, self._rows):
                 tx.run(text, rows=pair_chunk).consume()
         if plan.delete_nodes:
             text = st.render("delete_nodes", find_node=st.find_node())
-            for id_chunk in _chunks(plan.delete_nodes, self._rows):
+            for id_chunk in chunks(plan.delete_nodes, self._rows):
                 tx.run(text, ids=id_chunk).consume()
         for label_set, rows in plan.upsert_nodes.items():
             text = st.render(
@@ -180,12 +208,12 @@ class Neo4jStore(GraphStore):
                 base_label=st.labels(base_label(label_set)),
                 set_labels=st.set_labels("n", label_set),
             )
-            for chunk in _chunks(rows, self._rows):
+            for chunk in chunks(rows, self._rows):
                 tx.run(text, rows=chunk).consume()
         if plan.set_properties:
             text = st.render("set_properties", find_node=st.find_node())
-            for chunk in _chunks(plan.set_properties, self._rows):
-                written = _single_int(tx.run(text, rows=chunk), "written")
+            for chunk in chunks(plan.set_properties, self._rows):
+                written = single_int(tx.run(text, rows=chunk), "written")
                 if written != len(chunk):
                     ids = [row["id"] for row in chunk]
                     missing = sorted(set(ids) - set(self._resolve_bases(tx, ids)))
@@ -247,13 +275,13 @@ class Neo4jStore(GraphStore):
                 target_label=st.labels(target_base),
                 type=st.rel_types([rel_type]),
             )
-            for chunk in _chunks(group, self._rows):
+            for chunk in chunks(group, self._rows):
                 params = {
                     "sources": [e.source for e in chunk],
                     "targets": [e.target for e in chunk],
                     "props": [e.properties for e in chunk],
                 }
-                written = _single_int(tx.run(text, params), "written")
+                written = single_int(tx.run(text, params), "written")
                 complete = complete and written == len(chunk)
         return complete
 
@@ -265,19 +293,13 @@ class Neo4jStore(GraphStore):
             if not remaining:
                 break
             text = st.render("resolve_ids", label=st.labels(base))
-            for chunk in _chunks(remaining, self._rows):
+            for chunk in chunks(remaining, self._rows):
                 for node_id in _single_list(tx.run(text, ids=chunk), "found"):
                     found[node_id] = base
             remaining = [node_id for node_id in remaining if node_id not in found]
         return found
 
     # -- point reads ----------------------------------------------------------------------
-
-    def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
-        wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return {}
-        return self._read("reading nodes", self._get_nodes, wanted)
 
     def _check_expectations(
         self, tx: ManagedTransaction, expect: dict[str, dict[str, Any]]
@@ -293,83 +315,9 @@ class Neo4jStore(GraphStore):
         if problem is not None:
             raise ConflictError(problem)
 
-    def _get_nodes(self, tx: ManagedTransaction, ids: list[str]) -> dict[str, Node]:
-        text = st.render("get_nodes", find_node=st.find_node())
-        found: dict[str, Node] = {}
-        for chunk in _chunks(ids, self._rows):
-            for record in tx.run(text, ids=chunk):
-                node = values.to_node(record["n"])
-                if node is not None:
-                    found[node.id] = node
-        return found
-
-    def find_nodes(
-        self,
-        label: Label | None = None,
-        where: Mapping[str, Any] | None = None,
-        limit: int | None = None,
-    ) -> list[Node]:
-        if limit is not None and limit <= 0:
-            return []
-        conditions: list[str] = []
-        params: dict[str, Any] = {}
-        for i, (key, value) in enumerate(sorted((where or {}).items())):
-            prop = "n." + st.escape_identifier(key)
-            if value is None:
-                conditions.append(f"{prop} IS NULL")
-            else:
-                conditions.append(f"{prop} = $where{i}")
-                params[f"where{i}"] = value
-        condition = st.Fragment(" AND ".join(conditions) or "true")
-        limit_clause = st.Fragment("LIMIT $limit") if limit is not None else st.EMPTY
-        if limit is not None:
-            params["limit"] = limit
-        if label is None:
-            branches = " UNION ALL ".join(
-                f"MATCH (n{pattern.text}) WHERE {condition.text} RETURN n"
-                for pattern in _label_patterns(None)
-            )
-            text = st.render(
-                "find_nodes_any_label", branches=st.Fragment(branches), limit=limit_clause
-            )
-        else:
-            text = st.render(
-                "find_nodes",
-                labels=_label_patterns(label)[0],
-                conditions=condition,
-                limit=limit_clause,
-            )
-        return self._read("finding nodes", _find_nodes, text, params)
-
-    def edges(
-        self,
-        node_ids: Sequence[str],
-        types: Sequence[RelType] | None = None,
-        direction: Direction = Direction.OUT,
-    ) -> list[Edge]:
-        ids = list(dict.fromkeys(node_ids))
-        if not ids or (types is not None and not types):
-            return []
-        name = {Direction.OUT: "edges_out", Direction.IN: "edges_in", Direction.BOTH: "edges_both"}
-        text = st.render(
-            name[Direction(direction)],
-            find_node=st.find_node(),
-            types=st.rel_types(sorted(set(types) if types is not None else set(RelType))),
-        )
-        return self._read("reading edges", self._edges, text, ids)
-
-    def _edges(self, tx: ManagedTransaction, text: str, ids: list[str]) -> list[Edge]:
-        found: dict[tuple[str, str, str], Edge] = {}
-        for chunk in _chunks(ids, self._rows):
-            for record in tx.run(text, ids=chunk):
-                edge = _edge(record["type"], record["source"], record["target"], record["props"])
-                if edge is not None:
-                    found[edge.key] = edge
-        return [found[key] for key in sorted(found)]
-
-    def iter_nodes(self, label: Label | None = None, batch_size: int = 5000) -> Iterator[Node]:
-        size = max(1, batch_size)
-        streams = [self._node_pages(pattern, size) for pattern in _label_patterns(label)]
+    def _iter_nodes_impl(self, label: Label | None, batch_size: int) -> Iterator[Node]:
+        size = batch_size
+        streams = [self._node_pages(pattern, size) for pattern in label_patterns(label)]
         if len(streams) == 1:
             return streams[0]
         return heapq.merge(*streams, key=lambda node: node.id)
@@ -384,8 +332,8 @@ class Neo4jStore(GraphStore):
                 return
             after = page.last_id
 
-    def iter_edges(self, batch_size: int = 5000) -> Iterator[Edge]:
-        size = max(1, batch_size)
+    def _iter_edges_impl(self, batch_size: int) -> Iterator[Edge]:
+        size = batch_size
         for rel_type in sorted(RelType, key=lambda t: t.value):
             streams = [self._edge_pages(rel_type, base, size) for base in BASE_LABELS]
             yield from heapq.merge(*streams, key=lambda edge: (edge.source, edge.target))
@@ -396,90 +344,23 @@ class Neo4jStore(GraphStore):
         )
         after = ("", "")
         while True:
-            rows = self._read("reading edges", _fetch_rows, text, _edge_page_params(after, size))
+            rows = self._read("reading edges", fetch_rows, text, _edge_page_params(after, size))
             for row in rows:
-                edge = _edge(rel_type.value, row["source"], row["target"], row["props"])
+                edge = to_edge(rel_type.value, row["source"], row["target"], row["props"])
                 if edge is not None:
                     yield edge
             if len(rows) < size:
                 return
             after = (rows[-1]["source"], rows[-1]["target"])
 
-    def counts(self) -> dict[str, int]:
-        return self._read("counting", _counts)
-
     # -- search ---------------------------------------------------------------------------
-
-    def fulltext_search(self, query: str, label: Label, limit: int = 20) -> list[SearchHit]:
-        label = Label(label)
-        if label in FULLTEXT_FIELDS:
-            indexed, narrow = label, st.EMPTY
-        elif _BASE_OF.get(label) in FULLTEXT_FIELDS:
-            indexed = _BASE_OF[label]
-            narrow = st.Fragment("WHERE node" + st.labels(label).text)
-        else:
-            raise UsageError(
-                f"no full-text index on {label.value}; searchable: "
-                + ", ".join(sorted(FULLTEXT_FIELDS))
-            )
-        lucene_query = lucene.keyword_query(query)
-        if lucene_query is None or limit <= 0:
-            return []
-        text = st.render("fulltext_search", filter=narrow)
-        params = {
-            "index": self._index_name(self._schema.fulltext.get(indexed), f"{indexed} full-text"),
-            "query": lucene_query,
-            "limit": limit,
-        }
-        rows = self._read("searching", _fetch_rows, text, params)
-        return [SearchHit(row["id"], float(row["score"])) for row in rows]
-
-    def vector_search(
-        self, vector: Sequence[float], label: Label = Label.MEMORY, limit: int = 20
-    ) -> list[SearchHit]:
-        label = Label(label)
-        query = [float(x) for x in vector]
-        if limit <= 0 or not any(query):  # cosine is undefined for a zero vector
-            return []
-        if label == schema.VECTOR_LABEL:
-            dimensions = self._schema.vector_dimensions
-            if dimensions is not None and len(query) != dimensions:
-                raise UsageError(
-                    f"the query vector has {len(query)} dimensions but the Neo4j vector index "
-                    f"has {dimensions}"
-                )
-            text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
-            params: dict[str, Any] = {
-                "index": self._index_name(self._schema.vector, f"{label} vector"),
-                "vector": query,
-                "limit": limit,
-                "candidates": limit * 2 + 10,  # re-ranked exactly; extra ones buy recall
-            }
-        else:
-            patterns = _label_patterns(label)
-            text = st.render(
-                "vector_scan", labels=patterns[0], property=st.identifier(EMBEDDING_PROPERTY)
-            )
-            params = {"vector": query, "limit": limit}
-        rows = self._read("searching", _fetch_rows, text, params)
-        # Neo4j reports cosine similarity as (1 + cos) / 2; give back cos itself, in [-1, 1].
-        return [SearchHit(row["id"], 2.0 * float(row["score"]) - 1.0) for row in rows]
-
-    def _index_name(self, name: str | None, role: str) -> str:
-        if name is None:  # dropped by hand since this store opened
-            raise StoreError(f"the {role} index is missing in Neo4j; reopen the store to create it")
-        return name
 
     # -- cypher ---------------------------------------------------------------------------
 
-    def cypher(
-        self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
-    ) -> list[dict[str, Any]]:
+    def _cypher_impl(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
         """Run user Cypher: in a read transaction (the server refuses writes) unless `write`."""
-        if not query.strip():
-            raise UsageError("empty Cypher query")
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-        args = dict(params or {})
+        args = params
         with (
             translated_user_query(self.url, self._database),
             self._session(mode) as session,
@@ -509,26 +390,19 @@ class _WritePlan:
 
     @classmethod
     def of(cls, batch: WriteBatch) -> _WritePlan:
+        """`batch` is normalised (GraphStore.write): labels and types checked, no duplicates."""
         plan = cls()
-        try:
-            for rel_type, source, target in batch.delete_edges:
-                plan.delete_edges[RelType(rel_type)].append({"source": source, "target": target})
-            plan.delete_nodes = list(dict.fromkeys(batch.delete_nodes))
-            last = {node.id: node for node in batch.upsert_nodes}  # a later upsert wins
-            for node in last.values():
-                label_set = tuple(sorted({Label(label) for label in node.labels}))
-                plan.upserted_bases[node.id] = base_label(label_set)
-                plan.upsert_nodes[label_set].append({**node.properties, "id": node.id})
-            plan.set_properties = [
-                {"id": node_id, "props": dict(props)}
-                for node_id, props in batch.set_properties.items()
-            ]
-            # a later upsert wins; RelType() also refuses an Edge built without validation
-            edges = {(RelType(e.type), e.source, e.target): e for e in batch.upsert_edges}
-            plan.upsert_edges = list(edges.values())
-            plan.expect = batch.expect
-        except ValueError as e:
-            raise UsageError(f"invalid write batch: {e}") from e
+        for rel_type, source, target in batch.delete_edges:
+            plan.delete_edges[rel_type].append({"source": source, "target": target})
+        plan.delete_nodes = batch.delete_nodes
+        for node in batch.upsert_nodes:
+            plan.upserted_bases[node.id] = base_label(node.labels)
+            plan.upsert_nodes[node.labels].append({**node.properties, "id": node.id})
+        plan.set_properties = [
+            {"id": node_id, "props": props} for node_id, props in batch.set_properties.items()
+        ]
+        plan.upsert_edges = batch.upsert_edges
+        plan.expect = batch.expect
         return plan
 
 
@@ -542,21 +416,7 @@ class _NodePage:
 _BASE_VALUES = frozenset(label.value for label in BASE_LABELS)
 
 
-def _label_patterns(label: Label | None) -> list[st.Fragment]:
-    """Node patterns that find `label` through an indexed base label (one per base if None)."""
-    if label is None:
-        return [st.labels(base) for base in BASE_LABELS]
-    label = Label(label)
-    base = _BASE_OF.get(label)
-    return [st.labels(label, base) if base is not None else st.labels(label)]
-
-
-def _find_nodes(tx: ManagedTransaction, text: str, params: dict[str, Any]) -> list[Node]:
-    nodes = (values.to_node(record["n"]) for record in tx.run(text, params))
-    return [node for node in nodes if node is not None]
-
-
-def _node_page(tx: ManagedTransaction, text: str, after: str, size: int) -> _NodePage:
+def _node_page(tx: Tx, text: str, after: str, size: int) -> _NodePage:
     records = list(tx.run(text, after=after, page_size=size))
     last = records[-1]["n"].get("id") if records else None
     return _NodePage([values.to_node(record["n"]) for record in records], last)
@@ -564,26 +424,6 @@ def _node_page(tx: ManagedTransaction, text: str, after: str, size: int) -> _Nod
 
 def _edge_page_params(after: tuple[str, str], size: int) -> dict[str, Any]:
     return {"after_source": after[0], "after_target": after[1], "page_size": size}
-
-
-def _fetch_rows(
-    tx: ManagedTransaction, text: str, params: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    return [record.data() for record in tx.run(text, dict(params))]
-
-
-def _counts(tx: ManagedTransaction) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for label in Label:
-        n = _single_int(tx.run(st.render("count_label", label=st.labels(label))), "count")
-        if n:
-            out[label.value] = n
-    for rel_type in RelType:
-        text = st.render("count_type", type=st.rel_types([rel_type]))
-        n = _single_int(tx.run(text), "count")
-        if n:
-            out[rel_type.value] = n
-    return out
 
 
 def _user_query(
@@ -621,36 +461,9 @@ def _needs_implicit_transaction(error: neo4j_errors.Neo4jError) -> bool:
     )
 
 
-def _edge(rel_type: str, source: Any, target: Any, props: Mapping[str, Any]) -> Edge | None:
-    """An edge as graphmem's Edge, or None when it is not graphmem's (unknown type, no ids)."""
-    if rel_type not in _REL_VALUES or not isinstance(source, str) or not isinstance(target, str):
-        return None
-    if not source or not target:
-        return None
-    return Edge(
-        type=RelType(rel_type),
-        source=source,
-        target=target,
-        properties={key: values.plain(value) for key, value in props.items()},
-    )
-
-
-_REL_VALUES = frozenset(t.value for t in RelType)
-
-
 def _single_list(result: neo4j.Result, key: str) -> list[Any]:
     record = result.single()
     return list(record[key]) if record is not None else []
-
-
-def _single_int(result: neo4j.Result, key: str) -> int:
-    record = result.single()
-    return int(record[key]) if record is not None else 0
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterable[list[T]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def _some(ids: Sequence[str], shown: int = 5) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,7 +166,12 @@ def test_vector_cache_survives_writes_that_touch_no_embedding(
 ) -> None:
     builds: list[int] = []
     build = vectors._build
-    monkeypatch.setattr(vectors, "_build", lambda *a: builds.append(1) or build(*a))
+
+    def counted_build(*args: Any) -> Any:
+        builds.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(vectors, "_build", counted_build)
     store.write(WriteBatch(upsert_nodes=[memory("a", "a", embedding=[1.0, 0.0])]))
     store.vector_search([1.0, 0.0])
     store.write(WriteBatch(upsert_nodes=[Node(id="r", labels=(Label.RECEIPT,))]))
@@ -173,7 +180,43 @@ def test_vector_cache_survives_writes_that_touch_no_embedding(
     assert len(builds) == 1
     store.write(WriteBatch(set_properties={"a": {"embedding": [0.0, 1.0]}}))
     assert store.vector_search([0.0, 1.0])[0].score == pytest.approx(1.0)
-    assert len(builds) == 2
+    assert len(builds) == 1  # this process's own embedding writes update the cache in place
+    other = EmbeddedStore(store.path)
+    other.write(WriteBatch(upsert_nodes=[memory("b", "b", embedding=[1.0, 0.0])]))
+    other.close()
+    assert [h.node_id for h in store.vector_search([1.0, 0.0])] == ["b", "a"]
+    assert len(builds) == 2  # another process's: loaded again
+
+
+def test_the_cache_updated_in_place_equals_a_fresh_load(tmp_path: Path) -> None:
+    """Random embedding writes by one process: its in-place cache answers like a new process."""
+    rng = random.Random(7)
+    writer = EmbeddedStore(tmp_path / "graph.db")
+    writer.write(WriteBatch(upsert_nodes=[memory("seed", "seed", embedding=[1.0, 1.0, 1.0])]))
+    writer.vector_search([1.0, 0.0, 0.0])  # the cache now exists, so every write below patches it
+    for step in range(300):
+        node_id = f"m-{rng.randrange(40)}"
+        vector = [rng.choice([0.0, rng.uniform(-1, 1)]) for _ in range(rng.choice([3, 3, 3, 2]))]
+        choice = rng.randrange(5)
+        if choice == 0:
+            batch = WriteBatch(delete_nodes=[node_id])
+        elif choice == 1:
+            batch = WriteBatch(upsert_nodes=[memory(node_id, "no vector")])
+        elif choice == 2:
+            batch = WriteBatch(upsert_nodes=[Node(id=node_id, labels=(Label.EVENT,))])
+        elif choice == 3 and writer.get_node(node_id) is not None:
+            batch = WriteBatch(set_properties={node_id: {"embedding": vector}})
+        else:
+            batch = WriteBatch(upsert_nodes=[memory(node_id, "v", embedding=vector)])
+        writer.write(batch)
+        if step % 25 == 0:
+            query = [rng.uniform(-1, 1) for _ in range(3)]
+            fresh = EmbeddedStore(tmp_path / "graph.db")
+            mine = [(h.node_id, round(h.score, 5)) for h in writer.vector_search(query, limit=50)]
+            theirs = [(h.node_id, round(h.score, 5)) for h in fresh.vector_search(query, limit=50)]
+            fresh.close()
+            assert mine == theirs
+    writer.close()
 
 
 @pytest.mark.parametrize(
@@ -225,7 +268,12 @@ def test_cypher_reuses_its_graph_until_the_store_changes(
 
     builds: list[int] = []
     build = cypher.build_graph
-    monkeypatch.setattr(cypher, "build_graph", lambda s: builds.append(1) or build(s))
+
+    def counted_build(store: Any) -> Any:
+        builds.append(1)
+        return build(store)
+
+    monkeypatch.setattr(cypher, "build_graph", counted_build)
     first = EmbeddedStore(tmp_path / "graph.db")
     second = EmbeddedStore(tmp_path / "graph.db")
     query = "MATCH (m:Memory) RETURN m.id AS id ORDER BY m.id"

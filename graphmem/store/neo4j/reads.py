@@ -1,0 +1,260 @@
+"""The read statements of the Neo4j store, written once for two ways of running them.
+
+`Neo4jReads` holds the GraphReads `_impl` methods; each runs its statements through `_read`.
+The store's `_read` opens a session and a managed read transaction per call (retried by the
+driver); a snapshot's `_read` runs them all in the one explicit read transaction it holds, so
+an answer's read steps see one committed state and pay the session set-up once.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import neo4j
+
+from graphmem.errors import StoreError
+from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Edge, Label, Node, RelType
+from graphmem.store.base import (
+    BASE_LABELS,
+    EMBEDDING_PROPERTY,
+    Direction,
+    GraphReads,
+    SearchHit,
+)
+from graphmem.store.neo4j import lucene, schema, values
+from graphmem.store.neo4j import statements as st
+from graphmem.store.neo4j.driver_errors import translated
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: A transaction statements run in: managed (store calls) or explicit (a snapshot).
+Tx = neo4j.ManagedTransaction | neo4j.Transaction
+
+#: The sub-labels whose nodes always also carry a given base label.
+BASE_OF: dict[Label, Label] = {
+    **{label: Label.CODE_ENTITY for label in CODE_LABELS},
+    **{label: Label.MEMORY for label in MEMORY_LABELS},
+}
+
+
+class Neo4jReads(GraphReads):
+    """GraphReads on Neo4j, for the store and its snapshots (see the module docstring)."""
+
+    url: str
+    _database: str | None
+    _rows: int
+    _schema: schema.Schema
+
+    @abc.abstractmethod
+    def _read(
+        self,
+        doing: str,
+        work: Callable[Concatenate[Tx, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run `work(tx, ...)` in a read transaction, driver errors translated."""
+
+    def _get_nodes_impl(self, ids: list[str]) -> dict[str, Node]:
+        return self._read("reading nodes", self._get_nodes, ids)
+
+    def _get_nodes(self, tx: Tx, ids: list[str]) -> dict[str, Node]:
+        text = st.render("get_nodes", find_node=st.find_node())
+        found: dict[str, Node] = {}
+        for chunk in chunks(ids, self._rows):
+            for record in tx.run(text, ids=chunk):
+                node = values.to_node(record["n"])
+                if node is not None:
+                    found[node.id] = node
+        return found
+
+    def _find_nodes_impl(
+        self, label: Label | None, where: dict[str, Any], limit: int | None
+    ) -> list[Node]:
+        conditions: list[str] = []
+        params: dict[str, Any] = {}
+        for i, (key, value) in enumerate(sorted(where.items())):
+            prop = "n." + st.escape_identifier(key)
+            if value is None:
+                conditions.append(f"{prop} IS NULL")
+            else:
+                conditions.append(f"{prop} = $where{i}")
+                params[f"where{i}"] = value
+        condition = st.Fragment(" AND ".join(conditions) or "true")
+        limit_clause = st.Fragment("LIMIT $limit") if limit is not None else st.EMPTY
+        if limit is not None:
+            params["limit"] = limit
+        if label is None:
+            branches = " UNION ALL ".join(
+                f"MATCH (n{pattern.text}) WHERE {condition.text} RETURN n"
+                for pattern in label_patterns(None)
+            )
+            text = st.render(
+                "find_nodes_any_label", branches=st.Fragment(branches), limit=limit_clause
+            )
+        else:
+            text = st.render(
+                "find_nodes",
+                labels=label_patterns(label)[0],
+                conditions=condition,
+                limit=limit_clause,
+            )
+        return self._read("finding nodes", _find_nodes, text, params)
+
+    def _edges_impl(
+        self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
+    ) -> list[Edge]:
+        name = {Direction.OUT: "edges_out", Direction.IN: "edges_in", Direction.BOTH: "edges_both"}
+        text = st.render(
+            name[direction],
+            find_node=st.find_node(),
+            types=st.rel_types(list(types) if types is not None else sorted(RelType)),
+        )
+        return self._read("reading edges", self._edges, text, ids)
+
+    def _edges(self, tx: Tx, text: str, ids: list[str]) -> list[Edge]:
+        found: dict[tuple[str, str, str], Edge] = {}
+        for chunk in chunks(ids, self._rows):
+            for record in tx.run(text, ids=chunk):
+                edge = to_edge(record["type"], record["source"], record["target"], record["props"])
+                if edge is not None:
+                    found[edge.key] = edge
+        return [found[key] for key in sorted(found)]
+
+    def _counts_impl(self) -> dict[str, int]:
+        return self._read("counting", _counts)
+
+    def _fulltext_search_impl(
+        self, query: str, indexed: Label, narrow: Label | None, limit: int
+    ) -> list[SearchHit]:
+        lucene_query = lucene.keyword_query(query)
+        if lucene_query is None:
+            return []
+        narrowing = (
+            st.EMPTY if narrow is None else st.Fragment("WHERE node" + st.labels(narrow).text)
+        )
+        text = st.render("fulltext_search", filter=narrowing)
+        params = {
+            "index": self._index_name(self._schema.fulltext.get(indexed), f"{indexed} full-text"),
+            "query": lucene_query,
+            "limit": limit,
+        }
+        rows = self._read("searching", fetch_rows, text, params)
+        return [SearchHit(row["id"], float(row["score"])) for row in rows]
+
+    def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
+        indexed = label if label == schema.VECTOR_LABEL else BASE_OF.get(label)
+        dimensions = self._schema.vector_dimensions
+        if indexed != schema.VECTOR_LABEL or dimensions is None:
+            return frozenset()
+        return frozenset({dimensions})
+
+    def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
+        if label == schema.VECTOR_LABEL:
+            text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
+            params: dict[str, Any] = {
+                "index": self._index_name(self._schema.vector, f"{label} vector"),
+                "vector": query,
+                "limit": limit,
+                "candidates": limit * 2 + 10,  # re-ranked exactly; extra ones buy recall
+            }
+        else:
+            text = st.render(
+                "vector_scan",
+                labels=label_patterns(label)[0],
+                property=st.identifier(EMBEDDING_PROPERTY),
+            )
+            params = {"vector": query, "limit": limit}
+        rows = self._read("searching", fetch_rows, text, params)
+        # Neo4j reports cosine similarity as (1 + cos) / 2; give back cos itself, in [-1, 1].
+        return [SearchHit(row["id"], 2.0 * float(row["score"]) - 1.0) for row in rows]
+
+    def _index_name(self, name: str | None, role: str) -> str:
+        if name is None:  # dropped by hand since this store opened
+            raise StoreError(f"the {role} index is missing in Neo4j; reopen the store to create it")
+        return name
+
+
+class Neo4jSnapshot(Neo4jReads):
+    """A store's reads inside one explicit read transaction (see GraphStore.snapshot)."""
+
+    def __init__(self, store: Neo4jReads, tx: neo4j.Transaction) -> None:
+        self.url = store.url
+        self._database = store._database
+        self._rows = store._rows
+        self._schema = store._schema
+        self._tx = tx
+
+    def __repr__(self) -> str:
+        return f"snapshot of Neo4j at {self.url!r}"
+
+    def _read(
+        self,
+        doing: str,
+        work: Callable[Concatenate[Tx, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        with translated(self.url, doing, self._database):
+            return work(self._tx, *args, **kwargs)
+
+
+def label_patterns(label: Label | None) -> list[st.Fragment]:
+    """Node patterns that find `label` through an indexed base label (one per base if None)."""
+    if label is None:
+        return [st.labels(base) for base in BASE_LABELS]
+    base = BASE_OF.get(label)
+    return [st.labels(label, base) if base is not None else st.labels(label)]
+
+
+def fetch_rows(tx: Tx, text: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [record.data() for record in tx.run(text, dict(params))]
+
+
+def to_edge(rel_type: str, source: Any, target: Any, props: Mapping[str, Any]) -> Edge | None:
+    """An edge as graphmem's Edge, or None when it is not graphmem's (unknown type, no ids)."""
+    if rel_type not in _REL_VALUES or not isinstance(source, str) or not isinstance(target, str):
+        return None
+    if not source or not target:
+        return None
+    return Edge(
+        type=RelType(rel_type),
+        source=source,
+        target=target,
+        properties={key: values.plain(value) for key, value in props.items()},
+    )
+
+
+def single_int(result: neo4j.Result, key: str) -> int:
+    record = result.single()
+    return int(record[key]) if record is not None else 0
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+_REL_VALUES = frozenset(t.value for t in RelType)
+
+
+def _find_nodes(tx: Tx, text: str, params: dict[str, Any]) -> list[Node]:
+    nodes = (values.to_node(record["n"]) for record in tx.run(text, params))
+    return [node for node in nodes if node is not None]
+
+
+def _counts(tx: Tx) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for label in Label:
+        n = single_int(tx.run(st.render("count_label", label=st.labels(label))), "count")
+        if n:
+            out[label.value] = n
+    for rel_type in RelType:
+        text = st.render("count_type", type=st.rel_types([rel_type]))
+        n = single_int(tx.run(text), "count")
+        if n:
+            out[rel_type.value] = n
+    return out
