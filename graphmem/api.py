@@ -304,10 +304,10 @@ class GraphMem:
         return write_jsonl(self.store, fp)
 
     def import_jsonl(self, fp: IO[str]) -> ImportResult:
-        """Import a JSONL export, recording an `import` event."""
+        """Import a JSONL export, redacted, recording an `import` event."""
         from graphmem.memory.exchange import import_jsonl
 
-        return import_jsonl(self.store, self.repo, fp, self.settings.author)
+        return import_jsonl(self.store, self.repo, fp, self.settings.author, self.embedder)
 
     # -- queries (graphmem.queries) ----------------------------------------------------------
 

@@ -326,7 +326,7 @@ def run_import(args: argparse.Namespace) -> int:
     emit(
         args.json,
         result,
-        lambda r: f"imported {r.nodes} nodes and {r.edges} edges ({r.memories} memories)",
+        lambda r: r.describe(),
     )
     return 0
 

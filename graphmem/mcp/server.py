@@ -171,6 +171,30 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
         return render_impact(as_caller(ctx).impact(target, depth=depth))
 
     @server.tool(
+        name="review",
+        description=(
+            "Call before committing or when reviewing a branch or pull request. Returns what "
+            "the diff from `base` (default: the merge base with the default branch) to `head` "
+            "(a commit; default the working tree, or the index with staged=true) changes: "
+            "functions, methods, classes, modules and services added, modified, deleted or "
+            "renamed; their dependents grouped by module; the tests to run; and the decisions, "
+            "constraints and failures at stake, each with why it applies and whether merging "
+            "makes it stale."
+        ),
+    )
+    @_tool_errors
+    def review(
+        base: str | None = None,
+        head: str | None = None,
+        staged: bool = False,
+        depth: int = 3,
+        ctx: Context | None = None,
+    ) -> str:
+        from graphmem.review.render import render_text
+
+        return render_text(as_caller(ctx).review(base, head, staged=staged, depth=depth))
+
+    @server.tool(
         name="search",
         description=(
             "Find memories (and commit messages) by words and meaning when you do not know "

@@ -1,22 +1,49 @@
-"""Import of a JSONL export (the format is graphmem.store.transfer's), with its audit event.
+"""Importing a JSONL export as a memory operation: secrets redacted, then one audit event.
 
-The records are validated as a whole before anything is written (transfer does that); then the
-`import` event, naming every imported memory, is written once the records are in.
+An export is a way in like `remember`: it may come from another team, an older graphmem or a
+hand-edited file. So before anything is validated or written, the text of every Memory, Commit,
+Receipt and Event record (memory text and its details, commit messages and authors' emails,
+receipt queries, authors) goes through graphmem's redaction:
+
+- graphmem's own patterns (the known key and token formats) run on every record, always;
+- the full detector (with detect-secrets) runs on every record that lacks graphmem's
+  redaction marker (`"redacted": "graphmem"`, which graphmem's own export sets on each node):
+  an export of a graphmem store went through it on the way in, and a forged marker still cannot
+  pass a known format.
+
+A memory whose text changed gets a new fingerprint and a new embedding (or, without an
+embedder, loses the stale one: a vector of the secret's text is not kept). The result says
+which types were redacted, how often, and in which records. Then the records are validated as a
+whole before anything is written (transfer does that), and the `import` event, naming every
+imported memory, is written once the records are in.
 """
 
 from __future__ import annotations
 
-import json
-from typing import IO, Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from graphmem.errors import UsageError
 from graphmem.memory.audit import new_event
+from graphmem.memory.redaction import Redacted, redact, redact_light, summarize
+from graphmem.memory.results import TEXT_PROPERTIES, RedactionCount
 from graphmem.model import Label
 from graphmem.store import GraphStore, WriteBatch
 
-__all__ = ["ImportResult", "import_jsonl"]
+if TYPE_CHECKING:
+    from graphmem.embed.base import Embedder
+
+__all__ = ["ImportResult", "import_jsonl", "redact_records"]
+
+#: The record properties that hold text a person or tool wrote, by label.
+REDACTED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    Label.MEMORY.value: (*(p for p in TEXT_PROPERTIES if p != "fingerprint"), "author"),
+    Label.COMMIT.value: ("message", "author", "author_email"),
+    Label.RECEIPT.value: ("query", "author"),
+    Label.EVENT.value: ("details", "author"),
+}
 
 
 class ImportResult(BaseModel):
@@ -24,30 +51,40 @@ class ImportResult(BaseModel):
     edges: int
     memories: int
     event_id: str
+    #: secret types found in the import and replaced, with counts (never the values)
+    redactions: list[RedactionCount] = Field(default_factory=list)
+    #: ids of the records something was redacted from
+    redacted_records: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        """The one-line summary people read, and a line on what was redacted."""
+        line = f"imported {self.nodes} nodes and {self.edges} edges ({self.memories} memories)"
+        if not self.redactions:
+            return line
+        found = ", ".join(f"{r.count} {r.type}" for r in self.redactions)
+        records = ", ".join(self.redacted_records[:10])
+        more = (
+            f" and {len(self.redacted_records) - 10} more"
+            if len(self.redacted_records) > 10
+            else ""
+        )
+        return f"{line}\nredacted before storing: {found} (in {records}{more})"
 
 
 def import_jsonl(
-    store: GraphStore, repo: str, fp: IO[str], author: str | None = None
+    store: GraphStore,
+    repo: str,
+    fp: IO[str],
+    author: str | None = None,
+    embedder: Embedder | None = None,
 ) -> ImportResult:
-    """Import the records of `fp` (an export of either backend) and record an `import` event."""
-    from graphmem.store.transfer import import_records
+    """Import the records of `fp` (an export of either backend), redacted, and record an
+    `import` event."""
+    from graphmem.store import transfer
 
-    records: list[dict[str, Any]] = []
-    number = 0
-    try:
-        for number, line in enumerate(fp, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise UsageError(
-                    f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
-                ) from e
-    except UnicodeDecodeError as e:
-        raise UsageError(
-            f"line {number + 1}: not UTF-8 text ({e.reason}): is this a graphmem JSONL export?"
-        ) from e
+    numbered = list(transfer.parse_jsonl(fp))
+    records = [raw for _, raw in numbered]
+    counts, redacted_ids = redact_records(records, embedder)
     memory_ids = [
         str(r.get("id"))
         for r in records
@@ -55,15 +92,88 @@ def import_jsonl(
         and r.get("kind") == "node"
         and Label.MEMORY.value in (r.get("labels") or [])
     ]
-    summary = import_records(store, records)
-    event = new_event(
-        "import",
-        repo,
-        author,
-        memory_ids,
-        {"nodes": summary.nodes, "edges": summary.edges, "memories": len(memory_ids)},
-    )
+    summary = transfer.import_records(store, records, line_numbers=[n for n, _ in numbered])
+    redactions = summarize(counts)
+    details: dict[str, Any] = {
+        "nodes": summary.nodes,
+        "edges": summary.edges,
+        "memories": len(memory_ids),
+    }
+    if redactions:
+        details["redacted"] = {r.type: r.count for r in redactions}
+    event = new_event("import", repo, author, memory_ids, details)
     store.write(WriteBatch(upsert_nodes=[event]))
     return ImportResult(
-        nodes=summary.nodes, edges=summary.edges, memories=len(memory_ids), event_id=event.id
+        nodes=summary.nodes,
+        edges=summary.edges,
+        memories=len(memory_ids),
+        event_id=event.id,
+        redactions=redactions,
+        redacted_records=redacted_ids,
     )
+
+
+def redact_records(
+    records: Iterable[Any], embedder: Embedder | None = None
+) -> tuple[Counter[str], list[str]]:
+    """Redact the text properties of parsed node records in place (see the module docstring);
+    returns the counts by type and the ids of the records that changed. Records of the wrong
+    shape are left alone for validation to reject."""
+    from graphmem.store.transfer import REDACTION_MARKER
+
+    total: Counter[str] = Counter()
+    changed: list[str] = []
+    for record in records:
+        properties = record.get("properties") if isinstance(record, dict) else None
+        labels = record.get("labels") if isinstance(record, dict) else None
+        if record.get("kind") != "node" or not isinstance(properties, dict):
+            continue
+        if not isinstance(labels, list):
+            continue
+        fields = [f for label in labels for f in REDACTED_PROPERTIES.get(str(label), ())]
+        run = redact_light if record.get("redacted") == REDACTION_MARKER else redact
+        found = _redact_properties(properties, fields, run)
+        if not found:
+            continue
+        total.update(found)
+        changed.append(str(record.get("id")))
+        if Label.MEMORY.value in labels:
+            _refresh_derived(properties, embedder)
+    return total, changed
+
+
+def _redact_properties(
+    properties: dict[str, Any], fields: Sequence[str], run: Callable[[str], Redacted]
+) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for key in fields:
+        value = properties.get(key)
+        if isinstance(value, str):
+            done = run(value)
+            properties[key] = done.text
+            found.update(done.counts)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            items = [run(v) for v in value]
+            properties[key] = [item.text for item in items]
+            for item in items:
+                found.update(item.counts)
+    return found
+
+
+def _refresh_derived(properties: dict[str, Any], embedder: Embedder | None) -> None:
+    """A redacted memory's fingerprint and embedding follow its new text."""
+    from graphmem.memory.remember import fingerprint
+    from graphmem.model import MemoryKind
+    from graphmem.store.base import EMBEDDING_PROPERTY
+
+    text = properties.get("text")
+    if not isinstance(text, str):
+        return
+    kind = properties.get("kind")
+    if isinstance(kind, str) and kind in {k.value for k in MemoryKind}:
+        properties["fingerprint"] = fingerprint(MemoryKind(kind), text)
+    if embedder is not None:
+        [vector] = embedder.embed([text])
+        properties[EMBEDDING_PROPERTY] = [float(x) for x in vector]
+    else:
+        properties.pop(EMBEDDING_PROPERTY, None)

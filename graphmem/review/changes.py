@@ -132,7 +132,7 @@ def _compare(
                         "old_id": entity_id(
                             repo, change.old_path or change.path, old_def.qualified_name
                         ),
-                        "body_changed": old_def.content_hash != definition.content_hash,
+                        "body_changed": _body_changed(old_def, before, definition, after),
                     }
                 )
             )
@@ -296,6 +296,14 @@ def _pair_renames(
 
 def _parent_name(definition: Definition) -> str:
     return definition.parent.rsplit(".", 1)[-1]
+
+
+def _body_changed(
+    old: Definition, before: _Parsed | None, new: Definition, after: _Parsed | None
+) -> bool:
+    if before is None or after is None:
+        return old.content_hash != new.content_hash
+    return _body(old, before) != _body(new, after)
 
 
 def _body(definition: Definition, side: _Parsed) -> str:

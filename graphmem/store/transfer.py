@@ -14,7 +14,7 @@ write is an upsert.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Annotated, Any, Literal
 
@@ -39,6 +39,11 @@ Scalar = StrictStr | StrictBool | StrictInt | StrictFloat
 PropertyValue = Scalar | list[StrictStr] | list[StrictBool] | list[StrictInt | StrictFloat] | None
 
 
+#: Set on every node record graphmem exports: its text went through graphmem's redaction on the
+#: way into the store it came from (graphmem.memory.exchange decides what that spares).
+REDACTION_MARKER = "graphmem"
+
+
 class NodeRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,6 +51,7 @@ class NodeRecord(BaseModel):
     id: StrictStr = Field(min_length=1)
     labels: list[Label] = Field(min_length=1)
     properties: dict[str, PropertyValue] = Field(default_factory=dict)
+    redacted: Literal["graphmem"] | None = None
 
     @field_validator("labels")
     @classmethod
@@ -92,6 +98,7 @@ def node_record(node: Node) -> dict[str, Any]:
         "id": node.id,
         "labels": [label.value for label in node.labels],
         "properties": dict(sorted(node.properties.items())),
+        "redacted": REDACTION_MARKER,
     }
 
 
@@ -127,18 +134,27 @@ def write_jsonl(store: GraphStore, fp: IO[str]) -> int:
 
 
 def import_records(
-    store: GraphStore, records: Iterable[Mapping[str, Any]], batch_size: int = 5000
+    store: GraphStore,
+    records: Iterable[Mapping[str, Any]],
+    batch_size: int = 5000,
+    line_numbers: Sequence[int] | None = None,
 ) -> ImportSummary:
-    """Import records (as export_records yields them); errors name the 1-based record number."""
-    return _import(store, enumerate(records, start=1), batch_size, "record")
+    """Import records (as export_records yields them); errors name the 1-based record number,
+    or the line number of the record's file when `line_numbers` gives them (see parse_jsonl)."""
+    if line_numbers is None:
+        return _import(store, enumerate(records, start=1), batch_size, "record")
+    return _import(store, zip(line_numbers, records, strict=True), batch_size, "line")
 
 
 def import_jsonl(store: GraphStore, fp: IO[str], batch_size: int = 5000) -> ImportSummary:
-    """Import a JSONL export; blank lines are skipped, errors name the line number."""
-    return _import(store, _parse_lines(fp), batch_size, "line")
+    """Import a JSONL export as it is, for the store's own round trip; blank lines are skipped,
+    errors name the line number. Users import through graphmem.memory.exchange, which redacts."""
+    return _import(store, parse_jsonl(fp), batch_size, "line")
 
 
-def _parse_lines(fp: IO[str]) -> Iterator[tuple[int, Any]]:
+def parse_jsonl(fp: IO[str]) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) for each non-blank line; a line that is not JSON, or text
+    that is not UTF-8, is a UsageError naming the line."""
     number = 0
     try:
         for number, line in enumerate(fp, start=1):
@@ -151,7 +167,9 @@ def _parse_lines(fp: IO[str]) -> Iterator[tuple[int, Any]]:
                     f"line {number}: not valid JSON ({e.msg} at column {e.colno})"
                 ) from e
     except UnicodeDecodeError as e:
-        raise UsageError(f"line {number + 1}: not UTF-8 text ({e.reason})") from e
+        raise UsageError(
+            f"line {number + 1}: not UTF-8 text ({e.reason}): is this a graphmem JSONL export?"
+        ) from e
 
 
 def _import(

@@ -89,6 +89,7 @@ def test_export_format_and_order(store: GraphStore) -> None:
         "id": "d-1a2b3c",
         "labels": ["Decision", "Memory"],
         "properties": tricky_graph().upsert_nodes[1].properties,
+        "redacted": "graphmem",
     }
     assert records[-1]["properties"] == {"content_hash": "h1", "score": 0.75}
     assert list(records[2]["properties"]) == sorted(records[2]["properties"])

@@ -226,3 +226,176 @@ def test_secrets_never_reach_cli_output_either(tmp_path: Path, run_cli: Callable
         result = run_cli(*args, *common)
         for name, _, secret in secrets:
             assert secret not in result.out + result.err, (args, name)
+
+
+# -- every other way in: JSONL import, commit history -----------------------------------------
+
+
+def _raw_bytes(store: GraphStore) -> bytes:
+    """The database file, its WAL and journal (embedded store); nothing for Neo4j."""
+    path = getattr(store, "path", None)
+    if path is None:
+        return b""
+    return b"".join(
+        p.read_bytes() for p in Path(path).parent.glob(Path(path).name + "*") if p.is_file()
+    )
+
+
+def _assert_nowhere(gm: GraphMem, store: GraphStore, secrets: list[tuple[str, str]]) -> None:
+    """No secret in the export, the full-text indexes, the audit trail or the database bytes."""
+    dump = _everything(store)
+    assert [name for name, secret in secrets if secret in dump] == [], "stored or exported"
+    for name, secret in secrets:
+        for word in _words(secret):
+            for label in (Label.MEMORY, Label.COMMIT):
+                hits = store.fulltext_search(word, label)
+                assert hits == [], f"{name}: full-text search for {word!r} finds {hits}"
+    trail = "\n".join(e.model_dump_json() for e in gm.events(limit=None))
+    trail += "\n".join(r.model_dump_json() for r in gm.receipts(limit=None))
+    assert [name for name, secret in secrets if secret in trail] == [], "in events or receipts"
+    raw = _raw_bytes(store)
+    assert [name for name, secret in secrets if secret.encode() in raw] == [], "in the db file"
+
+
+def _hostile_export(marked: bool) -> str:
+    """A JSONL file someone else wrote: every corpus secret in a memory's text fields, in a
+    commit's message and author email, and in a receipt's query."""
+    extra = {"redacted": "graphmem"} if marked else {}
+    lines = []
+    for i, (name, text, _) in enumerate(CORPUS):
+        props = {
+            "kind": "fact",
+            "text": f"imported {i} ({name}): {text}",
+            "status": "active",
+            "repo": "shop",
+            "author": "someone",
+            "created_at": "2026-11-01T00:00:00+00:00",
+            "valid_from": "2026-11-01T00:00:00+00:00",
+            **_memory_fields(text),
+            "embedding": [0.1] * 384,
+        }
+        lines.append(
+            {
+                "kind": "node",
+                "id": f"f-imp{i:03d}",
+                "labels": ["Fact", "Memory"],
+                "properties": props,
+                **extra,
+            }
+        )
+        lines.append(
+            {
+                "kind": "node",
+                "id": f"c-imp{i:03d}",
+                "labels": ["CodeEntity", "Commit"],
+                "properties": {
+                    "repo": "shop",
+                    "kind": "Commit",
+                    "sha": f"{i:040x}",
+                    "name": f"{i:012x}",
+                    "message": f"Fix {name}: {text}",
+                    "author": "Eve",
+                    "author_email": text,
+                },
+                **extra,
+            }
+        )
+        lines.append(
+            {
+                "kind": "node",
+                "id": f"rc-imp{i:03d}",
+                "labels": ["Receipt"],
+                "properties": {
+                    "repo": "shop",
+                    "operation": "search",
+                    "query": f"what about {text}",
+                    "memory_ids": [],
+                    "at": "2026-11-01T00:00:00+00:00",
+                },
+                **extra,
+            }
+        )
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+def test_a_jsonl_import_leaves_no_secret_behind(
+    gm: GraphMem, store: GraphStore, check_integrity: Callable[[GraphStore], Any]
+) -> None:
+    import io
+
+    result = gm.import_jsonl(io.StringIO(_hostile_export(marked=False)))
+    assert result.memories == len(CORPUS)
+    assert {f"f-imp{i:03d}" for i in range(len(CORPUS))} <= set(result.redacted_records)
+    assert {f"c-imp{i:03d}" for i in range(len(CORPUS))} <= set(result.redacted_records)
+    assert sum(r.count for r in result.redactions) >= 3 * len(CORPUS)
+    assert "redacted before storing" in result.describe()
+    _assert_nowhere(gm, store, [(name, secret) for name, _, secret in CORPUS])
+    # an imported memory is served with its redacted text, and found by meaning
+    memory = store.get_node("f-imp000")
+    assert memory is not None and "[REDACTED:aws-access-key]" in memory.get("text")
+    assert memory.get("embedding") != [0.1] * 384, "the embedding of the secret text was kept"
+    hits = gm.search("imported aws access key for the uploader").hits
+    assert "f-imp000" in [h.id for h in hits]
+    check_integrity(store)
+    print(
+        f"\n[secrets/import/{store.name}] {len(CORPUS)} secrets x 11 fields of 3 record kinds: "
+        f"{sum(r.count for r in result.redactions)} redactions, none left"
+    )
+
+
+def test_a_forged_redaction_marker_still_loses_the_known_formats(
+    gm: GraphMem, store: GraphStore
+) -> None:
+    import io
+
+    from graphmem.memory.redaction import redact_light
+
+    known = [(name, secret) for name, text, secret in CORPUS if redact_light(text).counts]
+    assert len(known) >= len(CORPUS) - 3
+    gm.import_jsonl(io.StringIO(_hostile_export(marked=True)))
+    _assert_nowhere(gm, store, known)
+
+
+def test_commit_messages_and_author_emails_are_redacted_as_indexed(
+    store: GraphStore, tmp_path: Path, embedder: Any
+) -> None:
+    import subprocess
+
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURE_REPO, root)
+    picked = [CORPUS[0], CORPUS[2], CORPUS[9], CORPUS[11], CORPUS[13], CORPUS[16]]
+
+    def git(*args: str, email: str = "ana@example.com") -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=Ana", "-c", f"user.email={email}", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "Add the shop")
+    for i, (_, text, _) in enumerate(picked):
+        (root / "src" / "shop" / f"note_{i}.py").write_text(f"N = {i}\n")
+        git("add", ".")
+        git("commit", "-q", "-m", f"Rotate credentials {i}\n\n{text}", email=CORPUS[2][2])
+    gm = GraphMem(
+        Settings(store="unused", author="ops", user="ops"),
+        repo_root=root,
+        store=store,
+        embedder=embedder,
+    )
+    report = gm.ingest(history=20)
+    assert any("redacted from commit messages" in w for w in report.warnings), report.warnings
+    commits = list(store.iter_nodes(Label.COMMIT))
+    assert len(commits) == len(picked) + 1
+    emails = {c.get("message"): c.get("author_email") for c in commits}
+    assert emails.pop("Add the shop") == "ana@example.com"
+    assert all("[REDACTED:github-token]" in str(e) for e in emails.values()), emails
+    gm.search("rotate credentials")
+    _assert_nowhere(gm, store, [(name, secret) for name, _, secret in [*picked, CORPUS[2]]])
+    print(
+        f"\n[secrets/history/{store.name}] {len(picked)} secrets in commit messages and one "
+        f"in every author email: none indexed"
+    )

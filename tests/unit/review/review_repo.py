@@ -8,6 +8,7 @@ legacy, changes the compose file, and adds a binary and a vendored file.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,18 +53,18 @@ def cancel():
 def doubled(cart):
     return old_name(total(cart))
 ''',
-    "shop/api.py": '''from shop.orders import checkout
+    "shop/api.py": """from shop.orders import checkout
 
 
 def handle(request):
     return checkout(request)
-''',
-    "tests/test_orders.py": '''from shop.orders import checkout
+""",
+    "tests/test_orders.py": """from shop.orders import checkout
 
 
 def test_checkout():
     assert checkout([1, 2]) == {"charged": 3}
-''',
+""",
     "docker-compose.yml": "services:\n  api:\n    image: shop:1\n",
     "README.md": "# shop\n",
 }
@@ -124,9 +125,23 @@ class ShopRepo:
     head: str
 
 
+#: Fixed identities and dates, so the commit ids (and the golden output) never change.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_AUTHOR_DATE": "2026-11-02T10:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-11-02T10:00:00+00:00",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
 def git(root: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
     return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env
     ).stdout.strip()
 
 
@@ -142,8 +157,6 @@ def build_shop_repo(parent: Path, name: str = "shop") -> ShopRepo:
     root = parent / name
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "Dev")
     git(root, "config", "commit.gpgsign", "false")
     write(root, BASE_FILES)
     git(root, "add", "-A")
