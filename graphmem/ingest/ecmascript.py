@@ -36,6 +36,7 @@ from graphmem.ingest.language import (
     FUNCTION,
     HEURISTIC,
     METHOD,
+    VARIABLE,
     Binding,
     CallSite,
     Definition,
@@ -128,11 +129,18 @@ class _EcmaParse(SourceParse):
         self.reexports: list[list[str | None]] = []
         #: node ids already turned into a definition (an export's anonymous default value)
         self.claimed: set[int] = set()
+        #: top-level bindings that are not functions or classes: (name, declaration), made
+        #: Variables after the sweep so that a function or class of the same name wins
+        self.variables: list[tuple[str, Node]] = []
 
     def run(self) -> ParsedFile:
         found = self.captures(self.support.grammar(self.path), *self.support.query_files)
         ordered = in_source_order(found, _OPENERS)
         self.sweep(ordered, _Scope(self.module, len(self.source) + 1, None))
+        for name, declaration in self.variables:
+            qualified_name = f"{self.module}.{name}"
+            if qualified_name not in self.seen:
+                self.add_definition(VARIABLE, name, qualified_name, self.module, declaration)
         if self.exports or self.export_aliases:
             self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
         self.parsed.extra = {"export_aliases": self.export_aliases, "reexports": self.reexports}
@@ -234,6 +242,11 @@ class _EcmaParse(SourceParse):
         if specifier is not None:
             self.add_import(specifier, "*", name, node, scope.qualified_name)
             return None
+        if scope.definition is None:
+            declaration = node.parent
+            if declaration is None or len(declaration.named_children) != 1:
+                declaration = node  # `const a = 1, b = 2`: each declarator is its own Variable
+            self.variables.append((name, declaration))
         bound = self.value_expression(value)
         if bound is not None:
             self.bind(scope.qualified_name, name, bound, node)
@@ -527,7 +540,8 @@ class EcmaScriptResolver:
         if tables is None or tables.parsed is not parsed:
             tables = _Tables(parsed)
             for definition in parsed.definitions:
-                tables.definitions[definition.qualified_name] = definition
+                if definition.kind != VARIABLE:  # a Variable is followed through its binding
+                    tables.definitions[definition.qualified_name] = definition
             for spec in parsed.imports:
                 if spec.alias:  # re-exports and bare imports bind no local name
                     tables.imports[(spec.scope, spec.alias)] = spec

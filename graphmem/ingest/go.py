@@ -36,6 +36,7 @@ from graphmem.ingest.language import (
     FUNCTION,
     HEURISTIC,
     METHOD,
+    VARIABLE,
     Binding,
     CallSite,
     FileResolver,
@@ -247,8 +248,30 @@ class _GoParse(SourceParse):
                     if child.type == "identifier":
                         scope.definition.params.append(self.text(child))
 
+    def on_const(self, node: Node, scope: Scope) -> None:
+        if scope.definition is None:
+            self.package_variables(node)
+
+    def package_variables(self, spec: Node) -> None:
+        """A package-level ``var``/``const`` spec: each name a Variable (a spec alone in its
+        declaration spans the keyword too)."""
+        group = declaration = spec.parent
+        if declaration is not None and declaration.type in ("var_spec_list", "const_spec_list"):
+            declaration = declaration.parent
+        if group is None or declaration is None or declaration.parent is None:
+            return
+        if declaration.parent.type != "source_file":
+            return
+        specs = [c for c in group.named_children if c.type == spec.type]
+        span = declaration if specs == [spec] else spec
+        for child in spec.named_children:
+            if child.type == "identifier" and self.text(child) != "_":
+                name = self.text(child)
+                self.add_definition(VARIABLE, name, f"{self.module}.{name}", self.module, span)
+
     def on_var(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
+            self.package_variables(node)
             return
         names = [self.text(c) for c in node.named_children if c.type == "identifier"]
         type_node = node.child_by_field_name("type")
@@ -401,6 +424,8 @@ class GoResolver:
                 if not path.endswith("_test.go") or table.name is None:
                     table.name = table.name or parsed.extra.get("package")
                 for d in parsed.definitions:
+                    if d.kind == VARIABLE:
+                        continue  # never called; what it holds is not followed yet
                     value = _Def(path, d.qualified_name, d.kind)
                     if d.kind == METHOD:
                         type_qname = d.qualified_name.rsplit(".", 1)[0]

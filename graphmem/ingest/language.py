@@ -39,12 +39,14 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from graphmem.model import Edge, Label, RelType, entity_id
 
 #: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
-PARSE_FORMAT = 4
+PARSE_FORMAT = 5
 
 #: Definition kinds a parser may emit (values of the corresponding Labels).
 CLASS = Label.CLASS.value
 FUNCTION = Label.FUNCTION.value
 METHOD = Label.METHOD.value
+#: module- and package-level constants and variables, class attributes: governable, never called
+VARIABLE = Label.VARIABLE.value
 INTERFACE = Label.INTERFACE.value
 
 EXACT = "exact"
@@ -70,7 +72,7 @@ class Definition:
     definition into a CodeEntity with a CONTAINS edge from its parent.
     """
 
-    kind: str  # CLASS | FUNCTION | METHOD
+    kind: str  # CLASS | FUNCTION | METHOD | VARIABLE (| INTERFACE)
     name: str
     qualified_name: str
     parent: str

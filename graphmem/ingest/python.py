@@ -20,6 +20,7 @@ from graphmem.ingest.language import (
     CLASS,
     FUNCTION,
     METHOD,
+    VARIABLE,
     Definition,
     FileResolver,
     ParsedFile,
@@ -135,6 +136,8 @@ class _PythonParse(SourceParse):
 
     def __init__(self, path: str, source: bytes, module: str) -> None:
         super().__init__("python", path, source, module)
+        #: module- and class-level assignments: (scope, name, statement), made Variables last
+        self.variables: list[tuple[str, str, Node]] = []
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_python"), "python")
@@ -168,7 +171,17 @@ class _PythonParse(SourceParse):
             elif name in ("for_target", "as_target", "walrus"):
                 for target in self.target_names(node):
                     self.bind(scope.qualified_name, target, UNKNOWN, node)
+        self.add_variables()
         return self.parsed
+
+    def add_variables(self) -> None:
+        """Module constants and class attributes as Variables, after every def and class: a
+        name that is also a function or class (``get_buffer = None`` then ``def get_buffer``)
+        stays that definition, and the first assignment of a name gives its lines and hash."""
+        for scope, name, statement in self.variables:
+            qualified_name = f"{scope}.{name}"
+            if qualified_name not in self.seen:
+                self.add_definition(VARIABLE, name, qualified_name, scope, statement)
 
     # -- definitions ----------------------------------------------------------------------
 
@@ -340,6 +353,13 @@ class _PythonParse(SourceParse):
                 return
             if name == "__all__" and scope.definition is None and right is not None:
                 self.exports(right)
+            elif left.type == "identifier" and (
+                scope.definition is None or scope.definition.kind == CLASS
+            ):
+                statement = node.parent if node.parent is not None else node
+                if statement.type != "expression_statement":
+                    statement = node
+                self.variables.append((scope.qualified_name, name, statement))
             if annotation is not None:
                 ann = normalize_annotation(self.text(annotation))
                 if ann is not None:

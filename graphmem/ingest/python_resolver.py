@@ -26,6 +26,7 @@ from graphmem.ingest.language import (
     CLASS,
     EXACT,
     METHOD,
+    VARIABLE,
     Binding,
     Definition,
     ImportSpec,
@@ -90,7 +91,8 @@ class FileTables:
     def build(cls, parsed: ParsedFile) -> FileTables:
         tables = cls(parsed, is_package=parsed.path.rsplit("/", 1)[-1].startswith("__init__."))
         for definition in parsed.definitions:
-            tables.definitions[definition.qualified_name] = definition
+            if definition.kind != VARIABLE:  # a Variable is followed through its binding
+                tables.definitions[definition.qualified_name] = definition
         for binding in parsed.bindings:
             tables.bindings.setdefault((binding.scope, binding.name), []).append(binding)
             if binding.name.count(".") == 1:

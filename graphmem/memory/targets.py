@@ -39,6 +39,7 @@ _PREFERENCE = (
     Label.INTERFACE,
     Label.FUNCTION,
     Label.METHOD,
+    Label.VARIABLE,
     Label.REPOSITORY,
     Label.COMMIT,
 )

@@ -22,6 +22,7 @@ class Label(StrEnum):
     CLASS = "Class"
     FUNCTION = "Function"
     METHOD = "Method"
+    VARIABLE = "Variable"
     INTERFACE = "Interface"
     SERVICE = "Service"
     COMMIT = "Commit"
@@ -61,6 +62,7 @@ CODE_LABELS = frozenset(
         Label.CLASS,
         Label.FUNCTION,
         Label.METHOD,
+        Label.VARIABLE,
         Label.INTERFACE,
         Label.SERVICE,
         Label.COMMIT,

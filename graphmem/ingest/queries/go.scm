@@ -8,3 +8,4 @@
 (parameter_declaration) @param
 (short_var_declaration) @short_var
 (var_spec) @var
+(const_spec) @const

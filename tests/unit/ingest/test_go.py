@@ -146,3 +146,32 @@ def test_syntax_errors_keep_what_parses(tmp_path: Path) -> None:
     parsed, _ = ingest(tmp_path)
     assert parsed["x.go"].warnings
     assert "main.Ok" in {d.qualified_name for d in parsed["x.go"].definitions}
+
+
+def test_package_level_vars_and_consts_are_variables(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/retry\n")
+    (tmp_path / "retry.go").write_text(
+        "package retry\n\n"
+        "const MaxAttempts = 5\n\n"
+        "const (\n\tFirst = iota\n\tSecond\n)\n\n"
+        "var std = New()\n\n"
+        "var (\n\tx, y int\n\t_ = 3\n)\n\n"
+        "func New() *Policy {\n\tvar local = MaxAttempts\n\tconst c = 2\n"
+        "\treturn &Policy{n: local + c}\n}\n\n"
+        "type Policy struct{ n int }\n"
+    )
+    parsed, edges = ingest(tmp_path)
+    variables = {
+        d.qualified_name.rsplit(".", 1)[-1]: (d.start_line, d.end_line)
+        for d in parsed["retry.go"].definitions
+        if d.kind == "Variable"
+    }
+    assert variables == {
+        "MaxAttempts": (3, 3),
+        "First": (6, 6),
+        "Second": (7, 7),
+        "std": (10, 10),
+        "x": (13, 13),
+        "y": (13, 13),
+    }  # locals, `_` and the function and type are not Variables
+    assert not any(e[3].endswith(".MaxAttempts") for e in edges)

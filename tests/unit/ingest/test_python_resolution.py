@@ -5,7 +5,11 @@ Each test names the rule it pins; a call the resolver cannot be sure of must be 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 EXACT = "exact"
 
@@ -32,7 +36,8 @@ def test_definitions_with_kinds_and_nesting(shop: Any) -> None:
     assert ("Function", "shop.billing.invoices.Invoice.send.retry") in definitions  # nested def
     assert ("Function", "shop.billing.invoices.total_of") in definitions
     assert ("Function", "shop.make_order") in definitions  # defined in a package __init__
-    assert len(definitions) == 28
+    assert len({d for d in definitions if d[0] != "Variable"}) == 28
+    assert ("Variable", "shop.billing.tax.RATE") in definitions  # a module constant
 
 
 def test_line_ranges_are_one_based_inclusive(shop: Any) -> None:
@@ -174,3 +179,96 @@ def test_parse_cache_round_trips(shop: Any) -> None:
 
     for parsed in shop.parsed.values():
         assert ParsedFile.from_json(parsed.to_json()) == parsed
+
+
+RETRY = """\
+import os
+
+MAX_ATTEMPTS = 5
+BACKOFF: float = 0.5
+get_buffer = None
+a = b = 1
+
+
+def get_buffer():
+    return MAX_ATTEMPTS
+
+
+def scaled(n):
+    return BACKOFF * n
+
+
+class Policy:
+    limit: int = 3
+    name: str
+
+    def run(self):
+        local = 1
+        self.count = local
+        return scaled(local)
+
+
+if os.name == "nt":
+    SEPARATOR = "\\\\"
+"""
+
+
+def test_module_constants_and_class_attributes_are_variables(resolve_tree: Any) -> None:
+    result = resolve_tree({"retry.py": RETRY})
+    variables = {
+        d.qualified_name: (d.start_line, d.end_line)
+        for d in result.parsed["retry.py"].definitions
+        if d.kind == "Variable"
+    }
+    assert variables == {
+        "retry.MAX_ATTEMPTS": (3, 3),
+        "retry.BACKOFF": (4, 4),
+        "retry.a": (6, 6),
+        "retry.b": (6, 6),
+        "retry.Policy.limit": (18, 18),
+        "retry.Policy.name": (19, 19),
+        "retry.SEPARATOR": (28, 28),
+    }
+    # a name that is also a def stays the function; locals and self attributes are no entities
+    assert ("Function", "retry.get_buffer") in result.definitions()
+    assert ("Variable", "retry.get_buffer") not in result.definitions()
+    # a Variable is never a call target: calls still follow what the names hold
+    assert ("retry.Policy.run", "retry.scaled") in result.of("CALLS")
+    assert all(not target.startswith("retry.MAX") for _, target in result.of("CALLS"))
+
+
+def test_a_constant_can_be_governed_and_its_change_makes_the_memory_stale(
+    tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from graphmem.api import GraphMem
+    from graphmem.cli import memory_commands
+    from graphmem.cli.main import main
+    from graphmem.settings import Settings
+
+    root = tmp_path / "client"
+    root.mkdir()
+    (root / "retry.py").write_text(RETRY)
+    settings = Settings(store=str(tmp_path / "graph.db"), author="ana", user="ana", branch="main")
+
+    def open_graphmem(args: Any) -> GraphMem:
+        return GraphMem(settings, repo_root=root, embedder=embedder)
+
+    monkeypatch.setattr(memory_commands, "open_graphmem", open_graphmem)
+    with open_graphmem(None) as gm:
+        gm.ingest()
+    text = "MAX_ATTEMPTS stays at 5: the upstream API bans clients that retry more"
+    argv = ["remember", "decision", text, "--governs", "retry.py::MAX_ATTEMPTS", "--json"]
+    assert main(argv) == 0
+    remembered = json.loads(capsys.readouterr().out)
+    memory, anchor = remembered["memory"], remembered["anchors"][0]
+    assert (anchor["qualified_name"], anchor["kind"]) == ("retry.MAX_ATTEMPTS", "Variable")
+
+    with open_graphmem(None) as gm:
+        (root / "retry.py").write_text(RETRY.replace("BACKOFF: float = 0.5", "BACKOFF = 1.0"))
+        gm.ingest()  # another constant of the file changed: not this memory's code
+        assert gm.stale().memories == []
+        (root / "retry.py").write_text(RETRY.replace("MAX_ATTEMPTS = 5", "MAX_ATTEMPTS = 8"))
+        gm.ingest()
+        report = gm.stale()
+    assert [e.memory.id for e in report.memories] == [memory["id"]]
+    assert report.memories[0].staleness.possibly_stale

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,35 @@ def test_inheritance_and_calls(graph: Graph) -> None:
         ("src/main.main", "src/services/billing.BillingService.run", "heuristic"),
         ("src/ui/App.App", "src/models/invoice.sum", "exact"),
     }
+
+
+def test_top_level_bindings_that_are_not_functions_are_variables(resolve_tree: Any) -> None:
+    parsed = resolve_tree(
+        {
+            "src/retry.ts": (
+                'import { wait } from "./wait";\n'
+                'const http = require("./http");\n'
+                "export const MAX_ATTEMPTS = 5;\n"
+                "const a = 1,\n  b = new Map();\n"
+                "let attempts: number = 0;\n"
+                "export const backoff = (n: number) => n * 2;\n"
+                "class Policy {\n  static limit = 3;\n}\n"
+                "function run() {\n  const local = MAX_ATTEMPTS;\n  return backoff(local);\n}\n"
+            ),
+            "src/wait.ts": "export function wait() {}\n",
+        }
+    )
+    file = parsed.parsed["src/retry.ts"]
+    variables = {d.qualified_name: (d.start_line, d.end_line) for d in file.definitions}
+    kinds = {d.qualified_name: d.kind for d in file.definitions}
+    assert {q for q, k in kinds.items() if k == "Variable"} == {
+        "src/retry.MAX_ATTEMPTS",
+        "src/retry.a",
+        "src/retry.b",
+        "src/retry.attempts",
+    }  # imports, require bindings, functions, classes and locals are not Variables
+    assert variables["src/retry.MAX_ATTEMPTS"] == (3, 3)
+    assert variables["src/retry.b"] == (5, 5)  # a declarator of a shared declaration
+    assert kinds["src/retry.backoff"] == "Function"
+    calls = {(s, t) for k, s, t, _ in parsed.edges if k == "CALLS"}
+    assert calls == {("src/retry.run", "src/retry.backoff")}
