@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from graphmem.embed.base import Embedder
     from graphmem.ingest.pipeline import Progress
     from graphmem.ingest.report import IndexStatus, IngestReport
+    from graphmem.knowledge.documents import SyncReport
+    from graphmem.knowledge.writers import ExportResult
     from graphmem.memory.audit import Receipt
     from graphmem.memory.exchange import ImportResult
     from graphmem.memory.governance import ReadScope
@@ -109,7 +111,24 @@ class GraphMem:
         report = ingest_repository(self.store, root, repo, options)
         if root == self.repo_root:
             self.refresh_anchors()
+            report.documents = self.sync_documents(commit=report.indexed_commit)
+            report.warnings += report.documents.warnings
         return report
+
+    def sync_documents(self, commit: str | None = None) -> SyncReport:
+        """Read the repository's ADRs and agent rules files into memories, following edits and
+        deletions (graphmem.knowledge.sync); `ingest` calls it after the code graph is fresh."""
+        from graphmem.knowledge.sync import sync_documents
+
+        return sync_documents(
+            self.store,
+            self.repo,
+            self.embedder,
+            self.repo_root,
+            configured_adr_dirs=self.settings.adr_dirs,
+            commit=commit,
+            author=self.settings.author,
+        )
 
     def index_status(self, path: str | Path | None = None) -> IndexStatus:
         """The indexed commit against HEAD, and the files changed, added or removed since."""
@@ -296,6 +315,25 @@ class GraphMem:
         from graphmem.memory.digest import markdown_digest
 
         return markdown_digest(self.store, self.repo, self.branch, self.settings.user)
+
+    def export_documents(self, fmt: str) -> ExportResult:
+        """Write memories into the repository's own files: `agents-md` (a managed block in
+        AGENTS.md files), `claude-rules` / `cursor-rules` (one rules file per scope) or `adr`
+        (one MADR file per decision); idempotent (graphmem.knowledge.writers)."""
+        from graphmem.knowledge import writers
+
+        store, repo, root = self.store, self.repo, self.repo_root
+        branch, user = self.branch, self.settings.user
+        if fmt == "agents-md":
+            return writers.export_agents_md(store, repo, root, branch, user)
+        if fmt in ("claude-rules", "cursor-rules"):
+            flavour: writers.RulesFlavour = "claude" if fmt == "claude-rules" else "cursor"
+            return writers.export_rules(store, repo, root, branch, user, flavour)
+        if fmt == "adr":
+            return writers.export_adrs(store, repo, root, branch, user)
+        raise UsageError(
+            f"unknown export format {fmt!r}: use agents-md, claude-rules, cursor-rules or adr"
+        )
 
     def export_jsonl(self, fp: IO[str]) -> int:
         """The whole store as JSON lines (DESIGN §5); returns the number of records."""

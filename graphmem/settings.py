@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 DEFAULT_STORE_DIR = ".graphmem"
 DEFAULT_STORE_FILE = "graph.db"
@@ -28,6 +28,8 @@ class Settings(BaseModel):
     user: str | None = None
     branch: str | None = None
     embedding_model: str = DEFAULT_MODEL
+    #: Folders holding ADRs beyond the conventional ones (GRAPHMEM_ADR_DIRS, comma-separated).
+    adr_dirs: list[str] = Field(default_factory=list)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -42,6 +44,9 @@ class Settings(BaseModel):
             "user": env.get("GRAPHMEM_USER") or _login_name(),
             "branch": env.get("GRAPHMEM_BRANCH"),
             "embedding_model": env.get("GRAPHMEM_MODEL") or DEFAULT_MODEL,
+            "adr_dirs": [
+                d.strip() for d in env.get("GRAPHMEM_ADR_DIRS", "").split(",") if d.strip()
+            ],
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)

@@ -105,6 +105,14 @@ def _render_report(report: IngestReport) -> str:
             lines.append(f"    {skipped.path} ({skipped.reason})")
         if len(report.skipped) > 10:
             lines.append("    ... (--json lists them all)")
+    docs = report.documents
+    if docs is not None and (docs.adr_files or docs.rules_files):
+        lines.append(
+            f"  documents: {docs.adr_files} ADRs and {docs.rules_files} rules files, "
+            f"{docs.entries} memories ({docs.created} created, {docs.updated} updated, "
+            f"{docs.superseded} superseded, {docs.retracted} retracted, {docs.restored} restored),"
+            f" {docs.resolved_to_code} anchored to code"
+        )
     if report.warnings:
         lines.append(f"  warnings: {len(report.warnings)}")
         for warning in report.warnings[:10]:

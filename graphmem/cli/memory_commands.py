@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphmem.cli.context import open_graphmem
 from graphmem.cli.output import HelpFormatter, emit
 from graphmem.errors import UsageError
 
+if TYPE_CHECKING:
+    from graphmem.knowledge.writers import ExportResult
+
 _KINDS = ("decision", "constraint", "failure", "preference", "fact")
+_FILE_FORMATS = ("agents-md", "claude-rules", "cursor-rules", "adr")
+_EXPORT_FORMATS = ("jsonl", "markdown", *_FILE_FORMATS)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -177,16 +182,23 @@ example:
 
     export = command(
         "export",
-        "export the store (jsonl) or a digest of active memories (markdown)",
+        "export the store (jsonl), a digest (markdown), or agent rules and ADR files",
         """\
 jsonl: every node and edge, lossless; `graphmem import` reads it into either backend.
 markdown: the active memories grouped by the code they govern, for AGENTS.md or a PR.
+These write into the repository, idempotently, for review in a pull request:
+agents-md: a managed block in AGENTS.md (and CLAUDE.md), nested AGENTS.md per folder.
+claude-rules, cursor-rules: .claude/rules/graphmem-*.md (paths:), .cursor/rules/*.mdc (globs:).
+adr: one MADR file per decision that did not come from an ADR; `ingest` reads it back as the
+same memory (same id), so decisions travel through git with no server.
 
 examples:
   graphmem export --output backup.jsonl
-  graphmem export --format markdown > MEMORY.md""",
+  graphmem export --format markdown > MEMORY.md
+  graphmem export --format agents-md
+  graphmem export --format adr --json""",
     )
-    export.add_argument("--format", choices=("jsonl", "markdown"), default="jsonl")
+    export.add_argument("--format", choices=_EXPORT_FORMATS, default="jsonl")
     export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     export.set_defaults(handler=run_export)
 
@@ -295,6 +307,13 @@ def run_log(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.format in _FILE_FORMATS:
+        if args.output:
+            raise UsageError(f"--format {args.format} writes into the repository: drop --output")
+        with open_graphmem(args) as gm:
+            result = gm.export_documents(args.format)
+        emit(args.json, result, _render_file_export)
+        return 0
     with open_graphmem(args) as gm:
         if args.format == "markdown":
             text = gm.export_markdown()
@@ -315,6 +334,15 @@ def run_export(args: argparse.Namespace) -> int:
             _render_export,
         )
     return 0
+
+
+def _render_file_export(result: ExportResult) -> str:
+    lines = [
+        f"exported {result.memories} memories as {result.format}: {len(result.written)} files "
+        f"written, {len(result.removed)} removed, {len(result.unchanged)} unchanged"
+    ]
+    lines += [f"  wrote {p}" for p in result.written] + [f"  removed {p}" for p in result.removed]
+    return "\n".join(lines)
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from graphmem.knowledge.documents import SyncReport
+
 #: How many skipped files a report lists by name (all are counted in `skipped_by_reason`).
 MAX_LISTED_SKIPS = 500
 
@@ -39,6 +41,8 @@ class IngestReport(BaseModel):
     seconds: float = 0.0
     #: wall seconds per phase (walk, parse, resolve, plan, write)
     timings: dict[str, float] = Field(default_factory=dict)
+    #: ADRs and rules files read into memories after the code (see graphmem.knowledge.sync)
+    documents: SyncReport | None = None
 
     def add_skipped(self, skipped: SkippedFile) -> None:
         self.skipped_by_reason[skipped.reason] = self.skipped_by_reason.get(skipped.reason, 0) + 1

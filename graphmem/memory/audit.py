@@ -1,8 +1,8 @@
 """The audit trail: append-only Event nodes, and retrieval receipts.
 
-Every change to memories (remember, supersede, retract, revert, reanchor, acknowledge, import,
-purge) writes one Event in the same `WriteBatch` as the change itself, so the trail can never
-disagree with the graph. Events hold ids, counts and scores, never memory text: a purge leaves
+Every change to memories (remember, revise, supersede, retract, revert, reanchor, acknowledge,
+import, purge) writes one Event in the same `WriteBatch` as the change itself, so the trail can
+never disagree with the graph. Events hold ids, counts and scores, never memory text: a purge leaves
 nothing behind in them.
 
 Receipts record what a retrieval (context, search, prompt) returned, so an agent's answer can be
@@ -25,7 +25,17 @@ from graphmem.store import GraphStore, WriteBatch
 
 #: The actions an Event may record.
 ACTIONS = frozenset(
-    {"remember", "supersede", "retract", "revert", "reanchor", "acknowledge", "import", "purge"}
+    {
+        "remember",
+        "revise",
+        "supersede",
+        "retract",
+        "revert",
+        "reanchor",
+        "acknowledge",
+        "import",
+        "purge",
+    }
 )
 
 

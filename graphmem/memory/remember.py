@@ -12,6 +12,8 @@ none of it does.
   ``created=False``.
 - Possible conflicts (see `graphmem.memory.conflicts`) are reported, never acted on.
 - Preferences belong to a user: one is required.
+- A caller that keeps its own identity for a memory (a document it was read from) passes
+  `memory_id` (it must be free; no duplicate check then) and `extra` node properties.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphmem.embed.base import Embedder
-from graphmem.errors import Remedy, UsageError
+from graphmem.errors import ConflictError, Remedy, UsageError
 from graphmem.memory.audit import new_event
 from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts, nearest_memories
 from graphmem.memory.redaction import redact_fields
@@ -63,6 +65,8 @@ def remember(
     author: str | None = None,
     failure: dict[str, str | None] | None = None,
     conflict_threshold: float = CONFLICT_THRESHOLD,
+    memory_id: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> RememberResult:
     """Record one memory (see the module docstring for every rule)."""
     kind = _kind(kind)
@@ -98,7 +102,9 @@ def remember(
     [vector] = embedder.embed([fields["text"]])
     nearest = nearest_memories(store, vector)
 
-    if not supersedes:
+    if memory_id is not None and store.get_node(memory_id) is not None:
+        raise ConflictError(f"memory id {memory_id} is already taken")
+    if not supersedes and memory_id is None:
         existing = _duplicate(store, nearest, repo, kind, print_, anchors, branch, user)
         if existing is not None:
             return RememberResult(
@@ -109,7 +115,7 @@ def remember(
                 redactions=redactions,
             )
 
-    memory_id = _fresh_id(store, kind)
+    memory_id = memory_id or _fresh_id(store, kind)
     conflicts = find_conflicts(
         store,
         repo,
@@ -137,7 +143,12 @@ def remember(
         **fields,
     )
     node = memory.to_node(embedding=list(vector))
-    props = {**node.properties, **anchor_properties(anchors), "fingerprint": print_}
+    props = {
+        **node.properties,
+        **anchor_properties(anchors),
+        "fingerprint": print_,
+        **(extra or {}),
+    }
     batch = WriteBatch(upsert_nodes=[Node(id=node.id, labels=node.labels, properties=props)])
     batch.upsert_nodes += [
         t for t in targets if store.get_node(t.id) is None

@@ -1,0 +1,143 @@
+"""What a file-backed entry governs in the code graph.
+
+- names an ADR mentions (``src/billing/``, ``billing.invoices.InvoiceService``, links to code):
+  each resolved like a ``--governs`` TARGET; names that match nothing are dropped;
+- a nested AGENTS.md / CLAUDE.md / CONVENTIONS.md: its folder (or the nearest folder above it
+  that the graph knows);
+- ``globs`` / ``applyTo`` / ``paths``: ``dir/**`` is the folder ``dir``; any other glob is the
+  modules it matches, up to `MAX_GLOB_MODULES` (beyond that, the folder the glob starts in).
+
+Nothing at all: the repository (what `remember` does with no target).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from graphmem.errors import NotFoundError
+from graphmem.knowledge.documents import Entry
+from graphmem.memory.targets import repository_node, resolve_target
+from graphmem.model import Label, Node
+from graphmem.store import GraphStore
+
+__all__ = ["MAX_GLOB_MODULES", "EntryScope", "glob_regex"]
+
+MAX_GLOB_MODULES = 50
+_WILD = re.compile(r"[*?\[{]")
+
+
+class EntryScope:
+    """Resolves entries of one repository, reading its modules and folders once."""
+
+    def __init__(self, store: GraphStore, repo: str) -> None:
+        self.store = store
+        self.repo = repo
+        self._modules: dict[str, Node] | None = None
+        self._dirs: dict[str, Node] | None = None
+
+    def targets(self, entry: Entry, warnings: list[str]) -> list[Node]:
+        """The code `entry` governs; [] for the repository."""
+        found: dict[str, Node] = {}
+        for name in entry.governs:
+            try:
+                node = resolve_target(self.store, self.repo, name)
+            except NotFoundError:
+                continue
+            if not node.has(Label.REPOSITORY) and not node.has(Label.COMMIT):
+                found.setdefault(node.id, node)
+        for glob in entry.globs:
+            matched = self._glob(glob)
+            if not matched:
+                warnings.append(f"{entry.where()}: {glob!r} matches no code; scoped to its folder")
+                matched = self._nearest_dir(_static_prefix(glob))
+            for node in matched:
+                found.setdefault(node.id, node)
+        if entry.directory and not entry.globs:
+            for node in self._nearest_dir(entry.directory):
+                found.setdefault(node.id, node)
+        return list(found.values())
+
+    def repository(self) -> Node:
+        return repository_node(self.store, self.repo)
+
+    @property
+    def modules(self) -> dict[str, Node]:
+        if self._modules is None:
+            nodes = self.store.find_nodes(Label.MODULE, {"repo": self.repo})
+            self._modules = {str(n.get("path")): n for n in nodes}
+        return self._modules
+
+    @property
+    def dirs(self) -> dict[str, Node]:
+        if self._dirs is None:
+            nodes = self.store.find_nodes(Label.DIRECTORY, {"repo": self.repo})
+            self._dirs = {str(n.get("path")): n for n in nodes}
+        return self._dirs
+
+    def _glob(self, glob: str) -> list[Node]:
+        clean = glob.strip().lstrip("/").removeprefix("./")
+        prefix = _static_prefix(clean)
+        rest = clean[len(prefix) :].strip("/")
+        if prefix and rest in ("", "**", "**/*") and prefix in self.dirs:
+            return [self.dirs[prefix]]
+        if not rest and prefix in self.modules:
+            return [self.modules[prefix]]
+        pattern = re.compile(glob_regex(clean))
+        matched = [node for path, node in sorted(self.modules.items()) if pattern.match(path)]
+        if len(matched) > MAX_GLOB_MODULES:
+            return self._nearest_dir(prefix)
+        return matched
+
+    def _nearest_dir(self, path: str) -> list[Node]:
+        """The folder `path`, or the nearest one above it the graph has; [] = the repository."""
+        current = PurePosixPath(path.strip("/")) if path.strip("/") else None
+        while current is not None and str(current) not in (".", ""):
+            if str(current) in self.dirs:
+                return [self.dirs[str(current)]]
+            current = current.parent
+        return []
+
+
+def glob_regex(glob: str) -> str:
+    """A path glob (``**``, ``*``, ``?``, ``{a,b}``, ``[...]``) as an anchored regex."""
+    out = []
+    i = 0
+    while i < len(glob):
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "{" and "}" in glob[i:]:
+            end = glob.index("}", i)
+            out.append("(?:" + "|".join(re.escape(x) for x in glob[i + 1 : end].split(",")) + ")")
+            i = end + 1
+            continue
+        elif c == "[" and "]" in glob[i:]:
+            end = glob.index("]", i)
+            out.append("[" + glob[i + 1 : end].replace("!", "^", 1) + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "^" + "".join(out) + "$"
+
+
+def _static_prefix(glob: str) -> str:
+    """The folder part of a glob before its first wildcard: ``src/api`` of ``src/api/**/*.py``."""
+    parts = []
+    for part in glob.strip().lstrip("/").removeprefix("./").split("/"):
+        if _WILD.search(part):
+            break
+        parts.append(part)
+    return "/".join(parts)

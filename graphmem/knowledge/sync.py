@@ -1,0 +1,388 @@
+"""ADRs and rules files in: each entry a file states becomes one memory, kept in step with it.
+
+Run after the code ingest, so names resolve against the fresh graph. Per entry (see
+`graphmem.knowledge.adr` and `graphmem.knowledge.rules`):
+
+- **id**: the id in the file's ``graphmem`` front matter (a file graphmem exported), else one
+  derived from repository, path and entry key (``d-`` + 8 hex digits of a hash), so every clone
+  that ingests the same files gets the same ids;
+- **new** → `remember` with that id (redaction, embedding and conflict reports as usual);
+- **edited** → `revise`: same id, new text, the old version kept in `history`, a ``revise``
+  event; a move to another line only updates ``source``;
+- **gone** from its file → retracted (reason ``document: <path> no longer states it``); a file
+  that comes back brings its memory back (only memories the sync itself retracted);
+- **status** (ADRs): accepted → active; proposed → active and tagged ``proposed``; rejected or
+  deprecated → retracted; "Supersedes" / "Superseded by" → `supersede` (SUPERSEDED_BY edges),
+  oldest first. A reference to a missing ADR, a cycle of supersessions, two files claiming one
+  id, malformed front matter, an oversized rules file: a warning naming the file and line, and
+  everything else imported.
+
+Each memory's change is one atomic write (remember, revise, supersede and retract each are);
+a sync stopped half-way leaves whole memories, and the next one finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from graphmem.embed.base import Embedder
+from graphmem.errors import GraphMemError
+from graphmem.ingest.file_walk import walk_repository
+from graphmem.knowledge.adr import adr_dirs, find_adrs, parse_adr, resolve_reference
+from graphmem.knowledge.documents import Document, Entry, SyncReport
+from graphmem.knowledge.revision import revise
+from graphmem.knowledge.rules import MAX_RULES_BYTES, find_rules_files, parse_rules
+from graphmem.knowledge.scoping import EntryScope
+from graphmem.memory.remember import remember
+from graphmem.memory.retraction import retract
+from graphmem.memory.supersession import supersede
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
+from graphmem.store import Direction, GraphStore, WriteBatch
+
+__all__ = ["SyncReport", "document_memory_id", "read_documents", "sync_documents"]
+
+#: Every retraction the sync makes starts with this, so it knows which ones it may undo.
+REASON_PREFIX = "document: "
+_MEMORY_ID = re.compile(r"^[dcfpk]-[0-9a-f]{8}$")
+
+
+def document_memory_id(kind: MemoryKind, repo: str, path: str, key: str) -> str:
+    digest = hashlib.sha256(f"{repo}\0{path}\0{key}".encode()).hexdigest()[:8]
+    return f"{kind.id_prefix}-{digest}"
+
+
+def read_documents(
+    root: Path, files: Sequence[str], configured_adr_dirs: Sequence[str] = ()
+) -> list[Document]:
+    """Every ADR and rules file among `files` (repo-relative), parsed."""
+    docs = []
+    for rel in find_adrs(files, adr_dirs(root, files, configured_adr_dirs)):
+        text, problem = _read(root / rel)
+        doc = parse_adr(rel, text) if problem is None else Document(path=rel, family="adr")
+        docs.append(doc)
+        if problem:
+            doc.warnings.append(f"{rel}:1: {problem}")
+    for rel in find_rules_files(files):
+        size = (root / rel).stat().st_size
+        if size > MAX_RULES_BYTES:
+            docs.append(parse_rules(rel, "", size))
+            continue
+        text, problem = _read(root / rel)
+        docs.append(
+            parse_rules(rel, text) if problem is None else Document(path=rel, family="rules")
+        )
+        if problem:
+            docs[-1].warnings.append(f"{rel}:1: {problem}")
+    return docs
+
+
+def sync_documents(
+    store: GraphStore,
+    repo: str,
+    embedder: Embedder,
+    root: Path,
+    *,
+    files: Sequence[str] | None = None,
+    configured_adr_dirs: Sequence[str] = (),
+    commit: str | None = None,
+    author: str | None = None,
+) -> SyncReport:
+    """Bring the file-backed memories of `repo` in step with its files (module docstring)."""
+    files = walk_repository(root).files if files is None else files
+    docs = read_documents(root, files, configured_adr_dirs)
+    report = SyncReport(
+        adr_files=sum(d.family == "adr" for d in docs),
+        rules_files=sum(d.family == "rules" for d in docs),
+        warnings=[w for d in docs for w in d.warnings],
+    )
+    entries = _claim_ids(docs, repo, report)
+    report.entries = len(entries)
+    existing = {
+        n.id: n
+        for n in store.find_nodes(Label.MEMORY, {"repo": repo})
+        if n.get("document_path") and n.get("status") != MemoryStatus.PURGED
+    }
+    scope = EntryScope(store, repo)
+    links = _supersession_links(store, entries, report)
+    retired = {mid for mid, e in entries.items() if _retired(mid, e, links)}
+    moved = WriteBatch()
+    for memory_id, entry in entries.items():
+        try:
+            _sync_entry(
+                store,
+                repo,
+                embedder,
+                scope,
+                memory_id,
+                entry,
+                existing,
+                moved,
+                report,
+                restorable=memory_id not in retired,
+                commit=commit,
+                author=author,
+            )
+        except GraphMemError as e:
+            report.warnings.append(f"{entry.where()}: not imported: {e}")
+    if moved.set_properties:
+        store.write(moved)
+    _apply_statuses(store, repo, entries, links, retired, report, author)
+    for memory_id, node in sorted(existing.items()):
+        if memory_id not in entries and node.get("status") == MemoryStatus.ACTIVE:
+            reason = f"{REASON_PREFIX}{node.get('document_path')} no longer states it"
+            _retract(store, repo, memory_id, reason, author, report)
+    return report
+
+
+# -- one entry ---------------------------------------------------------------------------------
+
+
+def _sync_entry(
+    store: GraphStore,
+    repo: str,
+    embedder: Embedder,
+    scope: EntryScope,
+    memory_id: str,
+    entry: Entry,
+    existing: dict[str, Node],
+    moved: WriteBatch,
+    report: SyncReport,
+    *,
+    restorable: bool,
+    commit: str | None,
+    author: str | None,
+) -> None:
+    targets = scope.targets(entry, report.warnings)
+    if targets:
+        report.resolved_to_code += 1
+    source = entry.where() + (f"@{commit[:12]}" if commit else "")
+    extra: dict[str, Any] = {
+        "document_path": entry.path,
+        "document_key": entry.key,
+        "document_hash": entry.content_hash(),
+        "document_format": entry.format,
+        "document_status": entry.status,
+    }
+    node = existing.get(memory_id) or store.get_node(memory_id)
+    if node is None:
+        remember(
+            store,
+            repo,
+            embedder,
+            entry.kind,
+            entry.text,
+            governs=[t.id for t in targets],
+            rationale=entry.rationale,
+            source=source,
+            tags=entry.tags,
+            author=author,
+            memory_id=memory_id,
+            extra=extra,
+        )
+        report.created += 1
+        return
+    if not node.has(Label.MEMORY) or node.get("repo") != repo:
+        report.warnings.append(f"{entry.where()}: id {memory_id} is not a memory of {repo}")
+        return
+    restore = restorable and _may_restore(node)
+    settled = {k: node.get(k) for k in extra} == extra
+    if settled and not restore:
+        if node.get("document_path") and node.get("source") != source:
+            moved.set_properties[memory_id] = {"source": source}
+        report.unchanged += 1
+        return
+    if node.get("document_path"):
+        extra["source"] = source  # a hand-written memory its exported file claims keeps its own
+    archived = revise(
+        store,
+        embedder,
+        node,
+        text=entry.text,
+        rationale=entry.rationale,
+        tags=entry.tags,
+        targets=targets or [scope.repository()],
+        extra=extra,
+        author=author,
+        reactivate=restore,
+    )
+    if restore:
+        report.restored += 1
+    elif archived:
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _may_restore(node: Node) -> bool:
+    """Retracted by the sync (its file or entry vanished, or said rejected): it may come back."""
+    reason = str(node.get("retracted_reason") or "")
+    return node.get("status") == MemoryStatus.RETRACTED and reason.startswith(REASON_PREFIX)
+
+
+def _claim_ids(docs: list[Document], repo: str, report: SyncReport) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for doc in sorted(docs, key=lambda d: d.path):
+        for entry in doc.entries:
+            memory_id = entry.memory_id or document_memory_id(
+                entry.kind, repo, entry.path, entry.key
+            )
+            if memory_id in entries:
+                first = entries[memory_id]
+                if first.path == entry.path:
+                    continue  # the same rule twice in one file
+                report.warnings.append(
+                    f"{entry.where()}: claims id {memory_id}, already claimed by {first.where()};"
+                    " left out"
+                )
+                continue
+            entries[memory_id] = entry
+    return entries
+
+
+# -- statuses ----------------------------------------------------------------------------------
+
+
+def _apply_statuses(
+    store: GraphStore,
+    repo: str,
+    entries: dict[str, Entry],
+    links: list[tuple[str, str]],
+    retired: set[str],
+    report: SyncReport,
+    author: str | None,
+) -> None:
+    """Supersessions the files state (oldest first), then rejections and deprecations."""
+    for old, new in links:
+        nodes = store.get_nodes([old, new])
+        if old not in nodes or new not in nodes:
+            continue
+        o, n = nodes[old], nodes[new]
+        if o.get("status") != MemoryStatus.ACTIVE:
+            continue  # already superseded (by this or an earlier sync), or retracted
+        where = entries[new].where() if new in entries else new
+        if n.get("status") != MemoryStatus.ACTIVE:
+            report.warnings.append(f"{where}: supersedes {old}, but is not active itself")
+            continue
+        try:
+            supersede(store, repo, [old], new, author)
+            report.superseded += 1
+        except GraphMemError as e:
+            report.warnings.append(f"{where}: {e}")
+    for memory_id in sorted(retired):
+        entry = entries[memory_id]
+        node = store.get_node(memory_id)
+        if node is not None and node.get("status") == MemoryStatus.ACTIVE:
+            if entry.status == "superseded":
+                reason = f"{REASON_PREFIX}{entry.path} says superseded, by no ADR found here"
+            else:
+                reason = f"{REASON_PREFIX}{entry.path} says {entry.status}"
+            _retract(store, repo, memory_id, reason, author, report)
+
+
+def _retired(memory_id: str, entry: Entry, links: list[tuple[str, str]]) -> bool:
+    """Whether the file says the entry no longer holds, with no successor to point to."""
+    if entry.status in ("rejected", "deprecated"):
+        return True
+    return entry.status == "superseded" and all(old != memory_id for old, _ in links)
+
+
+def _supersession_links(
+    store: GraphStore, entries: dict[str, Entry], report: SyncReport
+) -> list[tuple[str, str]]:
+    """(old id, new id) pairs the files state, cycles left out, ordered oldest first."""
+    by_path = {e.path: mid for mid, e in entries.items() if e.key == "adr"}
+    adr_paths = sorted(by_path)
+    links: dict[tuple[str, str], Entry] = {}
+
+    def target(ref: str, entry: Entry) -> str | None:
+        if _MEMORY_ID.match(ref):
+            return ref if ref in entries or store.get_node(ref) is not None else None
+        path = resolve_reference(ref, entry.path, adr_paths)
+        return by_path.get(path) if path else None
+
+    for mid, entry in entries.items():
+        for ref, forward in [(r, True) for r in entry.supersedes] + [
+            (r, False) for r in entry.superseded_by
+        ]:
+            other = target(ref, entry)
+            if other is None:
+                verb = "supersedes" if forward else "is superseded by"
+                report.warnings.append(f"{entry.where()}: {verb} {ref!r}, which is no ADR here")
+            elif other != mid:
+                links.setdefault((other, mid) if forward else (mid, other), entry)
+    cyclic = _cyclic(set(links))
+    for old, new in sorted(cyclic):
+        entry = links.pop((old, new))
+        report.warnings.append(
+            f"{entry.where()}: supersession {old} -> {new} is part of a cycle; left out"
+        )
+    rank = _ranks(set(links))
+    return sorted(links, key=lambda link: (rank[link[1]], link))
+
+
+def _cyclic(links: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The links that lie on a cycle (both ends reach each other)."""
+    after: dict[str, set[str]] = {}
+    for old, new in links:
+        after.setdefault(old, set()).add(new)
+
+    def reach(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            for nxt in after.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    return {(old, new) for old, new in links if old in reach(new)}
+
+
+def _ranks(links: set[tuple[str, str]]) -> dict[str, int]:
+    """How many supersessions precede each memory along its longest chain (acyclic input)."""
+    rank: dict[str, int] = {}
+    for old, new in links:
+        rank.setdefault(old, 0)
+        rank.setdefault(new, 0)
+    for _ in range(len(rank)):
+        changed = False
+        for old, new in links:
+            if rank[new] < rank[old] + 1:
+                rank[new] = rank[old] + 1
+                changed = True
+        if not changed:
+            break
+    return rank
+
+
+def _retract(
+    store: GraphStore,
+    repo: str,
+    memory_id: str,
+    reason: str,
+    author: str | None,
+    report: SyncReport,
+) -> None:
+    try:
+        retract(store, repo, memory_id, reason, author)
+        report.retracted += 1
+    except GraphMemError as e:
+        report.warnings.append(f"{memory_id}: not retracted: {e}")
+
+
+def _read(path: Path) -> tuple[str, str | None]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace"), None
+    except OSError as e:
+        return "", f"unreadable ({e.strerror or e})"
+
+
+def successors(store: GraphStore, memory_id: str) -> list[str]:
+    """Ids that directly replaced `memory_id` (for writers that state "Superseded by")."""
+    edges = store.edges([memory_id], [RelType.SUPERSEDED_BY], Direction.OUT)
+    return sorted(e.target for e in edges if not e.properties.get("reverted_at"))
