@@ -7,8 +7,9 @@ are. Types are named as Java names them: ``com.google.gson.Gson``, a nested type
 entity), a constructor ``com.google.gson.Gson.Gson``.
 
 Kinds. Classes, enums and records are Classes; interfaces and annotation types are Interfaces.
-Types and methods declared inside a method body (local and anonymous classes) are not modelled:
-what they call is attributed to the enclosing method.
+Annotation type elements are Methods. Types and methods declared inside a method body or an
+anonymous class body (local and anonymous classes, enum constants with a body) are not
+modelled: what they call is attributed to the enclosing method.
 
 Edges. ``import a.b.C`` IMPORTS the file declaring ``C``; ``import a.b.*`` every file of package
 ``a.b``; ``import static a.b.C.m`` the file declaring ``C``. ``extends`` is INHERITS (class to
@@ -46,7 +47,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
@@ -57,6 +58,15 @@ _PACKAGE = re.compile(rb"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]
 _GENERIC_ARGS = re.compile(r"<[^<>]*>")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 _TYPES = frozenset({CLASS, INTERFACE})
+_DECLARATIONS = frozenset(
+    {
+        "class_declaration",
+        "interface_declaration",
+        "enum_declaration",
+        "record_declaration",
+        "annotation_type_declaration",
+    }
+)
 _MAX_DEPTH = 12
 #: How much of a file is read to find its package declaration (licence headers come first).
 _HEADER_BYTES = 65536
@@ -132,6 +142,7 @@ class _JavaParse(SourceParse):
     def __init__(self, path: str, source: bytes, module: str) -> None:
         super().__init__("java", path, source, module)
         self.implements: dict[str, list[str]] = {}
+        self.overloads: dict[str, list[list[int]]] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_java"), "java")
@@ -139,6 +150,9 @@ class _JavaParse(SourceParse):
         self.sweep(in_source_order(found, first), Scope(self.module, len(self.source) + 1, None))
         if self.implements:
             self.parsed.extra["implements"] = self.implements
+        overloaded = {name: spans for name, spans in self.overloads.items() if len(spans) > 1}
+        if overloaded:
+            self.parsed.extra["overloads"] = overloaded
         return self.parsed
 
     def prefix(self, scope: Scope) -> str:
@@ -147,9 +161,18 @@ class _JavaParse(SourceParse):
         return f"{self.module}." if self.module else ""
 
     @staticmethod
-    def in_type(scope: Scope) -> bool:
-        """A definition may open here: at the top level or directly in a type's body."""
-        return scope.definition is None or scope.definition.kind in _TYPES
+    def in_type(node: Node, scope: Scope) -> bool:
+        """A definition opens here: at the top level, or directly in the body of a declared type
+        (not of an anonymous class or an enum constant's body, which are left out)."""
+        if scope.definition is not None and scope.definition.kind not in _TYPES:
+            return False
+        body = node.parent
+        if body is not None and body.type == "program":
+            return True
+        if body is not None and body.type == "enum_body_declarations":
+            body = body.parent
+        owner = body.parent if body is not None else None
+        return owner is not None and owner.type in _DECLARATIONS
 
     @staticmethod
     def in_method(scope: Scope) -> bool:
@@ -165,7 +188,7 @@ class _JavaParse(SourceParse):
 
     def open_type(self, kind: str, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
-        if name_node is None or not self.in_type(scope):
+        if name_node is None or not self.in_type(node, scope):
             return None
         name = self.text(name_node)
         qualified = scope.qualified_name + "." + name if scope.definition else self.top(name)
@@ -196,18 +219,19 @@ class _JavaParse(SourceParse):
 
     def on_method(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
-        if name_node is None or scope.definition is None or scope.definition.kind not in _TYPES:
+        if name_node is None or scope.definition is None or not self.in_type(node, scope):
             return None
         return self.open_method(self.text(name_node), node, scope)
 
     def on_constructor(self, node: Node, scope: Scope) -> Scope | None:
-        if scope.definition is None or scope.definition.kind not in _TYPES:
+        if scope.definition is None or not self.in_type(node, scope):
             return None
         return self.open_method(scope.definition.name, node, scope)
 
     def open_method(self, name: str, node: Node, scope: Scope) -> Scope:
         qualified = f"{scope.qualified_name}.{name}"
         definition = self.add_definition(METHOD, name, qualified, scope.qualified_name, node)
+        self.overloads.setdefault(qualified, []).append([line(node), node.end_point[0] + 1])
         if self.parsed.definitions[-1] is definition:  # the first overload names the entity
             result = node.child_by_field_name("type")
             definition.returns = type_name(self.text(result)) if result is not None else None
@@ -243,8 +267,9 @@ class _JavaParse(SourceParse):
                 self.bind(scope.qualified_name, name, "?", declarator)
 
     def bind_inferred(self, scope: Scope, name: str, value: Node | None) -> None:
-        """``var x = new T()`` declares a T; ``var x = f()`` whatever f returns."""
-        if value is not None and value.type == "object_creation_expression":
+        """``var x = new T()`` and ``var x = (T) y`` declare a T; ``var x = f()`` whatever f
+        returns."""
+        if value is not None and value.type in ("object_creation_expression", "cast_expression"):
             type_node = value.child_by_field_name("type")
             declared = type_name(self.text(type_node)) if type_node is not None else None
             if declared is not None:
@@ -324,7 +349,7 @@ class _JavaParse(SourceParse):
             obj = node.child_by_field_name("object")
             attribute = node.child_by_field_name("field")
             inner = self.chain(obj) if obj is not None else None
-            if inner is None or attribute is None or attribute.type != "identifier":
+            if inner is None or attribute is None or attribute.type not in ("identifier", "this"):
                 return None
             return f"{inner}.{self.text(attribute)}"
         if node.type == "method_invocation":
@@ -337,8 +362,11 @@ class _JavaParse(SourceParse):
             inner = self.chain(obj)
             return f"{inner}.{self.text(name)}()" if inner is not None else None
         if node.type == "parenthesized_expression" and node.named_child_count == 1:
-            child = node.named_children[0]
-            return self.chain(child) if child.type != "cast_expression" else None
+            return self.chain(node.named_children[0])
+        if node.type == "cast_expression":
+            type_node = node.child_by_field_name("type")
+            declared = type_name(self.text(type_node)) if type_node is not None else None
+            return f"({declared})" if declared is not None else None
         return None
 
     def on_call(self, node: Node, scope: Scope) -> None:
@@ -657,7 +685,7 @@ class JavaResolver:
         receiver, _, method_name = callee.rpartition(".")
         if not receiver:
             return self.unqualified(parsed, current, method_name)
-        values, exact = self.evaluate(parsed, caller, current, receiver, 0)
+        values, exact = self.evaluate(parsed, caller, current, receiver, call.line, 0)
         targets = []
         for value in values:
             if isinstance(value, _Instance):
@@ -719,15 +747,26 @@ class JavaResolver:
         caller: Definition,
         current: _TypeInfo,
         expression: str,
+        at: int,
         depth: int,
     ) -> tuple[list[_Value], bool]:
-        """What a receiver expression holds, and whether that is certain."""
-        parts = expression.split(".")
-        values, exact = self.head(parsed, caller, current, parts[0], depth)
+        """What a receiver expression on line `at` holds, and whether that is certain."""
+        if expression.startswith("("):  # a cast: ((T) x).m()
+            cast, _, rest = expression[1:].partition(")")
+            context = current.definition.qualified_name
+            values: list[_Value] = [
+                _Instance(t, True) for t in self.resolve_type(parsed, cast, context)
+            ]
+            exact, parts = True, ["", *rest[1:].split(".")] if rest else [""]
+        else:
+            parts = expression.split(".")
+            values, exact = self.head(parsed, caller, current, parts[0], at, depth)
         for part in parts[1:]:
             next_values: list[_Value] = []
             for value in values:
-                if part.endswith("()"):
+                if part == "this" and isinstance(value, _Def):  # Outer.this
+                    next_values.append(_Instance(value, True))
+                elif part.endswith("()"):
                     cls = value.cls if isinstance(value, _Instance) else value
                     method = self.find_method(cls, part[:-2], 0)
                     if method is not None:
@@ -745,7 +784,13 @@ class JavaResolver:
         return values, exact
 
     def head(
-        self, parsed: ParsedFile, caller: Definition, current: _TypeInfo, name: str, depth: int
+        self,
+        parsed: ParsedFile,
+        caller: Definition,
+        current: _TypeInfo,
+        name: str,
+        at: int,
+        depth: int,
     ) -> tuple[list[_Value], bool]:
         if depth > _MAX_DEPTH:
             return [], False
@@ -757,6 +802,10 @@ class JavaResolver:
             methods = self.unqualified(parsed, current, name[:-2])
             return [v for method, _ in methods for v in self.returned(method)], False
         local = self.bindings(parsed).get((caller.qualified_name, name))
+        spans = parsed.extra.get("overloads", {}).get(caller.qualified_name)
+        if local and spans:  # overloads share a name: read the bindings of this one
+            span = next(((a, b) for a, b in spans if a <= at <= b), None)
+            local = [b for b in local if span is not None and span[0] <= b.line <= span[1]]
         if local:
             if len({(b.value, b.annotation) for b in local}) != 1:
                 return [], False
@@ -768,7 +817,7 @@ class JavaResolver:
                 ], True
             if binding.value == "?":
                 return [], False
-            values, _ = self.evaluate(parsed, caller, current, binding.value, depth + 1)
+            values, _ = self.evaluate(parsed, caller, current, binding.value, at, depth + 1)
             return values, False
         info: _TypeInfo | None = current
         types = self.file_types(parsed)

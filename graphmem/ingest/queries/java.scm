@@ -6,6 +6,7 @@
 (interface_declaration) @interface
 (annotation_type_declaration) @interface
 (method_declaration) @method
+(annotation_type_element_declaration) @method
 (constructor_declaration) @constructor
 (compact_constructor_declaration) @constructor
 (method_invocation) @call

@@ -1,0 +1,269 @@
+"""How far graphmem's Java code graph agrees with a compiler-grade oracle of the same checkout.
+
+The oracle is JavaParser's symbol solver (java-oracle/, built with Maven from Maven Central on
+first use): definitions from its syntax tree, supertypes and call targets resolved by type.
+Both sides are mapped to qualified-name tuples and compared with score.py's rows and bar, plus
+an IMPLEMENTS row; the rules are in docs/accuracy.md.
+
+    python benchmarks/accuracy/score_languages.py CHECKOUT [CHECKOUT...] [--show-errors N]
+        [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from oracle import CLASS, METHOD, MODULE, Definition, OracleResult  # noqa: E402
+from score import (  # noqa: E402
+    Comparison,
+    GraphNode,
+    GraphSide,
+    Row,
+    _row,
+    bar_lines,
+    error_lines,
+    table_lines,
+    to_json,
+)
+
+INTERFACE = "Interface"
+DEFINITION_KINDS = (MODULE, CLASS, INTERFACE, METHOD)
+TYPES = {CLASS, INTERFACE}
+#: The endpoint kinds DESIGN §2 and §8 allow per edge type.
+ENDPOINTS = {
+    "IMPORTS": ({MODULE}, {MODULE}),
+    "INHERITS": (TYPES, TYPES),
+    "IMPLEMENTS": (TYPES, {INTERFACE}),
+    "CALLS": ({METHOD}, {METHOD, CLASS}),
+}
+ORACLE_DIR = Path(__file__).resolve().parent / "java-oracle"
+
+
+# -- the oracle ------------------------------------------------------------------------------
+
+
+@dataclass
+class JavaOracleResult:
+    result: OracleResult
+    implements: set[tuple[str, str]]
+    #: (caller, callee name) of the calls the solver could not resolve
+    unresolved: set[tuple[str, str]]
+    seconds: float
+
+
+def java_oracle(checkout: Path) -> JavaOracleResult:
+    """Run JavaParser's symbol solver over `checkout`."""
+    classpath = ORACLE_DIR / "target" / "classpath.txt"
+    if not classpath.exists():
+        subprocess.run(
+            ["mvn", "-q", "-B", "compile", "dependency:build-classpath"]
+            + [f"-Dmdep.outputFile={classpath}"],
+            cwd=ORACLE_DIR,
+            check=True,
+        )
+    with tempfile.TemporaryDirectory(prefix="graphmem-java-oracle-") as tmp:
+        out = Path(tmp) / "oracle.json"
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                "java",
+                "-Xmx1g",
+                "-cp",
+                f"{ORACLE_DIR / 'target' / 'classes'}:{classpath.read_text()}",
+            ]
+            + ["graphmem.oracle.JavaOracle", str(checkout), str(out)],
+            check=True,
+        )
+        seconds = time.perf_counter() - started
+        data = json.loads(out.read_text())
+    result = OracleResult(
+        repo_root=data["repo_root"],
+        package_root=data["package_root"],
+        definitions=[Definition(**d) for d in data["definitions"]],
+        imports={(a, b) for a, b in data["imports"]},
+        inherits={(a, b) for a, b in data["inherits"]},
+        calls={(a, b) for a, b in data["calls"]},
+        call_evidence={(a, b): (p, n, f) for a, b, p, n, f in data["call_evidence"]},
+        stats={
+            "files": data["files"],
+            "calls_resolved": data["calls_resolved"],
+            "calls_unresolved": data["calls_unresolved"],
+        },
+    )
+    return JavaOracleResult(
+        result,
+        {(a, b) for a, b in data["implements"]},
+        {(a, b) for a, b in data["unresolved_sites"]},
+        seconds,
+    )
+
+
+# -- graphmem's side ---------------------------------------------------------------------------
+
+
+def ingest(checkout: Path, workdir: Path) -> GraphSide:
+    """Ingest `checkout` into a fresh embedded store and read back its code graph."""
+    from graphmem.api import GraphMem
+    from graphmem.model.graph import Label, RelType
+    from graphmem.settings import Settings
+    from graphmem.store import open_store
+
+    url = str(workdir / "graph.db")
+    settings = Settings(store=url)
+    side = GraphSide()
+    started = time.perf_counter()
+    with GraphMem(settings, repo_root=checkout) as graph:
+        graph.ingest()
+    side.ingest_seconds = time.perf_counter() - started
+    labels = {MODULE: Label.MODULE, CLASS: Label.CLASS, INTERFACE: Label.INTERFACE}
+    labels[METHOD] = Label.METHOD
+    wanted = {t.value for t in (RelType.IMPORTS, RelType.INHERITS, RelType.IMPLEMENTS)}
+    wanted.add(RelType.CALLS.value)
+    with open_store(url, settings) as store:
+        side.counts = store.counts()
+        for kind, label in labels.items():
+            for node in store.iter_nodes(label):
+                if node.get("language") == "java":
+                    side.nodes[node.id] = GraphNode(
+                        qualified_name=node.get("qualified_name"),
+                        kind=kind,
+                        path=node.get("path", ""),
+                        start_line=node.get("start_line") or 0,
+                        end_line=node.get("end_line") or 0,
+                    )
+        for edge in store.iter_edges():
+            kind = str(edge.type.value)
+            if kind in wanted and edge.source in side.nodes and edge.target in side.nodes:
+                side.edges.append(
+                    (kind, edge.source, edge.target, edge.properties.get("resolution"))
+                )
+    return side
+
+
+# -- the comparison ------------------------------------------------------------------------------
+
+
+def compare(name: str, java: JavaOracleResult, graph: GraphSide) -> Comparison:
+    """Both sides as qualified-name tuples, restricted to the oracle's library files. A call
+    graphmem resolved where the solver resolved none of that name from that caller cannot be
+    checked: it is left out of both sides and counted in a note."""
+    oracle, implements = java.result, java.implements
+    library_paths = {d.path for d in oracle.definitions if d.kind == MODULE}
+    oracle_defs = {(d.qualified_name, d.kind) for d in oracle.definitions}
+    library = {i: n for i, n in graph.nodes.items() if n.path in library_paths}
+    graph_defs = {(n.qualified_name, n.kind) for n in library.values()}
+    found: dict[str, set[tuple[str, str]]] = {k: set() for k in ("IMPORTS", "INHERITS")}
+    found |= {"IMPLEMENTS": set(), "CALLS exact": set(), "CALLS heuristic": set()}
+    notes = []
+    unverifiable = 0
+    for kind, source_id, target_id, resolution in graph.edges:
+        if source_id not in library or target_id not in library:
+            continue
+        source, target = library[source_id], library[target_id]
+        sources, targets = ENDPOINTS[kind]
+        if source.kind not in sources or target.kind not in targets:
+            notes.append(f"off-schema edge: {kind} {source.kind}→{target.kind}")
+            continue
+        pair = (source.qualified_name, target.qualified_name)
+        if kind == "CALLS":
+            callee = target.qualified_name.rsplit(".", 1)[-1]
+            if pair not in oracle.calls and (pair[0], callee) in java.unresolved:
+                unverifiable += 1
+                continue
+            kind = "CALLS exact" if resolution == "exact" else "CALLS heuristic"
+        found[kind].add(pair)
+
+    rows = [_row("definitions", oracle_defs, graph_defs)]
+    errors: dict[str, tuple[list[Any], list[Any]]] = {
+        "definitions": (sorted(graph_defs - oracle_defs), sorted(oracle_defs - graph_defs))
+    }
+    for kind in DEFINITION_KINDS:
+        rows.append(
+            _row(
+                f"  {kind}",
+                {d for d in oracle_defs if d[1] == kind},
+                {d for d in graph_defs if d[1] == kind},
+            )
+        )
+    exact, heuristic = found["CALLS exact"], found["CALLS heuristic"]
+    for row_name, got, expected in (
+        ("IMPORTS", found["IMPORTS"], oracle.imports),
+        ("INHERITS", found["INHERITS"], oracle.inherits),
+        ("IMPLEMENTS", found["IMPLEMENTS"], implements),
+        ("CALLS exact", exact, oracle.calls),
+        ("CALLS all", exact | heuristic, oracle.calls),
+        ("  heuristic only", heuristic - exact, oracle.calls),
+    ):
+        row = _row(row_name, expected, got)
+        if row_name == "  heuristic only":
+            row = Row(row.name, row.oracle, row.graphmem, row.matched, precision_only=True)
+        rows.append(row)
+        errors[row_name.strip()] = (sorted(got - expected), sorted(expected - got))
+    lines = {
+        (n.qualified_name, n.kind, n.path): (n.start_line, n.end_line) for n in library.values()
+    }
+    same_lines = sum(
+        1
+        for d in oracle.definitions
+        if d.kind != MODULE
+        and lines.get((d.qualified_name, d.kind, d.path)) == (d.start_line, d.end_line)
+    )
+    notes.append(
+        f"{unverifiable} graphmem calls left out: the solver could not resolve that name there"
+    )
+    notes.append(f"line ranges: {same_lines} definitions have the oracle's start and end line")
+    return Comparison(name, oracle, graph, rows, errors, sorted(set(notes)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("checkouts", nargs="+", type=Path, metavar="CHECKOUT")
+    parser.add_argument("--show-errors", type=int, default=0, metavar="N", help="samples per list")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    results = []
+    status = 0
+    for checkout in args.checkouts:
+        if not checkout.is_dir():
+            parser.error(f"{checkout} is not a folder")
+        checkout = checkout.resolve()
+        java = java_oracle(checkout)
+        with tempfile.TemporaryDirectory(prefix="graphmem-accuracy-") as tmp:
+            graph = ingest(checkout, Path(tmp))
+        comparison = compare(checkout.name, java, graph)
+        stats, oracle_seconds = java.result.stats, java.seconds
+        print(f"== {checkout.name}: {stats['files']} library files")
+        print(
+            f"   graphmem ingest {graph.ingest_seconds:.1f} s; JavaParser {oracle_seconds:.1f} s "
+            f"({stats['calls_resolved']} calls resolved, {stats['calls_unresolved']} not)"
+        )
+        for line in table_lines(comparison):
+            print(line)
+        for note in comparison.notes:
+            print(f"  note: {note}")
+        print("bar:")
+        for line in bar_lines(comparison):
+            print(line)
+            status |= "BELOW" in line
+        if args.show_errors:
+            for line in error_lines(comparison, args.show_errors):
+                print(line)
+        print()
+        results.append(to_json(comparison))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
