@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from graphmem.cli import (
+    agent_commands,
     ingest_commands,
     memory_commands,
     query_commands,
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     memory_commands,
     query_commands,
     review_commands,
+    agent_commands,
 )
 
 DESCRIPTION = """\

@@ -1,0 +1,111 @@
+"""What a hook tells the agent: memories as sealed quotes, ranked, with why each applies.
+
+Ranking, for a file about to be edited: memories on the symbol the edit's old text lies in come
+first, then constraints and failures before decisions, preferences and facts, nearest first.
+Only active memories are ever rendered (`governing` serves nothing else unless history is asked
+for, and a second check here keeps it so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from graphmem.memory.quoting import QUOTE_HEADER, quote_memory
+
+if TYPE_CHECKING:
+    from graphmem.memory.results import Application, GoverningMemory
+
+KIND_ORDER = {"constraint": 0, "failure": 1, "decision": 2, "preference": 3, "fact": 4}
+
+
+def is_active(served: GoverningMemory) -> bool:
+    return str(getattr(served.memory.status, "value", served.memory.status)) == "active"
+
+
+SYMBOL_KINDS = frozenset({"Function", "Method", "Class"})
+
+
+def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
+    """Active memories, once each: constraints and failures first, then the nearest first."""
+    unique: dict[str, GoverningMemory] = {}
+    for item in served:
+        if is_active(item):
+            unique.setdefault(item.memory.id, item)
+
+    def key(item: GoverningMemory) -> tuple[int, int, str]:
+        kind = KIND_ORDER.get(_kind(item), len(KIND_ORDER))
+        distance = min((a.distance for a in item.applies), default=0)
+        return (kind, distance, item.memory.id)
+
+    return sorted(unique.values(), key=key)
+
+
+def rank_for_edit(
+    on_file: Iterable[GoverningMemory], on_symbol: Iterable[GoverningMemory] = ()
+) -> list[GoverningMemory]:
+    """For an edit inside a symbol: what governs that symbol (or a class or function around
+    it) first, then everything else that governs the file, each group ranked by `rank`."""
+    symbol_level = [m for m in on_symbol if any(a.entity_kind in SYMBOL_KINDS for a in m.applies)]
+    first: dict[str, GoverningMemory] = {}
+    for item in [*rank(symbol_level), *rank([*on_symbol, *on_file])]:
+        first.setdefault(item.memory.id, item)
+    return list(first.values())
+
+
+def memory_block(item: GoverningMemory) -> str:
+    """One memory: a line with its id, kind, why it applies and its staleness, then the quote."""
+    memory = item.memory
+    why = "; ".join(_why(a) for a in item.applies[:2])
+    flags = []
+    if item.staleness.orphaned:
+        flags.append("orphaned: the code it was about is gone (`graphmem stale`)")
+    elif item.staleness.possibly_stale:
+        flags.append(f"possibly stale: its code changed since (`graphmem show {memory.id}`)")
+    state = f" — {'; '.join(flags)}" if flags else ""
+    body = memory.text
+    if memory.rationale:
+        body += f"\nrationale: {memory.rationale}"
+    for name, value in memory.failure_details():
+        body += f"\n{name}: {value}"
+    quote = quote_memory(
+        body, kind=_kind(item), id=memory.id, source=memory.source, author=memory.author
+    )
+    return f"- {_kind(item)} {memory.id} ({why}){state}\n{quote}"
+
+
+def heading(title: str) -> str:
+    """The lines before the memories: what they are, and that quotes are data."""
+    return f"graphmem: {title}\n{QUOTE_HEADER}"
+
+
+def left_out_note(count: int, command: str) -> str:
+    s = "y" if count == 1 else "ies"
+    return f"({count} more memor{s} not shown to stay within the hook budget: `{command}`.)"
+
+
+def staleness_notice(path: str, items: Sequence[GoverningMemory]) -> str:
+    """After an edit: which memories may now be stale, and how to settle each."""
+    lines = [f"graphmem: your edit to {path} changed code that these memories govern:"]
+    for item in items:
+        where = item.applies[0].entity if item.applies else path
+        lines.append(f"- {_kind(item)} {item.memory.id} on {where}")
+    lines.append(
+        "If one still holds, run `graphmem acknowledge ID`; if it no longer does, record what "
+        "holds now with `graphmem remember KIND TEXT --governs TARGET --supersedes ID`, or "
+        "`graphmem retract ID`."
+    )
+    return "\n".join(lines)
+
+
+def _why(application: Application) -> str:
+    if application.relation == "self":
+        return f"governs {application.entity}"
+    if application.relation == "ancestor":
+        return f"governs {application.entity}, which contains it"
+    return f"governs {application.entity}, inside it"
+
+
+def _kind(item: GoverningMemory) -> str:
+    kind = item.memory.kind
+    return str(getattr(kind, "value", kind))

@@ -1,0 +1,95 @@
+"""Whether the graph is behind the working tree: one small value for every answer to carry.
+
+`freshness(gm)` compares the indexed commit with HEAD and counts the source files changed,
+added or removed since the last ingest (by size and mtime, then hash: no parsing). Context,
+prompt, search, status, MCP tools and hook output attach it; `notice` is the line they print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graphmem.api import GraphMem
+    from graphmem.ingest.report import IndexStatus
+
+REFRESH_HINT = "run `graphmem ingest`, or keep `graphmem watch` running"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The index against the working tree, in numbers."""
+
+    indexed: bool
+    indexed_commit: str | None
+    head: str | None
+    files_changed: int
+
+    @property
+    def commit_behind(self) -> bool:
+        return self.head is not None and self.head != self.indexed_commit
+
+    @property
+    def behind(self) -> bool:
+        return not self.indexed or self.commit_behind or self.files_changed > 0
+
+    def notice(self) -> str:
+        """One line saying how the graph lags the working tree; '' when it does not."""
+        if not self.indexed:
+            return "The code graph has not been built yet: run `graphmem ingest`."
+        if not self.behind:
+            return ""
+        parts = []
+        if self.commit_behind:
+            parts.append(f"indexed at {_short(self.indexed_commit)}, HEAD is {_short(self.head)}")
+        if self.files_changed:
+            s = "" if self.files_changed == 1 else "s"
+            parts.append(f"{self.files_changed} source file{s} changed since the last ingest")
+        return f"The code graph is behind the working tree ({'; '.join(parts)}): {REFRESH_HINT}."
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "indexed": self.indexed,
+            "indexed_commit": self.indexed_commit,
+            "head": self.head,
+            "files_changed": self.files_changed,
+            "behind": self.behind,
+        }
+
+
+def freshness_of(status: IndexStatus) -> Freshness:
+    """The freshness an IndexStatus (from `gm.index_status()`) describes."""
+    return Freshness(
+        indexed=status.indexed,
+        indexed_commit=status.indexed_commit,
+        head=status.head,
+        files_changed=len(status.changed) + len(status.added) + len(status.removed),
+    )
+
+
+def freshness(gm: GraphMem) -> Freshness:
+    """How the graph of `gm`'s repository compares with its working tree right now."""
+    return freshness_of(gm.index_status())
+
+
+def file_changed_since_ingest(gm: GraphMem, path: str) -> bool:
+    """Whether one indexed source file differs from what was ingested (stat, then hash)."""
+    from graphmem.ingest.file_index import load_index
+    from graphmem.ingest.language import content_hash
+
+    record = load_index(gm.store, gm.repo).records.get(path)
+    full = gm.repo_root / path
+    if record is None:
+        return full.is_file()
+    try:
+        stat = full.stat()
+        if record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
+            return False
+        return bool(content_hash(full.read_bytes()) != record.hash)
+    except OSError:
+        return True
+
+
+def _short(commit: str | None) -> str:
+    return commit[:7] if commit else "nothing"

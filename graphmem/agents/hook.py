@@ -1,0 +1,391 @@
+"""`graphmem hook AGENT`: one lifecycle event in, at most one answer out, never a failure.
+
+The agent starts a fresh process per event, so this path imports little: no numpy, no model,
+no tree-sitter (except to re-ingest after an edit) and the Neo4j driver only for a Neo4j store.
+Whatever goes wrong (no store, a locked store, Neo4j down, a malformed or huge payload, a path
+outside the repository, the deadline) ends the same way: exit 0, nothing on stdout, one line in
+`.graphmem/hooks.log`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphmem.agents.budget import Block, HookBudget, load_budget, measure
+from graphmem.agents.events import FileTouch, HookEvent
+from graphmem.agents.payloads import parse_payload
+from graphmem.agents.replies import can_inject, reply
+from graphmem.model import Label
+from graphmem.settings import DEFAULT_STORE_DIR, Settings, find_repo_root
+
+if TYPE_CHECKING:
+    from graphmem.agents.session_state import SessionLedger
+    from graphmem.api import GraphMem
+    from graphmem.memory.results import GoverningMemory
+    from graphmem.model import Node
+
+#: Payloads larger than this are not read (no agent sends one this big for these events).
+MAX_PAYLOAD_BYTES = 1_000_000
+LOG_FILE = "hooks.log"
+#: At most this many files per event and names per prompt are looked up.
+MAX_FILES = 8
+SYMBOL_KINDS = (Label.FUNCTION, Label.METHOD, Label.CLASS)
+
+_PROMPT_NAME = re.compile(r"`([^`\s]{2,200})`|([\w.\-/]*[\w\-]+(?:/|\.|::)[\w.\-/:]+)")
+_CAMEL_OR_SNAKE = re.compile(r"\b([A-Z][a-z0-9]+[A-Z]\w*|[a-z][a-z0-9]*_[a-z0-9_]+)\b")
+
+
+class HookDeadline(Exception):
+    """The hook ran out of time."""
+
+
+def run_hook(agent: str, raw: bytes, env: Mapping[str, str], cwd: Path) -> str:
+    """The text to print for one payload ('' for nothing); never raises."""
+    started = time.monotonic()
+    event: HookEvent | None = None
+    repo_root: Path | None = None
+    try:
+        if len(raw) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"payload of {len(raw)} bytes is over {MAX_PAYLOAD_BYTES}")
+        payload = json.loads(raw.decode("utf-8") or "null")
+        if not isinstance(payload, dict):
+            raise ValueError("payload is not a JSON object")
+        event = parse_payload(agent, payload)
+        if event is None:
+            return ""
+        repo_root = find_repo_root(Path(event.cwd) if event.cwd else cwd)
+        budget = load_budget(repo_root, env)
+        if not budget.enabled or event.kind not in budget.events:
+            return ""
+        with _deadline(budget.deadline_seconds, repo_root, event):
+            text = answer(event, repo_root, budget, env)
+            answer_json = reply(event, text)
+            return json.dumps(answer_json, ensure_ascii=False) if answer_json else ""
+    except Exception as error:  # noqa: BLE001 - a hook must never break the agent
+        log_failure(repo_root or find_repo_root(cwd), agent, event, error, started)
+        return ""
+
+
+def answer(event: HookEvent, repo_root: Path, budget: HookBudget, env: Mapping[str, str]) -> str:
+    """What to tell the agent at `event` ('' for nothing)."""
+    if not can_inject(event) and event.kind != "after_edit":
+        return ""
+    settings = Settings.from_env(env)
+    url = settings.store_url(repo_root)
+    embedded = "://" not in url or url.startswith("sqlite:")
+    if embedded and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise FileNotFoundError(f"no graphmem store at {url} (run `graphmem ingest`)")
+    from graphmem.agents.session_state import SessionLedger
+    from graphmem.api import GraphMem
+
+    session = event.session_id or "no-session"
+    with GraphMem(settings, repo_root=repo_root) as gm:
+        ledger = SessionLedger(repo_root / DEFAULT_STORE_DIR)
+        try:
+            if event.kind == "session_start":
+                return _session_start(gm, event, budget, ledger, session)
+            if event.kind == "after_edit":
+                text = _after_edit(gm, event)
+                return text if can_inject(event) else ""
+            if event.kind == "before_file":
+                targets = _file_targets(gm, event)
+                label = ", ".join(t[0] for t in targets)
+                return _inject(gm, event, budget, ledger, session, targets, label)
+            targets = _prompt_targets(gm, event.prompt)
+            label = ", ".join(t[0] for t in targets)
+            return _inject(gm, event, budget, ledger, session, targets, label)
+        finally:
+            ledger.close()
+
+
+# -- what each event says ---------------------------------------------------------------------
+
+
+def _session_start(
+    gm: GraphMem, event: HookEvent, budget: HookBudget, ledger: SessionLedger, session: str
+) -> str:
+    """Repository-wide constraints and decisions, the user's preferences, what needs review."""
+    from graphmem.agents.briefing import heading, left_out_note, memory_block, rank
+    from graphmem.agents.freshness import freshness
+    from graphmem.queries.tokens import default_counter
+
+    served = gm.governing(".")
+    repo_wide = [
+        m
+        for m in rank(served)
+        if m.memory.kind.value in {"constraint", "decision", "failure"}
+        and any(a.relation == "self" for a in m.applies)
+    ]
+    preferences = [m for m in rank(served) if m.memory.kind.value == "preference"]
+    stale = sum(1 for m in served if m.staleness.possibly_stale and not m.staleness.orphaned)
+    orphaned = sum(1 for m in served if m.staleness.orphaned)
+    notes = []
+    if stale or orphaned:
+        notes.append(
+            f"{stale} memories are possibly stale and {orphaned} orphaned: review them with "
+            "`graphmem stale`."
+        )
+    notice = freshness(gm).notice()
+    if notice:
+        notes.append(notice)
+    title = (
+        f"what this repository ({gm.repo}) has decided. Before editing a file, "
+        "`graphmem context PATH` shows what governs it."
+    )
+    counter = default_counter()
+    top = heading(title)
+    tail = "\n".join(notes)
+    blocks = measure(counter, [(m.memory.id, memory_block(m)) for m in repo_wide + preferences])
+    overhead = counter.count(top) + counter.count(tail) + 40
+    claimed, left = ledger.claim(
+        session, blocks, budget.briefing_tokens, budget.session_tokens, overhead
+    )
+    if not claimed and not notes:
+        return ""
+    parts = [top, *(b.text for b in claimed)]
+    if left:
+        parts.append(left_out_note(left, "graphmem export --format markdown"))
+    if tail:
+        parts.append(tail)
+    _receipt(gm, event, session, "<repository>", claimed)
+    return "\n\n".join(parts)
+
+
+def _inject(
+    gm: GraphMem,
+    event: HookEvent,
+    budget: HookBudget,
+    ledger: SessionLedger,
+    session: str,
+    targets: Sequence[tuple[str, Node, Node | None]],
+    label: str,
+) -> str:
+    """The active memories governing `targets` not yet given to this session, within budget."""
+    from graphmem.agents.briefing import heading, left_out_note, memory_block, rank_for_edit
+
+    ranked: list[GoverningMemory] = []
+    for _path, node, symbol in targets:
+        on_symbol = gm.governing(symbol.id) if symbol is not None else []
+        ranked += rank_for_edit(gm.governing(node.id), on_symbol)
+    seen = ledger.injected(session)
+    fresh = list({m.memory.id: m for m in ranked if m.memory.id not in seen}.values())
+    if not fresh:
+        return ""
+    from graphmem.queries.tokens import default_counter
+
+    counter = default_counter()
+    notes = [_file_notice(gm, path) for path, node, _ in targets if node.has(Label.MODULE)]
+    tail = "\n".join(n for n in notes if n)
+    title = f"memories that govern {label} (recorded by this team; settle doubts with them)."
+    top = heading(title)
+    blocks = measure(counter, [(m.memory.id, memory_block(m)) for m in fresh])
+    note_room = 40
+    overhead = counter.count(top) + counter.count(tail) + note_room
+    claimed, left = ledger.claim(
+        session, blocks, budget.injection_tokens, budget.session_tokens, overhead
+    )
+    if not claimed:
+        return ""
+    parts = [top, *(b.text for b in claimed)]
+    if left:
+        first = targets[0][0]
+        parts.append(left_out_note(left, f"graphmem context {first}"))
+    if tail:
+        parts.append(tail)
+    try:
+        _receipt(gm, event, session, label, claimed)
+    except Exception:
+        ledger.release(session, [b.key for b in claimed])
+        raise
+    return "\n\n".join(parts)
+
+
+def _after_edit(gm: GraphMem, event: HookEvent) -> str:
+    """Re-ingest (incrementally) and name the memories the edit may have made stale."""
+    from graphmem.agents.briefing import staleness_notice
+    from graphmem.errors import NotFoundError
+
+    paths = [p for p in (_repo_path(gm, event, t) for t in event.files[:MAX_FILES]) if p]
+    if not paths:
+        return ""
+    before: dict[str, bool] = {}
+    for path in paths:
+        try:
+            for m in gm.governing(path):
+                before[m.memory.id] = m.staleness.possibly_stale or m.staleness.orphaned
+        except NotFoundError:
+            continue
+    gm.ingest(history=0)
+    notices = []
+    for path in paths:
+        try:
+            served = gm.governing(path)
+        except NotFoundError:
+            continue
+        newly = [
+            m
+            for m in served
+            if (m.staleness.possibly_stale or m.staleness.orphaned)
+            and before.get(m.memory.id) is False
+        ]
+        if newly:
+            notices.append(staleness_notice(path, newly))
+    return "\n\n".join(notices)
+
+
+# -- targets ------------------------------------------------------------------------------------
+
+
+def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, Node | None]]:
+    """Each touched file in the graph, with the symbol its edit's old text lies in."""
+    from graphmem.errors import NotFoundError
+
+    targets = []
+    for touch in event.files[:MAX_FILES]:
+        path = _repo_path(gm, event, touch)
+        if not path:
+            continue
+        try:
+            node = gm.resolve_target(path)
+        except NotFoundError:
+            continue
+        targets.append((path, node, _enclosing_symbol(gm, path, touch)))
+    return targets
+
+
+def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, Node | None]]:
+    """Paths, qualified names and symbols named in a prompt that the graph knows."""
+    from graphmem.errors import GraphMemError
+
+    names: list[str] = []
+    for match in _PROMPT_NAME.finditer(prompt[:20_000]):
+        names.append((match.group(1) or match.group(2)).strip(".,;:()'\""))
+    for match in _CAMEL_OR_SNAKE.finditer(prompt[:20_000]):
+        names.append(match.group(1))
+    targets: list[tuple[str, Node, Node | None]] = []
+    for name in list(dict.fromkeys(n for n in names if n))[:MAX_FILES]:
+        try:
+            node = gm.resolve_target(name)
+        except GraphMemError:
+            found = gm.store.find_nodes(Label.CODE_ENTITY, {"repo": gm.repo, "name": name}, 2)
+            if len(found) != 1:
+                continue
+            node = found[0]
+        if not node.has(Label.REPOSITORY):
+            targets.append((name, node, None))
+    return targets
+
+
+def _repo_path(gm: GraphMem, event: HookEvent, touch: FileTouch) -> str:
+    """The touched file as a repository path; '' (and a log line) for one outside it."""
+    base = Path(event.cwd) if event.cwd else gm.repo_root
+    full = Path(touch.path) if os.path.isabs(touch.path) else base / touch.path
+    try:
+        return full.resolve().relative_to(gm.repo_root).as_posix()
+    except ValueError:
+        log_failure(gm.repo_root, event.agent, event, ValueError(f"{touch.path}: outside"), None)
+        return ""
+
+
+def _enclosing_symbol(gm: GraphMem, path: str, touch: FileTouch) -> Node | None:
+    """The innermost function, method or class holding all of the edit's old text."""
+    if not touch.old_texts:
+        return None
+    try:
+        source = (gm.repo_root / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    spans = []
+    for old in touch.old_texts:
+        at = source.find(old)
+        if at < 0:
+            return None
+        first = source.count("\n", 0, at) + 1
+        spans.append((first, first + old.count("\n")))
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    inside = [
+        n
+        for n in gm.store.find_nodes(Label.CODE_ENTITY, {"repo": gm.repo, "path": path})
+        if any(n.has(k) for k in SYMBOL_KINDS)
+        and int(n.get("start_line") or 0) <= low
+        and high <= int(n.get("end_line") or 0)
+    ]
+    if not inside:
+        return None
+    return min(inside, key=lambda n: int(n.get("end_line") or 0) - int(n.get("start_line") or 0))
+
+
+def _file_notice(gm: GraphMem, path: str) -> str:
+    from graphmem.agents.freshness import REFRESH_HINT, file_changed_since_ingest
+
+    if file_changed_since_ingest(gm, path):
+        return f"{path} changed since the last ingest, so the graph may lag it: {REFRESH_HINT}."
+    return ""
+
+
+def _receipt(
+    gm: GraphMem, event: HookEvent, session: str, label: str, claimed: Sequence[Block]
+) -> None:
+    if claimed:
+        query = f"{event.agent} session {session}: {event.native_name} {label}"
+        gm.record_receipt(f"hook {event.kind}", query, [b.key for b in claimed])
+
+
+# -- never block, never break ------------------------------------------------------------------
+
+
+class _deadline:
+    """After `seconds`, log one line and leave at once with exit 0 and nothing printed.
+
+    A watchdog thread, not a signal: a signal handler would wait for the main thread to come
+    back from C (a busy SQLite lock, a socket), which is exactly when the deadline matters.
+    """
+
+    def __init__(self, seconds: float, repo_root: Path, event: HookEvent) -> None:
+        self.seconds = seconds
+        self.repo_root = repo_root
+        self.event = event
+        self.started = time.monotonic()
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+
+    def _expire(self) -> None:
+        error = HookDeadline(f"deadline of {self.seconds:g} s passed")
+        log_failure(self.repo_root, self.event.agent, self.event, error, self.started)
+        os._exit(0)
+
+    def __enter__(self) -> None:
+        self.timer.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+
+
+def log_failure(
+    repo_root: Path,
+    agent: str,
+    event: HookEvent | None,
+    error: BaseException,
+    started: float | None,
+) -> None:
+    """One line in .graphmem/hooks.log (only where graphmem already keeps its state)."""
+    state = repo_root / DEFAULT_STORE_DIR
+    if not state.is_dir():
+        return
+    name = event.native_name if event else "?"
+    took = f" after {1000 * (time.monotonic() - started):.0f} ms" if started else ""
+    message = " ".join(str(error).split())[:300]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    line = f"{stamp} {agent} {name}{took}: {type(error).__name__}: {message}\n"
+    try:
+        with open(state / LOG_FILE, "a", encoding="utf-8") as log:
+            log.write(line)
+    except OSError:
+        pass

@@ -1,0 +1,174 @@
+"""Each agent's documented hook payload (JSON on stdin) as one neutral `HookEvent`.
+
+Only the events graphmem answers are recognised; anything else gives None, and the hook says
+nothing. Field names follow each agent's hook reference (captured examples live in
+tests/fixtures/hooks/<agent>/):
+
+- Claude Code and Codex: `hook_event_name` SessionStart, PreToolUse, PostToolUse,
+  UserPromptSubmit; `tool_input.file_path` (Codex edits arrive as `apply_patch` with the patch
+  text in `tool_input.command`).
+- Cursor: `hook_event_name` sessionStart, postToolUse (a Read), afterFileEdit; the session is
+  `conversation_id`, the working directory `workspace_roots[0]`.
+- Gemini CLI: SessionStart, AfterTool (read_file, write_file, replace), BeforeAgent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from graphmem.agents.events import EventKind, FileTouch, HookEvent
+
+#: Claude Code tools that read or change one file, and the input field that names it.
+CLAUDE_READS = frozenset({"Read"})
+CLAUDE_EDITS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
+#: Codex reports its file edits as `apply_patch` (`Edit` and `Write` are matcher aliases).
+CODEX_EDITS = frozenset({"apply_patch", "Edit", "Write"})
+CURSOR_READS = frozenset({"Read", "read_file"})
+GEMINI_READS = frozenset({"read_file", "read_many_files"})
+GEMINI_EDITS = frozenset({"write_file", "replace"})
+
+_PATCH_FILE = re.compile(r"^\*\*\* (Update|Add|Delete) File: (.+?)\s*$")
+
+
+def parse_payload(agent: str, payload: Mapping[str, Any]) -> HookEvent | None:
+    """The event `payload` describes for `agent`, or None when graphmem has nothing to do."""
+    parser = _PARSERS.get(agent)
+    return parser(payload) if parser is not None else None
+
+
+def _claude(payload: Mapping[str, Any]) -> HookEvent | None:
+    return _claude_like("claude-code", payload, CLAUDE_READS, CLAUDE_EDITS)
+
+
+def _codex(payload: Mapping[str, Any]) -> HookEvent | None:
+    return _claude_like("codex", payload, frozenset(), CODEX_EDITS)
+
+
+def _claude_like(
+    agent: str, payload: Mapping[str, Any], reads: frozenset[str], edits: frozenset[str]
+) -> HookEvent | None:
+    name = _text(payload.get("hook_event_name"))
+    tool = _text(payload.get("tool_name"))
+    kind: EventKind | None = None
+    if name == "SessionStart":
+        kind = "session_start"
+    elif name == "UserPromptSubmit":
+        kind = "prompt"
+    elif name == "PreToolUse" and (tool in reads or tool in edits):
+        kind = "before_file"
+    elif name == "PostToolUse" and tool in edits:
+        kind = "after_edit"
+    if kind is None:
+        return None
+    tool_input = _mapping(payload.get("tool_input"))
+    files = _patch_files(tool_input) if tool == "apply_patch" else _tool_files(tool_input)
+    return HookEvent(
+        agent=agent,
+        kind=kind,
+        native_name=name,
+        session_id=_text(payload.get("session_id")),
+        cwd=_text(payload.get("cwd")) or None,
+        files=files,
+        prompt=_text(payload.get("prompt")),
+    )
+
+
+def _cursor(payload: Mapping[str, Any]) -> HookEvent | None:
+    name = _text(payload.get("hook_event_name"))
+    kind: EventKind | None = None
+    files: tuple[FileTouch, ...] = ()
+    if name == "sessionStart":
+        kind = "session_start"
+    elif name == "postToolUse" and _text(payload.get("tool_name")) in CURSOR_READS:
+        kind = "before_file"
+        files = _tool_files(_mapping(payload.get("tool_input")))
+    elif name == "afterFileEdit":
+        kind = "after_edit"
+        edits = payload.get("edits")
+        old = tuple(_text(e.get("old_string")) for e in edits or () if isinstance(e, Mapping))
+        path = _text(payload.get("file_path"))
+        files = (FileTouch(path, tuple(o for o in old if o)),) if path else ()
+    if kind is None:
+        return None
+    roots = payload.get("workspace_roots")
+    cwd = _text(roots[0]) if isinstance(roots, list) and roots else _text(payload.get("cwd"))
+    session = _text(payload.get("conversation_id")) or _text(payload.get("session_id"))
+    return HookEvent("cursor", kind, name, session, cwd or None, files)
+
+
+def _gemini(payload: Mapping[str, Any]) -> HookEvent | None:
+    name = _text(payload.get("hook_event_name"))
+    tool = _text(payload.get("tool_name"))
+    kind: EventKind | None = None
+    if name == "SessionStart":
+        kind = "session_start"
+    elif name == "BeforeAgent":
+        kind = "prompt"
+    elif name == "AfterTool" and tool in GEMINI_READS:
+        kind = "before_file"
+    elif name == "AfterTool" and tool in GEMINI_EDITS:
+        kind = "after_edit"
+    if kind is None:
+        return None
+    return HookEvent(
+        agent="gemini",
+        kind=kind,
+        native_name=name,
+        session_id=_text(payload.get("session_id")),
+        cwd=_text(payload.get("cwd")) or None,
+        files=_tool_files(_mapping(payload.get("tool_input"))),
+        prompt=_text(payload.get("prompt")),
+    )
+
+
+def _tool_files(tool_input: Mapping[str, Any]) -> tuple[FileTouch, ...]:
+    """The file a tool reads or edits, with the old text of its edits (Edit, MultiEdit, replace)."""
+    path = ""
+    for key in ("file_path", "notebook_path", "absolute_path", "target_file", "path"):
+        path = _text(tool_input.get(key))
+        if path:
+            break
+    if not path:
+        paths = tool_input.get("paths")
+        names = [_text(p) for p in paths] if isinstance(paths, list) else []
+        return tuple(FileTouch(p) for p in names if p)
+    old = [_text(tool_input.get("old_string"))]
+    edits = tool_input.get("edits")
+    if isinstance(edits, list):
+        old += [_text(e.get("old_string")) for e in edits if isinstance(e, Mapping)]
+    return (FileTouch(path, tuple(o for o in old if o)),)
+
+
+def _patch_files(tool_input: Mapping[str, Any]) -> tuple[FileTouch, ...]:
+    """Files of a Codex `apply_patch` body, each with the lines its hunks remove."""
+    body = ""
+    for key in ("command", "input", "patch"):
+        body = _text(tool_input.get(key))
+        if body:
+            break
+    touched: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        match = _PATCH_FILE.match(line)
+        if match:
+            touched.append((match.group(2), []))
+        elif touched and line.startswith("-"):
+            touched[-1][1].append(line[1:])
+    return tuple(FileTouch(path, ("\n".join(old),) if old else ()) for path, old in touched)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], HookEvent | None]] = {
+    "claude-code": _claude,
+    "codex": _codex,
+    "cursor": _cursor,
+    "gemini": _gemini,
+}
