@@ -41,6 +41,8 @@ __all__ = [
     "QUOTE_HEADER",
     "Quote",
     "is_automatic",
+    "memory_body",
+    "quote_commit",
     "quote_memory",
     "quote_node",
     "quote_seal",
@@ -108,23 +110,28 @@ def quote_node(node: Node) -> str:
 
     if node.has(Label.COMMIT):
         sha = str(node.get("sha") or node.id)
-        return quote_memory(
-            str(node.get("message") or ""),
-            kind="commit",
-            id=sha[:12],
-            source=f"commit:{sha}",
-            author=node.get("author"),
-            automatic=True,
-        )
+        return quote_commit(str(node.get("message") or ""), sha, node.get("author"))
     kind = str(node.get("kind") or "memory")
     source = node.get("source")
     return quote_memory(
-        str(node.get("text") or ""),
+        memory_body(str(node.get("text") or ""), node.get("rationale")),
         kind=kind,
         id=node.id,
         source=source,
         author=node.get("author"),
         automatic=is_automatic(kind, source),
+    )
+
+
+def memory_body(text: str, rationale: str | None) -> str:
+    """What a memory's quote holds: its text, and its rationale after `because:`."""
+    return f"{text}\nbecause: {rationale}" if rationale else text
+
+
+def quote_commit(message: str, sha: str, author: str | None) -> str:
+    """A commit message as a quote, marked automatic: no one wrote it as a memory."""
+    return quote_memory(
+        message, kind="commit", id=sha[:12], source=f"commit:{sha}", author=author, automatic=True
     )
 
 

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from graphmem.memory.governance import ReadScope, containment, governing
+from graphmem.memory.quoting import QUOTE_HEADER
 from graphmem.memory.results import GoverningMemory
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import (
@@ -209,6 +210,8 @@ def render_context(result: ContextResult) -> str:
     t = result.target
     span = f":{t.start_line}-{t.end_line}" if t.start_line and t.end_line else ""
     lines = [f"Context for {t.kind} {t.qualified_name or t.path} ({t.path}{span})"]
+    if result.memories or result.nearby or result.commits:
+        lines.append(QUOTE_HEADER)
     lines.append("")
     if result.memories:
         title = "Memories (with history)" if result.history else "Memories"
@@ -226,8 +229,8 @@ def render_context(result: ContextResult) -> str:
         lines.append("")
         lines.append("Recent commits:")
         for c in result.commits:
-            first = c.message.splitlines()[0] if c.message else ""
-            lines.append(f"  {c.sha[:12]} {(c.date or '')[:10]} {c.author or ''}: {first}")
+            lines.append(f"  {c.sha[:12]} {(c.date or '')[:10]}")
+            lines.extend(f"    {line}" for line in c.quoted().splitlines())
     s = result.summary
     code = []
     if s.contains:
@@ -250,10 +253,9 @@ def render_context(result: ContextResult) -> str:
 
 
 def _memory_lines(m: MemoryRef) -> list[str]:
-    lines = [f"  [{m.id}] {m.kind}{m.flags}: {m.text}"]
-    if m.rationale:
-        lines.append(f"      because: {m.rationale}")
+    lines = [f"  [{m.id}] {m.kind}{m.flags}"]
     lines.extend(f"      {why}" for why in m.why)
     if m.superseded_by:
         lines.append(f"      superseded by {', '.join(m.superseded_by)}")
+    lines.extend(f"    {line}" for line in m.quoted().splitlines())
     return lines

@@ -61,6 +61,8 @@ class MemoryRef(BaseModel):
     branch: str | None = None
     user: str | None = None
     created_at: str | None = None
+    author: str | None = None
+    source: str | None = None
     #: the entities it is anchored to (GOVERNS targets) that made it relevant here
     governs: list[str] = Field(default_factory=list)
     #: one line per reason it applies ("governs billing.invoices (ancestor of the target)")
@@ -84,6 +86,8 @@ class MemoryRef(BaseModel):
             branch=node.get("branch"),
             user=node.get("user"),
             created_at=node.get("created_at"),
+            author=node.get("author"),
+            source=node.get("source"),
             **fields,
         )
 
@@ -98,7 +102,22 @@ class MemoryRef(BaseModel):
             branch=memory.branch,
             user=memory.user,
             created_at=memory.created_at,
+            author=memory.author,
+            source=memory.source,
             **fields,
+        )
+
+    def quoted(self) -> str:
+        """Its text (and rationale) as a sealed quote labelled with kind, id, author, source."""
+        from graphmem.memory.quoting import is_automatic, memory_body, quote_memory
+
+        return quote_memory(
+            memory_body(self.text, self.rationale),
+            kind=self.kind,
+            id=self.id,
+            source=self.source,
+            author=self.author,
+            automatic=is_automatic(self.kind, self.source),
         )
 
     @property
@@ -191,6 +210,12 @@ class CommitRef(BaseModel):
     date: str | None = None
     author: str | None = None
     message: str
+
+    def quoted(self) -> str:
+        """Its message as a sealed quote, marked automatic."""
+        from graphmem.memory.quoting import quote_commit
+
+        return quote_commit(self.message, self.sha, self.author)
 
 
 class CodeSummary(BaseModel):

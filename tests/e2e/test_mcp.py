@@ -27,6 +27,7 @@ TOOLS = {
     "retract",
     "cypher",
     "status",
+    "review",
 }
 
 

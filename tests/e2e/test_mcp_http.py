@@ -33,7 +33,7 @@ from graphmem.store.embedded import EmbeddedStore
 
 FIXTURE_REPO = Path(__file__).resolve().parents[1] / "fixtures" / "pyrepo"
 TOKEN = "t0k3n-for-the-http-tests-9c1f2e"
-ALL_TOOLS = {"context", "impact", "search", "prompt", "cypher", "status"} | WRITE_TOOLS
+ALL_TOOLS = {"context", "impact", "search", "prompt", "cypher", "status", "review"} | WRITE_TOOLS
 
 
 @pytest.fixture(scope="module")
