@@ -418,21 +418,21 @@ def normalise_batch(batch: WriteBatch) -> WriteBatch:
     """The batch with labels and types checked against the closed enums and every duplicate
     collapsed (a later upsert of the same node or edge wins), so backends get clean input.
 
-    Raises UsageError before anything is written."""
+    Raises UsageError before anything is written. Bulk writes pass through here, so checked
+    label sets are remembered and well-formed edges cost one dictionary entry each.
+    """
     try:
         nodes: dict[str, Node] = {}
         for node in batch.upsert_nodes:
-            labels = tuple(sorted({Label(label) for label in node.labels}))
-            base_label(labels)
-            if labels != node.labels:
+            labels = _checked_labels(node.labels)
+            if labels is not node.labels:
                 node = Node.model_construct(id=node.id, labels=labels, properties=node.properties)
-            nodes.pop(node.id, None)
             nodes[node.id] = node
-        edges: dict[tuple[RelType, str, str], Edge] = {}
-        for edge in batch.upsert_edges:
-            rel_type = RelType(edge.type)
-            edges.pop((rel_type, edge.source, edge.target), None)
-            edges[(rel_type, edge.source, edge.target)] = edge
+        upserts = batch.upsert_edges
+        if not all(type(edge.type) is RelType for edge in upserts):
+            upserts = [_checked_edge(edge) for edge in upserts]
+        # Keyed by the member's id: members are singletons, and hashing an Enum runs Python code.
+        edges = {(id(edge.type), edge.source, edge.target): edge for edge in upserts}
         delete_edges = list(
             dict.fromkeys((RelType(t), source, target) for t, source, target in batch.delete_edges)
         )
@@ -446,6 +446,33 @@ def normalise_batch(batch: WriteBatch) -> WriteBatch:
         set_properties={node_id: dict(props) for node_id, props in batch.set_properties.items()},
         expect={node_id: dict(props) for node_id, props in batch.expect.items()},
     )
+
+
+def _checked_edge(edge: Edge) -> Edge:
+    """An Edge built without validation (`model_construct`), its type checked."""
+    if type(edge.type) is RelType:
+        return edge
+    return Edge.model_construct(
+        type=RelType(edge.type), source=edge.source, target=edge.target, properties=edge.properties
+    )
+
+
+#: Label sets already checked, to the sorted enum tuple (a handful exist; invalid ones are
+#: never kept).
+_LABEL_SETS: dict[tuple[Any, ...], tuple[Label, ...]] = {}
+
+
+def _checked_labels(labels: tuple[Any, ...]) -> tuple[Label, ...]:
+    """`labels` as a sorted tuple of Label with one base label, or ValueError; the very same
+    tuple when it already is one."""
+    plain = all(type(label) is Label for label in labels)
+    checked = _LABEL_SETS.get(labels) if plain else None
+    if checked is None:
+        checked = tuple(sorted({Label(label) for label in labels}))
+        base_label(checked)
+        if plain and len(_LABEL_SETS) < 1024:
+            _LABEL_SETS[labels] = checked
+    return labels if plain and checked == labels else checked
 
 
 def search_vector(vector: Sequence[float]) -> list[float]:

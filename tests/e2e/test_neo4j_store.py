@@ -21,6 +21,7 @@ from graphmem.store import open_store
 from graphmem.store.base import GraphStore, WriteBatch
 from graphmem.store.neo4j import Neo4jStore, schema
 from graphmem.store.neo4j import statements as st
+from graphmem.store.neo4j.reads import Neo4jSnapshot
 
 pytestmark = pytest.mark.neo4j
 
@@ -414,3 +415,66 @@ class _TcpProxy:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+# -- scale out: the routing driver ---------------------------------------------------------
+
+
+def _routing_url(neo4j: Neo4jStore) -> str:
+    return "neo4j://" + neo4j.url.split("://", 1)[1]
+
+
+def test_the_routing_driver_reads_writes_and_searches(neo4j: Neo4jStore) -> None:
+    routed = _open(_routing_url(neo4j), max_connection_pool_size=4)
+    try:
+        routed.write(
+            WriteBatch(
+                upsert_nodes=[_code("r-1"), _code("r-2")],
+                upsert_edges=[Edge(type=RelType.CALLS, source="r-1", target="r-2")],
+            )
+        )
+        assert set(neo4j.get_nodes(["r-1", "r-2"])) == {"r-1", "r-2"}  # and by bolt://
+        with routed.snapshot() as view:
+            assert [e.target for e in view.edges(["r-1"])] == ["r-2"]
+            assert [n.id for n in view.find_nodes(Label.FUNCTION, {"repo": "shop"})] == [
+                "r-1",
+                "r-2",
+            ]
+        assert routed.cypher("MATCH (n:Function) RETURN count(n) AS n") == [{"n": 2}]
+    finally:
+        routed.close()
+
+
+def test_routed_reads_run_as_reads(neo4j: Neo4jStore) -> None:
+    """Reads go out in read transactions, so a cluster may send them to any member: the
+    server itself refuses a write there, through the routing driver and in a snapshot."""
+    routed = _open(_routing_url(neo4j))
+    try:
+        with pytest.raises(UsageError, match="--write"):
+            routed.cypher("CREATE (n:Function {id: 'sneaky'})")
+        with routed.snapshot() as view, pytest.raises(UsageError, match="--write"):
+            assert isinstance(view, Neo4jSnapshot)
+            view._read("writing in a snapshot", lambda tx: tx.run("CREATE (:Function)").consume())
+        assert neo4j.cypher("MATCH (n:Function) RETURN count(n) AS n") == [{"n": 0}]
+    finally:
+        routed.close()
+
+
+def test_database_selection_through_the_routing_driver(neo4j: Neo4jStore) -> None:
+    named = _open(_routing_url(neo4j), database="neo4j")
+    try:
+        named.write(WriteBatch(upsert_nodes=[_code("in-neo4j")]))
+        assert neo4j.get_node("in-neo4j") is not None  # the server's default database is neo4j
+    finally:
+        named.close()
+    with pytest.raises(StoreError, match="no database 'nosuchdb'"):
+        _open(_routing_url(neo4j), database="nosuchdb")
+
+
+@pytest.mark.parametrize("scheme", ["neo4j+s", "neo4j+ssc", "bolt+s"])
+def test_tls_to_a_server_without_tls_is_one_clear_line(neo4j: Neo4jStore, scheme: str) -> None:
+    url = f"{scheme}://" + neo4j.url.split("://", 1)[1]
+    with pytest.raises(StoreUnavailableError) as caught:
+        _open(url)
+    message = str(caught.value)
+    assert message.startswith(f"cannot reach Neo4j at {url} over TLS") and "\n" not in message

@@ -11,6 +11,14 @@ from graphmem.errors import GraphMemError, StoreError, StoreUnavailableError, Us
 
 ACCESS_MODE = "Neo.ClientError.Statement.AccessMode"
 DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
+#: A write sent to a cluster member that cannot take it (a follower, a read replica).
+FOLLOWER_CODES = frozenset(
+    {
+        "Neo.ClientError.Cluster.NotALeader",
+        "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+    }
+)
+_TLS_SCHEMES = ("bolt+s://", "bolt+ssc://", "neo4j+s://", "neo4j+ssc://")
 _WRITE_REFUSED = "this query writes; pass --write to allow it"
 
 
@@ -20,6 +28,12 @@ def first_line(error: BaseException) -> str:
 
 
 def unreachable(url: str) -> StoreUnavailableError:
+    if url.startswith(_TLS_SCHEMES):
+        return StoreUnavailableError(
+            f"cannot reach Neo4j at {url} over TLS: is it running, and does it accept TLS? "
+            "(+s needs a trusted certificate, +ssc accepts a self-signed one; a server without "
+            "TLS takes neo4j:// or bolt://)"
+        )
     return StoreUnavailableError(f"cannot reach Neo4j at {url}: is it running? (make neo4j)")
 
 
@@ -47,6 +61,11 @@ def translated(url: str, doing: str, database: str | None = None) -> Iterator[No
             ) from e
         if e.code == ACCESS_MODE:
             raise UsageError(_WRITE_REFUSED) from e
+        if e.code in FOLLOWER_CODES:
+            raise StoreError(
+                f"Neo4j at {url} cannot take writes (a cluster follower or read replica): "
+                "connect with neo4j:// to the cluster so writes are routed to the leader"
+            ) from e
         if isinstance(e, neo4j_errors.TransientError):
             raise StoreUnavailableError(f"Neo4j is busy while {doing}: {first_line(e)}") from e
         if isinstance(e, neo4j_errors.CypherTypeError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -56,6 +57,13 @@ DEFAULT_VECTOR_DIMENSIONS = 384
 _BASE_CACHE_LIMIT = 2_000_000
 #: Rows per UNWIND statement: 5k, 10k and 20k wrote equally fast here (server-bound).
 DEFAULT_ROWS_PER_STATEMENT = 10_000
+#: Connections per server the driver may open: one per thread at work (an MCP server's), so the
+#: driver's own default (100) only matters to programs that share one store widely.
+DEFAULT_POOL_SIZE = 100
+
+# The driver logs routing and connection trouble as warnings; graphmem reports them as one
+# error line instead, so Python's last-resort handler must not print them to stderr too.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 class Neo4jStore(Neo4jReads, GraphStore):
@@ -78,6 +86,7 @@ class Neo4jStore(Neo4jReads, GraphStore):
         connection_timeout: float = 5.0,
         max_retry_seconds: float = 10.0,
         rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
+        max_connection_pool_size: int = DEFAULT_POOL_SIZE,
     ) -> None:
         if vector_dimensions < 1:
             raise UsageError(f"vector_dimensions must be positive, not {vector_dimensions}")
@@ -94,6 +103,7 @@ class Neo4jStore(Neo4jReads, GraphStore):
                 connection_timeout=connection_timeout,
                 connection_acquisition_timeout=connection_timeout * 2,
                 max_transaction_retry_time=max_retry_seconds,
+                max_connection_pool_size=max_connection_pool_size,
                 liveness_check_timeout=30.0,
                 # warnings such as "unknown label" on an empty database are noise to users
                 notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
