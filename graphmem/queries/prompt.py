@@ -3,9 +3,13 @@
 In priority order:
 
 1. the memories that govern the files (their own, their directories', and their contents'),
-   from `graphmem.memory.governance.governing`;
-2. related memories: `search` on the task text (not recorded as a separate receipt);
-3. a ranked map of relevant code: personalised PageRank (networkx) over the CALLS / IMPORTS /
+   from `graphmem.memory.governance.governing`, the specific ones (on the code) first;
+2. related memories and commit messages: `search` on the task text, boosted near the first
+   file, kept only when related through the graph, when a memory's embedding is at least
+   `RELATED_SIMILARITY` from the task's, or when a commit is among the `RELATED_KEYWORD_RANK`
+   best keyword matches (a commit that states a rule is often the most important memory there is);
+3. the repository-wide memories: true everywhere, so the least specific to the task;
+4. a ranked map of relevant code: personalised PageRank (networkx) over the CALLS / IMPORTS /
    INHERITS neighbourhood (2 hops) of the files and what they contain; without files, of the
    code the related memories govern.
 
@@ -26,7 +30,7 @@ from graphmem.errors import NotFoundError
 from graphmem.memory.governance import ReadScope, applying_to, containment, governing
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.queries.results import EntityRef, PromptPack, SearchOptions
+from graphmem.queries.results import EntityRef, PromptPack, SearchHitResult, SearchOptions
 from graphmem.queries.search import search
 from graphmem.queries.tokens import TokenCounter, default_counter
 from graphmem.store.base import Direction, GraphStore
@@ -41,6 +45,10 @@ NEIGHBOURHOOD_DEPTH = 2
 NEIGHBOURHOOD_LIMIT = 5000
 MAX_CODE_ITEMS = 40
 RELATED_LIMIT = 10
+#: cosine (all-MiniLM-L6-v2) from which a memory found by meaning alone counts as related
+RELATED_SIMILARITY = 0.35
+#: keyword rank up to which a commit message found by words alone counts as related
+RELATED_KEYWORD_RANK = 3
 CODE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
 
 
@@ -95,28 +103,30 @@ def build_prompt(
             line = f"- **{m.kind.value}** [{m.id}] {_one_line(m.text)} — {where}{flags}"
             if m.rationale:
                 line += f"\n  - because: {_one_line(m.rationale)}"
-            items.append(_Item("governing", line, memory_id=m.id))
+            section = "general" if app.entity_kind == "Repository" else "governing"
+            items.append(_Item(section, line, memory_id=m.id))
 
     related = search(
         scope,
         task,
-        SearchOptions(
-            limit=RELATED_LIMIT, branch=scope.branch, user=scope.user, kinds=_memory_kinds()
-        ),
+        SearchOptions(limit=RELATED_LIMIT, branch=scope.branch, user=scope.user),
         embedder=embedder,
+        near_node=targets[0] if targets else None,
     )
     for hit in related.hits:
-        if hit.id in seen_memories:
+        if hit.id in seen_memories or not _is_related(hit):
             continue
         seen_memories.add(hit.id)
+        if hit.kind == "commit":
+            sha = hit.governs[0][:12] if hit.governs else ""
+            subject = hit.text.splitlines()[0] if hit.text else ""
+            line = f"- **commit** {sha} [{hit.id}] {_quoted(subject)}"
+            items.append(_Item("related", line))
+            continue
         where = f" — on {', '.join(f'`{g}`' for g in hit.governs)}" if hit.governs else ""
-        items.append(
-            _Item(
-                "related",
-                f"- **{hit.kind}** [{hit.id}] {_one_line(hit.text)}{where}",
-                memory_id=hit.id,
-            )
-        )
+        line = f"- **{hit.kind}** [{hit.id}] {_one_line(hit.text)}{where}"
+        items.append(_Item("related", line, memory_id=hit.id))
+    items.sort(key=lambda item: _SECTION_ORDER.index(item.section))
 
     if targets:
         seeds = sorted({n for t in targets for n in tree.inside(t.id)})
@@ -206,9 +216,25 @@ def _weight(edge: Edge) -> float:
 
 _TITLES = {
     "governing": "## Memories governing these files",
-    "related": "## Related memories",
+    "related": "## Related memories and commits",
+    "general": "## Repository-wide memories",
     "code": "## Relevant code (ranked)",
 }
+#: the order the budget is spent in (and the sections are shown)
+_SECTION_ORDER = list(_TITLES)
+
+
+def _is_related(hit: SearchHitResult) -> bool:
+    """Related through the graph, close in meaning, or (a commit) a top keyword match."""
+    if "graph" in hit.ranks:
+        return True
+    if hit.similarity is not None and hit.similarity >= RELATED_SIMILARITY:
+        return True
+    return hit.kind == "commit" and hit.ranks.get("fulltext", 99) <= RELATED_KEYWORD_RANK
+
+
+def _quoted(text: str) -> str:
+    return '"' + _one_line(text).replace('"', "'") + '"'
 
 
 def _assemble(
@@ -259,10 +285,6 @@ def _render(head: str, chosen: Sequence[_Item]) -> str:
         if lines:
             parts.append(title + "\n" + "\n".join(lines))
     return "\n\n".join(parts) + "\n"
-
-
-def _memory_kinds() -> list[str]:
-    return ["decision", "constraint", "failure", "preference", "fact"]
 
 
 def _one_line(text: str) -> str:

@@ -193,6 +193,10 @@ class SearchHitResult(BaseModel):
     status: str | None = None
     created_at: str | None = None
     governs: list[str] = Field(default_factory=list)
+    #: its rank in each retriever that found it ("fulltext", "vector", "graph")
+    ranks: dict[str, int] = Field(default_factory=dict)
+    #: cosine of its embedding to the query's (memories found by the vector retriever)
+    similarity: float | None = None
 
 
 class SearchResult(BaseModel):

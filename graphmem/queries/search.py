@@ -2,7 +2,9 @@
 
 Three retrievers each rank candidates:
 
-- fulltext: `store.fulltext_search` over memories (text, rationale, failure fields) and commits;
+- fulltext: `store.fulltext_search` over memories (text, rationale, failure fields) and commits
+  finds the candidates; `graphmem.queries.keywords` scores them all again with one BM25, so a
+  memory and a commit message are ranked on one scale;
 - vector: `store.vector_search` with the query's embedding, over memories; hits below
   `MIN_SIMILARITY` cosine are dropped, so an unrelated memory never gets credit just for being
   the least unrelated;
@@ -13,6 +15,9 @@ Three retrievers each rank candidates:
 Their ranks are fused with Reciprocal Rank Fusion: score = sum over retrievers of
 weight / (RRF_K + rank), rank counted from 1 among the candidates that pass the filters.
 RRF needs no score calibration between a BM25 score and a cosine, which is why it is used.
+Commit messages have no embedding, so a commit's keyword rank carries the weight of both text
+retrievers: otherwise a decision written in a commit could never outrank a memory that matched
+it less well but was found twice.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from graphmem.errors import GraphMemError
 from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Label, Node, RelType
+from graphmem.queries.keywords import bm25_scores, document_text, query_terms, ranked
 from graphmem.queries.results import SearchHitResult, SearchOptions, SearchResult
-from graphmem.store.base import Direction, GraphStore
+from graphmem.store.base import FULLTEXT_FIELDS, Direction, GraphStore
 
 #: The RRF constant from Cormack et al. (2009); it damps the difference between top ranks.
 RRF_K = 60
@@ -46,6 +52,7 @@ class _Candidate:
     node: Node
     ranks: dict[str, int] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    similarity: float | None = None
 
 
 def search(
@@ -67,20 +74,16 @@ def search(
     want_memories = not kinds or bool(kinds - {COMMIT})
     fetch = max(MIN_FETCH, options.limit * FETCH_FACTOR)
 
-    ranked: dict[str, list[tuple[str, float]]] = {"fulltext": [], "vector": []}
-    if text and want_memories:
-        ranked["fulltext"] += [
-            (h.node_id, h.score) for h in store.fulltext_search(text, Label.MEMORY, fetch)
-        ]
-    if text and want_commits:
-        ranked["fulltext"] += [
-            (h.node_id, h.score) for h in store.fulltext_search(text, Label.COMMIT, fetch)
-        ]
-        ranked["fulltext"].sort(key=lambda pair: -pair[1])
+    hits: dict[str, list[tuple[str, float]]] = {"fulltext": [], "vector": []}
+    keywords = " ".join(query_terms(text)) or text
+    for label, wanted in ((Label.MEMORY, want_memories), (Label.COMMIT, want_commits)):
+        if text and wanted:
+            matches = store.fulltext_search(keywords, label, fetch)
+            hits["fulltext"] += [(h.node_id, h.score) for h in matches]
     if text and want_memories and embedder is not None:
         try:
             vector = embedder().embed([text])[0]
-            ranked["vector"] = [
+            hits["vector"] = [
                 (h.node_id, h.score)
                 for h in store.vector_search(vector, Label.MEMORY, fetch)
                 if h.score >= MIN_SIMILARITY
@@ -88,22 +91,28 @@ def search(
         except GraphMemError as error:
             notes.append(f"vector search skipped: {error}")
 
-    ids = list(dict.fromkeys(node_id for hits in ranked.values() for node_id, _ in hits))
+    ids = list(dict.fromkeys(node_id for found in hits.values() for node_id, _ in found))
     nodes = store.get_nodes(ids)
+    documents = {
+        node_id: _document(nodes[node_id]) for node_id, _ in hits["fulltext"] if node_id in nodes
+    }
+    hits["fulltext"] = ranked(bm25_scores(text, documents))
     keep = {node_id for node_id, node in nodes.items() if _passes(reader, node, options, kinds)}
 
     candidates: dict[str, _Candidate] = {}
     counts: dict[str, int] = {}
-    for retriever, hits in ranked.items():
+    for retriever, found in hits.items():
         rank = 0
         seen: set[str] = set()
-        for node_id, score in hits:
+        for node_id, score in found:
             if node_id not in keep or node_id in seen:
                 continue
             seen.add(node_id)
             rank += 1
             cand = candidates.setdefault(node_id, _Candidate(nodes[node_id]))
             cand.ranks[retriever] = rank
+            if retriever == "vector":
+                cand.similarity = round(score, 4)
             cand.notes[retriever] = f"{retriever} #{rank}" + (
                 f" ({score:.2f})" if retriever == "vector" else ""
             )
@@ -118,17 +127,25 @@ def search(
             candidates[node_id].notes["graph"] = f"graph #{rank} ({why})"
         counts["graph"] = len(graph_rank)
 
-    scored = sorted(
-        candidates.values(),
-        key=lambda c: (-_rrf(c.ranks), c.node.id),
-    )[: options.limit]
+    scored = sorted(candidates.values(), key=lambda c: (-_score(c), c.node.id))[: options.limit]
     governs = _anchors(store, [c.node.id for c in scored if c.node.has(Label.MEMORY)])
     results = [_hit(c, governs.get(c.node.id, [])) for c in scored]
     return SearchResult(query=text, hits=results, retrievers=counts, notes=notes)
 
 
-def _rrf(ranks: Mapping[str, int]) -> float:
-    return sum(WEIGHTS.get(r, 1.0) / (RRF_K + rank) for r, rank in ranks.items())
+def _score(candidate: _Candidate) -> float:
+    """The fused score (module docstring): a commit's keyword rank counts for both text
+    retrievers, since it has no embedding to be found by."""
+    weights = dict(WEIGHTS)
+    if candidate.node.has(Label.COMMIT):
+        weights["fulltext"] = WEIGHTS["fulltext"] + WEIGHTS["vector"]
+    return sum(weights.get(r, 1.0) / (RRF_K + rank) for r, rank in candidate.ranks.items())
+
+
+def _document(node: Node) -> str:
+    """The text a node is found by: what the full-text index holds for its label."""
+    label = Label.COMMIT if node.has(Label.COMMIT) else Label.MEMORY
+    return document_text([node.get(field) for field in FULLTEXT_FIELDS[label]])
 
 
 def _passes(reader: ReadScope, node: Node, options: SearchOptions, kinds: set[str]) -> bool:
@@ -204,20 +221,23 @@ def _hit(candidate: _Candidate, governs: list[str]) -> SearchHitResult:
             id=node.id,
             kind=COMMIT,
             text=str(node.get("message") or ""),
-            score=round(_rrf(candidate.ranks), 6),
+            score=round(_score(candidate), 6),
             why=why,
             created_at=node.get("date"),
             governs=[str(node.get("sha") or "")],
+            ranks=candidate.ranks,
         )
     return SearchHitResult(
         id=node.id,
         kind=str(node.get("kind") or "memory"),
         text=str(node.get("text") or ""),
-        score=round(_rrf(candidate.ranks), 6),
+        score=round(_score(candidate), 6),
         why=why,
         status=node.get("status"),
         created_at=node.get("created_at"),
         governs=governs,
+        ranks=candidate.ranks,
+        similarity=candidate.similarity,
     )
 
 

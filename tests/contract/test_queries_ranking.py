@@ -1,0 +1,95 @@
+"""Ranking rules of search and prompt packs, on a real ingested repository with real history.
+
+The task text is a bug report, not the decision's words. The rule that matters is written in
+a commit message; weaker keyword matches sit in several memories; a superseded memory says the
+opposite of its successor; a repository-wide fact competes for the budget with the specific one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graphmem.api import GraphMem
+from graphmem.embed import Embedder
+from graphmem.settings import Settings
+from graphmem.store import GraphStore
+
+REPORT = (
+    "Customers in Lisbon were charged yesterday's tax rate for most of the afternoon after the "
+    "rates update went out. Looks like something keeps an old copy of the rates around; "
+    "refreshing the page did not help and support had to refund forty orders by hand."
+)
+RULE = "Never cache tax rates in the process: rates change during the day (refund incident #42)"
+
+
+def git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Ana", "GIT_AUTHOR_EMAIL": "ana@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "Ana", "GIT_COMMITTER_EMAIL": "ana@example.com"}
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def gm(store: GraphStore, embedder: Embedder, tmp_path: Path) -> GraphMem:
+    repo = tmp_path / "shop"
+    (repo / "shop").mkdir(parents=True)
+    (repo / "shop" / "__init__.py").write_text("")
+    (repo / "shop" / "tax.py").write_text("def rate(country):\n    return load(country)\n")
+    (repo / "shop" / "ui.py").write_text("def page():\n    return 'ok'\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "Tax module")
+    (repo / "shop" / "tax.py").write_text(
+        "def rate(country):\n    return load(country)  # fresh every call\n"
+    )
+    git(repo, "commit", "-qam", RULE)
+    for n in range(6):
+        (repo / "shop" / "ui.py").write_text(f"def page():\n    return 'v{n}'\n")
+        git(repo, "commit", "-qam", f"Page copy tweak {n}")
+    settings = Settings(author="ana", user="ana", branch="main")
+    api = GraphMem(settings, repo_root=repo, store=store, embedder=embedder)
+    api.ingest()
+    return api
+
+
+def test_a_decision_in_a_commit_message_outranks_weak_memory_matches(gm: GraphMem) -> None:
+    weak = [
+        gm.remember("fact", "The page footer shows the customer's country"),
+        gm.remember("preference", "Support prefers refunds to be logged in the ticket"),
+        gm.remember("fact", "Orders list is sorted by date, newest first", ["shop/ui.py"]),
+    ]
+    hits = gm.search(REPORT).hits
+    assert hits[0].kind == "commit" and hits[0].text.startswith("Never cache tax rates")
+    assert {w.memory.id for w in weak} & {h.id for h in hits}
+
+
+def test_superseded_memories_never_reach_the_top_five(gm: GraphMem) -> None:
+    old = gm.remember("decision", "Tax rates are cached for a day in the process", ["shop/tax.py"])
+    new = gm.remember(
+        "decision",
+        "Tax rates are read fresh on every call, never cached",
+        ["shop/tax.py"],
+        supersedes=[old.memory.id],
+    )
+    top = [h.id for h in gm.search(REPORT, None).hits[:5]]
+    assert old.memory.id not in top and new.memory.id in top
+
+
+def test_a_prompt_pack_cites_the_specific_rule_before_repository_wide_ones(gm: GraphMem) -> None:
+    general = [
+        gm.remember("fact", f"Repository convention {n}: format with ruff, line length 100")
+        for n in range(3)
+    ]
+    specific = gm.remember("constraint", "rate() must read rates fresh", ["shop.tax.rate"])
+    pack = gm.prompt(REPORT, files=["shop/tax.py"], budget=1500)
+    cited = pack.memory_ids
+    assert cited[0] == specific.memory.id
+    assert all(
+        cited.index(specific.memory.id) < cited.index(g.memory.id)
+        for g in general
+        if g.memory.id in cited
+    )
+    assert "Never cache tax rates" in pack.markdown
