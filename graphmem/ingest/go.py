@@ -56,6 +56,25 @@ if TYPE_CHECKING:
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _TYPE_WRAPPERS = re.compile(r"^[*&]+")
 _GENERIC_ARGS = re.compile(r"\[.*\]$")
+_ARRAY = re.compile(r"^\[[^\]]*\]")
+#: what a name's declaration is visible in: the function, unless a nested block or literal
+_BLOCKS = frozenset(
+    {
+        "block",
+        "func_literal",
+        "for_statement",
+        "if_statement",
+        "expression_switch_statement",
+        "type_switch_statement",
+        "select_statement",
+        "communication_case",
+        "expression_case",
+        "type_case",
+        "default_case",
+    }
+)
+_FUNCTIONS = frozenset({"function_declaration", "method_declaration"})
+_DECLARATIONS = frozenset({"short_var_declaration", "var_spec", "range_clause"})
 _MAX_DEPTH = 12
 
 
@@ -98,6 +117,27 @@ def type_name(text: str) -> str | None:
     """``*pkg.T[int]`` -> ``pkg.T``; None for slices, maps, funcs, channels and the like."""
     text = _GENERIC_ARGS.sub("", _TYPE_WRAPPERS.sub("", text.strip()))
     return text if _DOTTED.fullmatch(text) else None
+
+
+def declared_type(text: str) -> str | None:
+    """A named type as `type_name` gives it, or ``[]T`` for a slice, array or map of one
+    (``[]*Command``, ``[4]T``, ``map[string]*T``): what ranging over it or indexing it gives."""
+    text = re.sub(r"\s+", "", text)
+    element: str | None = None
+    if text.startswith("map["):
+        depth = 0
+        for i, char in enumerate(text):
+            depth += char == "["
+            depth -= char == "]"
+            if depth == 0 and char == "]":
+                element = text[i + 1 :]
+                break
+    elif _ARRAY.match(text):
+        element = _ARRAY.sub("", text, count=1)
+    if element is None:
+        return type_name(text)
+    named = type_name(element)
+    return f"[]{named}" if named is not None else None
 
 
 class GoSupport:
@@ -165,6 +205,27 @@ class _GoParse(SourceParse):
             CLASS, name, f"{self.module}.{name}", self.module, span or node
         )
         definition.bases = self.embedded(body)
+        fields = self.field_types(body)
+        if fields:
+            self.parsed.extra.setdefault("fields", {})[definition.qualified_name] = fields
+
+    def field_types(self, body: Node) -> dict[str, str]:
+        """A struct's named fields whose declared type can be followed: name -> type."""
+        found: dict[str, str] = {}
+        if body.type != "struct_type":
+            return found
+        fields = next((c for c in body.named_children if c.type == "field_declaration_list"), None)
+        for declaration in fields.named_children if fields is not None else []:
+            type_node = declaration.child_by_field_name("type")
+            if declaration.type != "field_declaration" or type_node is None:
+                continue
+            declared = declared_type(self.text(type_node))
+            if declared is None:
+                continue
+            for child in declaration.named_children:
+                if child.type == "field_identifier":
+                    found[self.text(child)] = declared
+        return found
 
     def embedded(self, body: Node) -> list[str]:
         bases: list[str] = []
@@ -227,7 +288,7 @@ class _GoParse(SourceParse):
             result = first.child_by_field_name("type") if first is not None else None
             if result is None:
                 return None
-        return type_name(self.text(result))
+        return declared_type(self.text(result))
 
     # -- names in functions ---------------------------------------------------------------
 
@@ -235,7 +296,7 @@ class _GoParse(SourceParse):
         if scope.definition is None:
             return
         type_node = node.child_by_field_name("type")
-        declared = type_name(self.text(type_node)) if type_node is not None else None
+        declared = declared_type(self.text(type_node)) if type_node is not None else None
         if declared is None:
             return
         for child in node.named_children:
@@ -277,7 +338,7 @@ class _GoParse(SourceParse):
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
         if type_node is not None:
-            declared = type_name(self.text(type_node))
+            declared = declared_type(self.text(type_node))
             if declared is not None:
                 for name in names:
                     self.bind(scope.qualified_name, name, declared, node, annotation=True)
@@ -320,21 +381,80 @@ class _GoParse(SourceParse):
             type_node = node.child_by_field_name("type")
             declared = type_name(self.text(type_node)) if type_node is not None else None
             return (declared, True) if declared is not None else None
+        if node.type == "type_assertion_expression":  # y.(*T): certainly a T
+            type_node = node.child_by_field_name("type")
+            declared = declared_type(self.text(type_node)) if type_node is not None else None
+            return (declared, True) if declared is not None else None
         if node.type == "call_expression":
             function = node.child_by_field_name("function")
-            if function is None:
-                return None
-            callee = self.text(function)
-            if callee == "new":
+            if function is not None and self.text(function) == "new":
                 arguments = node.child_by_field_name("arguments")
                 if arguments is not None and arguments.named_children:
                     declared = type_name(self.text(arguments.named_children[0]))
                     return (declared, True) if declared is not None else None
                 return None
-            return (f"{callee}()", False) if _DOTTED.fullmatch(callee) else None
-        if node.type == "identifier":
-            return self.text(node), False
+        chain = self.chain(node)
+        return (chain, False) if chain is not None else None
+
+    def chain(self, node: Node) -> str | None:
+        """An expression a resolver can follow, with ``()`` after each call in it:
+        ``r.NewRoute().Path``, ``cmd.parent.out``, ``getFloat`` for ``getFloat[float64]``."""
+        if node.type in ("identifier", "field_identifier", "package_identifier"):
+            return self.text(node)
+        if node.type == "parenthesized_expression" and len(node.named_children) == 1:
+            return self.chain(node.named_children[0])
+        if node.type == "index_expression":  # explicit type arguments: f[T](...)
+            operand = node.child_by_field_name("operand")
+            return self.chain(operand) if operand is not None else None
+        if node.type == "selector_expression":
+            operand = node.child_by_field_name("operand")
+            field_node = node.child_by_field_name("field")
+            inner = self.chain(operand) if operand is not None else None
+            if inner is None or field_node is None:
+                return None
+            return f"{inner}.{self.text(field_node)}"
+        if node.type == "call_expression":
+            function = node.child_by_field_name("function")
+            inner = self.chain(function) if function is not None else None
+            return f"{inner}()" if inner is not None else None
         return None
+
+    def on_range(self, node: Node, scope: Scope) -> None:
+        """``for _, c := range cmd.commands``: `c` is an element of what is ranged over."""
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if scope.definition is None or left is None or right is None:
+            return
+        names = [c for c in left.named_children if c.type == "identifier"]
+        if len(left.named_children) != 2 or len(names) < 1 or names[-1] != left.named_children[1]:
+            return
+        ranged = self.chain(right)
+        if ranged is not None:
+            self.bind(scope.qualified_name, self.text(names[-1]), f"{ranged}[]", node)
+
+    def bind(self, scope: str, name: str, value: str, node: Node, annotation: bool = False) -> None:
+        """A binding, and (in ``extra["binding_spans"]``) the lines it is in force: from the
+        line after its declaration (a parameter: its own line) to the end of the block it is
+        declared in, 0 for the whole function. A name declared again in an inner block or a
+        closure is a new variable there, and the outer one again after it; in
+        ``cmd := cmd.Child()`` the right side still reads the outer ``cmd``."""
+        super().bind(scope, name, value, node, annotation)
+        start = node.start_point[0] + 1
+        if node.type in _DECLARATIONS:
+            start = node.end_point[0] + 2
+        end = 0
+        current = node.parent
+        while current is not None and current.type not in _FUNCTIONS:
+            if current.type in _BLOCKS:
+                if not (
+                    current.type == "block"
+                    and current.parent is not None
+                    and current.parent.type in _FUNCTIONS
+                ):
+                    end = current.end_point[0] + 1
+                break
+            current = current.parent
+        self.parsed.extra.setdefault("binding_spans", []).append([start, end])
 
     # -- calls and imports ----------------------------------------------------------------
 
@@ -342,9 +462,18 @@ class _GoParse(SourceParse):
         if scope.definition is None:
             return
         function = node.child_by_field_name("function")
-        if function is None or function.type not in ("identifier", "selector_expression"):
+        callee = self.chain(function) if function is not None else None
+        if callee is not None:
+            self.add_call(scope.qualified_name, callee, node)
+
+    def on_conversion(self, node: Node, scope: Scope) -> None:
+        """``Get[int](c)`` parses as a conversion to a generic type: a call when ``Get`` is a
+        function (the resolver drops it when it names a type)."""
+        generic = node.child_by_field_name("type")
+        if scope.definition is None or generic is None or generic.type != "generic_type":
             return
-        callee = re.sub(r"\s+", "", self.text(function))
+        named = generic.child_by_field_name("type")
+        callee = self.text(named) if named is not None else ""
         if _DOTTED.fullmatch(callee):
             self.add_call(scope.qualified_name, callee, node)
 
@@ -378,7 +507,24 @@ class _Instance:
     exact: bool
 
 
-_Value = _Def | _Package | _Instance
+@dataclass(frozen=True, slots=True)
+class _Elements:
+    """A slice, array or map of `cls`: ranging over it or indexing it gives instances."""
+
+    cls: _Def
+    exact: bool
+
+
+_Value = _Def | _Package | _Instance | _Elements
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoped:
+    """A binding and the lines it is in force (`end` 0: to the end of the function)."""
+
+    binding: Binding
+    start: int
+    end: int
 
 
 @dataclass
@@ -399,17 +545,34 @@ class GoResolver:
 
     def __init__(self, index: RepoIndex) -> None:
         self.index = index
-        self._bindings: dict[str, tuple[ParsedFile, dict[tuple[str, str], list[Binding]]]] = {}
+        self._bindings: dict[str, tuple[ParsedFile, dict[tuple[str, str], list[_Scoped]]]] = {}
 
-    def bindings(self, parsed: ParsedFile, scope: str, name: str) -> list[Binding]:
+    def binding(self, parsed: ParsedFile, scope: str, name: str, line: int) -> Binding | None:
+        """The declaration of `name` in force at `line` of function `scope` (Go's block
+        scoping, by the spans the parser recorded: the nearest one in force), or None."""
         cached = self._bindings.get(parsed.path)
         if cached is None or cached[0] is not parsed:
-            table: dict[tuple[str, str], list[Binding]] = {}
-            for binding in parsed.bindings:
-                table.setdefault((binding.scope, binding.name), []).append(binding)
+            table: dict[tuple[str, str], list[_Scoped]] = {}
+            spans: list[list[int]] = list(parsed.extra.get("binding_spans", []))
+            for i, binding in enumerate(parsed.bindings):
+                start, end = spans[i] if i < len(spans) else (binding.line, 0)
+                scoped = _Scoped(binding, start, end)
+                table.setdefault((binding.scope, binding.name), []).append(scoped)
             cached = (parsed, table)
             self._bindings[parsed.path] = cached
-        return cached[1].get((scope, name), [])
+        found: _Scoped | None = None
+        for scoped in cached[1].get((scope, name), []):
+            in_force = scoped.start <= line and (scoped.end == 0 or line <= scoped.end)
+            if in_force and (found is None or scoped.start >= found.start):
+                found = scoped
+        return found.binding if found is not None else None
+
+    def fields(self, cls: _Def) -> dict[str, str]:
+        owner = self.index.file(cls.path)
+        if owner is None:
+            return {}
+        table: dict[str, dict[str, str]] = owner.extra.get("fields", {})
+        return table.get(cls.qualified_name, {})
 
     def package(self, import_path: str) -> _PackageTable | None:
         def build() -> _PackageTable | None:
@@ -505,38 +668,56 @@ class GoResolver:
             return []
         return [d for d in table.names.get(name, []) if d.kind == CLASS]
 
-    def lookup(self, parsed: ParsedFile, scope: str, name: str, depth: int) -> list[_Value]:
+    def lookup(
+        self, parsed: ParsedFile, scope: str, name: str, line: int, depth: int
+    ) -> list[_Value]:
         if depth > _MAX_DEPTH:
             return []
-        bindings = self.bindings(parsed, scope, name)
-        if bindings:
-            if len({(b.value, b.annotation) for b in bindings}) != 1:
-                return []  # rebound to different things: not followed
-            binding = bindings[0]
+        binding = self.binding(parsed, scope, name, line)
+        if binding is not None:
             if binding.annotation:
-                return [_Instance(cls, True) for cls in self.type_values(parsed, binding.value)]
-            if binding.value.endswith("()"):
-                return self.call_result(parsed, scope, binding.value[:-2], depth + 1)
+                return self.typed(parsed, binding.value, True)
             if binding.value == "?":
                 return []
-            return self.lookup(parsed, scope, binding.value, depth + 1)
+            ranged = binding.value.endswith("[]")
+            expression = binding.value[:-2] if ranged else binding.value
+            values = self.evaluate(parsed, scope, expression, binding.line, depth + 1)
+            if ranged:
+                return [_Instance(v.cls, v.exact) for v in values if isinstance(v, _Elements)]
+            return values
         import_path = self.imports_of(parsed).get(name)
         if import_path is not None:
             return [_Package(import_path)] if self.package(import_path) is not None else []
         table = self.package(parsed.module)
         return list(table.names.get(name, [])) if table is not None else []
 
-    def evaluate(self, parsed: ParsedFile, scope: str, expression: str, depth: int) -> list[_Value]:
-        parts = expression.split(".")
-        values = self.lookup(parsed, scope, parts[0], depth)
-        for attribute in parts[1:]:
-            values = [v for value in values for v in self.attribute(value, attribute, depth)]
+    def typed(self, parsed: ParsedFile, declared: str, exact: bool) -> list[_Value]:
+        """Values of a declared type written in `parsed`: ``T`` instances, ``[]T`` elements."""
+        if declared.startswith("[]"):
+            return [_Elements(cls, exact) for cls in self.type_values(parsed, declared[2:])]
+        return [_Instance(cls, exact) for cls in self.type_values(parsed, declared)]
+
+    def evaluate(
+        self, parsed: ParsedFile, scope: str, expression: str, line: int, depth: int
+    ) -> list[_Value]:
+        """A chain as the parser writes it (``r.NewRoute().Path``), read at `line`."""
+        values: list[_Value] = []
+        for position, part in enumerate(expression.split(".")):
+            called = part.endswith("()")
+            name = part[:-2] if called else part
+            if position == 0:
+                values = self.lookup(parsed, scope, name, line, depth)
+            else:
+                values = [v for value in values for v in self.attribute(value, name, depth)]
+            if called:
+                values = self.call_result(values)
         return values
 
-    def call_result(self, parsed: ParsedFile, scope: str, callee: str, depth: int) -> list[_Value]:
-        """Instances of what calling `callee` returns (inferred, so heuristic)."""
+    def call_result(self, callees: list[_Value]) -> list[_Value]:
+        """What calling each of `callees` returns, by its declared result type (inferred
+        through the call, so heuristic)."""
         results: list[_Value] = []
-        for value in self.evaluate(parsed, scope, callee, depth):
+        for value in callees:
             if not isinstance(value, _Def) or value.kind == CLASS:
                 continue
             owner = self.index.file(value.path)
@@ -549,9 +730,7 @@ class GoResolver:
             )
             if owner is None or definition is None or definition.returns is None:
                 continue
-            results += [
-                _Instance(cls, False) for cls in self.type_values(owner, definition.returns)
-            ]
+            results += self.typed(owner, definition.returns, False)
         return results
 
     def attribute(self, value: _Value, name: str, depth: int) -> list[_Value]:
@@ -565,11 +744,26 @@ class GoResolver:
             if method is not None:
                 return [method]
             # an embedded field used by its type name: s.Base.touch()
-            return [
+            embedded: list[_Value] = [
                 _Instance(base, value.exact)
                 for base in self.bases_of(value.cls)
                 if base.qualified_name.rsplit(".", 1)[-1] == name
             ]
+            return embedded or self.field(value, name, depth + 1)
+        return []
+
+    def field(self, value: _Instance, name: str, depth: int) -> list[_Value]:
+        """A struct field by its declared type (``c.parent.out()``), also promoted ones."""
+        if depth > _MAX_DEPTH:
+            return []
+        declared = self.fields(value.cls).get(name)
+        if declared is not None:
+            owner = self.index.file(value.cls.path)
+            return self.typed(owner, declared, value.exact) if owner is not None else []
+        for base in self.bases_of(value.cls):
+            found = self.field(_Instance(base, value.exact), name, depth + 1)
+            if found:
+                return found
         return []
 
     def bases_of(self, cls: _Def) -> list[_Def]:
@@ -605,12 +799,19 @@ class GoResolver:
 
     def resolve_call(self, parsed: ParsedFile, call: CallSite) -> list[tuple[_Def, str]]:
         parts = call.callee.split(".")
-        values = self.lookup(parsed, call.caller, parts[0], 0)
+        values: list[_Value] = []
         exact = True
-        for attribute in parts[1:]:
-            if any(isinstance(v, _Instance) and not v.exact for v in values):
-                exact = False
-            values = [v for value in values for v in self.attribute(value, attribute, 0)]
+        for position, part in enumerate(parts):
+            called = part.endswith("()")
+            name = part[:-2] if called else part
+            if position == 0:
+                values = self.lookup(parsed, call.caller, name, call.line, 0)
+            else:
+                if any(isinstance(v, _Instance) and not v.exact for v in values):
+                    exact = False
+                values = [v for value in values for v in self.attribute(value, name, 0)]
+            if called:
+                values = self.call_result(values)
         targets = [
             v for v in values if isinstance(v, _Def) and v.kind in (FUNCTION, METHOD)
         ]  # calling a type is a conversion, not a constructor

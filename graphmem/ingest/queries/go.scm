@@ -9,3 +9,5 @@
 (short_var_declaration) @short_var
 (var_spec) @var
 (const_spec) @const
+(range_clause) @range
+(type_conversion_expression) @conversion

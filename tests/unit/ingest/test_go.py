@@ -175,3 +175,114 @@ def test_package_level_vars_and_consts_are_variables(tmp_path: Path) -> None:
         "y": (13, 13),
     }  # locals, `_` and the function and type are not Variables
     assert not any(e[3].endswith(".MaxAttempts") for e in edges)
+
+
+SHAPES = """package cli
+
+type Writer struct{}
+
+func (w *Writer) Out() {}
+
+type Flag struct{}
+
+func (f Flag) Name() string { return "" }
+
+type Command struct {
+	parent   *Command
+	out      *Writer
+	children []*Command
+	flags    map[string]*Flag
+}
+
+func (c *Command) Parent() *Command       { return c.parent }
+func (c *Command) Commands() []*Command   { return c.children }
+func (c *Command) Child() (*Command, error) { return nil, nil }
+func (c *Command) Run()                   {}
+
+func New() *Command { return &Command{} }
+
+func Get[T any](c *Command) T {
+	var zero T
+	return zero
+}
+
+func fields(c *Command) {
+	c.parent.out.Out()
+	c.Parent().Run()
+}
+
+func results() {
+	x := New()
+	x.Run()
+	a, err := x.Child()
+	_ = err
+	a.Run()
+}
+
+func loops(c *Command) {
+	for _, child := range c.children {
+		child.Run()
+	}
+	for _, sub := range c.Commands() {
+		sub.Parent().Run()
+	}
+	for name, flag := range c.flags {
+		_ = name
+		flag.Name()
+	}
+}
+
+func asserted(v any) {
+	c := v.(*Command)
+	c.Run()
+}
+
+func generic(c *Command) {
+	Get[int](c)
+	Get[Flag](c)
+}
+
+func shadowed(cmd *Command, w *Writer) {
+	if cmd != nil {
+		cmd, _ := cmd.Child()
+		cmd.Parent()
+	}
+	cmd.Run()
+	visit := func(w *Command) {
+		w.Commands()
+	}
+	visit(cmd)
+	w.Out()
+}
+"""
+
+
+def test_call_shapes_through_fields_results_loops_and_shadowing(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/cli\n")
+    (tmp_path / "cli.go").write_text(SHAPES)
+    _, edges = ingest(tmp_path)
+    local = len("example.com/cli.")
+    calls = {(e[2][local:], e[3][local:], e[4]) for e in edges if e[0] == "CALLS"}
+    assert calls == {
+        # fields by their declared types: certain, as the receiver is
+        ("fields", "Writer.Out", "exact"),
+        # through a call's declared result: inferred, so heuristic
+        ("fields", "Command.Parent", "exact"),
+        ("fields", "Command.Run", "heuristic"),
+        ("results", "New", "exact"),
+        ("results", "Command.Run", "heuristic"),
+        ("results", "Command.Child", "heuristic"),
+        # range over a slice field, a method's slice result and a map field
+        ("loops", "Command.Commands", "exact"),
+        ("loops", "Command.Run", "exact"),
+        ("loops", "Command.Parent", "heuristic"),
+        ("loops", "Flag.Name", "exact"),
+        ("asserted", "Command.Run", "exact"),  # y.(*T) is a T
+        ("generic", "Get", "exact"),  # explicit type arguments
+        # a name declared again in an inner block or a closure: each use reads its own one
+        ("shadowed", "Command.Child", "exact"),
+        ("shadowed", "Command.Parent", "heuristic"),
+        ("shadowed", "Command.Run", "exact"),
+        ("shadowed", "Command.Commands", "exact"),
+        ("shadowed", "Writer.Out", "exact"),
+    }
