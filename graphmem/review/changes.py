@@ -307,7 +307,9 @@ def _body_changed(
 
 
 def _body(definition: Definition, side: _Parsed) -> str:
-    """The definition's text with its own name blanked, so a rename alone compares equal."""
+    """The definition's body (its signature line left out when it has more) with its own name
+    blanked, so a rename alone compares equal and two short functions do not."""
     lines = side.source.decode("utf-8", "replace").splitlines()
-    text = "\n".join(lines[definition.start_line - 1 : definition.end_line])
+    span = lines[definition.start_line - 1 : definition.end_line]
+    text = "\n".join(span[1:] if len(span) > 1 else span)
     return re.sub(rf"\b{re.escape(definition.name)}\b", "_", text)

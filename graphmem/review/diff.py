@@ -146,6 +146,11 @@ def _default_base(root: Path, head: str) -> tuple[str, str]:
                     f"no merge base with {branch} in this shallow clone: fetch more history "
                     "(fetch-depth: 0 in actions/checkout) or name BASE"
                 )
+    if _is_shallow(root):
+        raise UsageError(
+            "no default branch (main or master) in this shallow clone: fetch it "
+            "(git fetch origin main) or name BASE"
+        )
     raise UsageError("no default branch (main or master) to compare with: name BASE explicitly")
 
 

@@ -22,15 +22,23 @@ MAX_LISTED = 50
 
 def summary_line(report: ReviewReport) -> str:
     c = report.counts
-    stake = f"{c.memories} memories at stake"
+    stake = _count(c.memories, "memory", "memories") + " at stake"
     if c.memories:
-        stake += f" ({c.constraints} constraints, {c.failures} failures, {c.stale} made stale)"
+        stake += (
+            f" ({_count(c.constraints, 'constraint')}, {_count(c.failures, 'failure')}, "
+            f"{c.stale} made stale)"
+        )
     return (
-        f"{c.entities} changed entities in {c.files} files "
-        f"({c.added} added, {c.modified} modified, {c.deleted} deleted, {c.renamed} renamed), "
-        f"{c.dependents} dependents in {c.modules} modules "
-        f"({c.exact} exact, {c.heuristic} heuristic), {c.tests} tests to run, {stake}"
+        f"{_count(c.entities, 'changed entity', 'changed entities')} in "
+        f"{_count(c.files, 'file')} ({c.added} added, {c.modified} modified, {c.deleted} "
+        f"deleted, {c.renamed} renamed), {_count(c.dependents, 'dependent')} in "
+        f"{_count(c.modules, 'module')} ({c.exact} exact, {c.heuristic} heuristic), "
+        f"{_count(c.tests, 'test')} to run, {stake}"
     )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # -- text -----------------------------------------------------------------------------------
