@@ -1,0 +1,75 @@
+"""One ingest per compiled language against every backend: the fixture's definitions, their
+labels and the edges between them read back from the store as the resolver made them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graphmem.api import GraphMem
+from graphmem.model import Label
+from graphmem.settings import Settings
+from graphmem.store import GraphStore
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+Graph = tuple[dict[str, str], set[tuple[str, str, str, str | None]]]
+
+
+def ingest(store: GraphStore, tmp_path: Path, fixture: str) -> Graph:
+    """Ingest a copy of a fixture and read the graph back."""
+    root = tmp_path / fixture
+    if not root.exists():
+        shutil.copytree(FIXTURES / fixture, root)
+    GraphMem(Settings(), repo_root=root, store=store).ingest()
+    return read_graph(store)
+
+
+def read_graph(store: GraphStore) -> Graph:
+    """(qualified name -> label) and every edge as (type, source, target, resolution)."""
+    kinds, names = {}, {}
+    for node in store.iter_nodes(Label.CODE_ENTITY):
+        names[node.id] = str(node.get("qualified_name"))
+        labels = set(node.labels) - {Label.CODE_ENTITY.value}
+        kinds[names[node.id]] = labels.pop() if len(labels) == 1 else str(sorted(labels))
+    edges = {
+        (e.type.value, names[e.source], names[e.target], e.properties.get("resolution"))
+        for e in store.iter_edges()
+        if e.source in names and e.target in names
+    }
+    return kinds, edges
+
+
+def test_java(store: GraphStore, tmp_path: Path) -> None:
+    kinds, edges = ingest(store, tmp_path, "java_app")
+    model, shop = "com.acme.shop.model", "com.acme.shop.app"
+    assert kinds[f"{model}.Order"] == "Class"
+    assert kinds[f"{model}.Priced"] == "Interface"
+    assert kinds[f"{model}.Order.total"] == "Method"
+    assert kinds[model] == "Module"
+    assert kinds["service:shop-app"] == "Service"
+    assert ("INHERITS", f"{model}.Order", f"{model}.Entity", None) in edges
+    assert ("IMPLEMENTS", f"{model}.Order", f"{model}.Priced", None) in edges
+    assert ("IMPORTS", shop, "com.acme.shop.store", None) in edges
+    assert ("CALLS", f"{shop}.Checkout.place", f"{model}.Order", "exact") in edges
+    assert (
+        "CALLS",
+        f"{shop}.Checkout.place",
+        "com.acme.shop.store.OrderRepository.save",
+        "heuristic",
+    ) in edges
+    assert ("CONTAINS", f"{model}.Order", f"{model}.Order.Item", None) in edges
+    assert ("DEPENDS_ON", "service:shop-app", "service:shop-core", None) in edges
+
+
+@pytest.mark.parametrize("fixture", ["java_app"])
+def test_reingest_of_an_unchanged_tree_changes_nothing(
+    store: GraphStore, tmp_path: Path, fixture: str
+) -> None:
+    first = ingest(store, tmp_path, fixture)
+    report = GraphMem(Settings(), repo_root=tmp_path / fixture, store=store).ingest()
+    assert report.files_parsed == 0
+    assert read_graph(store) == first
