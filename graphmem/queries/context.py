@@ -20,6 +20,7 @@ from graphmem.memory.governance import ReadScope, containment, governing
 from graphmem.memory.quoting import QUOTE_HEADER
 from graphmem.memory.results import GoverningMemory
 from graphmem.model.graph import Edge, Label, Node, RelType
+from graphmem.queries.impact import is_test_entity
 from graphmem.queries.results import (
     CodeSummary,
     CommitRef,
@@ -188,12 +189,27 @@ def _summary(
         if (key, other) in seen or other not in nodes:
             continue
         seen.add((key, other))
-        lists[key].append(EntityRef.from_node(nodes[other]))
+        ref = EntityRef.from_node(nodes[other])
+        ref.is_test = is_test_entity(nodes[other])
+        lists[key].append(ref)
+    # Production code first: a reader wants the real callers before twenty test functions.
+    ordered = {k: sorted(v, key=lambda r: (r.is_test, r.qualified_name)) for k, v in lists.items()}
     return CodeSummary(
         contains=dict(sorted(kinds.items())),
         members=members[:MAX_LISTED],
-        **{k: sorted(v, key=lambda r: r.qualified_name)[:MAX_LISTED] for k, v in lists.items()},
+        tests={k: n for k, v in ordered.items() if (n := sum(r.is_test for r in v))},
+        **{k: v[:MAX_LISTED] for k, v in ordered.items()},
     )
+
+
+def _production_then_tests(refs: Sequence[EntityRef], tests: int) -> str:
+    """Production code by name, then the tests as one group with a count."""
+    named = [r.qualified_name for r in refs if not r.is_test]
+    if tests:
+        sample = [r.name or r.qualified_name for r in refs if r.is_test][:3]
+        more = ", ..." if tests > len(sample) else ""
+        named.append(f"{tests} test{'s' if tests > 1 else ''} ({', '.join(sample)}{more})")
+    return ", ".join(named)
 
 
 _ROLE_FIELD = {
@@ -235,16 +251,16 @@ def render_context(result: ContextResult) -> str:
     code = []
     if s.contains:
         code.append("contains " + ", ".join(f"{n} {k}" for k, n in s.contains.items()))
-    for label, refs in (
-        ("called by", s.callers),
-        ("calls", s.callees),
-        ("imported by", s.importers),
-        ("imports", s.imports),
-        ("subclassed by", s.subclasses),
-        ("inherits from", s.bases),
+    for label, field, refs in (
+        ("called by", "callers", s.callers),
+        ("calls", "callees", s.callees),
+        ("imported by", "importers", s.importers),
+        ("imports", "imports", s.imports),
+        ("subclassed by", "subclasses", s.subclasses),
+        ("inherits from", "bases", s.bases),
     ):
         if refs:
-            code.append(f"{label} " + ", ".join(r.qualified_name for r in refs))
+            code.append(f"{label} " + _production_then_tests(refs, s.tests.get(field, 0)))
     if code:
         lines.append("")
         lines.append("Code:")

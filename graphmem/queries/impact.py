@@ -113,18 +113,26 @@ def impact(scope: ReadScope, target: Node, depth: int = DEFAULT_DEPTH) -> Impact
         if node is None:
             continue
         steps, reaches = _path_to_target(node_id, via, seed_set)
+        test = is_test_entity(node)
         impacted.append(
             ImpactedEntity(
-                entity=EntityRef.from_node(node),
+                entity=EntityRef.from_node(node).model_copy(update={"is_test": test}),
                 distance=distance[node_id],
                 resolution="exact" if exact[node_id] else "heuristic",
-                is_test=is_test_entity(node),
+                is_test=test,
                 reaches=reaches,
                 path=steps,
             )
         )
+    # Production code first, tests after it (they are also summarised in `tests`).
     impacted.sort(
-        key=lambda i: (i.distance, i.resolution != "exact", i.entity.path, i.entity.qualified_name)
+        key=lambda i: (
+            i.is_test,
+            i.distance,
+            i.resolution != "exact",
+            i.entity.path,
+            i.entity.qualified_name,
+        )
     )
 
     memories = _governing_memories(scope, impacted)
@@ -192,7 +200,8 @@ def _group_by_module(impacted: Sequence[ImpactedEntity]) -> list[ModuleGroup]:
         )
         for path, items in groups.items()
     ]
-    return sorted(out, key=lambda g: (g.nearest, -g.count, g.path))
+    tests = {i.entity.path for i in impacted if i.is_test}
+    return sorted(out, key=lambda g: (g.path in tests, g.nearest, -g.count, g.path))
 
 
 def _governing_memories(scope: ReadScope, impacted: Sequence[ImpactedEntity]) -> list[MemoryRef]:
@@ -232,7 +241,10 @@ def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
     by_path: dict[str, list[ImpactedEntity]] = {}
     for item in result.impacted:
         by_path.setdefault(item.entity.path, []).append(item)
+    test_modules = {i.entity.path for i in result.impacted if i.is_test}
     for group in result.by_module:
+        if group.path in test_modules:
+            continue  # summarised below, with the tests
         lines.append("")
         lines.append(
             f"{group.path}  ({group.count}: {group.exact} exact, {group.heuristic} heuristic)"
@@ -252,7 +264,7 @@ def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
             lines.append(f"  ... and {len(items) - max_per_module} more (--json for all)")
     if result.tests:
         lines.append("")
-        lines.append(f"Tests reaching it ({len(result.tests)}):")
+        lines.append(f"Tests reaching it ({len(result.tests)} in {len(test_modules)} modules):")
         lines.extend(f"  {t.qualified_name}  ({t.location})" for t in result.tests[:20])
         if len(result.tests) > 20:
             lines.append(f"  ... and {len(result.tests) - 20} more")

@@ -22,6 +22,8 @@ class EntityRef(BaseModel):
     path: str
     start_line: int | None = None
     end_line: int | None = None
+    #: test code (set where answers put production code first and summarise tests)
+    is_test: bool = False
 
     @classmethod
     def from_node(cls, node: Node) -> EntityRef:
@@ -233,6 +235,8 @@ class CodeSummary(BaseModel):
     imports: list[EntityRef] = Field(default_factory=list)
     subclasses: list[EntityRef] = Field(default_factory=list)
     bases: list[EntityRef] = Field(default_factory=list)
+    #: list name -> how many of its entries are tests (listed after production code)
+    tests: dict[str, int] = Field(default_factory=dict)
 
 
 class ContextResult(BaseModel):

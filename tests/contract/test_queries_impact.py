@@ -59,8 +59,8 @@ def test_a_module_is_reached_through_what_it_contains(store: GraphStore, known: 
         ("shop.orders", 2, "exact"),
         ("shop.billing.invoices.send_invoice", 2, "heuristic"),
         ("shop.api", 3, "exact"),
-        ("tests.test_orders", 3, "exact"),
         ("shop.orders.checkout", 3, "heuristic"),
+        ("tests.test_orders", 3, "exact"),  # production code first, then tests
     ]
     assert [t.qualified_name for t in result.tests] == ["tests.test_orders"]
     groups = {g.path: (g.count, g.exact, g.heuristic, g.nearest) for g in result.by_module}
