@@ -133,12 +133,14 @@ examples:
         "undo the supersession that replaced a memory",
         """\
 ID becomes active again, with every other memory its successor had replaced; the successor is
-retracted. If the successor was itself superseded, revert the successor first.
+retracted. ID may also be the successor itself (as `git revert` takes the change): the memories
+it replaced come back. If the successor was itself superseded, revert the successor first.
 
-example:
-  graphmem revert d-3f9a1c2b""",
+examples:
+  graphmem revert d-3f9a1c2b      # the replaced memory
+  graphmem revert d-9e8d7c6b      # or the memory that replaced it""",
     )
-    revert.add_argument("id", help="the superseded memory to bring back")
+    revert.add_argument("id", help="the superseded memory to bring back, or its successor")
     revert.set_defaults(handler=run_revert)
 
     purge = command(
@@ -433,7 +435,14 @@ def _render_history(entries: list[Any]) -> str:
 
 
 def _render_change(change: Any) -> str:
-    lines = [f"{change.action}: {', '.join(change.memory_ids)}"]
+    if change.action == "revert":
+        lines = [
+            f"revert: restored {', '.join(change.active) or 'nothing'}"
+            + (f", replaced by {', '.join(change.inactive)}" if change.inactive else "")
+            + f" (event {change.event_id})"
+        ]
+    else:
+        lines = [f"{change.action}: {', '.join(change.memory_ids)}"]
     if change.active:
         lines.append(f"  active: {', '.join(change.active)}")
     if change.inactive:

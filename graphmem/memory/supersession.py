@@ -6,7 +6,9 @@
   retracted or purged one no longer holds), and a supersession that would close a cycle is
   refused. Together these keep every chain acyclic with at most one active head.
 - `history`: the whole chain through a memory, both directions, oldest first.
-- `revert` undoes the supersession that replaced a memory, as a new ``revert`` event:
+- `revert` undoes the supersession that replaced a memory, as a new ``revert`` event. It takes
+  the replaced memory or, as `git revert` takes a change, its active successor S (the same
+  revert, found from the other end):
 
   1. the memory must be superseded, and its successor S must be the head (active) or already
      retracted; if S was itself superseded by T, revert S first (undo from the newest end);
@@ -142,11 +144,17 @@ def history(store: GraphStore, repo: str, memory_id: str) -> list[HistoryEntry]:
 
 
 def revert(store: GraphStore, repo: str, memory_id: str, author: str | None = None) -> ChangeResult:
-    """Undo the supersession that replaced `memory_id` (rule in the module docstring)."""
+    """Undo the supersession that replaced `memory_id`, or that `memory_id` made (rule in the
+    module docstring)."""
     node = require_memory(store, repo, memory_id)
+    if node.get("status") == MemoryStatus.ACTIVE:
+        replaced = _replaced(store, memory_id)
+        if replaced:
+            memory_id, node = replaced[0], require_memory(store, repo, replaced[0])
     if node.get("status") != MemoryStatus.SUPERSEDED:
         raise ConflictError(
-            f"memory {memory_id} is {node.get('status')}: only a superseded memory can be reverted"
+            f"memory {memory_id} is {node.get('status')} and replaced nothing: revert takes a "
+            "superseded memory or the memory that superseded it"
         )
     out = [
         e
@@ -205,6 +213,14 @@ def revert(store: GraphStore, repo: str, memory_id: str, author: str | None = No
         active=restored,
         inactive=retracted,
     )
+
+
+def _replaced(store: GraphStore, memory_id: str) -> list[str]:
+    """The superseded memories `memory_id` replaced (live SUPERSEDED_BY edges into it)."""
+    into = store.edges([memory_id], [RelType.SUPERSEDED_BY], Direction.IN)
+    sources = sorted(e.source for e in into if not e.properties.get("reverted_at"))
+    nodes = store.get_nodes(sources)
+    return [i for i in sources if i in nodes and nodes[i].get("status") == MemoryStatus.SUPERSEDED]
 
 
 def _successors(store: GraphStore, memory_id: str) -> set[str]:
