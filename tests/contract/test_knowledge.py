@@ -1,0 +1,306 @@
+"""Contract: ADRs and rules files in (statuses, supersession, scope, edits, deletions, bad
+input) on both backends, with the real ingester and the real embedding model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graphmem.api import GraphMem
+from graphmem.embed import Embedder
+from graphmem.knowledge.documents import SyncReport
+from graphmem.knowledge.sync import document_memory_id
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node
+from graphmem.settings import Settings
+from graphmem.store import GraphStore, open_store
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "knowledge"
+
+
+def make_repo(tmp_path: Path, *layers: str) -> Path:
+    """The fixture code base with the given fixture folders laid over it."""
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "code", root)
+    for layer in layers:
+        shutil.copytree(FIXTURES / layer, root, dirs_exist_ok=True)
+    return root
+
+
+def open_gm(store: GraphStore, embedder: Embedder, root: Path) -> GraphMem:
+    settings = Settings(author="ana", user="ana", branch="main")
+    return GraphMem(settings, repo_root=root, store=store, embedder=embedder)
+
+
+def ingest(gm: GraphMem) -> SyncReport:
+    report = gm.ingest(history=0)
+    assert report.documents is not None
+    return report.documents
+
+
+def by_file(store: GraphStore) -> dict[str, Node]:
+    """File-backed memories by file name (ADRs) or by text (rules)."""
+    found = {}
+    for node in store.find_nodes(Label.MEMORY, {"repo": "shop"}):
+        path = node.get("document_path")
+        if path:
+            found[
+                Path(str(path)).name if node.get("document_key") == "adr" else node.get("text")
+            ] = node
+    return found
+
+
+def anchors(node: Node) -> list[str]:
+    return sorted(str(a) for a in node.get("anchor_names") or [])
+
+
+# -- ADRs in, per format -------------------------------------------------------------------
+
+EXPECTED = {
+    "nygard": {
+        "0001-record-architecture-decisions.md": ("active", []),
+        "0002-store-money-as-integer-cents.md": ("superseded", ["src/shop/billing"]),
+        "0003-store-money-as-decimal.md": ("active", ["shop.billing.tax.compute_tax"]),
+        "0004-send-invoice-emails-with-celery.md": ("retracted", []),
+    },
+    "madr2": {
+        "0001-expose-invoices-over-http.md": ("active", ["shop.api.routes"]),
+        "0002-cache-tax-rates.md": ("active", ["shop.billing.tax"]),
+        "0003-number-invoices-per-year.md": ("retracted", []),
+    },
+    "madr3": {
+        "0001-void-invoices-instead-of-deleting.md": (
+            "active",
+            ["shop.billing.invoices.InvoiceService.void"],
+        ),
+        "0002-round-half-up.md": ("superseded", []),
+        "0003-round-half-even.md": ("active", ["shop.billing.tax"]),
+    },
+    "madr4": {
+        "0001-keep-invoice-totals-in-memory.md": ("superseded", []),
+        "0002-persist-invoice-totals.md": ("active", ["shop.billing.invoices.InvoiceService"]),
+    },
+    "log4brains": {
+        "20240105-keep-sessions-in-redis.md": ("superseded", ["src/shop/api"]),
+        "20240301-keep-sessions-in-postgres.md": ("active", []),
+        "20240402-draft-rate-limits.md": ("active", ["shop.api.routes.create_invoice_route"]),
+    },
+}
+SUPERSESSIONS = {
+    "nygard": ("0002-store-money-as-integer-cents.md", "0003-store-money-as-decimal.md"),
+    "madr3": ("0002-round-half-up.md", "0003-round-half-even.md"),
+    "madr4": ("0001-keep-invoice-totals-in-memory.md", "0002-persist-invoice-totals.md"),
+    "log4brains": ("20240105-keep-sessions-in-redis.md", "20240301-keep-sessions-in-postgres.md"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPECTED))
+def test_adrs_become_decisions_with_status_scope_and_supersession(
+    store: GraphStore, embedder: Embedder, tmp_path: Path, fmt: str
+) -> None:
+    gm = open_gm(store, embedder, make_repo(tmp_path, fmt))
+    report = ingest(gm)
+    assert report.warnings == []
+    assert report.adr_files == report.created == len(EXPECTED[fmt])
+    memories = by_file(store)
+    got = {name: (n.get("status"), anchors(n)) for name, n in memories.items()}
+    expected = {
+        name: (status, names or [""]) for name, (status, names) in EXPECTED[fmt].items()
+    }  # no name: the repository, whose qualified name is ''
+    assert got == expected
+    assert all(n.has(Label.DECISION) for n in memories.values())
+    if fmt in SUPERSESSIONS:
+        old, new = (memories[name].id for name in SUPERSESSIONS[fmt])
+        chain = [entry.memory.id for entry in gm.history(new)]
+        assert chain == [old, new]
+    again = ingest(gm)
+    assert (again.created, again.updated, again.superseded, again.retracted) == (0, 0, 0, 0)
+
+
+def test_ids_are_derived_from_the_file_so_every_clone_agrees(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    gm = open_gm(store, embedder, make_repo(tmp_path, "madr3"))
+    ingest(gm)
+    with open_store(str(tmp_path / "clone.db")) as theirs:
+        clone = open_gm(theirs, embedder, make_repo(tmp_path / "clone", "madr3"))
+        ingest(clone)
+        assert {n: m.id for n, m in by_file(theirs).items()} == {
+            n: m.id for n, m in by_file(store).items()
+        }
+    path = "docs/decisions/0003-round-half-even.md"
+    expected = document_memory_id(MemoryKind.DECISION, "shop", path, "adr")
+    assert by_file(store)["0003-round-half-even.md"].id == expected
+
+
+def test_proposed_adrs_are_served_marked_and_rejected_only_with_history(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    gm = open_gm(store, embedder, make_repo(tmp_path, "madr2"))
+    ingest(gm)
+    served = {
+        g.memory.text.split(":")[0]: g.memory for g in gm.governing("src/shop/billing/tax.py")
+    }
+    assert "proposed" in served["Cache tax rates per country"].tags
+    assert "Number invoices per year" not in served
+    with_history = [g.memory.text for g in gm.governing(".", include_history=True)]
+    assert any(t.startswith("Number invoices per year") for t in with_history)
+
+
+# -- edits, deletions, restorations ----------------------------------------------------------
+
+
+def test_an_edited_adr_keeps_its_id_and_its_old_text_in_history(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "nygard")
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    name = "0003-store-money-as-decimal.md"
+    before = by_file(store)[name]
+    adr = root / "doc/architecture/decisions" / name
+    adr.write_text(adr.read_text().replace("rounds to cents", "rounds half to even"))
+    report = ingest(gm)
+    assert (report.created, report.updated) == (0, 1)
+    after = by_file(store)[name]
+    assert after.id == before.id and after.get("status") == MemoryStatus.ACTIVE
+    assert "rounds half to even" in str(after.get("text"))
+    chain = gm.history(after.id)
+    texts = [entry.memory.text for entry in chain]
+    assert texts[-1] == after.get("text")
+    assert before.get("text") in texts[:-1]  # the earlier version, kept
+    assert any(e.action == "revise" for e in gm.events(after.id))
+    assert anchors(after) == ["shop.billing.tax.compute_tax"]
+
+
+def test_deleted_files_are_retracted_and_come_back_when_restored(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "nygard", "rules")
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    adr = root / "doc/architecture/decisions/0001-record-architecture-decisions.md"
+    saved = adr.read_text()
+    adr.unlink()
+    nested = root / "src/shop/billing/AGENTS.md"
+    nested.write_text(
+        nested.read_text().replace(
+            "- Tax rounding lives in one function: change it only with a test.\n", ""
+        )
+    )
+    report = ingest(gm)
+    assert report.retracted == 2
+    memories = by_file(store)
+    assert memories["0001-record-architecture-decisions.md"].get("status") == "retracted"
+    rule = "Tax rounding lives in one function: change it only with a test."
+    assert memories[rule].get("status") == "retracted"
+    served = [g.memory.text for g in gm.governing("src/shop/billing/tax.py")]
+    assert rule not in served
+    adr.write_text(saved)
+    report = ingest(gm)
+    assert report.restored == 1
+    assert by_file(store)["0001-record-architecture-decisions.md"].get("status") == "active"
+
+
+def test_a_status_change_in_the_file_is_followed(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "madr2")
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    adr = root / "docs/adr/0002-cache-tax-rates.md"
+    adr.write_text(adr.read_text().replace("Status: proposed", "Status: accepted"))
+    rejected = root / "docs/adr/0001-expose-invoices-over-http.md"
+    rejected.write_text(rejected.read_text().replace("Status: accepted", "Status: rejected"))
+    report = ingest(gm)
+    assert report.retracted == 1
+    memories = by_file(store)
+    cache = memories["0002-cache-tax-rates.md"]
+    assert cache.get("status") == "active" and "proposed" not in (cache.get("tags") or [])
+    assert memories["0001-expose-invoices-over-http.md"].get("status") == "retracted"
+
+
+# -- rules files ------------------------------------------------------------------------------
+
+
+def test_rules_are_scoped_by_their_files_convention(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    gm = open_gm(store, embedder, make_repo(tmp_path, "rules"))
+    report = ingest(gm)
+    assert report.rules_files == 8 and report.created == report.entries == 18
+    assert report.warnings == []
+
+    def served(target: str) -> set[str]:
+        return {g.memory.text for g in gm.governing(target)}
+
+    tax = served("src/shop/billing/tax.py")
+    assert "Money is always `decimal.Decimal`; never use float for amounts." in tax
+    assert "Tax rates are looked up, never hard-coded in call sites." in tax
+    assert "Public functions are fully typed." in tax  # the root AGENTS.md governs everything
+    assert "Route handlers must validate input before calling a service." not in tax
+    routes = served("src/shop/api/routes.py")
+    assert "Route handlers must validate input before calling a service." in routes
+    assert "Money is always `decimal.Decimal`; never use float for amounts." not in routes
+    assert "Tests must not talk to the network." in served("tests/test_tax.py")
+    assert "Tests must not talk to the network." not in routes
+    memories = by_file(store)
+    assert memories["Tests must not talk to the network."].has(Label.CONSTRAINT)
+    assert memories["Public functions are fully typed."].has(Label.FACT)
+    secret = [t for t in memories if "Deploy token" in str(t)]
+    assert secret and "AKIAIOSFODNN7EXAMPLE" not in secret[0] and "[REDACTED:" in secret[0]
+    assert not any("written by graphmem" in str(t) for t in memories)
+
+
+def test_an_edited_rule_replaces_the_old_one(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "rules")
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    claude = root / "CLAUDE.md"
+    claude.write_text(claude.read_text().replace("one thing", "one thing, with tests"))
+    report = ingest(gm)
+    assert (report.created, report.retracted) == (1, 1)
+    memories = by_file(store)
+    assert (
+        memories["Prefer small pull requests that change one thing."].get("status") == "retracted"
+    )
+    assert (
+        memories["Prefer small pull requests that change one thing, with tests."].get("status")
+        == "active"
+    )
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+def test_bad_input_is_reported_by_file_and_line_and_the_rest_imported(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "bad")
+    (root / "AGENTS.md").write_text("- Always check the docs.\n" * 300_000)  # ~7 MB
+    gm = open_gm(store, embedder, root)
+    report = ingest(gm)
+    warnings = "\n".join(report.warnings)
+    assert "docs/adr/0001-malformed-front-matter.md:3: malformed front matter" in warnings
+    assert "docs/adr/0002-supersedes-a-missing-one.md:1: supersedes" in warnings
+    assert "which is no ADR here" in warnings
+    assert "docs/adr/0003-cycle-a.md:1: supersession" in warnings and "part of a cycle" in warnings
+    assert (
+        "docs/adr/0006-claims-the-same-id.md:7: claims id d-0badc0de, already claimed by "
+        "docs/adr/0005-claims-an-id.md:7" in warnings
+    )
+    assert "AGENTS.md:1: " in warnings and "limit for a rules file; not read" in warnings
+    assert "docs/adr/0007-unknown-status.md:3: unknown ADR status 'On hold'" in warnings
+    assert report.created == 6  # everything but the second claim of one id and the huge file
+    claimed = store.get_node("d-0badc0de")
+    assert claimed is not None and claimed.get("text") == "Invoices are archived after ten years."
+    memories = by_file(store)
+    assert memories["0001-malformed-front-matter.md"].get("status") == "active"
+    assert {memories[n].get("status") for n in ("0003-cycle-a.md", "0004-cycle-b.md")} == {
+        "retracted"
+    }
+    again = ingest(gm)
+    assert (again.created, again.updated, again.retracted, again.restored) == (0, 0, 0, 0)

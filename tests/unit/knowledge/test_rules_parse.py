@@ -1,0 +1,113 @@
+"""Rules-file discovery and parsing on the fixture repository (no store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmem.knowledge.rules import MAX_RULES_BYTES, find_rules_files, parse_rules, rules_format
+from graphmem.knowledge.scoping import glob_regex
+from graphmem.model import MemoryKind
+
+ROOT = Path(__file__).parents[2] / "fixtures" / "knowledge" / "rules"
+
+
+def parsed(rel: str) -> list[tuple[MemoryKind, str]]:
+    doc = parse_rules(rel, (ROOT / rel).read_text())
+    assert not doc.warnings
+    return [(e.kind, e.text) for e in doc.entries]
+
+
+def test_every_kind_of_rules_file_is_found() -> None:
+    files = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file())
+    found = {f: rules_format(f) for f in find_rules_files(files)}
+    assert found == {
+        ".claude/rules/money.md": "claude-rules",
+        ".cursor/rules/api.mdc": "cursor",
+        ".github/copilot-instructions.md": "copilot",
+        ".github/instructions/tests.instructions.md": "copilot-instructions",
+        "AGENTS.md": "agents-md",
+        "CLAUDE.md": "claude-md",
+        "CONVENTIONS.md": "conventions",
+        "src/shop/billing/AGENTS.md": "agents-md",
+    }
+
+
+def test_agents_md_bullets_and_short_sections_are_rules_and_the_rest_is_not() -> None:
+    rules = parsed("AGENTS.md")
+    texts = [t for _, t in rules]
+    assert texts == [
+        "Run the tests with `pytest -q` before every commit.",
+        "Format with `ruff format`; lint with `ruff check`.",
+        "Never commit credentials; read them from the environment.",
+        "Public functions are fully typed.",
+        "We use pydantic models at the edges of the system and plain dataclasses inside it.",
+        "Release: Releases are cut from main by the release manager on Thursdays.",
+    ]  # no code block, no introduction, nothing from graphmem's own block
+    kinds = dict((t, k) for k, t in rules)
+    assert (
+        kinds["Never commit credentials; read them from the environment."] == MemoryKind.CONSTRAINT
+    )
+    assert kinds["Public functions are fully typed."] == MemoryKind.FACT
+
+
+def test_scope_follows_each_files_convention() -> None:
+    def scope(rel: str) -> tuple[str, list[str]]:
+        entry = parse_rules(rel, (ROOT / rel).read_text()).entries[0]
+        return entry.directory, entry.globs
+
+    assert scope("AGENTS.md") == ("", [])
+    assert scope("src/shop/billing/AGENTS.md") == ("src/shop/billing", [])
+    assert scope(".cursor/rules/api.mdc") == ("", ["src/shop/api/**"])
+    assert scope(".github/instructions/tests.instructions.md") == ("", ["tests/**/*.py"])
+    assert scope(".claude/rules/money.md") == ("", ["src/shop/billing/tax.py"])
+    assert scope(".github/copilot-instructions.md") == ("", [])
+
+
+def test_a_file_graphmem_wrote_is_not_read_back() -> None:
+    text = "---\ngraphmem:\n  generated: true\npaths:\n- src/**\n---\n\n- **constraint** `c-1`: x\n"
+    assert parse_rules(".claude/rules/graphmem-src.md", text).entries == []
+
+
+def test_an_oversized_rules_file_is_reported_not_read() -> None:
+    doc = parse_rules("AGENTS.md", "", size=5 * 1024 * 1024)
+    assert doc.entries == []
+    assert doc.warnings == [
+        f"AGENTS.md:1: 5242880 bytes is over the {MAX_RULES_BYTES}-byte limit for a rules file;"
+        " not read"
+    ]
+
+
+def test_malformed_front_matter_is_reported_and_the_rules_still_read() -> None:
+    doc = parse_rules(
+        ".cursor/rules/x.mdc", "---\nglobs: [src/**\n---\n- Never use eval in handlers.\n"
+    )
+    assert doc.warnings and doc.warnings[0].startswith(
+        ".cursor/rules/x.mdc:2: malformed front matter"
+    )
+    assert [e.text for e in doc.entries] == ["Never use eval in handlers."]
+
+
+def test_repeated_rules_in_one_file_are_one_entry() -> None:
+    doc = parse_rules(
+        "AGENTS.md", "## A\n\n- Always run the tests first.\n- always run  the tests first.\n"
+    )
+    assert len(doc.entries) == 1
+
+
+@pytest.mark.parametrize(
+    ("glob", "path", "matches"),
+    [
+        ("tests/**/*.py", "tests/test_tax.py", True),
+        ("tests/**/*.py", "tests/unit/test_tax.py", True),
+        ("tests/**/*.py", "src/tests.py", False),
+        ("src/*.py", "src/a/b.py", False),
+        ("src/{api,billing}/*.py", "src/billing/tax.py", True),
+        ("**/*.ts", "web/app/main.ts", True),
+    ],
+)
+def test_glob_regex(glob: str, path: str, matches: bool) -> None:
+    import re
+
+    assert bool(re.match(glob_regex(glob), path)) is matches
