@@ -95,17 +95,3 @@ class Block:
 def measure(counter: Counter, items: Sequence[tuple[str, str]]) -> list[Block]:
     """`(key, text)` pairs as blocks counted by `counter`."""
     return [Block(key, text, counter.count(text)) for key, text in items]
-
-
-def fit(blocks: Sequence[Block], limit: int) -> tuple[list[Block], list[Block]]:
-    """The blocks, in order, that fit within `limit` tokens, and those left out."""
-    kept: list[Block] = []
-    left: list[Block] = []
-    used = 0
-    for block in blocks:
-        if not left and used + block.tokens <= limit:
-            kept.append(block)
-            used += block.tokens
-        else:
-            left.append(block)
-    return kept, left

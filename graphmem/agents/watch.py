@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from graphmem.api import GraphMem
 
 DEFAULT_DEBOUNCE_MS = 400
+#: How long the watcher waits for events before yielding an empty batch (which is skipped).
+READY_TIMEOUT_MS = 1000
 SKIPPED_DIRS = frozenset({".git", ".graphmem", "node_modules", "__pycache__", ".venv", "venv"})
 
 
@@ -71,20 +73,41 @@ def watch(
     on_batch: Callable[[WatchBatch], None],
     debounce_ms: int = DEFAULT_DEBOUNCE_MS,
     stop: threading.Event | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Ingest each debounced batch of source changes until `stop` is set or Ctrl-C."""
+    """Ingest each debounced batch of source changes until `stop` is set or Ctrl-C.
+
+    Once the watcher is live, one catch-up ingest takes in what changed before it was, and
+    `on_ready` is called: from then on no change is missed.
+    """
     from watchfiles import watch as watch_changes
 
     root = gm.repo_root
+    ready = False
     for changes in watch_changes(
-        root, debounce=debounce_ms, stop_event=stop, raise_interrupt=True, yield_on_timeout=False
+        root,
+        debounce=debounce_ms,
+        stop_event=stop,
+        raise_interrupt=True,
+        yield_on_timeout=True,
+        rust_timeout=READY_TIMEOUT_MS,
     ):
+        if not ready:
+            ready = True
+            _ingest(gm, ["(catch-up)"], None)
+            if on_ready is not None:
+                on_ready()
         paths = source_changes(root, (path for _change, path in changes))
-        if not paths:
-            continue
-        try:
-            report = gm.ingest()
-        except GraphMemError as error:
+        if paths:
+            _ingest(gm, paths, on_batch)
+
+
+def _ingest(gm: GraphMem, paths: list[str], on_batch: Callable[[WatchBatch], None] | None) -> None:
+    try:
+        report = gm.ingest()
+    except GraphMemError as error:
+        if on_batch is not None:
             on_batch(WatchBatch(paths, error=str(error)))
-            continue
+        return
+    if on_batch is not None:
         on_batch(WatchBatch(paths, parsed=report.files_parsed))

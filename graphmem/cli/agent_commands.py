@@ -155,10 +155,13 @@ def run_watch(args: argparse.Namespace) -> int:
             print(f"graphmem watch: ingested {', '.join(batch.paths[:5])}", flush=True)
 
     with open_graphmem(args) as gm:
-        if not args.json:
-            print(f"graphmem watch: watching {gm.repo_root} (Ctrl-C stops)", flush=True)
+
+        def ready() -> None:
+            if not args.json:
+                print(f"graphmem watch: watching {gm.repo_root} (Ctrl-C stops)", flush=True)
+
         try:
-            watch(gm, report, debounce_ms=args.debounce)
+            watch(gm, report, debounce_ms=args.debounce, on_ready=ready)
         except KeyboardInterrupt:
             if not args.json:
                 print("graphmem watch: stopped", flush=True)
