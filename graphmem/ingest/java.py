@@ -674,7 +674,8 @@ class JavaResolver:
         callee = call.callee
         if callee.startswith("new "):
             found = self.resolve_type(parsed, callee[4:], cls_name)
-            return [(found[0], EXACT)] if found else []
+            # `new I() {...}` of an interface makes an anonymous class: nothing to call
+            return [(found[0], EXACT)] if found and found[0].kind == CLASS else []
         if callee in ("this", "super"):
             owners = [current.definition] if callee == "this" else self.superclass(current)
             return [
