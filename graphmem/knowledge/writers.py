@@ -7,14 +7,16 @@
 - ``claude-rules`` / ``cursor-rules``: one ``.claude/rules/graphmem-<scope>.md`` (front matter
   ``paths:``) or ``.cursor/rules/graphmem-<scope>.mdc`` (``globs:``) per scope, so an agent
   loads a rule only when it touches that code; repository-wide ones always apply.
-- ``adr``: one MADR 4 file per decision that did not come from a hand-written ADR, with
-  ``graphmem: {id, kind, governs, supersedes}`` front matter, so ingesting it gives back the
-  same memory (same id, no duplicate).
+- ``adr``: one MADR 4 file per decision (active or superseded, so its history travels too)
+  that did not come from a hand-written ADR, with ``graphmem: {id, kind, governs,
+  supersedes}`` front matter, so ingesting it gives back the same memory (same id, no
+  duplicate).
 
-Exports serve what `context` serves (active memories, this branch, no one else's
-preferences), never re-export rules that came from rules files, and are idempotent: a second
-run writes nothing. Memory text is written on one line, with comment markers defused, so it
-can never close the managed block or open a new one.
+The rules exports serve what `context` serves (active memories, this branch, no one else's
+preferences) and never re-export rules that came from rules files. Every export is
+idempotent: a second run writes nothing. In AGENTS.md and rules files memory text is written
+on one line, with comment markers defused, so it can never close the managed block or open a
+new one.
 """
 
 from __future__ import annotations
@@ -209,10 +211,10 @@ def export_adrs(
         if not scope.serves(node) or node.get("revision_of") or (fmt and fmt != "graphmem"):
             continue
         rel = by_id.get(node.id) or (str(node.get("document_path") or "") if fmt else "")
-        if node.get("status") != MemoryStatus.ACTIVE and not rel:
-            continue  # never written while it held: nothing to correct
+        if node.get("status") == MemoryStatus.RETRACTED and not rel:
+            continue  # withdrawn before it was ever written out: nothing to correct
         if not rel:
-            rel = f"{folder}/{next_number:04d}-{_slug((str(node.get('text')),))[:50]}.md"
+            rel = f"{folder}/{next_number:04d}-{_slug([str(node.get('text'))], 50)}.md"
             next_number += 1
         result.memories += 1
         _write_file(root, rel, _adr_file(store, node), result)
@@ -328,10 +330,10 @@ def _target(anchor: Anchor) -> str:
     return f"{anchor.path}::{anchor.qualified_name}" if anchor.path else anchor.qualified_name
 
 
-def _slug(parts: Iterable[str]) -> str:
+def _slug(parts: Iterable[str], length: int = 60) -> str:
     text = "-".join(parts) or "repository"
     slug = re.sub(r"[^a-z0-9]+", "-", text.casefold().replace("**", "")).strip("-")
-    return slug[:60].strip("-") or "repository"
+    return slug[:length].strip("-") or "repository"
 
 
 def _listed(root: Path, folder: str) -> list[str]:
