@@ -35,6 +35,7 @@ COUNTED = (
     "find_nodes",
     "edges",
     "traverse",
+    "reachable",
     "fulltext_search",
     "vector_search",
     "cypher",

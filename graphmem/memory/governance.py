@@ -338,22 +338,13 @@ def _inside(anchor: Anchor, entity: Node) -> bool:
 
 def _reach(store: GraphStore, starts: Sequence[str], direction: Direction) -> dict[str, set[str]]:
     """Every node reached from `starts` along CONTAINS in `direction`, with all its next hops
-    (parents when walking up, children when walking down): one `edges` call per level."""
+    (parents when walking up, children when walking down): one store step."""
     links: dict[str, set[str]] = {}
-    frontier = list(starts)
-    for _ in range(MAX_DEPTH):
-        todo = [n for n in frontier if n not in links]
-        if not todo:
-            break
-        for n in todo:
-            links[n] = set()
-        for chunk in _chunks(todo):
-            for edge in store.edges(chunk, [RelType.CONTAINS], direction):
-                if direction == Direction.IN:
-                    links[edge.target].add(edge.source)
-                else:
-                    links[edge.source].add(edge.target)
-        frontier = sorted({n for t in todo for n in links[t]})
+    for edge in store.reachable(starts, [RelType.CONTAINS], direction, MAX_DEPTH):
+        if direction == Direction.IN:
+            links.setdefault(edge.target, set()).add(edge.source)
+        else:
+            links.setdefault(edge.source, set()).add(edge.target)
     return links
 
 

@@ -212,6 +212,44 @@ class GraphReads(abc.ABC):
             return []
         return self._vector_search_impl(query, label, limit)
 
+    def reachable(
+        self,
+        start_ids: Sequence[str],
+        types: Sequence[RelType],
+        direction: Direction,
+        max_depth: int = 64,
+    ) -> list[Edge]:
+        """Every edge on a walk of at most `max_depth` hops from `start_ids` along `types`
+        (`direction` IN walks from target to source, OUT from source to target), each once,
+        ordered by key. A whole containment walk is one step: backends that can answer it in
+        one statement do (`_reachable_impl`); the rest walk it here, one `edges` call a level.
+        """
+        ids = _unique_ids(start_ids)
+        wanted = tuple(sorted({_rel_type(t) for t in types}))
+        direction = _direction(direction)
+        if direction == Direction.BOTH:
+            raise UsageError("reachable walks one direction: IN or OUT")
+        if not ids or not wanted or max_depth < 1:
+            return []
+        native = self._reachable_impl(ids, wanted, direction, max_depth)
+        if native is not None:
+            return native
+        found: dict[tuple[str, str, str], Edge] = {}
+        seen = set(ids)
+        frontier = ids
+        for _ in range(max_depth):
+            if not frontier:
+                break
+            following: list[str] = []
+            for edge in self._edges_impl(frontier, wanted, direction):
+                found[edge.key] = edge
+                far = edge.source if direction == Direction.IN else edge.target
+                if far not in seen:
+                    seen.add(far)
+                    following.append(far)
+            frontier = following
+        return [found[key] for key in sorted(found)]
+
     # -- shared logic, the same for every backend -----------------------------------------
 
     def traverse(
@@ -268,6 +306,13 @@ class GraphReads(abc.ABC):
 
     @abc.abstractmethod
     def _counts_impl(self) -> dict[str, int]: ...
+
+    def _reachable_impl(
+        self, ids: list[str], types: tuple[RelType, ...], direction: Direction, max_depth: int
+    ) -> list[Edge] | None:
+        """The whole walk in one statement, or None to let `reachable` walk it level by level.
+        `ids` non-empty and unique, `types` non-empty, `direction` IN or OUT."""
+        return None
 
     @abc.abstractmethod
     def _fulltext_search_impl(

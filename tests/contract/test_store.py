@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graphmem.errors import GraphMemError, StoreError
+from graphmem.errors import GraphMemError, StoreError, UsageError
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.store.base import Direction, GraphStore, WriteBatch
 
@@ -307,6 +307,32 @@ def test_traverse_incoming_and_limit(small_graph: GraphStore) -> None:
     limited = small_graph.traverse(["repo"], [RelType.CONTAINS], Direction.OUT, 10, limit=3)
     assert len(limited) == 3
     assert small_graph.traverse(["missing"], [RelType.CALLS], Direction.BOTH, 3) == []
+
+
+def test_reachable_gives_every_edge_of_a_walk_in_one_step(small_graph: GraphStore) -> None:
+    down = small_graph.reachable(["dir"], [RelType.CONTAINS], Direction.OUT)
+    assert [e.key for e in down] == sorted(e.key for e in down)
+    assert {(e.source, e.target) for e in down} == {
+        ("dir", "mod"),
+        ("mod", "cls"),
+        ("mod", "fn"),
+        ("cls", "meth"),
+    }
+    up = small_graph.reachable(["meth"], [RelType.CONTAINS], Direction.IN)
+    assert {(e.source, e.target) for e in up} == {
+        ("cls", "meth"),
+        ("mod", "cls"),
+        ("dir", "mod"),
+        ("repo", "dir"),
+    }
+    two = small_graph.reachable(["meth"], [RelType.CONTAINS], Direction.IN, max_depth=2)
+    assert {(e.source, e.target) for e in two} == {("cls", "meth"), ("mod", "cls")}
+    # Walks from several starts share what they reach; a missing start reaches nothing.
+    both = small_graph.reachable(["fn", "meth", "missing"], [RelType.CONTAINS], Direction.IN)
+    assert ("mod", "fn") in {(e.source, e.target) for e in both}
+    assert small_graph.reachable(["missing"], [RelType.CONTAINS], Direction.IN) == []
+    with pytest.raises(UsageError):
+        small_graph.reachable(["fn"], [RelType.CONTAINS], Direction.BOTH)
 
 
 # -- atomicity --------------------------------------------------------------------------------

@@ -115,6 +115,18 @@ class Neo4jReads(GraphReads):
         )
         return self._read("reading edges", self._edges, text, ids)
 
+    def _reachable_impl(
+        self, ids: list[str], types: tuple[RelType, ...], direction: Direction, max_depth: int
+    ) -> list[Edge] | None:
+        """The whole walk in one variable-length match per chunk of start ids."""
+        text = st.render(
+            "reachable_in" if direction == Direction.IN else "reachable_out",
+            find_node=st.find_node(),
+            types=st.rel_types(types),
+            depth=st.Fragment(str(int(max_depth))),
+        )
+        return self._read("walking the graph", self._edges, text, ids)
+
     def _edges(self, tx: Tx, text: str, ids: list[str]) -> list[Edge]:
         found: dict[tuple[str, str, str], Edge] = {}
         for chunk in chunks(ids, self._rows):
