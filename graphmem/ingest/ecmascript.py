@@ -66,6 +66,19 @@ _FUNCTION_VALUES = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
 )
 _CLASS_VALUES = frozenset({"class"})
+_PROPERTY_NAMES = frozenset({"property_identifier", "private_property_identifier"})
+#: JSDoc a JavaScript file declares types with: ``@param {Command} cmd``, ``@returns {Help}``
+_JSDOC_PARAM = re.compile(r"@param\s+\{\s*[?!]?([A-Za-z_$][\w$.]*)\s*\}\s+\[?([A-Za-z_$][\w$]*)")
+_JSDOC_RETURNS = re.compile(r"@returns?\s+\{\s*[?!]?([A-Za-z_$][\w$.]*)\s*\}")
+_JSDOC_TYPEDEF_IMPORT = re.compile(
+    r"@typedef\s+\{\s*import\(\s*['\"]([^'\"]+)['\"]\s*\)\.([A-Za-z_$][\w$]*)\s*\}"
+    r"\s+([A-Za-z_$][\w$]*)"
+)
+#: statements a definition's leading comment sits before
+_DECLARATION_WRAPPERS = frozenset(
+    {"export_statement", "lexical_declaration", "variable_declaration", "variable_declarator"}
+)
+UNKNOWN = "?"
 
 
 def ecmascript_module_name(path: str) -> str:
@@ -143,7 +156,15 @@ class _EcmaParse(SourceParse):
                 self.add_definition(VARIABLE, name, qualified_name, self.module, declaration)
         if self.exports or self.export_aliases:
             self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
-        self.parsed.extra = {"export_aliases": self.export_aliases, "reexports": self.reexports}
+        self.parsed.extra.update(export_aliases=self.export_aliases, reexports=self.reexports)
+        if self.support.name == "javascript" and b"@typedef" in self.source:
+            text = self.source.decode("utf-8", errors="replace")
+            type_imports = {
+                alias: [specifier, name]
+                for specifier, name, alias in _JSDOC_TYPEDEF_IMPORT.findall(text)
+            }
+            if type_imports:  # names JSDoc types may use: `@typedef {import("./x").T} T`
+                self.parsed.extra["type_imports"] = type_imports
         return self.parsed
 
     # -- definitions ----------------------------------------------------------------------
@@ -158,8 +179,41 @@ class _EcmaParse(SourceParse):
             definition.bases = self.bases(node)
         else:
             definition.params = self.params(node)
+            definition.returns = self.return_type(node)
+            if self.support.name == "javascript":
+                self.jsdoc_types(span, definition)
         self.claimed.add(node.id)
         return _Scope(qname, span.end_byte, definition)
+
+    def return_type(self, node: Node) -> str | None:
+        """A TypeScript return annotation naming one type (``): Help``), as written."""
+        annotation = node.child_by_field_name("return_type")
+        named = annotation.named_children if annotation is not None else []
+        if len(named) == 1 and named[0].type == "generic_type":  # Promise<T> is not a T
+            inner = named[0].child_by_field_name("name")
+            named = [inner] if inner is not None and self.text(inner) != "Promise" else []
+        if len(named) == 1 and named[0].type in ("type_identifier", "nested_type_identifier"):
+            return _WHITESPACE.sub("", self.text(named[0]))
+        return None
+
+    def jsdoc_types(self, span: Node, definition: Definition) -> None:
+        """The types a JavaScript function's JSDoc declares: parameters (read as annotations)
+        and the result. The TypeScript checker reads them the same way in JS files."""
+        node = span
+        while node.parent is not None and node.parent.type in _DECLARATION_WRAPPERS:
+            node = node.parent
+        comment = node.prev_named_sibling
+        if comment is None or comment.type != "comment":
+            return
+        text = self.text(comment)
+        if not text.startswith("/**"):
+            return
+        for declared, name in _JSDOC_PARAM.findall(text):
+            if name in definition.params:
+                self.bind(definition.qualified_name, name, declared, comment, annotation=True)
+        returns = _JSDOC_RETURNS.search(text)
+        if returns is not None and definition.returns is None:
+            definition.returns = returns.group(1)
 
     def bases(self, node: Node) -> list[str]:
         for child in node.named_children:
@@ -228,8 +282,12 @@ class _EcmaParse(SourceParse):
             return None
         if name_node.type == "object_pattern":
             self.destructured_require(name_node, value, scope)
+            if self.in_function(scope):
+                self.unknown_names(name_node, scope)
             return None
         if name_node.type != "identifier":
+            if self.in_function(scope):
+                self.unknown_names(name_node, scope)
             return None
         name = self.text(name_node)
         if value.type in _FUNCTION_VALUES:
@@ -247,10 +305,48 @@ class _EcmaParse(SourceParse):
             if declaration is None or len(declaration.named_children) != 1:
                 declaration = node  # `const a = 1, b = 2`: each declarator is its own Variable
             self.variables.append((name, declaration))
+        if value.type == "object" and scope.definition is None:
+            self.object_members(name, value)
         bound = self.value_expression(value)
         if bound is not None:
             self.bind(scope.qualified_name, name, bound, node)
+        elif self.in_function(scope):
+            # a local that shadows an outer name: calls through it are not the outer one's
+            self.bind(scope.qualified_name, name, UNKNOWN, node)
         return None
+
+    def unknown_names(self, pattern: Node, scope: _Scope) -> None:
+        """Names a destructuring pattern declares: locals whose values are not followed."""
+        for child in pattern.named_children:
+            if child.type in ("identifier", "shorthand_property_identifier_pattern"):
+                self.bind(scope.qualified_name, self.text(child), UNKNOWN, child)
+            else:
+                inner = child.child_by_field_name("value") or child.child_by_field_name("left")
+                if inner is not None and inner.type == "identifier":
+                    self.bind(scope.qualified_name, self.text(inner), UNKNOWN, child)
+                elif child.type in ("object_pattern", "array_pattern", "rest_pattern"):
+                    self.unknown_names(child, scope)
+
+    def object_members(self, name: str, node: Node) -> None:
+        """A module-level object literal (``export default { forEach, merge }``, ``const z =
+        { ...schemas, string }``): each key to the expression it holds, and what it spreads."""
+        members: dict[str, str] = {}
+        spreads: list[str] = []
+        for child in node.named_children:
+            if child.type == "shorthand_property_identifier":
+                members[self.text(child)] = self.text(child)
+            elif child.type == "pair":
+                key = child.child_by_field_name("key")
+                value = child.child_by_field_name("value")
+                held = self.dotted(value) if value is not None else None
+                if key is not None and key.type == "property_identifier" and held is not None:
+                    members[self.text(key)] = held
+            elif child.type == "spread_element" and child.named_children:
+                spread = self.dotted(child.named_children[0])
+                if spread is not None:
+                    spreads.append(spread)
+        objects = self.parsed.extra.setdefault("objects", {})
+        objects[name] = {"members": members, "spreads": spreads}
 
     def destructured_require(self, pattern: Node, value: Node, scope: _Scope) -> None:
         specifier = self.require_specifier(value)
@@ -294,11 +390,19 @@ class _EcmaParse(SourceParse):
         return None
 
     def value_expression(self, node: Node) -> str | None:
-        """What a variable holds, when a resolver can follow it: ``Foo()`` for ``new Foo()``."""
+        """What a variable holds, when a resolver can follow it: ``Foo()`` for ``new Foo()``
+        and for a call of ``Foo`` (what it returns), ``a.b`` for a member."""
+        if node.type in ("await_expression", "parenthesized_expression", "non_null_expression"):
+            inner = node.named_children[0] if node.named_children else None
+            return self.value_expression(inner) if inner is not None else None
         if node.type == "new_expression":
             constructor = node.child_by_field_name("constructor")
             dotted = self.dotted(constructor) if constructor is not None else None
             return f"{dotted}()" if dotted else None
+        if node.type == "call_expression":
+            function = node.child_by_field_name("function")
+            dotted = self.dotted(function) if function is not None else None
+            return f"{dotted}()" if dotted and dotted != "require" else None
         if node.type in ("identifier", "member_expression"):
             return self.dotted(node)
         return None
@@ -309,6 +413,8 @@ class _EcmaParse(SourceParse):
         if pattern is None or annotation is None or not self.in_function(scope):
             return None
         type_node = annotation.named_children[0] if annotation.named_children else None
+        if type_node is not None and type_node.type == "generic_type":  # q: Query<T>
+            type_node = type_node.child_by_field_name("name")
         if type_node is None or type_node.type not in ("type_identifier", "nested_type_identifier"):
             return None
         declared = _WHITESPACE.sub("", self.text(type_node))
@@ -328,7 +434,7 @@ class _EcmaParse(SourceParse):
             return None
         if not self.in_function(scope):
             return None  # CALLS start at functions and methods
-        callee = self.dotted(function)
+        callee = self.dotted(function)  # `super(...)`: the base class's constructor
         if callee is not None:
             self.add_call(scope.qualified_name, callee, node)
         return None
@@ -343,12 +449,26 @@ class _EcmaParse(SourceParse):
         return None
 
     def dotted(self, node: Node) -> str | None:
-        """``a.b.c``, ``this.m``, ``super.m`` as text; None for anything computed."""
-        if node.type in ("identifier", "this", "super", "type_identifier"):
+        """``a.b.c``, ``this.m``, ``super.m``, ``a?.b`` as text, with ``()`` after a call in
+        the chain (``this.create(x).run``); None for anything computed."""
+        if node.type in ("identifier", "this", "super", "type_identifier", "property_identifier"):
             return self.text(node)
-        if node.type in ("member_expression", "nested_identifier", "nested_type_identifier"):
+        if node.type in ("nested_identifier", "nested_type_identifier"):
             text = _WHITESPACE.sub("", self.text(node))
             return text if _DOTTED.fullmatch(text) else None
+        if node.type == "non_null_expression" and node.named_children:
+            return self.dotted(node.named_children[0])
+        if node.type == "member_expression":
+            obj = node.child_by_field_name("object")
+            prop = node.child_by_field_name("property")
+            if obj is None or prop is None or prop.type not in _PROPERTY_NAMES:
+                return None
+            inner = self.dotted(obj)
+            if inner is None and obj.type == "call_expression":
+                function = obj.child_by_field_name("function")
+                called = self.dotted(function) if function is not None else None
+                inner = f"{called}()" if called is not None else None
+            return f"{inner}.{self.text(prop)}" if inner is not None else None
         return None
 
     # -- imports and exports --------------------------------------------------------------
@@ -403,6 +523,9 @@ class _EcmaParse(SourceParse):
         if value is not None and is_default:
             if value.type in ("identifier",):
                 self.export_aliases["default"] = self.text(value)
+                return None
+            if value.type == "object":
+                self.object_members("default", value)
                 return None
             name_node = value.child_by_field_name("name")
             if value.type in _FUNCTION_VALUES | _CLASS_VALUES:
@@ -508,7 +631,21 @@ class _Instance:
     cls: _Def
 
 
-_Value = _Module | _Def | _Instance
+@dataclass(frozen=True, slots=True)
+class _Object:
+    """A module-level object literal: its members are what its keys hold."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Shadowed:
+    """A local name whose value is not followed: it hides the outer names it shadows."""
+
+
+_Value = _Module | _Def | _Instance | _Object
+_SHADOWED = _Shadowed()
 
 _MAX_DEPTH = 12
 
@@ -622,39 +759,73 @@ class EcmaScriptResolver:
     def resolve_call(self, path: str, call: CallSite) -> tuple[_Def, str] | None:
         parts = call.callee.split(".")
         head, rest = parts[0], parts[1:]
+        value: _Value | None
+        resolution = EXACT
         if head in ("this", "super"):
-            if len(rest) != 1:
-                return None
             cls = self.enclosing_class(path, call.caller)
             if cls is None:
                 return None
             if head == "super":
-                for base in self.bases_of(cls, 0):
-                    method = self.find_method(base, rest[0], 0)
-                    if method is not None:
-                        return method, EXACT
-                return None
-            method = self.find_method(cls, rest[0], 0)
-            return (method, EXACT) if method is not None else None
-        value = self.lookup(path, call.caller, head, 0)
-        resolution = EXACT
-        if isinstance(value, _Module) and not rest:  # CommonJS: a required module called
-            value = self.export(value.path, "default", 0)
-        for attribute in rest:
-            if isinstance(value, _Instance):
+                bases = self.bases_of(cls, 0)
+                if not rest:  # super(...): the base class's constructor
+                    return (bases[0], EXACT) if bases else None
+                found = None
+                for base in bases:
+                    found = found or self.find_method(base, rest[0].removesuffix("()"), 0)
+                value, rest = found, rest[1:]
+                if rest and parts[1].endswith("()"):
+                    value = self.call_result(value, 0)
+                    resolution = HEURISTIC
+            else:
+                value = _Instance(cls)  # this.m(): the class's own method, certainly
+        else:
+            value = self.lookup(path, call.caller, head.removesuffix("()"), 0)
+            if isinstance(value, _Module) and not rest:  # CommonJS: a required module called
+                value = self.export(value.path, "default", 0)
+            if head.endswith("()"):
+                value, resolution = self.call_result(value, 0), HEURISTIC
+        for position, part in enumerate(rest):
+            if isinstance(value, _Instance) and (position or head != "this"):
                 resolution = HEURISTIC
-            value = self.attribute(value, attribute, 0)
+            value = self.attribute(value, part.removesuffix("()"), 0)
+            if part.endswith("()"):
+                value, resolution = self.call_result(value, 0), HEURISTIC
         if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
             return value, resolution
         return None
 
+    def call_result(self, value: _Value | None, depth: int) -> _Instance | None:
+        """What calling `value` gives: an instance of a class, or of the type a function's
+        declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``)."""
+        if not isinstance(value, _Def) or depth > _MAX_DEPTH:
+            return None
+        if value.kind == CLASS:
+            return _Instance(value)
+        tables = self.tables(value.path)
+        definition = tables.definitions.get(value.qualified_name) if tables else None
+        if tables is None or definition is None or definition.returns is None:
+            return None
+        scope = self.parent_scope(tables, value.qualified_name) or tables.parsed.module
+        returned = self.evaluate(value.path, scope, definition.returns, depth + 1)
+        return (
+            _Instance(returned) if isinstance(returned, _Def) and returned.kind == CLASS else None
+        )
+
     # -- evaluation -----------------------------------------------------------------------
 
     def evaluate(self, path: str, scope: str, expression: str, depth: int) -> _Value | None:
-        parts = expression.split(".")
-        value = self.lookup(path, scope, parts[0], depth)
-        for attribute in parts[1:]:
-            value = self.attribute(value, attribute, depth)
+        value: _Value | None = None
+        for position, part in enumerate(expression.split(".")):
+            name = part.removesuffix("()")
+            if position:
+                value = self.attribute(value, name, depth)
+            elif name == "this":
+                cls = self.enclosing_class(path, scope)
+                value = _Instance(cls) if cls is not None else None
+            else:
+                value = self.lookup(path, scope, name, depth)
+            if part.endswith("()"):
+                value = self.call_result(value, depth + 1)
         return value
 
     def lookup(self, path: str, scope: str, name: str, depth: int) -> _Value | None:
@@ -667,6 +838,8 @@ class EcmaScriptResolver:
         current: str | None = scope
         while current is not None:
             found = self.lookup_in(tables, current, name, depth)
+            if isinstance(found, _Shadowed):
+                return None
             if found is not None:
                 return found
             current = self.parent_scope(tables, current)
@@ -682,7 +855,11 @@ class EcmaScriptResolver:
             parent = tables.definitions[parent].parent
         return parent
 
-    def lookup_in(self, tables: _Tables, scope: str, name: str, depth: int) -> _Value | None:
+    def lookup_in(
+        self, tables: _Tables, scope: str, name: str, depth: int
+    ) -> _Value | _Shadowed | None:
+        """`name` declared in `scope` itself; `_SHADOWED` when it is declared there but its
+        value is not followed (a parameter, a local): outer names of that name are hidden."""
         qname = f"{scope}.{name}"
         definition = tables.definitions.get(qname)
         if definition is not None and definition.kind in (CLASS, FUNCTION):
@@ -691,16 +868,35 @@ class EcmaScriptResolver:
         if spec is not None:
             return self.imported(tables.parsed.path, spec, depth + 1)
         bindings = tables.bindings.get((scope, name))
-        if bindings and len({b.value for b in bindings}) == 1:
-            binding = bindings[0]
-            if binding.value.endswith("()"):
-                cls = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
-                return _Instance(cls) if isinstance(cls, _Def) and cls.kind == CLASS else None
-            value = self.evaluate(tables.parsed.path, scope, binding.value, depth + 1)
-            if binding.annotation:
-                return _Instance(value) if isinstance(value, _Def) and value.kind == CLASS else None
-            return value
+        if bindings:
+            if len({(b.value, b.annotation) for b in bindings}) != 1:
+                return _SHADOWED  # declared here, holding different things
+            found = self.bound_value(tables, scope, bindings[0], depth)
+            return _SHADOWED if found is None else found  # declared here, whatever it holds
+        owner = tables.definitions.get(scope)
+        if owner is not None and name in owner.params:
+            return _SHADOWED  # a parameter: what the caller passes
+        if scope == tables.parsed.module:
+            if name in tables.parsed.extra.get("objects", {}):
+                return _Object(tables.parsed.path, name)
+            type_import = tables.parsed.extra.get("type_imports", {}).get(name)
+            if type_import is not None:
+                target = self.resolve_specifier(tables.parsed.path, type_import[0])
+                return self.export(target, type_import[1], depth + 1) if target else None
         return None
+
+    def bound_value(
+        self, tables: _Tables, scope: str, binding: Binding, depth: int
+    ) -> _Value | None:
+        if binding.value == UNKNOWN:
+            return None
+        if binding.value.endswith("()"):
+            called = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
+            return self.call_result(called, depth + 1)
+        value = self.evaluate(tables.parsed.path, scope, binding.value, depth + 1)
+        if binding.annotation:
+            return _Instance(value) if isinstance(value, _Def) and value.kind == CLASS else None
+        return value
 
     def imported(self, path: str, spec: ImportSpec, depth: int) -> _Value | None:
         target = self.resolve_specifier(path, spec.module)
@@ -721,6 +917,8 @@ class EcmaScriptResolver:
         local = dict(extra.get("export_aliases", {})).get(name, name)
         module = tables.parsed.module
         found = self.lookup_in(tables, module, local, depth + 1)
+        if isinstance(found, _Shadowed):
+            return None
         if found is not None:
             return found
         reexports: list[list[Any]] = list(extra.get("reexports", []))
@@ -743,12 +941,32 @@ class EcmaScriptResolver:
         return None
 
     def attribute(self, value: _Value | None, name: str, depth: int) -> _Value | None:
+        if depth > _MAX_DEPTH:
+            return None
         if isinstance(value, _Module):
             return self.export(value.path, name, depth + 1)
+        if isinstance(value, _Object):
+            return self.member(value, name, depth + 1)
         if isinstance(value, _Def) and value.kind == CLASS:
             return self.find_method(value, name, depth + 1)  # a static method
         if isinstance(value, _Instance):
             return self.find_method(value.cls, name, depth + 1)
+        return None
+
+    def member(self, obj: _Object, name: str, depth: int) -> _Value | None:
+        """A key of an object literal, or of what it spreads (``{...schemas}``)."""
+        tables = self.tables(obj.path)
+        if tables is None:
+            return None
+        literal = tables.parsed.extra.get("objects", {}).get(obj.name, {})
+        module = tables.parsed.module
+        held = literal.get("members", {}).get(name)
+        if held is not None:
+            return self.evaluate(obj.path, module, held, depth + 1)
+        for spread in literal.get("spreads", []):
+            found = self.attribute(self.evaluate(obj.path, module, spread, depth + 1), name, depth)
+            if found is not None:
+                return found
         return None
 
     # -- classes --------------------------------------------------------------------------

@@ -83,6 +83,8 @@ def test_calls(graph: Graph) -> None:
         # this.m() in the class itself, and through extends
         ("src/models/base.Model.save", "src/models/base.Model.validate", "exact"),
         ("src/models/user.User.rename", "src/models/base.Model.save", "exact"),
+        # super(...) runs the base class's constructor
+        ("src/models/user.User.constructor", "src/models/base.Model", "exact"),
         # a named import of a CommonJS module.exports object
         ("src/models/user.User.greet", "src/util/strings.format", "exact"),
         ("src/util/strings.shout", "src/util/strings.format", "exact"),
@@ -126,3 +128,78 @@ def test_parsed_file_survives_the_cache_round_trip(graph: Graph) -> None:
     parsed, _ = graph
     for file in parsed.values():
         assert ParsedFile.from_json(file.to_json()) == file
+
+
+def test_object_exports_jsdoc_types_and_call_results(resolve_tree: Any) -> None:
+    edges = resolve_tree(
+        {
+            "lib/utils.js": (
+                "function forEach(items, fn) {}\n"
+                "const merge = (a, b) => a;\n"
+                "export default { forEach, assign: merge };\n"
+            ),
+            "lib/schemas.js": "export function string() {}\n",
+            "lib/z.js": (
+                "import * as schemas from './schemas.js';\nexport const z = { ...schemas };\n"
+            ),
+            "lib/option.js": "export class Option {\n  name() {}\n}\n",
+            "lib/command.js": (
+                "import utils from './utils.js';\n"
+                "import { z } from './z.js';\n"
+                "/**\n"
+                " * @typedef { import('./option.js').Option } Option\n"
+                " */\n"
+                "export class Command {\n"
+                "  /**\n   * @param {Option} option\n   * @returns {Command}\n   */\n\n"
+                "  addOption(option) {\n"
+                "    option.name();\n"
+                "    utils.forEach([], null);\n"
+                "    utils.assign({}, {});\n"
+                "    z.string();\n"
+                "    return this;\n"
+                "  }\n"
+                "  /** @returns {Command} */\n"
+                "  create() {\n    return new Command();\n  }\n"
+                "  run() {\n"
+                "    const cmd = this.create();\n"
+                "    cmd.addOption(null);\n"
+                "    this.create().run();\n"
+                "    cmd?.create();\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    ).edges
+    calls = {(s, t, r) for k, s, t, r in edges if k == "CALLS"}
+    assert calls == {
+        # a JSDoc-typed parameter, its type from a typedef import: the object may be a subclass
+        ("lib/command.Command.addOption", "lib/option.Option.name", "heuristic"),
+        # keys of an exported object literal, and of the namespace it spreads
+        ("lib/command.Command.addOption", "lib/utils.forEach", "exact"),
+        ("lib/command.Command.addOption", "lib/utils.merge", "exact"),
+        ("lib/command.Command.addOption", "lib/schemas.string", "exact"),
+        # this.m() is exact; through what a method's JSDoc says it returns, heuristic
+        ("lib/command.Command.run", "lib/command.Command.create", "exact"),
+        ("lib/command.Command.run", "lib/command.Command.addOption", "heuristic"),
+        ("lib/command.Command.run", "lib/command.Command.run", "heuristic"),
+        ("lib/command.Command.create", "lib/command.Command", "exact"),
+    }
+
+
+def test_parameters_and_locals_shadow_outer_names(resolve_tree: Any) -> None:
+    edges = resolve_tree(
+        {
+            "app.js": (
+                "function render() {}\n"
+                "function format() {}\n"
+                "export function draw(render) {\n  render();\n}\n"
+                "export function paint(items) {\n"
+                "  const format = items.pick();\n  format();\n"
+                "  {\n    const { render } = items;\n    render();\n  }\n"
+                "}\n"
+                "export function show() {\n  render();\n}\n"
+            ),
+        }
+    ).edges
+    calls = {(s, t) for k, s, t, _ in edges if k == "CALLS"}
+    assert calls == {("app.show", "app.render")}  # nothing from draw or paint

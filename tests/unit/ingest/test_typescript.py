@@ -119,3 +119,39 @@ def test_top_level_bindings_that_are_not_functions_are_variables(resolve_tree: A
     assert kinds["src/retry.backoff"] == "Function"
     calls = {(s, t) for k, s, t, _ in parsed.edges if k == "CALLS"}
     assert calls == {("src/retry.run", "src/retry.backoff")}
+
+
+def test_return_annotations_generic_parameters_and_super(resolve_tree: Any) -> None:
+    edges = resolve_tree(
+        {
+            "src/query.ts": (
+                "export class Base {\n  constructor(readonly name: string) {}\n"
+                "  close(): void {}\n}\n"
+                "export class Query<T> extends Base {\n"
+                "  constructor() {\n    super('q');\n  }\n"
+                "  where(): Query<T> {\n    return this;\n  }\n"
+                "  run(): T[] {\n    return [];\n  }\n"
+                "}\n"
+                "export function query<T>(): Query<T> {\n  return new Query<T>();\n}\n"
+            ),
+            "src/repo.ts": (
+                "import { query, Query } from './query';\n"
+                "function run() {}\n"
+                "export function find<T>(q: Query<T>, run: () => void) {\n"
+                "  q.where().close();\n"
+                "  const found = query<T>();\n"
+                "  found?.run();\n"
+                "  run();\n"
+                "}\n"
+            ),
+        }
+    ).edges
+    calls = {(s, t, r) for k, s, t, r in edges if k == "CALLS"}
+    assert calls == {
+        ("src/query.Query.constructor", "src/query.Base", "exact"),  # super(...)
+        ("src/query.query", "src/query.Query", "exact"),
+        ("src/repo.find", "src/query.Query.where", "heuristic"),  # q: Query<T>
+        ("src/repo.find", "src/query.Base.close", "heuristic"),  # where(): Query<T>
+        ("src/repo.find", "src/query.query", "exact"),
+        ("src/repo.find", "src/query.Query.run", "heuristic"),  # optional chaining
+    }  # the parameter `run` shadows the module's run()
