@@ -11,8 +11,9 @@ Two passes over each string:
    except the hex high-entropy and public-IP plugins: commit shas, content hashes, UUIDs and
    addresses are ordinary content in engineering notes, not secrets.
 
-`redact_light` runs only the first pass (no detect-secrets import, ~0.6 s saved): it is meant
-for retrieval receipts, whose query text is recorded on every context or search call.
+`redact_light` runs only the first pass (no detect-secrets import, ~0.2-0.6 s saved): an import
+runs it on records that carry graphmem's redaction marker (graphmem.memory.exchange). Every
+other way in (remember, receipts, commit history, unmarked imports) runs both passes.
 """
 
 from __future__ import annotations
