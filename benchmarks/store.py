@@ -3,6 +3,9 @@
     python benchmarks/store.py                      # embedded; Neo4j too when NEO4J_URI is set
     python benchmarks/store.py --nodes 50000 --edges 120000 --backend embedded
 
+Besides bulk writes and single reads it times three reads of the shape one answer makes, as three
+store calls and inside one `snapshot()` (one read transaction: on Neo4j, one session set-up).
+
 The graph looks like an ingested code base: repositories contain directories, modules contain
 classes and functions, and functions call each other (seeded, so runs are comparable). Neo4j
 runs only on an empty database unless --wipe is given, which clears it before and after.
@@ -19,11 +22,13 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.settings import Settings
 from graphmem.store import Direction, GraphStore, WriteBatch, open_store
+from graphmem.store.base import GraphReads
 
 
 @dataclass
@@ -128,9 +133,9 @@ def latencies(fn: Callable[[str], object], ids: Sequence[str]) -> tuple[float, f
 def run(store: GraphStore, graph: Graph, batch: int, samples: int) -> dict[str, str]:
     nodes_t, edges_t = Clock(), Clock()
     for i in range(0, len(graph.nodes), batch):
-        nodes_t.time(lambda i=i: store.write(WriteBatch(upsert_nodes=graph.nodes[i : i + batch])))
+        nodes_t.time(partial(store.write, WriteBatch(upsert_nodes=graph.nodes[i : i + batch])))
     for i in range(0, len(graph.edges), batch):
-        edges_t.time(lambda i=i: store.write(WriteBatch(upsert_edges=graph.edges[i : i + batch])))
+        edges_t.time(partial(store.write, WriteBatch(upsert_edges=graph.edges[i : i + batch])))
     rng = random.Random(1)
     ids = [rng.choice(graph.nodes).id for _ in range(samples)]
     fns = [rng.choice(graph.functions) for _ in range(samples)]
@@ -142,6 +147,20 @@ def run(store: GraphStore, graph: Graph, batch: int, samples: int) -> dict[str, 
         lambda i: store.traverse([i], types, Direction.OUT, 3), fns[: max(20, samples // 10)]
     )
     find = latencies(lambda q: store.find_nodes(where={"qualified_name": q}), qnames)
+    by_qname = dict(zip(ids[: len(qnames)], qnames, strict=True))
+
+    def three_reads(reads: GraphReads, node_id: str) -> None:
+        """The shape of one answer's steps: a lookup, the node, its neighbourhood."""
+        reads.find_nodes(where={"qualified_name": by_qname[node_id]})
+        reads.get_node(node_id)
+        reads.edges([node_id], direction=Direction.BOTH)
+
+    def in_snapshot(node_id: str) -> None:
+        with store.snapshot() as view:
+            three_reads(view, node_id)
+
+    separate = latencies(lambda i: three_reads(store, i), list(by_qname))
+    together = latencies(in_snapshot, list(by_qname))
     total = len(graph.nodes) + len(graph.edges)
     ms = "{:.3f} / {:.3f} ms".format
     return {
@@ -153,6 +172,8 @@ def run(store: GraphStore, graph: Graph, batch: int, samples: int) -> dict[str, 
         "edges(BOTH) p50/p95": ms(*hood),
         "traverse d=3 p50/p95": ms(*walk),
         "find qualified_name p50/p95": ms(*find),
+        "3 reads, 3 calls p50/p95": ms(*separate),
+        "3 reads, 1 snapshot p50/p95": ms(*together),
     }
 
 

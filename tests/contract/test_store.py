@@ -134,9 +134,9 @@ def test_find_nodes_by_each_indexed_property(store: GraphStore, prop: str) -> No
     write(
         store,
         [
-            code("n1", **{prop: "wanted"}),
-            code("n2", **{prop: "other"}),
-            code("n3", **{prop: "wanted"}),
+            code("n1", Label.FUNCTION, **{prop: "wanted"}),
+            code("n2", Label.FUNCTION, **{prop: "other"}),
+            code("n3", Label.FUNCTION, **{prop: "wanted"}),
         ],
     )
     assert [n.id for n in store.find_nodes(where={prop: "wanted"})] == ["n1", "n3"]
@@ -494,3 +494,71 @@ def test_a_batch_whose_expectation_fails_writes_nothing(
     assert node is not None and node.get("status") == "active"
     assert store.get_node("d-2") is None
     assert store.counts() == before
+
+
+# -- the guards every backend shares (written once, in base.py) ------------------------------
+
+
+def test_reads_collapse_repeated_ids(small_graph: GraphStore) -> None:
+    assert list(small_graph.get_nodes(["fn", "fn", "mod", "fn"])) in (["fn", "mod"], ["mod", "fn"])
+    once = small_graph.edges(["mod"], [RelType.CONTAINS])
+    assert small_graph.edges(["mod", "mod"], [RelType.CONTAINS, RelType.CONTAINS]) == once
+    assert [e.target for e in once] == ["cls", "fn"]
+    assert small_graph.get_nodes([]) == {}
+    assert small_graph.edges([]) == []
+
+
+def test_limits_below_one_give_nothing(small_graph: GraphStore) -> None:
+    assert small_graph.find_nodes(Label.FUNCTION, limit=0) == []
+    assert small_graph.find_nodes(limit=-1) == []
+    assert small_graph.traverse(["repo"], [RelType.CONTAINS], Direction.OUT, 3, limit=0) == []
+    assert [n.id for n in small_graph.iter_nodes(Label.FUNCTION, batch_size=0)] == ["fn", "fn2"]
+    assert len(list(small_graph.iter_edges(batch_size=-5))) == 8
+
+
+def test_labels_types_and_directions_may_be_their_names(small_graph: GraphStore) -> None:
+    by_name = small_graph.find_nodes("Function")  # type: ignore[arg-type]
+    assert [n.id for n in by_name] == ["fn", "fn2"]
+    edges = small_graph.edges(["fn"], ["CALLS"], "both")  # type: ignore[list-item, arg-type]
+    assert [(e.source, e.target) for e in edges] == [("fn", "meth")]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: s.find_nodes("Functoin"),
+        lambda s: s.edges(["fn"], ["CALLZ"]),
+        lambda s: s.edges(["fn"], None, "sideways"),
+        lambda s: s.get_nodes("fn"),  # one id where a list belongs
+        lambda s: list(s.iter_nodes("Nope")),
+    ],
+)
+def test_malformed_reads_are_usage_errors(small_graph: GraphStore, read: Any) -> None:
+    with pytest.raises(UsageError):
+        read(small_graph)
+
+
+def test_a_batch_repeating_a_node_or_edge_keeps_the_last(store: GraphStore) -> None:
+    write(
+        store,
+        [code("a", name="first"), code("b"), code("a", name="last")],
+        [
+            edge(RelType.CALLS, "a", "b", resolution="heuristic"),
+            edge(RelType.CALLS, "a", "b", resolution="exact"),
+        ],
+    )
+    node = store.get_node("a")
+    assert node is not None and node.get("name") == "last"
+    assert [e.properties for e in store.edges(["a"])] == [{"resolution": "exact"}]
+    store.write(WriteBatch(delete_nodes=["a", "a"], delete_edges=[(RelType.CALLS, "a", "b")] * 2))
+    assert store.get_nodes(["a", "b"]).keys() == {"b"}
+
+
+def test_a_batch_with_a_label_or_type_outside_the_enums_writes_nothing(store: GraphStore) -> None:
+    forged = Node.model_construct(id="x", labels=(Label.CODE_ENTITY, "Evil"), properties={})
+    with pytest.raises(UsageError):
+        write(store, [code("ok"), forged])
+    bad_edge = Edge.model_construct(type="CALLS]->(x", source="ok", target="ok", properties={})
+    with pytest.raises(UsageError):
+        write(store, [code("ok")], [bad_edge])
+    assert store.get_nodes(["ok", "x"]) == {}
