@@ -7,7 +7,8 @@ they return:
 2. `_classify`: source files, service manifests, skipped files (binary, vendored, over the cap);
 3. `changed_entities` (changes.py): both sides parsed, definitions compared;
 4. `_locate`: which changed entities the graph knows (on whichever side was ingested);
-5. `_dependents`: `GraphMem.impact` of each changed entity, merged at the shortest distance;
+5. `_dependents`: `GraphMem.impact` of each changed symbol, and the importers of each changed
+   module (`_importers`), merged at the shortest distance;
 6. `_at_stake`: `GraphMem.governing` of the changed code, the memories `impact` found on
    dependents, and the memories on what the changed code calls;
 7. tests to run and counts, then one retrieval receipt (in `GraphMem.review`).
@@ -27,7 +28,7 @@ from graphmem.ingest.language import RepoLayout
 from graphmem.memory.results import Application, memory_from_node
 from graphmem.model import Label, Memory, Node, RelType
 from graphmem.queries.impact import is_test_entity
-from graphmem.queries.results import EntityRef, ImpactResult, ModuleGroup
+from graphmem.queries.results import EntityRef, ImpactResult, ModuleGroup, PathStep
 from graphmem.review.changes import Side, changed_entities, is_service_file, skip_reason
 from graphmem.review.diff import DiffRange, FileChange, changed_files, files_at, read_new, read_old
 from graphmem.review.report import (
@@ -75,7 +76,9 @@ def review(gm: GraphMem, rng: DiffRange, depth: int) -> ReviewReport:
     entities = _changed_entities(gm, rng, sources, skipped)
     located = _locate(gm, entities)
     impacts = _dependents(gm, located, depth, notes)
-    dependents = _merge_dependents(impacts)
+    dependents = _merge_dependents(
+        impacts, _importers(gm, located), set(located.graph_ids.values())
+    )
     at_stake = _at_stake(gm, located, impacts)
     tests = _tests(located, dependents)
     names = _names(located, impacts)
@@ -183,22 +186,11 @@ def _locate(gm: GraphMem, entities: list[ChangedEntity]) -> _Located:
 # -- 5. dependents --------------------------------------------------------------------------
 
 
-def _impact_seeds(located: _Located) -> list[ChangedEntity]:
-    """Changed symbols, and modules only where nothing inside them explains the change: a
-    module's own lines (imports, constants) would otherwise pull in everything it contains."""
-    in_graph = [e for e in located.entities if e.id in located.graph_ids]
-    symbol_paths = {e.path for e in in_graph if e.kind != "Module"}
-    return [
-        e
-        for e in in_graph
-        if e.kind != "Module" or e.status != "modified" or e.path not in symbol_paths
-    ]
-
-
 def _dependents(
     gm: GraphMem, located: _Located, depth: int, notes: list[str]
 ) -> dict[str, ImpactResult]:
-    seeds = _impact_seeds(located)
+    """`impact` of every changed symbol the graph knows (modules are reached by importers)."""
+    seeds = [e for e in located.entities if e.id in located.graph_ids and e.kind != "Module"]
     if len(seeds) > MAX_IMPACT_SEEDS:
         notes.append(
             f"dependents were walked from the first {MAX_IMPACT_SEEDS} of {len(seeds)} "
@@ -208,10 +200,47 @@ def _dependents(
     return {located.graph_ids[e.id]: gm.impact(located.graph_ids[e.id], depth) for e in seeds}
 
 
-def _merge_dependents(impacts: dict[str, ImpactResult]) -> list[Dependent]:
+def _importers(gm: GraphMem, located: _Located) -> list[Dependent]:
+    """What imports a module whose own lines (imports, constants, top-level code) changed.
+    Only the importers: walking everything the module contains would list every caller of
+    its untouched functions."""
+    modules = sorted(
+        located.graph_ids[e.id]
+        for e in located.entities
+        if e.id in located.graph_ids and e.kind == "Module"
+    )
+    if not modules:
+        return []
+    edges = sorted(gm.store.edges(modules, [RelType.IMPORTS], Direction.IN), key=lambda e: e.key)
+    nodes = gm.store.get_nodes(sorted({e.source for e in edges}))
+    out: list[Dependent] = []
+    for edge in edges:
+        node = nodes.get(edge.source)
+        if node is None:
+            continue
+        out.append(
+            Dependent(
+                entity=EntityRef.from_node(node),
+                distance=1,
+                resolution="exact",
+                is_test=is_test_entity(node),
+                reaches=edge.target,
+                path=[PathStep(type=edge.type.value, source=edge.source, target=edge.target)],
+            )
+        )
+    return out
+
+
+def _merge_dependents(
+    impacts: dict[str, ImpactResult], importers: Sequence[Dependent], changed: set[str]
+) -> list[Dependent]:
     """Each dependent once, at its shortest distance over every changed entity, exact first."""
-    changed = set(impacts)
     best: dict[str, Dependent] = {}
+    for importer in importers:
+        if importer.entity.id not in changed:
+            current = best.get(importer.entity.id)
+            if current is None or _dependent_rank(importer) < _dependent_rank(current):
+                best[importer.entity.id] = importer
     for seed, result in sorted(impacts.items()):
         for item in result.impacted:
             if item.entity.id in changed:

@@ -121,17 +121,22 @@ def test_memories_on_deleted_code_are_orphaned_and_dependents_are_reached(
 def test_dependents_and_tests_to_run(reviewed: Reviewed) -> None:
     report = reviewed.report
     assert [(d.entity.qualified_name, d.distance, d.resolution) for d in report.dependents] == [
-        ("shop.api.handle", 1, "exact"),
+        ("shop.api", 1, "exact"),  # imports shop.orders, whose import line changed
+        ("shop.api.handle", 1, "exact"),  # calls the changed checkout
+        ("tests.test_orders", 1, "exact"),
         ("tests.test_orders.test_checkout", 1, "exact"),
     ]
-    checkout = next(c for c in report.changes if c.qualified_name == "shop.orders.checkout")
-    assert all(d.reaches == checkout.id for d in report.dependents)
+    ids = {c.qualified_name: c.id for c in report.changes}
+    reaches = {d.entity.qualified_name: d.reaches for d in report.dependents}
+    assert reaches["shop.api.handle"] == ids["shop.orders.checkout"]
+    assert reaches["shop.api"] == ids["shop.orders"]
     assert [(t.entity.qualified_name, t.distance) for t in report.tests] == [
-        ("tests.test_orders.test_checkout", 1)
+        ("tests.test_orders", 1),
+        ("tests.test_orders.test_checkout", 1),
     ]
     assert {g.path: g.count for g in report.by_module} == {
-        "shop/api.py": 1,
-        "tests/test_orders.py": 1,
+        "shop/api.py": 2,
+        "tests/test_orders.py": 2,
     }
 
 
