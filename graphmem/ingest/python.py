@@ -368,6 +368,9 @@ class _PythonParse(SourceParse):
             value = UNKNOWN
             if right is not None:
                 value = self.value_expression(right)
+                wrapped = f"{scope.qualified_name}.{name}"
+                if wrapped in self.seen and self.wraps(right, name):
+                    value = "wrap:" + wrapped  # Factory = _add_hash(_add_repr(Factory))
             self.bind(scope.qualified_name, name, value, node)
         else:
             for target in self.target_names(left):
@@ -384,6 +387,21 @@ class _PythonParse(SourceParse):
                 if _DOTTED.fullmatch(text):
                     return text + "()"
         return UNKNOWN
+
+    def wraps(self, node: Node, name: str) -> bool:
+        """Whether calls nest down to `name` as their first argument: ``f(g(name, ...))``."""
+        while node.type == "call":
+            arguments = node.child_by_field_name("arguments")
+            first = next(
+                (c for c in (arguments.named_children if arguments else []) if c.type != "comment"),
+                None,
+            )
+            if first is None:
+                return False
+            if first.type == "identifier":
+                return self.text(first) == name
+            node = first
+        return False
 
     def exports(self, node: Node) -> None:
         if node.type not in ("list", "tuple"):

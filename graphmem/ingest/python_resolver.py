@@ -25,6 +25,8 @@ from typing import TypeVar
 from graphmem.ingest.language import (
     CLASS,
     EXACT,
+    FUNCTION,
+    HEURISTIC,
     METHOD,
     VARIABLE,
     Binding,
@@ -71,7 +73,16 @@ class SuperValue:
     cls: DefValue
 
 
-Value = ModuleValue | DefValue | InstanceValue | SuperValue
+@dataclass(frozen=True, slots=True)
+class ChoiceValue:
+    """One of several functions, methods or classes, depending on a branch the resolver
+    cannot decide (``self.f = self._safe`` or ``self._unsafe``; ``X = wrap(X)``): a call
+    through it may reach each of them, so each edge is heuristic."""
+
+    options: tuple[DefValue, ...]
+
+
+Value = ModuleValue | DefValue | InstanceValue | SuperValue | ChoiceValue
 
 
 @dataclass
@@ -168,14 +179,11 @@ class PythonResolver:
                 continue
             value = self.evaluate(tables, call.caller, call.callee)
             if isinstance(value, DefValue):
-                add(
-                    ResolvedEdge(
-                        RelType.CALLS,
-                        Ref(parsed.path, call.caller),
-                        value.ref,
-                        EXACT,
-                    )
-                )
+                add(ResolvedEdge(RelType.CALLS, Ref(parsed.path, call.caller), value.ref, EXACT))
+            elif isinstance(value, ChoiceValue):
+                for option in value.options:
+                    source = Ref(parsed.path, call.caller)
+                    add(ResolvedEdge(RelType.CALLS, source, option.ref, HEURISTIC))
         return list(edges.values())
 
     # -- files and modules ----------------------------------------------------------------
@@ -332,6 +340,12 @@ class PythonResolver:
         for spec in tables.imports.get((scope, name), []):
             candidates.append(self.import_value(tables, spec))
         for binding in tables.bindings.get((scope, name), []):
+            if binding.value.startswith("wrap:"):  # X = wrap(X): probably still the def
+                found = tables.definitions.get(binding.value[5:])
+                if found is not None:
+                    wrapped = DefValue(tables.parsed.path, binding.value[5:], found.kind)
+                    candidates.append(ChoiceValue((wrapped,)))
+                    continue
             if binding.value.startswith("def:"):
                 qname = binding.value[4:]
                 found = tables.definitions.get(qname)
@@ -442,6 +456,8 @@ class PythonResolver:
             return self.class_attribute(value, name, instance=False)
         if isinstance(value, InstanceValue):
             return self.class_attribute(value.cls, name, instance=True)
+        if isinstance(value, ChoiceValue):
+            return None
         mro = self.mro(value.cls)
         for cls in mro[1:]:
             found = self.own_attribute(cls, name, instance=True)
@@ -513,16 +529,24 @@ class PythonResolver:
 
 
 def _agree(candidates: list[Value | None]) -> Value | None:
-    """The one value every candidate agrees on; None if any is unknown or they differ."""
+    """The one value every candidate agrees on; None if any is unknown or they differ, except
+    that functions, methods and classes that differ are a `ChoiceValue` of all of them."""
     if not candidates:
         return None
     first = candidates[0]
     if first is None:
         return None
-    for other in candidates[1:]:
-        if other != first:
+    if all(other == first for other in candidates[1:]):
+        return first
+    options: dict[DefValue, None] = {}
+    for candidate in candidates:
+        if isinstance(candidate, DefValue) and candidate.kind in (CLASS, FUNCTION, METHOD):
+            options[candidate] = None
+        elif isinstance(candidate, ChoiceValue):
+            options.update(dict.fromkeys(candidate.options))
+        else:
             return None
-    return first
+    return ChoiceValue(tuple(options))
 
 
 def _parent(tables: FileTables, scope: str) -> str | None:

@@ -272,3 +272,35 @@ def test_a_constant_can_be_governed_and_its_change_makes_the_memory_stale(
         report = gm.stale()
     assert [e.memory.id for e in report.memories] == [memory["id"]]
     assert report.memories[0].staleness.possibly_stale
+
+
+def test_branch_bound_methods_and_rewrapped_classes_give_heuristic_edges(
+    resolve_tree: Any,
+) -> None:
+    result = resolve_tree(
+        {
+            "builder.py": (
+                "class Factory:\n    pass\n\n"
+                "def _add_repr(cls, ns=None):\n    return cls\n\n"
+                "def _add_hash(cls):\n    return cls\n\n"
+                "Factory = _add_hash(_add_repr(Factory, ns='x'))\n\n"
+                "class Builder:\n"
+                "    def __init__(self, safe):\n"
+                "        if safe:\n"
+                "            self._add = self._add_safe\n"
+                "        else:\n"
+                "            self._add = self._add_unsafe\n\n"
+                "    def _add_safe(self):\n        pass\n\n"
+                "    def _add_unsafe(self):\n        pass\n\n"
+                "    def build(self):\n"
+                "        self._add()\n"
+                "        return Factory()\n"
+            ),
+        }
+    )
+    build = {(t, r) for _, s, t, r in result.edges if s == "builder.Builder.build"}
+    assert build == {
+        ("builder.Builder._add_safe", "heuristic"),
+        ("builder.Builder._add_unsafe", "heuristic"),
+        ("builder.Factory", "heuristic"),  # rebound by a call that takes it: probably itself
+    }
