@@ -422,6 +422,7 @@ _LANGUAGE_MODULES: tuple[tuple[str, str], ...] = (
     ("graphmem.ingest.typescript", "TypeScriptSupport"),
     ("graphmem.ingest.go", "GoSupport"),
     ("graphmem.ingest.java", "JavaSupport"),
+    ("graphmem.ingest.rust", "RustSupport"),
 )
 
 _registry: dict[str, LanguageSupport] | None = None

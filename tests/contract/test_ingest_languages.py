@@ -65,7 +65,24 @@ def test_java(store: GraphStore, tmp_path: Path) -> None:
     assert ("DEPENDS_ON", "service:shop-app", "service:shop-core", None) in edges
 
 
-@pytest.mark.parametrize("fixture", ["java_app"])
+def test_rust(store: GraphStore, tmp_path: Path) -> None:
+    kinds, edges = ingest(store, tmp_path, "rust_app")
+    model, store_module = "shop_core::model", "shop_core::store"
+    assert kinds[f"{model}::Item"] == "Class"
+    assert kinds[f"{model}::Priced"] == "Interface"
+    assert kinds[f"{model}::Item::price"] == "Method"
+    assert kinds["shop_core::version"] == "Function"
+    assert kinds[store_module] == "Module"
+    assert ("IMPLEMENTS", f"{model}::Item", f"{model}::Priced", None) in edges
+    assert ("INHERITS", f"{model}::Discounted", f"{model}::Priced", None) in edges
+    assert ("IMPORTS", store_module, f"{store_module}::memory", None) in edges
+    assert ("CALLS", f"{store_module}::Store::save", f"{model}::Item::price", "exact") in edges
+    assert ("CALLS", "shop_cli::main", f"{store_module}::Store::save", "heuristic") in edges
+    assert ("CONTAINS", f"{model}::Item", f"{model}::Item::new", None) in edges
+    assert ("DEPENDS_ON", "service:shop-cli", "service:shop-core", None) in edges
+
+
+@pytest.mark.parametrize("fixture", ["java_app", "rust_app"])
 def test_reingest_of_an_unchanged_tree_changes_nothing(
     store: GraphStore, tmp_path: Path, fixture: str
 ) -> None:

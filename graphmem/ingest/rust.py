@@ -1,0 +1,840 @@
+"""Rust: module paths from Cargo.toml and the file tree, a tree-sitter parse, and a resolver.
+
+Naming. A Module is one ``.rs`` file, named by its module path with the crate's name first
+(``Cargo.toml``'s ``[package] name`` with ``-`` as ``_``): ``src/lib.rs`` and ``src/main.rs``
+are the crate (``grep_searcher``), ``src/sink.rs`` and ``src/sink/mod.rs`` are
+``grep_searcher::sink``, ``src/bin/rg.rs`` is the crate ``rg``. Items are named by their path:
+``grep_searcher::sink::Sink``, a method ``grep_searcher::sink::SinkError::error_message``
+(``<module of the impl>::<Self type>::<method>``), an inline ``mod tests { .. }`` adds its name.
+
+Kinds. Structs, enums and unions are Classes, traits are Interfaces, free functions are
+Functions, functions of an ``impl`` or a ``trait`` are Methods (the type's Class CONTAINS them
+when the type is declared in the same file, else the file's Module does). Items inside function
+bodies are not modelled, and neither is anything a macro expands to: calls inside
+``println!(..)`` or a ``macro_rules!`` body are not seen (tree-sitter does not expand macros).
+
+Edges. ``use`` IMPORTS the files of the modules it names (or that declare the items it names),
+``mod x;`` IMPORTS the file of ``x``. ``impl Trait for Type`` is IMPLEMENTS (Type → Trait) and a
+supertrait (``trait A: B``) INHERITS. Calls: a path (``f()``, ``module::f()``, ``Type::new()``,
+``Self::f()``, ``crate::a::f()``), ``self.m()``, and ``x.m()`` where ``x`` is a parameter or a
+``let`` of a declared type, a struct literal, or a field of ``self`` of a declared type, are
+exact; ``x.m()`` where ``x`` holds what a call returned is heuristic. Methods are found in the
+``impl`` blocks of the type's own module (inherent first, then its trait impls, then the traits'
+provided methods); impls elsewhere in the crate, calls through generics bounded by a trait,
+and calls whose receiver type is not declared are left out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graphmem.ingest.language import (
+    CLASS,
+    EXACT,
+    FUNCTION,
+    HEURISTIC,
+    INTERFACE,
+    METHOD,
+    Binding,
+    CallSite,
+    FileResolver,
+    ParsedFile,
+    Ref,
+    RepoIndex,
+    RepoLayout,
+    ResolvedEdge,
+    unique_edges,
+)
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
+from graphmem.model import RelType
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_PATH = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
+_WRAPPERS = frozenset({"Box", "Rc", "Arc", "RefCell", "Cell", "Mutex", "RwLock"})
+_FUNCTIONS = frozenset({FUNCTION, METHOD})
+_MAX_DEPTH = 12
+
+
+@cache
+def _crate_name(cargo_toml: Path, mtime_ns: int) -> str | None:
+    try:
+        data = tomllib.loads(cargo_toml.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    package = data.get("package")
+    name = package.get("name") if isinstance(package, dict) else None
+    return name.replace("-", "_") if isinstance(name, str) and name else None
+
+
+def rust_module_path(path: str, layout: RepoLayout) -> str:
+    """The module path of a ``.rs`` file (see the module docstring)."""
+    probe = posixpath.dirname(path)
+    while True:
+        manifest = f"{probe}/Cargo.toml" if probe else "Cargo.toml"
+        if manifest in layout.files:
+            file = layout.root / manifest
+            try:
+                mtime = file.stat().st_mtime_ns
+            except OSError:
+                mtime = 0
+            crate = _crate_name(file, mtime)
+            if crate is not None:
+                return _within_crate(crate, posixpath.relpath(path, probe or "."))
+        if not probe:
+            break
+        probe = posixpath.dirname(probe)
+    top = path.split("/", 1)[0] if "/" in path else "crate"
+    return _within_crate(top.replace("-", "_"), path.split("/", 1)[-1])
+
+
+def _within_crate(crate: str, relative: str) -> str:
+    parts = relative[:-3].split("/") if relative.endswith(".rs") else relative.split("/")
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+        if parts[:1] == ["bin"] and len(parts) >= 2:
+            return parts[1]  # src/bin/x.rs and src/bin/x/main.rs are the binary crate x
+    if parts and parts[-1] in ("mod", "lib", "main"):
+        parts = parts[:-1]
+    return "::".join([crate, *parts])
+
+
+def type_path(text: str) -> str | None:
+    """``&mut Box<a::Store<T>>`` -> ``a::Store``; None for tuples, slices, fn types."""
+    text = re.sub(r"'\w+\s*", "", text).strip()
+    text = re.sub(r"^(&\s*(mut\s+)?|\*(const|mut)\s+|dyn\s+|impl\s+)+", "", text).strip()
+    while True:
+        match = re.fullmatch(r"([A-Za-z_][\w:]*)\s*<(.*)>", text, re.DOTALL)
+        if match is None:
+            break
+        head = match.group(1).rsplit("::", 1)[-1]
+        if head in _WRAPPERS:
+            text = match.group(2).strip()
+            text = re.sub(r"^(&\s*(mut\s+)?|dyn\s+)+", "", text).strip()
+        else:
+            text = match.group(1)
+    return text if _PATH.fullmatch(text) else None
+
+
+class RustSupport:
+    """LanguageSupport for Rust."""
+
+    name = "rust"
+    extensions = (".rs",)
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        return rust_module_path(path, layout)
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        return _RustParse(path, source, module).run()
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        return RustResolver(index)
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+class _RustParse(SourceParse):
+    """Records items, impls, uses, calls and declared types.
+
+    `extra["impls"]`: one ``[prefix, self type, trait or None, [method names]]`` per impl
+    block; `extra["uses"]`: ``[prefix, path, alias]`` per imported name (alias ``*`` for a glob);
+    `extra["mods"]`: child module names declared with ``mod x;``; `extra["inline_mods"]`: the
+    qualified names of ``mod x { .. }`` blocks. Bindings at a struct's scope
+    are its fields' types.
+    """
+
+    def __init__(self, path: str, source: bytes, module: str) -> None:
+        super().__init__("rust", path, source, module)
+        self.impls: dict[int, list[Any]] = {}
+        self.uses: list[list[str]] = []
+        self.mods: list[str] = []
+        self.inline_mods: list[str] = []
+        self.local_types: set[str] = set()
+
+    def run(self) -> ParsedFile:
+        found = self.captures(grammar("tree_sitter_rust"), "rust")
+        first = ("type", "trait", "impl", "mod", "function")
+        self.sweep(in_source_order(found, first), Scope(self.module, len(self.source) + 1, None))
+        self.parsed.extra["impls"] = list(self.impls.values())
+        self.parsed.extra["uses"] = self.uses
+        self.parsed.extra["mods"] = self.mods
+        if self.inline_mods:
+            self.parsed.extra["inline_mods"] = self.inline_mods
+        return self.parsed
+
+    def item_scope(self, scope: Scope) -> bool:
+        """Items are modelled at module level (and in inline modules), not inside bodies."""
+        return scope.definition is None and id(scope) not in self.impls
+
+    # -- items ----------------------------------------------------------------------------
+
+    def on_mod(self, node: Node, scope: Scope) -> Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or not self.item_scope(scope):
+            return None
+        name = self.text(name_node)
+        if node.child_by_field_name("body") is None:
+            if scope.qualified_name == self.module:
+                self.mods.append(name)
+            return None
+        self.inline_mods.append(f"{scope.qualified_name}::{name}")
+        return Scope(f"{scope.qualified_name}::{name}", node.end_byte, None)
+
+    def on_type(self, node: Node, scope: Scope) -> Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or not self.item_scope(scope):
+            return None
+        name = self.text(name_node)
+        qualified = f"{scope.qualified_name}::{name}"
+        self.local_types.add(qualified)
+        definition = self.add_definition(CLASS, name, qualified, self.module, node)
+        return Scope(qualified, node.end_byte, definition)
+
+    def on_trait(self, node: Node, scope: Scope) -> Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or not self.item_scope(scope):
+            return None
+        name = self.text(name_node)
+        qualified = f"{scope.qualified_name}::{name}"
+        definition = self.add_definition(INTERFACE, name, qualified, self.module, node)
+        bounds = node.child_by_field_name("bounds")
+        for bound in bounds.named_children if bounds is not None else []:
+            written = type_path(self.text(bound))
+            if written is not None:
+                definition.bases.append(written)
+        return Scope(qualified, node.end_byte, definition)
+
+    def on_impl(self, node: Node, scope: Scope) -> Scope | None:
+        type_node = node.child_by_field_name("type")
+        if type_node is None or not self.item_scope(scope):
+            return None
+        self_type = type_path(self.text(type_node))
+        if self_type is None:
+            return None
+        trait_node = node.child_by_field_name("trait")
+        trait = type_path(self.text(trait_node)) if trait_node is not None else None
+        opened = Scope(
+            f"{scope.qualified_name}::{self_type.rsplit('::', 1)[-1]}", node.end_byte, None
+        )
+        self.impls[id(opened)] = [scope.qualified_name, self_type, trait, []]
+        return opened
+
+    def on_function(self, node: Node, scope: Scope) -> Scope | None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None:
+            return None
+        name = self.text(name_node)
+        impl = self.impls.get(id(scope))
+        if impl is not None:
+            impl[3].append(name)
+            parent = scope.qualified_name
+            if parent not in self.local_types:
+                parent = self.module
+            kind = METHOD
+        elif scope.definition is not None and scope.definition.kind == INTERFACE:
+            kind, parent = METHOD, scope.qualified_name
+        elif self.item_scope(scope):
+            kind, parent = FUNCTION, self.module
+        else:
+            return None  # a function inside a body: its calls belong to the outer one
+        qualified = f"{scope.qualified_name}::{name}"
+        definition = self.add_definition(kind, name, qualified, parent, node)
+        result = node.child_by_field_name("return_type")
+        if result is not None:
+            definition.returns = type_path(self.text(result))
+        return Scope(qualified, node.end_byte, definition)
+
+    # -- declared names -------------------------------------------------------------------
+
+    def in_function(self, scope: Scope) -> bool:
+        return scope.definition is not None and scope.definition.kind in _FUNCTIONS
+
+    def on_param(self, node: Node, scope: Scope) -> None:
+        pattern = node.child_by_field_name("pattern")
+        type_node = node.child_by_field_name("type")
+        if not self.in_function(scope) or pattern is None or type_node is None:
+            return
+        name = self.binding_name(pattern)
+        if name is None:
+            return
+        declared = type_path(self.text(type_node))
+        self.bind(scope.qualified_name, name, declared or "?", node, annotation=bool(declared))
+
+    def on_field(self, node: Node, scope: Scope) -> None:
+        name_node = node.child_by_field_name("name")
+        type_node = node.child_by_field_name("type")
+        if scope.definition is None or scope.definition.kind != CLASS:
+            return
+        if name_node is not None and type_node is not None:
+            declared = type_path(self.text(type_node))
+            if declared is not None:
+                self.bind(scope.qualified_name, self.text(name_node), declared, node, True)
+
+    def on_let(self, node: Node, scope: Scope) -> None:
+        pattern = node.child_by_field_name("pattern")
+        if not self.in_function(scope) or pattern is None:
+            return
+        name = self.binding_name(pattern)
+        if name is None:
+            return
+        type_node = node.child_by_field_name("type")
+        value = node.child_by_field_name("value")
+        if type_node is not None:
+            declared = type_path(self.text(type_node))
+            self.bind(scope.qualified_name, name, declared or "?", node, bool(declared))
+        elif value is not None and value.type == "struct_expression":
+            type_name = value.child_by_field_name("name")
+            declared = type_path(self.text(type_name)) if type_name is not None else None
+            self.bind(scope.qualified_name, name, declared or "?", node, bool(declared))
+        elif value is not None:
+            expression = self.chain(value)
+            self.bind(scope.qualified_name, name, expression or "?", node)
+        else:
+            self.bind(scope.qualified_name, name, "?", node)
+
+    def binding_name(self, pattern: Node) -> str | None:
+        if pattern.type == "identifier":
+            return self.text(pattern)
+        if pattern.type == "mut_pattern" and pattern.named_child_count:
+            return self.binding_name(pattern.named_children[-1])
+        return None
+
+    # -- calls and uses -------------------------------------------------------------------
+
+    def chain(self, node: Node) -> str | None:
+        """A receiver as ``a.b().c`` (steps by ``.``, paths by ``::``); None if untypable."""
+        if node.type in ("identifier", "self"):
+            return self.text(node)
+        if node.type in ("scoped_identifier", "generic_function"):
+            return self.path_text(node)
+        if node.type == "field_expression":
+            value = node.child_by_field_name("value")
+            name = node.child_by_field_name("field")
+            inner = self.chain(value) if value is not None else None
+            if inner is None or name is None or name.type != "field_identifier":
+                return None
+            return f"{inner}.{self.text(name)}"
+        if node.type == "call_expression":
+            function = node.child_by_field_name("function")
+            inner = self.chain(function) if function is not None else None
+            return f"{inner}()" if inner is not None else None
+        if node.type in ("reference_expression", "parenthesized_expression", "try_expression"):
+            inner_node = node.child_by_field_name("value") or (
+                node.named_children[0] if node.named_children else None
+            )
+            if inner_node is not None and node.type == "try_expression":
+                return None  # x? unwraps a Result: its type is not the call's
+            return self.chain(inner_node) if inner_node is not None else None
+        return None
+
+    def path_text(self, node: Node) -> str | None:
+        if node.type == "generic_function":
+            function = node.child_by_field_name("function")
+            return self.path_text(function) if function is not None else None
+        if node.type == "scoped_identifier":
+            path = node.child_by_field_name("path")
+            name = node.child_by_field_name("name")
+            if name is None:
+                return None
+            if path is None:
+                return f"::{self.text(name)}"
+            inner = self.path_text(path) if path.type != "generic_type" else None
+            if inner is None and path.type == "generic_type":
+                inner = type_path(self.text(path))
+            return f"{inner}::{self.text(name)}" if inner is not None else None
+        if node.type in ("identifier", "self", "super", "crate", "type_identifier"):
+            return self.text(node)
+        return None
+
+    def on_call(self, node: Node, scope: Scope) -> None:
+        if not self.in_function(scope):
+            return
+        function = node.child_by_field_name("function")
+        callee = self.chain(function) if function is not None else None
+        if callee is not None:
+            self.add_call(scope.qualified_name, callee, node)
+
+    def on_macro(self, node: Node, scope: Scope) -> None:
+        """Macro bodies are token trees, not code: what they call is not seen (counted)."""
+        if self.in_function(scope):
+            self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + 1
+
+    def on_use(self, node: Node, scope: Scope) -> None:
+        argument = node.child_by_field_name("argument")
+        if argument is None or not self.item_scope(scope):
+            return
+        for path, alias in self.use_paths(argument, ""):
+            self.uses.append([scope.qualified_name, path, alias])
+            self.add_import(path, None, alias, node, scope.qualified_name)
+
+    def use_paths(self, node: Node, prefix: str) -> list[tuple[str, str]]:
+        def join(tail: str) -> str:
+            return f"{prefix}::{tail}" if prefix else tail
+
+        if node.type in ("identifier", "scoped_identifier", "crate", "super", "self"):
+            path = self.path_text(node)
+            if path is None:
+                return []
+            if node.type == "self" and prefix:
+                return [(prefix, prefix.rsplit("::", 1)[-1])]
+            full = join(path)
+            return [(full, full.rsplit("::", 1)[-1])]
+        if node.type == "use_as_clause":
+            path_node = node.child_by_field_name("path")
+            alias = node.child_by_field_name("alias")
+            path = self.path_text(path_node) if path_node is not None else None
+            if path is None or alias is None:
+                return []
+            return [(join(path), self.text(alias))]
+        if node.type == "use_wildcard":
+            inner = node.named_children[0] if node.named_children else None
+            path = self.path_text(inner) if inner is not None else None
+            return [(join(path), "*")] if path is not None else []
+        if node.type == "scoped_use_list":
+            path_node = node.child_by_field_name("path")
+            listed = node.child_by_field_name("list")
+            path = self.path_text(path_node) if path_node is not None else None
+            base = join(path) if path is not None else prefix
+            return self.use_paths(listed, base) if listed is not None else []
+        if node.type == "use_list":
+            return [pair for child in node.named_children for pair in self.use_paths(child, prefix)]
+        return []
+
+
+# -- resolution -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Def:
+    path: str
+    qualified_name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Module:
+    qualified_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    cls: _Def
+    exact: bool
+
+
+_Value = _Def | _Module | _Instance
+
+
+@dataclass
+class _ModuleTable:
+    """One module's names: its items, its `use`s, its child modules, and the impls in it."""
+
+    items: dict[str, _Def] = field(default_factory=dict)
+    uses: dict[str, str] = field(default_factory=dict)
+    globs: list[str] = field(default_factory=list)
+    children: set[str] = field(default_factory=set)
+    #: (prefix, self type as written, trait as written, path, method names)
+    impls: list[tuple[str, str, str | None, str, list[str]]] = field(default_factory=list)
+    #: struct qualified name -> field -> declared type (written in this module)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class RustResolver:
+    """Resolves one Rust file's uses, impls and calls (see the module docstring)."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.index = index
+
+    # -- tables ---------------------------------------------------------------------------
+
+    def table(self, module: str) -> _ModuleTable:
+        """The names of `module` (a file's module or an inline module in it)."""
+
+        def build() -> _ModuleTable:
+            table = _ModuleTable()
+            file_module, paths = self.files_of(module)
+            for path in paths:
+                parsed = self.index.file(path)
+                if parsed is None or parsed.language != "rust":
+                    continue
+                for d in parsed.definitions:
+                    owner, _, name = d.qualified_name.rpartition("::")
+                    if owner == module and d.kind != METHOD:
+                        table.items.setdefault(name, _Def(path, d.qualified_name, d.kind))
+                for prefix, used, alias in parsed.extra.get("uses", []):
+                    if prefix == module:
+                        if alias == "*":
+                            table.globs.append(used)
+                        else:
+                            table.uses.setdefault(alias, used)
+                if file_module == module:
+                    table.children.update(parsed.extra.get("mods", []))
+                for inline in parsed.extra.get("inline_mods", []):
+                    owner, _, name = inline.rpartition("::")
+                    if owner == module:
+                        table.children.add(name)
+                for prefix, self_type, trait, names in parsed.extra.get("impls", []):
+                    if prefix == module:
+                        table.impls.append((prefix, self_type, trait, path, names))
+                for binding in parsed.bindings:
+                    if binding.annotation and binding.scope.rpartition("::")[0] == module:
+                        table.fields.setdefault(binding.scope, {})[binding.name] = binding.value
+            return table
+
+        return self.index.memo(("rust-module", module), build)
+
+    def files_of(self, module: str) -> tuple[str, list[str]]:
+        """The file module holding `module` (itself, or the file of an inline module)."""
+        probe = module
+        while True:
+            paths = self.index.module_paths(probe)
+            if paths:
+                return probe, list(paths)
+            if "::" not in probe:
+                return module, []
+            probe = probe.rsplit("::", 1)[0]
+
+    def is_module(self, module: str) -> bool:
+        if self.index.has_module(module):
+            return True
+        parent, _, name = module.rpartition("::")
+        return bool(parent) and name in self.table(parent).children
+
+    # -- paths ----------------------------------------------------------------------------
+
+    def resolve_path(
+        self, module: str, path: str, self_type: _Def | None, depth: int = 0
+    ) -> list[_Value]:
+        """What a path written in `module` names."""
+        if depth > _MAX_DEPTH:
+            return []
+        head, *rest = path.split("::")
+        values: list[_Value]
+        if head == "":  # ::crate_name::x
+            values = [_Module(rest[0])] if rest and self.index.has_module(rest[0]) else []
+            rest = rest[1:]
+        elif head == "crate":
+            values = [_Module(module.split("::", 1)[0])]
+        elif head == "self":
+            values = [_Module(module)]
+        elif head == "super":
+            values = [_Module(module.rsplit("::", 1)[0])] if "::" in module else []
+        elif head == "Self":
+            values = [self_type] if self_type is not None else []
+        else:
+            values = self.name_in(module, head, depth)
+        for part in rest:
+            values = [v for value in values for v in self.member(value, part, depth)]
+        return values
+
+    def name_in(self, module: str, name: str, depth: int) -> list[_Value]:
+        table = self.table(module)
+        if name in table.items:
+            return [table.items[name]]
+        if name in table.children:
+            return [_Module(f"{module}::{name}")]
+        if name in table.uses:
+            return self.resolve_path(module, table.uses[name], None, depth + 1)
+        for glob in table.globs:
+            for value in self.resolve_path(module, glob, None, depth + 1):
+                if isinstance(value, _Module):
+                    found = self.member(value, name, depth + 1)
+                    if found:
+                        return found
+        if self.index.has_module(name):  # another crate of the workspace
+            return [_Module(name)]
+        return []
+
+    def member(self, value: _Value, name: str, depth: int) -> list[_Value]:
+        if depth > _MAX_DEPTH:
+            return []
+        if isinstance(value, _Module):
+            if not self.is_module(value.qualified_name):
+                return []
+            return self.name_in(value.qualified_name, name, depth + 1)
+        if isinstance(value, _Def) and value.kind in (CLASS, INTERFACE):
+            method = self.find_method(value, name)
+            return [method] if method is not None else []
+        return []
+
+    # -- methods --------------------------------------------------------------------------
+
+    def impls_of(self, cls: _Def) -> list[tuple[str, str | None, str, list[str]]]:
+        """(impl prefix, trait as written, path, methods) of the impls of `cls` in its module."""
+        module = cls.qualified_name.rsplit("::", 1)[0]
+
+        def build() -> list[tuple[str, str | None, str, list[str]]]:
+            found = []
+            for prefix, self_type, trait, path, names in self.table(module).impls:
+                targets = self.resolve_path(prefix, self_type, None)
+                if cls in targets:
+                    found.append((prefix, trait, path, names))
+            return found
+
+        return self.index.memo(("rust-impls", cls), build)
+
+    def find_method(self, cls: _Def, name: str) -> _Def | None:
+        """`name` on `cls`: its inherent impls, its trait impls, then the traits' own methods."""
+        if cls.kind == INTERFACE:
+            return self.trait_method(cls, name, 0)
+        type_name = cls.qualified_name.rsplit("::", 1)[-1]
+        impls = sorted(self.impls_of(cls), key=lambda impl: impl[1] is not None)
+        for prefix, _trait, path, names in impls:
+            if name in names:
+                return _Def(path, f"{prefix}::{type_name}::{name}", METHOD)
+        for prefix, trait, _path, _names in impls:
+            if trait is None:
+                continue
+            for target in self.resolve_path(prefix, trait, None):
+                if isinstance(target, _Def) and target.kind == INTERFACE:
+                    found = self.trait_method(target, name, 0)
+                    if found is not None:
+                        return found
+        return None
+
+    def trait_method(self, trait: _Def, name: str, depth: int) -> _Def | None:
+        if depth > _MAX_DEPTH:
+            return None
+        parsed = self.index.file(trait.path)
+        if parsed is None:
+            return None
+        wanted = f"{trait.qualified_name}::{name}"
+        for d in parsed.definitions:
+            if d.qualified_name == wanted:
+                return _Def(trait.path, wanted, METHOD)
+        definition = next(
+            (d for d in parsed.definitions if d.qualified_name == trait.qualified_name), None
+        )
+        module = trait.qualified_name.rsplit("::", 1)[0]
+        for base in definition.bases if definition is not None else []:
+            for target in self.resolve_path(module, base, None):
+                if isinstance(target, _Def) and target.kind == INTERFACE:
+                    found = self.trait_method(target, name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+    # -- edges ----------------------------------------------------------------------------
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
+        edges: list[ResolvedEdge] = []
+        module_ref = Ref(parsed.path, parsed.module)
+        for spec in parsed.imports:
+            for value in self.resolve_path(spec.scope, spec.module, None):
+                for imported in self.files_for(value):
+                    if imported.path != parsed.path:
+                        edges.append(ResolvedEdge(RelType.IMPORTS, module_ref, imported))
+        for child in parsed.extra.get("mods", []):
+            for path in self.index.module_paths(f"{parsed.module}::{child}"):
+                edges.append(
+                    ResolvedEdge(
+                        RelType.IMPORTS, module_ref, Ref(path, f"{parsed.module}::{child}")
+                    )
+                )
+        for definition in parsed.definitions:
+            source = Ref(parsed.path, definition.qualified_name)
+            module = definition.qualified_name.rsplit("::", 1)[0]
+            own = _Def(parsed.path, definition.qualified_name, definition.kind)
+            if definition.kind == INTERFACE:
+                for base in definition.bases:
+                    for base_value in self.resolve_path(module, base, None):
+                        if isinstance(base_value, _Def) and base_value.kind == INTERFACE:
+                            edges.append(
+                                ResolvedEdge(RelType.INHERITS, source, self.ref(base_value))
+                            )
+            elif definition.kind == CLASS:
+                for prefix, trait, _path, _names in self.impls_of(own):
+                    for trait_value in self.resolve_path(prefix, trait, None) if trait else []:
+                        if isinstance(trait_value, _Def) and trait_value.kind == INTERFACE:
+                            edges.append(
+                                ResolvedEdge(RelType.IMPLEMENTS, source, self.ref(trait_value))
+                            )
+        owners = {d.qualified_name: d for d in parsed.definitions}
+        for call in parsed.calls:
+            caller = owners.get(call.caller)
+            if caller is None:
+                continue
+            for callee, resolution in self.resolve_call(parsed, call):
+                edges.append(
+                    ResolvedEdge(
+                        RelType.CALLS, Ref(parsed.path, call.caller), self.ref(callee), resolution
+                    )
+                )
+        return unique_edges(edges)
+
+    @staticmethod
+    def ref(target: _Def) -> Ref:
+        return Ref(target.path, target.qualified_name)
+
+    def files_for(self, value: _Value) -> list[Ref]:
+        if isinstance(value, _Def):
+            parsed = self.index.file(value.path)
+            return [Ref(value.path, parsed.module)] if parsed is not None else []
+        if isinstance(value, _Module):
+            file_module, paths = self.files_of(value.qualified_name)
+            return [Ref(path, file_module) for path in paths]
+        return []
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def context(self, parsed: ParsedFile, caller: str) -> tuple[str, _Def | None]:
+        """The module a function is written in, and its impl's Self type (for methods)."""
+        definition = next(d for d in parsed.definitions if d.qualified_name == caller)
+        owner = caller.rsplit("::", 1)[0]
+        if definition.kind != METHOD:
+            return owner, None
+        module, _, type_name = owner.rpartition("::")
+        for prefix, self_type, _trait, _names in parsed.extra.get("impls", []):
+            if prefix == module and self_type.rsplit("::", 1)[-1] == type_name:
+                for value in self.resolve_path(module, self_type, None):
+                    if isinstance(value, _Def):
+                        return module, value
+        trait = next((d for d in parsed.definitions if d.qualified_name == owner), None)
+        if trait is not None and trait.kind == INTERFACE:
+            return module, _Def(parsed.path, owner, INTERFACE)
+        return module, None
+
+    def resolve_call(self, parsed: ParsedFile, call: CallSite) -> list[tuple[_Def, str]]:
+        module, self_type = self.context(parsed, call.caller)
+        values, exact = self.evaluate(parsed, call.caller, module, self_type, call.callee, True, 0)
+        targets = [v for v in values if isinstance(v, _Def) and v.kind in _FUNCTIONS]
+        if len(targets) != 1:
+            return []
+        return [(targets[0], EXACT if exact else HEURISTIC)]
+
+    def evaluate(
+        self,
+        parsed: ParsedFile,
+        scope: str,
+        module: str,
+        self_type: _Def | None,
+        expression: str,
+        callee: bool,
+        depth: int,
+    ) -> tuple[list[_Value], bool]:
+        """What an expression names (a `callee`: its last step is a method) or holds (a
+        receiver: its last step is a field), and whether that is certain."""
+        if depth > _MAX_DEPTH:
+            return [], False
+        steps = expression.split(".")
+        head = steps[0]
+        call = head.endswith("()")
+        head = head[:-2] if call else head
+        exact = True
+        values: list[_Value]
+        if head == "self":
+            values = [_Instance(self_type, True)] if self_type is not None else []
+        elif "::" not in head and self.bindings(parsed).get((scope, head)):
+            values, exact = self.binding_value(parsed, scope, module, self_type, head, depth)
+        else:
+            values = self.resolve_path(module, head, self_type)
+        if call:
+            values, exact = self.returned(values), False
+        for step in steps[1:]:
+            call = step.endswith("()")
+            name = step[:-2] if call else step
+            next_values: list[_Value] = []
+            for value in values:
+                if not isinstance(value, _Instance):
+                    continue
+                if call or (callee and step is steps[-1]):
+                    method = self.find_method(value.cls, name)
+                    if method is not None:
+                        next_values.append(method)
+                        exact = exact and value.exact
+                else:
+                    next_values += self.field_value(value.cls, name)
+                    exact = exact and value.exact
+            values = self.returned(next_values) if call else next_values
+            if call:
+                exact = False
+        return values, exact
+
+    def bindings(self, parsed: ParsedFile) -> dict[tuple[str, str], list[Binding]]:
+        def build() -> dict[tuple[str, str], list[Binding]]:
+            table: dict[tuple[str, str], list[Binding]] = {}
+            for binding in parsed.bindings:
+                table.setdefault((binding.scope, binding.name), []).append(binding)
+            return table
+
+        return self.index.memo(("rust-bindings", parsed.path, parsed.content_hash), build)
+
+    def binding_value(
+        self,
+        parsed: ParsedFile,
+        scope: str,
+        module: str,
+        self_type: _Def | None,
+        name: str,
+        depth: int,
+    ) -> tuple[list[_Value], bool]:
+        found = self.bindings(parsed)[(scope, name)]
+        if len({(b.value, b.annotation) for b in found}) != 1:
+            return [], False  # shadowed by a second `let` of another kind: not followed
+        binding = found[0]
+        if binding.value == "?":
+            return [], False
+        if binding.annotation:
+            types = self.resolve_path(module, binding.value, self_type)
+            return [
+                _Instance(t, True) for t in types if isinstance(t, _Def) and t.kind != METHOD
+            ], True
+        values, _ = self.evaluate(parsed, scope, module, self_type, binding.value, False, depth + 1)
+        return values, False
+
+    def field_value(self, cls: _Def, name: str) -> list[_Value]:
+        module = cls.qualified_name.rsplit("::", 1)[0]
+        declared = self.table(module).fields.get(cls.qualified_name, {}).get(name)
+        if declared is None:
+            return []
+        types = self.resolve_path(module, declared, None)
+        return [
+            _Instance(t, True)
+            for t in types
+            if isinstance(t, _Def) and t.kind in (CLASS, INTERFACE)
+        ]
+
+    def returned(self, values: list[_Value]) -> list[_Value]:
+        """Instances of what the functions in `values` return (``Self`` is the impl's type)."""
+        results: list[_Value] = []
+        for value in values:
+            if not isinstance(value, _Def):
+                continue
+            if value.kind == CLASS:  # a tuple struct's constructor
+                results.append(_Instance(value, True))
+                continue
+            owner = self.index.file(value.path)
+            definition = (
+                next(
+                    (d for d in owner.definitions if d.qualified_name == value.qualified_name), None
+                )
+                if owner is not None
+                else None
+            )
+            if definition is None or definition.returns is None:
+                continue
+            module = value.qualified_name.rsplit("::", 2 if definition.kind == METHOD else 1)[0]
+            self_type = None
+            if definition.kind == METHOD:
+                type_qname = value.qualified_name.rsplit("::", 1)[0]
+                self_type = next(
+                    (
+                        v
+                        for v in self.resolve_path(module, type_qname.rsplit("::", 1)[-1], None)
+                        if isinstance(v, _Def)
+                    ),
+                    None,
+                )
+            for target in self.resolve_path(module, definition.returns, self_type):
+                if isinstance(target, _Def) and target.kind in (CLASS, INTERFACE):
+                    results.append(_Instance(target, False))
+        return results

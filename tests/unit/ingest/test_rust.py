@@ -1,0 +1,128 @@
+"""Rust: crate-named module paths, items, impls and traits, use/mod imports and calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem.ingest.language import ParsedFile, RepoLayout
+from graphmem.ingest.rust import rust_module_path, type_path
+
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
+CORE = "shop_core"
+
+
+@pytest.fixture(scope="module")
+def rust(fixture_graph: Callable[[str], Graph]) -> Graph:
+    return fixture_graph("rust_app")
+
+
+def edges(graph: Graph, kind: str) -> set[tuple[str, str, str | None]]:
+    return {(s, t, r) for k, s, t, r in graph[1] if k == kind}
+
+
+def test_module_paths_come_from_cargo_and_the_tree(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "my-tool"\n')
+    files = ["Cargo.toml", "src/main.rs", "src/a.rs", "src/a/mod.rs", "src/a/b.rs"]
+    layout = RepoLayout(tmp_path, frozenset([*files, "src/bin/extra.rs", "tests/it.rs"]))
+    assert rust_module_path("src/main.rs", layout) == "my_tool"
+    assert rust_module_path("src/a/mod.rs", layout) == "my_tool::a"
+    assert rust_module_path("src/a/b.rs", layout) == "my_tool::a::b"
+    assert rust_module_path("src/bin/extra.rs", layout) == "extra"  # a binary crate
+    assert rust_module_path("tests/it.rs", layout) == "my_tool::tests::it"
+
+
+def test_type_paths() -> None:
+    assert type_path("&mut Store") == "Store"
+    assert type_path("Box<dyn store::Backend>") == "store::Backend"
+    assert type_path("Vec<Item>") == "Vec"
+    assert type_path("&'a [u8]") is None
+    assert type_path("(u8, u16)") is None
+
+
+def test_definitions(rust: Graph) -> None:
+    model = {
+        d.qualified_name: (d.kind, d.parent, d.start_line, d.end_line)
+        for d in rust[0]["crates/core/src/model.rs"].definitions
+    }
+    m = f"{CORE}::model"
+    assert model == {
+        f"{m}::Priced": ("Interface", m, 3, 9),
+        f"{m}::Priced::price": ("Method", f"{m}::Priced", 4, 4),
+        f"{m}::Priced::is_free": ("Method", f"{m}::Priced", 6, 8),
+        f"{m}::Discounted": ("Interface", m, 11, 13),
+        f"{m}::Discounted::discount": ("Method", f"{m}::Discounted", 12, 12),
+        f"{m}::Item": ("Class", m, 16, 19),  # the derive attribute is not part of it
+        f"{m}::Item::new": ("Method", f"{m}::Item", 22, 24),
+        f"{m}::Item::price": ("Method", f"{m}::Item", 28, 30),  # from `impl Priced for Item`
+        f"{m}::Item::fmt": ("Method", f"{m}::Item", 34, 36),
+        f"{m}::Status": ("Class", m, 39, 42),
+    }
+    memory = {d.qualified_name for d in rust[0]["crates/core/src/store/memory.rs"].definitions}
+    assert f"{CORE}::store::memory::tests::put_adds_an_item" in memory  # an inline module
+
+
+def test_imports_follow_use_and_mod(rust: Graph) -> None:
+    assert edges(rust, "IMPORTS") == {
+        ("shop_cli", f"{CORE}::model", None),
+        ("shop_cli", f"{CORE}::store", None),  # `use shop_core::Store`, re-exported by lib.rs
+        (CORE, f"{CORE}::model", None),  # mod model;
+        (CORE, f"{CORE}::store", None),
+        (f"{CORE}::store", f"{CORE}::model", None),
+        (f"{CORE}::store", f"{CORE}::store::memory", None),
+        (f"{CORE}::store::memory", f"{CORE}::model", None),
+    }
+
+
+def test_impl_trait_is_implements_and_supertraits_inherit(rust: Graph) -> None:
+    assert edges(rust, "IMPLEMENTS") == {
+        (f"{CORE}::model::Item", f"{CORE}::model::Priced", None)  # fmt::Display is std's
+    }
+    assert edges(rust, "INHERITS") == {
+        (f"{CORE}::model::Discounted", f"{CORE}::model::Priced", None)
+    }
+
+
+def test_calls(rust: Graph) -> None:
+    store = f"{CORE}::store"
+    assert edges(rust, "CALLS") == {
+        ("shop_cli::main", "shop_cli::report", "exact"),
+        ("shop_cli::main", f"{CORE}::model::Item::new", "exact"),  # through a use
+        ("shop_cli::main", f"{store}::Store::open", "exact"),  # through lib.rs's pub use
+        # `let mut store = Store::open()`: the type is what `open` returns
+        ("shop_cli::main", f"{store}::Store::save", "heuristic"),
+        ("shop_cli::report", "shop_cli::Checker::check", "exact"),  # a struct literal
+        (f"{CORE}::model::Priced::is_free", f"{CORE}::model::Priced::price", "exact"),
+        (f"{store}::Store::open", f"{store}::memory::MemoryBackend::empty", "exact"),
+        (f"{store}::Store::save", f"{CORE}::model::Item::price", "exact"),  # a trait impl
+        (f"{store}::Store::save", f"{store}::memory::MemoryBackend::put", "exact"),  # self.field
+        (f"{store}::Store::save", f"{store}::Store::log", "exact"),
+        (f"{store}::memory::tests::put_adds_an_item", f"{CORE}::model::Item::new", "exact"),
+        (
+            f"{store}::memory::tests::put_adds_an_item",
+            f"{store}::memory::MemoryBackend::put",
+            "exact",
+        ),
+        # calls inside println!(..) and format!(..) are macro arguments: not seen
+    }
+
+
+def test_macros_are_counted_not_read(rust: Graph) -> None:
+    assert rust[0]["crates/core/src/store/mod.rs"].extra["macro_calls"] == 2
+
+
+def test_parsed_file_survives_the_cache_round_trip(rust: Graph) -> None:
+    for parsed in rust[0].values():
+        assert ParsedFile.from_json(parsed.to_json()) == parsed
+
+
+def test_syntax_errors_keep_what_parses(resolve_tree: Callable[[dict[str, str]], Any]) -> None:
+    resolved = resolve_tree(
+        {"Cargo.toml": '[package]\nname = "x"\n', "src/lib.rs": "fn ok() {}\nfn broken( {\n"}
+    )
+    parsed = resolved.parsed["src/lib.rs"]
+    assert parsed.warnings and "syntax errors" in parsed.warnings[0]
+    assert ("Function", "x::ok") in resolved.definitions()
