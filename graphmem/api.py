@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         SearchResult,
     )
     from graphmem.review.report import ReviewReport
+    from graphmem.store.base import GraphReads
 
 
 class GraphMem:
@@ -264,12 +265,19 @@ class GraphMem:
 
         return governing(self.read_scope(include_history), entity_ids, down=down)
 
-    def read_scope(self, include_history: bool = False) -> ReadScope:
-        """Who reads: this repository, branch and user; what every query serves is decided here."""
+    def read_scope(
+        self, include_history: bool = False, view: GraphReads | None = None
+    ) -> ReadScope:
+        """Who reads: this repository, branch and user; what every query serves is decided here.
+        `view`: a snapshot of the store, so that one answer reads one state."""
         from graphmem.memory.governance import ReadScope
 
         return ReadScope(
-            self.store, self.repo, self.branch, self.settings.user, include_history=include_history
+            view or self.store,
+            self.repo,
+            self.branch,
+            self.settings.user,
+            include_history=include_history,
         )
 
     def refresh_anchors(self) -> RefreshReport:
@@ -351,12 +359,14 @@ class GraphMem:
 
     def impact(self, target: str, depth: int = 3) -> ImpactResult:
         """Everything that depends on `target` within `depth` hops, and what governs it."""
+        from graphmem.memory.targets import resolve_target
         from graphmem.queries.impact import impact
 
         if depth < 1:
             raise UsageError(f"depth must be at least 1, not {depth}")
-        node = self.resolve_target(target)
-        return impact(self.read_scope(), node, depth)
+        with self.store.snapshot() as view:
+            scope = self.read_scope(view=view)
+            return impact(scope, resolve_target(view, self.repo, target), depth)
 
     def cypher(
         self, query: str, params: Mapping[str, Any] | None = None, write: bool = False
@@ -393,18 +403,21 @@ class GraphMem:
                 "user": options.user or self.settings.user,
             }
         )
-        scope = ReadScope(self.store, self.repo, options.branch, options.user)
-        result = search(scope, query, options, embedder=lambda: self.embedder)
+        with self.store.snapshot() as view:
+            scope = ReadScope(view, self.repo, options.branch, options.user)
+            result = search(scope, query, options, embedder=lambda: self.embedder)
         memory_ids = [h.id for h in result.hits if h.kind != "commit"]
         result.receipt_id = self.record_receipt("search", result.query, memory_ids).id
         return result
 
     def context(self, target: str, history: bool = False) -> ContextResult:
         """What to know before changing `target`: governing and nearby memories, commits, code."""
+        from graphmem.memory.targets import resolve_target
         from graphmem.queries.context import context
 
-        node = self.resolve_target(target)
-        result = context(self.read_scope(history), node)
+        with self.store.snapshot() as view:
+            node = resolve_target(view, self.repo, target)
+            result = context(self.read_scope(history, view=view), node)
         served = [m.id for m in result.memories] + [m.id for m in result.nearby]
         result.receipt_id = self.record_receipt("context", target, served).id
         return result
@@ -417,7 +430,9 @@ class GraphMem:
             raise UsageError("a prompt needs a task: say what you are about to do")
         if budget < 1:
             raise UsageError(f"the token budget must be positive, not {budget}")
-        pack = build_prompt(self.read_scope(), task, files, budget, embedder=lambda: self.embedder)
+        with self.store.snapshot() as view:
+            scope = self.read_scope(view=view)
+            pack = build_prompt(scope, task, files, budget, embedder=lambda: self.embedder)
         pack.receipt_id = self.record_receipt("prompt", task, pack.memory_ids).id
         return pack
 

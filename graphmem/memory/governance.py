@@ -49,7 +49,7 @@ from graphmem.memory.results import (
 )
 from graphmem.memory.staleness import staleness_of
 from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
-from graphmem.store import Direction, GraphStore
+from graphmem.store.base import Direction, GraphReads
 
 __all__ = [
     "Containment",
@@ -76,7 +76,7 @@ class ReadScope:
     `every_reader`: serve every branch's and every user's memories (reports on the whole store).
     """
 
-    store: GraphStore
+    store: GraphReads
     repo: str
     branch: str | None = None
     user: str | None = None
@@ -136,7 +136,7 @@ class Containment:
 
 
 def containment(
-    store: GraphStore, subjects: Sequence[str], *, up: bool = True, down: bool = False
+    store: GraphReads, subjects: Sequence[str], *, up: bool = True, down: bool = False
 ) -> Containment:
     """Walk CONTAINS from every subject at once: one `edges` call per level and direction."""
     subjects = list(dict.fromkeys(subjects))
@@ -336,7 +336,7 @@ def _inside(anchor: Anchor, entity: Node) -> bool:
     return anchor.path == path and anchor.qualified_name.startswith(qualified + ".")
 
 
-def _reach(store: GraphStore, starts: Sequence[str], direction: Direction) -> dict[str, set[str]]:
+def _reach(store: GraphReads, starts: Sequence[str], direction: Direction) -> dict[str, set[str]]:
     """Every node reached from `starts` along CONTAINS in `direction`, with all its next hops
     (parents when walking up, children when walking down): one store step."""
     links: dict[str, set[str]] = {}

@@ -56,13 +56,14 @@ from graphmem.memory.results import (
 )
 from graphmem.model import Edge, Label, MemoryStatus, Node, RelType, now_iso
 from graphmem.store import Direction, GraphStore, WriteBatch
+from graphmem.store.base import GraphReads
 
 __all__ = ["acknowledge", "refresh_anchors", "stale", "staleness_of"]
 
 _CODE_LABEL = {label.value: label for label in Label}
 
 
-def staleness_of(store: GraphStore, memories: Sequence[Node]) -> dict[str, Staleness]:
+def staleness_of(store: GraphReads, memories: Sequence[Node]) -> dict[str, Staleness]:
     """Each memory's staleness, computed from its anchors and live GOVERNS edges (batched)."""
     if not memories:
         return {}
@@ -238,7 +239,7 @@ def _governs_edge(memory: Node, anchor: Anchor, at: str) -> Edge:
     return governs_edge(memory.id, anchor, at)
 
 
-def _governs(store: GraphStore, memory_ids: Sequence[str]) -> dict[str, dict[str, Edge]]:
+def _governs(store: GraphReads, memory_ids: Sequence[str]) -> dict[str, dict[str, Edge]]:
     result: dict[str, dict[str, Edge]] = {}
     for start in range(0, len(memory_ids), 1000):
         chunk = list(memory_ids[start : start + 1000])

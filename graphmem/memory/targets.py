@@ -24,7 +24,7 @@ import re
 
 from graphmem.errors import NotFoundError
 from graphmem.model import CodeEntity, Label, Node
-from graphmem.store import GraphStore
+from graphmem.store.base import GraphReads
 
 __all__ = ["repository_node", "resolve_target", "resolve_targets"]
 
@@ -45,7 +45,7 @@ _PREFERENCE = (
 )
 
 
-def resolve_target(store: GraphStore, repo: str, text: str) -> Node:
+def resolve_target(store: GraphReads, repo: str, text: str) -> Node:
     """The CodeEntity node `text` names in `repo`.
 
     Raises NotFoundError, with the closest names, paths and qualified names of the repository as
@@ -64,7 +64,7 @@ def resolve_target(store: GraphStore, repo: str, text: str) -> Node:
     )
 
 
-def resolve_targets(store: GraphStore, repo: str, texts: list[str]) -> list[Node]:
+def resolve_targets(store: GraphReads, repo: str, texts: list[str]) -> list[Node]:
     """Each target resolved, duplicates dropped (first occurrence kept)."""
     nodes: dict[str, Node] = {}
     for text in texts:
@@ -73,7 +73,7 @@ def resolve_targets(store: GraphStore, repo: str, texts: list[str]) -> list[Node
     return list(nodes.values())
 
 
-def repository_node(store: GraphStore, repo: str) -> Node:
+def repository_node(store: GraphReads, repo: str) -> Node:
     """The Repository node of `repo`, as the ingester writes it (path '' and qualified name '').
 
     When the repository was never ingested the node is returned unsaved: the caller writes it in
@@ -85,7 +85,7 @@ def repository_node(store: GraphStore, repo: str) -> Node:
     return CodeEntity.new(Label.REPOSITORY, repo, "", "", name=repo).to_node()
 
 
-def _lookup(store: GraphStore, repo: str, target: str) -> Node | None:
+def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
     if _ENTITY_ID.match(target):
         node = store.get_node(target)
         if node is not None and node.has(Label.CODE_ENTITY) and node.get("repo") == repo:
@@ -117,7 +117,7 @@ def _lookup(store: GraphStore, repo: str, target: str) -> Node | None:
     return None
 
 
-def _symbol_in_file(store: GraphStore, repo: str, path: str, symbol: str) -> Node | None:
+def _symbol_in_file(store: GraphReads, repo: str, path: str, symbol: str) -> Node | None:
     in_file = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
     if not symbol:
         return _best([n for n in in_file if n.has(Label.MODULE)] or in_file)
@@ -145,7 +145,7 @@ def _best(nodes: list[Node]) -> Node | None:
     return min(nodes, key=rank)
 
 
-def _suggestions(store: GraphStore, repo: str, target: str, n: int = 5) -> list[str]:
+def _suggestions(store: GraphReads, repo: str, target: str, n: int = 5) -> list[str]:
     """Close paths, qualified names and names of the repository (difflib ratio >= 0.6)."""
     names: set[str] = set()
     for node in store.find_nodes(Label.CODE_ENTITY, {"repo": repo}):

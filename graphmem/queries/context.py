@@ -28,7 +28,7 @@ from graphmem.queries.results import (
     EntityRef,
     MemoryRef,
 )
-from graphmem.store.base import Direction, GraphStore
+from graphmem.store.base import Direction, GraphReads
 
 MAX_COMMITS = 10
 MAX_LISTED = 20
@@ -108,7 +108,7 @@ def _memory_ref(served: GoverningMemory, successors: list[str]) -> MemoryRef:
     )
 
 
-def _successors(store: GraphStore, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+def _successors(store: GraphReads, memory_ids: Sequence[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for edge in store.edges(list(memory_ids), [RelType.SUPERSEDED_BY], Direction.OUT):
         out.setdefault(edge.source, []).append(edge.target)

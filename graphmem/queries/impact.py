@@ -27,7 +27,7 @@ from graphmem.queries.results import (
     PathStep,
     Resolution,
 )
-from graphmem.store.base import Direction, GraphStore
+from graphmem.store.base import Direction, GraphReads
 
 #: Edge types whose *source* depends on their *target*.
 DEPENDENCY_TYPES: tuple[RelType, ...] = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
@@ -62,7 +62,7 @@ def is_heuristic(edge: Edge) -> bool:
     return edge.type == RelType.CALLS and edge.properties.get("resolution") == "heuristic"
 
 
-def contained(store: GraphStore, root_ids: Sequence[str]) -> list[str]:
+def contained(store: GraphReads, root_ids: Sequence[str]) -> list[str]:
     """`root_ids` and everything they CONTAIN, transitively, each once."""
     tree = containment(store, root_ids, up=False, down=True)
     return list(dict.fromkeys(n for root in root_ids for n in tree.inside(root)))

@@ -33,7 +33,7 @@ from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import EntityRef, PromptPack, SearchHitResult, SearchOptions
 from graphmem.queries.search import search
 from graphmem.queries.tokens import TokenCounter, default_counter
-from graphmem.store.base import Direction, GraphStore
+from graphmem.store.base import Direction, GraphReads
 
 DEFAULT_BUDGET = 4000
 #: Personalised PageRank: damping, tolerance, iterations; heuristic calls count half.
@@ -163,7 +163,7 @@ def build_prompt(
 
 
 def code_map(
-    store: GraphStore,
+    store: GraphReads,
     seeds: Sequence[str],
     hide: Collection[str] = frozenset(),
     limit: int = MAX_CODE_ITEMS,

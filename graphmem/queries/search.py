@@ -32,7 +32,7 @@ from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Label, Node, RelType
 from graphmem.queries.keywords import bm25_scores, document_text, query_terms, ranked
 from graphmem.queries.results import SearchHitResult, SearchOptions, SearchResult
-from graphmem.store.base import FULLTEXT_FIELDS, Direction, GraphStore
+from graphmem.store.base import FULLTEXT_FIELDS, Direction, GraphReads
 
 #: The RRF constant from Cormack et al. (2009); it damps the difference between top ranks.
 RRF_K = 60
@@ -199,7 +199,7 @@ def _near_ranks(
     }
 
 
-def _anchors(store: GraphStore, memory_ids: list[str]) -> dict[str, list[str]]:
+def _anchors(store: GraphReads, memory_ids: list[str]) -> dict[str, list[str]]:
     if not memory_ids:
         return {}
     edges = store.edges(memory_ids, [RelType.GOVERNS], Direction.OUT)
