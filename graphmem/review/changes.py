@@ -20,11 +20,17 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from graphmem.ingest.file_walk import VENDORED_DIRS, classify_source
-from graphmem.ingest.language import Definition, ParsedFile, RepoLayout, language_for
+from graphmem.ingest.language import (
+    Definition,
+    ParsedFile,
+    RepoLayout,
+    content_hash,
+    language_for,
+)
 from graphmem.ingest.pipeline import parse_one
 from graphmem.ingest.services import COMPOSE_FILE_NAMES, MANIFEST_FILE_NAMES
 from graphmem.model import entity_id
@@ -39,10 +45,13 @@ Reader = Callable[[str], bytes | None]
 
 @dataclass(frozen=True)
 class Side:
-    """One side of the diff: how to read a file, and the layout that names its modules."""
+    """One side of the diff: how to read a file, the layout that names its modules, and parses
+    ingest already made (reused when the content hash matches: the side that was ingested is
+    never parsed again)."""
 
     read: Reader
     layout: RepoLayout
+    cached: Mapping[str, ParsedFile] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +98,9 @@ def _parse(path: str, side: Side) -> _Parsed | SkippedFile | None:
     if reason is not None:
         return SkippedFile(path=path, reason=reason)
     module = support.module_name(path, side.layout)
+    cached = side.cached.get(path)
+    if cached is not None and cached.module == module and cached.content_hash == content_hash(data):
+        return _Parsed(cached, data)
     return _Parsed(parse_one(support, path, data, module), data)
 
 

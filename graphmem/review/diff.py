@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -172,6 +173,53 @@ def changed_files(root: Path, rng: DiffRange) -> list[FileChange]:
             elif data:
                 change.new_lines = [(1, data.count(b"\n") + (0 if data.endswith(b"\n") else 1))]
     return sorted(changes.values(), key=lambda c: c.path)
+
+
+def read_sides(
+    root: Path, rng: DiffRange, old_paths: Sequence[str], new_paths: Sequence[str]
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Many files of both sides at once: one `git cat-file --batch` instead of a `git show`
+    per file (a process each costs ~10 ms). A path missing on its side is left out."""
+    old_specs = {f"{rng.base_sha}:{p}": p for p in old_paths}
+    if rng.mode is HeadMode.WORKING_TREE:
+        new_specs: dict[str, str] = {}
+        new = {p: data for p in new_paths if (data := read_new(root, rng, p)) is not None}
+    else:
+        prefix = f"{rng.head_sha}:" if rng.mode is HeadMode.COMMIT else ":"
+        new_specs = {f"{prefix}{p}": p for p in new_paths}
+        new = {}
+    blobs = _cat_files(root, [*old_specs, *new_specs])
+    old = {old_specs[spec]: data for spec, data in blobs.items() if spec in old_specs}
+    new.update({new_specs[spec]: data for spec, data in blobs.items() if spec in new_specs})
+    return old, new
+
+
+def _cat_files(root: Path, specs: Sequence[str]) -> dict[str, bytes]:
+    """`REV:PATH` -> content, for the specs git has (a path with a newline is read alone)."""
+    batch = [s for s in specs if "\n" not in s]
+    out = {s: data for s in specs if "\n" in s and (data := git_bytes(root, "show", s))}
+    if not batch:
+        return out
+    done = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=root,
+        input="".join(f"{s}\n" for s in batch).encode(),
+        capture_output=True,
+        check=False,
+    )
+    raw, pos = done.stdout, 0
+    for spec in batch:
+        end = raw.find(b"\n", pos)
+        if end < 0:
+            break
+        header = raw[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            continue  # "<spec> missing", or a submodule or tree
+        size = int(header[2])
+        out[spec] = raw[pos : pos + size]
+        pos += size + 1
+    return out
 
 
 def read_old(root: Path, rng: DiffRange, path: str) -> bytes | None:

@@ -24,13 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from graphmem.ingest.file_index import load_parses
 from graphmem.ingest.language import RepoLayout
 from graphmem.memory.results import Application, memory_from_node
 from graphmem.model import Label, Memory, Node, RelType
 from graphmem.queries.impact import is_test_entity
 from graphmem.queries.results import EntityRef, ImpactResult, ModuleGroup, PathStep
 from graphmem.review.changes import Side, changed_entities, is_service_file, skip_reason
-from graphmem.review.diff import DiffRange, FileChange, changed_files, files_at, read_new, read_old
+from graphmem.review.diff import DiffRange, FileChange, changed_files, files_at, read_sides
 from graphmem.review.report import (
     ChangedEntity,
     Dependent,
@@ -157,8 +158,12 @@ def _changed_entities(
     if not sources:
         return []
     root = gm.repo_root
-    old = Side(lambda p: read_old(root, rng, p), RepoLayout(root, files_at(root, rng, old=True)))
-    new = Side(lambda p: read_new(root, rng, p), RepoLayout(root, files_at(root, rng, old=False)))
+    old_paths = [c.old_path or c.path for c in sources if c.status != "added"]
+    new_paths = [c.path for c in sources if c.status != "deleted"]
+    old_data, new_data = read_sides(root, rng, old_paths, new_paths)
+    cached = load_parses(gm.store, gm.repo, sorted({*old_paths, *new_paths}))
+    old = Side(old_data.get, RepoLayout(root, files_at(root, rng, old=True)), cached)
+    new = Side(new_data.get, RepoLayout(root, files_at(root, rng, old=False)), cached)
     out: list[ChangedEntity] = []
     for change in sources:
         entities, skip = changed_entities(gm.repo, change, old, new)
