@@ -64,6 +64,11 @@ class StoreUnavailableError(StoreError):
     """The store is (temporarily) out of reach; retrying later may succeed."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """A write on a connection that may only read: a read-only graphmem connection
+    (GRAPHMEM_READ_ONLY), or a database user without the write privilege."""
+
+
 class CapabilityError(GraphMemError):
     """The backend cannot do this; the message says what to use instead."""
 

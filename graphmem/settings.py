@@ -28,6 +28,8 @@ class Settings(BaseModel):
     user: str | None = None
     branch: str | None = None
     embedding_model: str = DEFAULT_MODEL
+    #: open the store for reading only (Neo4j: every transaction in read access mode)
+    read_only: bool = False
     #: Folders holding ADRs beyond the conventional ones (GRAPHMEM_ADR_DIRS, comma-separated).
     adr_dirs: list[str] = Field(default_factory=list)
 
@@ -44,6 +46,7 @@ class Settings(BaseModel):
             "user": env.get("GRAPHMEM_USER") or _login_name(),
             "branch": env.get("GRAPHMEM_BRANCH"),
             "embedding_model": env.get("GRAPHMEM_MODEL") or DEFAULT_MODEL,
+            "read_only": env.get("GRAPHMEM_READ_ONLY", "").lower() in ("1", "true", "yes"),
             "adr_dirs": [
                 d.strip() for d in env.get("GRAPHMEM_ADR_DIRS", "").split(",") if d.strip()
             ],

@@ -12,6 +12,7 @@ memory's text (a secret is pasted into a search as easily as into `remember`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from graphmem.errors import ReadOnlyStoreError
 from graphmem.model import Event, Label, Node, now_iso
 from graphmem.store import GraphStore, WriteBatch
 
@@ -125,7 +127,9 @@ def record_receipt(
         author=author,
         repo=repo,
     )
-    store.write(WriteBatch(upsert_nodes=[receipt.to_node()]))
+    # a read-only connection reads; its retrievals go unrecorded (docs/reliability.md)
+    with contextlib.suppress(ReadOnlyStoreError):
+        store.write(WriteBatch(upsert_nodes=[receipt.to_node()]))
     return receipt
 
 

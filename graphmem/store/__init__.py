@@ -46,6 +46,7 @@ def open_store(url: str, settings: Settings | None = None) -> GraphStore:
             username=settings.neo4j_username,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
+            read_only=settings.read_only,
         )
     if "://" in url and not url.startswith("sqlite://"):
         raise UsageError(

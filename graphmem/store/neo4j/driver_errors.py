@@ -7,7 +7,13 @@ from contextlib import contextmanager
 
 from neo4j import exceptions as neo4j_errors
 
-from graphmem.errors import GraphMemError, StoreError, StoreUnavailableError, UsageError
+from graphmem.errors import (
+    GraphMemError,
+    ReadOnlyStoreError,
+    StoreError,
+    StoreUnavailableError,
+    UsageError,
+)
 
 ACCESS_MODE = "Neo.ClientError.Statement.AccessMode"
 DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -20,6 +26,12 @@ FOLLOWER_CODES = frozenset(
 )
 _TLS_SCHEMES = ("bolt+s://", "bolt+ssc://", "neo4j+s://", "neo4j+ssc://")
 _WRITE_REFUSED = "this query writes; pass --write to allow it"
+#: What Neo4j says when a user lacks a privilege (Enterprise roles, e.g. `reader`).
+FORBIDDEN = "Neo.ClientError.Security.Forbidden"
+READ_ONLY_REFUSED = (
+    "this graphmem connection to Neo4j is read-only (GRAPHMEM_READ_ONLY): Neo4j refused the "
+    "write, which needs the WRITE privilege; unset GRAPHMEM_READ_ONLY to write"
+)
 
 
 def first_line(error: BaseException) -> str:
@@ -61,6 +73,11 @@ def translated(url: str, doing: str, database: str | None = None) -> Iterator[No
             ) from e
         if e.code == ACCESS_MODE:
             raise UsageError(_WRITE_REFUSED) from e
+        if e.code == FORBIDDEN:
+            raise ReadOnlyStoreError(
+                f"Neo4j refused this for lack of a privilege while {doing}: {first_line(e)} "
+                "(reads need only the READ and MATCH privileges; writes need WRITE)"
+            ) from e
         if e.code in FOLLOWER_CODES:
             raise StoreError(
                 f"Neo4j at {url} cannot take writes (a cluster follower or read replica): "

@@ -125,13 +125,16 @@ def wanted(vector_dimensions: int) -> list[SchemaStatement]:
     return out
 
 
-def ensure(driver: Driver, database: str | None, vector_dimensions: int) -> Schema:
-    """Create what is missing, and say which indexes the searches must use."""
+def ensure(
+    driver: Driver, database: str | None, vector_dimensions: int, create: bool = True
+) -> Schema:
+    """Create what is missing (unless not `create`: a read-only connection uses what there is),
+    and say which indexes the searches must use."""
     statements = wanted(vector_dimensions)
     existing = _existing_indexes(driver, database)
     created = False
     for statement in statements:
-        if find_index(existing, statement) is not None:
+        if find_index(existing, statement) is not None or not create:
             continue
         with driver.session(database=database) as session:
             try:

@@ -22,7 +22,7 @@ import neo4j
 from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
-from graphmem.errors import ConflictError, StoreError, UsageError
+from graphmem.errors import ConflictError, ReadOnlyStoreError, StoreError, UsageError
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.store.base import (
     BASE_LABELS,
@@ -37,7 +37,13 @@ from graphmem.store.base import (
 from graphmem.store.cypher_text import find_write_clause
 from graphmem.store.neo4j import schema, values
 from graphmem.store.neo4j import statements as st
-from graphmem.store.neo4j.driver_errors import translated, translated_user_query, unreachable
+from graphmem.store.neo4j.driver_errors import (
+    ACCESS_MODE,
+    READ_ONLY_REFUSED,
+    translated,
+    translated_user_query,
+    unreachable,
+)
 from graphmem.store.neo4j.reads import (
     Neo4jReads,
     Neo4jSnapshot,
@@ -87,10 +93,13 @@ class Neo4jStore(Neo4jReads, GraphStore):
         max_retry_seconds: float = 10.0,
         rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
         max_connection_pool_size: int = DEFAULT_POOL_SIZE,
+        read_only: bool = False,
     ) -> None:
         if vector_dimensions < 1:
             raise UsageError(f"vector_dimensions must be positive, not {vector_dimensions}")
         self.url = url
+        #: every transaction in read access mode: the server itself refuses any write
+        self.read_only = read_only
         self._database = database or None
         self._rows = max(1, rows_per_statement)
         self._vector_dimensions = vector_dimensions
@@ -122,7 +131,9 @@ class Neo4jStore(Neo4jReads, GraphStore):
                 self._driver.verify_connectivity()
             except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as e:
                 raise unreachable(self.url) from e
-            self._schema = schema.ensure(self._driver, self._database, self._vector_dimensions)
+            self._schema = schema.ensure(
+                self._driver, self._database, self._vector_dimensions, create=not self.read_only
+            )
 
     def close(self) -> None:
         self._driver.close()
@@ -136,6 +147,7 @@ class Neo4jStore(Neo4jReads, GraphStore):
         return translated(self.url, doing, self._database)
 
     def _session(self, mode: str) -> neo4j.Session:
+        mode = neo4j.READ_ACCESS if self.read_only else mode
         return self._driver.session(database=self._database, default_access_mode=mode)
 
     def _read(
@@ -155,6 +167,14 @@ class Neo4jStore(Neo4jReads, GraphStore):
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
+        if self.read_only:  # sent as a read transaction, so that Neo4j refuses it
+            with self._translated(doing), self._session(neo4j.READ_ACCESS) as session:
+                try:
+                    return session.execute_read(work, *args, **kwargs)
+                except neo4j_errors.ClientError as e:
+                    if e.code == ACCESS_MODE:
+                        raise ReadOnlyStoreError(READ_ONLY_REFUSED) from e
+                    raise
         with self._translated(doing), self._session(neo4j.WRITE_ACCESS) as session:
             return session.execute_write(work, *args, **kwargs)
 
@@ -369,6 +389,8 @@ class Neo4jStore(Neo4jReads, GraphStore):
 
     def _cypher_impl(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
         """Run user Cypher: in a read transaction (the server refuses writes) unless `write`."""
+        if write and self.read_only:
+            raise ReadOnlyStoreError(READ_ONLY_REFUSED)
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
         args = params
         with (
