@@ -28,9 +28,16 @@ import networkx as nx
 from graphmem.embed.base import Embedder
 from graphmem.errors import NotFoundError
 from graphmem.memory.governance import ReadScope, applying_to, containment, governing
+from graphmem.memory.quoting import QUOTE_HEADER, quote_node
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.queries.results import EntityRef, PromptPack, SearchHitResult, SearchOptions
+from graphmem.queries.results import (
+    EntityRef,
+    MemoryRef,
+    PromptPack,
+    SearchHitResult,
+    SearchOptions,
+)
 from graphmem.queries.search import search
 from graphmem.queries.tokens import TokenCounter, default_counter
 from graphmem.store.base import Direction, GraphReads
@@ -100,9 +107,9 @@ def build_prompt(
                 f" (applies to `{name}`)" if app.relation != "self" else ""
             )
             flags = _flags(served.staleness.possibly_stale, served.staleness.orphaned)
-            line = f"- **{m.kind.value}** [{m.id}] {_one_line(m.text)} — {where}{flags}"
-            if m.rationale:
-                line += f"\n  - because: {_one_line(m.rationale)}"
+            line = f"- **{m.kind.value}** [{m.id}] — {where}{flags}\n" + _indented(
+                MemoryRef.from_memory(m).quoted()
+            )
             section = "general" if app.entity_kind == "Repository" else "governing"
             items.append(_Item(section, line, memory_id=m.id))
 
@@ -113,18 +120,18 @@ def build_prompt(
         embedder=embedder,
         near_node=targets[0] if targets else None,
     )
+    hit_nodes = store.get_nodes([hit.id for hit in related.hits])
     for hit in related.hits:
-        if hit.id in seen_memories or not _is_related(hit):
+        if hit.id in seen_memories or not _is_related(hit) or hit.id not in hit_nodes:
             continue
         seen_memories.add(hit.id)
+        quoted = _indented(quote_node(hit_nodes[hit.id]))
         if hit.kind == "commit":
             sha = hit.governs[0][:12] if hit.governs else ""
-            subject = hit.text.splitlines()[0] if hit.text else ""
-            line = f"- **commit** {sha} [{hit.id}] {_quoted(subject)}"
-            items.append(_Item("related", line))
+            items.append(_Item("related", f"- **commit** {sha} [{hit.id}]\n{quoted}"))
             continue
         where = f" — on {', '.join(f'`{g}`' for g in hit.governs)}" if hit.governs else ""
-        line = f"- **{hit.kind}** [{hit.id}] {_one_line(hit.text)}{where}"
+        line = f"- **{hit.kind}** [{hit.id}]{where}\n{quoted}"
         items.append(_Item("related", line, memory_id=hit.id))
     items.sort(key=lambda item: _SECTION_ORDER.index(item.section))
 
@@ -233,8 +240,9 @@ def _is_related(hit: SearchHitResult) -> bool:
     return hit.kind == "commit" and hit.ranks.get("fulltext", 99) <= RELATED_KEYWORD_RANK
 
 
-def _quoted(text: str) -> str:
-    return '"' + _one_line(text).replace('"', "'") + '"'
+def _indented(quote: str) -> str:
+    """A quote as the body of a Markdown list item."""
+    return "\n".join(f"  {line}" for line in quote.splitlines())
 
 
 def _assemble(
@@ -247,7 +255,7 @@ def _assemble(
     """Greedy, in priority order: an item that does not fit is skipped, a smaller later one
     may still be added. Token counts of newline-joined parts add up (WordPiece splits on
     whitespace), and the final document is re-counted to make sure."""
-    header = [f"# Context pack\n\nTask: {_one_line(task)}"]
+    header = [f"# Context pack\n\nTask: {_one_line(task)}\n\n{QUOTE_HEADER}"]
     if unknown:
         header.append(f"Not in the code graph (new or not ingested): {', '.join(unknown)}")
     head = "\n\n".join(header)
