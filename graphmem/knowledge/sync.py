@@ -37,6 +37,7 @@ from graphmem.knowledge.documents import Document, Entry, SyncReport
 from graphmem.knowledge.revision import revise
 from graphmem.knowledge.rules import MAX_RULES_BYTES, find_rules_files, parse_rules
 from graphmem.knowledge.scoping import EntryScope
+from graphmem.memory.redaction import redact
 from graphmem.memory.remember import remember
 from graphmem.memory.retraction import retract
 from graphmem.memory.supersession import supersede
@@ -107,6 +108,15 @@ def sync_documents(
         if n.get("document_path") and n.get("status") != MemoryStatus.PURGED
     }
     scope = EntryScope(store, repo)
+    stored = store.get_nodes(list(entries))
+    embedder = _Prefetched(
+        embedder,
+        [
+            redact(e.text.strip()).text
+            for mid, e in entries.items()
+            if mid not in stored or stored[mid].get("document_hash") != e.content_hash()
+        ],
+    )
     links = _supersession_links(store, entries, report)
     retired = {mid for mid, e in entries.items() if _retired(mid, e, links)}
     moved = WriteBatch()
@@ -119,7 +129,7 @@ def sync_documents(
                 scope,
                 memory_id,
                 entry,
-                existing,
+                stored,
                 moved,
                 report,
                 restorable=memory_id not in retired,
@@ -148,7 +158,7 @@ def _sync_entry(
     scope: EntryScope,
     memory_id: str,
     entry: Entry,
-    existing: dict[str, Node],
+    stored: dict[str, Node],
     moved: WriteBatch,
     report: SyncReport,
     *,
@@ -167,7 +177,7 @@ def _sync_entry(
         "document_format": entry.format,
         "document_status": entry.status,
     }
-    node = existing.get(memory_id) or store.get_node(memory_id)
+    node = stored.get(memory_id)
     if node is None:
         remember(
             store,
@@ -215,6 +225,24 @@ def _sync_entry(
         report.updated += 1
     else:
         report.unchanged += 1
+
+
+class _Prefetched:
+    """The embedder, with the texts a sync will store embedded up front in one batch: the model
+    runs several times faster per text on a batch than on texts one at a time."""
+
+    def __init__(self, embedder: Embedder, texts: Sequence[str]) -> None:
+        self.name = embedder.name
+        self.dimensions = embedder.dimensions
+        self._embedder = embedder
+        unique = list(dict.fromkeys(texts))
+        self._vectors = dict(zip(unique, embedder.embed(unique), strict=True)) if unique else {}
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
+        return [self._vectors[t] for t in texts]
 
 
 def _may_restore(node: Node) -> bool:
