@@ -23,9 +23,6 @@ def is_active(served: GoverningMemory) -> bool:
     return str(getattr(served.memory.status, "value", served.memory.status)) == "active"
 
 
-SYMBOL_KINDS = frozenset({"Function", "Method", "Class"})
-
-
 def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
     """Active memories, once each: constraints and failures first, then the nearest first."""
     unique: dict[str, GoverningMemory] = {}
@@ -42,13 +39,20 @@ def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
 
 
 def rank_for_edit(
-    on_file: Iterable[GoverningMemory], on_symbol: Iterable[GoverningMemory] = ()
+    on_file: Iterable[GoverningMemory], symbols: Sequence[str] = ()
 ) -> list[GoverningMemory]:
-    """For an edit inside a symbol: what governs that symbol (or a class or function around
-    it) first, then everything else that governs the file, each group ranked by `rank`."""
-    symbol_level = [m for m in on_symbol if any(a.entity_kind in SYMBOL_KINDS for a in m.applies)]
+    """For an edit inside a symbol (`symbols`: its id, then those of the classes and functions
+    around it): what governs those symbols or lies inside the innermost first, then everything
+    else that governs the file, each group ranked by `rank`."""
+    served = list(on_file)
+    around = set(symbols)
+    on_symbol = [
+        m
+        for m in served
+        if symbols and any(a.entity_id in around or symbols[0] in a.path for a in m.applies)
+    ]
     first: dict[str, GoverningMemory] = {}
-    for item in [*rank(symbol_level), *rank([*on_symbol, *on_file])]:
+    for item in [*rank(on_symbol), *rank(served)]:
         first.setdefault(item.memory.id, item)
     return list(first.values())
 

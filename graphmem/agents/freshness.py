@@ -8,11 +8,13 @@ prompt, search, status, MCP tools and hook output attach it; `notice` is the lin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from graphmem.api import GraphMem
     from graphmem.ingest.report import IndexStatus
+    from graphmem.model import Node
 
 REFRESH_HINT = "run `graphmem ingest`, or keep `graphmem watch` running"
 
@@ -73,22 +75,16 @@ def freshness(gm: GraphMem) -> Freshness:
     return freshness_of(gm.index_status())
 
 
-def file_changed_since_ingest(gm: GraphMem, path: str) -> bool:
-    """Whether one indexed source file differs from what was ingested (stat, then hash)."""
-    from graphmem.ingest.file_index import load_index
+def module_changed_since_ingest(repo_root: Path, module: Node) -> bool:
+    """Whether a source file differs from its Module node as last ingested (one hash, no index
+    read: the node carries the hash of the file's bytes)."""
     from graphmem.ingest.language import content_hash
 
-    record = load_index(gm.store, gm.repo).records.get(path)
-    full = gm.repo_root / path
-    if record is None:
-        return full.is_file()
     try:
-        stat = full.stat()
-        if record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
-            return False
-        return bool(content_hash(full.read_bytes()) != record.hash)
+        data = (repo_root / str(module.get("path"))).read_bytes()
     except OSError:
         return True
+    return bool(content_hash(data) != module.get("content_hash"))
 
 
 def _short(commit: str | None) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graphmem.agents.budget import Block, HookBudget, load_budget, measure
+from graphmem.agents.budget import Block, Counter, HookBudget, load_budget, measure
 from graphmem.agents.events import FileTouch, HookEvent
 from graphmem.agents.payloads import parse_payload
 from graphmem.agents.replies import can_inject, reply
@@ -37,6 +37,8 @@ LOG_FILE = "hooks.log"
 #: At most this many files per event and names per prompt are looked up.
 MAX_FILES = 8
 SYMBOL_KINDS = (Label.FUNCTION, Label.METHOD, Label.CLASS)
+#: No rendered memory is shorter than this (its label line alone is longer).
+MIN_BLOCK_TOKENS = 25
 
 _PROMPT_NAME = re.compile(r"`([^`\s]{2,200})`|([\w.\-/]*[\w\-]+(?:/|\.|::)[\w.\-/:]+)")
 _CAMEL_OR_SNAKE = re.compile(r"\b([A-Z][a-z0-9]+[A-Z]\w*|[a-z][a-z0-9]*_[a-z0-9_]+)\b")
@@ -112,7 +114,7 @@ def _session_start(
     gm: GraphMem, event: HookEvent, budget: HookBudget, ledger: SessionLedger, session: str
 ) -> str:
     """Repository-wide constraints and decisions, the user's preferences, what needs review."""
-    from graphmem.agents.briefing import heading, left_out_note, memory_block, rank
+    from graphmem.agents.briefing import heading, left_out_note, rank
     from graphmem.agents.freshness import freshness
     from graphmem.queries.tokens import default_counter
 
@@ -142,11 +144,12 @@ def _session_start(
     counter = default_counter()
     top = heading(title)
     tail = "\n".join(notes)
-    blocks = measure(counter, [(m.memory.id, memory_block(m)) for m in repo_wide + preferences])
+    blocks, unseen = _candidates(counter, repo_wide + preferences, budget.briefing_tokens)
     overhead = counter.count(top) + counter.count(tail) + 40
     claimed, left = ledger.claim(
         session, blocks, budget.briefing_tokens, budget.session_tokens, overhead
     )
+    left += unseen
     if not claimed and not notes:
         return ""
     parts = [top, *(b.text for b in claimed)]
@@ -164,16 +167,15 @@ def _inject(
     budget: HookBudget,
     ledger: SessionLedger,
     session: str,
-    targets: Sequence[tuple[str, Node, Node | None]],
+    targets: Sequence[tuple[str, Node, tuple[str, ...]]],
     label: str,
 ) -> str:
     """The active memories governing `targets` not yet given to this session, within budget."""
-    from graphmem.agents.briefing import heading, left_out_note, memory_block, rank_for_edit
+    from graphmem.agents.briefing import heading, left_out_note, rank_for_edit
 
     ranked: list[GoverningMemory] = []
-    for _path, node, symbol in targets:
-        on_symbol = gm.governing(symbol.id) if symbol is not None else []
-        ranked += rank_for_edit(gm.governing(node.id), on_symbol)
+    for _path, node, chain in targets:
+        ranked += rank_for_edit(gm.governing(node.id), chain)
     seen = ledger.injected(session)
     fresh = list({m.memory.id: m for m in ranked if m.memory.id not in seen}.values())
     if not fresh:
@@ -181,16 +183,17 @@ def _inject(
     from graphmem.queries.tokens import default_counter
 
     counter = default_counter()
-    notes = [_file_notice(gm, path) for path, node, _ in targets if node.has(Label.MODULE)]
+    notes = [_file_notice(gm, path, node) for path, node, _ in targets if node.has(Label.MODULE)]
     tail = "\n".join(n for n in notes if n)
     title = f"memories that govern {label} (recorded by this team; settle doubts with them)."
     top = heading(title)
-    blocks = measure(counter, [(m.memory.id, memory_block(m)) for m in fresh])
+    blocks, unseen = _candidates(counter, fresh, budget.injection_tokens)
     note_room = 40
     overhead = counter.count(top) + counter.count(tail) + note_room
     claimed, left = ledger.claim(
         session, blocks, budget.injection_tokens, budget.session_tokens, overhead
     )
+    left += unseen
     if not claimed:
         return ""
     parts = [top, *(b.text for b in claimed)]
@@ -205,6 +208,18 @@ def _inject(
         ledger.release(session, [b.key for b in claimed])
         raise
     return "\n\n".join(parts)
+
+
+def _candidates(
+    counter: Counter, served: Sequence[GoverningMemory], room: int
+) -> tuple[list[Block], int]:
+    """The first memories rendered and counted, as many as could fit in `room` tokens; the
+    rest are only counted as left out (rendering 500 memories to show 10 is waste)."""
+    from graphmem.agents.briefing import memory_block
+
+    most = room // MIN_BLOCK_TOKENS + 1
+    blocks = measure(counter, [(m.memory.id, memory_block(m)) for m in served[:most]])
+    return blocks, max(0, len(served) - most)
 
 
 def _after_edit(gm: GraphMem, event: HookEvent) -> str:
@@ -243,8 +258,9 @@ def _after_edit(gm: GraphMem, event: HookEvent) -> str:
 # -- targets ------------------------------------------------------------------------------------
 
 
-def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, Node | None]]:
-    """Each touched file in the graph, with the symbol its edit's old text lies in."""
+def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, tuple[str, ...]]]:
+    """Each touched file in the graph, with the ids of the symbols its edit's old text lies in
+    (the innermost and those around it)."""
     from graphmem.errors import NotFoundError
 
     targets = []
@@ -256,11 +272,11 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, Node 
             node = gm.resolve_target(path)
         except NotFoundError:
             continue
-        targets.append((path, node, _enclosing_symbol(gm, path, touch)))
+        targets.append((path, node, _enclosing_symbols(gm, path, touch)))
     return targets
 
 
-def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, Node | None]]:
+def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, tuple[str, ...]]]:
     """Paths, qualified names and symbols named in a prompt that the graph knows."""
     from graphmem.errors import GraphMemError
 
@@ -269,7 +285,7 @@ def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, Node | N
         names.append((match.group(1) or match.group(2)).strip(".,;:()'\""))
     for match in _CAMEL_OR_SNAKE.finditer(prompt[:20_000]):
         names.append(match.group(1))
-    targets: list[tuple[str, Node, Node | None]] = []
+    targets: list[tuple[str, Node, tuple[str, ...]]] = []
     for name in list(dict.fromkeys(n for n in names if n))[:MAX_FILES]:
         try:
             node = gm.resolve_target(name)
@@ -279,7 +295,7 @@ def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, Node | N
                 continue
             node = found[0]
         if not node.has(Label.REPOSITORY):
-            targets.append((name, node, None))
+            targets.append((name, node, ()))
     return targets
 
 
@@ -294,19 +310,19 @@ def _repo_path(gm: GraphMem, event: HookEvent, touch: FileTouch) -> str:
         return ""
 
 
-def _enclosing_symbol(gm: GraphMem, path: str, touch: FileTouch) -> Node | None:
-    """The innermost function, method or class holding all of the edit's old text."""
+def _enclosing_symbols(gm: GraphMem, path: str, touch: FileTouch) -> tuple[str, ...]:
+    """The functions, methods and classes holding all of the edit's old text, innermost first."""
     if not touch.old_texts:
-        return None
+        return ()
     try:
         source = (gm.repo_root / path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
+        return ()
     spans = []
     for old in touch.old_texts:
         at = source.find(old)
         if at < 0:
-            return None
+            return ()
         first = source.count("\n", 0, at) + 1
         spans.append((first, first + old.count("\n")))
     low, high = min(s[0] for s in spans), max(s[1] for s in spans)
@@ -317,15 +333,14 @@ def _enclosing_symbol(gm: GraphMem, path: str, touch: FileTouch) -> Node | None:
         and int(n.get("start_line") or 0) <= low
         and high <= int(n.get("end_line") or 0)
     ]
-    if not inside:
-        return None
-    return min(inside, key=lambda n: int(n.get("end_line") or 0) - int(n.get("start_line") or 0))
+    size = {n.id: int(n.get("end_line") or 0) - int(n.get("start_line") or 0) for n in inside}
+    return tuple(sorted(size, key=lambda i: size[i]))
 
 
-def _file_notice(gm: GraphMem, path: str) -> str:
-    from graphmem.agents.freshness import REFRESH_HINT, file_changed_since_ingest
+def _file_notice(gm: GraphMem, path: str, module: Node) -> str:
+    from graphmem.agents.freshness import REFRESH_HINT, module_changed_since_ingest
 
-    if file_changed_since_ingest(gm, path):
+    if module_changed_since_ingest(gm.repo_root, module):
         return f"{path} changed since the last ingest, so the graph may lag it: {REFRESH_HINT}."
     return ""
 
@@ -334,8 +349,10 @@ def _receipt(
     gm: GraphMem, event: HookEvent, session: str, label: str, claimed: Sequence[Block]
 ) -> None:
     if claimed:
+        from graphmem.agents.receipts import record_later
+
         query = f"{event.agent} session {session}: {event.native_name} {label}"
-        gm.record_receipt(f"hook {event.kind}", query, [b.key for b in claimed])
+        record_later(gm.repo_root, f"hook {event.kind}", query, [b.key for b in claimed])
 
 
 # -- never block, never break ------------------------------------------------------------------

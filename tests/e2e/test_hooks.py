@@ -345,18 +345,22 @@ def test_after_an_edit_the_file_is_reingested_and_stale_memories_are_named(
 def test_every_injection_leaves_a_receipt(repo: HookRepo) -> None:
     data = payload("claude-code", "pre_tool_use_edit", repo.root)
     context_of(run_hook("claude-code", data, repo), "claude-code")
-    log = subprocess.run(
-        [str(GRAPHMEM), "log", "--receipts", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=repo.root,
-        env=repo.env(),
-        check=True,
-    )
-    receipts = json.loads(log.stdout)
-    rows = receipts if isinstance(receipts, list) else receipts.get("receipts", [])
-    hook_rows = [r for r in rows if str(r.get("operation", "")).startswith("hook")]
-    assert hook_rows
+    deadline = time.monotonic() + 60
+    hook_rows: list[dict[str, Any]] = []
+    while not hook_rows and time.monotonic() < deadline:  # written just after the answer
+        log = subprocess.run(
+            [str(GRAPHMEM), "log", "--receipts", "--json"],
+            capture_output=True,
+            text=True,
+            cwd=repo.root,
+            env=repo.env(),
+            check=True,
+        )
+        receipts = json.loads(log.stdout)
+        rows = receipts if isinstance(receipts, list) else receipts.get("receipts", [])
+        hook_rows = [r for r in rows if str(r.get("operation", "")).startswith("hook")]
+        time.sleep(0.2)
+    assert hook_rows, "no receipt was recorded"
     assert "claude-code session abc123" in hook_rows[0]["query"]
     assert repo.ids["send"] in hook_rows[0]["memory_ids"]
 
