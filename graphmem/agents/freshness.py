@@ -57,6 +57,7 @@ class Freshness:
             "head": self.head,
             "files_changed": self.files_changed,
             "behind": self.behind,
+            "notice": self.notice(),
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from graphmem.agents.freshness import freshness_of
 from graphmem.cli.context import open_graphmem
 from graphmem.cli.output import HelpFormatter, emit
 
@@ -30,6 +31,7 @@ def run_status(args: argparse.Namespace) -> int:
     with open_graphmem(args) as gm:
         status = gm.index_status()
         data = {"store": gm.store.name, "up_to_date": status.up_to_date, **status.model_dump()}
+        data["freshness"] = freshness_of(status).to_dict()
     emit(args.json, data, _render_status)
     return 0
 
@@ -50,8 +52,8 @@ def _render_status(data: dict[str, Any]) -> str:
                 shown = ", ".join(files[:_SHOWN_FILES])
                 more = f" and {len(files) - _SHOWN_FILES} more" if len(files) > _SHOWN_FILES else ""
                 lines.append(f"  {len(files)} {what}: {shown}{more}")
-        if not data["up_to_date"]:
-            lines.append("  run `graphmem ingest` to bring the graph up to date")
+        if data["freshness"]["notice"]:
+            lines.append("  " + data["freshness"]["notice"])
     counts = data["counts"]
     if counts:
         lines.append("  " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
