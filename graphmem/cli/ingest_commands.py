@@ -113,6 +113,8 @@ def _render_report(report: IngestReport) -> str:
             f"{docs.superseded} superseded, {docs.retracted} retracted, {docs.restored} restored),"
             f" {docs.resolved_to_code} anchored to code"
         )
+        for conflict in docs.conflicts[:10]:
+            lines.append(f"    possible conflict: {conflict}")
     if report.warnings:
         lines.append(f"  warnings: {len(report.warnings)}")
         for warning in report.warnings[:10]:

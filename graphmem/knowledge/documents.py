@@ -98,3 +98,5 @@ class SyncReport(BaseModel):
     #: entries that govern specific code (not just the repository)
     resolved_to_code: int = 0
     warnings: list[str] = Field(default_factory=list)
+    #: possible conflicts of new file-backed memories with others, as `remember` reports them
+    conflicts: list[str] = Field(default_factory=list)

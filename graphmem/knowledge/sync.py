@@ -179,7 +179,7 @@ def _sync_entry(
     }
     node = stored.get(memory_id)
     if node is None:
-        remember(
+        result = remember(
             store,
             repo,
             embedder,
@@ -194,6 +194,10 @@ def _sync_entry(
             extra=extra,
         )
         report.created += 1
+        report.conflicts += [
+            f"{entry.where()}: {memory_id} may conflict with {c.memory_id} (score {c.score:.2f})"
+            for c in result.conflicts
+        ]
         return
     if not node.has(Label.MEMORY) or node.get("repo") != repo:
         report.warnings.append(f"{entry.where()}: id {memory_id} is not a memory of {repo}")

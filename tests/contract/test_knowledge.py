@@ -304,3 +304,15 @@ def test_bad_input_is_reported_by_file_and_line_and_the_rest_imported(
     }
     again = ingest(gm)
     assert (again.created, again.updated, again.retracted, again.restored) == (0, 0, 0, 0)
+
+
+def test_file_backed_and_hand_written_memories_sit_side_by_side_with_conflicts_reported(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    gm = open_gm(store, embedder, make_repo(tmp_path, "rules"))
+    mine = gm.remember("fact", "All public functions are fully typed.").memory.id
+    report = ingest(gm)
+    rule = by_file(store)["Public functions are fully typed."]
+    assert any(f"{rule.id} may conflict with {mine}" in c for c in report.conflicts)
+    served = {g.memory.id for g in gm.governing("src/shop/billing/tax.py")}
+    assert {mine, rule.id} <= served  # nothing superseded without being asked
