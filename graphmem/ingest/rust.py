@@ -1,11 +1,14 @@
 """Rust: module paths from Cargo.toml and the file tree, a tree-sitter parse, and a resolver.
 
 Naming. A Module is one ``.rs`` file, named by its module path with the crate's name first
-(``Cargo.toml``'s ``[package] name`` with ``-`` as ``_``): ``src/lib.rs`` and ``src/main.rs``
-are the crate (``grep_searcher``), ``src/sink.rs`` and ``src/sink/mod.rs`` are
-``grep_searcher::sink``, ``src/bin/rg.rs`` is the crate ``rg``. Items are named by their path:
-``grep_searcher::sink::Sink``, a method ``grep_searcher::sink::SinkError::error_message``
-(``<module of the impl>::<Self type>::<method>``), an inline ``mod tests { .. }`` adds its name.
+(the target's name from ``Cargo.toml`` with ``-`` as ``_``: ``[lib]`` and ``[[bin]]`` names and
+paths, else the package's name): ``src/lib.rs`` and ``src/main.rs`` are the crate
+(``grep_searcher``), ``src/sink.rs`` and ``src/sink/mod.rs`` are ``grep_searcher::sink``,
+``src/bin/rg.rs`` is the crate ``rg``, and so is a ``[[bin]] name = "rg"`` at
+``crates/core/main.rs``, whose ``crates/core/flags/mod.rs`` is ``rg::flags``. Items are named
+by their path: ``grep_searcher::sink::Sink``, a method
+``grep_searcher::sink::SinkError::error_message`` (``<module of the impl>::<Self
+type>::<method>``), an inline ``mod tests { .. }`` adds its name.
 
 Kinds. Structs, enums and unions are Classes, traits are Interfaces, free functions are
 Functions, functions of an ``impl`` or a ``trait`` are Methods (the type's Class CONTAINS them
@@ -17,8 +20,9 @@ Edges. ``use`` IMPORTS the files of the modules it names (or that declare the it
 ``mod x;`` IMPORTS the file of ``x``. ``impl Trait for Type`` is IMPLEMENTS (Type → Trait) and a
 supertrait (``trait A: B``) INHERITS. Calls: a path (``f()``, ``module::f()``, ``Type::new()``,
 ``Self::f()``, ``crate::a::f()``), ``self.m()``, and ``x.m()`` where ``x`` is a parameter or a
-``let`` of a declared type, a struct literal, or a field of ``self`` of a declared type, are
-exact; ``x.m()`` where ``x`` holds what a call returned is heuristic. Methods are found in the
+``let`` of a declared type, a struct literal, a field of ``self`` of a declared type, or what a
+function declared to return a type returned (``let s = Store::open(); s.save()``), are exact:
+Rust infers no function's type, so each of them is what the compiler picks. Methods are found in the
 ``impl`` blocks of the type's own module (inherent first, then its trait impls, then the traits'
 provided methods); impls elsewhere in the crate, calls through generics bounded by a trait,
 and calls whose receiver type is not declared are left out.
@@ -64,14 +68,27 @@ _MAX_DEPTH = 12
 
 
 @cache
-def _crate_name(cargo_toml: Path, mtime_ns: int) -> str | None:
+def _crate_roots(cargo_toml: Path, mtime_ns: int) -> tuple[tuple[str, str], ...]:
+    """(root file relative to the manifest, crate name) of a package's targets: the library
+    first (``[lib]``'s ``path`` and ``name``, else ``src/lib.rs``), then ``[[bin]]`` targets and
+    ``src/main.rs``. Empty for a virtual workspace manifest or an unreadable one."""
     try:
         data = tomllib.loads(cargo_toml.read_text(encoding="utf-8", errors="replace"))
     except (OSError, tomllib.TOMLDecodeError):
-        return None
+        return ()
     package = data.get("package")
     name = package.get("name") if isinstance(package, dict) else None
-    return name.replace("-", "_") if isinstance(name, str) and name else None
+    if not isinstance(name, str) or not name:
+        return ()
+    lib = data.get("lib")
+    lib = lib if isinstance(lib, dict) else {}
+    roots = [(str(lib.get("path", "src/lib.rs")), str(lib.get("name", name)))]
+    for binary in data.get("bin", []) if isinstance(data.get("bin"), list) else []:
+        if isinstance(binary, dict) and isinstance(binary.get("name"), str):
+            default = "src/main.rs" if binary["name"] == name else f"src/bin/{binary['name']}.rs"
+            roots.append((str(binary.get("path", default)), binary["name"]))
+    roots.append(("src/main.rs", name))
+    return tuple((posixpath.normpath(root), crate.replace("-", "_")) for root, crate in roots)
 
 
 def rust_module_path(path: str, layout: RepoLayout) -> str:
@@ -85,14 +102,45 @@ def rust_module_path(path: str, layout: RepoLayout) -> str:
                 mtime = file.stat().st_mtime_ns
             except OSError:
                 mtime = 0
-            crate = _crate_name(file, mtime)
-            if crate is not None:
-                return _within_crate(crate, posixpath.relpath(path, probe or "."))
+            roots = _crate_roots(file, mtime)
+            if roots:
+                relative = posixpath.relpath(path, probe or ".")
+                present = [
+                    (root, crate)
+                    for root, crate in roots
+                    if posixpath.join(probe, root) in layout.files
+                ]
+                return _in_target(relative, present) or _within_crate(roots[0][1], relative)
         if not probe:
             break
         probe = posixpath.dirname(probe)
     top = path.split("/", 1)[0] if "/" in path else "crate"
     return _within_crate(top.replace("-", "_"), path.split("/", 1)[-1])
+
+
+def _in_target(relative: str, roots: list[tuple[str, str]]) -> str | None:
+    """The module path of a file under one of the targets' root folders (the deepest; the
+    library when a library and a binary share a folder)."""
+    best: tuple[int, str, str] | None = None
+    for root, crate in roots:
+        if relative == root:
+            return crate
+        folder = posixpath.dirname(root)
+        inside = not folder or relative.startswith(folder + "/")
+        if (
+            inside
+            and not relative.startswith("src/bin/")
+            and (best is None or len(folder) > best[0])
+        ):
+            best = (len(folder), folder, crate)
+    if best is None:
+        return None
+    _, folder, crate = best
+    inner = relative[len(folder) + 1 :] if folder else relative
+    parts = inner[:-3].split("/") if inner.endswith(".rs") else inner.split("/")
+    if parts and parts[-1] == "mod":
+        parts = parts[:-1]
+    return "::".join([crate, *parts])
 
 
 def _within_crate(crate: str, relative: str) -> str:
@@ -738,7 +786,8 @@ class RustResolver:
         else:
             values = self.resolve_path(module, head, self_type)
         if call:
-            values, exact = self.returned(values), False
+            values = self.returned(values)
+            exact = exact and all(isinstance(v, _Instance) and v.exact for v in values)
         for step in steps[1:]:
             call = step.endswith("()")
             name = step[:-2] if call else step
@@ -755,8 +804,6 @@ class RustResolver:
                     next_values += self.field_value(value.cls, name)
                     exact = exact and value.exact
             values = self.returned(next_values) if call else next_values
-            if call:
-                exact = False
         return values, exact
 
     def bindings(self, parsed: ParsedFile) -> dict[tuple[str, str], list[Binding]]:
@@ -788,8 +835,7 @@ class RustResolver:
             return [
                 _Instance(t, True) for t in types if isinstance(t, _Def) and t.kind != METHOD
             ], True
-        values, _ = self.evaluate(parsed, scope, module, self_type, binding.value, False, depth + 1)
-        return values, False
+        return self.evaluate(parsed, scope, module, self_type, binding.value, False, depth + 1)
 
     def field_value(self, cls: _Def, name: str) -> list[_Value]:
         module = cls.qualified_name.rsplit("::", 1)[0]
@@ -804,7 +850,9 @@ class RustResolver:
         ]
 
     def returned(self, values: list[_Value]) -> list[_Value]:
-        """Instances of what the functions in `values` return (``Self`` is the impl's type)."""
+        """Instances of what the functions in `values` are declared to return (``Self`` is the
+        impl's type). Rust infers no return type, so a plain declared one is certain; a
+        generic one (``T``, ``Result<Self>``) names no type of the repository and gives none."""
         results: list[_Value] = []
         for value in values:
             if not isinstance(value, _Def):
@@ -836,5 +884,5 @@ class RustResolver:
                 )
             for target in self.resolve_path(module, definition.returns, self_type):
                 if isinstance(target, _Def) and target.kind in (CLASS, INTERFACE):
-                    results.append(_Instance(target, False))
+                    results.append(_Instance(target, True))
         return results

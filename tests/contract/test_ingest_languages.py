@@ -77,7 +77,7 @@ def test_rust(store: GraphStore, tmp_path: Path) -> None:
     assert ("INHERITS", f"{model}::Discounted", f"{model}::Priced", None) in edges
     assert ("IMPORTS", store_module, f"{store_module}::memory", None) in edges
     assert ("CALLS", f"{store_module}::Store::save", f"{model}::Item::price", "exact") in edges
-    assert ("CALLS", "shop_cli::main", f"{store_module}::Store::save", "heuristic") in edges
+    assert ("CALLS", "shop_cli::main", f"{store_module}::Store::save", "exact") in edges
     assert ("CONTAINS", f"{model}::Item", f"{model}::Item::new", None) in edges
     assert ("DEPENDS_ON", "service:shop-cli", "service:shop-core", None) in edges
 

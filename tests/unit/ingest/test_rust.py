@@ -33,6 +33,16 @@ def test_module_paths_come_from_cargo_and_the_tree(tmp_path: Path) -> None:
     assert rust_module_path("src/a/b.rs", layout) == "my_tool::a::b"
     assert rust_module_path("src/bin/extra.rs", layout) == "extra"  # a binary crate
     assert rust_module_path("tests/it.rs", layout) == "my_tool::tests::it"
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "Cargo.toml").write_text(
+        '[package]\nname = "ripgrep"\n\n[[bin]]\nname = "rg"\npath = "crates/core/main.rs"\n'
+    )
+    targets = RepoLayout(
+        tmp_path,
+        frozenset({"tool/Cargo.toml", "tool/crates/core/main.rs", "tool/crates/core/flags/mod.rs"}),
+    )
+    assert rust_module_path("tool/crates/core/main.rs", targets) == "rg"  # [[bin]] name and path
+    assert rust_module_path("tool/crates/core/flags/mod.rs", targets) == "rg::flags"
 
 
 def test_type_paths() -> None:
@@ -92,8 +102,8 @@ def test_calls(rust: Graph) -> None:
         ("shop_cli::main", "shop_cli::report", "exact"),
         ("shop_cli::main", f"{CORE}::model::Item::new", "exact"),  # through a use
         ("shop_cli::main", f"{store}::Store::open", "exact"),  # through lib.rs's pub use
-        # `let mut store = Store::open()`: the type is what `open` returns
-        ("shop_cli::main", f"{store}::Store::save", "heuristic"),
+        # `let mut store = Store::open()`: the type `open` is declared to return
+        ("shop_cli::main", f"{store}::Store::save", "exact"),
         ("shop_cli::report", "shop_cli::Checker::check", "exact"),  # a struct literal
         (f"{CORE}::model::Priced::is_free", f"{CORE}::model::Priced::price", "exact"),
         (f"{store}::Store::open", f"{store}::memory::MemoryBackend::empty", "exact"),
