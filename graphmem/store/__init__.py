@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from graphmem.errors import UsageError
 from graphmem.store.base import (
     Capability,
+    CypherDialect,
     Direction,
+    GraphReads,
     GraphStore,
     Hop,
     SearchHit,
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Capability",
+    "CypherDialect",
     "Direction",
+    "GraphReads",
     "GraphStore",
     "Hop",
     "SearchHit",

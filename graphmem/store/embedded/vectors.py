@@ -143,7 +143,10 @@ class VectorIndex:
         unit = [x / norm for x in query]
         np = rows._np
         if np is not None:
-            scores = rows.matrix() @ np.asarray(unit, dtype=np.float32)
+            # einsum, not `@`: the scan is memory-bound, and BLAS would spread this one
+            # matrix-vector product over every core, which measured 5x slower (22 ms against
+            # 4.8 ms at 10k x 384) on a busy machine, where graphmem usually runs.
+            scores = np.einsum("ij,j->i", rows.matrix(), np.asarray(unit, dtype=np.float32))
             count = min(limit, len(scores))
             top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else None
             candidates = range(len(scores)) if top is None else top.tolist()
