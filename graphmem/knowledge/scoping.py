@@ -1,7 +1,8 @@
 """What a file-backed entry governs in the code graph.
 
 - names an ADR mentions (``src/billing/``, ``billing.invoices.InvoiceService``, links to code):
-  each resolved like a ``--governs`` TARGET; names that match nothing are dropped;
+  each resolved like a ``--governs`` TARGET, else as the name of a service (a package such as
+  ``@acme/web``); names that match nothing are dropped;
 - a nested AGENTS.md / CLAUDE.md / CONVENTIONS.md: its folder (or the nearest folder above it
   that the graph knows);
 - ``globs`` / ``applyTo`` / ``paths``: ``dir/**`` is the folder ``dir``; any other glob is the
@@ -40,11 +41,8 @@ class EntryScope:
         """The code `entry` governs; [] for the repository."""
         found: dict[str, Node] = {}
         for name in entry.governs:
-            try:
-                node = resolve_target(self.store, self.repo, name)
-            except NotFoundError:
-                continue
-            if not node.has(Label.REPOSITORY) and not node.has(Label.COMMIT):
+            node = self._named(name)
+            if node is not None and not node.has(Label.REPOSITORY) and not node.has(Label.COMMIT):
                 found.setdefault(node.id, node)
         for glob in entry.globs:
             matched = self._glob(glob)
@@ -57,6 +55,15 @@ class EntryScope:
             for node in self._nearest_dir(entry.directory):
                 found.setdefault(node.id, node)
         return list(found.values())
+
+    def _named(self, name: str) -> Node | None:
+        """A TARGET, else a service of that name (ADRs name packages: `@acme/web`)."""
+        for target in (name, f"service:{name}"):
+            try:
+                return resolve_target(self.store, self.repo, target)
+            except NotFoundError:
+                continue
+        return None
 
     def repository(self) -> Node:
         return repository_node(self.store, self.repo)

@@ -10,7 +10,8 @@ import pytest
 
 from graphmem.api import GraphMem
 from graphmem.embed import Embedder
-from graphmem.knowledge.documents import SyncReport
+from graphmem.knowledge.documents import Entry, SyncReport
+from graphmem.knowledge.scoping import EntryScope
 from graphmem.knowledge.sync import document_memory_id
 from graphmem.model import Label, MemoryKind, MemoryStatus, Node
 from graphmem.settings import Settings
@@ -316,3 +317,27 @@ def test_file_backed_and_hand_written_memories_sit_side_by_side_with_conflicts_r
     assert any(f"{rule.id} may conflict with {mine}" in c for c in report.conflicts)
     served = {g.memory.id for g in gm.governing("src/shop/billing/tax.py")}
     assert {mine, rule.id} <= served  # nothing superseded without being asked
+
+
+def test_names_resolve_as_targets_then_as_services(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path)
+    (root / "web").mkdir()
+    (root / "web/package.json").write_text('{"name": "@shop/web", "version": "1.0.0"}')
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    entry = Entry(
+        path="docs/adr/0001-x.md",
+        key="adr",
+        line=1,
+        format="nygard",
+        kind=MemoryKind.DECISION,
+        text="x",
+        governs=["src/shop/api/", "shop", "@shop/web", "no/such/thing.py"],
+    )
+    warnings: list[str] = []
+    targets = EntryScope(store, "shop").targets(entry, warnings)
+    got = [n.get("qualified_name") or n.get("path") for n in targets]
+    assert got == ["src/shop/api", "shop", "service:@shop/web"]  # the package `shop` comes first
+    assert warnings == []
