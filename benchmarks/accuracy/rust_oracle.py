@@ -194,7 +194,9 @@ def _result(
             if caller is None:
                 continue
             for match in _FNDEF.finditer(body):
-                callee = callee_name(clean(match.group(1)), match.group(2), facts, names)
+                callee = callee_name(
+                    clean(match.group(1)), match.group(2), caller_path.split("::")[0], facts, names
+                )
                 if callee is not None and callee in known:
                     calls.add((caller, callee))
                     evidence.setdefault(
@@ -259,15 +261,15 @@ def calling_function(path: str, facts: CrateFacts, names: dict[str, str | None])
 
 
 def callee_name(
-    path: str, generic_args: str, facts: CrateFacts, names: dict[str, str | None]
+    path: str, generic_args: str, crate: str, facts: CrateFacts, names: dict[str, str | None]
 ) -> str | None:
-    """The callee in graphmem's names; a trait method on a concrete type is the impl's."""
+    """The callee in graphmem's names; a trait method on a concrete type is the impl's. Types in
+    generic arguments are printed relative to the calling `crate`."""
     owner, _, method = path.rpartition("::")
     if generic_args.strip() and "{impl#" not in owner:  # a trait's method, the trait anywhere
         self_arg = generic_args.split(",")[0].strip().lstrip("&").strip()
         self_arg = re.sub(r"^'\{erased\}\s*|^mut\s+", "", self_arg)
         self_arg = re.sub(r"<.*$", "", self_arg)
-        crate = owner.split("::", 1)[0]
         for candidate in (self_arg, f"{crate}::{self_arg}"):
             for impl, (self_type, trait) in facts.impls.items():
                 if self_type == candidate and trait == owner and f"{impl}::{method}" in facts.items:

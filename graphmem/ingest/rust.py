@@ -13,8 +13,10 @@ type>::<method>``), an inline ``mod tests { .. }`` adds its name.
 Kinds. Structs, enums and unions are Classes, traits are Interfaces, free functions are
 Functions, functions of an ``impl`` or a ``trait`` are Methods (the type's Class CONTAINS them
 when the type is declared in the same file, else the file's Module does). Items inside function
-bodies are not modelled, and neither is anything a macro expands to: calls inside
-``println!(..)`` or a ``macro_rules!`` body are not seen (tree-sitter does not expand macros).
+bodies are not modelled, and neither is anything a macro expands to (tree-sitter does not
+expand macros): the arguments of the standard expression macros (``assert_eq!``, ``vec!``,
+``println!``, ``write!``...) are read as code, those of any other macro and the bodies of
+``macro_rules!`` are not.
 
 Edges. ``use`` IMPORTS the files of the modules it names (or that declare the items it names),
 ``mod x;`` IMPORTS the file of ``x``. ``impl Trait for Type`` is IMPLEMENTS (Type → Trait) and a
@@ -55,7 +57,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
@@ -65,6 +67,12 @@ _PATH = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
 _WRAPPERS = frozenset({"Box", "Rc", "Arc", "RefCell", "Cell", "Mutex", "RwLock"})
 _FUNCTIONS = frozenset({FUNCTION, METHOD})
 _MAX_DEPTH = 12
+#: Standard macros whose arguments are expressions (read as a call's arguments).
+_EXPRESSION_MACROS = frozenset(
+    {"assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne"}
+    | {"vec", "format", "format_args", "print", "println", "eprint", "eprintln", "write"}
+    | {"writeln", "panic", "dbg", "unreachable", "todo", "unimplemented"}
+)
 
 
 @cache
@@ -412,9 +420,31 @@ class _RustParse(SourceParse):
             self.add_call(scope.qualified_name, callee, node)
 
     def on_macro(self, node: Node, scope: Scope) -> None:
-        """Macro bodies are token trees, not code: what they call is not seen (counted)."""
-        if self.in_function(scope):
+        """A macro's arguments are tokens, not code. The standard macros whose arguments are
+        expressions (``assert_eq!(a, f(b))``, ``vec![..]``, ``println!("{}", f())``) are read
+        as the argument list of a call; any other macro invocation is counted and not read."""
+        if not self.in_function(scope):
+            return
+        name = node.child_by_field_name("macro")
+        tokens = next((c for c in node.named_children if c.type == "token_tree"), None)
+        if name is None or tokens is None or self.text(name) not in _EXPRESSION_MACROS:
             self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + 1
+            return
+        inner = self.source[tokens.start_byte + 1 : tokens.end_byte - 1]
+        wrapper = b"fn __macro_arguments() { __arguments(" + inner + b"); }"
+        nested = _RustParse(self.path, wrapper, self.module)
+        found = nested.captures(grammar("tree_sitter_rust"), "rust")
+        if nested.parsed.warnings:  # not expressions after all: not guessed at
+            self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + 1
+            return
+        ordered = in_source_order(found, ("function",))
+        nested.sweep(ordered, Scope(self.module, len(wrapper) + 1, None))
+        offset = line(tokens) - 1
+        for call in nested.parsed.calls:
+            if call.callee != "__arguments":
+                self.parsed.calls.append(
+                    CallSite(scope.qualified_name, call.callee, call.line + offset)
+                )
 
     def on_use(self, node: Node, scope: Scope) -> None:
         argument = node.child_by_field_name("argument")

@@ -116,12 +116,34 @@ def test_calls(rust: Graph) -> None:
             f"{store}::memory::MemoryBackend::put",
             "exact",
         ),
-        # calls inside println!(..) and format!(..) are macro arguments: not seen
+        # the arguments of println!(..) and assert_eq!(..) are read as code
+        ("shop_cli::main", f"{CORE}::version", "exact"),
+        (f"{store}::Store::log", f"{store}::format_total", "exact"),
+        (
+            f"{store}::memory::tests::put_adds_an_item",
+            f"{store}::memory::MemoryBackend::len",
+            "exact",
+        ),
     }
 
 
-def test_macros_are_counted_not_read(rust: Graph) -> None:
-    assert rust[0]["crates/core/src/store/mod.rs"].extra["macro_calls"] == 2
+def test_standard_macro_arguments_are_read_and_others_are_not(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    source = """macro_rules! make { ($f:ident) => { fn $f() {} } }
+fn helper() -> u8 { 1 }
+fn run() {
+    assert_eq!(helper(), 1, "{}", vec![helper()].len());
+    make!(helper());
+    other!(helper());
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "m"\n', "src/lib.rs": source})
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {("m::run", "m::helper", "exact")}
+    run_calls = [c for c in resolved.parsed["src/lib.rs"].calls if c.caller == "m::run"]
+    assert [(c.callee, c.line) for c in run_calls] == [("helper", 4), ("helper", 4)]
+    assert resolved.parsed["src/lib.rs"].extra["macro_calls"] == 2  # make! and other!
 
 
 def test_parsed_file_survives_the_cache_round_trip(rust: Graph) -> None:
