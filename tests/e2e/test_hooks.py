@@ -102,13 +102,17 @@ def context_of(run: HookRun, agent: str) -> str:
     return text
 
 
-def build_repo(root: Path, embedder: Embedder) -> dict[str, str]:
+def build_repo(root: Path, embedder: Embedder, store: str | None = None) -> dict[str, str]:
     shutil.copytree(SOURCE_REPO, root)
     git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "initial"], check=True)
-    settings = Settings(user=USER, author="tests")
+    settings = (
+        Settings.from_env(store=store, user=USER, author="tests")
+        if store
+        else Settings(user=USER, author="tests")
+    )
     ids: dict[str, str] = {}
     with GraphMem(settings, repo_root=root, embedder=embedder) as gm:
         gm.ingest()
