@@ -6,52 +6,143 @@ Ids come from (repo, path, qualified name) only, so the same code always gets th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
 
-from graphmem.ingest.language import ParsedFile, content_hash
-from graphmem.model import CodeEntity, Edge, Label, RelType, entity_id, now_iso
+from graphmem.ingest.language import ParsedFile, ResolvedEdge, content_hash
+from graphmem.model import CodeEntity, Edge, Label, Node, RelType, entity_id, now_iso
+
+#: Shared by the nodes and edges an ingest builds (they are frozen, and nothing writes into an
+#: edge's properties): sympy's 145k edges take 40 MB instead of 100 MB.
+_NODE_FIELDS = {"id", "labels", "properties"}
+_EDGE_FIELDS = {"type", "source", "target", "properties"}
+_NO_PROPERTIES: dict[str, Any] = {}
+_RESOLUTIONS: dict[str, dict[str, Any]] = {}
 
 
-def file_entity_ids(repo: str, parsed: ParsedFile) -> list[str]:
-    """Ids of the entities `file_entities` gives, without building them."""
-    ids = [entity_id(repo, parsed.path, parsed.module)]
-    ids.extend(entity_id(repo, parsed.path, d.qualified_name) for d in parsed.definitions)
-    return ids
-
-
-def file_entities(repo: str, parsed: ParsedFile) -> tuple[list[CodeEntity], list[Edge]]:
-    """The Module entity of a parsed file, its definitions, and the CONTAINS edges among them."""
-    module = CodeEntity.new(
-        Label.MODULE,
-        repo,
-        parsed.path,
-        parsed.module,
-        name=parsed.module.rsplit(".", 1)[-1] or parsed.path.rsplit("/", 1)[-1],
-        start_line=1,
-        end_line=max(parsed.line_count, 1),
-        language=parsed.language,
-        content_hash=parsed.content_hash,
+def stored_edge(
+    type: RelType, source: str, target: str, properties: dict[str, Any] = _NO_PROPERTIES
+) -> Edge:
+    """An Edge built without validation: the ingest's ids and types are well-formed already."""
+    return Edge.model_construct(
+        _EDGE_FIELDS, type=type, source=source, target=target, properties=properties
     )
-    entities = [module]
-    edges = []
-    ids = {parsed.module: module.id}
-    for definition in parsed.definitions:
-        entity = CodeEntity.new(
-            Label(definition.kind),
-            repo,
-            parsed.path,
-            definition.qualified_name,
-            name=definition.name,
-            start_line=definition.start_line,
-            end_line=definition.end_line,
-            language=parsed.language,
-            content_hash=definition.content_hash,
+
+
+class EntityIds:
+    """The entity ids of one repository, each computed once: a run names the same entity in
+    many edges, and every id is a sha1."""
+
+    def __init__(self, repo: str) -> None:
+        self.repo = repo
+        self._ids: dict[tuple[str, str], str] = {}
+
+    def __call__(self, path: str, qualified_name: str) -> str:
+        key = (path, qualified_name)
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = entity_id(self.repo, path, qualified_name)
+        return found
+
+    def of_file(self, parsed: ParsedFile) -> list[str]:
+        """Ids of the entities `file_nodes` gives, without building them."""
+        ids = [self(parsed.path, parsed.module)]
+        ids.extend(self(parsed.path, d.qualified_name) for d in parsed.definitions)
+        return ids
+
+    def edge(self, resolved: ResolvedEdge) -> Edge:
+        """The stored form of a resolved edge (`ResolvedEdge.to_edge`, with cached ids)."""
+        source, target, resolution = resolved.source, resolved.target, resolved.resolution
+        return stored_edge(
+            resolved.type,
+            self(source.path, source.qualified_name),
+            self(target.path, target.qualified_name),
+            _RESOLUTIONS.setdefault(resolution, {"resolution": resolution})
+            if resolution
+            else _NO_PROPERTIES,
         )
-        entities.append(entity)
-        ids[definition.qualified_name] = entity.id
-        parent = ids.get(definition.parent)
+
+
+def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edge]]:
+    """The Module node of a parsed file, its definitions, and the CONTAINS edges among them.
+
+    Built without validation: every value comes from the parser, and one file gives hundreds
+    of nodes (the properties are those of `CodeEntity.to_node`).
+    """
+    module_id = ids(parsed.path, parsed.module)
+    nodes = [
+        _code_node(
+            module_id,
+            Label.MODULE,
+            ids.repo,
+            parsed.path,
+            parsed.module,
+            parsed.module.rsplit(".", 1)[-1] or parsed.path.rsplit("/", 1)[-1],
+            1,
+            max(parsed.line_count, 1),
+            parsed.language,
+            parsed.content_hash,
+        )
+    ]
+    edges = []
+    by_name = {parsed.module: module_id}
+    for definition in parsed.definitions:
+        node_id = ids(parsed.path, definition.qualified_name)
+        nodes.append(
+            _code_node(
+                node_id,
+                Label(definition.kind),
+                ids.repo,
+                parsed.path,
+                definition.qualified_name,
+                definition.name,
+                definition.start_line,
+                definition.end_line,
+                parsed.language,
+                definition.content_hash,
+            )
+        )
+        by_name[definition.qualified_name] = node_id
+        parent = by_name.get(definition.parent)
         if parent is not None:
-            edges.append(Edge(type=RelType.CONTAINS, source=parent, target=entity.id))
-    return entities, edges
+            edges.append(stored_edge(RelType.CONTAINS, parent, node_id))
+    return nodes, edges
+
+
+def _code_node(
+    node_id: str,
+    kind: Label,
+    repo: str,
+    path: str,
+    qualified_name: str,
+    name: str,
+    start_line: int,
+    end_line: int,
+    language: str,
+    digest: str,
+) -> Node:
+    return Node.model_construct(
+        _NODE_FIELDS,
+        id=node_id,
+        labels=_labels(kind),
+        properties={
+            "name": name,
+            "qualified_name": qualified_name,
+            "path": path,
+            "repo": repo,
+            "start_line": start_line,
+            "end_line": end_line,
+            "language": language,
+            "content_hash": digest,
+            "kind": kind.value,
+        },
+    )
+
+
+@cache
+def _labels(kind: Label) -> tuple[Label, ...]:
+    """A code node's labels as Node keeps them (sorted, unique)."""
+    return tuple(sorted({Label.CODE_ENTITY, kind}))
 
 
 def directory_entity_id(repo: str, directory: str) -> str:

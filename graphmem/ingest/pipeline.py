@@ -19,29 +19,32 @@ dependencies name a changed, added or removed file or module. Entity ids are der
 
 Atomicity: a run whose changes fit in `SINGLE_BATCH_LIMIT` operations is one write, so it lands
 entirely or not at all. A bigger run writes several batches and marks the index *dirty* in its
-first; a killed run leaves the mark, and the next run re-resolves every file (parsing only what
-differs from the last index that landed), which brings the graph back to exactly the tree.
+first (listing the files it parses without a hash); a killed run leaves the mark, and the next
+run parses those files again and re-resolves every file, which brings the graph back to exactly
+the tree. Memory: the bigger run writes the parse caches first and releases each parse as it is
+stored, and parse workers take the files a few hundred kilobytes at a time.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graphmem.ingest import DEFAULT_HISTORY, history, services
 from graphmem.ingest.entities import (
+    EntityIds,
     directories,
     directory_entity,
     directory_entity_id,
-    file_entities,
-    file_entity_ids,
+    file_nodes,
     listing,
     parent_directory,
     repository_entity,
+    stored_edge,
 )
 from graphmem.ingest.file_index import (
     FileRecord,
@@ -58,13 +61,12 @@ from graphmem.ingest.language import (
     ParsedFile,
     RepoIndex,
     RepoLayout,
-    ResolvedEdge,
     content_hash,
     language_for,
     languages,
 )
 from graphmem.ingest.report import IngestReport, SkippedFile
-from graphmem.model import Edge, Label, Node, RelType, entity_id
+from graphmem.model import CodeEntity, Edge, Label, Node, RelType
 from graphmem.store.base import Direction, GraphStore, WriteBatch
 
 #: A run with at most this many write operations lands as one atomic batch.
@@ -73,12 +75,27 @@ SINGLE_BATCH_LIMIT = 60_000
 CHUNK = 20_000
 #: Parse in worker processes when this many bytes need parsing (and there is more than one core).
 PARALLEL_BYTES = 3_000_000
+#: Source bytes a parse worker gets at a time. Whole shares (one message each way per worker)
+#: held every worker's half of the repository, parsed, twice over: 350 MB per worker on sympy.
+PARSE_CHUNK_BYTES = 500_000
+#: Parse caches written per batch of a multi-batch run, in bytes of cached JSON.
+STATE_BATCH_BYTES = 4_000_000
 #: A file modified this recently may change again within the mtime's resolution: hash it next time.
 RACY_SECONDS = 2.0
 
 RESOLVED_TYPES = (RelType.IMPORTS, RelType.CALLS, RelType.INHERITS)
-CODE_LABELS = (Label.MODULE, Label.CLASS, Label.FUNCTION, Label.METHOD)
+#: Labels of the entities a file's parse gives (the others come from the walk, manifests, git).
+FILE_LABELS = (
+    Label.MODULE,
+    Label.CLASS,
+    Label.INTERFACE,
+    Label.FUNCTION,
+    Label.METHOD,
+    Label.VARIABLE,
+)
 Progress = Callable[[str, int, int], None]
+#: (path, language, source, module) of one file to parse
+_ParseJob = tuple[str, str, bytes, str]
 
 
 @dataclass
@@ -124,20 +141,32 @@ class TreeDiff:
 
 @dataclass(slots=True)
 class ParsedChanges:
+    #: the parses by path (a multi-batch write releases each once its cache is stored)
     files: dict[str, ParsedFile]
+    #: the paths parsed, in order
+    paths: tuple[str, ...]
     bytes_parsed: int
+    #: what the parsers reported (syntax errors, undecodable bytes), file by file
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, files: dict[str, ParsedFile], bytes_parsed: int) -> ParsedChanges:
+        warnings = [warning for parsed in files.values() for warning in parsed.warnings]
+        return cls(files, tuple(files), bytes_parsed, warnings)
 
 
 @dataclass(slots=True)
 class Resolution:
-    #: the resolved edges of every affected file (they replace that file's previous ones)
-    edges: dict[str, list[ResolvedEdge]]
+    #: the resolved edges of every affected file, as stored (they replace its previous ones)
+    edges: dict[str, list[Edge]]
     #: the diff's records, with the dependencies found now for the affected files
     records: dict[str, FileRecord]
     #: the previous parses of changed and removed files: what their entities were
     old_parses: dict[str, ParsedFile]
     #: every parse read while resolving (the new ones included)
     parses: dict[str, ParsedFile]
+    #: entity ids computed so far, for the phases after
+    ids: EntityIds
 
 
 @dataclass(slots=True)
@@ -185,30 +214,28 @@ def ingest_repository(
     lap("resolve")
     graph = plan_graph(store, root, repo, tree, parsed, resolution, options)
     lap("plan")
-    written = write_graph(store, repo, tree, parsed, resolution, graph, options)
+    records, files_resolved = resolution.records, len(resolution.edges)
+    del resolution  # what it read is no longer needed: the write can release the parses
+    written = write_graph(store, repo, tree, records, parsed, graph, options)
     lap("write")
     options.report_progress("done", 1, 1)
     report = IngestReport(
         repo=repo,
         root=str(root),
         store=store.name,
-        files_parsed=len(parsed.files),
-        files_added=sum(1 for path in parsed.files if path not in tree.previous),
-        files_changed=sum(1 for path in parsed.files if path in tree.previous),
+        files_parsed=len(parsed.paths),
+        files_added=sum(1 for path in parsed.paths if path not in tree.previous),
+        files_changed=sum(1 for path in parsed.paths if path in tree.previous),
         files_removed=len(tree.removed),
         files_unchanged=tree.unchanged,
-        files_resolved=len(resolution.edges),
+        files_resolved=files_resolved,
         bytes_parsed=parsed.bytes_parsed,
         entities_written=written.entities,
         edges_written=written.edges,
         entities_deleted=written.entities_deleted,
         edges_deleted=written.edges_deleted,
         commits=graph.commits,
-        warnings=[
-            *tree.warnings,
-            *(warning for file in parsed.files.values() for warning in file.warnings),
-            *graph.warnings,
-        ],
+        warnings=[*tree.warnings, *parsed.warnings, *graph.warnings],
         indexed_commit=tree.head,
         seconds=round(time.perf_counter() - started, 3),
         timings=timings,
@@ -324,30 +351,51 @@ def diff_tree(store: GraphStore, root: Path, repo: str, options: IngestOptions) 
 
 
 def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
-    """Parse the changed and added files, in worker processes when there are many bytes."""
+    """Parse the changed and added files, in worker processes when there are many bytes.
+
+    The diff's source bytes are consumed: each file's are released once it is parsed.
+    """
     jobs = [
         (path, tree.records[path].language, data, tree.records[path].module)
         for path, data in sorted(tree.to_parse.items())
     ]
+    tree.to_parse.clear()
     total = len(jobs)
-    size = sum(len(data) for data in tree.to_parse.values())
+    size = sum(len(data) for _, _, data, _ in jobs)
     workers = options.workers or min(os.cpu_count() or 1, 4)
     results: dict[str, ParsedFile] = {}
     if workers > 1 and size >= PARALLEL_BYTES:
-        chunks = [jobs[i::workers] for i in range(workers)]
+        chunks = _chunks(jobs)
+        jobs.clear()
         with ProcessPoolExecutor(workers) as pool:
             for chunk_result in pool.map(_parse_chunk, chunks):
                 for parsed in chunk_result:
                     results[parsed.path] = parsed
                 options.report_progress("parse", len(results), total)
-        return ParsedChanges(results, size)
+        return ParsedChanges.of(results, size)
     supports = languages()
-    for count, (path, language, data, module) in enumerate(jobs, 1):
+    jobs.reverse()
+    while jobs:
+        path, language, data, module = jobs.pop()
         results[path] = parse_one(supports[language], path, data, module)
-        if count % 50 == 0:
-            options.report_progress("parse", count, total)
+        if len(results) % 50 == 0:
+            options.report_progress("parse", len(results), total)
     options.report_progress("parse", total, total)
-    return ParsedChanges(results, size)
+    return ParsedChanges.of(results, size)
+
+
+def _chunks(jobs: Sequence[_ParseJob]) -> list[list[_ParseJob]]:
+    """Consecutive runs of about `PARSE_CHUNK_BYTES`: a worker holds one small run at a time,
+    not its whole share of the repository, and sends its parses back as it goes."""
+    chunks: list[list[_ParseJob]] = [[]]
+    size = 0
+    for job in jobs:
+        if size >= PARSE_CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(job)
+        size += len(job[2])
+    return chunks
 
 
 def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> ParsedFile:
@@ -373,7 +421,7 @@ def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> 
     return parsed
 
 
-def _parse_chunk(jobs: Sequence[tuple[str, str, bytes, str]]) -> list[ParsedFile]:
+def _parse_chunk(jobs: Sequence[_ParseJob]) -> list[ParsedFile]:
     """One worker's share of the files (runs in a worker process)."""
     supports = languages()
     return [parse_one(supports[lang], path, data, module) for path, lang, data, module in jobs]
@@ -416,7 +464,8 @@ def resolve_edges(
     by_language: dict[str, list[str]] = {}
     for path in sorted(affected):
         by_language.setdefault(records[path].language, []).append(path)
-    resolved: dict[str, list[ResolvedEdge]] = {}
+    ids = EntityIds(repo)
+    resolved: dict[str, list[Edge]] = {}
     done = 0
     for language_name, paths in by_language.items():
         index = RepoIndex(paths_by_module, loader)
@@ -428,12 +477,12 @@ def resolve_edges(
                 resolved[path] = []
                 continue
             with index.tracking() as deps:
-                resolved[path] = resolver.resolve(found)
+                resolved[path] = [ids.edge(edge) for edge in resolver.resolve(found)]
             records[path] = replace(records[path], deps=sorted(deps - {"p:" + path}))
             done += 1
             if done % 200 == 0:
                 options.report_progress("resolve", done, len(affected))
-    return Resolution(resolved, records, old_parses, cache)
+    return Resolution(resolved, records, old_parses, cache, ids)
 
 
 def _affected(tree: TreeDiff, parsed: ParsedChanges, changed: Sequence[str]) -> set[str]:
@@ -468,11 +517,12 @@ def plan_graph(
 ) -> GraphPlan:
     """What to write and delete so that the stored graph is the tree's."""
     plan = GraphPlan(history_depth=tree.history_depth)
-    _plan_file_entities(plan, store, repo, tree, parsed, resolution)
-    _plan_structure(plan, store, root, repo, tree, parsed)
-    _plan_resolved_edges(plan, store, repo, tree, parsed, resolution)
+    ids = resolution.ids
+    _plan_file_entities(plan, store, ids, tree, parsed, resolution)
+    _plan_structure(plan, store, root, ids, tree, parsed)
+    _plan_resolved_edges(plan, store, ids, tree, parsed, resolution)
     if tree.history_due:
-        _plan_history(plan, store, root, repo, tree, resolution, options.history)
+        _plan_history(plan, store, root, ids, resolution, options.history)
     deleted = set(plan.delete_nodes)
     plan.edges = [e for e in plan.edges if e.source not in deleted and e.target not in deleted]
     return plan
@@ -481,34 +531,34 @@ def plan_graph(
 def _plan_file_entities(
     plan: GraphPlan,
     store: GraphStore,
-    repo: str,
+    ids: EntityIds,
     tree: TreeDiff,
     parsed: ParsedChanges,
     resolution: Resolution,
 ) -> None:
     """Entities of changed and added files replace their old ones; removed files' go."""
     for path, parsed_file in parsed.files.items():
-        entities, edges = file_entities(repo, parsed_file)
-        plan.nodes.extend(e.to_node() for e in entities)
+        nodes, edges = file_nodes(ids, parsed_file)
+        plan.nodes.extend(nodes)
         plan.edges.extend(edges)
         old = resolution.old_parses.get(path)
         if old is not None:
-            new_ids = {e.id for e in entities}
-            plan.delete_nodes.extend(sorted(set(file_entity_ids(repo, old)) - new_ids))
+            new_ids = {n.id for n in nodes}
+            plan.delete_nodes.extend(sorted(set(ids.of_file(old)) - new_ids))
     for path in tree.removed:
         old = resolution.old_parses.get(path)
         if old is not None:
-            plan.delete_nodes.extend(file_entity_ids(repo, old))
+            plan.delete_nodes.extend(ids.of_file(old))
         else:
-            plan.delete_nodes.append(entity_id(repo, path, tree.previous[path].module))
-        plan.delete_nodes.append(parse_node_id(repo, path))
+            plan.delete_nodes.append(ids(path, tree.previous[path].module))
+        plan.delete_nodes.append(parse_node_id(ids.repo, path))
     if tree.full:
         # Anything of this repository's code that the tree no longer has (a --full run over
         # an older graph, or a graph built before the index existed).
         keep = {n.id for n in plan.nodes}
-        keep.update(i for p in resolution.parses.values() for i in file_entity_ids(repo, p))
-        for label in CODE_LABELS:
-            for node in store.find_nodes(label, {"repo": repo}):
+        keep.update(i for p in resolution.parses.values() for i in ids.of_file(p))
+        for label in FILE_LABELS:
+            for node in store.find_nodes(label, {"repo": ids.repo}):
                 if node.id not in keep:
                     plan.delete_nodes.append(node.id)
 
@@ -517,11 +567,12 @@ def _plan_structure(
     plan: GraphPlan,
     store: GraphStore,
     root: Path,
-    repo: str,
+    ids: EntityIds,
     tree: TreeDiff,
     parsed: ParsedChanges,
 ) -> None:
     """The repository, its directories and its services: upsert all, delete the vanished."""
+    repo = ids.repo
     files = sorted(tree.layout.files)
     # Services first: their CONTAINS edges may need directories that hold no source file.
     service_entities, service_edges = services.discover(
@@ -542,12 +593,11 @@ def _plan_structure(
         wanted_ids.add(entity.id)
         plan.nodes.append(entity.to_node())
         source = directory_entity_id(repo, parent_directory(directory))
-        plan.edges.append(Edge(type=RelType.CONTAINS, source=source, target=entity.id))
+        plan.edges.append(stored_edge(RelType.CONTAINS, source, entity.id))
     plan.delete_nodes.extend(sorted(existing_dirs - wanted_ids))
     for path, parsed_file in parsed.files.items():
         source = directory_entity_id(repo, parent_directory(path))
-        target = entity_id(repo, path, parsed_file.module)
-        plan.edges.append(Edge(type=RelType.CONTAINS, source=source, target=target))
+        plan.edges.append(stored_edge(RelType.CONTAINS, source, ids(path, parsed_file.module)))
 
     existing_services = {n.id for n in store.find_nodes(Label.SERVICE, {"repo": repo})}
     new_services = {e.id for e in service_entities}
@@ -564,7 +614,7 @@ def _plan_structure(
 def _plan_resolved_edges(
     plan: GraphPlan,
     store: GraphStore,
-    repo: str,
+    ids: EntityIds,
     tree: TreeDiff,
     parsed: ParsedChanges,
     resolution: Resolution,
@@ -574,17 +624,16 @@ def _plan_resolved_edges(
     new_edges: dict[tuple[str, str, str], Edge] = {}
     owners: list[str] = []
     for path, found in resolution.edges.items():
-        for resolved in found:
-            edge = resolved.to_edge(repo)
+        for edge in found:
             new_edges[edge.key] = edge
         if tree.full:
             continue
         if path in parsed.files:
             old_parse = resolution.old_parses.get(path)
             if old_parse is not None:
-                owners.extend(file_entity_ids(repo, old_parse))
+                owners.extend(ids.of_file(old_parse))
         elif path in resolution.parses:
-            owners.extend(file_entity_ids(repo, resolution.parses[path]))
+            owners.extend(ids.of_file(resolution.parses[path]))
     if owners:
         deleted = set(plan.delete_nodes)
         for edge in store.edges(owners, RESOLVED_TYPES, Direction.OUT):
@@ -605,16 +654,16 @@ def _plan_history(
     plan: GraphPlan,
     store: GraphStore,
     root: Path,
-    repo: str,
-    tree: TreeDiff,
+    ids: EntityIds,
     resolution: Resolution,
     depth: int,
 ) -> None:
     """The last `depth` commits, with MODIFIES edges to the code as it is now."""
+    repo = ids.repo
     parses = dict(resolution.parses)
     parses.update(load_parses(store, repo, [p for p in resolution.records if p not in parses]))
     by_path = {
-        path: file_entities(repo, parsed_file)[0]
+        path: [CodeEntity.from_node(node) for node in file_nodes(ids, parsed_file)[0]]
         for path, parsed_file in parses.items()
         if path in resolution.records
     }
@@ -632,14 +681,14 @@ def write_graph(
     store: GraphStore,
     repo: str,
     tree: TreeDiff,
+    records: Mapping[str, FileRecord],
     parsed: ParsedChanges,
-    resolution: Resolution,
     plan: GraphPlan,
     options: IngestOptions,
 ) -> Written:
-    """Write the plan, the new parses and the new index: atomically when it fits one batch."""
-    state_nodes = [parse_node(repo, parsed_file) for parsed_file in parsed.files.values()]
-    index = index_node(repo, resolution.records, tree.head, plan.history_depth)
+    """Write the plan, the new parses and the new index `records`: atomically when it fits
+    one batch, else in batches that release each parse once its cache is stored."""
+    index = index_node(repo, records, tree.head, plan.history_depth)
     deletes = list(dict.fromkeys(plan.delete_nodes))
     delete_edges = list(dict.fromkeys(plan.delete_edges))
     edges = list({e.key: e for e in plan.edges}.values())
@@ -650,9 +699,10 @@ def write_graph(
         entities_deleted=len(deletes),
         edges_deleted=len(delete_edges),
     )
-    total = len(deletes) + len(delete_edges) + len(edges) + len(nodes) + len(state_nodes) + 1
+    total = len(deletes) + len(delete_edges) + len(edges) + len(nodes) + len(parsed.paths) + 1
     options.report_progress("write", 0, total)
     if total <= SINGLE_BATCH_LIMIT:
+        state_nodes = [parse_node(repo, parsed_file) for parsed_file in parsed.files.values()]
         store.write(
             WriteBatch(
                 upsert_nodes=nodes + state_nodes + [index],
@@ -663,12 +713,30 @@ def write_graph(
         )
         options.report_progress("write", total, total)
         return written
-    # Several batches: mark the index dirty first, so an interrupted run is redone whole.
-    # The marked index still lists the previous records: until the last batch lands, the
-    # stored parses are the previous ones, and the next run must compare against those.
-    dirty = index_node(repo, tree.previous, tree.head, plan.history_depth, dirty=True)
+    # Several batches: mark the index dirty first, so an interrupted run is redone whole. The
+    # marked index lists the previous records, each file parsed now without its hash: whichever
+    # of its parses is stored when the run stops, the next run parses that file again.
+    unverified = {
+        path: replace(record, hash="", mtime_ns=0) if path in parsed.files else record
+        for path, record in tree.previous.items()
+    }
+    dirty = index_node(repo, unverified, tree.head, plan.history_depth, dirty=True)
     store.write(WriteBatch(upsert_nodes=[dirty], delete_nodes=deletes, delete_edges=delete_edges))
     done = len(deletes) + len(delete_edges)
+    # Parse caches next, a few megabytes at a time: each parse is released once it is stored,
+    # so the graph's batches are written without the parses in memory.
+    batch: list[Node] = []
+    size = 0
+    for path in list(parsed.files):
+        batch.append(parse_node(repo, parsed.files.pop(path)))
+        size += len(batch[-1].properties["parse"])
+        if size >= STATE_BATCH_BYTES or len(batch) >= CHUNK:
+            store.write(WriteBatch(upsert_nodes=batch))
+            done += len(batch)
+            batch, size = [], 0
+    if batch:
+        store.write(WriteBatch(upsert_nodes=batch))
+        done += len(batch)
     for start in range(0, len(nodes), CHUNK):
         store.write(WriteBatch(upsert_nodes=nodes[start : start + CHUNK]))
         done += len(nodes[start : start + CHUNK])
@@ -677,9 +745,6 @@ def write_graph(
         store.write(WriteBatch(upsert_edges=edges[start : start + CHUNK]))
         done += len(edges[start : start + CHUNK])
         options.report_progress("write", done, total)
-    step = max(1, CHUNK // 10)  # parse caches are large nodes
-    for start in range(0, len(state_nodes), step):
-        store.write(WriteBatch(upsert_nodes=state_nodes[start : start + step]))
     store.write(WriteBatch(upsert_nodes=[index]))
     options.report_progress("write", total, total)
     return written

@@ -177,3 +177,57 @@ def test_reopening_the_store_keeps_the_index(tmp_path: Path, tree: Path) -> None
     with open_store(str(path)) as reopened:
         report = GraphMem(Settings(), repo_root=tree, store=reopened).ingest()
         assert report.files_parsed == 0 and report.files_unchanged == 8
+
+
+def test_parallel_chunked_parsing_and_many_batches_give_the_single_batch_graph(
+    store: GraphStore, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphmem.ingest import pipeline
+
+    # Workers take one file at a time and every batch is tiny: the graph must not change.
+    monkeypatch.setattr(pipeline, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(pipeline, "PARSE_CHUNK_BYTES", 1)
+    monkeypatch.setattr(pipeline, "SINGLE_BATCH_LIMIT", 0)
+    monkeypatch.setattr(pipeline, "CHUNK", 7)
+    monkeypatch.setattr(pipeline, "STATE_BATCH_BYTES", 1)
+    gm = graphmem_on(store, tree)
+    report = gm.ingest()
+    assert report.files_parsed == 8 and report.files_resolved == 8
+    assert snapshot(store) == reference(tree, tmp_path)
+    (tree / "src/shop/util.py").write_text("def log(message: str) -> None:\n    pass\n")
+    (tree / "scripts/run.py").unlink()
+    again = gm.ingest()
+    assert again.files_parsed == 1 and again.files_removed == 1
+    assert snapshot(store) == reference(tree, tmp_path)
+
+
+def test_a_file_reverted_after_an_interrupted_run_is_parsed_again(
+    store: GraphStore, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphmem.ingest import pipeline
+
+    gm = graphmem_on(store, tree)
+    gm.ingest()
+    util = tree / "src/shop/util.py"
+    original = util.read_bytes()
+    util.write_text(original.decode() + "\n\ndef added_then_reverted() -> None:\n    pass\n")
+    monkeypatch.setattr(pipeline, "SINGLE_BATCH_LIMIT", 0)
+    calls = {"n": 0}
+    write = store.write
+
+    def write_until_the_parse_caches(batch: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:  # the dirty mark and the parse caches have landed
+            raise KeyboardInterrupt
+        write(batch)
+
+    monkeypatch.setattr(store, "write", write_until_the_parse_caches)
+    with pytest.raises(KeyboardInterrupt):
+        gm.ingest()
+    monkeypatch.setattr(store, "write", write)
+    util.write_bytes(original)  # back to what the last complete index recorded
+    report = gm.ingest()
+    assert report.files_parsed >= 1
+    assert snapshot(store) == reference(tree, tmp_path)
+    names = {n.get("qualified_name") for n in store.iter_nodes(Label.FUNCTION)}
+    assert "shop.util.added_then_reverted" not in names
