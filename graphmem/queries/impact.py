@@ -70,9 +70,19 @@ def contained(store: GraphReads, root_ids: Sequence[str]) -> list[str]:
 
 def impact(scope: ReadScope, target: Node, depth: int = DEFAULT_DEPTH) -> ImpactResult:
     """What depends on `target` within `depth` dependency hops, grouped by module."""
+    return impact_of(scope, [target], depth)
+
+
+def impact_of(
+    scope: ReadScope, targets: Sequence[Node], depth: int = DEFAULT_DEPTH
+) -> ImpactResult:
+    """What depends on any of `targets` (a change: several entities taken together), in one
+    walk: each dependent once, at its shortest distance to the nearest of them, `reaches`
+    saying which. The result's `target` is the first of them; `target_size` counts all."""
+    target = targets[0]
     store = scope.store
     depth = max(1, min(depth, MAX_DEPTH))
-    seeds = contained(store, [target.id])
+    seeds = contained(store, [t.id for t in targets])
     seed_set = set(seeds)
     distance: dict[str, int] = dict.fromkeys(seeds, 0)
     exact: dict[str, bool] = dict.fromkeys(seeds, True)
@@ -99,7 +109,7 @@ def impact(scope: ReadScope, target: Node, depth: int = DEFAULT_DEPTH) -> Impact
 
     impacted_ids = [n for n in distance if n not in seed_set]
     reached = {e.target for e in via.values() if e.target in seed_set}
-    nodes = store.get_nodes(impacted_ids + sorted(reached - {target.id}))
+    nodes = store.get_nodes(impacted_ids + sorted(reached - {t.id for t in targets}))
     target_ref = EntityRef.from_node(target)
 
     impacted: list[ImpactedEntity] = []
@@ -107,7 +117,9 @@ def impact(scope: ReadScope, target: Node, depth: int = DEFAULT_DEPTH) -> Impact
         node_id: str(node.get("qualified_name") or node.get("path") or node_id)
         for node_id, node in nodes.items()
     }
-    names[target.id] = target_ref.qualified_name or target_ref.path
+    for t in targets:
+        ref = EntityRef.from_node(t)
+        names[t.id] = ref.qualified_name or ref.path
     for node_id in impacted_ids:
         node = nodes.get(node_id)
         if node is None:

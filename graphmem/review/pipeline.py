@@ -7,9 +7,9 @@ they return:
 2. `_classify`: source files, service manifests, skipped files (binary, vendored, over the cap);
 3. `changed_entities` (changes.py): both sides parsed, definitions compared;
 4. `_locate`: which changed entities the graph knows (on whichever side was ingested);
-5. `_dependents`: `GraphMem.impact` of each changed symbol, and the importers of each changed
-   module (`_importers`), merged at the shortest distance;
-6. `_at_stake`: `GraphMem.governing` of the changed code, the memories `impact` found on
+5. `_dependents`: the impact of the changed symbols taken together (one walk, batched by
+   frontier), and the importers of each changed module (`_importers`);
+6. `_at_stake`: `GraphMem.governing_many` of the changed code, the memories `impact` found on
    dependents, and the memories on what the changed code calls;
 7. tests to run and counts, then one retrieval receipt (in `GraphMem.review`).
 
@@ -28,7 +28,7 @@ from graphmem.ingest.file_index import load_parses
 from graphmem.ingest.language import RepoLayout
 from graphmem.memory.results import Application, memory_from_node
 from graphmem.model import Label, Memory, Node, RelType
-from graphmem.queries.impact import is_test_entity
+from graphmem.queries.impact import impact_of, is_test_entity
 from graphmem.queries.results import EntityRef, ImpactResult, ModuleGroup, PathStep
 from graphmem.review.changes import Side, changed_entities, is_service_file, skip_reason
 from graphmem.review.diff import DiffRange, FileChange, changed_files, files_at, read_sides
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 
 #: Source files parsed at most; beyond it the summary says how many were left out.
 MAX_FILES = 1000
-#: Changed entities whose dependents are walked at most (the largest changes first keep order).
-MAX_IMPACT_SEEDS = 300
+#: Changed symbols the dependents walk starts from at most (one walk, so the cap is generous).
+MAX_IMPACT_SEEDS = 5000
 #: What the changed code calls, imports or inherits from: memories there apply to the change.
 CALLEE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
 #: Anchors whose content changes when code inside them changes (memories there go stale).
@@ -76,13 +76,11 @@ def review(gm: GraphMem, rng: DiffRange, depth: int) -> ReviewReport:
     sources, services, skipped, notes = _classify(files)
     entities = _changed_entities(gm, rng, sources, skipped)
     located = _locate(gm, entities)
-    impacts = _dependents(gm, located, depth, notes)
-    dependents = _merge_dependents(
-        impacts, _importers(gm, located), set(located.graph_ids.values())
-    )
-    at_stake = _at_stake(gm, located, impacts)
+    impact = _dependents(gm, located, depth, notes)
+    dependents = _merge_dependents(impact, _importers(gm, located), set(located.graph_ids.values()))
+    at_stake = _at_stake(gm, located, impact, dependents)
     tests = _tests(located, dependents)
-    names = _names(located, impacts)
+    names = _names(located, impact)
     changes = [
         e.model_copy(
             update={
@@ -193,8 +191,9 @@ def _locate(gm: GraphMem, entities: list[ChangedEntity]) -> _Located:
 
 def _dependents(
     gm: GraphMem, located: _Located, depth: int, notes: list[str]
-) -> dict[str, ImpactResult]:
-    """`impact` of every changed symbol the graph knows (modules are reached by importers)."""
+) -> ImpactResult | None:
+    """The impact of every changed symbol the graph knows, taken together: one walk, batched by
+    frontier however many symbols changed (modules are reached by their importers)."""
     seeds = [e for e in located.entities if e.id in located.graph_ids and e.kind != "Module"]
     if len(seeds) > MAX_IMPACT_SEEDS:
         notes.append(
@@ -202,7 +201,8 @@ def _dependents(
             "changed entities (by path)"
         )
         seeds = seeds[:MAX_IMPACT_SEEDS]
-    return {located.graph_ids[e.id]: gm.impact(located.graph_ids[e.id], depth) for e in seeds}
+    nodes = [located.nodes[located.graph_ids[e.id]] for e in seeds]
+    return impact_of(gm.read_scope(), nodes, depth) if nodes else None
 
 
 def _importers(gm: GraphMem, located: _Located) -> list[Dependent]:
@@ -237,30 +237,27 @@ def _importers(gm: GraphMem, located: _Located) -> list[Dependent]:
 
 
 def _merge_dependents(
-    impacts: dict[str, ImpactResult], importers: Sequence[Dependent], changed: set[str]
+    impact: ImpactResult | None, importers: Sequence[Dependent], changed: set[str]
 ) -> list[Dependent]:
     """Each dependent once, at its shortest distance over every changed entity, exact first."""
     best: dict[str, Dependent] = {}
-    for importer in importers:
-        if importer.entity.id not in changed:
-            current = best.get(importer.entity.id)
-            if current is None or _dependent_rank(importer) < _dependent_rank(current):
-                best[importer.entity.id] = importer
-    for seed, result in sorted(impacts.items()):
-        for item in result.impacted:
-            if item.entity.id in changed:
-                continue  # changed itself: listed as a change, not as a dependent
-            candidate = Dependent(
-                entity=item.entity,
-                distance=item.distance,
-                resolution=item.resolution,
-                is_test=item.is_test,
-                reaches=seed if item.reaches not in changed else item.reaches,
-                path=item.path,
-            )
-            current = best.get(item.entity.id)
-            if current is None or _dependent_rank(candidate) < _dependent_rank(current):
-                best[item.entity.id] = candidate
+    found = [
+        Dependent(
+            entity=item.entity,
+            distance=item.distance,
+            resolution=item.resolution,
+            is_test=item.is_test,
+            reaches=item.reaches,
+            path=item.path,
+        )
+        for item in (impact.impacted if impact else [])
+    ]
+    for dependent in [*found, *importers]:
+        if dependent.entity.id in changed:
+            continue  # changed itself: listed as a change, not as a dependent
+        current = best.get(dependent.entity.id)
+        if current is None or _dependent_rank(dependent) < _dependent_rank(current):
+            best[dependent.entity.id] = dependent
     return sorted(
         best.values(),
         key=lambda d: (d.distance, d.resolution != "exact", d.entity.path, d.entity.qualified_name),
@@ -311,11 +308,14 @@ class _Stake:
 
 
 def _at_stake(
-    gm: GraphMem, located: _Located, impacts: dict[str, ImpactResult]
+    gm: GraphMem,
+    located: _Located,
+    impact: ImpactResult | None,
+    dependents: Sequence[Dependent],
 ) -> list[StakeMemory]:
     stakes: dict[str, _Stake] = {}
     _on_changed_code(gm, located, stakes)
-    _on_dependents(gm, impacts, stakes)
+    _on_dependents(gm, impact, dependents, stakes)
     _on_callees(gm, located, stakes)
     out = [_stake_memory(s) for s in stakes.values()]
     return sorted(
@@ -381,27 +381,35 @@ def _effect(status: str, relation: str, anchor_kind: str) -> str | None:
 
 
 def _on_dependents(
-    gm: GraphMem, impacts: dict[str, ImpactResult], stakes: dict[str, _Stake]
+    gm: GraphMem,
+    impact: ImpactResult | None,
+    dependents: Sequence[Dependent],
+    stakes: dict[str, _Stake],
 ) -> None:
     """The memories `impact` found governing code that depends on the change."""
-    ids = sorted({m.id for r in impacts.values() for m in r.memories} - set(stakes))
+    if impact is None:
+        return
+    ids = sorted({m.id for m in impact.memories} - set(stakes))
     nodes = gm.store.get_nodes(ids) if ids else {}
-    for _seed, result in sorted(impacts.items()):
-        changed_name = result.target.qualified_name or result.target.path
-        for memory in result.memories:
-            if memory.id in stakes and "changed" in stakes[memory.id].reasons:
+    reaches = {d.entity.id: d.reaches for d in dependents}
+    for memory in impact.memories:
+        if memory.id in stakes and "changed" in stakes[memory.id].reasons:
+            continue
+        stake = stakes.get(memory.id)
+        if stake is None:
+            node = nodes.get(memory.id)
+            if node is None:
                 continue
-            stake = stakes.get(memory.id)
-            if stake is None:
-                node = nodes.get(memory.id)
-                if node is None:
-                    continue
-                stake = stakes[memory.id] = _Stake(memory_from_node(node))
-            stake.possibly_stale |= memory.possibly_stale
-            stake.orphaned |= memory.orphaned
-            for why in memory.why:
-                stake.add("dependent", f"{why}; they depend on changed {changed_name}")
-            stake.governs.update(memory.governs)
+            stake = stakes[memory.id] = _Stake(memory_from_node(node))
+        stake.possibly_stale |= memory.possibly_stale
+        stake.orphaned |= memory.orphaned
+        changed = sorted(
+            {impact.names.get(reaches[a], reaches[a]) for a in memory.governs if a in reaches}
+        )
+        tail = f"; they depend on changed {', '.join(changed)}" if changed else ""
+        for why in memory.why:
+            stake.add("dependent", f"{why}{tail}")
+        stake.governs.update(memory.governs)
 
 
 def _on_callees(gm: GraphMem, located: _Located, stakes: dict[str, _Stake]) -> None:
@@ -494,10 +502,8 @@ def _tests(located: _Located, dependents: Sequence[Dependent]) -> list[TestToRun
     return out
 
 
-def _names(located: _Located, impacts: dict[str, ImpactResult]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for result in impacts.values():
-        names.update(result.names)
+def _names(located: _Located, impact: ImpactResult | None) -> dict[str, str]:
+    names: dict[str, str] = dict(impact.names) if impact else {}
     for entity in located.entities:
         names[entity.id] = entity.qualified_name
         if entity.old_id and entity.old_qualified_name:
