@@ -239,7 +239,7 @@ class _Prefetched:
         self.name = embedder.name
         self.dimensions = embedder.dimensions
         self._embedder = embedder
-        unique = list(dict.fromkeys(texts))
+        unique = sorted(set(texts), key=len)  # batches of like lengths need little padding
         self._vectors = dict(zip(unique, embedder.embed(unique), strict=True)) if unique else {}
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
