@@ -2,7 +2,8 @@
 
 For each library and binary target of the checkout's workspace (``cargo metadata``), cargo builds
 the dependencies and rustc prints, instead of compiling the target, its HIR tree
-(``-Zunpretty=hir-tree``: every item with its span, every impl's resolved self type and trait)
+(``-Zunpretty=hir-tree``: every item with its span, every impl's resolved self type and trait,
+what every ``use`` resolves to)
 and its THIR (``-Zunpretty=thir-flat``: every call with the ``FnDef`` the type checker chose).
 ``-Z`` flags need a nightly compiler; ``RUSTC_BOOTSTRAP=1`` lets the stable one print them. The
 targets are compiled with ``--profile test`` so that ``#[cfg(test)]`` code is there too.
@@ -48,6 +49,7 @@ _FNDEF = re.compile(
     r"fn_span: (\S+?):(\d+):",
     re.DOTALL,
 )
+_DEF_ID = re.compile(r"DefId\(\d+:\d+ ~ ([^)\s]+)\)")
 _HASH = re.compile(r"\[[0-9a-f]{4}\]")
 
 
@@ -66,6 +68,8 @@ class CrateFacts:
     impls: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     #: module def path -> file (for modules in their own file)
     module_files: dict[str, str] = field(default_factory=dict)
+    #: (importing file, def path a `use` resolves to, or a `mod x;`'s module)
+    uses: set[tuple[str, str]] = field(default_factory=set)
 
 
 def owner_blocks(text: str) -> Iterator[tuple[str, list[str]]]:
@@ -101,6 +105,14 @@ def read_hir(text: str, facts: CrateFacts, root_file: str, crate: str) -> None:
             inner = _INNER_SPAN.search(joined)
             if inner and inner.group(1) != file and inner.group(4) == "0":
                 facts.module_files[path] = inner.group(1)
+                facts.uses.add((file, path))
+            continue
+        if kind == "Use":
+            if context == "0":
+                start_at = joined.find("res: PerNS {")
+                end_at = joined.find("segments:", start_at)
+                for target in _DEF_ID.findall(joined[start_at:end_at] if start_at >= 0 else ""):
+                    facts.uses.add((file, clean(target)))
             continue
         if kind == "Impl":
             self_at = joined.find("self_ty: Ty {")
@@ -180,6 +192,13 @@ def _result(
     for module, file in facts.module_files.items():
         definitions.append(Definition(module, MODULE, file, 1, 1, 0))
     known = {d.qualified_name for d in definitions}
+    file_modules = {file: module for module, file in facts.module_files.items()}
+    imports: set[tuple[str, str]] = set()
+    for file, target in facts.uses:
+        target_file = facts.module_files.get(target) or facts.items.get(target, ("", ""))[1]
+        source, imported = file_modules.get(file), file_modules.get(target_file)
+        if source and imported and file != target_file:
+            imports.add((source, imported))
     implements: set[tuple[str, str]] = set()
     for _impl, (self_type, trait) in facts.impls.items():
         if self_type and trait and self_type in names and trait in names:
@@ -206,7 +225,7 @@ def _result(
         repo_root=str(checkout),
         package_root=str(checkout),
         definitions=definitions,
-        imports=set(),
+        imports=imports,
         inherits=set(),
         calls=calls,
         call_evidence=evidence,

@@ -77,7 +77,7 @@ def rust_oracle(checkout: Path) -> LanguageOracle:
         found.unresolved,
         found.seconds,
         summary,
-        frozenset({"IMPLEMENTS"}),
+        frozenset({"IMPORTS", "IMPLEMENTS"}),
     )
 
 

@@ -253,6 +253,15 @@ class _RustParse(SourceParse):
         qualified = f"{scope.qualified_name}::{name}"
         self.local_types.add(qualified)
         definition = self.add_definition(CLASS, name, qualified, self.module, node)
+        body = node.child_by_field_name("body")
+        if node.type == "enum_item" and body is not None:
+            variants = [
+                self.text(variant_name)
+                for variant in body.named_children
+                if variant.type == "enum_variant"
+                and (variant_name := variant.child_by_field_name("name")) is not None
+            ]
+            self.parsed.extra.setdefault("variants", {})[qualified] = variants
         return Scope(qualified, node.end_byte, definition)
 
     def on_trait(self, node: Node, scope: Scope) -> Scope | None:
@@ -447,12 +456,21 @@ class _RustParse(SourceParse):
                 )
 
     def on_use(self, node: Node, scope: Scope) -> None:
+        """A `use` in a module, or in a function body, where its paths are read from the
+        function's module (it is then taken as visible in the whole module)."""
         argument = node.child_by_field_name("argument")
-        if argument is None or not self.item_scope(scope):
+        if argument is None:
+            return
+        if self.in_function(scope) and scope.definition is not None:
+            levels = 2 if scope.definition.kind == METHOD else 1
+            prefix = scope.qualified_name.rsplit("::", levels)[0]
+        elif self.item_scope(scope):
+            prefix = scope.qualified_name
+        else:
             return
         for path, alias in self.use_paths(argument, ""):
-            self.uses.append([scope.qualified_name, path, alias])
-            self.add_import(path, None, alias, node, scope.qualified_name)
+            self.uses.append([prefix, path, alias])
+            self.add_import(path, None, alias, node, prefix)
 
     def use_paths(self, node: Node, prefix: str) -> list[tuple[str, str]]:
         def join(tail: str) -> str:
@@ -641,8 +659,16 @@ class RustResolver:
             return self.name_in(value.qualified_name, name, depth + 1)
         if isinstance(value, _Def) and value.kind in (CLASS, INTERFACE):
             method = self.find_method(value, name)
-            return [method] if method is not None else []
+            if method is not None:
+                return [method]
+            if name in self.variants(value):  # `Level::Info` is a Level
+                return [_Instance(value, True)]
         return []
+
+    def variants(self, enum: _Def) -> list[str]:
+        parsed = self.index.file(enum.path)
+        found = parsed.extra.get("variants", {}) if parsed is not None else {}
+        return list(found.get(enum.qualified_name, []))
 
     # -- methods --------------------------------------------------------------------------
 

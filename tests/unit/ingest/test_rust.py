@@ -158,3 +158,24 @@ def test_syntax_errors_keep_what_parses(resolve_tree: Callable[[dict[str, str]],
     parsed = resolved.parsed["src/lib.rs"]
     assert parsed.warnings and "syntax errors" in parsed.warnings[0]
     assert ("Function", "x::ok") in resolved.definitions()
+
+
+def test_uses_in_function_bodies_and_enum_variants(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    source = """pub enum Level { Info, Warn(u8) }
+impl Level {
+    pub fn up(&self) -> Level { Level::Warn(1) }
+}
+mod inner {
+    pub fn run() {
+        use super::Level;
+        let level = Level::Info;
+        level.up();
+    }
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "m"\n', "src/lib.rs": source})
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    # a variant is a value of its enum; constructing one (`Level::Warn(1)`) calls nothing
+    assert calls == {("m::inner::run", "m::Level::up", "exact")}
