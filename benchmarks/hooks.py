@@ -173,7 +173,11 @@ def measure(name: str, data: dict[str, Any], repo: Path, env: dict[str, str], ru
         times.append(time.perf_counter() - start)
         said += bool(done.stdout.strip())
     p50, p95 = statistics.median(times) * 1000, percentile(times, 0.95) * 1000
-    print(f"    {name:<22} p50 {p50:6.0f} ms   p95 {p95:6.0f} ms   answered {said}/{runs}")
+    load = os.getloadavg()[0]
+    print(
+        f"    {name:<22} p50 {p50:6.0f} ms   p95 {p95:6.0f} ms   answered {said}/{runs}"
+        f"   (load average {load:.1f} on {os.cpu_count()} cores)"
+    )
 
 
 def run(store_url: str | None, label: str, n: int, runs: int) -> None:

@@ -118,25 +118,12 @@ def _session_start(
     from graphmem.agents.freshness import freshness
     from graphmem.queries.tokens import default_counter
 
-    served = gm.governing(".")
-    repo_wide = [
-        m
-        for m in rank(served)
-        if m.memory.kind.value in {"constraint", "decision", "failure"}
-        and any(a.relation == "self" for a in m.applies)
-    ]
-    preferences = [m for m in rank(served) if m.memory.kind.value == "preference"]
-    stale = sum(1 for m in served if m.staleness.possibly_stale and not m.staleness.orphaned)
-    orphaned = sum(1 for m in served if m.staleness.orphaned)
-    notes = []
-    if stale or orphaned:
-        notes.append(
-            f"{stale} memories are possibly stale and {orphaned} orphaned: review them with "
-            "`graphmem stale`."
-        )
-    notice = freshness(gm).notice()
-    if notice:
-        notes.append(notice)
+    served = rank(gm.governing_many([gm.resolve_target(".").id]))
+    repo_wide = [m for m in served if m.memory.kind.value in {"constraint", "decision", "failure"}]
+    preferences = [m for m in served if m.memory.kind.value == "preference"]
+    notes = [_review_note(gm, ledger)]
+    notes.append(freshness(gm).notice())
+    notes = [n for n in notes if n]
     title = (
         f"what this repository ({gm.repo}) has decided. Before editing a file, "
         "`graphmem context PATH` shows what governs it."
@@ -159,6 +146,22 @@ def _session_start(
         parts.append(tail)
     _receipt(gm, event, session, "<repository>", claimed)
     return "\n\n".join(parts)
+
+
+def _review_note(gm: GraphMem, ledger: SessionLedger) -> str:
+    """How many memories need review, as last counted (recounted after this hook if old)."""
+    from graphmem.agents.background import REVIEW_COUNTS_KEY, REVIEW_COUNTS_MAX_AGE, count_later
+
+    raw = ledger.note(REVIEW_COUNTS_KEY)
+    counts = json.loads(raw) if raw else None
+    if not counts or time.time() - float(counts.get("at", 0)) > REVIEW_COUNTS_MAX_AGE:
+        count_later(gm.repo_root)
+    if not counts or not (counts.get("stale") or counts.get("orphaned")):
+        return ""
+    return (
+        f"{counts['stale']} memories are possibly stale and {counts['orphaned']} orphaned: "
+        "review them with `graphmem stale`."
+    )
 
 
 def _inject(
@@ -349,7 +352,7 @@ def _receipt(
     gm: GraphMem, event: HookEvent, session: str, label: str, claimed: Sequence[Block]
 ) -> None:
     if claimed:
-        from graphmem.agents.receipts import record_later
+        from graphmem.agents.background import record_later
 
         query = f"{event.agent} session {session}: {event.native_name} {label}"
         record_later(gm.repo_root, f"hook {event.kind}", query, [b.key for b in claimed])

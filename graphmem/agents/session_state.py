@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS injected (
     PRIMARY KEY (session, memory)
 );
 CREATE TABLE IF NOT EXISTS spent (session TEXT PRIMARY KEY, tokens INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -97,6 +98,17 @@ class SessionLedger:
         """Forget that `keys` were given (their injection failed before reaching the agent)."""
         self._db.executemany(
             "DELETE FROM injected WHERE session = ? AND memory = ?", [(session, k) for k in keys]
+        )
+
+    def note(self, key: str) -> str | None:
+        """A value kept for the repository's hooks (e.g. the last review counts)."""
+        row = self._db.execute("SELECT value FROM notes WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_note(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO notes VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
         )
 
     def close(self) -> None:

@@ -212,6 +212,26 @@ def test_session_start_briefs_on_repository_wide_memories_and_preferences(
     assert counter.count(text) <= 1500
 
 
+def test_the_briefing_counts_the_memories_that_need_review(repo: HookRepo) -> None:
+    invoices = repo.root / "src" / "shop" / "billing" / "invoices.py"
+    invoices.write_text(invoices.read_text().replace('u.log("sending")', 'u.log("off")'))
+    with GraphMem(Settings(user=USER), repo_root=repo.root) as gm:
+        gm.ingest(history=0)
+    first = payload("claude-code", "session_start", repo.root, session_id="r-1")
+    run_hook("claude-code", first, repo)  # counts in the background, after answering
+    ledger = repo.root / ".graphmem" / "hooks.db"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with sqlite3.connect(ledger) as db:
+            if db.execute("SELECT 1 FROM notes WHERE key = 'review_counts'").fetchone():
+                break
+        time.sleep(0.2)
+    second = payload("claude-code", "session_start", repo.root, session_id="r-2")
+    text = context_of(run_hook("claude-code", second, repo), "claude-code")
+    assert "2 memories are possibly stale and 0 orphaned" in text  # send(), and its module
+    assert "`graphmem stale`" in text
+
+
 def test_the_briefing_says_when_the_index_is_behind(repo: HookRepo) -> None:
     (repo.root / "src" / "shop" / "util.py").write_text("def log(m):\n    print(m)\n")
     text = context_of(

@@ -1,0 +1,94 @@
+"""Work a hook hands off so that it can answer at once: receipts and the review counts.
+
+- A retrieval receipt goes through `GraphMem.record_receipt`, which redacts its query with the
+  full secret detector; loading that detector costs more than a hook's whole latency budget.
+- The session briefing says how many memories are possibly stale or orphaned; counting them
+  means reading every memory's anchors, seconds on a large store.
+
+So the hook starts a detached child (`python -m graphmem.agents.background`, the job as JSON on
+stdin) and exits; the agent does not wait for it. Review counts land in the session ledger and
+the next briefing shows them. A job that fails leaves one line in .graphmem/hooks.log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: Review counts younger than this are shown as they are; older ones are recounted.
+REVIEW_COUNTS_MAX_AGE = 600.0
+REVIEW_COUNTS_KEY = "review_counts"
+
+
+def record_later(repo_root: Path, operation: str, query: str, memory_ids: Sequence[str]) -> None:
+    """Record one retrieval receipt after the hook has answered."""
+    _start(
+        {
+            "job": "receipt",
+            "repo_root": str(repo_root),
+            "operation": operation,
+            "query": query,
+            "memory_ids": list(memory_ids),
+        }
+    )
+
+
+def count_later(repo_root: Path) -> None:
+    """Recount possibly stale and orphaned memories into the session ledger."""
+    _start({"job": "review_counts", "repo_root": str(repo_root)})
+
+
+def _start(job: dict[str, Any]) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "graphmem.agents.background"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=dict(os.environ),
+    )
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(job).encode())
+    child.stdin.close()
+
+
+def main() -> int:
+    from graphmem.agents.hook import log_failure
+    from graphmem.agents.session_state import SessionLedger
+    from graphmem.api import GraphMem
+    from graphmem.settings import DEFAULT_STORE_DIR, Settings
+
+    job = json.loads(sys.stdin.read())
+    root = Path(job["repo_root"])
+    try:
+        with GraphMem(Settings.from_env(), repo_root=root) as gm:
+            if job["job"] == "receipt":
+                gm.record_receipt(job["operation"], job["query"], job["memory_ids"])
+            elif job["job"] == "review_counts":
+                repository = gm.resolve_target(".")
+                served = gm.governing_many([repository.id], down=True)
+                counts = {
+                    "stale": sum(
+                        1 for m in served if m.staleness.possibly_stale and not m.staleness.orphaned
+                    ),
+                    "orphaned": sum(1 for m in served if m.staleness.orphaned),
+                    "at": time.time(),
+                }
+                ledger = SessionLedger(root / DEFAULT_STORE_DIR, busy_timeout=10)
+                try:
+                    ledger.set_note(REVIEW_COUNTS_KEY, json.dumps(counts))
+                finally:
+                    ledger.close()
+    except Exception as error:  # noqa: BLE001 - nobody is left to tell but the log
+        log_failure(root, "background", None, error, None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
