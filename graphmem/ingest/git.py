@@ -3,8 +3,9 @@
 Every call runs ``git -C ROOT ...`` (paths unquoted, no signature checks) and is killed after
 `GIT_TIMEOUT_SECONDS` (a hung credential helper or a huge repository must not stall a command);
 any failure (git missing, not a repository, a failing command, too slow) raises `GitError`
-with git's own last line. Helpers for what is optional (the checked-out commit or branch)
-return None instead, since a folder outside git is an ordinary case.
+with git's own last line. git never reads the caller's stdin (a hook's stdin is its payload).
+Helpers for what is optional (the checked-out commit or branch) return None instead, since a
+folder outside git is an ordinary case.
 """
 
 from __future__ import annotations
@@ -36,10 +37,19 @@ def _failure(args: tuple[str, ...], stderr: bytes, returncode: int) -> GitError:
     return GitError(f"git {args[0] if args else ''} failed: {reason}")
 
 
-def run_git_bytes(root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -> bytes:
-    """git's stdout as bytes (file contents, NUL-separated listings)."""
+def run_git_bytes(
+    root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS, input: bytes | None = None
+) -> bytes:
+    """git's stdout as bytes (file contents, NUL-separated listings); `input` goes to its stdin
+    (``check-ignore --stdin``, ``cat-file --batch``)."""
     try:
-        done = subprocess.run(_command(root, args), capture_output=True, timeout=timeout)
+        done = subprocess.run(
+            _command(root, args),
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as error:
         raise GitError(f"git {args[0]} failed: no answer within {timeout:g} s") from error
     except OSError as error:
@@ -49,9 +59,12 @@ def run_git_bytes(root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) 
     return done.stdout
 
 
-def run_git(root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -> str:
+def run_git(
+    root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS, input: bytes | None = None
+) -> str:
     """git's stdout as text (undecodable bytes of odd paths kept as surrogate escapes)."""
-    return run_git_bytes(root, *args, timeout=timeout).decode("utf-8", "surrogateescape")
+    out = run_git_bytes(root, *args, timeout=timeout, input=input)
+    return out.decode("utf-8", "surrogateescape")
 
 
 def stream_git(root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -> Iterator[bytes]:
@@ -61,7 +74,12 @@ def stream_git(root: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -> 
     """
     with tempfile.TemporaryFile() as stderr:
         try:
-            process = subprocess.Popen(_command(root, args), stdout=subprocess.PIPE, stderr=stderr)
+            process = subprocess.Popen(
+                _command(root, args),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
         except OSError as error:
             raise GitError(f"git could not run: {error.strerror or error}") from error
         expired = threading.Event()

@@ -39,7 +39,7 @@ class IngestReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     indexed_commit: str | None = None
     seconds: float = 0.0
-    #: wall seconds per phase (walk, parse, resolve, plan, write)
+    #: wall seconds per phase of the pipeline (diff, parse, resolve, plan, write)
     timings: dict[str, float] = Field(default_factory=dict)
     #: ADRs and rules files read into memories after the code (see graphmem.knowledge.sync)
     documents: SyncReport | None = None

@@ -88,6 +88,12 @@ def test_changed_files_and_old_contents(repo: Path) -> None:
     assert show_file(repo, "no-such-revision", "pkg/a.py") is None
 
 
+def test_input_goes_to_gits_stdin(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\n")
+    ignored = run_git(repo, "check-ignore", "--stdin", input=b"pkg/a.py\nbuild.log\n")
+    assert ignored.split() == ["build.log"]
+
+
 def test_a_failing_command_is_one_line_error_in_gits_words(repo: Path) -> None:
     with pytest.raises(GitError) as raised:
         changed_files(repo, "no-such-base")
@@ -98,11 +104,11 @@ def test_a_failing_command_is_one_line_error_in_gits_words(repo: Path) -> None:
 
 
 def test_a_command_that_outlives_the_timeout_is_stopped(repo: Path) -> None:
-    with pytest.raises(GitError, match="no answer within"):
-        run_git(repo, "log", "--follow", "--", "pkg/a.py", timeout=0.000001)
-    lines = stream_git(repo, "log", "--format=%H", timeout=0.000001)
-    with pytest.raises(GitError):
-        list(lines)
+    slow = ("-c", "alias.slow=!sleep 1", "slow")  # a git command that takes a second
+    with pytest.raises(GitError, match="no answer within 0.2 s"):
+        run_git(repo, *slow, timeout=0.2)
+    with pytest.raises(GitError, match="no answer within 0.2 s"):
+        list(stream_git(repo, *slow, timeout=0.2))
 
 
 def test_stream_gives_lines_as_written_and_fails_after_them(repo: Path) -> None:
