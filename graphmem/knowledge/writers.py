@@ -203,8 +203,10 @@ def export_adrs(
         if isinstance(generated, dict) and generated.get("id"):
             by_id[str(generated["id"])] = rel
     scope = ReadScope(store, repo, branch, user, include_history=True)
-    numbers = [int(m.group(1)) for r in known if (m := re.match(r"(\d{1,4})-", Path(r).name))]
+    names = [PurePosixPath(r).name for r in known if str(PurePosixPath(r).parent) == folder]
+    numbers = [int(m.group(1)) for n in names if (m := re.match(r"(\d{1,4})-", n))]
     next_number = max(numbers, default=0) + 1
+    dated = bool(names) and all(re.match(r"\d{8}-", n) for n in names)
     nodes = store.find_nodes(Label.DECISION, {"repo": repo})
     for node in sorted(nodes, key=lambda n: (str(n.get("created_at")), n.id)):
         fmt = node.get("document_format")
@@ -214,8 +216,12 @@ def export_adrs(
         if node.get("status") == MemoryStatus.RETRACTED and not rel:
             continue  # withdrawn before it was ever written out: nothing to correct
         if not rel:
-            rel = f"{folder}/{next_number:04d}-{_slug([str(node.get('text'))], 50)}.md"
-            next_number += 1
+            slug = _slug([str(node.get("text"))], 50)
+            if dated:  # log4brains names files by date: YYYYMMDD-slug.md
+                rel = f"{folder}/{str(node.get('created_at'))[:10].replace('-', '')}-{slug}.md"
+            else:
+                rel = f"{folder}/{next_number:04d}-{slug}.md"
+                next_number += 1
         result.memories += 1
         _write_file(root, rel, _adr_file(store, node), result)
     return result

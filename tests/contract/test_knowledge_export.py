@@ -4,6 +4,7 @@ back gives the same memories (no duplicate, same id)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -161,3 +162,17 @@ def test_adr_export_round_trips_to_the_same_memories(
         assert got == mine
         assert [e.memory.id for e in mate.history(newer)] == [folder, newer]
         assert "0003-round-half-even.md" in by_file(theirs)
+
+
+def test_adr_export_follows_the_folders_naming(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "log4brains")
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    gm.remember("decision", "Sessions expire after one idle hour.", ["src/shop/api/"])
+    [written] = gm.export_documents("adr").written
+    folder, name = written.rsplit("/", 1)
+    assert folder == "docs/architecture-log"  # from .log4brains.yml
+    assert re.fullmatch(r"\d{8}-sessions-expire-after-one-idle-hour\.md", name)
+    assert ingest(gm).created == 0
