@@ -12,7 +12,10 @@ Names follow docs/languages.md: ``crate::module::Item``, ``crate::module::Type::
 impl's method (rustc's ``{impl#N}`` is replaced by the impl's self type), calls from closures and
 nested functions belong to the enclosing function. A call of a trait method on a concrete type
 (``FnDef(Trait::m, [Type])``) is the impl's method when the impl of that trait for that type
-defines it, else the trait's. What it cannot see: items and calls that macros generate (their
+defines it, else the trait's. Calls are the call expressions of the source (THIR's
+``from_hir_call``): an operator that calls a trait method (``a == b``) and the calls a standard
+macro's own body makes (spans in the toolchain's sources) are not counted, as graphmem does not
+model them. What it cannot see: items and calls that macros generate (their
 spans are macro expansions and are left out, as graphmem leaves them out), code behind
 ``#[cfg]`` options that are off on this machine, and targets that do not compile here.
 
@@ -46,7 +49,7 @@ _INNER_SPAN = re.compile(r"inner_span: (\S+?):(\d+):\d+: (\d+):\d+ \(#(\d+)\)")
 _RES_DEF = re.compile(r"res: Def\(\s*(\w+),\s*DefId\(\d+:\d+ ~ ([^)\s]+)\)")
 _FNDEF = re.compile(
     r"kind: Call \{\s*ty: FnDef\(\s*DefId\(\d+:\d+ ~ ([^)\s]+)\),\s*\[(.*?)\],\s*\),.*?"
-    r"fn_span: (\S+?):(\d+):",
+    r"from_hir_call: (\w+),\s*fn_span: (\S+?):(\d+):",
     re.DOTALL,
 )
 _DEF_ID = re.compile(r"DefId\(\d+:\d+ ~ ([^)\s]+)\)")
@@ -213,13 +216,15 @@ def _result(
             if caller is None:
                 continue
             for match in _FNDEF.finditer(body):
+                if match.group(3) != "true" or match.group(4).startswith("/"):
+                    continue  # an operator (`a == b`), or a call a std macro's body makes
                 callee = callee_name(
                     clean(match.group(1)), match.group(2), caller_path.split("::")[0], facts, names
                 )
                 if callee is not None and callee in known:
                     calls.add((caller, callee))
                     evidence.setdefault(
-                        (caller, callee), (match.group(3), int(match.group(4)), "call")
+                        (caller, callee), (match.group(4), int(match.group(5)), "call")
                     )
     result = OracleResult(
         repo_root=str(checkout),
