@@ -278,3 +278,12 @@ def test_vector_search_guards(vectors: GraphStore) -> None:
     assert vectors.vector_search(vec(1.0), Label.MEMORY, limit=0) == []
     hits = vectors.vector_search(vec(1.0), Label.DECISION, limit=2)
     assert ids(hits) == ["m-same", "m-close"]
+
+
+def test_a_label_without_a_vector_index_refuses_other_dimensions_too(
+    vectors: GraphStore,
+) -> None:
+    assert ids(vectors.vector_search(vec(1.0), Label.FUNCTION)) == ["fn"]
+    with pytest.raises(UsageError, match="dimensions"):
+        vectors.vector_search([1.0, 0.0], Label.FUNCTION)
+    assert vectors.vector_search([1.0, 0.0], Label.CLASS) == []  # no embeddings: nothing to refuse

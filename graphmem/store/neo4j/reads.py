@@ -160,9 +160,15 @@ class Neo4jReads(GraphReads):
     def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
         indexed = label if label == schema.VECTOR_LABEL else BASE_OF.get(label)
         dimensions = self._schema.vector_dimensions
-        if indexed != schema.VECTOR_LABEL or dimensions is None:
-            return frozenset()
-        return frozenset({dimensions})
+        if indexed == schema.VECTOR_LABEL and dimensions is not None:
+            return frozenset({dimensions})  # a memory kind: the index fixes the dimension
+        text = st.render(
+            "vector_dimensions",
+            labels=label_patterns(label)[0],
+            property=st.identifier(EMBEDDING_PROPERTY),
+        )
+        rows = self._read("reading embedding dimensions", fetch_rows, text, {})
+        return frozenset(int(d) for d in rows[0]["dimensions"]) if rows else frozenset()
 
     def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
         if label == schema.VECTOR_LABEL:
