@@ -123,6 +123,7 @@ def redact_records(
 
     total: Counter[str] = Counter()
     changed: list[str] = []
+    memories: list[dict[str, Any]] = []
     for record in records:
         properties = record.get("properties") if isinstance(record, dict) else None
         labels = record.get("labels") if isinstance(record, dict) else None
@@ -138,7 +139,8 @@ def redact_records(
         total.update(found)
         changed.append(str(record.get("id")))
         if Label.MEMORY.value in labels:
-            _refresh_derived(properties, embedder)
+            memories.append(properties)
+    _refresh_derived(memories, embedder)
     return total, changed
 
 
@@ -160,20 +162,21 @@ def _redact_properties(
     return found
 
 
-def _refresh_derived(properties: dict[str, Any], embedder: Embedder | None) -> None:
-    """A redacted memory's fingerprint and embedding follow its new text."""
+def _refresh_derived(memories: list[dict[str, Any]], embedder: Embedder | None) -> None:
+    """Redacted memories' fingerprints and embeddings follow their new text (one embedding
+    batch for all of them)."""
     from graphmem.memory.remember import fingerprint
     from graphmem.model import MemoryKind
     from graphmem.store.base import EMBEDDING_PROPERTY
 
-    text = properties.get("text")
-    if not isinstance(text, str):
-        return
-    kind = properties.get("kind")
-    if isinstance(kind, str) and kind in {k.value for k in MemoryKind}:
-        properties["fingerprint"] = fingerprint(MemoryKind(kind), text)
-    if embedder is not None:
-        [vector] = embedder.embed([text])
-        properties[EMBEDDING_PROPERTY] = [float(x) for x in vector]
-    else:
+    texts = [m for m in memories if isinstance(m.get("text"), str)]
+    kinds = {k.value for k in MemoryKind}
+    for properties in texts:
+        kind = properties.get("kind")
+        if isinstance(kind, str) and kind in kinds:
+            properties["fingerprint"] = fingerprint(MemoryKind(kind), properties["text"])
         properties.pop(EMBEDDING_PROPERTY, None)
+    if embedder is not None and texts:
+        vectors = embedder.embed([m["text"] for m in texts])
+        for properties, vector in zip(texts, vectors, strict=True):
+            properties[EMBEDDING_PROPERTY] = [float(x) for x in vector]
