@@ -3,7 +3,12 @@
 Atomicity, stated once for every backend: each call to `GraphStore.write` is one transaction.
 Either every operation in the `WriteBatch` is applied, or none is. Reads see only committed writes.
 Nothing else is atomic across calls; code that needs several changes to land together (a
-supersession, one file of an ingest) puts them in one batch.
+supersession, one file of an ingest) puts them in one batch. Reads that must agree with each
+other run in one `snapshot()` (one read transaction; see there for each backend's isolation).
+
+Arguments are checked and normalised once, by the public methods here; the backends implement
+`_impl` methods and declare what differs (`capabilities`, `cypher_dialect`, `write_clause`,
+`data_version`), so code above the store never asks which backend it has.
 """
 
 from __future__ import annotations
@@ -122,7 +127,7 @@ class SearchHit:
 
 class GraphReads(abc.ABC):
     """The read half of a store: what one answer asks. A `GraphStore` is one, and so is the view
-    `GraphStore.snapshot()` gives, whose reads all see one snapshot.
+    `GraphStore.snapshot()` gives, whose reads all share one read transaction.
 
     The public methods check and normalise their arguments, here and only here; backends
     implement the `_impl` methods, which receive de-duplicated ids, coerced labels and types, and
