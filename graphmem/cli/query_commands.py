@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from graphmem.cli.context import open_graphmem
 from graphmem.cli.output import HelpFormatter, emit, to_jsonable
+
+if TYPE_CHECKING:
+    from graphmem.api import GraphMem
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -192,7 +197,7 @@ def run_context(args: argparse.Namespace) -> int:
 
     with open_graphmem(args) as gm:
         result = gm.context(args.target, history=args.history)
-    emit(args.json, result, render_context)
+        emit_answer(args, gm, result, render_context)
     return 0
 
 
@@ -201,7 +206,7 @@ def run_impact(args: argparse.Namespace) -> int:
 
     with open_graphmem(args) as gm:
         result = gm.impact(args.target, depth=args.depth)
-    emit(args.json, result, render_impact)
+        emit_answer(args, gm, result, render_impact)
     return 0
 
 
@@ -221,15 +226,31 @@ def run_search(args: argparse.Namespace) -> int:
     )
     with open_graphmem(args) as gm:
         result = gm.search(args.query, options)
-    emit(args.json, result, render_search)
+        emit_answer(args, gm, result, render_search)
     return 0
 
 
 def run_prompt(args: argparse.Namespace) -> int:
     with open_graphmem(args) as gm:
         pack = gm.prompt(args.task, files=args.files, budget=args.budget)
-    emit(args.json, pack, lambda p: p.markdown.rstrip("\n"))
+        emit_answer(args, gm, pack, lambda p: p.markdown.rstrip("\n"))
     return 0
+
+
+def emit_answer(
+    args: argparse.Namespace, gm: GraphMem, result: Any, render: Callable[[Any], str]
+) -> None:
+    """Print an answer with whether the graph is behind the working tree: a `freshness`
+    object in JSON, a notice line on stderr for people (nothing when the graph is current)."""
+    from graphmem.agents.freshness import freshness
+
+    fresh = freshness(gm)
+    if args.json:
+        emit(True, {**to_jsonable(result), "freshness": fresh.to_dict()})
+        return
+    emit(False, result, render)
+    if fresh.notice():
+        print(f"graphmem: note: {fresh.notice()}", file=sys.stderr)
 
 
 def run_cypher_command(args: argparse.Namespace) -> int:

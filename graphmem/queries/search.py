@@ -2,9 +2,11 @@
 
 Three retrievers each rank candidates:
 
-- fulltext: `store.fulltext_search` over memories (text, rationale, failure fields) and commits
-  finds the candidates; `graphmem.queries.keywords` scores them all again with one BM25, so a
-  memory and a commit message are ranked on one scale;
+- fulltext: `store.fulltext_search` over memories (text, rationale, failure fields) and over
+  commit messages, with the query's content words (`graphmem.queries.keywords`). Each index
+  scores by its own statistics, so raw scores of the two are not comparable: their rankings
+  are interleaved (best memory, best commit, second memory, ...), and a strong match in one
+  commit message is never drowned by weak matches in many memories;
 - vector: `store.vector_search` with the query's embedding, over memories; hits below
   `MIN_SIMILARITY` cosine are dropped, so an unrelated memory never gets credit just for being
   the least unrelated;
@@ -30,9 +32,9 @@ from graphmem.errors import GraphMemError
 from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Label, Node, RelType
-from graphmem.queries.keywords import bm25_scores, document_text, query_terms, ranked
+from graphmem.queries.keywords import query_terms
 from graphmem.queries.results import SearchHitResult, SearchOptions, SearchResult
-from graphmem.store.base import FULLTEXT_FIELDS, Direction, GraphReads
+from graphmem.store.base import Direction, GraphReads
 
 #: The RRF constant from Cormack et al. (2009); it damps the difference between top ranks.
 RRF_K = 60
@@ -76,10 +78,12 @@ def search(
 
     hits: dict[str, list[tuple[str, float]]] = {"fulltext": [], "vector": []}
     keywords = " ".join(query_terms(text)) or text
-    for label, wanted in ((Label.MEMORY, want_memories), (Label.COMMIT, want_commits)):
-        if text and wanted:
-            matches = store.fulltext_search(keywords, label, fetch)
-            hits["fulltext"] += [(h.node_id, h.score) for h in matches]
+    per_index = [
+        [(h.node_id, h.score) for h in store.fulltext_search(keywords, label, fetch)]
+        for label, wanted in ((Label.MEMORY, want_memories), (Label.COMMIT, want_commits))
+        if text and wanted
+    ]
+    hits["fulltext"] = _interleave(per_index)
     if text and want_memories and embedder is not None:
         try:
             vector = embedder().embed([text])[0]
@@ -93,10 +97,6 @@ def search(
 
     ids = list(dict.fromkeys(node_id for found in hits.values() for node_id, _ in found))
     nodes = store.get_nodes(ids)
-    documents = {
-        node_id: _document(nodes[node_id]) for node_id, _ in hits["fulltext"] if node_id in nodes
-    }
-    hits["fulltext"] = ranked(bm25_scores(text, documents))
     keep = {node_id for node_id, node in nodes.items() if _passes(reader, node, options, kinds)}
 
     candidates: dict[str, _Candidate] = {}
@@ -142,10 +142,12 @@ def _score(candidate: _Candidate) -> float:
     return sum(weights.get(r, 1.0) / (RRF_K + rank) for r, rank in candidate.ranks.items())
 
 
-def _document(node: Node) -> str:
-    """The text a node is found by: what the full-text index holds for its label."""
-    label = Label.COMMIT if node.has(Label.COMMIT) else Label.MEMORY
-    return document_text([node.get(field) for field in FULLTEXT_FIELDS[label]])
+def _interleave(rankings: list[list[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """One ranking from several, taking each one's next best in turn."""
+    out = []
+    for depth in range(max((len(r) for r in rankings), default=0)):
+        out += [ranking[depth] for ranking in rankings if depth < len(ranking)]
+    return out
 
 
 def _passes(reader: ReadScope, node: Node, options: SearchOptions, kinds: set[str]) -> bool:
