@@ -351,7 +351,7 @@ def test_a_forged_redaction_marker_still_loses_the_known_formats(
     from graphmem.memory.redaction import redact_light
 
     known = [(name, secret) for name, text, secret in CORPUS if redact_light(text).counts]
-    assert len(known) >= len(CORPUS) - 3
+    assert len(known) == len(CORPUS)  # graphmem's own patterns know every format of the corpus
     gm.import_jsonl(io.StringIO(_hostile_export(marked=True)))
     _assert_nowhere(gm, store, known)
 
