@@ -23,7 +23,8 @@ _RESOLUTIONS: dict[str, dict[str, Any]] = {}
 def stored_edge(
     type: RelType, source: str, target: str, properties: dict[str, Any] = _NO_PROPERTIES
 ) -> Edge:
-    """An Edge built without validation: the ingest's ids and types are well-formed already."""
+    """An Edge sharing its field set and (empty or resolution) properties with the others:
+    built unvalidated, since the ingest's ids and types are well-formed already."""
     return Edge.model_construct(
         _EDGE_FIELDS, type=type, source=source, target=target, properties=properties
     )
@@ -66,8 +67,8 @@ class EntityIds:
 def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edge]]:
     """The Module node of a parsed file, its definitions, and the CONTAINS edges among them.
 
-    Built without validation: every value comes from the parser, and one file gives hundreds
-    of nodes (the properties are those of `CodeEntity.to_node`).
+    Built unvalidated with a shared field set (every value comes from the parser); the
+    properties are those of `CodeEntity.to_node`.
     """
     module_id = ids(parsed.path, parsed.module)
     nodes = [
