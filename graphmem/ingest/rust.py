@@ -202,7 +202,8 @@ class _RustParse(SourceParse):
     """Records items, impls, uses, calls and declared types.
 
     `extra["impls"]`: one ``[prefix, self type, trait or None, [method names]]`` per impl
-    block; `extra["uses"]`: ``[prefix, path, alias]`` per imported name (alias ``*`` for a glob);
+    block; `extra["uses"]`: ``[prefix, path, alias]`` per imported name (alias ``*`` for a glob,
+    a fourth item ``"body"`` for a use in a function body);
     `extra["mods"]`: child module names declared with ``mod x;``; `extra["inline_mods"]`: the
     qualified names of ``mod x { .. }`` blocks. Bindings at a struct's scope
     are its fields' types.
@@ -469,7 +470,7 @@ class _RustParse(SourceParse):
         else:
             return
         for path, alias in self.use_paths(argument, ""):
-            self.uses.append([prefix, path, alias])
+            self.uses.append([prefix, path, alias, *(["body"] if self.in_function(scope) else [])])
             self.add_import(path, None, alias, node, prefix)
 
     def use_paths(self, node: Node, prefix: str) -> list[tuple[str, str]]:
@@ -566,7 +567,9 @@ class RustResolver:
                     owner, _, name = d.qualified_name.rpartition("::")
                     if owner == module and d.kind != METHOD:
                         table.items.setdefault(name, _Def(path, d.qualified_name, d.kind))
-                for prefix, used, alias in parsed.extra.get("uses", []):
+                # a module's own uses first, then those of its functions' bodies
+                uses = sorted(parsed.extra.get("uses", []), key=lambda use: len(use) > 3)
+                for prefix, used, alias, *_in_body in uses:
                     if prefix == module:
                         if alias == "*":
                             table.globs.append(used)
@@ -810,7 +813,9 @@ class RustResolver:
     def resolve_call(self, parsed: ParsedFile, call: CallSite) -> list[tuple[_Def, str]]:
         module, self_type = self.context(parsed, call.caller)
         values, exact = self.evaluate(parsed, call.caller, module, self_type, call.callee, True, 0)
-        targets = [v for v in values if isinstance(v, _Def) and v.kind in _FUNCTIONS]
+        targets = list(
+            dict.fromkeys(v for v in values if isinstance(v, _Def) and v.kind in _FUNCTIONS)
+        )
         if len(targets) != 1:
             return []
         return [(targets[0], EXACT if exact else HEURISTIC)]
