@@ -72,7 +72,7 @@ def run_review(args: argparse.Namespace) -> int:
             depth=args.depth,
         )
     emit(args.json, report, render_markdown if args.format == "markdown" else render_text)
-    triggered = report.gates(gates)  # type: ignore[arg-type]
+    triggered = report.gates(gates)
     for line in triggered:
         print(f"graphmem: review: {line}", file=sys.stderr)
     return GATE_EXIT_CODE if triggered else 0
