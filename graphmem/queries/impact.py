@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from graphmem.memory.governance import ReadScope, containment, governing
+from graphmem.memory.quoting import QUOTE_HEADER
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import (
     EntityRef,
@@ -283,7 +284,9 @@ def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
     if result.memories:
         lines.append("")
         lines.append("Memories governing impacted code:")
+        lines.append(QUOTE_HEADER)
         for m in result.memories:
-            lines.append(f"  [{m.id}] {m.kind}: {m.text}{m.flags}")
+            lines.append(f"  [{m.id}] {m.kind}{m.flags}")
             lines.extend(f"      {why}" for why in m.why)
+            lines.extend(f"    {line}" for line in m.quoted().splitlines())
     return "\n".join(lines)

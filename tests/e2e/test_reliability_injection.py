@@ -250,6 +250,7 @@ def test_breakout_text_stays_quoted_in_every_serving_path(
     from mcp import Client
 
     from graphmem.mcp.server import build_server
+    from graphmem.memory.quoting import read_quotes
     from graphmem.queries.context import render_context
 
     root = tmp_path / "shop"
@@ -305,6 +306,11 @@ def test_breakout_text_stays_quoted_in_every_serving_path(
                 result = await client.call_tool(tool, args)
                 text = "\n".join(p.text for p in result.content if getattr(p, "text", None))
                 count += _check_quotes(text, memories, f"mcp {tool}")
+            result = await client.call_tool("impact", {"target": target})
+            text = "\n".join(p.text for p in result.content if getattr(p, "text", None))
+            _check_quotes(text, {}, "mcp impact")
+            count += len(read_quotes(text))
+            assert read_quotes(text), "impact served no memory"
             for memory_id, (text, _) in memories.items():
                 result = await client.call_tool("search", {"query": text, "limit": 20})
                 found = "\n".join(p.text for p in result.content if getattr(p, "text", None))
@@ -316,5 +322,5 @@ def test_breakout_text_stays_quoted_in_every_serving_path(
     print(
         f"\n[injection/quotes/{store.name}] {len(BREAKOUTS)} breakout texts (and hostile author "
         f"and source labels, a hostile commit message): {checked} quotes intact across context, "
-        "prompt, MCP context, prompt and search; no canary outside a quote"
+        "prompt, MCP context, prompt, impact and search; no canary outside a quote"
     )
