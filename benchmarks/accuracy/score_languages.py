@@ -13,6 +13,7 @@ an IMPLEMENTS row; the rules are in docs/accuracy.md.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -66,18 +67,49 @@ class LanguageOracle:
 
 
 def rust_oracle(checkout: Path) -> LanguageOracle:
-    """rustc's HIR and THIR of every workspace target (rust_oracle.py)."""
+    """rustc's HIR and THIR of every workspace target (rust_oracle.py), cached per checkout
+    and commit under $TMPDIR/graphmem-accuracy/ (a dirty work tree is analysed again)."""
     from rust_oracle import analyse
 
-    found = analyse(checkout)
-    summary = f"rustc {found.seconds:.1f} s (targets: {', '.join(found.targets)})"
+    head = subprocess.run(
+        ["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    key = hashlib.sha1(f"{checkout}\0{commit}".encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / "graphmem-accuracy" / f"rust-{key}.json"
+    if commit and not head.stdout.strip() and cache.exists():
+        data = json.loads(cache.read_text())
+        result = OracleResult.from_json(data["result"])
+        implements = {(a, b) for a, b in data["implements"]}
+        seconds, targets = data["seconds"], data["targets"]
+        summary = f"rustc (cached; {seconds:.1f} s) (targets: {', '.join(targets)})"
+    else:
+        found = analyse(checkout)
+        result, implements, seconds, targets = (
+            found.result,
+            found.implements,
+            found.seconds,
+            found.targets,
+        )
+        summary = f"rustc {seconds:.1f} s (targets: {', '.join(targets)})"
+        if commit:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(
+                json.dumps(
+                    {
+                        "result": result.to_json(),
+                        "implements": sorted(implements),
+                        "seconds": seconds,
+                        "targets": targets,
+                    }
+                )
+            )
     return LanguageOracle(
-        found.result,
-        found.implements,
-        found.unresolved,
-        found.seconds,
-        summary,
-        frozenset({"IMPORTS", "IMPLEMENTS"}),
+        result, implements, set(), seconds, summary, frozenset({"IMPORTS", "IMPLEMENTS"})
     )
 
 
