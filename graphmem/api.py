@@ -124,7 +124,7 @@ class GraphMem:
         return sync_documents(
             self.store,
             self.repo,
-            self.embedder,
+            lambda: self.embedder,
             self.repo_root,
             configured_adr_dirs=self.settings.adr_dirs,
             commit=commit,

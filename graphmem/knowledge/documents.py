@@ -1,4 +1,4 @@
-"""What the ADR and rules-file readers produce: plain values, no store, no I/O.
+"""What the ADR and rules-file readers produce, and what a sync reports: plain values.
 
 An `Entry` is one memory a file states (an ADR is one decision; a rules file holds one entry per
 rule). `key` tells entries of one file apart and is stable across edits of other entries: "adr"

@@ -36,6 +36,7 @@ class EntryScope:
         self.repo = repo
         self._modules: dict[str, Node] | None = None
         self._dirs: dict[str, Node] | None = None
+        self._names: dict[str, Node | None] = {}
 
     def targets(self, entry: Entry, warnings: list[str]) -> list[Node]:
         """The code `entry` governs; [] for the repository."""
@@ -57,13 +58,17 @@ class EntryScope:
         return list(found.values())
 
     def _named(self, name: str) -> Node | None:
-        """A TARGET, else a service of that name (ADRs name packages: `@acme/web`)."""
-        for target in (name, f"service:{name}"):
-            try:
-                return resolve_target(self.store, self.repo, target)
-            except NotFoundError:
-                continue
-        return None
+        """A TARGET, else a service of that name (ADRs name packages: `@acme/web`); each name
+        is looked up once per sync, however many entries name it."""
+        if name not in self._names:
+            self._names[name] = None
+            for target in (name, f"service:{name}"):
+                try:
+                    self._names[name] = resolve_target(self.store, self.repo, target)
+                    break
+                except NotFoundError:
+                    continue
+        return self._names[name]
 
     def repository(self) -> Node:
         return repository_node(self.store, self.repo)

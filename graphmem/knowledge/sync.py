@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,8 @@ from graphmem.memory.redaction import redact
 from graphmem.memory.remember import remember
 from graphmem.memory.retraction import retract
 from graphmem.memory.supersession import supersede
-from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
-from graphmem.store import Direction, GraphStore, WriteBatch
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node
+from graphmem.store import GraphStore, WriteBatch
 
 __all__ = ["SyncReport", "document_memory_id", "read_documents", "sync_documents"]
 
@@ -84,7 +85,7 @@ def read_documents(
 def sync_documents(
     store: GraphStore,
     repo: str,
-    embedder: Embedder,
+    embedder: Callable[[], Embedder],
     root: Path,
     *,
     files: Sequence[str] | None = None,
@@ -92,7 +93,9 @@ def sync_documents(
     commit: str | None = None,
     author: str | None = None,
 ) -> SyncReport:
-    """Bring the file-backed memories of `repo` in step with its files (module docstring)."""
+    """Bring the file-backed memories of `repo` in step with its files (module docstring).
+
+    `embedder` loads the model; it is called only if an entry is new or changed."""
     files = walk_repository(root).files if files is None else files
     docs = read_documents(root, files, configured_adr_dirs)
     report = SyncReport(
@@ -109,14 +112,16 @@ def sync_documents(
     }
     scope = EntryScope(store, repo)
     stored = store.get_nodes(list(entries))
-    embedder = _Prefetched(
-        embedder,
-        [
-            redact(e.text.strip()).text
-            for mid, e in entries.items()
-            if mid not in stored or stored[mid].get("document_hash") != e.content_hash()
-        ],
-    )
+    pending = [
+        redact(e.text.strip()).text
+        for mid, e in entries.items()
+        if mid not in stored or stored[mid].get("document_hash") != e.content_hash()
+    ]
+
+    @cache
+    def prefetched() -> Embedder:  # the model loads only if something is written
+        return _Prefetched(embedder(), pending)
+
     links = _supersession_links(store, entries, report)
     retired = {mid for mid, e in entries.items() if _retired(mid, e, links)}
     moved = WriteBatch()
@@ -125,7 +130,7 @@ def sync_documents(
             _sync_entry(
                 store,
                 repo,
-                embedder,
+                prefetched,
                 scope,
                 memory_id,
                 entry,
@@ -154,7 +159,7 @@ def sync_documents(
 def _sync_entry(
     store: GraphStore,
     repo: str,
-    embedder: Embedder,
+    embedder: Callable[[], Embedder],
     scope: EntryScope,
     memory_id: str,
     entry: Entry,
@@ -166,9 +171,6 @@ def _sync_entry(
     commit: str | None,
     author: str | None,
 ) -> None:
-    targets = scope.targets(entry, report.warnings)
-    if targets:
-        report.resolved_to_code += 1
     source = entry.where() + (f"@{commit[:12]}" if commit else "")
     extra: dict[str, Any] = {
         "document_path": entry.path,
@@ -179,10 +181,12 @@ def _sync_entry(
     }
     node = stored.get(memory_id)
     if node is None:
+        targets = scope.targets(entry, report.warnings)
+        report.resolved_to_code += bool(targets)
         result = remember(
             store,
             repo,
-            embedder,
+            embedder(),
             entry.kind,
             entry.text,
             governs=[t.id for t in targets],
@@ -204,16 +208,19 @@ def _sync_entry(
         return
     restore = restorable and _may_restore(node)
     settled = {k: node.get(k) for k in extra} == extra
-    if settled and not restore:
+    if settled and not restore:  # its anchors are kept fresh by refresh_anchors
         if node.get("document_path") and node.get("source") != source:
             moved.set_properties[memory_id] = {"source": source}
         report.unchanged += 1
+        report.resolved_to_code += any(k != "Repository" for k in node.get("anchor_kinds") or [])
         return
+    targets = scope.targets(entry, report.warnings)
+    report.resolved_to_code += bool(targets)
     if node.get("document_path"):
         extra["source"] = source  # a hand-written memory its exported file claims keeps its own
     archived = revise(
         store,
-        embedder,
+        embedder(),
         node,
         text=entry.text,
         rationale=entry.rationale,
@@ -233,13 +240,14 @@ def _sync_entry(
 
 class _Prefetched:
     """The embedder, with the texts a sync will store embedded up front in one batch: the model
-    runs several times faster per text on a batch than on texts one at a time."""
+    runs several times faster per text on a batch (of like lengths, so little padding) than on
+    texts one at a time."""
 
     def __init__(self, embedder: Embedder, texts: Sequence[str]) -> None:
         self.name = embedder.name
         self.dimensions = embedder.dimensions
         self._embedder = embedder
-        unique = sorted(set(texts), key=len)  # batches of like lengths need little padding
+        unique = sorted(set(texts), key=len)
         self._vectors = dict(zip(unique, embedder.embed(unique), strict=True)) if unique else {}
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
@@ -288,26 +296,24 @@ def _apply_statuses(
     author: str | None,
 ) -> None:
     """Supersessions the files state (oldest first), then rejections and deprecations."""
+    ids = sorted({i for link in links for i in link} | retired)
+    status = {mid: node.get("status") for mid, node in store.get_nodes(ids).items()}
     for old, new in links:
-        nodes = store.get_nodes([old, new])
-        if old not in nodes or new not in nodes:
-            continue
-        o, n = nodes[old], nodes[new]
-        if o.get("status") != MemoryStatus.ACTIVE:
-            continue  # already superseded (by this or an earlier sync), or retracted
+        if status.get(old) != MemoryStatus.ACTIVE or new not in status:
+            continue  # already superseded (by this or an earlier sync), retracted, or missing
         where = entries[new].where() if new in entries else new
-        if n.get("status") != MemoryStatus.ACTIVE:
+        if status[new] != MemoryStatus.ACTIVE:
             report.warnings.append(f"{where}: supersedes {old}, but is not active itself")
             continue
         try:
             supersede(store, repo, [old], new, author)
+            status[old] = MemoryStatus.SUPERSEDED
             report.superseded += 1
         except GraphMemError as e:
             report.warnings.append(f"{where}: {e}")
     for memory_id in sorted(retired):
         entry = entries[memory_id]
-        node = store.get_node(memory_id)
-        if node is not None and node.get("status") == MemoryStatus.ACTIVE:
+        if status.get(memory_id) == MemoryStatus.ACTIVE:
             if entry.status == "superseded":
                 reason = f"{REASON_PREFIX}{entry.path} says superseded, by no ADR found here"
             else:
@@ -412,9 +418,3 @@ def _read(path: Path) -> tuple[str, str | None]:
         return path.read_text(encoding="utf-8", errors="replace"), None
     except OSError as e:
         return "", f"unreadable ({e.strerror or e})"
-
-
-def successors(store: GraphStore, memory_id: str) -> list[str]:
-    """Ids that directly replaced `memory_id` (for writers that state "Superseded by")."""
-    edges = store.edges([memory_id], [RelType.SUPERSEDED_BY], Direction.OUT)
-    return sorted(e.target for e in edges if not e.properties.get("reverted_at"))

@@ -341,3 +341,14 @@ def test_names_resolve_as_targets_then_as_services(
     got = [n.get("qualified_name") or n.get("path") for n in targets]
     assert got == ["src/shop/api", "shop", "service:@shop/web"]  # the package `shop` comes first
     assert warnings == []
+
+
+def test_an_unchanged_sync_never_loads_the_model(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path, "madr2", "rules")
+    ingest(open_gm(store, embedder, root))
+    settings = Settings(author="ana", user="ana", branch="main")
+    fresh = GraphMem(settings, repo_root=root, store=store)  # loads its own model on first use
+    assert ingest(fresh).unchanged == 21
+    assert "embedder" not in fresh.__dict__
