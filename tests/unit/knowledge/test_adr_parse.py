@@ -177,3 +177,19 @@ def test_nested_conventional_folders_are_found() -> None:
         "docs/adrs/0001-b.md",
         "packages/core/docs/adr/0001-a.md",
     ]
+
+
+def test_a_configured_folder_is_read(tmp_path: Path) -> None:
+    from graphmem.knowledge.sync import read_documents
+    from graphmem.settings import Settings
+
+    settings = Settings.from_env({"GRAPHMEM_ADR_DIRS": "architecture/records, rfcs/"})
+    assert settings.adr_dirs == ["architecture/records", "rfcs/"]
+    (tmp_path / "architecture/records").mkdir(parents=True)
+    (tmp_path / "architecture/records/001-queue.md").write_text(
+        "# 1. Use a queue\n\n## Status\n\nAccepted\n\n## Decision\n\nJobs go through a queue.\n"
+    )
+    files = ["architecture/records/001-queue.md"]
+    assert read_documents(tmp_path, files) == []
+    [doc] = read_documents(tmp_path, files, settings.adr_dirs)
+    assert doc.entries[0].text == "Use a queue: Jobs go through a queue."
