@@ -169,6 +169,7 @@ def governing(
     only: Collection[str] | None = None,
     skip_repository: bool = False,
     limit: int | None = None,
+    near_limit: int | None = None,
     with_staleness: bool = True,
     tree: Containment | None = None,
 ) -> list[GoverningMemory]:
@@ -176,7 +177,8 @@ def governing(
     applies and its staleness.
 
     `near`: neighbour entities whose own memories are reported as ``nearby`` (to the first
-    subject). `only`: consider just these memory ids (search ranks its own candidates).
+    subject); `near_limit` keeps at most that many memories that are only nearby.
+    `only`: consider just these memory ids (search ranks its own candidates).
     `skip_repository`: leave out memories anchored on the repository itself: they apply to
     everything, so they say nothing about one particular set of entities. `tree`: a containment
     walk the caller already made. `limit`: keep the first memories (staleness only for those).
@@ -225,6 +227,10 @@ def governing(
             pair[0].id,
         ),
     )
+    if near_limit is not None:
+        only_near = [m for m, apps in ordered if all(a.relation == "nearby" for a in apps)]
+        dropped = {m.id for m in only_near[near_limit:]}
+        ordered = [pair for pair in ordered if pair[0].id not in dropped]
     if limit is not None:
         ordered = ordered[:limit]
     stale = staleness_of(store, [node for node, _ in ordered]) if with_staleness else {}

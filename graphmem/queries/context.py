@@ -71,7 +71,9 @@ def context(scope: ReadScope, target: Node) -> ContextResult:
     neighbours = sorted({e.target if e.source in seed_set else e.source for e in links})
     nodes = store.get_nodes(neighbours + seeds + commit_ids)
 
-    served = governing(scope, [target.id], down=True, near=neighbours, tree=tree)
+    served = governing(
+        scope, [target.id], down=True, near=neighbours, near_limit=MAX_NEARBY, tree=tree
+    )
     direct = [g for g in served if any(a.relation != "nearby" for a in g.applies)]
     close = [g for g in served if all(a.relation == "nearby" for a in g.applies)]
     history = [g.memory.id for g in direct if g.memory.status != "active"]
@@ -79,7 +81,7 @@ def context(scope: ReadScope, target: Node) -> ContextResult:
     return ContextResult(
         target=EntityRef.from_node(target),
         memories=[_memory_ref(g, successors.get(g.memory.id, [])) for g in direct],
-        nearby=_nearby(close[:MAX_NEARBY], _roles(links, seed_set), nodes),
+        nearby=_nearby(close, _roles(links, seed_set), nodes),
         commits=_commits(nodes, commit_ids),
         summary=_summary(target, seeds, links, seed_set, nodes),
         history=scope.include_history,
