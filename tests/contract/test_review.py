@@ -14,6 +14,7 @@ import pytest
 
 from graphmem.api import GraphMem
 from graphmem.embed import Embedder
+from graphmem.review.render import render_markdown
 from graphmem.review.report import ReviewReport
 from graphmem.settings import Settings
 from graphmem.store import GraphStore
@@ -181,3 +182,16 @@ def test_working_tree_and_staged_changes_are_reviewed(reviewed: Reviewed) -> Non
         ("added", "Module", "shop.new"),
         ("added", "Function", "shop.new.fresh"),
     }
+
+
+def test_the_markdown_review_is_the_golden_one_on_every_backend(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    from tests.unit.review.test_render import GOLDEN, normalised, remember_golden_memories
+
+    repo = build_shop_repo(tmp_path)
+    git(repo.root, "remote", "add", "origin", "git@github.com:acme/shop.git")
+    gm = GraphMem(Settings(user="ana"), repo_root=repo.root, store=store, embedder=embedder)
+    gm.ingest()
+    remember_golden_memories(gm)
+    assert normalised(render_markdown(gm.review(repo.base, repo.head))) == GOLDEN.read_text()
