@@ -2,6 +2,7 @@
 
     python benchmarks/store.py                      # embedded; Neo4j too when NEO4J_URI is set
     python benchmarks/store.py --nodes 50000 --edges 120000 --backend embedded
+    python benchmarks/store.py --remember 10000      # remember's rate as the store fills
 
 Besides bulk writes and single reads it times three reads of the shape one answer makes, as three
 store calls and inside one `snapshot()` (one read transaction: on Neo4j, one session set-up).
@@ -177,6 +178,51 @@ def run(store: GraphStore, graph: Graph, batch: int, samples: int) -> dict[str, 
     }
 
 
+def remember_as_it_fills(store: GraphStore, n: int) -> None:
+    """`remember` one memory at a time into an empty repository, printing the rate of each
+    1,000: with the vector cache updated in place it stays within the cost of the exact scan.
+
+    Vectors are random (seeded) and computed beforehand, so this times the store side of
+    remember (duplicate check, conflict search, the write), not the model.
+    """
+    from graphmem.memory.remember import remember
+
+    rng = random.Random(3)
+    texts = [f"Rule {i}: totals are kept in unit {rng.random():.6f}" for i in range(n)]
+    vectors = {t: [rng.gauss(0, 1) for _ in range(384)] for t in texts}
+
+    class Precomputed:
+        name = "precomputed"
+        dimensions = 384
+
+        def embed(self, batch: Sequence[str]) -> list[list[float]]:
+            return [vectors[t] for t in batch]
+
+    embedder = Precomputed()
+    store.write(
+        WriteBatch(
+            upsert_nodes=[
+                Node(
+                    id="bench-repo",
+                    labels=(Label.CODE_ENTITY, Label.REPOSITORY),
+                    properties={"repo": "bench", "path": "", "name": "bench"},
+                )
+            ]
+        )
+    )
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i, text in enumerate(texts):
+        remember(store, "bench", embedder, "decision", text, author="bench")
+        if (i + 1) % 1000 == 0:
+            now_cpu, now_wall = time.process_time(), time.perf_counter()
+            print(
+                f"  remember {i + 1 - 999:>6,}-{i + 1:<6,} {1000 / (now_wall - wall):7.1f}/s wall "
+                f"{1000 / (now_cpu - cpu):7.1f}/CPU-second",
+                flush=True,
+            )
+            cpu, wall = now_cpu, now_wall
+
+
 def open_backend(name: str, workdir: Path, wipe: bool) -> GraphStore | None:
     if name == "embedded":
         return open_store(str(workdir / "bench.db"))
@@ -203,7 +249,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=20_000, help="items per write batch")
     parser.add_argument("--samples", type=int, default=2000, help="reads per latency figure")
     parser.add_argument("--wipe", action="store_true", help="clear the Neo4j database first")
+    parser.add_argument(
+        "--remember",
+        type=int,
+        metavar="N",
+        help="instead: remember N memories one by one, printing the rate per 1,000",
+    )
     args = parser.parse_args(argv)
+    if args.remember:
+        backend = "embedded" if args.backend == "all" else args.backend
+        with tempfile.TemporaryDirectory(prefix="graphmem-bench-") as tmp:
+            store = open_backend(backend, Path(tmp), args.wipe)
+            if store is None:
+                return 1
+            print(f"{backend}: remember {args.remember:,} memories into an empty repository")
+            try:
+                remember_as_it_fills(store, args.remember)
+            finally:
+                store.close()
+        return 0
 
     backends = ["embedded", "neo4j"] if args.backend == "all" else [args.backend]
     if args.backend == "all" and not os.environ.get("NEO4J_URI"):
