@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
     from graphmem.api import GraphMem
-    from graphmem.queries.results import SearchResult
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -128,6 +127,7 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
     from graphmem.queries.context import render_context
     from graphmem.queries.impact import render_impact
     from graphmem.queries.results import SearchOptions
+    from graphmem.queries.search import render_search
 
     instructions = INSTRUCTIONS + "\n" + QUOTE_HEADER + "\n"
     if read_only:
@@ -225,8 +225,7 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
             since=since,
             until=until,
         )
-        caller = as_caller(ctx)
-        return _render_search(caller, caller.search(query, options))
+        return render_search(as_caller(ctx).search(query, options))
 
     @server.tool(
         name="prompt",
@@ -347,31 +346,6 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
         return "\n".join(lines)
 
     return server
-
-
-def _render_search(gm: GraphMem, result: SearchResult) -> str:
-    """Ranked hits, each memory or commit message as a sealed quote with its labels."""
-    from graphmem.memory.quoting import quote_node
-
-    if not result.hits:
-        return f"No memories or commits match {json.dumps(result.query, ensure_ascii=False)}."
-    nodes = gm.store.get_nodes([hit.id for hit in result.hits])
-    lines = [QUOTE_HEADER, ""]
-    for i, hit in enumerate(result.hits, start=1):
-        status = f" [{hit.status}]" if hit.status and hit.status != "active" else ""
-        where = (
-            f"; governs {', '.join(hit.governs)}" if hit.governs and hit.kind != "commit" else ""
-        )
-        lines.append(
-            f"{i}. {hit.kind}{status}, score {hit.score:.4f} ({', '.join(hit.why)}){where}"
-        )
-        node = nodes.get(hit.id)
-        if node is not None:
-            lines.append(quote_node(node))
-        else:
-            lines.append(quote_memory(hit.text, kind=hit.kind, id=hit.id))
-    lines.extend(f"note: {n}" for n in result.notes)
-    return "\n".join(lines)
 
 
 def _render_remember(result: Any) -> str:

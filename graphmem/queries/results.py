@@ -199,6 +199,25 @@ class SearchHitResult(BaseModel):
     ranks: dict[str, int] = Field(default_factory=dict)
     #: cosine of its embedding to the query's (memories found by the vector retriever)
     similarity: float | None = None
+    author: str | None = None
+    source: str | None = None
+
+    def quoted(self) -> str:
+        """Its text as a sealed quote (a commit's message marked automatic)."""
+        from graphmem.memory.quoting import is_automatic, quote_commit, quote_memory
+
+        if self.kind == "commit":
+            return quote_commit(
+                self.text, self.governs[0] if self.governs else self.id, self.author
+            )
+        return quote_memory(
+            self.text,
+            kind=self.kind,
+            id=self.id,
+            source=self.source,
+            author=self.author,
+            automatic=is_automatic(self.kind, self.source),
+        )
 
 
 class SearchResult(BaseModel):

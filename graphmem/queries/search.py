@@ -24,12 +24,14 @@ it less well but was found twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from graphmem.embed.base import Embedder
 from graphmem.errors import GraphMemError
 from graphmem.memory.governance import ReadScope, governing
+from graphmem.memory.quoting import QUOTE_HEADER
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Label, Node, RelType
 from graphmem.queries.keywords import query_terms
@@ -228,6 +230,7 @@ def _hit(candidate: _Candidate, governs: list[str]) -> SearchHitResult:
             created_at=node.get("date"),
             governs=[str(node.get("sha") or "")],
             ranks=candidate.ranks,
+            author=node.get("author"),
         )
     return SearchHitResult(
         id=node.id,
@@ -240,19 +243,21 @@ def _hit(candidate: _Candidate, governs: list[str]) -> SearchHitResult:
         governs=governs,
         ranks=candidate.ranks,
         similarity=candidate.similarity,
+        author=node.get("author"),
+        source=node.get("source"),
     )
 
 
 def render_search(result: SearchResult) -> str:
+    """Ranked hits, each memory or commit message as a sealed quote (graphmem.memory.quoting)."""
     if not result.hits:
-        return f"No memories or commits match {result.query!r}."
-    lines = []
+        return f"No memories or commits match {json.dumps(result.query, ensure_ascii=False)}."
+    lines = [QUOTE_HEADER]
     for i, hit in enumerate(result.hits, start=1):
         status = f" [{hit.status}]" if hit.status and hit.status != "active" else ""
-        lines.append(
-            f"{i:>2}. [{hit.id}] {hit.kind}{status}: {hit.text.splitlines()[0] if hit.text else ''}"
-        )
+        lines.append(f"{i:>2}. [{hit.id}] {hit.kind}{status}")
         where = f"governs {', '.join(hit.governs)}; " if hit.governs and hit.kind != COMMIT else ""
         lines.append(f"     {where}score {hit.score:.4f} ({', '.join(hit.why)})")
+        lines.extend(f"     {line}" for line in hit.quoted().splitlines())
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines)
