@@ -354,7 +354,7 @@ def _on_changed_code(gm: GraphMem, located: _Located, stakes: dict[str, _Stake])
             else:
                 why = f"governs {app.entity}, inside {what}"
             stake.add("changed", why, app.entity_id)
-            effect = _effect(entity.status, app.relation, app.entity_kind)
+            effect = _effect(entity, app.relation, app.entity_kind)
             if effect == "orphaned" or (effect and stake.effect is None):
                 stake.effect = effect
 
@@ -367,16 +367,16 @@ def _applies_to_change(app: Application, changed: dict[str, ChangedEntity]) -> b
     return app.relation != "descendant" or changed[app.subject].status in ("deleted", "renamed")
 
 
-def _effect(status: str, relation: str, anchor_kind: str) -> str | None:
+def _effect(entity: ChangedEntity, relation: str, anchor_kind: str) -> str | None:
     """What merging does to a memory anchored this way on an entity with this change."""
     if relation == "descendant":
-        return "orphaned" if status == "deleted" else None
+        return "orphaned" if entity.status == "deleted" else None
     if anchor_kind not in SPAN_KINDS:
         return None  # a directory or service keeps its identity when a file in it changes
-    if status == "deleted" and relation == "self":
+    if relation == "self" and entity.status == "deleted":
         return "orphaned"
-    if status == "renamed" and relation == "self":
-        return "possibly stale"  # re-anchored by name or content after the next ingest
+    if relation == "self" and entity.status == "renamed" and not entity.body_changed:
+        return None  # the next ingest re-anchors it to the same code by its content hash
     return "possibly stale"
 
 

@@ -52,6 +52,9 @@ def reviewed(store: GraphStore, embedder: Embedder, tmp_path: Path) -> Reviewed:
             "decision", "the API returns the checkout result as is", ["shop.api.handle"]
         ).memory.id,
         "total": gm.remember("fact", "total sums the cart", ["shop.orders.total"]).memory.id,
+        "old_name": gm.remember(
+            "decision", "doubling stays exact", ["shop.payments.old_name"]
+        ).memory.id,
         "repo": gm.remember("fact", "prices are in cents", []).memory.id,
     }
     return Reviewed(repo, gm, gm.review(repo.base, repo.head), ids)
@@ -75,6 +78,10 @@ def test_modified_added_deleted_and_renamed_symbols_are_named(reviewed: Reviewed
     renamed = next(c for c in reviewed.report.changes if c.status == "renamed")
     assert renamed.old_qualified_name == "shop.payments.old_name"
     assert renamed.in_graph and not renamed.body_changed
+    # a memory on the renamed function follows it: the next ingest re-anchors it by content
+    moved = next(m for m in reviewed.report.at_stake if m.id == reviewed.ids["old_name"])
+    assert moved.effect is None
+    assert moved.why == ["governs shop.payments.old_name, which this change renamed"]
     deleted = next(c for c in reviewed.report.changes if c.status == "deleted")
     assert deleted.in_graph and deleted.start_line == 17  # named and placed as at the base
 
@@ -116,7 +123,7 @@ def test_memories_on_deleted_code_are_orphaned_and_dependents_are_reached(
     assert stake[reviewed.ids["total"]].reasons == ["callee"]
     assert reviewed.ids["repo"] not in stake
     counts = reviewed.report.counts
-    assert (counts.constraints, counts.failures, counts.stale, counts.memories) == (1, 1, 2, 5)
+    assert (counts.constraints, counts.failures, counts.stale, counts.memories) == (1, 1, 2, 6)
 
 
 def test_dependents_and_tests_to_run(reviewed: Reviewed) -> None:
