@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import translate
@@ -67,6 +68,8 @@ class WalkResult:
     files: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     used_git: bool = False
+    #: each kept file's `os.lstat` (a regular file's, so its stat), taken while walking
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
 
 
 def walk_repository(root: Path) -> WalkResult:
@@ -74,6 +77,7 @@ def walk_repository(root: Path) -> WalkResult:
     listed = _git_files(root)
     result = WalkResult(used_git=listed is not None)
     candidates = listed if listed is not None else _walk_with_gitignore(root)
+    base = str(root)
     for rel in candidates:
         parts = rel.split("/")
         vendored = next(
@@ -82,17 +86,20 @@ def walk_repository(root: Path) -> WalkResult:
         if vendored is not None:
             result.skipped.append((rel, "vendored"))
             continue
-        full = root / rel
         try:
-            if full.is_symlink():
-                result.skipped.append((rel, "symlink"))
-                continue
-            if not full.is_file():
-                continue  # deleted but still in the index, a submodule, a socket...
+            info = os.lstat(os.path.join(base, rel))
+        except FileNotFoundError:
+            continue  # deleted but still in git's index
         except OSError:
             result.skipped.append((rel, "unreadable"))
             continue
+        if stat.S_ISLNK(info.st_mode):
+            result.skipped.append((rel, "symlink"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue  # a submodule, a socket...
         result.files.append(rel)
+        result.stats[rel] = info
     result.files.sort()
     return result
 

@@ -275,17 +275,14 @@ def diff_tree(store: GraphStore, root: Path, repo: str, options: IngestOptions) 
     to_parse: dict[str, bytes] = {}
     unchanged = 0
     now = time.time()
+    base = str(root)
     for path in walk.files:
         support = language_for(path)
         if support is None:
             continue
         module = support.module_name(path, layout)
-        full_path = root / path
-        try:
-            stat = full_path.stat()
-        except OSError:
-            skipped.append(SkippedFile(path=path, reason="unreadable"))
-            continue
+        full_path = os.path.join(base, path)
+        stat = walk.stats[path]
         if stat.st_size > options.max_file_bytes:
             skipped.append(SkippedFile(path=path, reason="too_large"))
             continue
@@ -302,7 +299,8 @@ def diff_tree(store: GraphStore, root: Path, repo: str, options: IngestOptions) 
             unchanged += 1
             continue
         try:
-            data = full_path.read_bytes()
+            with open(full_path, "rb") as source:
+                data = source.read()
         except OSError as error:
             skipped.append(SkippedFile(path=path, reason="unreadable"))
             warnings.append(f"{path}: {error.strerror or error}")
