@@ -108,13 +108,14 @@ class EmbeddedStore(GraphStore):
                 sync.finish()
                 conn.execute("COMMIT")
                 self._known.committed(version, prepared, checked)
-                if bumped is not None:
-                    self._vectors.applied(generation, bumped, changes)
             except BaseException:
                 _rollback(conn)
                 raise
             finally:
                 self._writes += 1
+            if bumped is not None:
+                # After the commit, outside the rollback path: the write has happened.
+                self._vectors.applied(generation, bumped, changes)
             if sync.removed:
                 # Removed text must not linger in the WAL file either (a purge means gone).
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
