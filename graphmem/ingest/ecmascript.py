@@ -67,6 +67,25 @@ _FUNCTION_VALUES = frozenset(
 )
 _CLASS_VALUES = frozenset({"class"})
 _PROPERTY_NAMES = frozenset({"property_identifier", "private_property_identifier"})
+#: values that make a top-level binding a Variable: the constants and settings decisions are
+#: about (``const MAX_ATTEMPTS = 5``), not objects built at load time (``const app = express()``)
+_LITERALS = frozenset(
+    {
+        "number",
+        "string",
+        "template_string",
+        "true",
+        "false",
+        "null",
+        "regex",
+        "array",
+        "object",
+        "unary_expression",
+        "binary_expression",
+        "as_expression",
+        "satisfies_expression",
+    }
+)
 #: JSDoc a JavaScript file declares types with: ``@param {Command} cmd``, ``@returns {Help}``
 _JSDOC_PARAM = re.compile(r"@param\s+\{\s*[?!]?([A-Za-z_$][\w$.]*)\s*\}\s+\[?([A-Za-z_$][\w$]*)")
 _JSDOC_RETURNS = re.compile(r"@returns?\s+\{\s*[?!]?([A-Za-z_$][\w$.]*)\s*\}")
@@ -300,7 +319,7 @@ class _EcmaParse(SourceParse):
         if specifier is not None:
             self.add_import(specifier, "*", name, node, scope.qualified_name)
             return None
-        if scope.definition is None:
+        if scope.definition is None and value.type in _LITERALS:
             declaration = node.parent
             if declaration is None or len(declaration.named_children) != 1:
                 declaration = node  # `const a = 1, b = 2`: each declarator is its own Variable

@@ -96,7 +96,8 @@ def test_top_level_bindings_that_are_not_functions_are_variables(resolve_tree: A
                 'import { wait } from "./wait";\n'
                 'const http = require("./http");\n'
                 "export const MAX_ATTEMPTS = 5;\n"
-                "const a = 1,\n  b = new Map();\n"
+                "const a = 1,\n  b = [a, 2];\n"
+                "const cache = new Map();\n"
                 "let attempts: number = 0;\n"
                 "export const backoff = (n: number) => n * 2;\n"
                 "class Policy {\n  static limit = 3;\n}\n"
@@ -113,10 +114,11 @@ def test_top_level_bindings_that_are_not_functions_are_variables(resolve_tree: A
         "src/retry.a",
         "src/retry.b",
         "src/retry.attempts",
-    }  # imports, require bindings, functions, classes and locals are not Variables
+    }  # imports, require bindings, objects built at load time, functions, classes, locals
     assert variables["src/retry.MAX_ATTEMPTS"] == (3, 3)
     assert variables["src/retry.b"] == (5, 5)  # a declarator of a shared declaration
     assert kinds["src/retry.backoff"] == "Function"
+    assert variables["src/retry.attempts"] == (7, 7)
     calls = {(s, t) for k, s, t, _ in parsed.edges if k == "CALLS"}
     assert calls == {("src/retry.run", "src/retry.backoff")}
 
