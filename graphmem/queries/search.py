@@ -57,6 +57,7 @@ class _Candidate:
     ranks: dict[str, int] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     similarity: float | None = None
+    score: float = 0.0
 
 
 def search(
@@ -86,6 +87,7 @@ def search(
         if text and wanted
     ]
     hits["fulltext"] = _interleave(per_index)
+    vector_ran = False
     if text and want_memories and embedder is not None:
         try:
             vector = embedder().embed([text])[0]
@@ -94,6 +96,7 @@ def search(
                 for h in store.vector_search(vector, Label.MEMORY, fetch)
                 if h.score >= MIN_SIMILARITY
             ]
+            vector_ran = True
         except GraphMemError as error:
             notes.append(f"vector search skipped: {error}")
 
@@ -129,17 +132,19 @@ def search(
             candidates[node_id].notes["graph"] = f"graph #{rank} ({why})"
         counts["graph"] = len(graph_rank)
 
-    scored = sorted(candidates.values(), key=lambda c: (-_score(c), c.node.id))[: options.limit]
+    for cand in candidates.values():
+        cand.score = _score(cand, vector_ran)
+    scored = sorted(candidates.values(), key=lambda c: (-c.score, c.node.id))[: options.limit]
     governs = _anchors(store, [c.node.id for c in scored if c.node.has(Label.MEMORY)])
     results = [_hit(c, governs.get(c.node.id, [])) for c in scored]
     return SearchResult(query=text, hits=results, retrievers=counts, notes=notes)
 
 
-def _score(candidate: _Candidate) -> float:
-    """The fused score (module docstring): a commit's keyword rank counts for both text
-    retrievers, since it has no embedding to be found by."""
+def _score(candidate: _Candidate, vector_ran: bool) -> float:
+    """The fused score (module docstring): when memories could also be found by meaning, a
+    commit's keyword rank counts for both text retrievers, since it has no embedding."""
     weights = dict(WEIGHTS)
-    if candidate.node.has(Label.COMMIT):
+    if vector_ran and candidate.node.has(Label.COMMIT):
         weights["fulltext"] = WEIGHTS["fulltext"] + WEIGHTS["vector"]
     return sum(weights.get(r, 1.0) / (RRF_K + rank) for r, rank in candidate.ranks.items())
 
@@ -225,7 +230,7 @@ def _hit(candidate: _Candidate, governs: list[str]) -> SearchHitResult:
             id=node.id,
             kind=COMMIT,
             text=str(node.get("message") or ""),
-            score=round(_score(candidate), 6),
+            score=round(candidate.score, 6),
             why=why,
             created_at=node.get("date"),
             governs=[str(node.get("sha") or "")],
@@ -236,7 +241,7 @@ def _hit(candidate: _Candidate, governs: list[str]) -> SearchHitResult:
         id=node.id,
         kind=str(node.get("kind") or "memory"),
         text=str(node.get("text") or ""),
-        score=round(_score(candidate), 6),
+        score=round(candidate.score, 6),
         why=why,
         status=node.get("status"),
         created_at=node.get("created_at"),
