@@ -18,6 +18,7 @@ from graphmem.cli import (
     query_commands,
     review_commands,
     store_commands,
+    ui_commands,
 )
 from graphmem.cli.output import HelpFormatter, fail, fail_with
 from graphmem.errors import GraphMemError
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     query_commands,
     review_commands,
     agent_commands,
+    ui_commands,
 )
 
 DESCRIPTION = """\

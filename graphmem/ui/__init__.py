@@ -1,0 +1,1 @@
+"""`graphmem ui`: a local web viewer over the GraphMem API (see docs/ui.md)."""
