@@ -34,7 +34,7 @@ MAX_COMMITS = 10
 MAX_LISTED = 20
 #: nearby memories shown at most (those covering the most neighbours first)
 MAX_NEARBY = 20
-NEIGHBOUR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+NEIGHBOUR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS, RelType.IMPLEMENTS)
 
 #: (edge type, the target's side) -> how the neighbour relates to the target
 _ROLE = {
@@ -44,6 +44,8 @@ _ROLE = {
     (RelType.IMPORTS, "source"): "is imported by the target",
     (RelType.INHERITS, "target"): "subclasses the target",
     (RelType.INHERITS, "source"): "is a base class of the target",
+    (RelType.IMPLEMENTS, "target"): "implements the target",
+    (RelType.IMPLEMENTS, "source"): "is an interface the target implements",
 }
 _RELATION = {
     "self": "governs the target itself",
@@ -221,6 +223,8 @@ _ROLE_FIELD = {
     (RelType.IMPORTS, "source"): "imports",
     (RelType.INHERITS, "target"): "subclasses",
     (RelType.INHERITS, "source"): "bases",
+    (RelType.IMPLEMENTS, "target"): "implementers",
+    (RelType.IMPLEMENTS, "source"): "interfaces",
 }
 
 
@@ -260,6 +264,8 @@ def render_context(result: ContextResult) -> str:
         ("imports", "imports", s.imports),
         ("subclassed by", "subclasses", s.subclasses),
         ("inherits from", "bases", s.bases),
+        ("implemented by", "implementers", s.implementers),
+        ("implements", "interfaces", s.interfaces),
     ):
         if refs:
             code.append(f"{label} " + _production_then_tests(refs, s.tests.get(field, 0)))

@@ -1,9 +1,9 @@
 """impact(TARGET): everything that depends on the target, transitively, and what governs it.
 
-Dependents are found by walking CALLS, IMPORTS and INHERITS edges backwards (callers, importers,
-subclasses) breadth-first, one batched `edges` call per level. For a module, class or directory
-the walk starts from the target *and everything it contains*, so a caller of any method of a
-class counts as depending on the class.
+Dependents are found by walking CALLS, IMPORTS, INHERITS and IMPLEMENTS edges backwards (callers,
+importers, subclasses, implementations of an interface) breadth-first, one batched `edges` call
+per level. For a module, class or directory the walk starts from the target *and everything it
+contains*, so a caller of any method of a class counts as depending on the class.
 
 Each dependent is reported once, at its shortest distance, with one shortest path. Among the
 shortest paths an exact one is preferred; a path that uses any heuristic CALLS edge (a call the
@@ -31,7 +31,12 @@ from graphmem.queries.results import (
 from graphmem.store.base import Direction, GraphReads
 
 #: Edge types whose *source* depends on their *target*.
-DEPENDENCY_TYPES: tuple[RelType, ...] = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+DEPENDENCY_TYPES: tuple[RelType, ...] = (
+    RelType.CALLS,
+    RelType.IMPORTS,
+    RelType.INHERITS,
+    RelType.IMPLEMENTS,
+)
 DEFAULT_DEPTH = 3
 #: memories listed at most: those covering the most impacted entities first
 MAX_MEMORIES = 50

@@ -56,7 +56,7 @@ RELATED_LIMIT = 10
 RELATED_SIMILARITY = 0.35
 #: keyword rank up to which a commit message found by words alone counts as related
 RELATED_KEYWORD_RANK = 3
-CODE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS)
+CODE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS, RelType.IMPLEMENTS)
 
 
 @dataclass

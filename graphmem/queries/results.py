@@ -254,6 +254,8 @@ class CodeSummary(BaseModel):
     imports: list[EntityRef] = Field(default_factory=list)
     subclasses: list[EntityRef] = Field(default_factory=list)
     bases: list[EntityRef] = Field(default_factory=list)
+    implementers: list[EntityRef] = Field(default_factory=list)
+    interfaces: list[EntityRef] = Field(default_factory=list)
     #: list name -> how many of its entries are tests (listed after production code)
     tests: dict[str, int] = Field(default_factory=dict)
 

@@ -48,7 +48,13 @@ MIN_SIMILARITY = 0.2
 FETCH_FACTOR = 5
 MIN_FETCH = 50
 COMMIT = "commit"
-NEAR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS, RelType.CONTAINS)
+NEAR_TYPES = (
+    RelType.CALLS,
+    RelType.IMPORTS,
+    RelType.INHERITS,
+    RelType.IMPLEMENTS,
+    RelType.CONTAINS,
+)
 
 
 @dataclass
