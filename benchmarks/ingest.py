@@ -4,7 +4,8 @@
 
 PATH is copied to a temporary folder first (the incremental step edits one file of the copy;
 the checkout itself is never touched). Prints wall time, MB/s of source parsed, files,
-entities, edges and peak RSS (this process and its parse workers) for each step, and the full
+entities, edges and peak RSS for each step (of the code graph's pipeline alone, and with what
+`GraphMem.ingest` does after it: re-anchoring memories, reading ADRs and rules files), and the full
 ingest as a ratio to raw tree-sitter parsing of the same files in the same run (one process,
 bytes already read: the floor any ingest stands on). With `--backend neo4j` the store is
 NEO4J_URI (with NEO4J_USERNAME / NEO4J_PASSWORD); the copy's repository is replaced there.
@@ -13,6 +14,7 @@ NEO4J_URI (with NEO4J_USERNAME / NEO4J_PASSWORD); the copy's repository is repla
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -120,8 +122,14 @@ def main(argv: list[str] | None = None) -> int:
                 gm.store.cypher(
                     "MATCH (n {repo: $repo}) DETACH DELETE n", {"repo": gm.repo}, write=True
                 )
+            pipeline_peak = [0.0]
+
+            def note_peak(phase: str, done: int, total: int) -> None:
+                if phase == "done":
+                    pipeline_peak[0] = peak_rss_mb()[0]
+
             started, cpu = time.perf_counter(), cpu_seconds()
-            report = gm.ingest()
+            report = gm.ingest(progress=note_peak)
             full_seconds = time.perf_counter() - started
             full_cpu = cpu_seconds() - cpu
             counts = gm.store.counts()
@@ -134,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"entities {counts.get('CodeEntity', 0)}  "
                 f"edges {sum(v for k, v in counts.items() if k.isupper())}  "
                 f"skipped {sum(report.skipped_by_reason.values())}  "
-                f"peak RSS {own:.0f} MB (parse workers {children:.0f} MB)"
+                f"peak RSS {pipeline_peak[0]:.0f} MB for the code graph, {own:.0f} MB with "
+                f"memories and documents (child processes {children:.0f} MB: parse workers, and "
+                f"git forked from this process)"
             )
             records = load_index(gm.store, gm.repo).records
             languages = {p: r.language for p, r in records.items()}
@@ -164,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         graphmem = Path(sys.executable).parent / "graphmem"
         command = [str(graphmem), "ingest", str(root), "--store", store, "--json"]
         started, cpu = time.perf_counter(), children_cpu_seconds()
-        subprocess.run(command, check=True, capture_output=True, env=os.environ.copy())
+        done = subprocess.run(command, check=True, capture_output=True, env=os.environ.copy())
         seconds = time.perf_counter() - started
         child_cpu = children_cpu_seconds() - cpu
-        print(f"one-file re-ingest: {seconds:6.3f} s  as a CLI process (CPU {child_cpu:.3f} s)")
+        pipeline = json.loads(done.stdout)["seconds"]
+        print(
+            f"one-file re-ingest: {seconds:6.3f} s  as a CLI process (CPU {child_cpu:.3f} s; "
+            f"the code graph's pipeline {pipeline:.3f} s of it)"
+        )
         own, children = peak_rss_mb()
         print(f"peak RSS: {own:.0f} MB in process, {children:.0f} MB in child processes")
     return 0
