@@ -19,7 +19,8 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,30 @@ class CallCounter:
     """Counts the calls one answer makes to a real store, by method.
 
     The store's own methods are wrapped on the instance, so calls that the shared code above
-    the backends makes (a generic `traverse` asks `edges` once per level) are seen too. Only
-    innermost calls count: a `get_node` that asks `get_nodes` is one round trip, not two.
+    the backends makes (a generic `traverse` asks `edges` once per level) are seen too, and so
+    are those of every snapshot view it opens. Only innermost calls count: a `get_node` that
+    asks `get_nodes` is one round trip, not two.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self.calls: Counter[str] = Counter()
         self._stack: list[bool] = []
         self._on = False
+        self._instrument(store)
+        opened = store.snapshot
+
+        @contextmanager
+        def snapshot() -> Iterator[Any]:
+            with opened() as view:
+                self._instrument(view)
+                yield view
+
+        store.snapshot = snapshot  # type: ignore[method-assign]
+
+    def _instrument(self, reads: Any) -> None:
         for name in COUNTED:
-            setattr(store, name, self._wrap(name, getattr(store, name)))
+            if hasattr(reads, name):
+                setattr(reads, name, self._wrap(name, getattr(reads, name)))
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def counted(*args: Any, **kwargs: Any) -> Any:
