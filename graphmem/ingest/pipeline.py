@@ -360,7 +360,7 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
     tree.to_parse.clear()
     total = len(jobs)
     size = sum(len(data) for _, _, data, _ in jobs)
-    workers = options.workers or min(os.cpu_count() or 1, 4)
+    workers = options.workers or parse_workers()
     results: dict[str, ParsedFile] = {}
     if workers > 1 and size >= PARALLEL_BYTES:
         chunks = _chunks(jobs)
@@ -380,6 +380,17 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
             options.report_progress("parse", len(results), total)
     options.report_progress("parse", total, total)
     return ParsedChanges.of(results, size)
+
+
+def parse_workers() -> int:
+    """Worker processes for the cores that are idle now (at most 4), or 1 to parse here.
+
+    Workers cost CPU of their own (parsed files are pickled back: 1.4 CPU-seconds for 8.5 MB),
+    which only an idle core repays: at a load of 3 on 2 cores, two workers took 2.9 s where
+    parsing in this process took 1.6 s.
+    """
+    idle = (os.cpu_count() or 1) - os.getloadavg()[0]
+    return max(1, min(4, int(idle) + 1))
 
 
 def _chunks(jobs: Sequence[_ParseJob]) -> list[list[_ParseJob]]:

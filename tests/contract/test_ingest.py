@@ -185,6 +185,7 @@ def test_parallel_chunked_parsing_and_many_batches_give_the_single_batch_graph(
     from graphmem.ingest import pipeline
 
     # Workers take one file at a time and every batch is tiny: the graph must not change.
+    monkeypatch.setattr(pipeline, "parse_workers", lambda: 2)
     monkeypatch.setattr(pipeline, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(pipeline, "PARSE_CHUNK_BYTES", 1)
     monkeypatch.setattr(pipeline, "SINGLE_BATCH_LIMIT", 0)
