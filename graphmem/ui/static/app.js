@@ -51,6 +51,9 @@ async function post(path, body) {
   return data;
 }
 
+// Replaces the page's content; absent parts (null, false) are left out.
+const render = (...children) => page.replaceChildren(el("div", { class: "view" }, ...children));
+
 const entityLink = (target, label) =>
   el("a", { href: "#/entity/" + encodeURIComponent(target) }, label || target);
 const memoryLink = (id, label) => el("a", { href: "#/memory/" + encodeURIComponent(id) }, label || id);
@@ -106,7 +109,7 @@ function renderTreeNode(node, highlight) {
 async function showExplore() {
   const data = await api("/api/tree");
   document.getElementById("repo").textContent = data.repo;
-  page.replaceChildren(
+  render(
     el("h1", {}, "Explore"),
     el("p", { class: "muted" }, "Each module shows how many active memories govern it, and how many are possibly stale."),
     renderTreeNode(buildTree(data.modules), new Set()));
@@ -119,7 +122,7 @@ async function showSearch(query) {
       hit.kind === "commit" ? hit.id : memoryLink(hit.id), " ",
       el("span", { class: "muted" }, hit.why.join(", "))),
     el("blockquote", { class: "memory-text" }, hit.text)));
-  page.replaceChildren(
+  render(
     el("h1", {}, "Search: ", el("q", {}, query)),
     data.entity ? el("p", {}, "Entity: ", entityLink(data.entity.id, data.entity.qualified_name || data.entity.path)) : null,
     hits.length ? el("ul", { class: "cards" }, hits) : el("p", { class: "muted" }, "No memories match."));
@@ -184,7 +187,7 @@ async function showEntity(target, cap) {
     ? el("button", { type: "button", onclick: () => showEntity(target, cap * 4) }, `show ${graph.hidden} more`)
     : null;
   const listOf = (name) => (context.summary[name] || []).map((e) => el("li", {}, entityLink(e.id, e.qualified_name || e.name)));
-  page.replaceChildren(
+  render(
     el("h1", {}, badge(context.target.kind, "kind"), " ", context.target.qualified_name || context.target.path),
     el("p", { class: "muted" }, context.target.path),
     el("section", {}, el("h2", {}, "Neighbourhood"), graph.picture, more,
@@ -211,7 +214,7 @@ async function showMemory(id) {
   const m = data.view.memory;
   const staleness = data.view.staleness;
   const field = (name, value) => (value ? el("tr", {}, el("th", {}, name), el("td", {}, value)) : null);
-  page.replaceChildren(
+  render(
     el("h1", {}, badge(m.kind, "kind"), " ", m.id, " ", badge(m.status, m.status === "active" ? "ok" : "muted"),
       staleness.possibly_stale ? badge("possibly stale", "warn") : null, staleness.orphaned ? badge("orphaned", "warn") : null),
     el("blockquote", { class: "memory-text", id: "memory-text" }, m.text),
@@ -254,7 +257,7 @@ async function showReview(notice) {
         " ", reason, " ",
         el("button", { type: "button", class: "retract", onclick: () => act("/api/retract", { id: m.id, reason: reason.value }) }, "Retract")));
   });
-  page.replaceChildren(
+  render(
     el("h1", {}, "Review queue"),
     notice ? el("p", { class: "notice" }, notice) : null,
     cards.length ? el("ul", { class: "cards" }, cards) : el("p", { class: "muted", id: "queue-empty" }, "Nothing is stale."));
@@ -273,7 +276,7 @@ async function route() {
     else await showExplore();
     document.body.dataset.view = view || "explore";
   } catch (error) {
-    page.replaceChildren(el("p", { class: "error" }, error.message));
+    render(el("p", { class: "error" }, error.message));
   }
 }
 
