@@ -46,9 +46,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# Every benchmark on both backends (benchmarks/all.sh): BENCH_REPO=checkout adds ingest, queries
+# and review on a real repository; BENCH_RETRIEVAL="flask click requests checkouts" the retrieval one.
 bench: install
 	bash neo4j-dev/neo4j-dev.sh start
-	$(NEO4J_ENV) $(PY) benchmarks/store.py; status=$$?; bash neo4j-dev/neo4j-dev.sh stop; exit $$status
+	$(NEO4J_ENV) PY=$(PY) bash benchmarks/all.sh; status=$$?; bash neo4j-dev/neo4j-dev.sh stop; exit $$status
 
 clean:
 	rm -rf $(VENV) .graphmem .pytest_cache .mypy_cache .ruff_cache
