@@ -6,6 +6,7 @@ Each test names the rule it pins; a call the resolver cannot be sure of must be 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -237,18 +238,25 @@ def test_module_constants_and_class_attributes_are_variables(resolve_tree: Any) 
     assert all(not target.startswith("retry.MAX") for _, target in result.of("CALLS"))
 
 
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def test_a_constant_can_be_governed_and_its_change_makes_the_memory_stale(
-    tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+    backend: str, tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
     from graphmem.api import GraphMem
     from graphmem.cli import memory_commands
     from graphmem.cli.main import main
     from graphmem.settings import Settings
 
-    root = tmp_path / "client"
+    root = tmp_path / f"client-{tmp_path.name}"  # a repository of its own on a shared server
     root.mkdir()
     (root / "retry.py").write_text(RETRY)
-    settings = Settings(store=str(tmp_path / "graph.db"), author="ana", user="ana", branch="main")
+    people = {"author": "ana", "user": "ana", "branch": "main"}
+    if backend == "embedded":
+        settings = Settings(store=str(tmp_path / "graph.db"), **people)
+    elif os.environ.get("NEO4J_URI"):
+        settings = Settings.from_env(store=os.environ["NEO4J_URI"], **people)
+    else:
+        pytest.skip("NEO4J_URI is not set")
 
     def open_graphmem(args: Any) -> GraphMem:
         return GraphMem(settings, repo_root=root, embedder=embedder)
@@ -262,6 +270,7 @@ def test_a_constant_can_be_governed_and_its_change_makes_the_memory_stale(
     remembered = json.loads(capsys.readouterr().out)
     memory, anchor = remembered["memory"], remembered["anchors"][0]
     assert (anchor["qualified_name"], anchor["kind"]) == ("retry.MAX_ATTEMPTS", "Variable")
+    assert anchor["path"] == "retry.py"
 
     with open_graphmem(None) as gm:
         (root / "retry.py").write_text(RETRY.replace("BACKOFF: float = 0.5", "BACKOFF = 1.0"))
