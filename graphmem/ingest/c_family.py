@@ -1,0 +1,608 @@
+"""C and C++: files as modules, a tree-sitter parse per dialect, and one resolver for both.
+
+Naming. A Module entity is one file, named by its path. A C function is named as the linker
+names it (``list_push``); C++ names are qualified by namespace and class (``shop::Cart::add``).
+Structs, unions, enums and C++ classes are Classes; functions are Functions; a function
+defined in a class body or out of it (``void Cart::add() {}``) is a Method. Prototypes are
+not definitions: what a file declares is kept to tell which functions its includes make
+visible.
+
+Dialects. ``.c`` and ``.h`` files are C; ``.cc``, ``.cpp``, ``.cxx``, ``.hpp`` and ``.hh`` are
+C++. A ``.h`` header that uses C++ (``class``, ``namespace``, ``template``, ``::``) is parsed
+with the C++ grammar, so C++ projects keeping ``.h`` headers are read whole.
+
+Edges. ``#include "x.h"`` IMPORTS the repository file it names, looked up next to the including
+file, then in the repository's ``include/`` and ``src/`` directories and its root; ``<x.h>``
+headers are the system's and left out. C++ base classes are INHERITS. A call is exact when its
+target is determined: a function defined in the file, or declared through its includes and
+defined once in the repository; ``this->m()`` and ``m()`` in a method (through the class and
+its bases); ``x.m()`` / ``x->m()`` on a receiver of a declared type; qualified calls
+``ns::f()``; constructors ``Foo(...)`` and ``new Foo``. A name defined several times (static
+functions of the same name in several files) or not declared through the includes is
+heuristic. Calls through function pointers and on receivers of unknown type are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from graphmem.ingest.language import (
+    CLASS,
+    EXACT,
+    FUNCTION,
+    HEURISTIC,
+    METHOD,
+    FileResolver,
+    ParsedFile,
+    Ref,
+    RepoIndex,
+    RepoLayout,
+    ResolvedEdge,
+    unique_edges,
+)
+from graphmem.ingest.syntax import Scope, SourceParse, grammar
+from graphmem.ingest.syntax import in_source_order as ordered
+from graphmem.model import RelType
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+C_EXTENSIONS = (".c", ".h")
+CPP_EXTENSIONS = (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx")
+_LANGUAGES = frozenset({"c", "cpp"})
+_CPP_MARKERS = re.compile(rb"^\s*(class|namespace|template)\b|::|\bpublic:", re.MULTILINE)
+_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_TEMPLATE_ARGS = re.compile(r"<[^<>]*>")
+_QUALIFIERS = re.compile(r"\b(const|volatile|struct|class|union|enum|typename|mutable|static)\b")
+_SMART_POINTERS = re.compile(r"^(?:std::)?(?:unique_ptr|shared_ptr|weak_ptr)<(.+)>$")
+_MAKERS = re.compile(r"^(?:std::)?make_(?:unique|shared)<([^<>]+)>$")
+_NAME = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
+_WRAPPERS = frozenset(
+    {"pointer_declarator", "reference_declarator", "parenthesized_declarator", "init_declarator"}
+)
+_INCLUDE_DIRS = frozenset({"include", "inc", "src"})
+#: How many same-named definitions a heuristic call may point at before it is left out.
+_MAX_GUESSES = 3
+
+
+def is_cpp_header(source: bytes) -> bool:
+    """Whether a ``.h`` header uses C++ (its comments aside)."""
+    return _CPP_MARKERS.search(_COMMENTS.sub(b" ", source)) is not None
+
+
+def type_name(text: str) -> str | None:
+    """``const shop::Cart&`` -> ``shop::Cart``; ``std::unique_ptr<Cart>`` -> ``Cart``; None
+    for what is not a plain (possibly qualified) type name."""
+    text = _QUALIFIERS.sub(" ", text).replace("*", " ").replace("&", " ")
+    text = re.sub(r"\s+", "", text)
+    smart = _SMART_POINTERS.match(text)
+    if smart:
+        text = smart.group(1)
+    while "<" in text:
+        stripped = _TEMPLATE_ARGS.sub("", text)
+        if stripped == text:
+            return None
+        text = stripped
+    text = text.removeprefix("::")
+    return text if _NAME.fullmatch(text) else None
+
+
+class _CFamilySupport:
+    name = "c"
+    extensions: tuple[str, ...] = C_EXTENSIONS
+
+    def module_name(self, path: str, layout: RepoLayout) -> str:
+        return path
+
+    def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
+        cpp = self.name == "cpp" or (path.endswith(".h") and is_cpp_header(source))
+        return _CFamilyParse(self.name, cpp, path, source, module).run()
+
+    def resolver(self, index: RepoIndex) -> FileResolver:
+        return CFamilyResolver(index)
+
+
+class CSupport(_CFamilySupport):
+    """LanguageSupport for C (and ``.h`` headers, C or C++)."""
+
+    name = "c"
+    extensions = C_EXTENSIONS
+
+
+class CppSupport(_CFamilySupport):
+    """LanguageSupport for C++."""
+
+    name = "cpp"
+    extensions = CPP_EXTENSIONS
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+class _CFamilyParse(SourceParse):
+    """Records definitions, includes, calls and declared types of names.
+
+    Scopes: the file's is ``""``; a namespace's is its qualified name with no definition.
+    `extra["declared"]` lists functions the file declares (prototypes and definitions);
+    `extra["static"]` the functions it defines ``static``; `extra["using"]` the namespaces of
+    its ``using namespace`` directives.
+    """
+
+    def __init__(self, language: str, cpp: bool, path: str, source: bytes, module: str) -> None:
+        super().__init__(language, path, source, module)
+        self.cpp = cpp
+        self.declared: set[str] = set()
+        self.static: set[str] = set()
+
+    def run(self) -> ParsedFile:
+        if self.cpp:
+            found = self.captures(grammar("tree_sitter_cpp"), "c", "cpp")
+        else:
+            found = self.captures(grammar("tree_sitter_c"), "c")
+        first = ("namespace", "type", "function")
+        self.sweep(ordered(found, first), Scope("", len(self.source) + 1, None))
+        self.parsed.extra["declared"] = sorted(self.declared)
+        if self.static:
+            self.parsed.extra["static"] = sorted(self.static)
+        return self.parsed
+
+    @staticmethod
+    def join(prefix: str, name: str) -> str:
+        return f"{prefix}::{name}" if prefix else name
+
+    @staticmethod
+    def in_function(scope: Scope) -> bool:
+        return scope.definition is not None and scope.definition.kind in (FUNCTION, METHOD)
+
+    def parent(self, scope: Scope) -> str:
+        return scope.qualified_name if scope.definition is not None else self.module
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def on_namespace(self, node: Node, scope: Scope) -> Scope | None:
+        if self.in_function(scope):
+            return None
+        name = node.child_by_field_name("name")
+        qualified = (
+            self.join(scope.qualified_name, self.text(name)) if name else scope.qualified_name
+        )
+        return Scope(qualified, node.end_byte, None)
+
+    def on_type(self, node: Node, scope: Scope) -> Scope | None:
+        if self.in_function(scope):
+            return None
+        name_node = node.child_by_field_name("name")
+        if name_node is not None:
+            name = self.text(name_node)
+        elif node.parent is not None and node.parent.type == "type_definition":
+            declarator = node.parent.child_by_field_name("declarator")
+            if declarator is None or declarator.type not in ("type_identifier", "identifier"):
+                return None
+            name = self.text(declarator)
+        else:
+            return None
+        name = name.rsplit("::", 1)[-1]
+        qualified = self.join(scope.qualified_name, name)
+        definition = self.add_definition(CLASS, name, qualified, self.parent(scope), node)
+        for child in node.named_children:
+            if child.type == "base_class_clause":
+                for base in child.named_children:
+                    written = type_name(self.text(base))
+                    if base.type != "access_specifier" and written is not None:
+                        definition.bases.append(written)
+        return Scope(qualified, node.end_byte, definition)
+
+    def declarator_name(self, declarator: Node | None) -> Node | None:
+        """The name a (function) declarator declares, through pointers and references."""
+        while declarator is not None and declarator.type in _WRAPPERS:
+            declarator = declarator.child_by_field_name("declarator") or (
+                declarator.named_children[-1] if declarator.named_children else None
+            )
+        if declarator is None or declarator.type != "function_declarator":
+            return None
+        return declarator.child_by_field_name("declarator")
+
+    def on_function(self, node: Node, scope: Scope) -> Scope | None:
+        if self.in_function(scope):
+            return None
+        name_node = self.declarator_name(node.child_by_field_name("declarator"))
+        if name_node is None:
+            return None
+        written = re.sub(r"\s+", "", self.text(name_node))
+        if not re.fullmatch(r"~?[A-Za-z_]\w*(?:::~?[A-Za-z_]\w*)*", written):
+            return None  # operators and template specialisations are not modelled
+        qualified = self.join(scope.qualified_name, written)
+        owner, _, name = qualified.rpartition("::")
+        in_class = scope.definition is not None and scope.definition.kind == CLASS
+        kind = METHOD if in_class or "::" in written else FUNCTION
+        parent = owner if owner in self.seen else self.module
+        if kind == FUNCTION:
+            self.declared.add(qualified)
+            if any(self.text(c) == "static" for c in node.children if c.type.endswith("specifier")):
+                self.static.add(qualified)
+        definition = self.add_definition(kind, name, qualified, parent, node)
+        if self.parsed.definitions[-1] is not definition:
+            definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
+        return Scope(qualified, node.end_byte, definition)
+
+    # -- declared names -------------------------------------------------------------------
+
+    def on_declaration(self, node: Node, scope: Scope) -> None:
+        """A prototype outside functions; a local variable's type inside one."""
+        if not self.in_function(scope):
+            for declarator in node.children_by_field_name("declarator"):
+                name_node = self.declarator_name(declarator)
+                if name_node is not None:
+                    self.declared.add(self.join(scope.qualified_name, self.text(name_node)))
+            return
+        if self.cpp:
+            self.declare(node, scope)
+
+    def on_field(self, node: Node, scope: Scope) -> None:
+        if scope.definition is not None and scope.definition.kind == CLASS:
+            self.declare(node, scope)
+
+    def on_param(self, node: Node, scope: Scope) -> None:
+        if self.cpp and self.in_function(scope):
+            self.declare(node, scope)
+
+    def declare(self, node: Node, scope: Scope) -> None:
+        type_node = node.child_by_field_name("type")
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        for declarator in node.children_by_field_name("declarator"):
+            value = declarator.child_by_field_name("value")
+            while declarator.type in _WRAPPERS and declarator.named_children:
+                inner = declarator.child_by_field_name("declarator")
+                declarator = inner if inner is not None else declarator.named_children[-1]
+            if declarator.type not in ("identifier", "field_identifier"):
+                continue
+            name = self.text(declarator)
+            if declared == "auto":
+                inferred = self.inferred(value)
+                if inferred is not None:
+                    self.bind(scope.qualified_name, name, inferred, declarator, annotation=True)
+            elif declared is not None:
+                self.bind(scope.qualified_name, name, declared, declarator, annotation=True)
+
+    def inferred(self, value: Node | None) -> str | None:
+        """``auto x = new T``, ``T(...)``, ``std::make_unique<T>(...)`` declare a T."""
+        if value is None:
+            return None
+        if value.type == "new_expression":
+            type_node = value.child_by_field_name("type")
+            return type_name(self.text(type_node)) if type_node is not None else None
+        if value.type == "call_expression":
+            function = value.child_by_field_name("function")
+            if function is None:
+                return None
+            written = re.sub(r"\s+", "", self.text(function))
+            maker = _MAKERS.match(written)
+            return maker.group(1) if maker else f"{written}()"
+        return None
+
+    # -- calls and includes ---------------------------------------------------------------
+
+    def on_call(self, node: Node, scope: Scope) -> None:
+        function = node.child_by_field_name("function")
+        if function is None or not self.in_function(scope):
+            return
+        if function.type == "field_expression":
+            receiver = self.receiver(function.child_by_field_name("argument"))
+            member = function.child_by_field_name("field")
+            if receiver is not None and member is not None:
+                self.add_call(scope.qualified_name, f"{receiver}.{self.text(member)}", node)
+        elif function.type in ("identifier", "qualified_identifier"):
+            written = re.sub(r"\s+", "", self.text(function)).removeprefix("::")
+            if _NAME.fullmatch(written):
+                self.add_call(scope.qualified_name, written, node)
+
+    def receiver(self, node: Node | None) -> str | None:
+        """``this``, ``x``, ``this->x`` and ``(*x)`` as a dotted receiver; None otherwise."""
+        if node is None:
+            return None
+        if node.type in ("this", "identifier"):
+            return self.text(node)
+        if node.type == "field_expression":
+            inner = self.receiver(node.child_by_field_name("argument"))
+            member = node.child_by_field_name("field")
+            return f"{inner}.{self.text(member)}" if inner and member else None
+        if node.type in ("parenthesized_expression", "pointer_expression") and node.named_children:
+            return self.receiver(node.named_children[-1])
+        return None
+
+    def on_using(self, node: Node, scope: Scope) -> None:
+        """``using namespace ns;`` makes ns's names visible unqualified."""
+        if any(child.type == "namespace" for child in node.children) and node.named_children:
+            written = re.sub(r"\s+", "", self.text(node.named_children[-1])).removeprefix("::")
+            self.parsed.extra.setdefault("using", []).append(written)
+
+    def on_new(self, node: Node, scope: Scope) -> None:
+        type_node = node.child_by_field_name("type")
+        declared = type_name(self.text(type_node)) if type_node is not None else None
+        if declared is not None and self.in_function(scope):
+            self.add_call(scope.qualified_name, f"new {declared}", node)
+
+    def on_include(self, node: Node, scope: Scope) -> None:
+        path = node.child_by_field_name("path")
+        if path is not None and path.type == "string_literal":
+            self.add_import(self.text(path).strip('"'), None, None, node, self.module)
+
+
+# -- resolution -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Def:
+    path: str
+    qualified_name: str
+    kind: str
+    static: bool = False
+
+
+@dataclass
+class _Repo:
+    """Every C-family definition of the repository, by qualified name, and what classes hold."""
+
+    paths: frozenset[str]
+    include_dirs: tuple[str, ...]
+    by_name: dict[str, list[_Def]] = field(default_factory=dict)
+    bases: dict[str, list[str]] = field(default_factory=dict)
+    members: dict[str, dict[str, _Def]] = field(default_factory=dict)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class CFamilyResolver:
+    """Resolves one C or C++ file's includes, base classes and calls (see the module
+    docstring)."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.index = index
+
+    def repo(self) -> _Repo:
+        def build() -> _Repo:
+            paths = frozenset(
+                m for m in self.index.modules() if m.endswith(C_EXTENSIONS + CPP_EXTENSIONS)
+            )
+            dirs = {str(d) for p in paths for d in PurePosixPath(p).parents}
+            include_dirs = tuple(
+                sorted(d for d in dirs if PurePosixPath(d).name in _INCLUDE_DIRS)
+            ) + ("",)
+            repo = _Repo(paths, include_dirs)
+            for path in sorted(paths):
+                parsed = self.index.file(path)
+                if parsed is None or parsed.language not in _LANGUAGES:
+                    continue
+                static = set(parsed.extra.get("static", ()))
+                for d in parsed.definitions:
+                    found = _Def(path, d.qualified_name, d.kind, d.qualified_name in static)
+                    repo.by_name.setdefault(d.qualified_name, []).append(found)
+                    if d.kind == CLASS and d.bases:
+                        repo.bases.setdefault(d.qualified_name, list(d.bases))
+                    if d.kind == METHOD and "::" in d.qualified_name:
+                        owner = d.qualified_name.rpartition("::")[0]
+                        repo.members.setdefault(owner, {}).setdefault(d.name, found)
+                for binding in parsed.bindings:
+                    repo.fields.setdefault(binding.scope, {}).setdefault(
+                        binding.name, binding.value
+                    )
+            return repo
+
+        return self.index.memo(("c-family-repo",), build)
+
+    # -- includes -------------------------------------------------------------------------
+
+    def include_target(self, parsed: ParsedFile, written: str) -> str | None:
+        repo = self.repo()
+        here = str(PurePosixPath(parsed.path).parent)
+        for base in ("" if here == "." else here, *repo.include_dirs):
+            candidate = _normalise(f"{base}/{written}" if base and base != "." else written)
+            if candidate is not None and candidate in repo.paths:
+                return candidate
+        return None
+
+    def visible(self, parsed: ParsedFile) -> frozenset[str]:
+        """Names declared by the file and everything it includes, transitively."""
+
+        def build() -> frozenset[str]:
+            names: set[str] = set()
+            seen = {parsed.path}
+            pending = [parsed]
+            while pending:
+                current = pending.pop()
+                names.update(current.extra.get("declared", ()))
+                for spec in current.imports:
+                    target = self.include_target(current, spec.module)
+                    if target is not None and target not in seen:
+                        seen.add(target)
+                        loaded = self.index.file(target)
+                        if loaded is not None:
+                            pending.append(loaded)
+            return frozenset(names)
+
+        return self.index.memo(("c-family-visible", parsed.path, parsed.content_hash), build)
+
+    # -- names ----------------------------------------------------------------------------
+
+    @staticmethod
+    def contexts(qualified: str) -> list[str]:
+        """Enclosing scopes of a name, innermost first: ``a::B::f`` -> a::B::f, a::B, a, ''."""
+        parts = qualified.split("::") if qualified else []
+        return ["::".join(parts[:n]) for n in range(len(parts), -1, -1)]
+
+    def lookup(self, written: str, context: str, using: list[str]) -> list[_Def]:
+        """What a written name means from `context`: the innermost scope defining it."""
+        repo = self.repo()
+        for scope in [*self.contexts(context), *using]:
+            found = repo.by_name.get(f"{scope}::{written}" if scope else written)
+            if found:
+                return found
+        return []
+
+    def cls(self, written: str, context: str, using: list[str]) -> _Def | None:
+        found = [d for d in self.lookup(written, context, using) if d.kind == CLASS]
+        return found[0] if found else None
+
+    def member(self, owner: str, name: str, depth: int = 0) -> _Def | None:
+        """A method of a class or of its bases (first found, depth-first in declared order)."""
+        repo = self.repo()
+        found = repo.members.get(owner, {}).get(name)
+        if found is not None or depth > 8:
+            return found
+        for base in repo.bases.get(owner, ()):
+            base_cls = self.cls(base, owner.rpartition("::")[0], [])
+            if base_cls is not None:
+                found = self.member(base_cls.qualified_name, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def field_type(self, owner: str, name: str, depth: int = 0) -> str | None:
+        repo = self.repo()
+        found = repo.fields.get(owner, {}).get(name)
+        if found is not None or depth > 8:
+            return found
+        for base in repo.bases.get(owner, ()):
+            base_cls = self.cls(base, owner.rpartition("::")[0], [])
+            if base_cls is not None:
+                found = self.field_type(base_cls.qualified_name, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    # -- the file -------------------------------------------------------------------------
+
+    def resolve(self, parsed: ParsedFile) -> list[ResolvedEdge]:
+        edges: list[ResolvedEdge] = []
+        module = Ref(parsed.path, parsed.module)
+        for spec in parsed.imports:
+            target = self.include_target(parsed, spec.module)
+            if target is not None and target != parsed.path:
+                edges.append(ResolvedEdge(RelType.IMPORTS, module, Ref(target, target)))
+        definitions = {d.qualified_name: d for d in parsed.definitions}
+        for d in parsed.definitions:
+            for base in d.bases:
+                found = self.cls(base, d.qualified_name.rpartition("::")[0], [])
+                if found is not None:
+                    edges.append(
+                        ResolvedEdge(
+                            RelType.INHERITS,
+                            Ref(parsed.path, d.qualified_name),
+                            Ref(found.path, found.qualified_name),
+                        )
+                    )
+        locals_ = {(b.scope, b.name): b.value for b in parsed.bindings}
+        visible = self.visible(parsed)
+        for call in parsed.calls:
+            if call.caller not in definitions:
+                continue
+            source = Ref(parsed.path, call.caller)
+            targets = self.call_targets(parsed, call.caller, call.callee, locals_, visible)
+            for callee, resolution in targets:
+                found_ref = Ref(callee.path, callee.qualified_name)
+                edges.append(ResolvedEdge(RelType.CALLS, source, found_ref, resolution))
+        return unique_edges(edges)
+
+    def call_targets(
+        self,
+        parsed: ParsedFile,
+        caller: str,
+        callee: str,
+        locals_: dict[tuple[str, str], str],
+        visible: frozenset[str],
+    ) -> list[tuple[_Def, str]]:
+        using: list[str] = list(parsed.extra.get("using", ()))
+        owner = self.owner_class(caller)
+        if callee.startswith("new "):
+            return self.construct(callee[4:], caller, using)
+        if "." in callee:
+            receiver, _, name = callee.rpartition(".")
+            receiver_type = self.receiver_type(receiver, caller, owner, locals_)
+            if receiver_type is None:
+                return []
+            found = self.member(receiver_type, name)
+            return [(found, EXACT)] if found is not None else []
+        if owner is not None and "::" not in callee:
+            found = self.member(owner, callee)
+            if found is not None:
+                return [(found, EXACT)]
+        candidates = self.lookup(callee, caller.rpartition("::")[0], using)
+        if not candidates:
+            return []
+        if any(d.kind == CLASS for d in candidates):
+            return self.construct(callee, caller, using)
+        own = [d for d in candidates if d.path == parsed.path]
+        if len(own) == 1:
+            return [(own[0], EXACT)]
+        public = [d for d in candidates if not d.static]
+        if len(public) == 1 and (public[0].qualified_name in visible or "::" in callee):
+            return [(public[0], EXACT)]
+        guesses = public or candidates
+        if len(guesses) > _MAX_GUESSES:
+            return []
+        return [(d, HEURISTIC) for d in guesses]
+
+    def owner_class(self, caller: str) -> str | None:
+        """The class a method belongs to (``a::B`` for ``a::B::f``), if it is one."""
+        owner = caller.rpartition("::")[0]
+        if not owner:
+            return None
+        found = self.repo().by_name.get(owner, [])
+        return owner if any(d.kind == CLASS for d in found) else None
+
+    def construct(self, written: str, caller: str, using: list[str]) -> list[tuple[_Def, str]]:
+        """``new T`` / ``T(...)``: T's constructor when it defines one, else the class."""
+        found = self.cls(written, caller.rpartition("::")[0], using)
+        if found is None:
+            return []
+        simple = found.qualified_name.rpartition("::")[2]
+        constructor = self.repo().members.get(found.qualified_name, {}).get(simple)
+        return [(constructor or found, EXACT)]
+
+    def receiver_type(
+        self,
+        receiver: str,
+        caller: str,
+        owner: str | None,
+        locals_: dict[tuple[str, str], str],
+    ) -> str | None:
+        """The class a receiver expression has, when declared."""
+        parts = receiver.split(".")
+        context = caller.rpartition("::")[0]
+        if parts[0] == "this":
+            current = owner
+            parts = parts[1:]
+        else:
+            written = locals_.get((caller, parts[0]))
+            if written is None and owner is not None:
+                written = self.field_type(owner, parts[0])
+            current = self.type_of(written, context)
+            parts = parts[1:]
+        for part in parts:
+            if current is None:
+                return None
+            current = self.type_of(self.field_type(current, part), current)
+        return current
+
+    def type_of(self, written: str | None, context: str) -> str | None:
+        if written is None:
+            return None
+        found = self.cls(written.removesuffix("()"), context, [])
+        return found.qualified_name if found is not None else None
+
+
+def _normalise(path: str) -> str | None:
+    """``src/../include/x.h`` -> ``include/x.h``; None when it leaves the repository."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
