@@ -423,6 +423,8 @@ _LANGUAGE_MODULES: tuple[tuple[str, str], ...] = (
     ("graphmem.ingest.go", "GoSupport"),
     ("graphmem.ingest.java", "JavaSupport"),
     ("graphmem.ingest.rust", "RustSupport"),
+    ("graphmem.ingest.c_family", "CSupport"),
+    ("graphmem.ingest.c_family", "CppSupport"),
 )
 
 _registry: dict[str, LanguageSupport] | None = None
