@@ -466,6 +466,16 @@ class _GoParse(SourceParse):
         if callee is not None:
             self.add_call(scope.qualified_name, callee, node)
 
+    def on_alias(self, node: Node, scope: Scope) -> None:
+        """``type A = B[int]``: no type of its own, so values typed `A` are `B`s."""
+        name_node = node.child_by_field_name("name")
+        target = node.child_by_field_name("type")
+        if scope.definition is not None or name_node is None or target is None:
+            return
+        named = type_name(self.text(target))
+        if named is not None and self.top_level(node):
+            self.parsed.extra.setdefault("aliases", {})[self.text(name_node)] = named
+
     def on_conversion(self, node: Node, scope: Scope) -> None:
         """``Get[int](c)`` parses as a conversion to a generic type: a call when ``Get`` is a
         function (the resolver drops it when it names a type)."""
@@ -538,6 +548,8 @@ class _PackageTable:
     methods: dict[str, dict[str, _Def]] = field(default_factory=dict)
     #: type qualified name -> (path it is declared in, embedded type expressions)
     bases: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    #: alias name -> (path it is declared in, the type expression it stands for)
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class GoResolver:
@@ -586,6 +598,8 @@ class GoResolver:
                     continue
                 if not path.endswith("_test.go") or table.name is None:
                     table.name = table.name or parsed.extra.get("package")
+                for alias, target in parsed.extra.get("aliases", {}).items():
+                    table.aliases.setdefault(alias, (path, target))
                 for d in parsed.definitions:
                     if d.kind == VARIABLE:
                         continue  # never called; what it holds is not followed yet
@@ -655,18 +669,31 @@ class GoResolver:
             names[local] = spec.module
         return names
 
-    def type_values(self, parsed: ParsedFile, expression: str) -> list[_Def]:
-        """The repository types a type expression written in `parsed` names."""
+    def type_values(self, parsed: ParsedFile, expression: str, depth: int = 0) -> list[_Def]:
+        """The repository types a type expression written in `parsed` names, through aliases
+        (``type A = B``) and dot-imports."""
         if "." in expression:
             package_name, _, name = expression.partition(".")
             import_path = self.imports_of(parsed).get(package_name)
-            table = self.package(import_path) if import_path else None
+            tables = [self.package(import_path)] if import_path else []
         else:
             name = expression
-            table = self.package(parsed.module)
-        if table is None:
-            return []
-        return [d for d in table.names.get(name, []) if d.kind == CLASS]
+            tables = [self.package(parsed.module), *self.dot_imported(parsed)]
+        for table in tables:
+            if table is None:
+                continue
+            found = [d for d in table.names.get(name, []) if d.kind == CLASS]
+            if found:
+                return found
+            if name in table.aliases and depth < _MAX_DEPTH:
+                path, target = table.aliases[name]
+                owner = self.index.file(path)
+                return self.type_values(owner, target, depth + 1) if owner is not None else []
+        return []
+
+    def dot_imported(self, parsed: ParsedFile) -> list[_PackageTable | None]:
+        """The packages `import . "pkg"` puts in this file's scope."""
+        return [self.package(spec.module) for spec in parsed.imports if spec.alias == "."]
 
     def lookup(
         self, parsed: ParsedFile, scope: str, name: str, line: int, depth: int
@@ -688,8 +715,10 @@ class GoResolver:
         import_path = self.imports_of(parsed).get(name)
         if import_path is not None:
             return [_Package(import_path)] if self.package(import_path) is not None else []
-        table = self.package(parsed.module)
-        return list(table.names.get(name, [])) if table is not None else []
+        for table in [self.package(parsed.module), *self.dot_imported(parsed)]:
+            if table is not None and name in table.names:
+                return list(table.names[name])
+        return []
 
     def typed(self, parsed: ParsedFile, declared: str, exact: bool) -> list[_Value]:
         """Values of a declared type written in `parsed`: ``T`` instances, ``[]T`` elements."""

@@ -1,6 +1,7 @@
 ; Go (graphmem/ingest/go.py). Capture names are the contract with the parser.
 (package_clause) @package
 (type_spec) @type
+(type_alias) @alias
 (function_declaration) @function
 (method_declaration) @method
 (call_expression) @call

@@ -286,3 +286,23 @@ def test_call_shapes_through_fields_results_loops_and_shadowing(tmp_path: Path) 
         ("shadowed", "Command.Commands", "exact"),
         ("shadowed", "Writer.Out", "exact"),
     }
+
+
+def test_type_aliases_and_dot_imports(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/app\n")
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / "log.go").write_text(
+        "package log\n\ntype Logger[T any] struct{}\n\n"
+        "func (l *Logger[T]) Info() {}\n\nfunc New() *Logger[int] { return nil }\n"
+    )
+    (tmp_path / "main.go").write_text(
+        'package main\n\nimport . "example.com/app/log"\n\n'
+        "type IntLogger = Logger[int]\n\n"
+        "func run(l *IntLogger) {\n\tl.Info()\n\tNew()\n}\n"
+    )
+    _, edges = ingest(tmp_path)
+    calls = {(e[2], e[3], e[4]) for e in edges if e[0] == "CALLS"}
+    assert calls == {
+        ("example.com/app.run", "example.com/app/log.Logger.Info", "exact"),  # through the alias
+        ("example.com/app.run", "example.com/app/log.New", "exact"),  # a dot-imported name
+    }
