@@ -99,6 +99,12 @@ def acknowledge(gm: GraphMem, body: dict[str, Any]) -> dict[str, Any]:
     return dict(to_jsonable(gm.acknowledge(_required(body.get("id"), "id"))))
 
 
+def supersede(gm: GraphMem, body: dict[str, Any]) -> dict[str, Any]:
+    """Make the existing memory `by` replace memory `id` (the stale one is kept in history)."""
+    old, by = _required(body.get("id"), "id"), _required(body.get("by"), "by")
+    return dict(to_jsonable(gm.supersede([old], by)))
+
+
 def retract(gm: GraphMem, body: dict[str, Any]) -> dict[str, Any]:
     """Stop serving a memory, with an optional reason (redacted like every way in)."""
     reason = body.get("reason")

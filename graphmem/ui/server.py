@@ -60,6 +60,7 @@ READS: dict[str, Reader] = {
 }
 WRITES: dict[str, Writer] = {
     "/api/acknowledge": endpoints.acknowledge,
+    "/api/supersede": endpoints.supersede,
     "/api/retract": endpoints.retract,
 }
 

@@ -203,6 +203,8 @@ def test_memory_page_shows_untrusted_text_as_text(viewer: Viewer, tmp_path: Path
     assert page.text("#memory-text") == DECISION
     assert "img" not in page.tags  # the markup in the memory stayed text
     assert memory_id in page.text("timeline")
+    assert page.text("highlight").split()[0] == "invoices.py"  # its scope, marked in the tree
+    assert "tax.py" not in page.text("highlight")
     assert "remember" in page.text("#page")
 
 
@@ -224,6 +226,7 @@ def test_review_queue_lists_the_stale_memory_with_its_actions(
     assert DECISION in page.text("memory-text")
     assert page.text("acknowledge") == "Acknowledge"
     assert page.text("retract") == "Retract"
+    assert page.text("supersede") == "Supersede"
 
 
 class DevTools:

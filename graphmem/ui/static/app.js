@@ -209,10 +209,16 @@ async function showEntity(target, cap) {
 
 // -- Memory: text, provenance, timeline, audit -------------------------------------------------
 
+// Whether a module lies in what an anchor governs: the module, a directory above it, the repository.
+const inScope = (modulePath, anchors) => anchors.some((a) =>
+  a.kind === "Repository" || modulePath === a.path || modulePath.startsWith(a.path.replace(/\/?$/, "/")));
+
 async function showMemory(id) {
-  const data = await api("/api/memory?id=" + encodeURIComponent(id));
+  const [data, tree] = await Promise.all([api("/api/memory?id=" + encodeURIComponent(id)), api("/api/tree")]);
   const m = data.view.memory;
   const staleness = data.view.staleness;
+  const anchors = staleness.anchors.map((a) => a.anchor);
+  const scoped = new Set(tree.modules.map((mod) => mod.path).filter((path) => inScope(path, anchors)));
   const field = (name, value) => (value ? el("tr", {}, el("th", {}, name), el("td", {}, value)) : null);
   render(
     el("h1", {}, badge(m.kind, "kind"), " ", m.id, " ", badge(m.status, m.status === "active" ? "ok" : "muted"),
@@ -223,6 +229,7 @@ async function showMemory(id) {
       field("branch", m.branch), field("user", m.user), field("retracted because", data.view.retracted_reason)),
     el("section", {}, el("h2", {}, "Governs"),
       el("ul", {}, staleness.anchors.map((a) => el("li", {}, entityLink(a.anchor.entity_id, a.anchor.qualified_name || a.anchor.path), " ", badge(a.state, a.state === "current" ? "ok" : "warn"))))),
+    el("section", {}, el("h2", {}, "Scope in the tree"), renderTreeNode(buildTree(tree.modules), scoped)),
     el("section", {}, el("h2", {}, "Supersession timeline"),
       el("ol", { class: "timeline" }, data.history.map((h) => el("li", { class: h.memory.id === m.id ? "current" : "" },
         el("div", {}, el("span", { class: "muted" }, h.memory.created_at), " ", memoryLink(h.memory.id), " ", badge(h.memory.status, "muted")),
@@ -249,13 +256,16 @@ async function showReview(notice) {
   const cards = data.memories.map((entry) => {
     const m = entry.memory;
     const reason = el("input", { type: "text", placeholder: "reason (optional)", class: "reason" });
+    const by = el("input", { type: "text", placeholder: "replacing memory id", class: "by" });
     const changed = entry.staleness.anchors.filter((a) => a.state !== "current")
       .map((a) => el("li", {}, entityLink(a.anchor.entity_id, a.anchor.qualified_name || a.anchor.path), " ", badge(a.state, "warn")));
     return memoryCard({ ...m, possibly_stale: entry.staleness.possibly_stale, orphaned: entry.staleness.orphaned },
       el("div", { class: "actions" }, el("ul", {}, changed),
         el("button", { type: "button", class: "acknowledge", onclick: () => act("/api/acknowledge", { id: m.id }) }, "Acknowledge"),
         " ", reason, " ",
-        el("button", { type: "button", class: "retract", onclick: () => act("/api/retract", { id: m.id, reason: reason.value }) }, "Retract")));
+        el("button", { type: "button", class: "retract", onclick: () => act("/api/retract", { id: m.id, reason: reason.value }) }, "Retract"),
+        " ", by, " ",
+        el("button", { type: "button", class: "supersede", onclick: () => act("/api/supersede", { id: m.id, by: by.value.trim() }) }, "Supersede")));
   });
   render(
     el("h1", {}, "Review queue"),

@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from graphmem.api import GraphMem
+from graphmem.cli.main import main
 from graphmem.embed import Embedder
 from graphmem.errors import UsageError
 from graphmem.settings import Settings
 from graphmem.ui.server import COOKIE, TOKEN_HEADER, Viewer, create_server
+from tests.conftest import BACKENDS, open_test_store
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "query_repo"
 DECISION = "Invoices are immutable once sent; corrections are new credit notes"
@@ -69,16 +71,20 @@ class Running:
         return response.status, json.loads(raw) if "json" in ctype else raw.decode(), response
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Running]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def running(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[Running]:
+    """The viewer serving the fixture repository, once per backend (the API is the same)."""
     root = tmp_path_factory.mktemp("ui")
     repo = root / "shop"
     shutil.copytree(FIXTURE, repo)
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "Add the shop")
-    settings = Settings(store=str(root / "graph.db"), author="ana", user="ana")
-    gm = GraphMem(settings, repo_root=repo, embedder=embedder)
+    store = open_test_store(str(request.param), root)
+    settings = Settings(author="ana", user="ana")
+    gm = GraphMem(settings, repo_root=repo, store=store, embedder=embedder)
     gm.ingest(history=10)
     decision = gm.remember("decision", DECISION, ["src/shop/billing/invoices.py::Invoice"])
     constraint = gm.remember("constraint", CONSTRAINT, ["src/shop/billing/tax.py"])
@@ -234,9 +240,24 @@ def test_acknowledge_writes_and_empties_the_queue(running: Running) -> None:
     assert queue["memories"] == []
 
 
+def test_supersede_replaces_the_stale_memory_by_an_existing_one(running: Running) -> None:
+    old = running.ids["decision"]
+    new = running.gm.remember(
+        "decision", "Sent invoices are corrected by credit notes only", ["src/shop/billing/"]
+    ).memory.id
+    status, change, _ = running.request("POST", "/api/supersede", body={"id": old, "by": new})
+    assert status == 200
+    assert change["inactive"] == [old] and new in change["active"]
+    status, data, _ = running.request("GET", f"/api/memory?id={new}")
+    assert [h["memory"]["id"] for h in data["history"]] == [old, new]
+    status, body, _ = running.request("POST", "/api/supersede", body={"id": old})
+    assert status == 400 and "by" in body["error"]
+
+
 def test_retract_stops_serving_and_redacts_the_reason(running: Running) -> None:
     memory_id = running.ids["constraint"]
     reason = "moved to the pricing service; key AKIAIOSFODNN7EXAMPLE"
+    tax_badge = _badges(running)["src/shop/billing/tax.py"]
     status, data, _ = running.request(
         "POST", "/api/retract", body={"id": memory_id, "reason": reason}
     )
@@ -245,5 +266,22 @@ def test_retract_stops_serving_and_redacts_the_reason(running: Running) -> None:
     view = running.gm.show(memory_id)
     assert view.memory.status.value == "retracted"
     assert view.retracted_reason and "AKIAIOSFODNN7EXAMPLE" not in view.retracted_reason
+    assert _badges(running)["src/shop/billing/tax.py"] == tax_badge - 1
+
+
+def _badges(running: Running) -> dict[str, int]:
     status, tree, _ = running.request("GET", "/api/tree")
-    assert {m["path"]: m["memories"] for m in tree["modules"]}["src/shop/billing/tax.py"] == 0
+    assert status == 200
+    return {m["path"]: m["memories"] for m in tree["modules"]}
+
+
+def test_the_command_refuses_another_host_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["ui", "--host", "0.0.0.0", "--store", str(tmp_path / "g.db"), "--repo", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("graphmem: error: --host '0.0.0.0' is not allowed")
+    assert len(err.strip().splitlines()) == 1
