@@ -10,15 +10,19 @@ Kinds. Every named type declaration (structs, interfaces, and defined types such
 ``type Celsius float64``, which can carry methods too) is a Class. A method is a Method of its
 receiver's type; when the type is declared in the same file the type's Class CONTAINS it,
 otherwise (a type spread over several files) the file's Module does, as Go allows. Aliases
-(``type A = B``) and types local to a function are not modelled.
+(``type A = B``) are no entities (a value typed ``A`` is a ``B``) and types local to a function
+are not modelled. Package-level ``var`` and ``const`` names are Variables.
 
 Edges. Importing a package of the repository IMPORTS every non-test file of it. An embedded
 field (``struct { Base; *db.Conn }``) or an embedded interface INHERITS the embedded type, and
 promoted methods are found through it. Calls: ``pkg.Func()`` through an import and ``Func()``
-in the same package are exact; ``x.Method()`` is exact when ``x`` is a receiver, a parameter,
-a ``var x T`` or a composite literal ``T{}`` / ``&T{}`` (Go's static types make those certain),
-and heuristic when ``x`` was inferred from what a function returns. Calls through interfaces,
-conversions (``Celsius(x)``) and unknown values are left out.
+in the same package (or brought in by a dot-import) are exact; ``x.Method()`` is exact when
+``x`` is a receiver, a parameter, a ``var x T``, a composite literal ``T{}`` / ``&T{}``, a type
+assertion ``y.(*T)``, a struct field of a declared type or an element ranged over (Go's static
+types make those certain), and heuristic when ``x`` was inferred from what a function returns
+(``x := New()``, ``r.NewRoute().Path()``). Each use of a name reads the declaration in force at
+its line (Go's block scoping, closures included). Calls through interfaces, conversions
+(``Celsius(x)``) and unknown values are left out.
 """
 
 from __future__ import annotations
