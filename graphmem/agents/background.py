@@ -1,13 +1,16 @@
-"""Work a hook hands off so that it can answer at once: receipts and the review counts.
+"""Work a hook hands off so that it can answer at once, or so that it is never cut off.
 
 - A retrieval receipt goes through `GraphMem.record_receipt`, which redacts its query with the
   full secret detector; loading that detector costs more than a hook's whole latency budget.
 - The session briefing says how many memories are possibly stale or orphaned; counting them
   means reading every memory's anchors, seconds on a large store.
+- The re-ingest after an edit may outlast the hook's deadline on a large repository; killed
+  with the hook, it would be redone from the start by the next one.
 
 So the hook starts a detached child (`python -m graphmem.agents.background`, the job as JSON on
-stdin) and exits; the agent does not wait for it. Review counts land in the session ledger and
-the next briefing shows them. A job that fails leaves one line in .graphmem/hooks.log.
+stdin) and exits (for the ingest it waits, up to its deadline); the agent never waits for the
+child. Review counts land in the session ledger and the next briefing shows them. A job that
+fails leaves one line in .graphmem/hooks.log.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,21 @@ def count_later(repo_root: Path) -> None:
     _start({"job": "review_counts", "repo_root": str(repo_root)})
 
 
-def _start(job: dict[str, Any]) -> None:
+def ingest_now(repo_root: Path, started: Callable[[], None] | None = None) -> None:
+    """Re-ingest incrementally in a detached child, and wait for it (a hook that runs out of
+    time leaves; the child carries on, so an ingest is never cut off half-way)."""
+    child = _start({"job": "ingest", "repo_root": str(repo_root)})
+    if started is not None:
+        started()
+    child.wait()
+
+
+def ingest_later(repo_root: Path) -> None:
+    """Re-ingest incrementally in a detached child, without waiting."""
+    _start({"job": "ingest", "repo_root": str(repo_root)})
+
+
+def _start(job: dict[str, Any]) -> subprocess.Popen[bytes]:
     child = subprocess.Popen(
         [sys.executable, "-m", "graphmem.agents.background"],
         stdin=subprocess.PIPE,
@@ -56,10 +73,11 @@ def _start(job: dict[str, Any]) -> None:
     assert child.stdin is not None
     child.stdin.write(json.dumps(job).encode())
     child.stdin.close()
+    return child
 
 
 def main() -> int:
-    from graphmem.agents.hook import log_failure
+    from graphmem.agents.hook import check_store, log_failure
     from graphmem.agents.session_state import SessionLedger
     from graphmem.api import GraphMem
     from graphmem.settings import DEFAULT_STORE_DIR, Settings
@@ -67,8 +85,12 @@ def main() -> int:
     job = json.loads(sys.stdin.read())
     root = Path(job["repo_root"])
     try:
-        with GraphMem(Settings.from_env(), repo_root=root) as gm:
-            if job["job"] == "receipt":
+        settings = Settings.from_env()
+        check_store(settings, root)
+        with GraphMem(settings, repo_root=root) as gm:
+            if job["job"] == "ingest":
+                gm.ingest(history=0)
+            elif job["job"] == "receipt":
                 gm.record_receipt(job["operation"], job["query"], job["memory_ids"])
             elif job["job"] == "review_counts":
                 repository = gm.resolve_target(".")

@@ -9,12 +9,13 @@ outside the repository, the deadline) ends the same way: exit 0, nothing on stdo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,13 @@ def run_hook(agent: str, raw: bytes, env: Mapping[str, str], cwd: Path) -> str:
         budget = load_budget(repo_root, env)
         if not budget.enabled or event.kind not in budget.events:
             return ""
-        with _deadline(budget.deadline_seconds, repo_root, event):
-            text = answer(event, repo_root, budget, env)
+        with _deadline(budget.deadline_seconds, repo_root, event) as guard:
+            if event.kind == "after_edit":  # out of time before the ingest starts: start it then
+                from graphmem.agents.background import ingest_later
+
+                root = repo_root
+                guard.on_expire = lambda: ingest_later(root)
+            text = answer(event, repo_root, budget, env, guard)
             answer_json = reply(event, text)
             return json.dumps(answer_json, ensure_ascii=False) if answer_json else ""
     except Exception as error:  # noqa: BLE001 - a hook must never break the agent
@@ -75,15 +81,18 @@ def run_hook(agent: str, raw: bytes, env: Mapping[str, str], cwd: Path) -> str:
         return ""
 
 
-def answer(event: HookEvent, repo_root: Path, budget: HookBudget, env: Mapping[str, str]) -> str:
+def answer(
+    event: HookEvent,
+    repo_root: Path,
+    budget: HookBudget,
+    env: Mapping[str, str],
+    guard: _deadline | None = None,
+) -> str:
     """What to tell the agent at `event` ('' for nothing)."""
     if not can_inject(event) and event.kind != "after_edit":
         return ""
     settings = Settings.from_env(env)
-    url = settings.store_url(repo_root)
-    embedded = "://" not in url or url.startswith("sqlite:")
-    if embedded and not Path(url.removeprefix("sqlite:///")).is_file():
-        raise FileNotFoundError(f"no graphmem store at {url} (run `graphmem ingest`)")
+    check_store(settings, repo_root)
     from graphmem.agents.session_state import SessionLedger
     from graphmem.api import GraphMem
 
@@ -94,7 +103,7 @@ def answer(event: HookEvent, repo_root: Path, budget: HookBudget, env: Mapping[s
             if event.kind == "session_start":
                 return _session_start(gm, event, budget, ledger, session)
             if event.kind == "after_edit":
-                text = _after_edit(gm, event)
+                text = _after_edit(gm, event, guard)
                 return text if can_inject(event) else ""
             if event.kind == "before_file":
                 targets = _file_targets(gm, event)
@@ -105,6 +114,14 @@ def answer(event: HookEvent, repo_root: Path, budget: HookBudget, env: Mapping[s
             return _inject(gm, event, budget, ledger, session, targets, label)
         finally:
             ledger.close()
+
+
+def check_store(settings: Settings, repo_root: Path) -> None:
+    """A hook never creates a store: an embedded one must exist already."""
+    url = settings.store_url(repo_root)
+    embedded = "://" not in url or url.startswith("sqlite:")
+    if embedded and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise FileNotFoundError(f"no graphmem store at {url} (run `graphmem ingest`)")
 
 
 # -- what each event says ---------------------------------------------------------------------
@@ -225,8 +242,11 @@ def _candidates(
     return blocks, max(0, len(served) - most)
 
 
-def _after_edit(gm: GraphMem, event: HookEvent) -> str:
-    """Re-ingest (incrementally) and name the memories the edit may have made stale."""
+def _after_edit(gm: GraphMem, event: HookEvent, guard: _deadline | None = None) -> str:
+    """Re-ingest (incrementally) and name the memories the edit may have made stale.
+
+    The ingest runs in a detached child this hook waits for: past the deadline the hook exits
+    silently, and the ingest still finishes instead of being cut off."""
     from graphmem.agents.briefing import staleness_notice
     from graphmem.errors import NotFoundError
 
@@ -240,7 +260,13 @@ def _after_edit(gm: GraphMem, event: HookEvent) -> str:
                 before[m.memory.id] = m.staleness.possibly_stale or m.staleness.orphaned
         except NotFoundError:
             continue
-    gm.ingest(history=0)
+    from graphmem.agents.background import ingest_now
+
+    def started() -> None:
+        if guard is not None:
+            guard.on_expire = None
+
+    ingest_now(gm.repo_root, started=started)
     notices = []
     for path in paths:
         try:
@@ -373,16 +399,22 @@ class _deadline:
         self.repo_root = repo_root
         self.event = event
         self.started = time.monotonic()
+        #: Run at the deadline before leaving (set while work that must not be lost is pending).
+        self.on_expire: Callable[[], None] | None = None
         self.timer = threading.Timer(seconds, self._expire)
         self.timer.daemon = True
 
     def _expire(self) -> None:
+        if self.on_expire is not None:
+            with contextlib.suppress(Exception):  # leaving anyway
+                self.on_expire()
         error = HookDeadline(f"deadline of {self.seconds:g} s passed")
         log_failure(self.repo_root, self.event.agent, self.event, error, self.started)
         os._exit(0)
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> _deadline:
         self.timer.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.timer.cancel()

@@ -366,6 +366,20 @@ def test_after_an_edit_the_file_is_reingested_and_stale_memories_are_named(
     assert repo.ids["send"] in stale
 
 
+def test_an_edit_whose_reingest_outlasts_the_deadline_is_still_ingested(repo: HookRepo) -> None:
+    invoices = repo.root / "src" / "shop" / "billing" / "invoices.py"
+    invoices.write_text(invoices.read_text().replace('u.log("sending")', 'u.log("late")'))
+    data = payload("claude-code", "post_tool_use_edit", repo.root)
+    assert_silent(run_hook("claude-code", data, repo, GRAPHMEM_HOOK_DEADLINE="0.05"))
+    deadline = time.monotonic() + 60
+    changed = True
+    while changed and time.monotonic() < deadline:
+        with GraphMem(Settings(user=USER), repo_root=repo.root) as gm:
+            changed = "src/shop/billing/invoices.py" in gm.index_status().changed
+        time.sleep(0.3)
+    assert not changed, "the re-ingest did not finish after the hook left"
+
+
 def test_every_injection_leaves_a_receipt(repo: HookRepo) -> None:
     data = payload("claude-code", "pre_tool_use_edit", repo.root)
     context_of(run_hook("claude-code", data, repo), "claude-code")
