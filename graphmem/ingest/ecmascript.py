@@ -8,7 +8,8 @@ module with dots: ``src/api/client.ApiClient.get``.
 Definitions: classes (declarations, ``const A = class {}``, ``export default class {}``),
 functions (declarations, ``const f = () => {}`` and function expressions bound to a name,
 ``exports.f = function () {}``, ``export default function () {}`` named ``default``) and methods
-(class-body methods, and class fields holding a function).
+(class-body methods, and class fields holding a function). Top-level bindings of literal
+values (``export const MAX_ATTEMPTS = 5``) are Variables.
 
 Imports (``import``, ``export ... from``, ``require('./x')``, ``import('./x')`` with a literal)
 resolve relative specifiers to files of the repository: ``./x`` tries ``x.ts``, ``x.tsx``,
@@ -18,9 +19,12 @@ are packages and are not followed.
 
 Calls are resolved, never guessed by name alone: ``f()`` to an imported or local function,
 ``new Foo()`` to the class, ``ns.f()`` through a namespace import or ``require``, ``Foo.s()`` to a
-static method, ``this.m()`` / ``super.m()`` through ``extends`` (all ``exact``); ``x.m()`` where
-``x`` holds ``new Foo()`` or is typed ``Foo`` is ``heuristic`` (the object may be a subclass).
-Anything else (``obj.m()`` on an unknown object) is left out.
+static method, ``this.m()`` / ``super.m()`` through ``extends``, ``super(...)`` to the base class,
+``obj.f()`` through a module-level object literal's keys and spreads (all ``exact``); ``x.m()``
+where ``x`` holds ``new Foo()``, is typed ``Foo`` (TypeScript, or JSDoc in JavaScript) or holds
+what a function declares it returns is ``heuristic`` (the object may be a subclass). Parameters
+and locals hide the outer names they shadow. Anything else (``obj.m()`` on an unknown object)
+is left out.
 """
 
 from __future__ import annotations
