@@ -519,7 +519,7 @@ class CFamilyResolver:
             return self.construct(callee[4:], caller, using)
         if "." in callee:
             receiver, _, name = callee.rpartition(".")
-            receiver_type = self.receiver_type(receiver, caller, owner, locals_)
+            receiver_type = self.receiver_type(receiver, caller, owner, locals_, using)
             if receiver_type is None:
                 return []
             found = self.member(receiver_type, name)
@@ -567,6 +567,7 @@ class CFamilyResolver:
         caller: str,
         owner: str | None,
         locals_: dict[tuple[str, str], str],
+        using: list[str],
     ) -> str | None:
         """The class a receiver expression has, when declared."""
         parts = receiver.split(".")
@@ -578,18 +579,18 @@ class CFamilyResolver:
             written = locals_.get((caller, parts[0]))
             if written is None and owner is not None:
                 written = self.field_type(owner, parts[0])
-            current = self.type_of(written, context)
+            current = self.type_of(written, context, using)
             parts = parts[1:]
         for part in parts:
             if current is None:
                 return None
-            current = self.type_of(self.field_type(current, part), current)
+            current = self.type_of(self.field_type(current, part), current, using)
         return current
 
-    def type_of(self, written: str | None, context: str) -> str | None:
+    def type_of(self, written: str | None, context: str, using: list[str]) -> str | None:
         if written is None:
             return None
-        found = self.cls(written.removesuffix("()"), context, [])
+        found = self.cls(written.removesuffix("()"), context, using)
         return found.qualified_name if found is not None else None
 
 

@@ -1,0 +1,132 @@
+"""C: files as modules, functions and structs, includes resolved in the repository, calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from graphmem.ingest.c_family import CSupport, is_cpp_header
+from graphmem.ingest.language import ParsedFile, RepoIndex
+
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
+Edge = tuple[str, str, str, str, str | None]
+
+
+@pytest.fixture(scope="module")
+def c_app(fixture_graph: Callable[[str], Graph]) -> Graph:
+    return fixture_graph("c_app")
+
+
+@pytest.fixture(scope="module")
+def located(c_app: Graph) -> set[Edge]:
+    """Every edge as (type, source path, source name, target path:target name, resolution)."""
+    files = list(c_app[0].values())
+    resolver = CSupport().resolver(RepoIndex.from_files(files))
+    return {
+        (
+            edge.type.value,
+            edge.source.path,
+            edge.source.qualified_name,
+            f"{edge.target.path}:{edge.target.qualified_name}",
+            edge.resolution,
+        )
+        for parsed in files
+        for edge in resolver.resolve(parsed)
+    }
+
+
+def test_a_file_is_a_module_named_by_its_path(c_app: Graph) -> None:
+    assert {p.module for p in c_app[0].values()} == {
+        "include/kv.h",
+        "include/hash.h",
+        "src/hash.c",
+        "src/kv.c",
+        "src/main.c",
+    }
+    assert {p.language for p in c_app[0].values()} == {"c"}
+
+
+def test_definitions(c_app: Graph) -> None:
+    header = {
+        d.qualified_name: (d.kind, d.parent, d.start_line, d.end_line)
+        for d in c_app[0]["include/kv.h"].definitions
+    }
+    assert header == {
+        "kv_entry": ("Class", "include/kv.h", 5, 8),  # typedef struct {...} kv_entry
+        "kv_store": ("Class", "include/kv.h", 10, 13),
+        "kv_status": ("Class", "include/kv.h", 15, 15),  # an enum
+    }  # prototypes are declarations, not definitions
+    hash_c = {
+        d.qualified_name: (d.kind, d.start_line, d.end_line)
+        for d in c_app[0]["src/hash.c"].definitions
+    }
+    assert hash_c == {"mix": ("Function", 3, 5), "hash_string": ("Function", 7, 13)}
+    assert c_app[0]["src/hash.c"].extra["static"] == ["mix"]
+
+
+def test_includes_resolve_to_repository_files(located: set[Edge]) -> None:
+    imports = {(s, t) for k, s, _, t, _ in located if k == "IMPORTS"}
+    assert imports == {
+        ("src/hash.c", "include/hash.h:include/hash.h"),
+        ("src/kv.c", "include/hash.h:include/hash.h"),
+        ("src/kv.c", "include/kv.h:include/kv.h"),
+        ("src/main.c", "include/kv.h:include/kv.h"),
+    }  # <stdlib.h> and <stdio.h> are the system's
+
+
+def test_calls(located: set[Edge]) -> None:
+    calls = {(s, n, t, r) for k, s, n, t, r in located if k == "CALLS"}
+    main = {(t, r) for s, n, t, r in calls if n == "main"}
+    assert main == {
+        ("src/kv.c:kv_open", "exact"),  # declared in kv.h, defined once
+        ("src/kv.c:kv_put", "exact"),
+        ("src/kv.c:kv_get", "exact"),
+        ("src/kv.c:kv_close", "exact"),
+        ("src/main.c:report", "exact"),  # a static function of the same file
+        ("src/hash.c:hash_string", "heuristic"),  # hash.h is not included
+    }
+    # a static name defined in two files resolves to the caller's own
+    assert ("src/hash.c", "hash_string", "src/hash.c:mix", "exact") in calls
+    assert ("src/kv.c", "slot", "src/hash.c:hash_string", "exact") in calls
+    # `print(text)` calls through a function pointer: left out
+    assert not {c for c in calls if c[1] == "report"}
+    # library calls (malloc, strdup, puts) are not in the repository
+    assert not {c for c in calls if c[1] in ("kv_open", "mix")}
+
+
+def test_a_static_name_in_several_files_is_heuristic(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "a.c": "static int helper(void) { return 1; }\n",
+            "b.c": "static int helper(void) { return 2; }\n",
+            "c.c": "int run(void) { return helper(); }\n",
+        }
+    )
+    assert {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"} == {
+        ("run", "helper", "heuristic")
+    }
+
+
+def test_headers_using_cpp_are_read_as_cpp() -> None:
+    assert is_cpp_header(b"namespace shop {\nclass Cart {};\n}\n")
+    assert not is_cpp_header(b"/* class notes */\nstruct cart { int n; };\n")
+
+
+def test_parsed_file_survives_the_cache_round_trip(c_app: Graph) -> None:
+    for parsed in c_app[0].values():
+        assert ParsedFile.from_json(parsed.to_json()) == parsed
+
+
+def test_syntax_errors_keep_what_parses(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {"a.c": "int ok(void) { return 0; }\nint broken( {\n\nint after(void) { return ok(); }\n"}
+    )
+    parsed = resolved.parsed["a.c"]
+    assert parsed.warnings and "syntax errors" in parsed.warnings[0]
+    assert ("Function", "ok") in resolved.definitions()

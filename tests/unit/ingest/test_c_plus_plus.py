@@ -1,0 +1,130 @@
+"""C++: namespaces and classes, in-class and out-of-class methods, base classes, calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from graphmem.ingest.c_family import type_name
+from graphmem.ingest.language import ParsedFile
+
+Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
+
+
+@pytest.fixture(scope="module")
+def cpp(fixture_graph: Callable[[str], Graph]) -> Graph:
+    return fixture_graph("cpp_app")
+
+
+def edges(cpp: Graph, kind: str) -> set[tuple[str, str, str | None]]:
+    return {(s, t, r) for k, s, t, r in cpp[1] if k == kind}
+
+
+def test_type_names() -> None:
+    assert type_name("const shop::Item &") == "shop::Item"
+    assert type_name("std::unique_ptr<Item>") == "Item"
+    assert type_name("std::vector<Item>") == "std::vector"
+    assert type_name("struct kv_store *") == "kv_store"
+    assert type_name("int (*)(void)") is None
+
+
+def test_definitions(cpp: Graph) -> None:
+    item = {
+        d.qualified_name: (d.kind, d.parent, d.start_line, d.end_line)
+        for d in cpp[0]["include/shop/item.hpp"].definitions
+    }
+    assert item == {
+        "shop::Priced": ("Class", "include/shop/item.hpp", 6, 10),
+        "shop::Priced::~Priced": ("Method", "shop::Priced", 8, 8),
+        "shop::Item": ("Class", "include/shop/item.hpp", 12, 21),
+        "shop::Item::Item": ("Method", "shop::Item", 14, 14),  # the constructor
+        "shop::Item::price": ("Method", "shop::Item", 15, 15),
+        "shop::Item::name": ("Method", "shop::Item", 16, 16),
+    }
+    cart = {
+        d.qualified_name: (d.kind, d.parent, d.start_line)
+        for d in cpp[0]["src/cart.cpp"].definitions
+    }
+    assert cart == {  # out-of-class definitions, inside `namespace shop { }`
+        "shop::Cart::Cart": ("Method", "src/cart.cpp", 5),
+        "shop::Cart::add": ("Method", "src/cart.cpp", 7),
+        "shop::Cart::total": ("Method", "src/cart.cpp", 12),
+    }
+    assert ("Function", "shop::round_cents") in {
+        (d.kind, d.qualified_name) for d in cpp[0]["src/pricing.cpp"].definitions
+    }
+
+
+def test_a_h_header_with_classes_is_parsed_as_cpp(cpp: Graph) -> None:
+    header = cpp[0]["include/shop/cart.h"]
+    assert not header.warnings
+    assert ("Class", "shop::Cart") in {(d.kind, d.qualified_name) for d in header.definitions}
+
+
+def test_includes_and_base_classes(cpp: Graph) -> None:
+    assert edges(cpp, "IMPORTS") == {
+        ("include/shop/cart.h", "include/shop/item.hpp", None),  # next to the includer
+        ("src/cart.cpp", "include/shop/cart.h", None),  # through include/
+        ("src/main.cpp", "include/shop/cart.h", None),
+        ("src/pricing.cpp", "include/shop/cart.h", None),
+    }
+    assert edges(cpp, "INHERITS") == {("shop::Item", "shop::Priced", None)}
+
+
+def test_calls(cpp: Graph) -> None:
+    assert edges(cpp, "CALLS") == {
+        ("main", "shop::Cart::add", "exact"),  # a local of a declared type
+        ("main", "shop::Cart::total", "exact"),
+        ("main", "shop::Item::Item", "exact"),  # new shop::Item(...) and shop::Item(...)
+        ("main", "shop::round_cents", "exact"),  # a qualified call
+        ("shop::Cart::add", "shop::Item::name", "exact"),  # a `const Item &` parameter
+        ("shop::Cart::add", "shop::Item::price", "exact"),
+        ("shop::Cart::total", "shop::Cart::empty", "exact"),  # this->empty()
+        ("shop::Cart::total", "shop::Item::price", "exact"),  # a unique_ptr<Item> field
+        ("shop::Cart::total", "shop::round_cents", "exact"),  # found from namespace shop
+    }  # std::move, std::round, push_back are not in the repository
+
+
+def test_inherited_methods_and_using_namespace(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "geo.hpp": (
+                "namespace geo {\n"
+                "struct Shape { double area() const { return 0; } };\n"
+                "struct Square : Shape { double side() const { return area(); } };\n"
+                "double measure(const Square &s);\n"
+                "}\n"
+            ),
+            "main.cpp": (
+                '#include "geo.hpp"\n'
+                "using namespace geo;\n"
+                "double run() { auto sq = new Square(); return sq->area() + measure(*sq); }\n"
+            ),
+            "geo.cpp": (
+                '#include "geo.hpp"\ndouble geo::measure(const Square &s) { return s.side(); }\n'
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {
+        ("geo::Square::side", "geo::Shape::area", "exact"),  # an inherited method
+        ("run", "geo::Square", "exact"),  # new Square: no constructor, the class
+        ("run", "geo::Shape::area", "exact"),  # auto sq = new Square()
+        ("run", "geo::measure", "exact"),  # using namespace geo
+        ("geo::measure", "geo::Square::side", "exact"),
+    }
+
+
+def test_syntax_errors_keep_what_parses(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {"a.cpp": "namespace n {\nint ok() { return 0; }\nclass Broken { void f( };\n}\n"}
+    )
+    parsed = resolved.parsed["a.cpp"]
+    assert parsed.warnings and "syntax errors" in parsed.warnings[0]
+    assert ("Function", "n::ok") in resolved.definitions()
