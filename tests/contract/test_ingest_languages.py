@@ -82,7 +82,33 @@ def test_rust(store: GraphStore, tmp_path: Path) -> None:
     assert ("DEPENDS_ON", "service:shop-cli", "service:shop-core", None) in edges
 
 
-@pytest.mark.parametrize("fixture", ["java_app", "rust_app"])
+def test_c(store: GraphStore, tmp_path: Path) -> None:
+    kinds, edges = ingest(store, tmp_path, "c_app")
+    assert kinds["kv_store"] == "Class"
+    assert kinds["kv_put"] == "Function"
+    assert kinds["src/kv.c"] == "Module"
+    assert kinds["service:kv"] == "Service"
+    assert ("IMPORTS", "src/kv.c", "include/kv.h", None) in edges
+    assert ("CALLS", "main", "kv_put", "exact") in edges
+    assert ("CALLS", "main", "hash_string", "heuristic") in edges
+    assert ("DEPENDS_ON", "service:kvcli", "service:kv", None) in edges
+
+
+def test_cpp(store: GraphStore, tmp_path: Path) -> None:
+    kinds, edges = ingest(store, tmp_path, "cpp_app")
+    assert kinds["shop::Item"] == "Class"
+    assert kinds["shop::Cart::total"] == "Method"
+    assert kinds["shop::round_cents"] == "Function"
+    assert kinds["include/shop/cart.h"] == "Module"
+    assert ("INHERITS", "shop::Item", "shop::Priced", None) in edges
+    assert ("IMPORTS", "src/cart.cpp", "include/shop/cart.h", None) in edges
+    assert ("CALLS", "shop::Cart::total", "shop::Cart::empty", "exact") in edges
+    assert ("CALLS", "main", "shop::Item::Item", "exact") in edges
+    assert ("CONTAINS", "shop::Item", "shop::Item::price", None) in edges
+    assert ("DEPENDS_ON", "service:shop-cli", "service:shop", None) in edges
+
+
+@pytest.mark.parametrize("fixture", ["java_app", "rust_app", "c_app", "cpp_app"])
 def test_reingest_of_an_unchanged_tree_changes_nothing(
     store: GraphStore, tmp_path: Path, fixture: str
 ) -> None:
