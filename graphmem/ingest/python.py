@@ -168,6 +168,8 @@ class _PythonParse(SourceParse):
                 self.import_from(node, scope)
             elif name == "assign":
                 self.assignment(node, scope)
+            elif name == "as_target" and self.caught(node, scope):
+                continue
             elif name in ("for_target", "as_target", "walrus"):
                 for target in self.target_names(node):
                     self.bind(scope.qualified_name, target, UNKNOWN, node)
@@ -387,6 +389,22 @@ class _PythonParse(SourceParse):
                 if _DOTTED.fullmatch(text):
                     return text + "()"
         return UNKNOWN
+
+    def caught(self, alias: Node, scope: _Scope) -> bool:
+        """``except ValidationError as err:``: `err` is certainly a ValidationError (one class
+        named, not a tuple of them), bound as if annotated."""
+        pattern = alias.parent
+        if pattern is None or pattern.parent is None or pattern.parent.type != "except_clause":
+            return False
+        caught = pattern.named_children[0] if pattern.named_children else None
+        names = self.target_names(alias.named_children[0]) if alias.named_children else []
+        if caught is None or caught.type not in ("identifier", "attribute") or len(names) != 1:
+            return False
+        declared = normalize_annotation(self.text(caught))
+        if declared is None:
+            return False
+        self.bind(scope.qualified_name, names[0], declared, alias, annotation=True)
+        return True
 
     def wraps(self, node: Node, name: str) -> bool:
         """Whether calls nest down to `name` as their first argument: ``f(g(name, ...))``."""

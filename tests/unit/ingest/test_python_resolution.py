@@ -313,3 +313,22 @@ def test_branch_bound_methods_and_rewrapped_classes_give_heuristic_edges(
         ("builder.Builder._add_unsafe", "heuristic"),
         ("builder.Factory", "heuristic"),  # rebound by a call that takes it: probably itself
     }
+
+
+def test_a_caught_exception_is_an_instance_of_its_class(resolve_tree: Any) -> None:
+    result = resolve_tree(
+        {
+            "errors.py": (
+                "class ValidationError(Exception):\n"
+                "    def messages(self):\n        return []\n\n"
+                "class Other(Exception):\n"
+                "    def messages(self):\n        return []\n\n"
+                "def check(run):\n"
+                "    try:\n        run()\n"
+                "    except ValidationError as err:\n        err.messages()\n"
+                "    except (Other, KeyError) as many:\n        many.messages()\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in result.edges if k == "CALLS"}
+    assert calls == {("errors.check", "errors.ValidationError.messages", "exact")}
