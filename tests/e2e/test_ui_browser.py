@@ -216,6 +216,7 @@ def test_entity_page_draws_the_neighbourhood_and_its_memories(
     page = _parse(html)
     assert "<svg" in html and 'class="edge calls"' in html and 'class="edge governs"' in html
     assert CONSTRAINT in page.text("memory-text")
+    assert 'class="graph impact"' in html and "total (1)" in html  # a caller, at distance 1
     assert f"#/memory/{viewer.ids['constraint']}" in page.links
 
 
@@ -315,7 +316,9 @@ class DevTools:
     def screenshot(self, name: str) -> None:
         folder = os.environ.get("GRAPHMEM_UI_SCREENSHOTS")
         if folder:
-            data = self.send("Page.captureScreenshot", format="png")["data"]
+            data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)[
+                "data"
+            ]
             Path(folder).mkdir(parents=True, exist_ok=True)
             (Path(folder) / f"{name}.png").write_bytes(base64.b64decode(data))
 

@@ -179,13 +179,49 @@ function neighbourhood(context, cap) {
   return { picture, hidden };
 }
 
+// What depends on the target, one ring per distance; each dependent is joined to what it reaches
+// through (the first step of its path), so the rings read as the dependency paths.
+function impactGraph(impact, cap) {
+  const width = 720, height = 420, cx = width / 2, cy = height / 2;
+  const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "graph impact", role: "img" });
+  const shown = impact.impacted.slice(0, cap * 3);
+  const rings = Math.max(1, ...shown.map((i) => i.distance));
+  const at = new Map([[impact.target.id, [cx, cy]]]);
+  for (let d = 1; d <= rings; d++) {
+    const ring = shown.filter((i) => i.distance === d);
+    const r = (Math.min(cx, cy) - 30) * (d / rings);
+    picture.append(svg("circle", { cx, cy, r, class: "ring" }));
+    ring.forEach((i, k) => {
+      const angle = (2 * Math.PI * k) / ring.length + d * 0.4;
+      at.set(i.entity.id, [cx + r * Math.cos(angle), cy + r * Math.sin(angle)]);
+    });
+  }
+  for (const i of shown) {
+    const [x, y] = at.get(i.entity.id);
+    const via = i.path.length ? at.get(i.path[0].target) : null;
+    const [x2, y2] = via || [cx, cy];
+    picture.append(svg("line", { x1: x, y1: y, x2, y2, class: "edge " + (i.path.length ? i.path[0].type.toLowerCase() : "calls") }));
+  }
+  for (const i of shown) {
+    const [x, y] = at.get(i.entity.id);
+    const link = svg("a", { href: "#/entity/" + encodeURIComponent(i.entity.id), class: "node" + (i.is_test ? " test" : "") });
+    link.append(svg("circle", { cx: x, cy: y, r: 7 }), svg("text", { x: x + 9, y: y + 4 }, `${i.entity.name} (${i.distance})`));
+    picture.append(link);
+  }
+  picture.append(svg("circle", { cx, cy, r: 11, class: "centre" }),
+    svg("text", { x: cx + 14, y: cy - 10, class: "centre-label" }, impact.target.name));
+  return { picture, hidden: impact.impacted.length - shown.length };
+}
+
 async function showEntity(target, cap) {
   const data = await api("/api/entity?target=" + encodeURIComponent(target));
   const { context, impact } = data;
   const graph = neighbourhood(context, cap);
-  const more = graph.hidden
-    ? el("button", { type: "button", onclick: () => showEntity(target, cap * 4) }, `show ${graph.hidden} more`)
+  const impacted = impactGraph(impact, cap);
+  const moreButton = (hidden) => hidden
+    ? el("button", { type: "button", onclick: () => showEntity(target, cap * 4) }, `show ${hidden} more`)
     : null;
+  const more = moreButton(graph.hidden);
   const listOf = (name) => (context.summary[name] || []).map((e) => el("li", {}, entityLink(e.id, e.qualified_name || e.name)));
   render(
     el("h1", {}, badge(context.target.kind, "kind"), " ", context.target.qualified_name || context.target.path),
@@ -202,6 +238,8 @@ async function showEntity(target, cap) {
     el("section", {}, el("h2", {}, "Commits"),
       el("ul", {}, context.commits.map((c) => el("li", {}, el("code", {}, c.sha.slice(0, 10)), " ", c.message.split("\n")[0])))),
     el("section", {}, el("h2", {}, `Impact (depth ${impact.depth})`),
+      impact.impacted.length ? [impacted.picture, moreButton(impacted.hidden),
+        el("p", { class: "legend" }, "one ring per distance: what depends on this, joined to what it reaches through")] : null,
       el("table", {}, el("tr", {}, el("th", {}, "distance"), el("th", {}, "entity"), el("th", {}, "resolution")),
         impact.impacted.slice(0, 50).map((i) => el("tr", {}, el("td", {}, String(i.distance)),
           el("td", {}, entityLink(i.entity.id, i.entity.qualified_name || i.entity.name)), el("td", {}, i.resolution))))));
