@@ -158,9 +158,9 @@ class GraphMem:
     @property
     def branch(self) -> str | None:
         """The branch memories are recorded on and served for: GRAPHMEM_BRANCH or git's HEAD."""
-        from graphmem.memory.scope import detect_branch
+        from graphmem.ingest.git import checked_out_branch
 
-        return self.settings.branch or detect_branch(self.repo_root)
+        return self.settings.branch or checked_out_branch(self.repo_root)
 
     def resolve_target(self, target: str) -> Node:
         """The code entity a TARGET names (path, directory, qualified name, path::Symbol, ...)."""

@@ -134,6 +134,23 @@ def current_branch(root: Path) -> str | None:
     return name or None
 
 
+def checked_out_branch(root: Path) -> str | None:
+    """The checked-out branch read straight from .git/HEAD, without starting git: every query
+    asks it (memories are served per branch), and a hook has no time for a process. None when
+    detached or outside a repository; `current_branch` asks git itself."""
+    git = root / ".git"
+    try:
+        if git.is_file():  # a worktree: "gitdir: /path/to/.git/worktrees/name"
+            pointer = git.read_text(encoding="utf-8").strip()
+            if pointer.startswith("gitdir:"):
+                git = (root / pointer.removeprefix("gitdir:").strip()).resolve()
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    prefix = "ref: refs/heads/"
+    return head.removeprefix(prefix) if head.startswith(prefix) else None
+
+
 def changed_files(root: Path, base: str) -> list[str]:
     """Paths (relative to `root`) that differ between `base` and the work tree, renames as
     their new name. Raises GitError for an unknown `base`."""
