@@ -27,9 +27,10 @@ review all call `governing`::
         served.applies[0].subject     # which of the entities asked about it applies to
         served.staleness.possibly_stale, served.staleness.orphaned
 
-Store calls are batched by frontier: one `edges` call per level of the containment walk, then
-one for the GOVERNS edges of every entity involved, one `get_nodes` for the memories and the
-entities they govern, and the two of `staleness_of` — however many entities are asked about.
+Store calls do not grow with the number of entities asked about: one `reachable` step per
+direction of the containment walk, one `edges` call for the GOVERNS edges of every entity
+involved, one `get_nodes` for the memories and the entities they govern, and the two of
+`staleness_of`.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ class Containment:
 def containment(
     store: GraphReads, subjects: Sequence[str], *, up: bool = True, down: bool = False
 ) -> Containment:
-    """Walk CONTAINS from every subject at once: one `edges` call per level and direction."""
+    """Walk CONTAINS from every subject at once: one `reachable` step per direction."""
     subjects = list(dict.fromkeys(subjects))
     parents = _reach(store, subjects, Direction.IN) if up else {}
     children = _reach(store, subjects, Direction.OUT) if down else {}
@@ -202,6 +203,7 @@ def governing(
     fetched = store.get_nodes(sorted({e.source for e in governs} | {e.target for e in governs}))
     served = {e.source: fetched[e.source] for e in governs if e.source in fetched}
     served = {mid: node for mid, node in served.items() if scope.serves(node)}
+    ways = _ways(tree, subjects, near_of)
     applications: dict[str, list[Application]] = {}
     for edge in sorted(governs, key=lambda e: e.key):
         if edge.source not in served:
@@ -209,7 +211,7 @@ def governing(
         entity = fetched.get(edge.target)
         if skip_repository and entity is not None and entity.has(Label.REPOSITORY):
             continue
-        for subject, relation, path in _ways(tree, subjects, near_of, edge.target):
+        for subject, relation, path in ways.get(edge.target, ()):
             applications.setdefault(edge.source, []).append(
                 _application(subject, edge.target, entity, relation, path)
             )
@@ -259,15 +261,17 @@ def applying_to(
 
 
 def _ways(
-    tree: Containment, subjects: Sequence[str], near: Sequence[str], anchor: str
-) -> Iterable[tuple[str, Relation, list[str]]]:
-    """Each (subject, relation, path) through which a memory on `anchor` applies."""
+    tree: Containment, subjects: Sequence[str], near: Sequence[str]
+) -> dict[str, list[tuple[str, Relation, list[str]]]]:
+    """For each entity a memory may be anchored on, every (subject, relation, path) through
+    which such a memory applies."""
+    ways: dict[str, list[tuple[str, Relation, list[str]]]] = {}
     for subject in subjects:
-        relation = tree.relation.get(subject, {}).get(anchor)
-        if relation is not None:
-            yield subject, relation, tree.paths[subject][anchor]
-    if anchor in near:
-        yield subjects[0], "nearby", [anchor]
+        for anchor, relation in tree.relation.get(subject, {}).items():
+            ways.setdefault(anchor, []).append((subject, relation, tree.paths[subject][anchor]))
+    for anchor in near:
+        ways.setdefault(anchor, []).append((subjects[0], "nearby", [anchor]))
+    return ways
 
 
 def _application(
