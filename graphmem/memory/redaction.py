@@ -128,6 +128,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         "password",
         re.compile(
             rf"(?i)\b[\w.-]*(?:{_KEYWORDS})[\w.-]*[\"']?\s*(?:=|:=|:|=>)\s*"
+            # Prose is not a value: "secrets: configuration comes from the environment".
+            r"(?![a-z]+\s+[a-z])"
             r"(\"[^\"\n]{3,}\"|'[^'\n]{3,}'|[^\s\"',;)}\]]{4,})"
         ),
         group=1,

@@ -122,6 +122,8 @@ ORDINARY = [
     "Build id 2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e",
     "Version 1.2.3-rc.4+build.5 ships on 2026-11-21",
     "user 1001 owns /var/lib/shop, mode 0750",
+    "Never commit secrets: configuration comes from the environment.",
+    "The API token: rotate it monthly, and never log it",
 ]
 
 
