@@ -399,3 +399,38 @@ def test_commit_messages_and_author_emails_are_redacted_as_indexed(
         f"\n[secrets/history/{store.name}] {len(picked)} secrets in commit messages and one "
         f"in every author email: none indexed"
     )
+
+
+def test_adr_and_rules_files_are_redacted_as_imported(
+    store: GraphStore, tmp_path: Path, embedder: Any
+) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURE_REPO, root)
+    picked = [CORPUS[0], CORPUS[2], CORPUS[4], CORPUS[9], CORPUS[13]]
+    adr = root / "docs" / "adr"
+    adr.mkdir(parents=True)
+    for i, (name, text, _) in enumerate(picked):
+        (adr / f"000{i + 1}-credentials-{i}.md").write_text(
+            f"# {i + 1}. Credentials for {name}\n\nDate: 2026-11-0{i + 1}\n\n## Status\n\n"
+            f"Accepted\n\n## Context\n\nThe uploader needs credentials.\n\n## Decision\n\n"
+            f"We keep them out of the code; for the record {text}.\n\n## Consequences\n\n"
+            f"Rotation is manual.\n"
+        )
+    rules = "\n".join(f"- Never paste credentials into code ({text})" for _, text, _ in picked)
+    (root / "AGENTS.md").write_text(f"# Agent rules\n\n{rules}\n")
+    gm = GraphMem(
+        Settings(store="unused", author="ops", user="ops"),
+        repo_root=root,
+        store=store,
+        embedder=embedder,
+    )
+    gm.ingest(history=0)
+    memories = list(store.iter_nodes(Label.MEMORY))
+    assert len(memories) >= 2 * len(picked), [m.get("text") for m in memories]
+    assert all("[REDACTED:" in str(m.get("text")) + str(m.get("rationale")) for m in memories)
+    gm.search("credentials uploader")
+    _assert_nowhere(gm, store, [(name, secret) for name, _, secret in picked])
+    print(
+        f"\n[secrets/documents/{store.name}] {len(picked)} secrets in ADRs and as many in "
+        f"AGENTS.md rules: none stored"
+    )
