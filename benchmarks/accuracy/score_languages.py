@@ -1,4 +1,4 @@
-"""How far graphmem's Java or Rust code graph agrees with a compiler-grade oracle of a checkout.
+"""How far graphmem's Java, Rust, C or C++ code graph agrees with a compiler-grade oracle.
 
 Java's oracle is JavaParser's symbol solver (java-oracle/, built with Maven from Maven Central on
 first use): definitions from its syntax tree, supertypes and call targets resolved by type.
@@ -6,8 +6,8 @@ Rust's is rustc (rust_oracle.py): items from its HIR, the callee of every call f
 Both sides are mapped to qualified-name tuples and compared with score.py's rows and bar, plus
 an IMPLEMENTS row; the rules are in docs/accuracy.md.
 
-    python benchmarks/accuracy/score_languages.py [--language java|rust] CHECKOUT [CHECKOUT...]
-        [--show-errors N] [--json FILE]
+    python benchmarks/accuracy/score_languages.py [--language java|rust|c|cpp]
+        CHECKOUT [CHECKOUT...] [--show-errors N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -113,6 +113,27 @@ def rust_oracle(checkout: Path) -> LanguageOracle:
     )
 
 
+def clang_oracle(checkout: Path, language: str) -> LanguageOracle:
+    """Parse every C (and for C++, C++) file of `checkout` with libclang (clang_oracle.py)."""
+    from clang_oracle import analyse
+
+    found = analyse(checkout, language)
+    stats = found.result.stats
+    summary = (
+        f"libclang {found.seconds:.1f} s ({stats['calls_resolved']} calls resolved, "
+        f"{stats['calls_unresolved']} not, {stats['calls_in_macros']} calls and "
+        f"{stats['definitions_in_macros']} definitions written by macros only)"
+    )
+    return LanguageOracle(
+        found.result,
+        set(),
+        found.unresolved,
+        found.seconds,
+        summary,
+        frozenset({"IMPORTS", "INHERITS"}),
+    )
+
+
 def java_oracle(checkout: Path) -> LanguageOracle:
     """Run JavaParser's symbol solver over `checkout`."""
     classpath = ORACLE_DIR / "target" / "classpath.txt"
@@ -167,6 +188,9 @@ def java_oracle(checkout: Path) -> LanguageOracle:
 
 # -- graphmem's side ---------------------------------------------------------------------------
 
+#: A C++ repository's ``.h`` headers are entities of language "c".
+_LANGUAGE_FAMILY = {"cpp": {"c", "cpp"}}
+
 
 def ingest(checkout: Path, workdir: Path, language: str) -> GraphSide:
     """Ingest `checkout` into a fresh embedded store and read back its code graph."""
@@ -190,7 +214,7 @@ def ingest(checkout: Path, workdir: Path, language: str) -> GraphSide:
         side.counts = store.counts()
         for kind, label in labels.items():
             for node in store.iter_nodes(label):
-                if node.get("language") == language:
+                if node.get("language") in _LANGUAGE_FAMILY.get(language, {language}):
                     side.nodes[node.id] = GraphNode(
                         qualified_name=node.get("qualified_name"),
                         kind=kind,
@@ -303,7 +327,7 @@ def compare(name: str, java: LanguageOracle, graph: GraphSide) -> Comparison:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkouts", nargs="+", type=Path, metavar="CHECKOUT")
-    parser.add_argument("--language", choices=("java", "rust"), default="java")
+    parser.add_argument("--language", choices=("java", "rust", "c", "cpp"), default="java")
     parser.add_argument("--show-errors", type=int, default=0, metavar="N", help="samples per list")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -313,7 +337,10 @@ def main(argv: list[str] | None = None) -> int:
         if not checkout.is_dir():
             parser.error(f"{checkout} is not a folder")
         checkout = checkout.resolve()
-        found = (rust_oracle if args.language == "rust" else java_oracle)(checkout)
+        if args.language in ("c", "cpp"):
+            found = clang_oracle(checkout, args.language)
+        else:
+            found = (rust_oracle if args.language == "rust" else java_oracle)(checkout)
         with tempfile.TemporaryDirectory(prefix="graphmem-accuracy-") as tmp:
             graph = ingest(checkout, Path(tmp), args.language)
         comparison = compare(checkout.name, found, graph)

@@ -1,0 +1,292 @@
+"""The C and C++ oracle: clang's own parse of every C-family file of a checkout (libclang).
+
+Each file graphmem would read (not vendored, generated or too large) is parsed by clang as its
+own translation unit (headers as headers), with the repository's ``include``/``inc``/``src``
+directories, the file's own and the root on the include path (and the system GCC's built-in
+headers, which the libclang wheel lacks). From each file's own cursors (not what it includes):
+
+- definitions: functions, methods, constructors and destructors with a body, and structs,
+  unions, enums and classes with one (templates too), named by their namespaces and classes
+  as graphmem names them; what is declared inside a function body is left out, and so are
+  functions whose name no source text writes (made by a macro);
+- IMPORTS: each ``#include`` that clang resolved to a file of the repository;
+- INHERITS: each base class that is a definition of the repository;
+- CALLS: the declaration clang bound each call to, from the innermost enclosing function;
+  a constructor call to the class when the class defines no constructor. Calls that only a
+  macro expansion writes are counted apart, not compared. Calls clang could not
+  bind (through function pointers, in templates' dependent code) are counted as unresolved.
+
+Definitions are compared by (qualified name, kind); the rules are in docs/accuracy.md.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from oracle import CLASS, FUNCTION, METHOD, MODULE, Definition, OracleResult
+
+if TYPE_CHECKING:
+    from clang.cindex import Cursor
+
+C_ENDINGS = (".c", ".h")
+CPP_ENDINGS = (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx")
+_INCLUDE_DIRS = {"include", "inc", "src"}
+
+
+@dataclass
+class ClangFacts:
+    result: OracleResult
+    unresolved: set[tuple[str, str]]
+    seconds: float
+
+
+def analyse(checkout: Path, language: str) -> ClangFacts:
+    """Parse every C (or C and C++) file of `checkout` with libclang."""
+    from clang.cindex import CursorKind, Index, TranslationUnit
+
+    from graphmem.ingest.c_family import is_cpp_header
+    from graphmem.ingest.file_walk import classify_source, walk_repository
+
+    started = time.perf_counter()
+    endings = C_ENDINGS + (CPP_ENDINGS if language == "cpp" else ())
+    files = sorted(
+        p
+        for p in walk_repository(checkout).files
+        if p.endswith(endings) and classify_source(p, (checkout / p).read_bytes()) is None
+    )
+    dirs = {str(d) for p in files for d in PurePosixPath(p).parents}
+    includes = [f"-I{checkout / d}" for d in sorted(dirs) if PurePosixPath(d).name in _INCLUDE_DIRS]
+    index = Index.create()
+    kinds = _Kinds(CursorKind)
+    facts = _Facts(checkout, kinds)
+    for path in files:
+        source = checkout / path
+        cpp = path.endswith(CPP_ENDINGS) or (
+            path.endswith(".h") and is_cpp_header(source.read_bytes())
+        )
+        header = path.endswith((".h", ".hpp", ".hh", ".hxx"))
+        mode = ("c++" if cpp else "c") + ("-header" if header else "")
+        args = ["-x", mode, "-std=c++17" if cpp else "-std=c11", f"-I{source.parent}"]
+        args += [*includes, f"-I{checkout}", *_builtin_headers(), "-w"]
+        unit = index.parse(
+            str(source), args=args, options=TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
+        )
+        facts.read(unit.cursor, path)
+    return ClangFacts(facts.result(files), facts.unresolved, time.perf_counter() - started)
+
+
+def _builtin_headers() -> list[str]:
+    """The compiler's own headers (``stddef.h``, ``stdarg.h``): the libclang wheel ships none,
+    so the system GCC's are used; without them a declaration using ``size_t`` is invalid and
+    clang drops the calls to it."""
+    found = sorted(Path("/usr/lib/gcc").glob("*/*/include"))
+    return ["-isystem", str(found[-1])] if found else []
+
+
+class _Kinds:
+    def __init__(self, kind: type) -> None:
+        k = kind
+        self.types = {
+            k.STRUCT_DECL,
+            k.UNION_DECL,
+            k.ENUM_DECL,
+            k.CLASS_DECL,
+            k.CLASS_TEMPLATE,
+        }
+        self.methods = {k.CXX_METHOD, k.CONSTRUCTOR, k.DESTRUCTOR}
+        self.functions = {k.FUNCTION_DECL, k.FUNCTION_TEMPLATE}
+        self.scopes = self.types | {k.NAMESPACE}
+        self.k = k
+
+
+class _Facts:
+    def __init__(self, checkout: Path, kinds: _Kinds) -> None:
+        self.checkout = checkout
+        self.kinds = kinds
+        self.definitions: dict[tuple[str, str, str], Definition] = {}
+        self.imports: set[tuple[str, str]] = set()
+        self.inherits: set[tuple[str, str]] = set()
+        self.calls: set[tuple[str, str]] = set()
+        self.evidence: dict[tuple[str, str], tuple[str, int, str]] = {}
+        self.unresolved: set[tuple[str, str]] = set()
+        self.resolved = 0
+        #: calls that only a macro expansion makes (not compared)
+        self.in_macros = 0
+        self.definitions_in_macros = 0
+        self.sources: dict[str, bytes] = {}
+        #: (start, end) offsets of each macro use, per file
+        self.macro_uses: dict[str, list[tuple[int, int]]] = {}
+        #: class qualified name -> whether the repository defines one of its constructors
+        self.constructors: set[str] = set()
+
+    def relative(self, cursor: Cursor) -> str | None:
+        location = cursor.location.file
+        if location is None:
+            return None
+        try:
+            return Path(location.name).resolve().relative_to(self.checkout).as_posix()
+        except ValueError:
+            return None
+
+    def name(self, cursor: Cursor) -> str | None:
+        """graphmem's qualified name: namespaces and classes joined by ``::``."""
+        k = self.kinds
+        spelling = cursor.spelling
+        if cursor.kind in k.types and not spelling:
+            return None
+        if cursor.kind in k.types and spelling.startswith(("(anonymous", "(unnamed")):
+            return None
+        if "<" in spelling or spelling.startswith("operator"):
+            return None
+        parts = [spelling]
+        parent = cursor.semantic_parent
+        while parent is not None and parent.kind in k.scopes:
+            if parent.spelling and not parent.spelling.startswith(("(anonymous", "(unnamed")):
+                parts.append(parent.spelling)
+            parent = parent.semantic_parent
+        if parent is not None and parent.kind != k.k.TRANSLATION_UNIT:
+            return None  # declared inside a function body
+        return "::".join(reversed(parts))
+
+    def kind_of(self, cursor: Cursor) -> str | None:
+        k = self.kinds
+        if cursor.kind in k.types:
+            return CLASS
+        if cursor.kind in k.methods:
+            return METHOD
+        if cursor.kind in k.functions:
+            parent = cursor.semantic_parent
+            return METHOD if parent is not None and parent.kind in k.types else FUNCTION
+        return None
+
+    def read(self, root: Cursor, path: str) -> None:
+        self.definitions[(path, path, MODULE)] = Definition(path, MODULE, path, 1, 1, 1)
+        k = self.kinds.k
+        for cursor in root.get_children():
+            if self.relative(cursor) != path:
+                continue
+            if cursor.kind == k.MACRO_INSTANTIATION:
+                extent = cursor.extent
+                self.macro_uses.setdefault(path, []).append(
+                    (extent.start.offset, extent.end.offset)
+                )
+                continue
+            if cursor.kind == k.INCLUSION_DIRECTIVE:
+                try:
+                    included = cursor.get_included_file()
+                except AssertionError:  # an include clang could not find
+                    continue
+                if included is not None:
+                    try:
+                        target = Path(included.name).resolve().relative_to(self.checkout).as_posix()
+                    except ValueError:
+                        continue
+                    if target != path:
+                        self.imports.add((path, target))
+                continue
+            self.walk(cursor, path, None)
+
+    def walk(self, cursor: Cursor, path: str, caller: str | None, owner: str | None = None) -> None:
+        """Record `cursor` and what it holds; `owner` is the class whose bases come next."""
+        k = self.kinds.k
+        kind = self.kind_of(cursor)
+        inner_owner = None
+        if kind is not None and cursor.is_definition() and caller is None:
+            name = self.name(cursor)
+            made = kind != CLASS and not self.written(cursor, path, cursor.spelling)
+            if name is not None and made:
+                self.definitions_in_macros += 1
+                name = None
+            if name is not None:
+                extent = cursor.extent
+                self.definitions[(name, kind, path)] = Definition(
+                    name, kind, path, extent.start.line, cursor.location.line, extent.end.line
+                )
+                if cursor.kind == k.CONSTRUCTOR:
+                    self.constructors.add(name.rpartition("::")[0])
+                if kind in (FUNCTION, METHOD):
+                    caller = name
+                else:
+                    inner_owner = name
+        if cursor.kind == k.CXX_BASE_SPECIFIER and owner is not None:
+            base = cursor.referenced
+            base = base.get_definition() if base is not None else None
+            base_name = self.name(base) if base is not None else None
+            if base_name:
+                self.inherits.add((owner, base_name))
+        if caller is not None and cursor.kind in (k.CALL_EXPR, k.CXX_NEW_EXPR):
+            self.call(cursor, path, caller)
+        for child in cursor.get_children():
+            if self.relative(child) in (path, None):
+                self.walk(child, path, caller, inner_owner)
+
+    def written(self, cursor: Cursor, path: str, name: str) -> bool:
+        """Whether the callee's name is written in the call's own text: a call a macro expands
+        to is not (graphmem reads code as written, and macro bodies are not read)."""
+        source = self.sources.get(path)
+        if source is None:
+            source = self.sources[path] = (self.checkout / path).read_bytes()
+        start, end = cursor.extent.start.offset, cursor.extent.end.offset
+        if name.encode() in source[start:end]:
+            return True
+        # in a macro's arguments the extent shrinks to the macro's name: read the whole use
+        for use_start, use_end in self.macro_uses.get(path, ()):
+            if use_start <= start < use_end:
+                return name.encode() in source[use_start:use_end]
+        return False
+
+    def call(self, cursor: Cursor, path: str, caller: str) -> None:
+        k = self.kinds.k
+        target = cursor.referenced
+        if target is not None and not self.written(cursor, path, target.spelling):
+            self.in_macros += 1
+            return
+        if target is None:
+            if cursor.kind == k.CALL_EXPR and cursor.spelling:
+                self.unresolved.add((caller, cursor.spelling))
+            return
+        if target.kind == k.CONSTRUCTOR:
+            owner = self.name(target.semantic_parent)
+            if owner is None:
+                return
+            name = f"{owner}::{target.spelling}"
+            self.calls.add((caller, name))
+            self.calls.add((caller, owner))  # kept only if no constructor is defined
+        elif self.kind_of(target) in (FUNCTION, METHOD):
+            name = self.name(target)
+            if name is None:
+                return
+            self.calls.add((caller, name))
+        else:
+            return
+        self.resolved += 1
+        self.evidence.setdefault((caller, name), (path, cursor.location.line, cursor.spelling))
+
+    def result(self, files: list[str]) -> OracleResult:
+        defined = {(d.qualified_name) for d in self.definitions.values() if d.kind != MODULE}
+        # a constructor call names the class only when the class defines no constructor
+        calls = {
+            (a, b)
+            for a, b in self.calls
+            if a in defined and b in defined and b not in self.constructors
+        }
+        classes = {d.qualified_name for d in self.definitions.values() if d.kind == CLASS}
+        return OracleResult(
+            repo_root=str(self.checkout),
+            package_root=str(self.checkout),
+            definitions=list(self.definitions.values()),
+            imports=self.imports,
+            inherits={(a, b) for a, b in self.inherits if a in classes and b in classes},
+            calls=calls,
+            call_evidence=self.evidence,
+            stats={
+                "files": len(files),
+                "calls_resolved": self.resolved,
+                "calls_unresolved": len(self.unresolved),
+                "calls_in_macros": self.in_macros,
+                "definitions_in_macros": self.definitions_in_macros,
+            },
+        )
