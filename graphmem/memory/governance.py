@@ -200,7 +200,9 @@ def governing(
         for edge in store.edges(chunk, [RelType.GOVERNS], Direction.IN)
         if only is None or edge.source in only
     ]
-    fetched = store.get_nodes(sorted({e.source for e in governs} | {e.target for e in governs}))
+    fetched = store.get_nodes(
+        sorted({e.source for e in governs} | {e.target for e in governs}), embeddings=False
+    )
     served = {e.source: fetched[e.source] for e in governs if e.source in fetched}
     served = {mid: node for mid, node in served.items() if scope.serves(node)}
     ways = _ways(tree, subjects, near_of)

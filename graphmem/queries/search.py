@@ -107,7 +107,7 @@ def search(
             notes.append(f"vector search skipped: {error}")
 
     ids = list(dict.fromkeys(node_id for found in hits.values() for node_id, _ in found))
-    nodes = store.get_nodes(ids)
+    nodes = store.get_nodes(ids, embeddings=False)
     keep = {node_id for node_id, node in nodes.items() if _passes(reader, node, options, kinds)}
 
     candidates: dict[str, _Candidate] = {}

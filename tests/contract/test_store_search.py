@@ -197,6 +197,18 @@ def test_vector_search_limit_and_label(vectors: GraphStore) -> None:
     assert "fn" not in ids(vectors.vector_search(vec(1.0), Label.MEMORY))
 
 
+def test_nodes_can_be_read_without_their_embeddings(vectors: GraphStore) -> None:
+    full = vectors.get_nodes(["m-close", "m-none", "fn", "missing"])
+    lean = vectors.get_nodes(["m-close", "m-none", "fn", "missing"], embeddings=False)
+    assert sorted(lean) == sorted(full) == ["fn", "m-close", "m-none"]
+    for node_id, node in lean.items():
+        assert "embedding" not in node.properties
+        rest = {k: v for k, v in full[node_id].properties.items() if k != "embedding"}
+        assert node.properties == rest and node.labels == full[node_id].labels
+    with vectors.snapshot() as view:
+        assert view.get_nodes(["m-close"], embeddings=False) == {"m-close": lean["m-close"]}
+
+
 def test_embedding_reads_back_and_can_be_removed(vectors: GraphStore) -> None:
     node = vectors.get_node("m-close")
     assert node is not None

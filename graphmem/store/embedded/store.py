@@ -146,10 +146,12 @@ class EmbeddedStore(GraphStore):
 
     # -- point reads ----------------------------------------------------------------------
 
-    def _get_nodes_impl(self, unique: list[str]) -> dict[str, Node]:
+    def _get_nodes_impl(self, unique: list[str], embeddings: bool) -> dict[str, Node]:
         sql = (
             f"SELECT {_NODE_COLUMNS} FROM nodes n LEFT JOIN vectors v ON v.key = n.key "
             "WHERE n.id IN ({marks})"
+            if embeddings
+            else "SELECT n.id, n.labels, n.props, NULL FROM nodes n WHERE n.id IN ({marks})"
         )
         with self._connection("read") as conn:
             if len(unique) == 1:
@@ -389,8 +391,8 @@ class _SnapshotView(GraphReads):
     def __repr__(self) -> str:
         return f"snapshot of {self._store!r}"
 
-    def _get_nodes_impl(self, ids: list[str]) -> dict[str, Node]:
-        return self._store._get_nodes_impl(ids)
+    def _get_nodes_impl(self, ids: list[str], embeddings: bool) -> dict[str, Node]:
+        return self._store._get_nodes_impl(ids, embeddings)
 
     def _find_nodes_impl(
         self, label: Label | None, where: dict[str, Any], limit: int | None

@@ -58,15 +58,26 @@ class Neo4jReads(GraphReads):
     ) -> T:
         """Run `work(tx, ...)` in a read transaction, driver errors translated."""
 
-    def _get_nodes_impl(self, ids: list[str]) -> dict[str, Node]:
-        return self._read("reading nodes", self._get_nodes, ids)
+    def _get_nodes_impl(self, ids: list[str], embeddings: bool) -> dict[str, Node]:
+        return self._read("reading nodes", self._get_nodes, ids, embeddings)
 
-    def _get_nodes(self, tx: Tx, ids: list[str]) -> dict[str, Node]:
-        text = st.render("get_nodes", find_node=st.find_node())
+    def _get_nodes(self, tx: Tx, ids: list[str], embeddings: bool) -> dict[str, Node]:
+        if embeddings:
+            text = st.render("get_nodes", find_node=st.find_node())
+        else:
+            text = st.render(
+                "get_nodes_lean",
+                find_node=st.find_node(),
+                property=st.identifier(EMBEDDING_PROPERTY),
+            )
         found: dict[str, Node] = {}
         for chunk in chunks(ids, self._rows):
             for record in tx.run(text, ids=chunk):
-                node = values.to_node(record["n"])
+                node = (
+                    values.to_node(record["n"])
+                    if embeddings
+                    else values.node_from_parts(record["id"], record["labels"], record["props"])
+                )
                 if node is not None:
                     found[node.id] = node
         return found

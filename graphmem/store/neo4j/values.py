@@ -83,6 +83,15 @@ def to_node(node: neo4j_graph.Node) -> Node | None:
     return Node(id=node_id, labels=tuple(known), properties=props)
 
 
+def node_from_parts(node_id: Any, labels: Iterable[str], props: Mapping[str, Any]) -> Node | None:
+    """A node returned as id, labels and a property map (nulls dropped), as `to_node` builds it."""
+    known = [Label(label) for label in labels if label in _KNOWN_LABELS]
+    if not isinstance(node_id, str) or not node_id or not known:
+        return None
+    kept = {key: plain(value) for key, value in props.items() if key != "id" and value is not None}
+    return Node(id=node_id, labels=tuple(known), properties=kept)
+
+
 def endpoint_element_ids(value: Any) -> set[str]:
     """Element ids of relationship endpoints whose properties the driver did not receive."""
     found: set[str] = set()
