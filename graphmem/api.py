@@ -252,9 +252,11 @@ class GraphMem:
     def governing(self, target: str, include_history: bool = False) -> list[GoverningMemory]:
         """Memories that apply to `target` on the current branch for the current user, and how."""
         from graphmem.memory.governance import governing
+        from graphmem.memory.targets import resolve_target
 
-        node = self.resolve_target(target)
-        return governing(self.read_scope(include_history), [node.id], down=True)
+        with self.store.snapshot() as view:
+            node = resolve_target(view, self.repo, target)
+            return governing(self.read_scope(include_history, view=view), [node.id], down=True)
 
     def governing_many(
         self, entity_ids: Sequence[str], *, down: bool = False, include_history: bool = False
@@ -263,7 +265,8 @@ class GraphMem:
         one batch; each application names the entity asked about as its `subject`."""
         from graphmem.memory.governance import governing
 
-        return governing(self.read_scope(include_history), entity_ids, down=down)
+        with self.store.snapshot() as view:
+            return governing(self.read_scope(include_history, view=view), entity_ids, down=down)
 
     def read_scope(
         self, include_history: bool = False, view: GraphReads | None = None
