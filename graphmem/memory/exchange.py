@@ -125,11 +125,10 @@ def redact_records(
     changed: list[str] = []
     memories: list[dict[str, Any]] = []
     for record in records:
-        properties = record.get("properties") if isinstance(record, dict) else None
-        labels = record.get("labels") if isinstance(record, dict) else None
-        if record.get("kind") != "node" or not isinstance(properties, dict):
+        if not isinstance(record, dict) or record.get("kind") != "node":
             continue
-        if not isinstance(labels, list):
+        properties, labels = record.get("properties"), record.get("labels")
+        if not isinstance(properties, dict) or not isinstance(labels, list):
             continue
         fields = [f for label in labels for f in REDACTED_PROPERTIES.get(str(label), ())]
         run = redact_light if record.get("redacted") == REDACTION_MARKER else redact
