@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+from typing import Protocol
 
 from graphmem.memory.governance import ReadScope, containment, governing
 from graphmem.memory.quoting import QUOTE_HEADER
@@ -161,7 +162,7 @@ def impact_of(
         depth=depth,
         target_size=len(seeds),
         impacted=impacted,
-        by_module=_group_by_module(impacted),
+        by_module=group_by_module(impacted),
         tests=tests,
         memories=memories,
         names=names,
@@ -203,8 +204,18 @@ def _path_to_target(
     return steps, current
 
 
-def _group_by_module(impacted: Sequence[ImpactedEntity]) -> list[ModuleGroup]:
-    groups: dict[str, list[ImpactedEntity]] = {}
+class Dependency(Protocol):
+    """What grouping by module needs of a dependent (impact's and review's alike)."""
+
+    entity: EntityRef
+    distance: int
+    resolution: Resolution
+    is_test: bool
+
+
+def group_by_module(impacted: Sequence[Dependency]) -> list[ModuleGroup]:
+    """Dependents by module with counts: nearest first, test modules last."""
+    groups: dict[str, list[Dependency]] = {}
     for item in impacted:
         groups.setdefault(item.entity.path, []).append(item)
     out = [

@@ -28,8 +28,8 @@ from graphmem.ingest.file_index import load_parses
 from graphmem.ingest.language import RepoLayout
 from graphmem.memory.results import Application, memory_from_node
 from graphmem.model import Label, Memory, Node, RelType
-from graphmem.queries.impact import impact_of, is_test_entity
-from graphmem.queries.results import EntityRef, ImpactResult, ModuleGroup, PathStep
+from graphmem.queries.impact import group_by_module, impact_of, is_test_entity
+from graphmem.queries.results import EntityRef, ImpactResult, PathStep
 from graphmem.review.changes import Side, changed_entities, is_service_file, skip_reason
 from graphmem.review.diff import DiffRange, FileChange, changed_files, files_at, read_sides
 from graphmem.review.report import (
@@ -105,7 +105,7 @@ def review(gm: GraphMem, rng: DiffRange, depth: int) -> ReviewReport:
         services=_services(gm, services),
         skipped=skipped,
         dependents=dependents,
-        by_module=_group_by_module(dependents),
+        by_module=group_by_module(dependents),
         tests=tests,
         at_stake=at_stake,
         names=names,
@@ -266,24 +266,6 @@ def _merge_dependents(
 
 def _dependent_rank(d: Dependent) -> tuple[int, bool, str]:
     return (d.distance, d.resolution != "exact", d.reaches)
-
-
-def _group_by_module(dependents: Sequence[Dependent]) -> list[ModuleGroup]:
-    groups: dict[str, list[Dependent]] = {}
-    for item in dependents:
-        groups.setdefault(item.entity.path, []).append(item)
-    out = [
-        ModuleGroup(
-            path=path,
-            count=len(items),
-            exact=sum(1 for i in items if i.resolution == "exact"),
-            heuristic=sum(1 for i in items if i.resolution == "heuristic"),
-            nearest=min(i.distance for i in items),
-            entities=[i.entity.qualified_name for i in items],
-        )
-        for path, items in groups.items()
-    ]
-    return sorted(out, key=lambda g: (g.nearest, -g.count, g.path))
 
 
 # -- 6. at stake ----------------------------------------------------------------------------
