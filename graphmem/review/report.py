@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from graphmem.queries.results import EntityRef, ModuleGroup, PathStep, Resolution
+from graphmem.queries.results import EntityRef, ImpactedEntity, ModuleGroup, Resolution
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed"]
 
@@ -68,16 +68,9 @@ class SkippedFile(BaseModel):
     reason: str
 
 
-class Dependent(BaseModel):
-    """Code that depends on the change, at its shortest distance over every changed entity."""
-
-    entity: EntityRef
-    distance: int
-    resolution: Resolution
-    is_test: bool = False
-    #: the changed entity it reaches
-    reaches: str
-    path: list[PathStep]
+#: Code that depends on the change, at its shortest distance over every changed entity: what
+#: impact reports for one target (`reaches` names the changed entity it reaches).
+Dependent = ImpactedEntity
 
 
 class TestToRun(BaseModel):
