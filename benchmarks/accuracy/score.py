@@ -285,6 +285,25 @@ def bar_lines(comparison: Comparison) -> Iterator[str]:
         yield f"  {row_name} {measure} {_fmt(value)} (bar {minimum:.2f}): {verdict}"
 
 
+def print_comparison(comparison: Comparison, show_errors: int) -> bool:
+    """The table, notes, bar and (with `show_errors`) sample errors of one repository;
+    True when a figure is below its bar."""
+    for line in table_lines(comparison):
+        print(line)
+    for note in comparison.notes:
+        print(f"  note: {note}")
+    print("bar:")
+    below = False
+    for line in bar_lines(comparison):
+        print(line)
+        below |= "BELOW" in line
+    if show_errors:
+        for line in error_lines(comparison, show_errors):
+            print(line)
+    print()
+    return below
+
+
 def error_lines(comparison: Comparison, samples: int) -> Iterator[str]:
     """Samples of disagreements, with the call's form and place where the oracle saw it."""
     rng = random.Random(0)
@@ -404,18 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             + ("cached" if cached else f"{oracle_seconds:.1f} s")
             + timing
         )
-        for line in table_lines(comparison):
-            print(line)
-        for note in comparison.notes:
-            print(f"  note: {note}")
-        print("bar:")
-        for line in bar_lines(comparison):
-            print(line)
-            status |= "BELOW" in line
-        if args.show_errors:
-            for line in error_lines(comparison, args.show_errors):
-                print(line)
-        print()
+        status |= print_comparison(comparison, args.show_errors)
         results.append(to_json(comparison))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -32,9 +32,7 @@ from score import (  # noqa: E402
     GraphSide,
     Row,
     _row,
-    bar_lines,
-    error_lines,
-    table_lines,
+    print_comparison,
     to_json,
 )
 
@@ -346,18 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         comparison = compare(checkout.name, found, graph)
         print(f"== {checkout.name}: {found.result.stats['files']} library files")
         print(f"   graphmem ingest {graph.ingest_seconds:.1f} s; {found.summary}")
-        for line in table_lines(comparison):
-            print(line)
-        for note in comparison.notes:
-            print(f"  note: {note}")
-        print("bar:")
-        for line in bar_lines(comparison):
-            print(line)
-            status |= "BELOW" in line
-        if args.show_errors:
-            for line in error_lines(comparison, args.show_errors):
-                print(line)
-        print()
+        status |= print_comparison(comparison, args.show_errors)
         results.append(to_json(comparison))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
