@@ -37,7 +37,7 @@ from typing import Any
 
 from graphmem.api import GraphMem
 from graphmem.memory.governance import ReadScope
-from graphmem.model import Label
+from graphmem.model import Label, RelType
 from graphmem.queries.results import SearchOptions
 from graphmem.queries.search import search
 from graphmem.settings import Settings
@@ -130,9 +130,8 @@ def fill(gm: GraphMem, cases: list[dict[str, Any]]) -> dict[str, tuple[str, str 
     modules = gm.store.find_nodes(Label.MODULE, {"repo": gm.repo})
     rng.shuffle(modules)
     for module in modules[:MAX_DECOY_MODULES]:
-        inside = gm.store.edges([module.id], None)
-        names = [e.target for e in inside if e.type.value == "CONTAINS"]
-        members = gm.store.get_nodes(names)
+        inside = gm.store.edges([module.id], [RelType.CONTAINS])
+        members = gm.store.get_nodes([e.target for e in inside])
         name = next(
             (
                 str(n.get("name"))

@@ -35,7 +35,7 @@ involved, one `get_nodes` for the memories and the entities they govern, and the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from graphmem.memory.results import (
@@ -62,8 +62,6 @@ __all__ = [
 
 #: Deeper than any real containment tree (repository / directories / module / class / method).
 MAX_DEPTH = 64
-#: How many ids go into one `edges` call.
-CHUNK = 1000
 _RANK = {"self": 0, "ancestor": 1, "descendant": 2, "nearby": 3}
 
 
@@ -196,8 +194,7 @@ def governing(
     anchor_ids = sorted(tree.ids() | set(near_of))
     governs = [
         edge
-        for chunk in _chunks(anchor_ids)
-        for edge in store.edges(chunk, [RelType.GOVERNS], Direction.IN)
+        for edge in store.edges(anchor_ids, [RelType.GOVERNS], Direction.IN)
         if only is None or edge.source in only
     ]
     fetched = store.get_nodes(
@@ -385,8 +382,3 @@ def _rank(app: Application) -> tuple[int, int]:
 def _newest_first(created_at: str) -> str:
     # ISO strings: invert each character so that a plain ascending sort puts the newest first.
     return "".join(chr(0x10FFFF - ord(c)) for c in created_at)
-
-
-def _chunks(ids: Sequence[str]) -> Iterable[list[str]]:
-    for start in range(0, len(ids), CHUNK):
-        yield list(ids[start : start + CHUNK])
