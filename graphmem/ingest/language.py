@@ -15,9 +15,10 @@ can be redone for just the files a change affects:
    through the index (and wrap any cross-file memoisation in ``RepoIndex.memo``).
 
 Adding a language is one module with a class implementing ``LanguageSupport``, its queries in
-``queries/<language>.scm``, and one line in ``_LANGUAGE_MODULES`` below. A tree-sitter parser
-builds on ``graphmem.ingest.syntax`` (grammar and query loading, the capture sweep, recording
-definitions, calls, imports and bindings), so the module holds only the language's own rules.
+``queries/<language>.scm``, and one line in ``_LANGUAGE_MODULES`` below (its name, file
+endings, module and class). A tree-sitter parser builds on ``graphmem.ingest.syntax`` (grammar
+and query loading, the capture sweep, recording definitions, calls, imports and bindings), so
+the module holds only the language's own rules.
 Entities are derived by the pipeline from ``ParsedFile.definitions``: a language module never
 builds ``CodeEntity`` objects or ids itself.
 
@@ -415,47 +416,100 @@ class LanguageSupport(Protocol):
 
 # -- the registry ---------------------------------------------------------------------------
 
-#: One line per language: the module holding it, and the class implementing LanguageSupport.
-_LANGUAGE_MODULES: tuple[tuple[str, str], ...] = (
-    ("graphmem.ingest.python", "PythonSupport"),
-    ("graphmem.ingest.javascript", "JavaScriptSupport"),
-    ("graphmem.ingest.typescript", "TypeScriptSupport"),
-    ("graphmem.ingest.go", "GoSupport"),
-    ("graphmem.ingest.java", "JavaSupport"),
-    ("graphmem.ingest.rust", "RustSupport"),
-    ("graphmem.ingest.c_family", "CSupport"),
-    ("graphmem.ingest.c_family", "CppSupport"),
+
+@dataclass(frozen=True, slots=True)
+class LanguageEntry:
+    """One registered language: its name and file endings, and where its support class lives.
+
+    The endings are written here, not only on the class, so that deciding which files are
+    source (every diff, `status`, `watch`) imports no language module: a re-ingest of a Python
+    repository loads the Python support and nothing else. A test checks both lists agree.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+    module: str
+    class_name: str
+
+
+#: One line per language. Where two languages claim an ending, the first listed wins.
+_LANGUAGE_MODULES: tuple[LanguageEntry, ...] = (
+    LanguageEntry("python", (".py", ".pyi"), "graphmem.ingest.python", "PythonSupport"),
+    LanguageEntry(
+        "javascript",
+        (".js", ".jsx", ".mjs", ".cjs"),
+        "graphmem.ingest.javascript",
+        "JavaScriptSupport",
+    ),
+    LanguageEntry(
+        "typescript",
+        (".ts", ".tsx", ".mts", ".cts", ".d.ts"),
+        "graphmem.ingest.typescript",
+        "TypeScriptSupport",
+    ),
+    LanguageEntry("go", (".go",), "graphmem.ingest.go", "GoSupport"),
+    LanguageEntry("java", (".java",), "graphmem.ingest.java", "JavaSupport"),
+    LanguageEntry("rust", (".rs",), "graphmem.ingest.rust", "RustSupport"),
+    LanguageEntry("c", (".c", ".h"), "graphmem.ingest.c_family", "CSupport"),
+    LanguageEntry(
+        "cpp",
+        (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"),
+        "graphmem.ingest.c_family",
+        "CppSupport",
+    ),
 )
 
-_registry: dict[str, LanguageSupport] | None = None
+#: Loaded supports by name; None marks a language whose module is not there.
+_loaded: dict[str, LanguageSupport | None] = {}
+
+
+def _load(entry: LanguageEntry) -> LanguageSupport | None:
+    if entry.name not in _loaded:
+        try:
+            module = importlib.import_module(entry.module)
+        except ImportError as error:
+            if error.name != entry.module:
+                raise
+            _loaded[entry.name] = None
+        else:
+            _loaded[entry.name] = getattr(module, entry.class_name)()
+    return _loaded[entry.name]
+
+
+def language_named(name: str) -> LanguageSupport | None:
+    """The support for one language, importing only its module."""
+    for entry in _LANGUAGE_MODULES:
+        if entry.name == name:
+            return _load(entry)
+    return None
 
 
 def languages() -> dict[str, LanguageSupport]:
-    """Every available language by name (a module not written yet is simply absent)."""
-    global _registry
-    if _registry is None:
-        found: dict[str, LanguageSupport] = {}
-        for module_name, class_name in _LANGUAGE_MODULES:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError as error:
-                if error.name != module_name:
-                    raise
-                continue
-            support: LanguageSupport = getattr(module, class_name)()
-            found[support.name] = support
-        _registry = found
-    return _registry
+    """Every available language by name (a module not written yet is simply absent).
+
+    This imports every language module; to find the one for a file, use `language_for`."""
+    found = {entry.name: _load(entry) for entry in _LANGUAGE_MODULES}
+    return {name: support for name, support in found.items() if support is not None}
+
+
+def _endings() -> tuple[tuple[str, LanguageEntry], ...]:
+    """(ending, entry), longest ending first (``.d.ts`` before ``.ts``), then as listed."""
+    pairs = [(ext, entry) for entry in _LANGUAGE_MODULES for ext in entry.extensions]
+    pairs.sort(key=lambda pair: -len(pair[0]))  # stable: registry order within a length
+    return tuple(pairs)
+
+
+_ENDINGS = _endings()
 
 
 def language_for(path: str) -> LanguageSupport | None:
     """The language that parses `path`, by its ending (longest ending wins: ``.d.ts``)."""
-    best: tuple[int, LanguageSupport] | None = None
-    for support in languages().values():
-        for ext in support.extensions:
-            if path.endswith(ext) and (best is None or len(ext) > best[0]):
-                best = (len(ext), support)
-    return best[1] if best else None
+    for ext, entry in _ENDINGS:
+        if path.endswith(ext):
+            support = _load(entry)
+            if support is not None:
+                return support
+    return None
 
 
 # -- directories ----------------------------------------------------------------------------

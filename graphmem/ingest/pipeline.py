@@ -63,7 +63,7 @@ from graphmem.ingest.language import (
     RepoLayout,
     content_hash,
     language_for,
-    languages,
+    language_named,
 )
 from graphmem.ingest.report import IngestReport, SkippedFile
 from graphmem.model import CodeEntity, Edge, Label, Node, RelType
@@ -371,11 +371,10 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
                     results[parsed.path] = parsed
                 options.report_progress("parse", len(results), total)
         return ParsedChanges.of(results, size)
-    supports = languages()
     jobs.reverse()
     while jobs:
         path, language, data, module = jobs.pop()
-        results[path] = parse_one(supports[language], path, data, module)
+        results[path] = parse_one(_support(language), path, data, module)
         if len(results) % 50 == 0:
             options.report_progress("parse", len(results), total)
     options.report_progress("parse", total, total)
@@ -432,8 +431,15 @@ def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> 
 
 def _parse_chunk(jobs: Sequence[_ParseJob]) -> list[ParsedFile]:
     """One worker's share of the files (runs in a worker process)."""
-    supports = languages()
-    return [parse_one(supports[lang], path, data, module) for path, lang, data, module in jobs]
+    return [parse_one(_support(lang), path, data, module) for path, lang, data, module in jobs]
+
+
+def _support(language: str) -> LanguageSupport:
+    """A language the diff recorded (only the languages a run meets are imported)."""
+    support = language_named(language)
+    if support is None:
+        raise LookupError(f"no support for the language {language!r}")
+    return support
 
 
 # -- resolve --------------------------------------------------------------------------------
@@ -478,7 +484,7 @@ def resolve_edges(
     done = 0
     for language_name, paths in by_language.items():
         index = RepoIndex(paths_by_module, loader)
-        resolver = languages()[language_name].resolver(index)
+        resolver = _support(language_name).resolver(index)
         for path in paths:
             found = loader(path)
             if found is None:
