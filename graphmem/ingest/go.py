@@ -6,23 +6,31 @@ every file of the package (their paths tell them apart). Definitions are
 ``<import path>.<Func>``, ``<import path>.<Type>`` and ``<import path>.<Type>.<Method>``. Without
 a ``go.mod`` above it, a file's package is named by its directory.
 
-Kinds. Every named type declaration (structs, interfaces, and defined types such as
-``type Celsius float64``, which can carry methods too) is a Class. A method is a Method of its
-receiver's type; when the type is declared in the same file the type's Class CONTAINS it,
-otherwise (a type spread over several files) the file's Module does, as Go allows. Aliases
-(``type A = B``) are no entities (a value typed ``A`` is a ``B``) and types local to a function
-are not modelled. Package-level ``var`` and ``const`` names are Variables.
+Kinds. A named struct or defined type (``type Celsius float64``, which can carry methods too) is
+a Class; ``type X interface {...}`` is an Interface, and each method it declares a Method of it.
+A method is a Method of its receiver's type; when the type is declared in the same file the
+type's Class CONTAINS it, otherwise (a type spread over several files) the file's Module does,
+as Go allows. Aliases (``type A = B``) are no entities (a value typed ``A`` is a ``B``) and types
+local to a function are not modelled. Package-level ``var`` and ``const`` names are Variables.
 
 Edges. Importing a package of the repository IMPORTS every non-test file of it. An embedded
 field (``struct { Base; *db.Conn }``) or an embedded interface INHERITS the embedded type, and
-promoted methods are found through it. Calls: ``pkg.Func()`` through an import and ``Func()``
-in the same package (or brought in by a dot-import) are exact; ``x.Method()`` is exact when
-``x`` is a receiver, a parameter, a ``var x T``, a composite literal ``T{}`` / ``&T{}``, a type
-assertion ``y.(*T)``, a struct field of a declared type or an element ranged over (Go's static
-types make those certain), and heuristic when ``x`` was inferred from what a function returns
-(``x := New()``, ``r.NewRoute().Path()``). Each use of a name reads the declaration in force at
-its line (Go's block scoping, closures included). Calls through interfaces, conversions
-(``Celsius(x)``) and unknown values are left out.
+promoted methods are found through it. A type whose method set (its own methods and promoted
+ones, compared by name) holds every method of a repository interface IMPLEMENTS it, labelled
+heuristic, or exact when ``var _ I = (*T)(nil)`` (or ``T{}``, ``&T{}``) makes the compiler
+prove it; no type implements an interface without methods by a guess. Calls: ``pkg.Func()``
+through an import and ``Func()`` in the same package (or brought in by a dot-import) are exact;
+``x.Method()`` is exact when ``x`` is a receiver, a parameter, a ``var x T``, a composite literal
+``T{}`` / ``&T{}``, a type assertion ``y.(*T)``, a struct field of a declared type or an element
+ranged over (Go's static types make those certain), and heuristic when ``x`` was inferred from
+what a function returns (``x := New()``, ``r.NewRoute().Path()``). When ``x``'s type is a
+repository interface the call is to the interface's method, and heuristic CALLS go to that
+method of each type implementing the interface. Each use of a name reads the declaration in
+force at its line (Go's block scoping, closures included). Conversions (``Celsius(x)``) and
+unknown values are left out.
+
+Interfaces are matched against every type of the repository, so each Go file declaring a type
+depends on every Go package: a change to one re-resolves them all (resolution is the cheap step).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from graphmem.ingest.language import (
     EXACT,
     FUNCTION,
     HEURISTIC,
+    INTERFACE,
     METHOD,
     VARIABLE,
     Binding,
@@ -80,6 +89,7 @@ _BLOCKS = frozenset(
 _FUNCTIONS = frozenset({"function_declaration", "method_declaration"})
 _DECLARATIONS = frozenset({"short_var_declaration", "var_spec", "range_clause"})
 _MAX_DEPTH = 12
+_TYPES = frozenset({CLASS, INTERFACE})
 
 
 @cache
@@ -205,10 +215,17 @@ class _GoParse(SourceParse):
             if node.parent is not None and len(node.parent.named_children) == 1
             else node
         )
-        definition = self.add_definition(
-            CLASS, name, f"{self.module}.{name}", self.module, span or node
-        )
+        kind = INTERFACE if body.type == "interface_type" else CLASS
+        qualified = f"{self.module}.{name}"
+        definition = self.add_definition(kind, name, qualified, self.module, span or node)
         definition.bases = self.embedded(body)
+        if kind == INTERFACE:
+            for element in body.named_children:
+                method = element.child_by_field_name("name")
+                if element.type == "method_elem" and method is not None:
+                    method_name = self.text(method)
+                    method_qname = f"{qualified}.{method_name}"
+                    self.add_definition(METHOD, method_name, method_qname, qualified, element)
         fields = self.field_types(body)
         if fields:
             self.parsed.extra.setdefault("fields", {})[definition.qualified_name] = fields
@@ -337,6 +354,7 @@ class _GoParse(SourceParse):
     def on_var(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
             self.package_variables(node)
+            self.assertion(node)
             return
         names = [self.text(c) for c in node.named_children if c.type == "identifier"]
         type_node = node.child_by_field_name("type")
@@ -348,6 +366,26 @@ class _GoParse(SourceParse):
                     self.bind(scope.qualified_name, name, declared, node, annotation=True)
         elif value is not None:
             self.bind_values(scope, names, list(value.named_children), node)
+
+    def assertion(self, spec: Node) -> None:
+        """``var _ I = (*T)(nil)`` / ``T{}`` / ``&T{}``: the compiler proves that T implements I,
+        recorded in ``extra["asserts"]`` as [I, T] (type expressions as written)."""
+        type_node = spec.child_by_field_name("type")
+        values = spec.child_by_field_name("value")
+        names = [c for c in spec.named_children if c.type == "identifier"]
+        if type_node is None or values is None or [self.text(n) for n in names] != ["_"]:
+            return
+        interface = type_name(self.text(type_node))
+        value = values.named_children[0] if len(values.named_children) == 1 else None
+        if value is not None and value.type == "call_expression":  # (*T)(nil)
+            value = value.child_by_field_name("function")
+        while value is not None and value.type in ("parenthesized_expression", "unary_expression"):
+            value = value.named_children[0] if value.named_children else None
+        if value is not None and value.type == "composite_literal":
+            value = value.child_by_field_name("type")
+        implementer = type_name(self.text(value)) if value is not None else None
+        if interface is not None and implementer is not None:
+            self.parsed.extra.setdefault("asserts", []).append([interface, implementer])
 
     def on_short_var(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
@@ -554,6 +592,18 @@ class _PackageTable:
     bases: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     #: alias name -> (path it is declared in, the type expression it stands for)
     aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: ``var _ I = (*T)(nil)``: (path it is written in, I, T as written)
+    asserts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Satisfaction:
+    """Which repository types implement which repository interfaces (Go's implicit rule)."""
+
+    #: type qualified name -> (interface, resolution): exact when ``var _ I = T{}`` proves it
+    implements: dict[str, list[tuple[_Def, str]]] = field(default_factory=dict)
+    #: interface qualified name -> the types implementing it
+    implementers: dict[str, list[_Def]] = field(default_factory=dict)
 
 
 class GoResolver:
@@ -604,6 +654,8 @@ class GoResolver:
                     table.name = table.name or parsed.extra.get("package")
                 for alias, target in parsed.extra.get("aliases", {}).items():
                     table.aliases.setdefault(alias, (path, target))
+                for interface, implementer in parsed.extra.get("asserts", []):
+                    table.asserts.append((path, interface, implementer))
                 for d in parsed.definitions:
                     if d.kind == VARIABLE:
                         continue  # never called; what it holds is not followed yet
@@ -613,7 +665,7 @@ class GoResolver:
                         table.methods.setdefault(type_qname, {}).setdefault(d.name, value)
                     else:
                         table.names.setdefault(d.name, []).append(value)
-                        if d.kind == CLASS:
+                        if d.kind in _TYPES:
                             table.bases.setdefault(d.qualified_name, (path, d.bases))
             return table
 
@@ -627,16 +679,27 @@ class GoResolver:
                 if not path.endswith("_test.go") and path != parsed.path:
                     edges.append(ResolvedEdge(RelType.IMPORTS, module_ref, Ref(path, spec.module)))
 
+        satisfaction: _Satisfaction | None = None
         for definition in parsed.definitions:
-            if definition.kind != CLASS:
+            if definition.kind not in _TYPES:
                 continue
+            source = Ref(parsed.path, definition.qualified_name)
             for base in definition.bases:
                 for target in self.type_values(parsed, base):
                     edges.append(
                         ResolvedEdge(
-                            RelType.INHERITS,
-                            Ref(parsed.path, definition.qualified_name),
-                            Ref(target.path, target.qualified_name),
+                            RelType.INHERITS, source, Ref(target.path, target.qualified_name)
+                        )
+                    )
+            if definition.kind == CLASS:
+                satisfaction = satisfaction or self.satisfaction()
+                for interface, resolution in satisfaction.implements.get(source.qualified_name, []):
+                    edges.append(
+                        ResolvedEdge(
+                            RelType.IMPLEMENTS,
+                            source,
+                            Ref(interface.path, interface.qualified_name),
+                            resolution,
                         )
                     )
 
@@ -686,7 +749,7 @@ class GoResolver:
         for table in tables:
             if table is None:
                 continue
-            found = [d for d in table.names.get(name, []) if d.kind == CLASS]
+            found = [d for d in table.names.get(name, []) if d.kind in _TYPES]
             if found:
                 return found
             if name in table.aliases and depth < _MAX_DEPTH:
@@ -751,7 +814,7 @@ class GoResolver:
         through the call, so heuristic)."""
         results: list[_Value] = []
         for value in callees:
-            if not isinstance(value, _Def) or value.kind == CLASS:
+            if not isinstance(value, _Def) or value.kind in _TYPES:
                 continue
             owner = self.index.file(value.path)
             definition = (
@@ -851,4 +914,96 @@ class GoResolver:
         if not targets:
             return []
         resolution = EXACT if exact and len(targets) == 1 else HEURISTIC
-        return [(target, resolution) for target in targets]
+        found = [(target, resolution) for target in targets]
+        for target in targets:
+            found += [(method, HEURISTIC) for method in self.implementations(target)]
+        return found
+
+    # -- interfaces -----------------------------------------------------------------------
+
+    def implementations(self, method: _Def) -> list[_Def]:
+        """For a method of a repository interface, that method on each type implementing the
+        interface (what a call through the interface may run); [] for any other method."""
+        interface = method.qualified_name.rsplit(".", 1)[0]
+        owner = self.index.file(method.path)
+        table = self.package(owner.module) if owner is not None else None
+        if table is None or not any(
+            d.kind == INTERFACE and d.qualified_name == interface
+            for d in table.names.get(interface.rsplit(".", 1)[-1], [])
+        ):
+            return []
+        name = method.qualified_name.rsplit(".", 1)[-1]
+        found = []
+        for implementer in self.satisfaction().implementers.get(interface, []):
+            target = self.find_method(implementer, name, 0)
+            if target is not None and target != method:
+                found.append(target)
+        return found
+
+    def method_names(self, cls: _Def, depth: int = 0) -> frozenset[str]:
+        """A type's method set by name: its own methods and those it embeds (promoted)."""
+        owner = self.index.file(cls.path)
+        table = self.package(owner.module) if owner is not None else None
+        if table is None or depth > _MAX_DEPTH:
+            return frozenset()
+        names = set(table.methods.get(cls.qualified_name, {}))
+        for base in self.bases_of(cls):
+            names |= self.method_names(base, depth + 1)
+        return frozenset(names)
+
+    def satisfaction(self) -> _Satisfaction:
+        """Every repository type against every repository interface with methods: a type whose
+        method set holds all of an interface's method names implements it (heuristic: names,
+        not signatures, are compared), unless an assertion proves it (exact)."""
+
+        def build() -> _Satisfaction:
+            tables: list[tuple[str, _PackageTable]] = []
+            for module in self.index.modules():
+                paths = self.index.module_paths(module)
+                table = self.package(module) if any(p.endswith(".go") for p in paths) else None
+                if table is not None:
+                    tables.append((module, table))
+            interfaces: list[tuple[_Def, frozenset[str]]] = []
+            types: list[tuple[_Def, frozenset[str]]] = []
+            for _module, table in tables:
+                for definitions in table.names.values():
+                    for d in definitions:
+                        if d.kind in _TYPES:
+                            found = interfaces if d.kind == INTERFACE else types
+                            found.append((d, self.method_names(d)))
+            proven: dict[tuple[str, str], tuple[_Def, _Def]] = {}
+            for _module, table in tables:
+                for path, written_interface, written_type in table.asserts:
+                    owner = self.index.file(path)
+                    if owner is None:
+                        continue
+                    for interface in self.type_values(owner, written_interface):
+                        for cls in self.type_values(owner, written_type):
+                            if interface.kind == INTERFACE and cls.kind == CLASS:
+                                key = (cls.qualified_name, interface.qualified_name)
+                                proven[key] = (cls, interface)
+            # interfaces by one of their method names: a type is checked against only those
+            # whose key method it has
+            by_method: dict[str, list[tuple[_Def, frozenset[str]]]] = {}
+            for interface, wanted in interfaces:
+                if wanted:
+                    by_method.setdefault(min(wanted), []).append((interface, wanted))
+            pairs = [
+                (cls, interface)
+                for cls, methods in types
+                for name in sorted(methods)
+                for interface, wanted in by_method.get(name, [])
+                if wanted <= methods
+            ]
+            result = _Satisfaction()
+            for cls, interface in pairs:
+                key = (cls.qualified_name, interface.qualified_name)
+                resolution = EXACT if proven.pop(key, None) is not None else HEURISTIC
+                result.implements.setdefault(cls.qualified_name, []).append((interface, resolution))
+                result.implementers.setdefault(interface.qualified_name, []).append(cls)
+            for cls, interface in proven.values():  # what a method set from outside provides
+                result.implements.setdefault(cls.qualified_name, []).append((interface, EXACT))
+                result.implementers.setdefault(interface.qualified_name, []).append(cls)
+            return result
+
+        return self.index.memo(("go-satisfaction",), build)

@@ -1,4 +1,4 @@
-"""Go: package-based module names, types as classes, embedding, imports and calls."""
+"""Go: package-based module names, types as classes, interfaces, embedding, imports, calls."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ def test_definitions(graph: Graph) -> None:
     }
     assert store == {
         f"{PKG}/store.Store": ("Class", f"{PKG}/store", 9, 13),
-        f"{PKG}/store.Saver": ("Class", f"{PKG}/store", 15, 17),  # interfaces are classes too
+        f"{PKG}/store.Saver": ("Interface", f"{PKG}/store", 15, 17),
+        f"{PKG}/store.Saver.Save": ("Method", f"{PKG}/store.Saver", 16, 16),
         f"{PKG}/store.New": ("Function", f"{PKG}/store", 19, 24),
         f"{PKG}/store.Store.Save": ("Method", f"{PKG}/store.Store", 26, 30),
     }
@@ -126,12 +127,21 @@ def test_calls(graph: Graph) -> None:
         (f"{PKG}/cmd/app.main", f"{PKG}/internal/db.Open", "exact"),  # an aliased import
         (f"{PKG}/cmd/app.main", f"{PKG}/internal/db.Conn.Exec", "exact"),  # var c *dbx.Conn
         (f"{PKG}/cmd/app.main", f"{PKG}/cmd/app.run", "exact"),
+        # saver is a store.Saver: its method for certain, what implements it as a guess
+        (f"{PKG}/cmd/app.run", f"{PKG}/store.Saver.Save", "exact"),
+        (f"{PKG}/cmd/app.run", f"{PKG}/store.Store.Save", "heuristic"),
     }
 
 
-def test_interface_calls_and_the_standard_library_are_left_out(graph: Graph) -> None:
+def test_method_sets_implement_interfaces(graph: Graph) -> None:
     _, edges = graph
-    assert not any(e[2].endswith(".run") for e in edges if e[0] == "CALLS")
+    assert {(e[2], e[3], e[4]) for e in edges if e[0] == "IMPLEMENTS"} == {
+        (f"{PKG}/store.Store", f"{PKG}/store.Saver", "heuristic"),
+    }
+
+
+def test_the_standard_library_is_left_out(graph: Graph) -> None:
+    _, edges = graph
     assert not any("fmt" in e[3] for e in edges)
 
 
@@ -305,4 +315,118 @@ def test_type_aliases_and_dot_imports(tmp_path: Path) -> None:
     assert calls == {
         ("example.com/app.run", "example.com/app/log.Logger.Info", "exact"),  # through the alias
         ("example.com/app.run", "example.com/app/log.New", "exact"),  # a dot-imported name
+    }
+
+
+INTERFACES = """package shapes
+
+import "example.com/geo/units"
+
+type Namer interface {
+	Name() string
+}
+
+type Shape interface {
+	Namer
+	Area() float64
+}
+
+type Any interface{}
+
+type Square struct{ side float64 }
+
+func (s *Square) Area() float64 { return s.side * s.side }
+func (s *Square) Name() string  { return "square" }
+
+type Labelled struct{ units.Label }
+
+func (l Labelled) Area() float64 { return 0 }
+
+type Point struct{}
+
+func (p Point) Name() string { return "point" }
+
+type Wrapper struct{ Shape }
+
+var _ Shape = (*Square)(nil)
+var _ units.Printer = Point{}
+
+func Total(shapes []Shape, n Namer) float64 {
+	total := 0.0
+	for _, s := range shapes {
+		total += s.Area()
+	}
+	n.Name()
+	return total
+}
+"""
+
+UNITS = """package units
+
+type Label struct{ text string }
+
+func (l Label) Name() string { return l.text }
+
+type Printer interface {
+	Print()
+}
+"""
+
+
+def test_interfaces_embedding_assertions_and_calls_through_them(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/geo\n")
+    (tmp_path / "shapes").mkdir()
+    (tmp_path / "units").mkdir()
+    (tmp_path / "shapes" / "shapes.go").write_text(INTERFACES)
+    (tmp_path / "units" / "units.go").write_text(UNITS)
+    parsed, edges = ingest(tmp_path)
+    kinds = {d.qualified_name: d.kind for d in parsed["shapes/shapes.go"].definitions}
+    shapes = "example.com/geo/shapes."
+    assert {name[len(shapes) :]: kind for name, kind in kinds.items() if kind != "Method"} == {
+        "Namer": "Interface",
+        "Shape": "Interface",
+        "Any": "Interface",
+        "Square": "Class",
+        "Labelled": "Class",
+        "Point": "Class",
+        "Wrapper": "Class",
+        "Total": "Function",
+    }
+    assert kinds[shapes + "Shape.Area"] == kinds[shapes + "Namer.Name"] == "Method"
+
+    def short(name: str) -> str:
+        return name.removeprefix("example.com/geo/")
+
+    found = {(e[0], short(e[2]), short(e[3]), e[4]) for e in edges if e[0] != "IMPORTS"}
+    assert {e for e in found if e[0] == "IMPLEMENTS"} == {
+        # the assertion proves it; the method set alone would only suggest it
+        ("IMPLEMENTS", "shapes.Square", "shapes.Shape", "exact"),
+        ("IMPLEMENTS", "shapes.Square", "shapes.Namer", "heuristic"),
+        # Name is promoted from the embedded units.Label, Area is its own
+        ("IMPLEMENTS", "shapes.Labelled", "shapes.Shape", "heuristic"),
+        ("IMPLEMENTS", "shapes.Labelled", "shapes.Namer", "heuristic"),
+        ("IMPLEMENTS", "shapes.Point", "shapes.Namer", "heuristic"),
+        ("IMPLEMENTS", "units.Label", "shapes.Namer", "heuristic"),  # from another package
+        # the assertion is the proof even where graphmem sees no Print method
+        ("IMPLEMENTS", "shapes.Point", "units.Printer", "exact"),
+        # an embedded interface gives a struct its methods
+        ("IMPLEMENTS", "shapes.Wrapper", "shapes.Shape", "heuristic"),
+        ("IMPLEMENTS", "shapes.Wrapper", "shapes.Namer", "heuristic"),
+        # nothing implements the empty interface by a guess
+    }
+    assert {e for e in found if e[0] == "INHERITS"} == {
+        ("INHERITS", "shapes.Shape", "shapes.Namer", None),
+        ("INHERITS", "shapes.Labelled", "units.Label", None),
+        ("INHERITS", "shapes.Wrapper", "shapes.Shape", None),
+    }
+    assert {e for e in found if e[0] == "CALLS"} == {
+        # an element of []Shape: the interface's method, then each implementation's
+        ("CALLS", "shapes.Total", "shapes.Shape.Area", "exact"),
+        ("CALLS", "shapes.Total", "shapes.Square.Area", "heuristic"),
+        ("CALLS", "shapes.Total", "shapes.Labelled.Area", "heuristic"),
+        # Name is declared by Namer: its implementers, promoted methods included
+        ("CALLS", "shapes.Total", "shapes.Namer.Name", "exact"),
+        ("CALLS", "shapes.Total", "shapes.Square.Name", "heuristic"),
+        ("CALLS", "shapes.Total", "shapes.Point.Name", "heuristic"),
+        ("CALLS", "shapes.Total", "units.Label.Name", "heuristic"),
     }
