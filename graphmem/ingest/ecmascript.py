@@ -22,7 +22,9 @@ Calls are resolved, never guessed by name alone: ``f()`` to an imported or local
 static method, ``this.m()`` / ``super.m()`` through ``extends``, ``super(...)`` to the base class,
 ``obj.f()`` through a module-level object literal's keys and spreads (all ``exact``); ``x.m()``
 where ``x`` holds ``new Foo()``, is typed ``Foo`` (TypeScript, or JSDoc in JavaScript) or holds
-what a function declares it returns is ``heuristic`` (the object may be a subclass). Parameters
+what a function declares it returns is ``heuristic`` (the object may be a subclass); when that
+type is a TypeScript interface, the call is ``exact`` to the interface's method and
+``heuristic`` to that method of each class implementing it (typescript.py). Parameters
 and locals hide the outer names they shadow. Anything else (``obj.m()`` on an unknown object)
 is left out.
 """
@@ -39,6 +41,7 @@ from graphmem.ingest.language import (
     EXACT,
     FUNCTION,
     HEURISTIC,
+    INTERFACE,
     METHOD,
     VARIABLE,
     Binding,
@@ -70,6 +73,9 @@ _FUNCTION_VALUES = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
 )
 _CLASS_VALUES = frozenset({"class"})
+_TYPESCRIPT = (".ts", ".tsx", ".mts", ".cts")
+#: what a class body, or an interface's, holds: members, not a scope of their own
+_TYPES = frozenset({CLASS, INTERFACE})
 _PROPERTY_NAMES = frozenset({"property_identifier", "private_property_identifier"})
 #: values that make a top-level binding a Variable: the constants and settings decisions are
 #: about (``const MAX_ATTEMPTS = 5``), not objects built at load time (``const app = express()``)
@@ -151,7 +157,7 @@ class _Scope(Scope):
 
 
 #: captures that may open a scope
-_OPENERS = ("class", "function", "method", "field_function", "var", "export")
+_OPENERS = ("class", "interface", "function", "method", "field_function", "var", "export")
 
 
 class _EcmaParse(SourceParse):
@@ -200,6 +206,11 @@ class _EcmaParse(SourceParse):
         definition = self.add_definition(kind, name, qname, scope.qualified_name, span)
         if kind == CLASS:
             definition.bases = self.bases(node)
+            implemented = self.implemented(node)
+            if implemented:
+                self.parsed.extra.setdefault("implements", {})[qname] = implemented
+        elif kind == INTERFACE:
+            definition.bases = self.heritage_types(node, "extends_type_clause")
         else:
             definition.params = self.params(node)
             definition.returns = self.return_type(node)
@@ -250,6 +261,25 @@ class _EcmaParse(SourceParse):
                     return [self.dotted(part) or "?"]
         return []
 
+    def implemented(self, node: Node) -> list[str]:
+        """What ``class C implements A, B`` names (TypeScript), as written."""
+        heritage = next((c for c in node.named_children if c.type == "class_heritage"), None)
+        return self.heritage_types(heritage, "implements_clause") if heritage is not None else []
+
+    def heritage_types(self, node: Node, clause_type: str) -> list[str]:
+        """The types of `node`'s ``implements`` or ``extends`` clause (``C.D<T>`` is ``C.D``)."""
+        names = []
+        for clause in node.named_children:
+            if clause.type != clause_type:
+                continue
+            for type_node in clause.named_children:
+                if type_node.type == "generic_type":
+                    type_node = type_node.child_by_field_name("name") or type_node
+                named = self.dotted(type_node)
+                if named is not None:
+                    names.append(named)
+        return names
+
     def params(self, node: Node) -> list[str]:
         params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
         if params is None:
@@ -264,7 +294,7 @@ class _EcmaParse(SourceParse):
         return names
 
     def in_function(self, scope: _Scope) -> bool:
-        return scope.definition is not None and scope.definition.kind != CLASS
+        return scope.definition is not None and scope.definition.kind not in _TYPES
 
     def on_class(self, node: Node, scope: _Scope) -> _Scope | None:
         if node.id in self.claimed:
@@ -273,6 +303,13 @@ class _EcmaParse(SourceParse):
         if name_node is None:
             return _Scope(scope.qualified_name, node.end_byte, scope.definition, opaque=True)
         return self.define(CLASS, self.text(name_node), node, scope)
+
+    def on_interface(self, node: Node, scope: _Scope) -> _Scope | None:
+        """``interface I extends J { m(): T }``: an Interface, its method signatures Methods."""
+        name_node = node.child_by_field_name("name")
+        if name_node is None:
+            return None
+        return self.define(INTERFACE, self.text(name_node), node, scope)
 
     def on_function(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("name")
@@ -284,6 +321,10 @@ class _EcmaParse(SourceParse):
         name_node = node.child_by_field_name("name")
         if name_node is None or not self.is_class_scope(scope):
             return None
+        if node.type == "method_signature" and (
+            node.parent is None or node.parent.type != "interface_body"
+        ):
+            return None  # a method of an object type written inside the interface
         return self.define(METHOD, self.text(name_node), node, scope)
 
     def on_field_function(self, node: Node, scope: _Scope) -> _Scope | None:
@@ -296,7 +337,7 @@ class _EcmaParse(SourceParse):
 
     @staticmethod
     def is_class_scope(scope: _Scope) -> bool:
-        return not scope.opaque and scope.definition is not None and scope.definition.kind == CLASS
+        return not scope.opaque and scope.definition is not None and scope.definition.kind in _TYPES
 
     def on_var(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("name")
@@ -752,23 +793,29 @@ class EcmaScriptResolver:
                     ResolvedEdge(RelType.IMPORTS, module_ref, Ref(target_path, imported.module))
                 )
 
+        implements: dict[str, list[str]] = parsed.extra.get("implements", {})
         for definition in parsed.definitions:
-            if definition.kind != CLASS:
+            if definition.kind not in _TYPES:
                 continue
             source = Ref(parsed.path, definition.qualified_name)
-            for base in definition.bases:
-                value = self.evaluate(parsed.path, definition.parent, base, 0)
-                if isinstance(value, _Def) and value.kind == CLASS:
-                    edges.append(
-                        ResolvedEdge(
-                            RelType.INHERITS, source, Ref(value.path, value.qualified_name)
-                        )
+            for base in self.bases_of(
+                _Def(parsed.path, definition.qualified_name, definition.kind), 0
+            ):
+                edges.append(
+                    ResolvedEdge(RelType.INHERITS, source, Ref(base.path, base.qualified_name))
+                )
+            for interface in self.implemented(parsed.path, definition, implements):
+                edges.append(
+                    ResolvedEdge(
+                        RelType.IMPLEMENTS,
+                        source,
+                        Ref(interface.path, interface.qualified_name),
+                        EXACT,
                     )
+                )
 
         for call in parsed.calls:
-            found = self.resolve_call(parsed.path, call)
-            if found is not None:
-                target, resolution = found
+            for target, resolution in self.resolve_call(parsed.path, call):
                 edges.append(
                     ResolvedEdge(
                         RelType.CALLS,
@@ -779,7 +826,15 @@ class EcmaScriptResolver:
                 )
         return unique_edges(edges)
 
-    def resolve_call(self, path: str, call: CallSite) -> tuple[_Def, str] | None:
+    def resolve_call(self, path: str, call: CallSite) -> list[tuple[_Def, str]]:
+        """The callee (none when unresolved) and, for a method of an interface, that method
+        on each class implementing the interface (heuristic)."""
+        found = self.resolve_callee(path, call)
+        if found is None:
+            return []
+        return [found] + [(method, HEURISTIC) for method in self.implementations(found[0])]
+
+    def resolve_callee(self, path: str, call: CallSite) -> tuple[_Def, str] | None:
         parts = call.callee.split(".")
         head, rest = parts[0], parts[1:]
         value: _Value | None
@@ -808,7 +863,12 @@ class EcmaScriptResolver:
             if head.endswith("()"):
                 value, resolution = self.call_result(value, 0), HEURISTIC
         for position, part in enumerate(rest):
-            if isinstance(value, _Instance) and (position or head != "this"):
+            # a typed value may be a subclass; an interface's method is the one declared
+            if (
+                isinstance(value, _Instance)
+                and value.cls.kind != INTERFACE
+                and (position or head != "this")
+            ):
                 resolution = HEURISTIC
             value = self.attribute(value, part.removesuffix("()"), 0)
             if part.endswith("()"):
@@ -831,7 +891,7 @@ class EcmaScriptResolver:
         scope = self.parent_scope(tables, value.qualified_name) or tables.parsed.module
         returned = self.evaluate(value.path, scope, definition.returns, depth + 1)
         return (
-            _Instance(returned) if isinstance(returned, _Def) and returned.kind == CLASS else None
+            _Instance(returned) if isinstance(returned, _Def) and returned.kind in _TYPES else None
         )
 
     # -- evaluation -----------------------------------------------------------------------
@@ -874,7 +934,7 @@ class EcmaScriptResolver:
             return None  # the module
         parent = definition.parent
         # a class body is not a scope for the methods inside it
-        while parent in tables.definitions and tables.definitions[parent].kind == CLASS:
+        while parent in tables.definitions and tables.definitions[parent].kind in _TYPES:
             parent = tables.definitions[parent].parent
         return parent
 
@@ -885,7 +945,7 @@ class EcmaScriptResolver:
         value is not followed (a parameter, a local): outer names of that name are hidden."""
         qname = f"{scope}.{name}"
         definition = tables.definitions.get(qname)
-        if definition is not None and definition.kind in (CLASS, FUNCTION):
+        if definition is not None and definition.kind in (CLASS, FUNCTION, INTERFACE):
             return _Def(tables.parsed.path, qname, definition.kind)
         spec = tables.imports.get((scope, name))
         if spec is not None:
@@ -918,7 +978,7 @@ class EcmaScriptResolver:
             return self.call_result(called, depth + 1)
         value = self.evaluate(tables.parsed.path, scope, binding.value, depth + 1)
         if binding.annotation:
-            return _Instance(value) if isinstance(value, _Def) and value.kind == CLASS else None
+            return _Instance(value) if isinstance(value, _Def) and value.kind in _TYPES else None
         return value
 
     def imported(self, path: str, spec: ImportSpec, depth: int) -> _Value | None:
@@ -1015,9 +1075,69 @@ class EcmaScriptResolver:
         bases = []
         for base in definition.bases:
             value = self.evaluate(cls.path, definition.parent, base, depth + 1)
-            if isinstance(value, _Def) and value.kind == CLASS:
+            # a class extends a class; an interface extends interfaces (or a class's shape)
+            if isinstance(value, _Def) and value.kind in (CLASS, definition.kind):
                 bases.append(value)
         return bases
+
+    # -- interfaces -----------------------------------------------------------------------
+
+    def implemented(
+        self, path: str, definition: Definition, implements: dict[str, list[str]]
+    ) -> list[_Def]:
+        """The repository interfaces a class's ``implements`` clause names."""
+        found = []
+        for written in implements.get(definition.qualified_name, []):
+            value = self.evaluate(path, definition.parent, written, 0)
+            if isinstance(value, _Def) and value.kind == INTERFACE:
+                found.append(value)
+        return found
+
+    def implementations(self, method: _Def) -> list[_Def]:
+        """For a method of a repository interface, that method on each class implementing the
+        interface or one extending it (what a call through the interface may run)."""
+        interface, _, name = method.qualified_name.rpartition(".")
+        tables = self.tables(method.path)
+        owner = tables.definitions.get(interface) if tables is not None else None
+        if owner is None or owner.kind != INTERFACE:
+            return []
+        found = []
+        for cls in self.implementers().get(_Def(method.path, interface, INTERFACE), []):
+            target = self.find_method(cls, name, 0)
+            if target is not None:
+                found.append(target)
+        return found
+
+    def implementers(self) -> dict[_Def, list[_Def]]:
+        """Every TypeScript class of the repository under each interface it implements,
+        directly or through the interfaces those extend."""
+
+        def build() -> dict[_Def, list[_Def]]:
+            table: dict[_Def, list[_Def]] = {}
+            for module in self.index.modules():
+                for path in self.index.module_paths(module):
+                    if not path.endswith(_TYPESCRIPT):
+                        continue
+                    parsed = self.index.file(path)
+                    if parsed is None or not parsed.extra.get("implements"):
+                        continue
+                    implements = parsed.extra["implements"]
+                    for definition in parsed.definitions:
+                        if definition.qualified_name not in implements:
+                            continue
+                        cls = _Def(path, definition.qualified_name, CLASS)
+                        pending = self.implemented(path, definition, implements)
+                        seen: set[_Def] = set()
+                        while pending and len(seen) <= _MAX_DEPTH * 4:
+                            interface = pending.pop()
+                            if interface in seen:
+                                continue
+                            seen.add(interface)
+                            table.setdefault(interface, []).append(cls)
+                            pending += self.bases_of(interface, 0)
+            return table
+
+        return self.index.memo(("ts-implementers",), build)
 
     def find_method(self, cls: _Def, name: str, depth: int) -> _Def | None:
         """`name` defined in `cls` or, failing that, along its `extends` chain."""

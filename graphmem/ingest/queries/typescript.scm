@@ -4,3 +4,5 @@
 (required_parameter pattern: (identifier) type: (type_annotation)) @typed_param
 (optional_parameter pattern: (identifier) type: (type_annotation)) @typed_param
 (abstract_method_signature) @method
+(interface_declaration) @interface
+(method_signature) @method

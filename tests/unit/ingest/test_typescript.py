@@ -157,3 +157,63 @@ def test_return_annotations_generic_parameters_and_super(resolve_tree: Any) -> N
         ("src/repo.find", "src/query.query", "exact"),
         ("src/repo.find", "src/query.Query.run", "heuristic"),  # optional chaining
     }  # the parameter `run` shadows the module's run()
+
+
+def test_interfaces_implements_and_calls_through_an_interface(resolve_tree: Any) -> None:
+    resolved = resolve_tree(
+        {
+            "src/store.ts": (
+                "export interface Named {\n  name(): string;\n}\n"
+                "export interface Store<T> extends Named {\n"
+                "  get(key: string): T | undefined;\n"
+                "  options: { flush(): void };\n"
+                "  put?(key: string, value: T): void;\n"
+                "}\n"
+            ),
+            "src/memory.ts": (
+                "import { Store, Named } from './store';\n"
+                "export class MemoryStore<T> implements Store<T> {\n"
+                "  name() { return 'memory'; }\n"
+                "  get(key: string) { return undefined; }\n"
+                "}\n"
+                "class Base {\n  name() { return 'base'; }\n}\n"
+                "export class Label extends Base implements Named, Iterable<string> {}\n"
+            ),
+            "src/use.ts": (
+                "import type { Store } from './store';\n"
+                "import { MemoryStore } from './memory';\n"
+                "export function read(store: Store<number>) {\n"
+                "  store.get('a');\n"
+                "  store.name();\n"
+                "}\n"
+                "export function direct(m: MemoryStore<number>) {\n  m.get('b');\n}\n"
+            ),
+        }
+    )
+    kinds = {
+        d.qualified_name: (d.kind, d.parent, d.start_line, d.end_line)
+        for d in resolved.parsed["src/store.ts"].definitions
+    }
+    assert kinds == {
+        "src/store.Named": ("Interface", "src/store", 1, 3),
+        "src/store.Named.name": ("Method", "src/store.Named", 2, 2),
+        "src/store.Store": ("Interface", "src/store", 4, 8),
+        "src/store.Store.get": ("Method", "src/store.Store", 5, 5),
+        "src/store.Store.put": ("Method", "src/store.Store", 7, 7),
+    }  # a method of an object type inside the interface is not the interface's
+    edges = {e for e in resolved.edges if e[0] in ("INHERITS", "IMPLEMENTS", "CALLS")}
+    assert edges == {
+        ("INHERITS", "src/store.Store", "src/store.Named", None),
+        ("INHERITS", "src/memory.Label", "src/memory.Base", None),
+        # `implements` is the type checker's word: exact (Iterable is not the repository's)
+        ("IMPLEMENTS", "src/memory.MemoryStore", "src/store.Store", "exact"),
+        ("IMPLEMENTS", "src/memory.Label", "src/store.Named", "exact"),
+        # the interface's method is certain; what implements it may run
+        ("CALLS", "src/use.read", "src/store.Store.get", "exact"),
+        ("CALLS", "src/use.read", "src/memory.MemoryStore.get", "heuristic"),
+        # name() is Named's: Store extends it, so MemoryStore implements it too
+        ("CALLS", "src/use.read", "src/store.Named.name", "exact"),
+        ("CALLS", "src/use.read", "src/memory.MemoryStore.name", "heuristic"),
+        ("CALLS", "src/use.read", "src/memory.Base.name", "heuristic"),  # Label's, inherited
+        ("CALLS", "src/use.direct", "src/memory.MemoryStore.get", "heuristic"),
+    }
