@@ -3,11 +3,13 @@
 Dependents are found by walking CALLS, IMPORTS, INHERITS and IMPLEMENTS edges backwards (callers,
 importers, subclasses, implementations of an interface) breadth-first, one batched `edges` call
 per level. For a module, class or directory the walk starts from the target *and everything it
-contains*, so a caller of any method of a class counts as depending on the class.
+contains*, so a caller of any method of a class counts as depending on the class. A method an
+interface declares is implemented by every type implementing the interface: those depend on it.
 
 Each dependent is reported once, at its shortest distance, with one shortest path. Among the
-shortest paths an exact one is preferred; a path that uses any heuristic CALLS edge (a call the
-ingester resolved by name only) makes the dependent heuristic, and the two kinds are counted apart.
+shortest paths an exact one is preferred; a path that uses any heuristic edge (a call the
+ingester resolved by name only, a Go type implementing an interface by its method names) makes the
+dependent heuristic, and the two kinds are counted apart.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def is_test_entity(node: Node) -> bool:
 
 
 def is_heuristic(edge: Edge) -> bool:
-    return edge.type == RelType.CALLS and edge.properties.get("resolution") == "heuristic"
+    return edge.properties.get("resolution") == "heuristic"
 
 
 def contained(store: GraphReads, root_ids: Sequence[str]) -> list[str]:
@@ -94,13 +96,21 @@ def impact_of(
     distance: dict[str, int] = dict.fromkeys(seeds, 0)
     exact: dict[str, bool] = dict.fromkeys(seeds, True)
     via: dict[str, Edge] = {}
+    interfaces = _declaring_interfaces(store, [t.id for t in targets if t.has(Label.METHOD)])
+    for interface in interfaces:  # a path ends there; the walk goes on from its implementers
+        seed_set.add(interface)
+        distance.setdefault(interface, 0)
+        exact.setdefault(interface, True)
 
     frontier = seeds
     for level in range(1, depth + 1):
         if not frontier:
             break
         chosen: dict[str, Edge] = {}
-        for edge in sorted(store.edges(frontier, DEPENDENCY_TYPES, Direction.IN), key=_edge_order):
+        found = store.edges(frontier, DEPENDENCY_TYPES, Direction.IN)
+        if level == 1 and interfaces:
+            found += store.edges(interfaces, (RelType.IMPLEMENTS,), Direction.IN)
+        for edge in sorted(found, key=_edge_order):
             dependent = edge.source
             if dependent in distance:
                 continue
@@ -177,6 +187,16 @@ def impact_of(
     )
 
 
+def _declaring_interfaces(store: GraphReads, method_ids: Sequence[str]) -> list[str]:
+    """The interfaces that declare any of `method_ids` (the types implementing them implement
+    those methods too)."""
+    if not method_ids:
+        return []
+    parents = {e.source for e in store.edges(method_ids, (RelType.CONTAINS,), Direction.IN)}
+    nodes = store.get_nodes(sorted(parents), embeddings=False)
+    return sorted(i for i, node in nodes.items() if node.has(Label.INTERFACE))
+
+
 def _edge_order(edge: Edge) -> tuple[bool, str, str, str]:
     return (is_heuristic(edge), edge.type.value, edge.source, edge.target)
 
@@ -193,7 +213,7 @@ def _path_to_target(
     while current not in seeds:
         edge = via[current]
         resolution: Resolution | None = None
-        if edge.type == RelType.CALLS:
+        if edge.type in (RelType.CALLS, RelType.IMPLEMENTS):
             resolution = "heuristic" if is_heuristic(edge) else "exact"
         steps.append(
             PathStep(

@@ -10,6 +10,7 @@ import pytest
 
 from graphmem.api import GraphMem
 from graphmem.model import Label
+from graphmem.queries.context import render_context
 from graphmem.settings import Settings
 from graphmem.store import GraphStore
 
@@ -108,7 +109,51 @@ def test_cpp(store: GraphStore, tmp_path: Path) -> None:
     assert ("DEPENDS_ON", "service:shop-cli", "service:shop", None) in edges
 
 
-@pytest.mark.parametrize("fixture", ["java_app", "rust_app", "c_app", "cpp_app"])
+def test_go_interfaces(store: GraphStore, tmp_path: Path) -> None:
+    kinds, edges = ingest(store, tmp_path, "go_app")
+    shop = "example.com/shop/store"
+    assert kinds[f"{shop}.Saver"] == "Interface"
+    assert kinds[f"{shop}.Saver.Save"] == "Method"
+    assert kinds[f"{shop}.Store"] == "Class"
+    assert ("CONTAINS", f"{shop}.Saver", f"{shop}.Saver.Save", None) in edges
+    assert ("IMPLEMENTS", f"{shop}.Store", f"{shop}.Saver", "heuristic") in edges
+    run = "example.com/shop/cmd/app.run"
+    assert ("CALLS", run, f"{shop}.Saver.Save", "exact") in edges
+    assert ("CALLS", run, f"{shop}.Store.Save", "heuristic") in edges
+
+
+def test_impact_of_an_interface_method_reaches_its_implementers(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    ingest(store, tmp_path, "go_app")
+    graph = GraphMem(Settings(), repo_root=tmp_path / "go_app", store=store)
+    result = graph.impact("store/store.go::Saver.Save")
+    found = {(i.entity.qualified_name, i.distance, i.resolution) for i in result.impacted}
+    shop = "example.com/shop"
+    assert found == {
+        (f"{shop}/cmd/app.run", 1, "exact"),
+        (f"{shop}/cmd/app.main", 2, "exact"),
+        # Store implements Saver by its method set: a guess, so the path is heuristic
+        (f"{shop}/store.Store", 1, "heuristic"),
+    }
+    context = graph.context("store/store.go::Saver")
+    assert "implemented by example.com/shop/store.Store" in render_context(context)
+
+
+def test_typescript_interfaces(store: GraphStore, tmp_path: Path) -> None:
+    kinds, edges = ingest(store, tmp_path, "ts_app")
+    invoice = "src/models/invoice"
+    assert kinds[f"{invoice}.Priced"] == "Interface"
+    assert kinds[f"{invoice}.Priced.total"] == "Method"
+    assert ("CONTAINS", f"{invoice}.Priced", f"{invoice}.Priced.total", None) in edges
+    assert ("IMPLEMENTS", f"{invoice}.Invoice", f"{invoice}.Priced", "exact") in edges
+    assert ("CALLS", f"{invoice}.charge", f"{invoice}.Priced.total", "exact") in edges
+    assert ("CALLS", f"{invoice}.charge", f"{invoice}.Invoice.total", "heuristic") in edges
+
+
+@pytest.mark.parametrize(
+    "fixture", ["java_app", "rust_app", "c_app", "cpp_app", "go_app", "ts_app"]
+)
 def test_reingest_of_an_unchanged_tree_changes_nothing(
     store: GraphStore, tmp_path: Path, fixture: str
 ) -> None:

@@ -86,6 +86,12 @@ def test_inheritance_and_calls(graph: Graph) -> None:
         ("src/main.main", "src/services/billing.BillingService", "exact"),
         ("src/main.main", "src/services/billing.BillingService.run", "heuristic"),
         ("src/ui/App.App", "src/models/invoice.sum", "exact"),
+        # through the interface Priced: its method, and the class implementing it
+        ("src/models/invoice.charge", "src/models/invoice.Priced.total", "exact"),
+        ("src/models/invoice.charge", "src/models/invoice.Invoice.total", "heuristic"),
+    }
+    assert {e[1:] for e in edges if e[0] == "IMPLEMENTS"} == {
+        ("src/models/invoice.Invoice", "src/models/invoice.Priced", "exact")
     }
 
 
