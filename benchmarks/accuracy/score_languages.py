@@ -113,9 +113,9 @@ def rust_oracle(checkout: Path) -> LanguageOracle:
 
 def clang_oracle(checkout: Path, language: str) -> LanguageOracle:
     """Parse every C (and for C++, C++) file of `checkout` with libclang (clang_oracle.py)."""
-    from clang_oracle import analyse
+    from clang_oracle import analyse_cached
 
-    found = analyse(checkout, language)
+    found = analyse_cached(checkout, language)
     stats = found.result.stats
     summary = (
         f"libclang {found.seconds:.1f} s ({stats['calls_resolved']} calls resolved, "

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from graphmem.ingest.c_macros import MacroTable, apply, repository_macros
 from graphmem.ingest.language import (
     CLASS,
     EXACT,
@@ -41,6 +42,7 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
+    content_hash,
     unique_edges,
 )
 from graphmem.ingest.syntax import Scope, SourceParse, grammar
@@ -91,15 +93,30 @@ def type_name(text: str) -> str | None:
 
 
 class _CFamilySupport:
+    """Naming a file reads the repository's header macros (graphmem.ingest.c_macros) once per
+    layout, in the process that names the files, before any is parsed; its parse workers start
+    from that process and see the same table."""
+
     name = "c"
     extensions: tuple[str, ...] = C_EXTENSIONS
 
+    def __init__(self) -> None:
+        self.macros = MacroTable()
+        self._layout: RepoLayout | None = None
+
     def module_name(self, path: str, layout: RepoLayout) -> str:
+        if layout is not self._layout:
+            self._layout = layout
+            self.macros = repository_macros(layout.root, layout.files)
         return path
 
     def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
         cpp = self.name == "cpp" or (path.endswith(".h") and is_cpp_header(source))
-        return _CFamilyParse(self.name, cpp, path, source, module).run()
+        expanded = apply(source, self.macros.with_file(source))
+        parsed = _CFamilyParse(self.name, cpp, path, expanded, module).run()
+        if expanded is not source:
+            parsed.content_hash = content_hash(source)
+        return parsed
 
     def resolver(self, index: RepoIndex) -> FileResolver:
         return CFamilyResolver(index)
@@ -166,10 +183,16 @@ class _CFamilyParse(SourceParse):
         if self.in_function(scope):
             return None
         name = node.child_by_field_name("name")
-        qualified = (
-            self.join(scope.qualified_name, self.text(name)) if name else scope.qualified_name
-        )
-        return Scope(qualified, node.end_byte, None)
+        if name is None:
+            return Scope(scope.qualified_name, node.end_byte, None)
+        if any(child.type == "inline" for child in node.children):
+            # inline namespaces (fmt's versioned ``v12``) are not in names; a name written
+            # through one (``fmt::v12::format``) is read without it
+            inline = self.parsed.extra.setdefault("inline", [])
+            if self.text(name) not in inline:
+                inline.append(self.text(name))
+            return Scope(scope.qualified_name, node.end_byte, None)
+        return Scope(self.join(scope.qualified_name, self.text(name)), node.end_byte, None)
 
     def on_type(self, node: Node, scope: Scope) -> Scope | None:
         if self.in_function(scope):
@@ -352,6 +375,7 @@ class _Repo:
     bases: dict[str, list[str]] = field(default_factory=dict)
     members: dict[str, dict[str, _Def]] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    inline: set[str] = field(default_factory=set)
 
 
 class CFamilyResolver:
@@ -375,6 +399,7 @@ class CFamilyResolver:
                 parsed = self.index.file(path)
                 if parsed is None or parsed.language not in _LANGUAGES:
                     continue
+                repo.inline.update(parsed.extra.get("inline", ()))
                 static = set(parsed.extra.get("static", ()))
                 for d in parsed.definitions:
                     found = _Def(path, d.qualified_name, d.kind, d.qualified_name in static)
@@ -515,6 +540,10 @@ class CFamilyResolver:
     ) -> list[tuple[_Def, str]]:
         using: list[str] = list(parsed.extra.get("using", ()))
         owner = self.owner_class(caller)
+        inline = self.repo().inline
+        if inline and "::" in callee:
+            parts = callee.split("::")
+            callee = "::".join([p for p in parts[:-1] if p not in inline] + parts[-1:])
         if callee.startswith("new "):
             return self.construct(callee[4:], caller, using)
         if "." in callee:

@@ -1,0 +1,263 @@
+"""C and C++ macros that change how code parses, applied to the source before tree-sitter reads it.
+
+graphmem reads code as written and does not expand macros, but two kinds of object-like macro
+destroy the parse of what follows them, so they are replaced by what they mean first:
+
+- *attribute macros*, defined as nothing, keywords or attributes (``#define FMT_API
+  __attribute__((visibility("default")))``, ``#define FMT_CONSTEXPR constexpr``, an empty
+  ``#define EXPORT``): written before a declaration (``FMT_API void vprint(...)``,
+  ``class FMT_API format_error``) tree-sitter reads them as a type or a declarator and loses
+  the definition. They become blanks (their ``static`` and ``inline`` kept).
+- *scope macros*, written alone on a line as a statement, whose body opens or closes braces:
+  ``#define FMT_BEGIN_NAMESPACE namespace fmt { inline namespace v12 {`` becomes that text, so
+  what follows is named ``fmt::detail::buffer``; Unity's ``EXPECT_ABORT_BEGIN`` (``... if (x)
+  {``) and ``VERIFY_FAILS_END`` (``} ...``) become ``;{`` and ``};`` so that the functions after
+  them are still functions.
+
+A macro counts only when every definition the repository's headers (and the file itself) give
+it agrees on its kind; a file's own ``#define`` overrides the headers'. Replacements keep every
+line where it was (a scope macro's line gets longer; nothing moves to another line), so line
+numbers are the file's own. Preprocessor lines are left as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_HEADER_ENDINGS = (".h", ".hpp", ".hh", ".hxx")
+_DEFINE = re.compile(
+    rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)\n]*\))?((?:\\\n|[^\n])*)", re.MULTILINE
+)
+_DIRECTIVE = re.compile(rb"^[ \t]*#(?:\\\n|[^\n])*", re.MULTILINE)
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_TOKEN = re.compile(r"\[\[.*?\]\]|[A-Za-z_]\w*(?:\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?|\S")
+#: words an attribute macro may expand to; the ones in _KEPT stay in the source
+_KEYWORDS = frozenset(
+    {
+        "static", "inline", "extern", "constexpr", "consteval", "constinit", "explicit",
+        "virtual", "__inline", "__inline__", "__forceinline", "__cdecl", "__stdcall",
+        "__fastcall", "__restrict", "noexcept", "export", "const", "volatile",
+    }
+)  # fmt: skip
+_ATTRIBUTE_CALLS = frozenset({"__attribute__", "__declspec", "alignas", "__pragma", "_Pragma"})
+_KEPT = ("static", "inline", "const", "volatile")
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Macro:
+    """What a macro becomes in the source: `replacement`; `statement` when it is replaced only
+    where it stands alone on a line."""
+
+    replacement: str
+    statement: bool
+
+
+@dataclass
+class MacroTable:
+    """The macros of a repository's headers that change the parse, by name."""
+
+    macros: dict[str, Macro] = field(default_factory=dict)
+
+    def with_file(self, source: bytes) -> dict[str, Macro]:
+        """The table as one file sees it: its own ``#define``s override the headers'."""
+        own = _definitions(source)
+        if not own:
+            return self.macros
+        return {**self.macros, **classify(own)}
+
+
+def _definitions(source: bytes) -> dict[str, list[tuple[bool, str]]]:
+    """Every ``#define`` of a source: name -> [(function-like, body)]."""
+    found: dict[str, list[tuple[bool, str]]] = {}
+    if b"define" not in source:
+        return found
+    for match in _DEFINE.finditer(source):
+        body = match.group(3).replace(b"\\\n", b" ").decode("utf-8", "replace")
+        body = _COMMENT.sub(" ", body).strip()
+        found.setdefault(match.group(1).decode(), []).append((match.group(2) is not None, body))
+    return found
+
+
+def classify(definitions: dict[str, list[tuple[bool, str]]]) -> dict[str, Macro]:
+    """The attribute and scope macros among `definitions` (see the module docstring)."""
+    bodies = {
+        name: [body for function_like, body in found if not function_like]
+        for name, found in definitions.items()
+        if not any(function_like for function_like, _ in found)
+    }
+    function_like = {
+        name: [body for _, body in found]
+        for name, found in definitions.items()
+        if all(is_function for is_function, _ in found)
+    }
+    # attribute macros may be written with others (FMT_API is FMT_VISIBILITY("default")):
+    # grow the set of known ones until it is stable
+    attributes: set[str] = set()
+    for _ in range(_MAX_DEPTH):
+        grown = {
+            name
+            for name, found in (*bodies.items(), *function_like.items())
+            if all(_attribute_words(body, attributes, bodies) is not None for body in found)
+        }
+        if grown == attributes:
+            break
+        attributes = grown
+    macros: dict[str, Macro] = {}
+    for name, found in bodies.items():
+        kinds = {_kind(body, attributes, bodies) for body in found}
+        if None in kinds or not kinds:
+            continue
+        if len(kinds) == 1:
+            macros[name] = kinds.pop()  # type: ignore[assignment]
+        elif not any(k.statement for k in kinds if k is not None):
+            # conditional definitions of one attribute macro keep the keywords they share
+            shared = set.intersection(*(set(k.replacement.split()) for k in kinds if k))
+            macros[name] = Macro(" ".join(w for w in _KEPT if w in shared), statement=False)
+    return macros
+
+
+def _expand(body: str, bodies: dict[str, list[str]], depth: int = 0) -> str | None:
+    """`body` with the object-like macros it names expanded (each must have one meaning)."""
+    if depth > _MAX_DEPTH:
+        return None
+
+    def one(match: re.Match[str]) -> str:
+        found = bodies.get(match.group(0))
+        if found is None or len(set(found)) != 1:
+            return match.group(0)
+        return f" {found[0]} "
+
+    expanded = re.sub(r"[A-Za-z_]\w*", one, body)
+    return expanded if expanded == body else _expand(expanded, bodies, depth + 1)
+
+
+def _attribute_words(
+    body: str, attributes: set[str], bodies: dict[str, list[str]]
+) -> list[str] | None:
+    """The keywords an attribute-like body keeps, or None when the body is not one."""
+    expanded = _expand(body, bodies)
+    if expanded is None:
+        return None
+    words: list[str] = []
+    for token in _TOKEN.findall(expanded):
+        head = re.match(r"[A-Za-z_]\w*", token)
+        if token.startswith("[["):
+            continue
+        if head is None:
+            return None
+        word = head.group(0)
+        if word in _KEYWORDS and word == token:
+            words.append(word)
+        elif word not in attributes and word not in _ATTRIBUTE_CALLS:
+            return None
+    return words
+
+
+def _kind(body: str, attributes: set[str], bodies: dict[str, list[str]]) -> Macro | None:
+    words = _attribute_words(body, attributes, bodies)
+    if words is not None:
+        return Macro(" ".join(w for w in words if w in _KEPT), statement=False)
+    expanded = _expand(body, bodies)
+    if expanded is None or ("{" not in expanded and "}" not in expanded):
+        return None
+    if ";" not in expanded and "(" not in expanded:
+        # braces and words only: namespace a { inline namespace b {, extern "C" {, } }
+        return Macro(" ".join(expanded.split()), statement=True)
+    closes = opens = 0
+    for char in re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'', "", expanded):
+        if char == "{":
+            opens += 1
+        elif char == "}":
+            if opens:
+                opens -= 1
+            else:
+                closes += 1
+    if not (opens or closes):
+        return None
+    return Macro("}" * closes + ";" + "{" * opens, statement=True)
+
+
+def apply(source: bytes, macros: dict[str, Macro]) -> bytes:
+    """`source` with the uses of `macros` replaced, outside preprocessor lines."""
+    present = [name for name in macros if name.encode() in source]
+    if not present:
+        return source
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in present) + rb")\b")
+    directives = [(m.start(), m.end()) for m in _DIRECTIVE.finditer(source)]
+    pieces: list[bytes] = []
+    last = 0
+    d = 0
+    for match in pattern.finditer(source):
+        start, end = match.span()
+        while d < len(directives) and directives[d][1] <= start:
+            d += 1
+        if d < len(directives) and directives[d][0] <= start:
+            continue
+        macro = macros[match.group(0).decode()]
+        if macro.statement and not _alone(source, start, end):
+            continue
+        replacement = macro.replacement.encode()
+        pieces += [source[last:start], replacement.ljust(end - start)]
+        last = end
+    if not pieces:
+        return source
+    pieces.append(source[last:])
+    return b"".join(pieces)
+
+
+def _alone(source: bytes, start: int, end: int) -> bool:
+    """Whether source[start:end] stands alone on its line (a comment may follow)."""
+    line_start = source.rfind(b"\n", 0, start) + 1
+    line_end = source.find(b"\n", end)
+    rest = source[end : len(source) if line_end < 0 else line_end].strip()
+    return not source[line_start:start].strip() and (not rest or rest.startswith((b"//", b"/*")))
+
+
+# -- the repository's table -----------------------------------------------------------------
+
+
+@dataclass
+class _HeaderCache:
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    definitions: dict[str, dict[str, list[tuple[bool, str]]]] = field(default_factory=dict)
+    table: MacroTable = field(default_factory=MacroTable)
+
+
+_caches: dict[str, _HeaderCache] = {}
+
+
+def repository_macros(root: Path, files: frozenset[str]) -> MacroTable:
+    """The macro table of a repository's headers; a header is read again only when its size
+    or modification time changed since the last call for the same root."""
+    cache = _caches.setdefault(str(root), _HeaderCache())
+    headers = sorted(p for p in files if p.endswith(_HEADER_ENDINGS))
+    changed = set(cache.stats) != set(headers)
+    for path in headers:
+        try:
+            stat = os.stat(os.path.join(root, path))
+        except OSError:
+            continue
+        key = (stat.st_size, stat.st_mtime_ns)
+        if cache.stats.get(path) == key:
+            continue
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue
+        cache.stats[path] = key
+        cache.definitions[path] = _definitions(data)
+        changed = True
+    if changed:
+        for gone in set(cache.stats) - set(headers):
+            del cache.stats[gone]
+            cache.definitions.pop(gone, None)
+        merged: dict[str, list[tuple[bool, str]]] = {}
+        for path in sorted(cache.definitions):
+            for name, found in cache.definitions[path].items():
+                merged.setdefault(name, []).extend(found)
+        cache.table = MacroTable(classify(merged))
+    return cache.table

@@ -1,0 +1,175 @@
+"""C and C++ macros that change the parse: attribute macros, namespace and brace macros."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem.ingest.c_macros import Macro, MacroTable, apply, classify, repository_macros
+
+Graph = tuple[dict[str, Any], set[tuple[str, str, str, str | None]]]
+
+
+def table(source: str) -> dict[str, Macro]:
+    return MacroTable().with_file(source.encode())
+
+
+def test_attribute_macros_are_blanked_keeping_static_and_inline() -> None:
+    found = table(
+        "#define API __declspec(dllexport)\n"
+        "#define NORETURN [[noreturn]]\n"
+        "#define LOCAL static\n"
+        "#define FORCE inline __attribute__((always_inline))\n"
+        "#define EMPTY\n"
+    )
+    assert found == {
+        "API": Macro("", statement=False),
+        "NORETURN": Macro("", statement=False),
+        "LOCAL": Macro("static", statement=False),
+        "FORCE": Macro("inline", statement=False),
+        "EMPTY": Macro("", statement=False),
+    }
+
+
+def test_conditional_definitions_count_when_every_one_is_an_attribute() -> None:
+    definitions = {
+        "VISIBILITY": [(True, "__attribute__((visibility(value)))"), (True, "")],
+        "API": [(False, "__declspec(dllexport)"), (False, 'VISIBILITY("default")'), (False, "")],
+        "CONSTEXPR": [(False, "constexpr"), (False, "")],
+        "SIZE": [(False, "16"), (False, "")],
+    }
+    found = classify(definitions)
+    assert found["API"] == Macro("", statement=False)
+    assert found["CONSTEXPR"] == Macro("", statement=False)
+    assert "SIZE" not in found  # a value under one condition: not an attribute
+    assert "VISIBILITY" not in found  # function-like macros are never replaced themselves
+
+
+def test_values_types_and_expressions_are_not_macros_that_change_the_parse() -> None:
+    assert table("#define LIMIT 10\n#define word_t int\n#define TWICE(x) ((x) * 2)\n") == {}
+
+
+def test_namespace_and_brace_macros_are_statements() -> None:
+    found = table(
+        "#define BEGIN_NS \\\n  namespace lib { \\\n  inline namespace v2 {\n"
+        "#define END_NS } }\n"
+        '#define BEGIN_C extern "C" {\n'
+        "#define ABORT_BEGIN start(); if (protect()) {\n"
+        "#define ABORT_END } stop(); /* done */ if (failed) { report(); }\n"
+        "#define BALANCED if (x) { y(); }\n"
+    )
+    assert found["BEGIN_NS"] == Macro("namespace lib { inline namespace v2 {", statement=True)
+    assert found["END_NS"] == Macro("} }", statement=True)
+    assert found["BEGIN_C"] == Macro('extern "C" {', statement=True)
+    assert found["ABORT_BEGIN"] == Macro(";{", statement=True)
+    assert found["ABORT_END"] == Macro("};", statement=True)
+    assert "BALANCED" not in found
+
+
+def test_apply_keeps_lines_and_preprocessor_directives() -> None:
+    source = (
+        b"#ifndef API\n#define API\n#endif\n"
+        b"BEGIN_NS\n"
+        b"API int f(void);  // API\n"
+        b"int g() { return BEGIN_NS_USED; }\n"
+        b"x = BEGIN_NS + 1;\n"
+        b"END_NS  // closes\n"
+    )
+    macros = {
+        "API": Macro("", statement=False),
+        "BEGIN_NS": Macro("namespace a {", statement=True),
+        "END_NS": Macro("}", statement=True),
+    }
+    applied = apply(source, macros)
+    assert applied.splitlines() == [
+        b"#ifndef API",
+        b"#define API",
+        b"#endif",
+        b"namespace a {",
+        b"    int f(void);  //    ",
+        b"int g() { return BEGIN_NS_USED; }",
+        b"x = BEGIN_NS + 1;",
+        b"}       // closes",
+    ]
+    assert apply(b"int plain;\n", macros) == b"int plain;\n"
+
+
+def test_versioned_namespace_macros_name_definitions(
+    fixture_graph: Callable[[str], Graph],
+) -> None:
+    parsed, edges = fixture_graph("cpp_macros")
+    base = {
+        d.qualified_name: (d.kind, d.start_line, d.end_line)
+        for d in parsed["include/fmtlike/base.h"].definitions
+    }
+    assert base == {
+        "fmtlike::detail::buffer": ("Class", 33, 41),
+        "fmtlike::detail::buffer::buffer": ("Method", 35, 35),
+        "fmtlike::detail::buffer::push_back": ("Method", 36, 36),
+        "fmtlike::detail::buffer::grow": ("Method", 37, 37),
+        "fmtlike::detail::count_digits": ("Function", 43, 45),
+        "fmtlike::format_error": ("Class", 49, 49),
+    }
+    assert [d.qualified_name for d in parsed["src/format.cc"].definitions] == ["fmtlike::vprint"]
+    assert not parsed["include/fmtlike/base.h"].warnings
+    assert ("INHERITS", "fmtlike::format_error", "fmtlike::detail::buffer", None) in edges
+    calls = {(s, t, r) for k, s, t, r in edges if k == "CALLS"}
+    assert calls == {
+        ("fmtlike::detail::buffer::push_back", "fmtlike::detail::buffer::grow", "exact"),
+        ("fmtlike::detail::count_digits", "fmtlike::detail::count_digits", "exact"),
+        ("fmtlike::vprint", "fmtlike::detail::buffer::push_back", "exact"),
+        ("fmtlike::vprint", "fmtlike::detail::count_digits", "exact"),
+        ("main", "fmtlike::vprint", "exact"),
+        # written through the inline namespace: fmtlike::v3::detail::count_digits
+        ("main", "fmtlike::detail::count_digits", "exact"),
+    }
+
+
+def test_statement_macros_without_semicolons_keep_the_functions_after_them(
+    fixture_graph: Callable[[str], Graph],
+) -> None:
+    parsed, edges = fixture_graph("c_statement_macros")
+    names = {d.qualified_name for d in parsed["test_abort.c"].definitions}
+    tests = {n for n in names if n.startswith("test_")}
+    assert tests == {
+        "test_fails_on_null_name",
+        "test_fails_on_empty_name",
+        "test_fails_on_carriage_return",
+        "test_fails_on_short_length",
+        "test_fails_on_zero",
+        "test_fails_on_array",
+        "test_fails_on_negative",
+        "test_fails_on_nested",
+        "test_passes",
+    }
+    assert ("CALLS", "test_fails_on_null_name", "check_name", "exact") in edges
+    assert ("CALLS", "test_fails_on_zero", "check_length", "exact") in edges
+
+
+def test_a_files_own_definition_overrides_the_headers() -> None:
+    headers = MacroTable({"BEGIN_EXPORT": Macro("", statement=False)})
+    own = headers.with_file(b"#define BEGIN_EXPORT export {\n")
+    assert own["BEGIN_EXPORT"] == Macro("export {", statement=True)
+    assert headers.macros["BEGIN_EXPORT"] == Macro("", statement=False)
+
+
+def test_the_repository_table_follows_header_edits(tmp_path: Path) -> None:
+    header = tmp_path / "include" / "ns.h"
+    header.parent.mkdir()
+    header.write_text("#define BEGIN namespace one {\n")
+    files = frozenset({"include/ns.h", "src/a.cpp"})
+    assert repository_macros(tmp_path, files).macros["BEGIN"].replacement == "namespace one {"
+    header.write_text("#define BEGIN namespace other {\n")
+    stat = header.stat()
+    os.utime(header, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert repository_macros(tmp_path, files).macros["BEGIN"].replacement == "namespace other {"
+    assert repository_macros(tmp_path, frozenset({"src/a.cpp"})).macros == {}
+
+
+@pytest.mark.parametrize("source", [b"", b"#define\n", b"#define X \\\n", b"#define X(a"])
+def test_malformed_definitions_never_raise(source: bytes) -> None:
+    assert isinstance(MacroTable().with_file(source), dict)
