@@ -121,6 +121,12 @@ def _builtin_headers() -> list[str]:
     return ["-isystem", str(found[-1])] if found else []
 
 
+def _unnamed(spelling: str) -> bool:
+    """libclang spells an unnamed struct ``struct (unnamed at file.c:3:5)`` (``(anonymous``
+    in older versions): graphmem gives such types no entity."""
+    return "(unnamed " in spelling or "(anonymous " in spelling
+
+
 class _Kinds:
     def __init__(self, kind: type) -> None:
         k = kind
@@ -178,14 +184,14 @@ class _Facts:
         spelling = cursor.spelling
         if cursor.kind in k.types and not spelling:
             return None
-        if cursor.kind in k.types and spelling.startswith(("(anonymous", "(unnamed")):
+        if cursor.kind in k.types and _unnamed(spelling):
             return None
         if "<" in spelling or spelling.startswith("operator"):
             return None
         parts = [spelling]
         parent = cursor.semantic_parent
         while parent is not None and parent.kind in k.scopes:
-            named = parent.spelling and not parent.spelling.startswith(("(anonymous", "(unnamed"))
+            named = parent.spelling and not _unnamed(parent.spelling)
             if named and not self.inline_namespace(parent):
                 parts.append(parent.spelling)
             parent = parent.semantic_parent
@@ -214,14 +220,15 @@ class _Facts:
     def read(self, root: Cursor, path: str) -> None:
         self.definitions[(path, path, MODULE)] = Definition(path, MODULE, path, 1, 1, 1)
         k = self.kinds.k
-        for cursor in root.get_children():
-            if self.relative(cursor) != path:
-                continue
+        own = [cursor for cursor in root.get_children() if self.relative(cursor) == path]
+        # macro uses first: a declaration a macro makes may come before its use's cursor
+        self.macro_uses[path] = [
+            (c.extent.start.offset, c.extent.end.offset)
+            for c in own
+            if c.kind == k.MACRO_INSTANTIATION
+        ]
+        for cursor in own:
             if cursor.kind == k.MACRO_INSTANTIATION:
-                extent = cursor.extent
-                self.macro_uses.setdefault(path, []).append(
-                    (extent.start.offset, extent.end.offset)
-                )
                 continue
             if cursor.kind == k.INCLUSION_DIRECTIVE:
                 try:
@@ -245,7 +252,12 @@ class _Facts:
         inner_owner = None
         if kind is not None and cursor.is_definition() and caller is None:
             name = self.name(cursor)
-            made = kind != CLASS and not self.written(cursor, path, cursor.spelling)
+            made = not self.written(cursor, path, cursor.spelling)
+            if kind == CLASS:
+                # a typedef names its struct after the struct's text: a class is made by a
+                # macro only when it lies in a macro's use (googletest's TEST(a, b) is a
+                # class a_b_Test)
+                made = made and self.in_macro_use(cursor, path)
             if name is not None and made:
                 self.definitions_in_macros += 1
                 name = None
@@ -286,6 +298,10 @@ class _Facts:
             if use_start <= start < use_end:
                 return name.encode() in source[use_start:use_end]
         return False
+
+    def in_macro_use(self, cursor: Cursor, path: str) -> bool:
+        start = cursor.extent.start.offset
+        return any(a <= start < b for a, b in self.macro_uses.get(path, ()))
 
     def call(self, cursor: Cursor, path: str, caller: str) -> None:
         k = self.kinds.k

@@ -349,9 +349,13 @@ class _CFamilyParse(SourceParse):
             self.add_call(scope.qualified_name, f"new {declared}", node)
 
     def on_include(self, node: Node, scope: Scope) -> None:
+        """``"x.h"`` is kept as ``x.h``, ``<x.h>`` with its brackets (looked up only on the
+        include path, where the compiler looks)."""
         path = node.child_by_field_name("path")
         if path is not None and path.type == "string_literal":
             self.add_import(self.text(path).strip('"'), None, None, node, self.module)
+        elif path is not None and path.type == "system_lib_string":
+            self.add_import(self.text(path), None, None, node, self.module)
 
 
 # -- resolution -----------------------------------------------------------------------------
@@ -422,16 +426,20 @@ class CFamilyResolver:
     def include_target(self, parsed: ParsedFile, written: str) -> str | None:
         repo = self.repo()
         here = str(PurePosixPath(parsed.path).parent)
-        for base in ("" if here == "." else here, *repo.include_dirs):
+        bases: tuple[str, ...] = ("" if here == "." else here, *repo.include_dirs)
+        if written.startswith("<"):
+            written, bases = written.strip("<>"), repo.include_dirs
+        for base in bases:
             candidate = _normalise(f"{base}/{written}" if base and base != "." else written)
             if candidate is not None and candidate in repo.paths:
                 return candidate
         return None
 
-    def visible(self, parsed: ParsedFile) -> frozenset[str]:
-        """Names declared by the file and everything it includes, transitively."""
+    def visible(self, parsed: ParsedFile) -> tuple[frozenset[str], frozenset[str]]:
+        """Names declared by the file and everything it includes, transitively, and the
+        paths of those files."""
 
-        def build() -> frozenset[str]:
+        def build() -> tuple[frozenset[str], frozenset[str]]:
             names: set[str] = set()
             seen = {parsed.path}
             pending = [parsed]
@@ -445,7 +453,7 @@ class CFamilyResolver:
                         loaded = self.index.file(target)
                         if loaded is not None:
                             pending.append(loaded)
-            return frozenset(names)
+            return frozenset(names), frozenset(seen)
 
         return self.index.memo(("c-family-visible", parsed.path, parsed.content_hash), build)
 
@@ -536,7 +544,7 @@ class CFamilyResolver:
         caller: str,
         callee: str,
         locals_: dict[tuple[str, str], str],
-        visible: frozenset[str],
+        visible: tuple[frozenset[str], frozenset[str]],
     ) -> list[tuple[_Def, str]]:
         using: list[str] = list(parsed.extra.get("using", ()))
         owner = self.owner_class(caller)
@@ -562,11 +570,17 @@ class CFamilyResolver:
             return []
         if any(d.kind == CLASS for d in candidates):
             return self.construct(callee, caller, using)
+        names, included = visible
         own = [d for d in candidates if d.path == parsed.path]
         if len(own) == 1:
             return [(own[0], EXACT)]
+        # a definition in an included file (a header's static inline function, an included
+        # .c file) is the one the compiler sees
+        through_includes = [d for d in candidates if d.path in included]
+        if not own and len(through_includes) == 1:
+            return [(through_includes[0], EXACT)]
         public = [d for d in candidates if not d.static]
-        if len(public) == 1 and (public[0].qualified_name in visible or "::" in callee):
+        if len(public) == 1 and (public[0].qualified_name in names or "::" in callee):
             return [(public[0], EXACT)]
         guesses = public or candidates
         if len(guesses) > _MAX_GUESSES:

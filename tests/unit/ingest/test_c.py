@@ -130,3 +130,47 @@ def test_syntax_errors_keep_what_parses(
     parsed = resolved.parsed["a.c"]
     assert parsed.warnings and "syntax errors" in parsed.warnings[0]
     assert ("Function", "ok") in resolved.definitions()
+
+
+def test_angle_includes_of_repository_headers_resolve_on_the_include_path(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "hiredis.h": "int redis_connect(void);\n",
+            "adapters/ae.h": "#include <hiredis.h>\nint ae_attach(void);\n",
+            "examples/example.c": (
+                "#include <stdio.h>\n#include <hiredis.h>\n#include <adapters/ae.h>\n"
+                "int main(void) { return redis_connect() + ae_attach(); }\n"
+            ),
+            "examples/local.h": "int local(void);\n",
+            "examples/other.c": "#include <local.h>\nint other(void) { return 0; }\n",
+            "hiredis.c": "int redis_connect(void) { return 0; }\n",
+            "ae.c": "int ae_attach(void) { return 1; }\n",
+        }
+    )
+    assert resolved.of("IMPORTS") == {
+        ("examples/example.c", "hiredis.h"),
+        ("examples/example.c", "adapters/ae.h"),
+        ("adapters/ae.h", "hiredis.h"),
+    }  # <local.h> is not next to the includer on the include path: not the repository's
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {("main", "redis_connect", "exact"), ("main", "ae_attach", "exact")}
+
+
+def test_static_functions_of_included_files_are_exact(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "sds.h": "static inline int sdslen(const char *s) { return s[0]; }\n",
+            "dict.c": "static int dict_find(int key) { return key; }\n",
+            "async.c": (
+                '#include "sds.h"\n#include "dict.c"\n'
+                "int run(const char *s) { return sdslen(s) + dict_find(1); }\n"
+            ),
+            "other.c": "static int dict_find(int key) { return -key; }\n",
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {("run", "sdslen", "exact"), ("run", "dict_find", "exact")}
