@@ -120,6 +120,9 @@ def to_result(data: dict[str, Any], checkout: Path, nodes: Mapping[str, NamedNod
         calls=calls,
         call_evidence=evidence,
         stats=stats,
+        implements={
+            (name_of(_Key(**a)), name_of(_Key(**b))) for a, b in data.get("implements") or []
+        },
     )
 
 

@@ -65,6 +65,8 @@ class OracleResult:
     #: for each CALLS edge, one place it was seen: (path, line, form such as "self.m()")
     call_evidence: dict[tuple[str, str], tuple[str, int, str]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: class -> interface, from oracles that see interfaces (None: not measured)
+    implements: set[tuple[str, str]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

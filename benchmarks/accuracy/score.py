@@ -38,7 +38,8 @@ from oracle import (  # noqa: E402
     load_or_analyse,
 )
 
-DEFINITION_KINDS = (MODULE, CLASS, FUNCTION, METHOD)
+INTERFACE = "Interface"
+DEFINITION_KINDS = (MODULE, CLASS, INTERFACE, FUNCTION, METHOD)
 
 #: The bar graphmem's impact analysis is held to: (row, measure, minimum).
 BAR = (
@@ -129,8 +130,9 @@ def ingest(checkout: Path, backend: str, workdir: Path) -> GraphSide:
     side.ingest_seconds = time.perf_counter() - started
 
     labels = {MODULE: Label.MODULE, CLASS: Label.CLASS, FUNCTION: Label.FUNCTION}
-    labels[METHOD] = Label.METHOD
+    labels |= {METHOD: Label.METHOD, INTERFACE: Label.INTERFACE}
     wanted = {RelType.IMPORTS.value, RelType.INHERITS.value, RelType.CALLS.value}
+    wanted.add(RelType.IMPLEMENTS.value)
     with open_store(url, settings) as store:
         side.counts = store.counts()
         for kind, label in labels.items():
@@ -167,7 +169,8 @@ class Comparison:
 #: The endpoint kinds DESIGN §2 allows per edge type.
 ENDPOINTS = {
     "IMPORTS": ({MODULE}, {MODULE}),
-    "INHERITS": ({CLASS}, {CLASS}),
+    "INHERITS": ({CLASS, INTERFACE}, {CLASS, INTERFACE}),
+    "IMPLEMENTS": ({CLASS}, {INTERFACE}),
     "CALLS": ({FUNCTION, METHOD}, {FUNCTION, METHOD, CLASS}),
 }
 
@@ -181,6 +184,7 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
 
     found: dict[str, set[tuple[str, str]]] = {"IMPORTS": set(), "INHERITS": set()}
     found |= {"CALLS exact": set(), "CALLS heuristic": set()}
+    found |= {"IMPLEMENTS": set(), "IMPLEMENTS exact": set()}
     off_schema: Counter[str] = Counter()
     for kind, source_id, target_id, resolution in graph.edges:
         if source_id not in library or target_id not in library:
@@ -194,6 +198,8 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
             if resolution not in ("exact", "heuristic"):
                 off_schema[f"CALLS with resolution={resolution!r}"] += 1
             kind = "CALLS exact" if resolution == "exact" else "CALLS heuristic"
+        elif kind == "IMPLEMENTS" and resolution == "exact":
+            found["IMPLEMENTS exact"].add((source.qualified_name, target.qualified_name))
         found[kind].add((source.qualified_name, target.qualified_name))
 
     rows = [_row("definitions", oracle_defs, graph_defs)]
@@ -203,7 +209,8 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
     for kind in DEFINITION_KINDS:
         o = {d for d in oracle_defs if d[1] == kind}
         g = {d for d in graph_defs if d[1] == kind}
-        rows.append(_row(f"  {kind}", o, g))
+        if o or g or kind != INTERFACE:
+            rows.append(_row(f"  {kind}", o, g))
 
     exact, heuristic = found["CALLS exact"], found["CALLS heuristic"]
     for row_name, got, expected in (
@@ -218,8 +225,33 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
             row = Row(row.name, row.oracle, row.graphmem, row.matched, precision_only=True)
         rows.append(row)
         errors[row_name.strip()] = (sorted(got - expected), sorted(expected - got))
+    if oracle.implements is not None:  # the TypeScript and Go oracles see what implements what
+        rows.append(_row("IMPLEMENTS", oracle.implements, found["IMPLEMENTS"]))
+        exact_only = _row("  IMPLEMENTS exact", oracle.implements, found["IMPLEMENTS exact"])
+        rows.append(
+            Row(
+                exact_only.name,
+                exact_only.oracle,
+                exact_only.graphmem,
+                exact_only.matched,
+                precision_only=True,
+            )
+        )
+        errors["IMPLEMENTS"] = (
+            sorted(found["IMPLEMENTS"] - oracle.implements),
+            sorted(oracle.implements - found["IMPLEMENTS"]),
+        )
 
     notes = []
+    dispatch = _dispatch_edges(heuristic - exact, exact | heuristic, library)
+    if dispatch:
+        kept = heuristic - exact - dispatch
+        right = len(kept & oracle.calls)
+        notes.append(
+            f"{len(dispatch)} heuristic CALLS go to implementations of an interface method their "
+            "caller calls (dynamic dispatch: the oracle names only the interface's method); "
+            f"heuristic-only precision without them {right}/{len(kept)}"
+        )
     # A name defined twice (conditional definitions) agrees if any of its definitions does.
     by_key: dict[tuple[str, str], list[Definition]] = {}
     for d in oracle.definitions:
@@ -253,6 +285,23 @@ def compare(name: str, oracle: OracleResult, graph: GraphSide) -> Comparison:
     for what, count in sorted(off_schema.items()):
         notes.append(f"off-schema edges (left out): {count} × {what}")
     return Comparison(name, oracle, graph, rows, errors, notes)
+
+
+def _dispatch_edges(
+    heuristic: set[tuple[str, str]], calls: set[tuple[str, str]], nodes: dict[str, GraphNode]
+) -> set[tuple[str, str]]:
+    """The heuristic calls of `M` from callers that also call an interface's method `M`."""
+    interfaces = {n.qualified_name for n in nodes.values() if n.kind == INTERFACE}
+    through = {
+        (caller, target.rsplit(".", 1)[-1])
+        for caller, target in calls
+        if target.rsplit(".", 1)[0] in interfaces
+    }
+    return {
+        (c, t)
+        for c, t in heuristic
+        if (c, t.rsplit(".", 1)[-1]) in through and t.rsplit(".", 1)[0] not in interfaces
+    }
 
 
 def _row(name: str, expected: set[Any], got: set[Any]) -> Row:

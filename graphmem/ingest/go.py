@@ -90,6 +90,8 @@ _FUNCTIONS = frozenset({"function_declaration", "method_declaration"})
 _DECLARATIONS = frozenset({"short_var_declaration", "var_spec", "range_clause"})
 _MAX_DEPTH = 12
 _TYPES = frozenset({CLASS, INTERFACE})
+#: a method set: (name, parameters, results) of each method
+_MethodSet = frozenset[tuple[str, int, int]]
 
 
 @cache
@@ -226,6 +228,7 @@ class _GoParse(SourceParse):
                     method_name = self.text(method)
                     method_qname = f"{qualified}.{method_name}"
                     self.add_definition(METHOD, method_name, method_qname, qualified, element)
+                    self.record_arity(method_qname, element)
         fields = self.field_types(body)
         if fields:
             self.parsed.extra.setdefault("fields", {})[definition.qualified_name] = fields
@@ -296,7 +299,29 @@ class _GoParse(SourceParse):
         parent = type_qname if receiver_type in self.file_types else self.module
         definition = self.add_definition(METHOD, name, f"{type_qname}.{name}", parent, node)
         definition.returns = self.result_type(node)
+        self.record_arity(definition.qualified_name, node)
         return Scope(definition.qualified_name, node.end_byte, definition)
+
+    def record_arity(self, qualified_name: str, node: Node) -> None:
+        """How many parameters and results a method (or interface method) declares, in
+        ``extra["arity"]``: a type implements an interface only with methods of its shape."""
+        parameters = node.child_by_field_name("parameters")
+        result = node.child_by_field_name("result")
+        shape = [
+            self.count(parameters) if parameters is not None else 0,
+            0 if result is None else self.count(result) if result.type == "parameter_list" else 1,
+        ]
+        self.parsed.extra.setdefault("arity", {}).setdefault(qualified_name, shape)
+
+    @staticmethod
+    def count(parameters: Node) -> int:
+        """``(a, b int, c ...string)`` is 3; ``(int, error)`` is 2."""
+        total = 0
+        for declaration in parameters.named_children:
+            if declaration.type in ("parameter_declaration", "variadic_parameter_declaration"):
+                names = sum(1 for c in declaration.named_children if c.type == "identifier")
+                total += max(names, 1)
+        return total
 
     def result_type(self, node: Node) -> str | None:
         result = node.child_by_field_name("result")
@@ -594,6 +619,8 @@ class _PackageTable:
     aliases: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: ``var _ I = (*T)(nil)``: (path it is written in, I, T as written)
     asserts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: method qualified name -> (parameters, results)
+    arity: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -656,6 +683,8 @@ class GoResolver:
                     table.aliases.setdefault(alias, (path, target))
                 for interface, implementer in parsed.extra.get("asserts", []):
                     table.asserts.append((path, interface, implementer))
+                for method, (parameters, results) in parsed.extra.get("arity", {}).items():
+                    table.arity.setdefault(method, (parameters, results))
                 for d in parsed.definitions:
                     if d.kind == VARIABLE:
                         continue  # never called; what it holds is not followed yet
@@ -940,21 +969,26 @@ class GoResolver:
                 found.append(target)
         return found
 
-    def method_names(self, cls: _Def, depth: int = 0) -> frozenset[str]:
-        """A type's method set by name: its own methods and those it embeds (promoted)."""
+    def method_set(self, cls: _Def, depth: int = 0) -> _MethodSet:
+        """A type's methods as (name, parameters, results): its own and those it embeds
+        (promoted)."""
         owner = self.index.file(cls.path)
         table = self.package(owner.module) if owner is not None else None
         if table is None or depth > _MAX_DEPTH:
             return frozenset()
-        names = set(table.methods.get(cls.qualified_name, {}))
+        found = set()
+        for name, method in table.methods.get(cls.qualified_name, {}).items():
+            parameters, results = table.arity.get(method.qualified_name, (-1, -1))
+            found.add((name, parameters, results))
         for base in self.bases_of(cls):
-            names |= self.method_names(base, depth + 1)
-        return frozenset(names)
+            found |= self.method_set(base, depth + 1)
+        return frozenset(found)
 
     def satisfaction(self) -> _Satisfaction:
         """Every repository type against every repository interface with methods: a type whose
-        method set holds all of an interface's method names implements it (heuristic: names,
-        not signatures, are compared), unless an assertion proves it (exact)."""
+        method set holds all of an interface's methods, by name and by how many parameters and
+        results they take, implements it (heuristic: the types of those are not compared),
+        unless an assertion proves it (exact)."""
 
         def build() -> _Satisfaction:
             tables: list[tuple[str, _PackageTable]] = []
@@ -963,14 +997,14 @@ class GoResolver:
                 table = self.package(module) if any(p.endswith(".go") for p in paths) else None
                 if table is not None:
                     tables.append((module, table))
-            interfaces: list[tuple[_Def, frozenset[str]]] = []
-            types: list[tuple[_Def, frozenset[str]]] = []
+            interfaces: list[tuple[_Def, _MethodSet]] = []
+            types: list[tuple[_Def, _MethodSet]] = []
             for _module, table in tables:
                 for definitions in table.names.values():
                     for d in definitions:
                         if d.kind in _TYPES:
                             found = interfaces if d.kind == INTERFACE else types
-                            found.append((d, self.method_names(d)))
+                            found.append((d, self.method_set(d)))
             proven: dict[tuple[str, str], tuple[_Def, _Def]] = {}
             for _module, table in tables:
                 for path, written_interface, written_type in table.asserts:
@@ -984,7 +1018,7 @@ class GoResolver:
                                 proven[key] = (cls, interface)
             # interfaces by one of their method names: a type is checked against only those
             # whose key method it has
-            by_method: dict[str, list[tuple[_Def, frozenset[str]]]] = {}
+            by_method: dict[tuple[str, int, int], list[tuple[_Def, _MethodSet]]] = {}
             for interface, wanted in interfaces:
                 if wanted:
                     by_method.setdefault(min(wanted), []).append((interface, wanted))

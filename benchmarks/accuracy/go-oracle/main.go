@@ -5,8 +5,9 @@
 //
 // It shares nothing with graphmem. Packages load with golang.org/x/tools/go/packages (tests
 // excluded); a call's target is the *types.Func its name uses, generic instances mapped to their
-// origin. Calls through interface methods, function values and conversions have no function
-// declaration to point at and are counted, not emitted.
+// origin (a call through an interface: the interface's method). Function values and conversions
+// have no function declaration to point at and are counted, not emitted. A named non-generic
+// type implements a non-generic interface with methods when types.Implements says so for T or *T.
 package main
 
 import (
@@ -28,7 +29,7 @@ type Def struct {
 	Path string `json:"path"`
 	Line int    `json:"line"`
 	Name string `json:"name"`
-	Kind string `json:"kind"` // Module, Class, Function, Method
+	Kind string `json:"kind"` // Module, Class, Interface, Function, Method
 	End  int    `json:"end_line"`
 }
 
@@ -49,8 +50,9 @@ type Call struct {
 
 type Output struct {
 	Definitions []Def          `json:"definitions"`
-	Imports     [][2]string    `json:"imports"`  // file path → file path
-	Inherits    [][2]Key       `json:"inherits"` // type → embedded type
+	Imports     [][2]string    `json:"imports"`    // file path → file path
+	Inherits    [][2]Key       `json:"inherits"`   // type → embedded type
+	Implements  [][2]Key       `json:"implements"` // type → interface
 	Calls       []Call         `json:"calls"`
 	Stats       map[string]int `json:"stats"`
 }
@@ -89,6 +91,7 @@ func main() {
 	for _, p := range pkgs {
 		o.pkg(p)
 	}
+	o.implements()
 	sort.Slice(o.out.Calls, func(i, j int) bool { return o.out.Calls[i].Site < o.out.Calls[j].Site })
 	enc := json.NewEncoder(os.Stdout)
 	if err := enc.Encode(o.out); err != nil {
@@ -107,6 +110,32 @@ type oracle struct {
 	out      Output
 	pkgFiles map[string][]string
 	seenCall map[Call]bool
+	named    []named
+}
+
+// named is a type declared in the checkout, for the implements check.
+type named struct {
+	key Key
+	obj *types.TypeName
+}
+
+// implements pairs every concrete named type with every interface that has methods.
+func (o *oracle) implements() {
+	for _, i := range o.named {
+		iface, ok := i.obj.Type().Underlying().(*types.Interface)
+		if !ok || iface.NumMethods() == 0 {
+			continue
+		}
+		for _, t := range o.named {
+			if types.IsInterface(t.obj.Type()) {
+				continue
+			}
+			if types.Implements(t.obj.Type(), iface) ||
+				types.Implements(types.NewPointer(t.obj.Type()), iface) {
+				o.out.Implements = append(o.out.Implements, [2]Key{t.key, i.key})
+			}
+		}
+	}
 }
 
 func (o *oracle) rel(file string) (string, bool) {
@@ -176,8 +205,17 @@ func (o *oracle) types(p *packages.Package, path string, d *ast.GenDecl) {
 		}
 		line := p.Fset.Position(spec.Name.Pos()).Line
 		self := Key{path, line, spec.Name.Name}
+		kind := "Class"
+		if _, ok := spec.Type.(*ast.InterfaceType); ok {
+			kind = "Interface"
+		}
 		o.out.Definitions = append(o.out.Definitions,
-			Def{path, line, spec.Name.Name, "Class", p.Fset.Position(spec.End()).Line})
+			Def{path, line, spec.Name.Name, kind, p.Fset.Position(spec.End()).Line})
+		if obj, ok := p.TypesInfo.Defs[spec.Name].(*types.TypeName); ok && spec.TypeParams == nil {
+			if nt, ok := obj.Type().(*types.Named); ok && nt.TypeParams().Len() == 0 {
+				o.named = append(o.named, named{self, obj})
+			}
+		}
 		var embedded []ast.Expr
 		switch t := spec.Type.(type) {
 		case *ast.StructType:
@@ -190,6 +228,11 @@ func (o *oracle) types(p *packages.Package, path string, d *ast.GenDecl) {
 			for _, f := range t.Methods.List {
 				if len(f.Names) == 0 {
 					embedded = append(embedded, f.Type)
+				}
+				for _, name := range f.Names {
+					o.out.Definitions = append(o.out.Definitions, Def{path,
+						p.Fset.Position(name.Pos()).Line, name.Name, "Method",
+						p.Fset.Position(f.End()).Line})
 				}
 			}
 		}
@@ -243,8 +286,7 @@ func (o *oracle) calls(p *packages.Package, caller Key, body ast.Node) {
 		fn = fn.Origin()
 		if sig, _ := fn.Type().(*types.Signature); sig != nil && sig.Recv() != nil {
 			if types.IsInterface(sig.Recv().Type()) {
-				o.out.Stats["interface_method"]++
-				return true
+				o.out.Stats["interface_method"]++ // the interface's method, when declared here
 			}
 		}
 		callee, ok := o.key(p.Fset, fn)

@@ -6,8 +6,10 @@
 // (`allowJs`, so CommonJS `require` and `module.exports` are followed by the checker too). A call's
 // target is the declaration of the signature the checker resolves (`getResolvedSignature`),
 // else the declaration of its callee's symbol with aliases followed (`getAliasedSymbol`).
-// Definitions are named by where their name is written: {path, line, name, kind}. The output
-// has the shape ../compiler_oracles.py reads.
+// Definitions are named by where their name is written: {path, line, name, kind}; interfaces
+// and their method signatures are definitions too, a call the checker resolves to such a signature
+// is a call of it, and `class C implements I` is C implements I. The output has the shape
+// ../compiler_oracles.py reads.
 import fs from "node:fs";
 import path from "node:path";
 import ts from "typescript";
@@ -66,7 +68,7 @@ const stats = {
   call_expressions: 0, unnamed_callee: 0, interface_method: 0, outside_checkout: 0,
   not_a_definition: 0, unresolved: 0, resolved_sites: 0,
 };
-const out = { definitions: [], imports: [], inherits: [], calls: [], stats };
+const out = { definitions: [], imports: [], inherits: [], implements: [], calls: [], stats };
 const rel = (fileName) => path.relative(root, fileName).split(path.sep).join("/");
 const lineOf = (sf, pos) => sf.getLineAndCharacterOfPosition(pos).line + 1;
 
@@ -81,6 +83,12 @@ function isExportsTarget(left) {
 
 // The definition a declaration node is (kind and the node holding its name), or null.
 function definitionOf(node) {
+  if (ts.isInterfaceDeclaration(node)) {
+    return { kind: "Interface", name: node.name.text, at: node.name };
+  }
+  if (ts.isMethodSignature(node) && ts.isInterfaceDeclaration(node.parent)) {
+    return { kind: "Method", name: node.name.getText(), at: node.name };
+  }
   if (ts.isFunctionDeclaration(node)) {
     if (!node.body) return null; // an overload signature
     return { kind: "Function", name: node.name?.text ?? "default", at: node.name ?? node };
@@ -156,11 +164,27 @@ function aliased(symbol) {
 }
 
 // Declarations of a symbol that are definitions: an overloaded function's implementation, a
-// variable bound to a function, a class.
-function definitionsOfSymbol(symbol) {
+// variable bound to a function, a class (`types`: interfaces too, which are never called).
+function definitionsOfSymbol(symbol, types = false) {
   const s = aliased(symbol);
   if (!s?.declarations) return [];
-  return s.declarations.filter((d) => definitionOf(d));
+  return s.declarations.filter((d) => definitionOf(d)
+    && (types || !(ts.isInterfaceDeclaration(d) || ts.isMethodSignature(d))));
+}
+
+// The interfaces of the library a heritage clause (`extends` or `implements`) names.
+function heritageInterfaces(node, token) {
+  const found = [];
+  for (const clause of node.heritageClauses ?? []) {
+    if (clause.token !== token) continue;
+    for (const type of clause.types) {
+      const symbol = checker.getSymbolAtLocation(type.expression);
+      for (const d of symbol ? definitionsOfSymbol(symbol, true) : []) {
+        if (inLibrary(d) && ts.isInterfaceDeclaration(d)) found.push(d);
+      }
+    }
+  }
+  return found;
 }
 
 function calleeExpression(node) {
@@ -202,6 +226,9 @@ function targetsOf(node) {
   const declaration = checker.getResolvedSignature(node)?.declaration;
   if (declaration && !ts.isJSDocSignature(declaration)) {
     if (!inLibrary(declaration)) return [declaration]; // counted as outside the checkout
+    if (ts.isMethodSignature(declaration) && ts.isInterfaceDeclaration(declaration.parent)) {
+      return [declaration]; // a call through an interface: its method
+    }
     if (ts.isMethodSignature(declaration) || ts.isPropertySignature(declaration)
         || ts.isCallSignatureDeclaration(declaration)) {
       return "interface";
@@ -292,6 +319,14 @@ for (const sf of program.getSourceFiles()) {
         if (inLibrary(d) && definitionOf(d)?.kind === "Class") {
           out.inherits.push([keyOf(node), keyOf(d)]);
         }
+      }
+      for (const d of heritageInterfaces(node, ts.SyntaxKind.ImplementsKeyword)) {
+        out.implements.push([keyOf(node), keyOf(d)]);
+      }
+    }
+    if (ts.isInterfaceDeclaration(node)) {
+      for (const d of heritageInterfaces(node, ts.SyntaxKind.ExtendsKeyword)) {
+        out.inherits.push([keyOf(node), keyOf(d)]);
       }
     }
     let specifier = null;

@@ -333,6 +333,10 @@ type Shape interface {
 
 type Any interface{}
 
+type Flusher interface {
+	Flush() error
+}
+
 type Square struct{ side float64 }
 
 func (s *Square) Area() float64 { return s.side * s.side }
@@ -345,6 +349,7 @@ func (l Labelled) Area() float64 { return 0 }
 type Point struct{}
 
 func (p Point) Name() string { return "point" }
+func (p Point) Flush()        {}
 
 type Wrapper struct{ Shape }
 
@@ -386,6 +391,7 @@ def test_interfaces_embedding_assertions_and_calls_through_them(tmp_path: Path) 
         "Namer": "Interface",
         "Shape": "Interface",
         "Any": "Interface",
+        "Flusher": "Interface",
         "Square": "Class",
         "Labelled": "Class",
         "Point": "Class",
@@ -412,7 +418,8 @@ def test_interfaces_embedding_assertions_and_calls_through_them(tmp_path: Path) 
         # an embedded interface gives a struct its methods
         ("IMPLEMENTS", "shapes.Wrapper", "shapes.Shape", "heuristic"),
         ("IMPLEMENTS", "shapes.Wrapper", "shapes.Namer", "heuristic"),
-        # nothing implements the empty interface by a guess
+        # nothing implements the empty interface by a guess, nor Flusher: Point's Flush
+        # returns nothing, Flusher's an error
     }
     assert {e for e in found if e[0] == "INHERITS"} == {
         ("INHERITS", "shapes.Shape", "shapes.Namer", None),
