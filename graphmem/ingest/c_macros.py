@@ -54,6 +54,8 @@ class Macro:
 
     replacement: str
     statement: bool
+    #: a function-like attribute macro: the use is replaced with its arguments
+    arguments: bool = False
 
 
 @dataclass
@@ -106,7 +108,11 @@ def classify(definitions: dict[str, list[tuple[bool, str]]]) -> dict[str, Macro]
         if grown == attributes:
             break
         attributes = grown
-    macros: dict[str, Macro] = {}
+    macros: dict[str, Macro] = {
+        name: Macro("", statement=False, arguments=True)
+        for name in function_like
+        if name in attributes
+    }
     for name, found in bodies.items():
         kinds = {_kind(body, attributes, bodies) for body in found}
         if None in kinds or not kinds:
@@ -145,7 +151,7 @@ def _attribute_words(
     words: list[str] = []
     for token in _TOKEN.findall(expanded):
         head = re.match(r"[A-Za-z_]\w*", token)
-        if token.startswith("[["):
+        if token.startswith("[[") or token in ("#", "##"):
             continue
         if head is None:
             return None
@@ -200,6 +206,17 @@ def apply(source: bytes, macros: dict[str, Macro]) -> bytes:
         macro = macros[match.group(0).decode()]
         if macro.statement and not _alone(source, start, end):
             continue
+        if macro.arguments:
+            closed = _arguments_end(source, end)
+            if closed is None:
+                continue
+            start, end = start, closed
+            if start < last:
+                continue
+            # blanks for the use, its line breaks kept
+            pieces += [source[last:start], re.sub(rb"[^\n]", b" ", source[start:end])]
+            last = end
+            continue
         replacement = macro.replacement.encode()
         pieces += [source[last:start], replacement.ljust(end - start)]
         last = end
@@ -207,6 +224,25 @@ def apply(source: bytes, macros: dict[str, Macro]) -> bytes:
         return source
     pieces.append(source[last:])
     return b"".join(pieces)
+
+
+def _arguments_end(source: bytes, end: int) -> int | None:
+    """Where the parenthesised arguments after a macro's name end (None: there are none)."""
+    at = end
+    while at < len(source) and source[at] in b" \t":
+        at += 1
+    if at >= len(source) or source[at] != ord("("):
+        return None
+    depth = 0
+    for position in range(at, min(len(source), at + 4096)):
+        char = source[position]
+        if char == ord("("):
+            depth += 1
+        elif char == ord(")"):
+            depth -= 1
+            if depth == 0:
+                return position + 1
+    return None
 
 
 def _alone(source: bytes, start: int, end: int) -> bool:

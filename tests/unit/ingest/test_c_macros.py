@@ -46,7 +46,23 @@ def test_conditional_definitions_count_when_every_one_is_an_attribute() -> None:
     assert found["API"] == Macro("", statement=False)
     assert found["CONSTEXPR"] == Macro("", statement=False)
     assert "SIZE" not in found  # a value under one condition: not an attribute
-    assert "VISIBILITY" not in found  # function-like macros are never replaced themselves
+    assert found["VISIBILITY"] == Macro("", statement=False, arguments=True)
+
+
+def test_function_like_attribute_macros_are_blanked_with_their_arguments() -> None:
+    source = (
+        b"#define PRAGMA_IMPL(x) _Pragma(#x)\n"
+        b"#define PRAGMA_GCC(x) PRAGMA_IMPL(GCC x)\n"
+        b"#define VISIBLE(value) __attribute__((visibility(value)))\n"
+        b"PRAGMA_GCC(push_options)\n"
+        b'VISIBLE(\n  "default") int f(void);\n'
+    )
+    found = MacroTable().with_file(source)
+    assert found["PRAGMA_GCC"] == Macro("", statement=False, arguments=True)
+    applied = apply(source, found).splitlines()
+    assert applied[3].strip() == b""
+    assert applied[4].strip() == b""
+    assert applied[5].strip() == b"int f(void);"
 
 
 def test_values_types_and_expressions_are_not_macros_that_change_the_parse() -> None:
