@@ -1,13 +1,17 @@
 """C and C++ macros that change how code parses, applied to the source before tree-sitter reads it.
 
-graphmem reads code as written and does not expand macros, but two kinds of object-like macro
-destroy the parse of what follows them, so they are replaced by what they mean first:
+graphmem reads code as written and does not expand macros, but three kinds of macro destroy
+the parse of what follows them, so they are replaced by what they mean first:
 
 - *attribute macros*, defined as nothing, keywords or attributes (``#define FMT_API
   __attribute__((visibility("default")))``, ``#define FMT_CONSTEXPR constexpr``, an empty
   ``#define EXPORT``): written before a declaration (``FMT_API void vprint(...)``,
   ``class FMT_API format_error``) tree-sitter reads them as a type or a declarator and loses
-  the definition. They become blanks (their ``static`` and ``inline`` kept).
+  the definition. They become blanks (their ``static`` and ``inline`` kept); function-like
+  ones (``FMT_PRAGMA_GCC(push_options)``) with their arguments.
+- *template parameter macros*, function-like ones defined as a defaulted parameter
+  (``#define FMT_ENABLE_IF(...) enable_if_t<(__VA_ARGS__), int> = 0``), which tree-sitter
+  cannot read in ``template <typename T, FMT_ENABLE_IF(...)>``: the use becomes ``int = 0``.
 - *scope macros*, written alone on a line as a statement, whose body opens or closes braces:
   ``#define FMT_BEGIN_NAMESPACE namespace fmt { inline namespace v12 {`` becomes that text, so
   what follows is named ``fmt::detail::buffer``; Unity's ``EXPECT_ABORT_BEGIN`` (``... if (x)
@@ -42,6 +46,8 @@ _KEYWORDS = frozenset(
         "__fastcall", "__restrict", "noexcept", "export", "const", "volatile",
     }
 )  # fmt: skip
+#: a defaulted template parameter: fmt's ``FMT_ENABLE_IF(...)`` is ``enable_if_t<(...), int> = 0``
+_PARAMETER = re.compile(r"^[^;{}=]*[\w>]\s*=\s*[^;{}=]+$")
 _ATTRIBUTE_CALLS = frozenset({"__attribute__", "__declspec", "alignas", "__pragma", "_Pragma"})
 _KEPT = ("static", "inline", "const", "volatile")
 _MAX_DEPTH = 8
@@ -113,6 +119,10 @@ def classify(definitions: dict[str, list[tuple[bool, str]]]) -> dict[str, Macro]
         for name in function_like
         if name in attributes
     }
+    for name, found in function_like.items():
+        written = [body for body in found if body]
+        if name not in macros and written and all(_PARAMETER.match(b) for b in written):
+            macros[name] = Macro("int = 0", statement=False, arguments=True)
     for name, found in bodies.items():
         kinds = {_kind(body, attributes, bodies) for body in found}
         if None in kinds or not kinds:
@@ -208,14 +218,12 @@ def apply(source: bytes, macros: dict[str, Macro]) -> bytes:
             continue
         if macro.arguments:
             closed = _arguments_end(source, end)
-            if closed is None:
+            if closed is None or start < last:
                 continue
-            start, end = start, closed
-            if start < last:
-                continue
-            # blanks for the use, its line breaks kept
-            pieces += [source[last:start], re.sub(rb"[^\n]", b" ", source[start:end])]
-            last = end
+            # the replacement, then blanks for the rest of the use, its line breaks kept
+            blank = re.sub(rb"[^\n]", b" ", source[end:closed])
+            pieces += [source[last:start], macro.replacement.encode().ljust(end - start), blank]
+            last = closed
             continue
         replacement = macro.replacement.encode()
         pieces += [source[last:start], replacement.ljust(end - start)]

@@ -65,6 +65,25 @@ def test_function_like_attribute_macros_are_blanked_with_their_arguments() -> No
     assert applied[5].strip() == b"int f(void);"
 
 
+def test_a_defaulted_template_parameter_macro_becomes_a_parameter() -> None:
+    source = (
+        b"#define ENABLE_IF(...)\n"
+        b"#define ENABLE_IF(...) std::enable_if_t<(__VA_ARGS__), int> = 0\n"
+        b"template <typename T,\n          ENABLE_IF(std::is_integral<T>::value &&\n"
+        b"                    sizeof(T) > 1)>\n"
+        b"int twice(T x) { return x * 2; }\n"
+    )
+    found = MacroTable().with_file(source)
+    assert found["ENABLE_IF"] == Macro("int = 0", statement=False, arguments=True)
+    applied = apply(source, found).splitlines()
+    assert [line.strip() for line in applied[2:6]] == [
+        b"template <typename T,",
+        b"int = 0",
+        b">",
+        b"int twice(T x) { return x * 2; }",
+    ]
+
+
 def test_values_types_and_expressions_are_not_macros_that_change_the_parse() -> None:
     assert table("#define LIMIT 10\n#define word_t int\n#define TWICE(x) ((x) * 2)\n") == {}
 
