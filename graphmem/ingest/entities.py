@@ -6,7 +6,6 @@ Ids come from (repo, path, qualified name) only, so the same code always gets th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
 
 from graphmem.ingest.language import ParsedFile, ResolvedEdge, content_hash
@@ -74,7 +73,7 @@ def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edg
     nodes = [
         _code_node(
             module_id,
-            Label.MODULE,
+            _KINDS[Label.MODULE.value],
             ids.repo,
             parsed.path,
             parsed.module,
@@ -92,7 +91,7 @@ def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edg
         nodes.append(
             _code_node(
                 node_id,
-                Label(definition.kind),
+                _KINDS[definition.kind],
                 ids.repo,
                 parsed.path,
                 definition.qualified_name,
@@ -112,7 +111,7 @@ def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edg
 
 def _code_node(
     node_id: str,
-    kind: Label,
+    kind: tuple[tuple[Label, ...], str],
     repo: str,
     path: str,
     qualified_name: str,
@@ -125,7 +124,7 @@ def _code_node(
     return Node.model_construct(
         _NODE_FIELDS,
         id=node_id,
-        labels=_labels(kind),
+        labels=kind[0],
         properties={
             "name": name,
             "qualified_name": qualified_name,
@@ -135,15 +134,17 @@ def _code_node(
             "end_line": end_line,
             "language": language,
             "content_hash": digest,
-            "kind": kind.value,
+            "kind": kind[1],
         },
     )
 
 
-@cache
-def _labels(kind: Label) -> tuple[Label, ...]:
-    """A code node's labels as Node keeps them (sorted, unique)."""
-    return tuple(sorted({Label.CODE_ENTITY, kind}))
+#: A definition kind (a Label's value) -> the node's labels as Node keeps them (sorted,
+#: unique) and its `kind` property: looked up once per entity, where calling the enum and
+#: reading `.value` cost more than building the rest of the node.
+_KINDS: dict[str, tuple[tuple[Label, ...], str]] = {
+    label.value: (tuple(sorted({Label.CODE_ENTITY, label})), label.value) for label in Label
+}
 
 
 def directory_entity_id(repo: str, directory: str) -> str:

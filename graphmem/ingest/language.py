@@ -34,6 +34,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -176,19 +177,21 @@ class ParsedFile:
         )
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: Each record type's fields in order, read in one call (JSON writes the tuples as lists).
+_FIELD_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
 def _to_plain(parsed: ParsedFile) -> dict[str, Any]:
     """Compact form: nested records as positional lists (caches stay small and load fast)."""
 
-    def rows(items: Sequence[Any]) -> list[list[Any]]:
+    def rows(items: Sequence[Any]) -> list[tuple[Any, ...]]:
         if not items:
             return []
-        names = _FIELD_NAMES.get(type(items[0]))
-        if names is None:
-            names = _FIELD_NAMES[type(items[0])] = tuple(f.name for f in fields(items[0]))
-        return [[getattr(item, name) for name in names] for item in items]
+        getter = _FIELD_GETTERS.get(type(items[0]))
+        if getter is None:
+            names = [f.name for f in fields(items[0])]
+            getter = _FIELD_GETTERS[type(items[0])] = attrgetter(*names)
+        return list(map(getter, items))
 
     return {
         "path": parsed.path,

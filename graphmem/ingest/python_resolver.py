@@ -104,11 +104,19 @@ class FileTables:
         for definition in parsed.definitions:
             if definition.kind != VARIABLE:  # a Variable is followed through its binding
                 tables.definitions[definition.qualified_name] = definition
+        bindings, definitions = tables.bindings, tables.definitions
         for binding in parsed.bindings:
-            tables.bindings.setdefault((binding.scope, binding.name), []).append(binding)
-            if binding.name.count(".") == 1:
+            # get-then-append: setdefault would build a list for every binding (tens of
+            # thousands a large repository), most of them thrown away
+            key = (binding.scope, binding.name)
+            found = bindings.get(key)
+            if found is None:
+                bindings[key] = [binding]
+            else:
+                found.append(binding)
+            if "." in binding.name and binding.name.count(".") == 1:
                 receiver, attr = binding.name.split(".")
-                method = tables.definitions.get(binding.scope)
+                method = definitions.get(binding.scope)
                 if (
                     method is not None
                     and method.kind == METHOD
