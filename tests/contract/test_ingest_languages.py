@@ -109,6 +109,18 @@ def test_cpp(store: GraphStore, tmp_path: Path) -> None:
     assert ("DEPENDS_ON", "service:shop-cli", "service:shop", None) in edges
 
 
+def test_cpp_namespace_and_attribute_macros(store: GraphStore, tmp_path: Path) -> None:
+    """The header's macros name what every file defines (the ingest reads them first)."""
+    kinds, edges = ingest(store, tmp_path, "cpp_macros")
+    assert kinds["fmtlike::detail::buffer"] == "Class"
+    assert kinds["fmtlike::format_error"] == "Class"
+    assert kinds["fmtlike::vprint"] == "Function"
+    assert ("INHERITS", "fmtlike::format_error", "fmtlike::detail::buffer", None) in edges
+    assert ("CALLS", "fmtlike::vprint", "fmtlike::detail::buffer::push_back", "exact") in edges
+    assert ("CALLS", "main", "fmtlike::detail::count_digits", "exact") in edges
+    assert not [name for name in kinds if name.startswith("detail::")]
+
+
 def test_go_interfaces(store: GraphStore, tmp_path: Path) -> None:
     kinds, edges = ingest(store, tmp_path, "go_app")
     shop = "example.com/shop/store"
