@@ -747,23 +747,27 @@ class GoResolver:
     # -- names ----------------------------------------------------------------------------
 
     def imports_of(self, parsed: ParsedFile) -> dict[str, str]:
-        """Local package name -> import path, for the imports of one file."""
-        names: dict[str, str] = {}
-        for spec in parsed.imports:
-            if spec.alias in ("_", "."):
-                continue
-            if spec.alias:
-                names[spec.alias] = spec.module
-                continue
-            table = self.package(spec.module)
-            local = table.name if table is not None and table.name else None
-            if local is None:
-                parts = spec.module.split("/")
-                local = (
-                    parts[-2] if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]) else parts[-1]
-                )
-            names[local] = spec.module
-        return names
+        """Local package name -> import path, for the imports of one file (built once per file:
+        every call's head is looked up in it)."""
+
+        def build() -> dict[str, str]:
+            names: dict[str, str] = {}
+            for spec in parsed.imports:
+                if spec.alias in ("_", "."):
+                    continue
+                if spec.alias:
+                    names[spec.alias] = spec.module
+                    continue
+                table = self.package(spec.module)
+                local = table.name if table is not None and table.name else None
+                if local is None:
+                    parts = spec.module.split("/")
+                    versioned = len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1])
+                    local = parts[-2] if versioned else parts[-1]
+                names[local] = spec.module
+            return names
+
+        return self.index.memo(("go-imports", parsed.path, parsed.content_hash), build)
 
     def type_values(self, parsed: ParsedFile, expression: str, depth: int = 0) -> list[_Def]:
         """The repository types a type expression written in `parsed` names, through aliases
