@@ -30,11 +30,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from graphmem.ingest import DEFAULT_HISTORY, history, services
+from graphmem.ingest import DEFAULT_HISTORY, services
 from graphmem.ingest.entities import (
     EntityIds,
     directories,
@@ -363,6 +362,10 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
     workers = options.workers or parse_workers()
     results: dict[str, ParsedFile] = {}
     if workers > 1 and size >= PARALLEL_BYTES:
+        # Imported here: a re-ingest of a few files never starts workers, nor pays for
+        # multiprocessing's import.
+        from concurrent.futures import ProcessPoolExecutor
+
         chunks = _chunks(jobs)
         jobs.clear()
         with ProcessPoolExecutor(workers) as pool:
@@ -674,6 +677,8 @@ def _plan_history(
     depth: int,
 ) -> None:
     """The last `depth` commits, with MODIFIES edges to the code as it is now."""
+    from graphmem.ingest import history  # only when there may be new commits to read
+
     repo = ids.repo
     parses = dict(resolution.parses)
     parses.update(load_parses(store, repo, [p for p in resolution.records if p not in parses]))
