@@ -46,6 +46,11 @@ _KEYWORDS = frozenset(
         "__fastcall", "__restrict", "noexcept", "export", "const", "volatile",
     }
 )  # fmt: skip
+_GUARD = re.compile(
+    rb"\A(?:\s|//[^\n]*|/\*.*?\*/)*"
+    rb"(#[ \t]*ifndef[ \t]+(\w+)[^\n]*\n\s*#[ \t]*define[ \t]+\2\b[^\n]*)",
+    re.DOTALL,
+)
 #: a defaulted template parameter: fmt's ``FMT_ENABLE_IF(...)`` is ``enable_if_t<(...), int> = 0``
 _PARAMETER = re.compile(r"^[^;{}=]*[\w>]\s*=\s*[^;{}=]+$")
 _ATTRIBUTE_CALLS = frozenset({"__attribute__", "__declspec", "alignas", "__pragma", "_Pragma"})
@@ -232,6 +237,40 @@ def apply(source: bytes, macros: dict[str, Macro]) -> bytes:
         return source
     pieces.append(source[last:])
     return b"".join(pieces)
+
+
+def unguard(source: bytes) -> bytes:
+    """`source` with its include guard (``#ifndef X_H`` / ``#define X_H`` ... ``#endif``
+    around the whole file) blanked: inside one conditional, one error tree-sitter cannot
+    recover from turns the whole file into a single error (fmt's format.h)."""
+    guard = _GUARD.match(source)
+    if guard is None:
+        return source
+    last = source.rfind(b"#")
+    if last < guard.end() or not re.match(rb"#[ \t]*endif\b", source[last:]):
+        return source
+    if _closes_early(source[guard.end() : last]):
+        return source
+    start, end = guard.span(1)
+    return b"".join(
+        (
+            source[:start],
+            re.sub(rb"[^\n]", b" ", source[start:end]),
+            source[end:last],
+            re.sub(rb"[^\n]", b" ", source[last:]),
+        )
+    )
+
+
+def _closes_early(body: bytes) -> bool:
+    """Whether the guard's ``#ifndef`` is closed before the file's last ``#endif`` (then it
+    guards only part of the file)."""
+    depth = 1
+    for directive in re.finditer(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", body, re.MULTILINE):
+        depth += -1 if directive.group(1) == b"endif" else 1
+        if depth == 0:
+            return True
+    return False
 
 
 def _arguments_end(source: bytes, end: int) -> int | None:

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from graphmem.ingest.c_macros import Macro, MacroTable, apply, classify, repository_macros
+from graphmem.ingest.c_macros import (
+    Macro,
+    MacroTable,
+    apply,
+    classify,
+    repository_macros,
+    unguard,
+)
 
 Graph = tuple[dict[str, Any], set[tuple[str, str, str, str | None]]]
 
@@ -208,3 +215,20 @@ def test_the_repository_table_follows_header_edits(tmp_path: Path) -> None:
 @pytest.mark.parametrize("source", [b"", b"#define\n", b"#define X \\\n", b"#define X(a"])
 def test_malformed_definitions_never_raise(source: bytes) -> None:
     assert isinstance(MacroTable().with_file(source), dict)
+
+
+def test_an_include_guard_around_the_whole_file_is_blanked() -> None:
+    guarded = b"// cart\n#ifndef CART_H\n#define CART_H\nint x;\n#ifdef B\nint y;\n#endif\n#endif\n"
+    assert unguard(guarded).splitlines() == [
+        b"// cart",
+        b"              ",
+        b"              ",
+        b"int x;",
+        b"#ifdef B",
+        b"int y;",
+        b"#endif",
+        b"      ",
+    ]
+    partial = b"#ifndef A_H\n#define A_H\nint x;\n#endif\n#ifdef Z\nint z;\n#endif\n"
+    assert unguard(partial) == partial
+    assert unguard(b"#ifndef FEATURE\nint x;\n#endif\n") == b"#ifndef FEATURE\nint x;\n#endif\n"
