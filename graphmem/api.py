@@ -313,12 +313,20 @@ class GraphMem:
 
         return list_receipts(self.store, self.repo, memory_id, limit)
 
-    def record_receipt(self, operation: str, query: str, memory_ids: Sequence[str]) -> Receipt:
-        """Record which memories a retrieval returned."""
+    def record_receipt(
+        self, operation: str, query: str, memory_ids: Sequence[str], *, graph_text: bool = False
+    ) -> Receipt:
+        """Record which memories a retrieval returned (`graph_text`: see audit.record_receipt)."""
         from graphmem.memory.audit import record_receipt
 
         return record_receipt(
-            self.store, self.repo, operation, query, memory_ids, self.settings.author
+            self.store,
+            self.repo,
+            operation,
+            query,
+            memory_ids,
+            self.settings.author,
+            graph_text=graph_text,
         )
 
     def export_markdown(self) -> str:
@@ -422,7 +430,13 @@ class GraphMem:
             node = resolve_target(view, self.repo, target)
             result = context(self.read_scope(history, view=view), node)
         served = [m.id for m in result.memories] + [m.id for m in result.nearby]
-        result.receipt_id = self.record_receipt("context", target, served).id
+        named = target.strip().rstrip("/") in {
+            node.id,
+            node.get("path"),
+            node.get("qualified_name"),
+        }
+        receipt = self.record_receipt("context", target, served, graph_text=named)
+        result.receipt_id = receipt.id
         return result
 
     def prompt(self, task: str, files: Sequence[str] = (), budget: int = 4000) -> PromptPack:
@@ -459,7 +473,9 @@ class GraphMem:
         rng = resolve_range(self.repo_root, base, head, staged=staged, working_tree=working_tree)
         report = review(self, rng, depth)
         query = f"{rng.base_sha[:12]}..{rng.head_sha[:12] if rng.head_sha else rng.mode.value}"
-        receipt = self.record_receipt("review", query, [m.id for m in report.at_stake])
+        receipt = self.record_receipt(
+            "review", query, [m.id for m in report.at_stake], graph_text=True
+        )
         report.receipt_id = receipt.id
         return report
 

@@ -1,6 +1,8 @@
 """Configuration, read once at an entry point (CLI, MCP server) and passed down.
 
 Nothing in graphmem reads the environment at import time; `Settings.from_env` is the one place.
+A plain dataclass: every command and hook reads it before anything else, so it imports nothing
+that costs start-up time.
 """
 
 from __future__ import annotations
@@ -8,16 +10,16 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-
-from pydantic import BaseModel, Field
 
 DEFAULT_STORE_DIR = ".graphmem"
 DEFAULT_STORE_FILE = "graph.db"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Where the store is, who is writing, and which embedding model to use."""
 
     store: str | None = None
@@ -31,7 +33,7 @@ class Settings(BaseModel):
     #: open the store for reading only (Neo4j: every transaction in read access mode)
     read_only: bool = False
     #: Folders holding ADRs beyond the conventional ones (GRAPHMEM_ADR_DIRS, comma-separated).
-    adr_dirs: list[str] = Field(default_factory=list)
+    adr_dirs: list[str] = field(default_factory=list)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -52,7 +54,11 @@ class Settings(BaseModel):
             ],
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.model_validate(values)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(unknown)}")
+        return cls(**values)  # type: ignore[arg-type]
 
     def store_url(self, repo_root: Path | None = None) -> str:
         """The store URL; by default the embedded file `.graphmem/graph.db` at the repo root."""

@@ -1,7 +1,9 @@
 """`graphmem hook AGENT`: one lifecycle event in, at most one answer out, never a failure.
 
 The agent starts a fresh process per event, so this path imports little: no numpy, no model,
-no tree-sitter (except to re-ingest after an edit) and the Neo4j driver only for a Neo4j store.
+no tree-sitter (except to re-ingest after an edit) and the Neo4j driver only for a Neo4j store;
+the API and the graph model (pydantic) only once there is a store to ask, so an event the hook
+has nothing to say to costs little more than starting Python.
 Whatever goes wrong (no store, a locked store, Neo4j down, a malformed or huge payload, a path
 outside the repository, the deadline) ends the same way: exit 0, nothing on stdout, one line in
 `.graphmem/hooks.log`.
@@ -23,7 +25,6 @@ from graphmem.agents.budget import Block, Counter, HookBudget, load_budget, meas
 from graphmem.agents.events import FileTouch, HookEvent
 from graphmem.agents.payloads import parse_payload
 from graphmem.agents.replies import can_inject, reply
-from graphmem.model import Label
 from graphmem.settings import DEFAULT_STORE_DIR, Settings, find_repo_root
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ MAX_PAYLOAD_BYTES = 1_000_000
 LOG_FILE = "hooks.log"
 #: At most this many files per event and names per prompt are looked up.
 MAX_FILES = 8
-SYMBOL_KINDS = (Label.FUNCTION, Label.METHOD, Label.CLASS)
 #: No rendered memory is shorter than this (its label line alone is longer).
 MIN_BLOCK_TOKENS = 25
 
@@ -200,6 +200,7 @@ def _inject(
     fresh = list({m.memory.id: m for m in ranked if m.memory.id not in seen}.values())
     if not fresh:
         return ""
+    from graphmem.model import Label
     from graphmem.queries.tokens import default_counter
 
     counter = default_counter()
@@ -308,6 +309,7 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, tuple
 def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, tuple[str, ...]]]:
     """Paths, qualified names and symbols named in a prompt that the graph knows."""
     from graphmem.errors import GraphMemError
+    from graphmem.model import Label
 
     names: list[str] = []
     for match in _PROMPT_NAME.finditer(prompt[:20_000]):
@@ -341,6 +343,8 @@ def _repo_path(gm: GraphMem, event: HookEvent, touch: FileTouch) -> str:
 
 def _enclosing_symbols(gm: GraphMem, path: str, touch: FileTouch) -> tuple[str, ...]:
     """The functions, methods and classes holding all of the edit's old text, innermost first."""
+    from graphmem.model import Label
+
     if not touch.old_texts:
         return ()
     try:
@@ -358,7 +362,7 @@ def _enclosing_symbols(gm: GraphMem, path: str, touch: FileTouch) -> tuple[str, 
     inside = [
         n
         for n in gm.store.find_nodes(Label.CODE_ENTITY, {"repo": gm.repo, "path": path})
-        if any(n.has(k) for k in SYMBOL_KINDS)
+        if any(n.has(k) for k in (Label.FUNCTION, Label.METHOD, Label.CLASS))
         and int(n.get("start_line") or 0) <= low
         and high <= int(n.get("end_line") or 0)
     ]

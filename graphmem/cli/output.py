@@ -9,14 +9,15 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
-
 from graphmem.errors import GraphMemError, Remedy
 
 
 def to_jsonable(value: Any) -> Any:
-    """Pydantic models, dataclasses' dicts, tuples and sets, as plain JSON values."""
-    if isinstance(value, BaseModel):
+    """Pydantic models, dataclasses' dicts, tuples and sets, as plain JSON values.
+
+    A model is known by its `model_dump`, so printing does not import pydantic itself.
+    """
+    if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}

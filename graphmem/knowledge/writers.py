@@ -207,7 +207,7 @@ def export_adrs(
     numbers = [int(m.group(1)) for n in names if (m := re.match(r"(\d{1,4})-", n))]
     next_number = max(numbers, default=0) + 1
     dated = bool(names) and all(re.match(r"\d{8}-", n) for n in names)
-    nodes = store.find_nodes(Label.DECISION, {"repo": repo})
+    nodes = store.find_nodes(Label.DECISION, {"repo": repo}, embeddings=False)
     for node in sorted(nodes, key=lambda n: (str(n.get("created_at")), n.id)):
         fmt = node.get("document_format")
         if not scope.serves(node) or node.get("revision_of") or (fmt and fmt != "graphmem"):
@@ -273,7 +273,9 @@ def _adr_folder(folders: list[str], known: list[str]) -> str:
 def _exportable(store: GraphStore, repo: str, branch: str | None, user: str | None) -> list[Node]:
     """Served memories worth writing for agents: not preferences, not rules read from files."""
     scope = ReadScope(store, repo, branch, user)
-    nodes = store.find_nodes(Label.MEMORY, {"repo": repo, "status": MemoryStatus.ACTIVE.value})
+    nodes = store.find_nodes(
+        Label.MEMORY, {"repo": repo, "status": MemoryStatus.ACTIVE.value}, embeddings=False
+    )
     return [
         n
         for n in nodes

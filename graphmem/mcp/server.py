@@ -16,6 +16,7 @@ Configuration is read once, in `serve`, from the environment and the CLI's optio
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -112,7 +113,7 @@ class _Authors:
         if not isinstance(name, str):
             return self.gm
         if name not in self._by_name:
-            settings = self.gm.settings.model_copy(update={"author": name})
+            settings = dataclasses.replace(self.gm.settings, author=name)
             self._by_name[name] = GraphMem(
                 settings, self.gm.repo_root, store=self.gm.store, embedder=self.gm.embedder
             )

@@ -19,10 +19,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from graphmem.errors import ReadOnlyStoreError
 from graphmem.model import Event, Label, Node, now_iso
+from graphmem.model.base import Record
 from graphmem.store import GraphStore, WriteBatch
 
 #: The actions an Event may record.
@@ -84,7 +85,7 @@ def list_events(
     return events[:limit] if limit is not None else events
 
 
-class Receipt(BaseModel):
+class Receipt(Record):
     """Which memories one retrieval returned, to whom, and for what query."""
 
     id: str
@@ -111,18 +112,23 @@ def record_receipt(
     query: str,
     memory_ids: Sequence[str],
     author: str | None = None,
+    *,
+    graph_text: bool = False,
 ) -> Receipt:
     """Record that `operation` (context, search, prompt, ...) for `query` returned `memory_ids`.
 
     Call it once per retrieval, after the result is built; it is one small write. The query is
-    redacted first, with the full detector (~0.2 ms a query once detect-secrets is loaded).
+    redacted first, with the full detector (~0.2 ms a query once detect-secrets is loaded, but
+    loading it costs a cold process about 0.25 s). `graph_text` says the query is text the graph
+    already holds (the path or name of the entity it resolved to, commit ids): storing it again
+    adds no secret, so graphmem's own patterns suffice.
     """
-    from graphmem.memory.redaction import redact
+    from graphmem.memory.redaction import redact, redact_light
 
     receipt = Receipt(
         id=_sortable_id("rc"),
         operation=operation,
-        query=redact(query).text,
+        query=(redact_light if graph_text else redact)(query).text,
         memory_ids=list(dict.fromkeys(memory_ids)),
         author=author,
         repo=repo,

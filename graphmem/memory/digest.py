@@ -30,7 +30,9 @@ def markdown_digest(
     """The digest as Markdown text (ends with a newline)."""
     groups: dict[str, list[Memory]] = {}
     reader = ReadScope(store, repo, branch, user)
-    for node in store.find_nodes(Label.MEMORY, {"repo": repo, "status": "active"}):
+    for node in store.find_nodes(
+        Label.MEMORY, {"repo": repo, "status": "active"}, embeddings=False
+    ):
         if not reader.serves(node):
             continue
         memory = memory_from_node(node)

@@ -35,8 +35,9 @@ involved, one `get_nodes` for the memories and the entities they govern, and the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from graphmem.memory.results import (
     Anchor,
@@ -51,6 +52,8 @@ from graphmem.memory.results import (
 from graphmem.memory.staleness import staleness_of
 from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
 from graphmem.store.base import Direction, GraphReads
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Containment",
@@ -218,15 +221,17 @@ def governing(
         for mid, node, app in _orphaned_within(scope, subjects, tree, only):
             served.setdefault(mid, node)
             applications.setdefault(mid, []).append(app)
-    ordered = sorted(
-        ((served[mid], sorted(apps, key=_rank)) for mid, apps in applications.items()),
+    ordered = _newest_first(
+        [(served[mid], sorted(apps, key=_rank)) for mid, apps in applications.items()],
+        lambda pair: str(pair[0].get("created_at") or ""),
+        lambda pair: pair[0].id,
+    )
+    ordered.sort(
         key=lambda pair: (
             -len({a.subject for a in pair[1] if a.relation != "nearby"}),
             -len({a.entity_id for a in pair[1] if a.relation == "nearby"}),
             _rank(pair[1][0]),
-            _newest_first(str(pair[0].get("created_at") or "")),
-            pair[0].id,
-        ),
+        )
     )
     if near_limit is not None:
         only_near = [m for m, apps in ordered if all(a.relation == "nearby" for a in apps)]
@@ -255,7 +260,8 @@ def applying_to(
         ways = [a for a in gov.applies if a.subject == subject and a.relation != "nearby"]
         if ways:
             found.append((gov, ways[0]))
-    found.sort(key=lambda pair: (_rank(pair[1]), _newest_first(pair[0].memory.created_at)))
+    found = _newest_first(found, lambda pair: pair[0].memory.created_at, lambda p: p[0].memory.id)
+    found.sort(key=lambda pair: _rank(pair[1]))
     return found
 
 
@@ -302,7 +308,9 @@ def _orphaned_within(
     refresh_anchors): served there as descendants."""
     candidates = [
         m
-        for m in scope.store.find_nodes(Label.MEMORY, {"repo": scope.repo, "orphaned": True})
+        for m in scope.store.find_nodes(
+            Label.MEMORY, {"repo": scope.repo, "orphaned": True}, embeddings=False
+        )
         if scope.serves(m) and (only is None or m.id in only)
     ]
     if not candidates:
@@ -379,6 +387,9 @@ def _rank(app: Application) -> tuple[int, int]:
     return (_RANK[app.relation], app.distance)
 
 
-def _newest_first(created_at: str) -> str:
-    # ISO strings: invert each character so that a plain ascending sort puts the newest first.
-    return "".join(chr(0x10FFFF - ord(c)) for c in created_at)
+def _newest_first(
+    items: Iterable[_T], created_at: Callable[[_T], str], tie: Callable[[_T], str]
+) -> list[_T]:
+    """`items` newest first (ISO times), ties by `tie`: a base order that the caller's stable
+    sort by its own keys keeps within each group."""
+    return sorted(sorted(items, key=tie), key=created_at, reverse=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from graphmem.model import Memory, Node
+from graphmem.model.base import Record
 
 #: How a memory reaches an entity: it governs the entity itself, an ancestor (a directory or
 #: module around it), or a descendant (a function inside it).
@@ -45,7 +46,7 @@ def memory_from_node(node: Node) -> Memory:
     return Memory(id=node.id, **clean)
 
 
-class Anchor(BaseModel):
+class Anchor(Record):
     """One entity a memory was attached to, as it was then. Kept on the memory node as parallel
     flat lists (anchor_ids, anchor_names, ...), because a deleted entity takes its GOVERNS edge
     with it and this is what lets graphmem notice, and find the code again."""
@@ -118,14 +119,14 @@ def anchor_properties(anchors: list[Anchor]) -> dict[str, list[str]]:
     }
 
 
-class RedactionCount(BaseModel):
+class RedactionCount(Record):
     """One kind of secret found and replaced, and how often. Never the secret itself."""
 
     type: str
     count: int
 
 
-class ConflictCandidate(BaseModel):
+class ConflictCandidate(Record):
     """An active memory on overlapping scope that says something close to the new one."""
 
     memory_id: str
@@ -139,7 +140,7 @@ class ConflictCandidate(BaseModel):
     hint: str = Field(description="the command that supersedes it, if that is what you mean")
 
 
-class RememberResult(BaseModel):
+class RememberResult(Record):
     memory: Memory
     anchors: list[Anchor]
     created: bool = Field(description="False when an identical active memory already existed")
@@ -149,7 +150,7 @@ class RememberResult(BaseModel):
     redactions: list[RedactionCount] = Field(default_factory=list)
 
 
-class Application(BaseModel):
+class Application(Record):
     """How a memory applies to one of the entities asked about."""
 
     subject: str = Field(description="the entity asked about that it applies to")
@@ -163,13 +164,13 @@ class Application(BaseModel):
     )
 
 
-class AnchorStatus(BaseModel):
+class AnchorStatus(Record):
     anchor: Anchor
     state: AnchorState
     current_hash: str | None = None
 
 
-class Staleness(BaseModel):
+class Staleness(Record):
     """Whether the code a memory governs changed (possibly stale) or vanished (orphaned)."""
 
     possibly_stale: bool = False
@@ -177,7 +178,7 @@ class Staleness(BaseModel):
     anchors: list[AnchorStatus] = Field(default_factory=list)
 
 
-class GoverningMemory(BaseModel):
+class GoverningMemory(Record):
     """A memory served for an entity, with every way it applies and its staleness."""
 
     memory: Memory
@@ -199,7 +200,7 @@ class GoverningMemory(BaseModel):
         return out
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Record):
     """One memory of a supersession chain, with its links (old -> new)."""
 
     memory: Memory
@@ -210,7 +211,7 @@ class HistoryEntry(BaseModel):
     )
 
 
-class MemoryView(BaseModel):
+class MemoryView(Record):
     """Everything `show` prints about one memory."""
 
     memory: Memory
@@ -220,7 +221,7 @@ class MemoryView(BaseModel):
     retracted_reason: str | None = None
 
 
-class ChangeResult(BaseModel):
+class ChangeResult(Record):
     """The outcome of retract, revert, supersede, purge or acknowledge."""
 
     action: str
@@ -233,7 +234,7 @@ class ChangeResult(BaseModel):
 ReanchorRule = Literal["content_hash", "qualified_name", "name_in_module"]
 
 
-class Reanchor(BaseModel):
+class Reanchor(Record):
     memory_id: str
     old: Anchor
     new_entity_id: str
@@ -241,7 +242,7 @@ class Reanchor(BaseModel):
     rule: ReanchorRule
 
 
-class RefreshReport(BaseModel):
+class RefreshReport(Record):
     """What `refresh_anchors` did after an ingest."""
 
     checked: int = 0
@@ -252,11 +253,11 @@ class RefreshReport(BaseModel):
     orphaned: list[str] = Field(default_factory=list, description="memory ids left orphaned")
 
 
-class StaleEntry(BaseModel):
+class StaleEntry(Record):
     memory: Memory
     staleness: Staleness
 
 
-class StaleReport(BaseModel):
+class StaleReport(Record):
     refresh: RefreshReport
     memories: list[StaleEntry]

@@ -35,6 +35,7 @@ which says nothing about whether a repository-wide rule still holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphmem.errors import ConflictError, NotFoundError, Remedy
@@ -63,13 +64,17 @@ __all__ = ["acknowledge", "refresh_anchors", "stale", "staleness_of"]
 _CODE_LABEL = {label.value: label for label in Label}
 
 
-def staleness_of(store: GraphReads, memories: Sequence[Node]) -> dict[str, Staleness]:
-    """Each memory's staleness, computed from its anchors and live GOVERNS edges (batched)."""
+def staleness_of(
+    store: GraphReads, memories: Sequence[Node], read: _AnchorRead | None = None
+) -> dict[str, Staleness]:
+    """Each memory's staleness, computed from its anchors and live GOVERNS edges (batched).
+
+    `read` is the GOVERNS edges and anchored entities already read for these memories, if any.
+    """
     if not memories:
         return {}
-    edges = _governs(store, [m.id for m in memories])
-    wanted = {a.entity_id for m in memories for a in _anchors(m, edges)}
-    targets = store.get_nodes(sorted(wanted))
+    read = read or _AnchorRead.of(store, memories)
+    edges, targets = read.edges, read.targets
     result: dict[str, Staleness] = {}
     for memory in memories:
         statuses = []
@@ -100,17 +105,74 @@ def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> 
 
     Call it after every ingest of `repo`; it is idempotent and writes one batch (or nothing).
     """
-    memories = [
+    memories = _live_memories(store, repo)
+    report, batch = _refresh(store, repo, author, memories, _AnchorRead.of(store, memories))
+    if len(batch):
+        store.write(batch)
+    return report
+
+
+def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleReport:
+    """Refresh the anchors, then list active memories that are orphaned or possibly stale.
+
+    Memories, their GOVERNS edges and their anchored code are read once, without embeddings,
+    and read again only if the refresh wrote something.
+    """
+    memories = _live_memories(store, repo)
+    read = _AnchorRead.of(store, memories)
+    report, batch = _refresh(store, repo, author, memories, read)
+    if len(batch):
+        store.write(batch)
+        memories = _live_memories(store, repo)
+        read = _AnchorRead.of(store, memories)
+    active = [m for m in memories if m.get("status") == MemoryStatus.ACTIVE.value]
+    states = staleness_of(store, active, read)
+    entries = [
+        StaleEntry(memory=memory_from_node(m), staleness=states[m.id])
+        for m in active
+        if states[m.id].orphaned or states[m.id].possibly_stale
+    ]
+    entries.sort(key=lambda e: (not e.staleness.orphaned, e.memory.created_at))
+    return StaleReport(refresh=report, memories=entries)
+
+
+@dataclass(frozen=True)
+class _AnchorRead:
+    """The GOVERNS edges of some memories, by memory and target, and the entities they anchor."""
+
+    edges: dict[str, dict[str, Edge]]
+    targets: dict[str, Node]
+
+    @classmethod
+    def of(cls, store: GraphReads, memories: Sequence[Node]) -> _AnchorRead:
+        if not memories:
+            return cls({}, {})
+        edges = _governs(store, [m.id for m in memories])
+        wanted = {a.entity_id for m in memories for a in _anchors(m, edges)}
+        return cls(edges, store.get_nodes(sorted(wanted), embeddings=False))
+
+
+def _live_memories(store: GraphReads, repo: str) -> list[Node]:
+    return [
         m
-        for m in store.find_nodes(Label.MEMORY, {"repo": repo})
+        for m in store.find_nodes(Label.MEMORY, {"repo": repo}, embeddings=False)
         if m.get("status") != MemoryStatus.PURGED
     ]
+
+
+def _refresh(
+    store: GraphStore,
+    repo: str,
+    author: str | None,
+    memories: Sequence[Node],
+    read: _AnchorRead,
+) -> tuple[RefreshReport, WriteBatch]:
+    """What refresh_anchors finds, and the batch that repairs it (empty when all is well)."""
     report = RefreshReport(checked=len(memories))
-    if not memories:
-        return report
-    edges = _governs(store, [m.id for m in memories])
-    existing = store.get_nodes(sorted({a.entity_id for m in memories for a in anchors_of(m)}))
     batch = WriteBatch()
+    if not memories:
+        return report, batch
+    edges, existing = read.edges, read.targets
     at = now_iso()
     finder = _Finder(store, repo)
     for memory in memories:
@@ -160,23 +222,7 @@ def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> 
             updates["orphaned"] = True if orphaned else None
         if updates:
             batch.set_properties[memory.id] = updates
-    if len(batch):
-        store.write(batch)
-    return report
-
-
-def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleReport:
-    """Refresh the anchors, then list active memories that are orphaned or possibly stale."""
-    report = refresh_anchors(store, repo, author)
-    active = store.find_nodes(Label.MEMORY, {"repo": repo, "status": MemoryStatus.ACTIVE.value})
-    states = staleness_of(store, active)
-    entries = [
-        StaleEntry(memory=memory_from_node(m), staleness=states[m.id])
-        for m in active
-        if states[m.id].orphaned or states[m.id].possibly_stale
-    ]
-    entries.sort(key=lambda e: (not e.staleness.orphaned, e.memory.created_at))
-    return StaleReport(refresh=report, memories=entries)
+    return report, batch
 
 
 def acknowledge(
@@ -241,10 +287,8 @@ def _governs_edge(memory: Node, anchor: Anchor, at: str) -> Edge:
 
 def _governs(store: GraphReads, memory_ids: Sequence[str]) -> dict[str, dict[str, Edge]]:
     result: dict[str, dict[str, Edge]] = {}
-    for start in range(0, len(memory_ids), 1000):
-        chunk = list(memory_ids[start : start + 1000])
-        for edge in store.edges(chunk, [RelType.GOVERNS], Direction.OUT):
-            result.setdefault(edge.source, {})[edge.target] = edge
+    for edge in store.edges(memory_ids, [RelType.GOVERNS], Direction.OUT):
+        result.setdefault(edge.source, {})[edge.target] = edge
     return result
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from graphmem.model.base import Record
 from graphmem.model.graph import CODE_LABELS, Label, Node
 
 
@@ -19,7 +20,7 @@ def entity_id(repo: str, path: str, qualified_name: str) -> str:
     return f"e-{digest[:16]}"
 
 
-class CodeEntity(BaseModel):
+class CodeEntity(Record):
     """A repository, directory, module, class, function, method, service or commit."""
 
     id: str

@@ -9,7 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from graphmem.model.base import Record
 
 
 class Label(StrEnum):
@@ -75,7 +77,7 @@ MEMORY_LABELS = frozenset(
 PropertyValue = str | int | float | bool | None | list[str] | list[int] | list[float]
 
 
-class Node(BaseModel):
+class Node(Record):
     """A node as stored: an id, a sorted set of labels and flat, JSON-able properties."""
 
     model_config = ConfigDict(frozen=True)
@@ -98,7 +100,7 @@ class Node(BaseModel):
         return self.properties.get(key, default)
 
 
-class Edge(BaseModel):
+class Edge(Record):
     """A directed, typed edge. (type, source, target) identifies it: there are no parallel edges."""
 
     model_config = ConfigDict(frozen=True)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from graphmem.model.base import Record
 from graphmem.model.graph import Label, Node
 
 
@@ -58,7 +59,7 @@ def new_memory_id(kind: MemoryKind) -> str:
 FAILURE_FIELDS = ("symptom", "cause", "fix", "test", "commit")
 
 
-class Memory(BaseModel):
+class Memory(Record):
     """One piece of knowledge. Superseded and retracted memories are kept, never overwritten."""
 
     id: str
@@ -101,7 +102,7 @@ class Memory(BaseModel):
         return cls(id=node.id, **props)
 
 
-class Event(BaseModel):
+class Event(Record):
     """An append-only audit record. It never holds memory text, so a purge leaves none behind."""
 
     id: str

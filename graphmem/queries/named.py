@@ -207,7 +207,7 @@ def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[
         for entity in gov.covers
     }
     # Memories on something inside a module (a class, a function) document that module too.
-    memories = store.find_nodes(Label.MEMORY, where={"status": "active"})
+    memories = store.find_nodes(Label.MEMORY, where={"status": "active"}, embeddings=False)
     governs = store.edges([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
     inner = store.get_nodes(sorted({e.target for e in governs}))
     inside_paths = {
@@ -225,7 +225,7 @@ def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[
 
 def _stale_memories(store: GraphStore, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """stale-memories.cypher: the same rules as `graphmem stale`, from the memory layer."""
-    memories = store.find_nodes(Label.MEMORY, where={"status": "active"})
+    memories = store.find_nodes(Label.MEMORY, where={"status": "active"}, embeddings=False)
     stale = staleness_of(store, memories)
     rows = []
     for memory in memories:

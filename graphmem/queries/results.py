@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from graphmem.model.base import Record
 from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Node
 from graphmem.model.memories import Memory
 
 Resolution = Literal["exact", "heuristic"]
 
 
-class EntityRef(BaseModel):
+class EntityRef(Record):
     """A code entity, as much of it as a reader needs to find it."""
 
     id: str
@@ -43,7 +44,7 @@ class EntityRef(BaseModel):
         return f"{self.path}:{self.start_line}" if self.start_line else self.path
 
 
-class PathStep(BaseModel):
+class PathStep(Record):
     """One edge of a dependency path, read in the direction of the edge."""
 
     type: str
@@ -52,7 +53,7 @@ class PathStep(BaseModel):
     resolution: Resolution | None = None
 
 
-class MemoryRef(BaseModel):
+class MemoryRef(Record):
     """A memory as served by a query, with why it is there and whether it may be out of date."""
 
     id: str
@@ -134,7 +135,7 @@ class MemoryRef(BaseModel):
         return f" [{', '.join(marks)}]" if marks else ""
 
 
-class ImpactedEntity(BaseModel):
+class ImpactedEntity(Record):
     entity: EntityRef
     distance: int
     resolution: Resolution
@@ -145,7 +146,7 @@ class ImpactedEntity(BaseModel):
     path: list[PathStep]
 
 
-class ModuleGroup(BaseModel):
+class ModuleGroup(Record):
     path: str
     count: int
     exact: int
@@ -154,7 +155,7 @@ class ModuleGroup(BaseModel):
     entities: list[str]
 
 
-class ImpactResult(BaseModel):
+class ImpactResult(Record):
     target: EntityRef
     depth: int
     #: how many entities make up the target (itself plus everything it contains)
@@ -168,7 +169,7 @@ class ImpactResult(BaseModel):
     counts: dict[str, int]
 
 
-class SearchOptions(BaseModel):
+class SearchOptions(Record):
     """Filters and knobs of `search` (see docs/queries.md for the fusion)."""
 
     #: memory kinds to return, plus "commit" for commit messages; empty = all of them
@@ -185,7 +186,7 @@ class SearchOptions(BaseModel):
     limit: int = 10
 
 
-class SearchHitResult(BaseModel):
+class SearchHitResult(Record):
     id: str
     kind: str
     text: str
@@ -220,7 +221,7 @@ class SearchHitResult(BaseModel):
         )
 
 
-class SearchResult(BaseModel):
+class SearchResult(Record):
     query: str
     hits: list[SearchHitResult]
     #: how many candidates each retriever contributed (after filters)
@@ -229,7 +230,7 @@ class SearchResult(BaseModel):
     receipt_id: str | None = None
 
 
-class CommitRef(BaseModel):
+class CommitRef(Record):
     id: str
     sha: str
     date: str | None = None
@@ -243,7 +244,7 @@ class CommitRef(BaseModel):
         return quote_commit(self.message, self.sha, self.author)
 
 
-class CodeSummary(BaseModel):
+class CodeSummary(Record):
     """What the target is made of and how it is connected."""
 
     contains: dict[str, int] = Field(default_factory=dict)
@@ -260,7 +261,7 @@ class CodeSummary(BaseModel):
     tests: dict[str, int] = Field(default_factory=dict)
 
 
-class ContextResult(BaseModel):
+class ContextResult(Record):
     target: EntityRef
     #: memories governing the target, an ancestor or something it contains
     memories: list[MemoryRef]
@@ -272,7 +273,7 @@ class ContextResult(BaseModel):
     receipt_id: str | None = None
 
 
-class PromptPack(BaseModel):
+class PromptPack(Record):
     task: str
     markdown: str
     tokens: int

@@ -153,14 +153,17 @@ class GraphReads(abc.ABC):
         label: Label | None = None,
         where: Mapping[str, Any] | None = None,
         limit: int | None = None,
+        *,
+        embeddings: bool = True,
     ) -> list[Node]:
         """Nodes with `label` whose properties equal every value in `where`, ordered by id.
 
         Backends index `id`, `repo`, `path`, `qualified_name`, `name`, `status` and `sha`.
+        `embeddings=False` leaves EMBEDDING_PROPERTY out, as for `get_nodes`.
         """
         if limit is not None and limit <= 0:
             return []
-        return self._find_nodes_impl(_label_or_none(label), dict(where or {}), limit)
+        return self._find_nodes_impl(_label_or_none(label), dict(where or {}), limit, embeddings)
 
     def edges(
         self,
@@ -303,7 +306,7 @@ class GraphReads(abc.ABC):
 
     @abc.abstractmethod
     def _find_nodes_impl(
-        self, label: Label | None, where: dict[str, Any], limit: int | None
+        self, label: Label | None, where: dict[str, Any], limit: int | None, embeddings: bool
     ) -> list[Node]:
         """`limit` is None or at least one."""
 

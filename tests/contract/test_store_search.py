@@ -209,6 +209,27 @@ def test_nodes_can_be_read_without_their_embeddings(vectors: GraphStore) -> None
         assert view.get_nodes(["m-close"], embeddings=False) == {"m-close": lean["m-close"]}
 
 
+def test_found_nodes_can_come_without_their_embeddings(vectors: GraphStore) -> None:
+    for label, where in [
+        (Label.MEMORY, {}),
+        (None, {"repo": "shop"}),
+        (Label.MEMORY, {"id": "m-close"}),
+    ]:
+        full = vectors.find_nodes(label, where)
+        lean = vectors.find_nodes(label, where, embeddings=False)
+        assert [n.id for n in lean] == [n.id for n in full] and lean
+        assert any("embedding" in n.properties for n in full)
+        for node, whole in zip(lean, full, strict=True):
+            assert "embedding" not in node.properties and node.labels == whole.labels
+            assert node.properties == {
+                k: v for k, v in whole.properties.items() if k != "embedding"
+            }
+    with vectors.snapshot() as view:
+        assert view.find_nodes(Label.MEMORY, embeddings=False) == vectors.find_nodes(
+            Label.MEMORY, embeddings=False
+        )
+
+
 def test_embedding_reads_back_and_can_be_removed(vectors: GraphStore) -> None:
     node = vectors.get_node("m-close")
     assert node is not None

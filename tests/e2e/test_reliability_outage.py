@@ -8,6 +8,7 @@ succeed and a re-run completes the interrupted work.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import socket
@@ -173,7 +174,7 @@ def test_neo4j_outage_mid_run(
     # Set-up in-process (the model is loaded once for the session).
     settings = Settings.from_env(env=cred)
     with GraphMem(
-        settings.model_copy(update={"store": url}), repo_root=root, embedder=embedder
+        dataclasses.replace(settings, store=url), repo_root=root, embedder=embedder
     ) as gm:
         gm.ingest()
         gm.remember("decision", "Taxes are computed once", governs=["src/shop/"])

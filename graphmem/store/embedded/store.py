@@ -48,6 +48,7 @@ from graphmem.store.embedded.vectors import (
 )
 
 _NODE_COLUMNS = "n.id, n.labels, n.props, v.vec"
+_LEAN_NODE_COLUMNS = "n.id, n.labels, n.props, NULL"
 _EDGE_COLUMNS = "type, source, target, props"
 #: A property name that can be spliced into a JSON path (anything else is filtered in Python).
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -151,7 +152,7 @@ class EmbeddedStore(GraphStore):
             f"SELECT {_NODE_COLUMNS} FROM nodes n LEFT JOIN vectors v ON v.key = n.key "
             "WHERE n.id IN ({marks})"
             if embeddings
-            else "SELECT n.id, n.labels, n.props, NULL FROM nodes n WHERE n.id IN ({marks})"
+            else f"SELECT {_LEAN_NODE_COLUMNS} FROM nodes n WHERE n.id IN ({{marks}})"
         )
         with self._connection("read") as conn:
             if len(unique) == 1:
@@ -161,9 +162,9 @@ class EmbeddedStore(GraphStore):
         return {row[0]: make_node(*row) for row in rows}
 
     def _find_nodes_impl(
-        self, label: Label | None, where: dict[str, Any], limit: int | None
+        self, label: Label | None, where: dict[str, Any], limit: int | None, embeddings: bool
     ) -> list[Node]:
-        sql, params = _find_query(label, where)
+        sql, params = _find_query(label, where, embeddings)
         found: list[Node] = []
         with self._connection("read") as conn:
             for row in conn.execute(sql, params):
@@ -322,7 +323,9 @@ _INDEX_PREFERENCE = ("qualified_name", "sha", "path", "name", "repo", "status")
 assert set(_INDEX_PREFERENCE) == set(INDEXED_PROPERTIES)
 
 
-def _find_query(label: Label | None, where: dict[str, Any]) -> tuple[str, list[Any]]:
+def _find_query(
+    label: Label | None, where: dict[str, Any], embeddings: bool
+) -> tuple[str, list[Any]]:
     """SQL narrowing `find_nodes` to candidates; exact matching is finished in Python."""
     clauses: list[str] = []
     params: list[Any] = []
@@ -346,15 +349,20 @@ def _find_query(label: Label | None, where: dict[str, Any]) -> tuple[str, list[A
                 clauses.append(f"instr(props, '\"{name}\"') > 0")
             clauses.append(f"{prefix}{property_expression(name)} = ?")
             params.append(int(value) if isinstance(value, bool) else value)
+    columns, vectors = (
+        (_NODE_COLUMNS, " LEFT JOIN vectors v ON v.key = n.key")
+        if embeddings
+        else (_LEAN_NODE_COLUMNS, "")
+    )
     if label is not None and index_key is None and "id" not in where:
         sql = (
-            f"SELECT {_NODE_COLUMNS} FROM node_labels l CROSS JOIN nodes n ON n.id = l.id "
-            "LEFT JOIN vectors v ON v.key = n.key WHERE l.label = ?"
+            f"SELECT {columns} FROM node_labels l CROSS JOIN nodes n ON n.id = l.id"
+            f"{vectors} WHERE l.label = ?"
         )
         params.insert(0, Label(label).value)
         order = "l.id"
     else:
-        sql = f"SELECT {_NODE_COLUMNS} FROM nodes n LEFT JOIN vectors v ON v.key = n.key WHERE 1"
+        sql = f"SELECT {columns} FROM nodes n{vectors} WHERE 1"
         if label is not None:
             clauses.append("EXISTS (SELECT 1 FROM node_labels l WHERE l.label = ? AND l.id = n.id)")
             params.append(Label(label).value)
@@ -395,9 +403,9 @@ class _SnapshotView(GraphReads):
         return self._store._get_nodes_impl(ids, embeddings)
 
     def _find_nodes_impl(
-        self, label: Label | None, where: dict[str, Any], limit: int | None
+        self, label: Label | None, where: dict[str, Any], limit: int | None, embeddings: bool
     ) -> list[Node]:
-        return self._store._find_nodes_impl(label, where, limit)
+        return self._store._find_nodes_impl(label, where, limit, embeddings)
 
     def _edges_impl(
         self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction

@@ -3,6 +3,6 @@
 CALL {
   {{branches}}
 }
-RETURN n
+RETURN {{columns}}
 ORDER BY n.id
 {{limit}}

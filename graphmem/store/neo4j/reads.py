@@ -83,7 +83,7 @@ class Neo4jReads(GraphReads):
         return found
 
     def _find_nodes_impl(
-        self, label: Label | None, where: dict[str, Any], limit: int | None
+        self, label: Label | None, where: dict[str, Any], limit: int | None, embeddings: bool
     ) -> list[Node]:
         conditions: list[str] = []
         params: dict[str, Any] = {}
@@ -98,13 +98,17 @@ class Neo4jReads(GraphReads):
         limit_clause = st.Fragment("LIMIT $limit") if limit is not None else st.EMPTY
         if limit is not None:
             params["limit"] = limit
+        columns = st.node_columns(embeddings)
         if label is None:
             branches = " UNION ALL ".join(
                 f"MATCH (n{pattern.text}) WHERE {condition.text} RETURN n"
                 for pattern in label_patterns(None)
             )
             text = st.render(
-                "find_nodes_any_label", branches=st.Fragment(branches), limit=limit_clause
+                "find_nodes_any_label",
+                branches=st.Fragment(branches),
+                limit=limit_clause,
+                columns=columns,
             )
         else:
             text = st.render(
@@ -112,6 +116,7 @@ class Neo4jReads(GraphReads):
                 labels=label_patterns(label)[0],
                 conditions=condition,
                 limit=limit_clause,
+                columns=columns,
             )
         return self._read("finding nodes", _find_nodes, text, params)
 
@@ -271,8 +276,14 @@ _REL_VALUES = frozenset(t.value for t in RelType)
 
 
 def _find_nodes(tx: Tx, text: str, params: dict[str, Any]) -> list[Node]:
-    nodes = (values.to_node(record["n"]) for record in tx.run(text, params))
+    nodes = (_record_node(record) for record in tx.run(text, params))
     return [node for node in nodes if node is not None]
+
+
+def _record_node(record: neo4j.Record) -> Node | None:
+    if "n" in record.keys():
+        return values.to_node(record["n"])
+    return values.node_from_parts(record["id"], record["labels"], record["props"])
 
 
 def _counts(tx: Tx) -> dict[str, int]:

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 
 from graphmem.model.graph import Label, RelType
-from graphmem.store.base import BASE_LABELS
+from graphmem.store.base import BASE_LABELS, EMBEDDING_PROPERTY
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _VARIABLE = re.compile(r"[a-z_][a-z0-9_]*")
@@ -65,6 +65,15 @@ def set_labels(variable: str, given: Iterable[Label]) -> Fragment:
     if stale:
         text += f" REMOVE {variable}{labels(*stale).text}"
     return Fragment(text)
+
+
+def node_columns(embeddings: bool) -> Fragment:
+    """What a read returns of node `n`: the node, or its id, labels and properties without the
+    embedding (most readers never look at it, and it is most of the bytes on the wire)."""
+    if embeddings:
+        return Fragment("n")
+    embedding = escape_identifier(EMBEDDING_PROPERTY)
+    return Fragment(f"n.id AS id, labels(n) AS labels, n {{.*, {embedding}: null}} AS props")
 
 
 def find_node(variable: str = "node_id", bind: str = "n") -> Fragment:

@@ -78,14 +78,14 @@ def test_find_nodes_uses_an_index_for_each_indexed_property(
 ) -> None:
     # With a label, `repo` is only a filter (see the next test), so it is asked without one.
     label = None if prop == "repo" else Label.CODE_ENTITY
-    plan = _plan(store, *_find_query(label, {prop: "x", "language": "python"}))
+    plan = _plan(store, *_find_query(label, {prop: "x", "language": "python"}, True))
     assert f"INDEX nodes_by_{prop}" in plan
     assert "TEMP B-TREE" not in plan  # id order comes from the index, no sort
 
 
 def test_find_nodes_by_label_and_repo_walks_the_label(store: EmbeddedStore) -> None:
     # A store usually holds one repository: its index would visit every node.
-    plan = _plan(store, *_find_query(Label.RECEIPT, {"repo": "r", "orphaned": True}))
+    plan = _plan(store, *_find_query(Label.RECEIPT, {"repo": "r", "orphaned": True}, True))
     assert "nodes_by_repo" not in plan
     assert "SEARCH l USING PRIMARY KEY (label=?)" in plan
     assert "TEMP B-TREE" not in plan
