@@ -25,6 +25,7 @@ it less well but was found twice.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -190,7 +191,9 @@ def _in_window(at: str, options: SearchOptions) -> bool:
 def _near_ranks(
     reader: ReadScope, target: Node, candidates: set[str], options: SearchOptions
 ) -> dict[str, tuple[int, str]]:
-    """Candidates that govern (memories) or modified (commits) code near `target`, by distance."""
+    """Candidates that govern (memories) or modified (commits) code near `target`, ranked by
+    distance. Equally near ones are tied: each gets the rank of the first of them, so the
+    graph says "nearer" and never orders a file's fifty commits by their ids."""
     store = reader.store
     hops = store.traverse([target.id], NEAR_TYPES, Direction.BOTH, max_depth=options.near_depth)
     distance = {target.id: 0, **{h.node_id: h.depth for h in hops}}
@@ -206,11 +209,11 @@ def _near_ranks(
         if edge.source in candidates:
             d = distance[edge.target]
             best[edge.source] = min(best.get(edge.source, d), d)
-    order = sorted(best, key=lambda node_id: (best[node_id], node_id))
+    distances = sorted(best.values())
     name = str(target.get("qualified_name") or target.get("path") or target.id)
     return {
-        node_id: (rank, f"{best[node_id]} hops from {name}")
-        for rank, node_id in enumerate(order, start=1)
+        node_id: (bisect_left(distances, d) + 1, f"{d} hops from {name}")
+        for node_id, d in best.items()
     }
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from graphmem.api import GraphMem
 from graphmem.embed import Embedder
+from graphmem.queries.results import SearchOptions
 from graphmem.settings import Settings
 from graphmem.store import GraphStore
 
@@ -93,3 +94,13 @@ def test_a_prompt_pack_cites_the_specific_rule_before_repository_wide_ones(gm: G
         if g.memory.id in cited
     )
     assert "Never cache tax rates" in pack.markdown
+
+
+def test_commits_that_touched_the_file_share_their_graph_rank(gm: GraphMem) -> None:
+    # Both commits touched shop/tax.py: the graph says "as near as each other", and the
+    # keyword match decides between them, never their ids.
+    hits = gm.search(REPORT, SearchOptions(near="shop/tax.py")).hits
+    touched = [h for h in hits if any("0 hops" in why for why in h.why)]
+    assert len(touched) >= 2
+    assert {h.ranks["graph"] for h in touched} == {1}
+    assert hits[0].text.startswith("Never cache tax rates")
