@@ -88,7 +88,8 @@ def load_parses(store: GraphStore, repo: str, paths: Sequence[str]) -> dict[str,
     return found
 
 
-def parse_node(repo: str, parsed: ParsedFile) -> Node:
+def parse_node(repo: str, parsed: ParsedFile, encoded: str | None = None) -> Node:
+    """The parse cache node of a file; `encoded` is `parsed.to_json()` when already made."""
     return Node(
         id=parse_node_id(repo, parsed.path),
         labels=(Label.FILE_STATE,),
@@ -98,7 +99,7 @@ def parse_node(repo: str, parsed: ParsedFile) -> Node:
             "kind": "parse",
             "format": PARSE_FORMAT,
             "content_hash": parsed.content_hash,
-            "parse": parsed.to_json(),
+            "parse": parsed.to_json() if encoded is None else encoded,
         },
     )
 

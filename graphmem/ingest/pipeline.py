@@ -147,11 +147,19 @@ class ParsedChanges:
     bytes_parsed: int
     #: what the parsers reported (syntax errors, undecodable bytes), file by file
     warnings: list[str]
+    #: parse caches already encoded (`ParsedFile.to_json`) by parse workers, by path
+    encoded: dict[str, str]
 
     @classmethod
-    def of(cls, files: dict[str, ParsedFile], bytes_parsed: int) -> ParsedChanges:
+    def of(
+        cls, files: dict[str, ParsedFile], bytes_parsed: int, encoded: dict[str, str] | None = None
+    ) -> ParsedChanges:
         warnings = [warning for parsed in files.values() for warning in parsed.warnings]
-        return cls(files, tuple(files), bytes_parsed, warnings)
+        return cls(files, tuple(files), bytes_parsed, warnings, encoded or {})
+
+    def cache_node(self, repo: str, path: str) -> Node:
+        """The parse cache node of `path`, releasing the parse and its encoded form."""
+        return parse_node(repo, self.files.pop(path), self.encoded.pop(path, None))
 
 
 @dataclass(slots=True)
@@ -362,6 +370,7 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
     workers = options.workers or parse_workers()
     results: dict[str, ParsedFile] = {}
     if workers > 1 and size >= PARALLEL_BYTES:
+        encoded: dict[str, str] = {}
         # Imported here: a re-ingest of a few files never starts workers, nor pays for
         # multiprocessing's import.
         from concurrent.futures import ProcessPoolExecutor
@@ -370,10 +379,12 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
         jobs.clear()
         with ProcessPoolExecutor(workers) as pool:
             for chunk_result in pool.map(_parse_chunk, chunks):
-                for parsed in chunk_result:
+                for text in chunk_result:
+                    parsed = ParsedFile.from_json(text)
                     results[parsed.path] = parsed
+                    encoded[parsed.path] = text
                 options.report_progress("parse", len(results), total)
-        return ParsedChanges.of(results, size)
+        return ParsedChanges.of(results, size, encoded)
     jobs.reverse()
     while jobs:
         path, language, data, module = jobs.pop()
@@ -432,9 +443,13 @@ def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> 
     return parsed
 
 
-def _parse_chunk(jobs: Sequence[_ParseJob]) -> list[ParsedFile]:
-    """One worker's share of the files (runs in a worker process)."""
-    return [parse_one(_support(lang), path, data, module) for path, lang, data, module in jobs]
+def _parse_chunk(jobs: Sequence[_ParseJob]) -> list[str]:
+    """One run of files, parsed in a worker process and sent back as their parse caches: a
+    JSON text pickles for nothing, and the parent stores it as it is, where pickling the
+    parses themselves (hundreds of thousands of small records) cost more than parsing them."""
+    return [
+        parse_one(_support(lang), path, data, module).to_json() for path, lang, data, module in jobs
+    ]
 
 
 def _support(language: str) -> LanguageSupport:
@@ -722,7 +737,7 @@ def write_graph(
     total = len(deletes) + len(delete_edges) + len(edges) + len(nodes) + len(parsed.paths) + 1
     options.report_progress("write", 0, total)
     if total <= SINGLE_BATCH_LIMIT:
-        state_nodes = [parse_node(repo, parsed_file) for parsed_file in parsed.files.values()]
+        state_nodes = [parsed.cache_node(repo, path) for path in list(parsed.files)]
         store.write(
             WriteBatch(
                 upsert_nodes=nodes + state_nodes + [index],
@@ -748,7 +763,7 @@ def write_graph(
     batch: list[Node] = []
     size = 0
     for path in list(parsed.files):
-        batch.append(parse_node(repo, parsed.files.pop(path)))
+        batch.append(parsed.cache_node(repo, path))
         size += len(batch[-1].properties["parse"])
         if size >= STATE_BATCH_BYTES or len(batch) >= CHUNK:
             store.write(WriteBatch(upsert_nodes=batch))
