@@ -6,7 +6,8 @@ directories, the file's own and the root on the include path (and the system GCC
 headers, which the libclang wheel lacks). From each file's own cursors (not what it includes):
 
 - definitions: functions, methods, constructors and destructors with a body, and structs,
-  unions, enums and classes with one (templates too), named by their namespaces and classes
+  unions, enums and classes with one (templates too, and specialisations named as their
+  template), named by their namespaces and classes
   as graphmem names them; what is declared inside a function body is left out, and so are
   functions whose name no source text writes (made by a macro);
 - IMPORTS: each ``#include`` that clang resolved to a file of the repository;
@@ -136,6 +137,9 @@ class _Kinds:
             k.ENUM_DECL,
             k.CLASS_DECL,
             k.CLASS_TEMPLATE,
+            # named as their template, as graphmem names them (formatter<std::tm, Char>
+            # is fmt::formatter)
+            k.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION,
         }
         self.methods = {k.CXX_METHOD, k.CONSTRUCTOR, k.DESTRUCTOR}
         self.functions = {k.FUNCTION_DECL, k.FUNCTION_TEMPLATE}

@@ -92,6 +92,18 @@ def type_name(text: str) -> str | None:
     return text if _NAME.fullmatch(text) else None
 
 
+def without_template_arguments(written: str) -> str | None:
+    """``formatter<std::tm, Char>`` -> ``formatter``: a specialisation is named as its template
+    (``fmt::formatter::format``); None when the brackets do not balance (a parse error)."""
+    text = re.sub(r"\s+", "", written)
+    while "<" in text or ">" in text:
+        stripped = _TEMPLATE_ARGS.sub("", text)
+        if stripped == text:
+            return None
+        text = stripped
+    return text
+
+
 class _CFamilySupport:
     """Naming a file reads the repository's header macros (graphmem.ingest.c_macros) once per
     layout, in the process that names the files, before any is parsed; its parse workers start
@@ -207,6 +219,9 @@ class _CFamilyParse(SourceParse):
             name = self.text(declarator)
         else:
             return None
+        name = without_template_arguments(name)
+        if name is None:
+            return None
         name = name.rsplit("::", 1)[-1]
         qualified = self.join(scope.qualified_name, name)
         definition = self.add_definition(CLASS, name, qualified, self.parent(scope), node)
@@ -234,9 +249,9 @@ class _CFamilyParse(SourceParse):
         name_node = self.declarator_name(node.child_by_field_name("declarator"))
         if name_node is None:
             return None
-        written = re.sub(r"\s+", "", self.text(name_node))
+        written = without_template_arguments(self.text(name_node)) or ""
         if not re.fullmatch(r"~?[A-Za-z_]\w*(?:::~?[A-Za-z_]\w*)*", written):
-            return None  # operators and template specialisations are not modelled
+            return None  # operators are not modelled
         qualified = self.join(scope.qualified_name, written)
         owner, _, name = qualified.rpartition("::")
         in_class = scope.definition is not None and scope.definition.kind == CLASS

@@ -128,3 +128,28 @@ def test_syntax_errors_keep_what_parses(
     parsed = resolved.parsed["a.cpp"]
     assert parsed.warnings and "syntax errors" in parsed.warnings[0]
     assert ("Function", "n::ok") in resolved.definitions()
+
+
+def test_a_specialisation_is_named_as_its_template(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "base.h": (
+                "namespace fmt {\ntemplate <typename T, typename C = char> struct formatter {\n"
+                "  void format() {}\n};\n}\n"
+            ),
+            "chrono.h": (
+                '#include "base.h"\nnamespace fmt {\n'
+                "template <typename C> struct formatter<std::tm, C> {\n  void format() {}\n};\n"
+                "template <> struct formatter<int> {\n  void parse() {}\n};\n"
+                "template <typename T>\nvoid formatter<T*>::format() {}\n}\n"
+            ),
+        }
+    )
+    chrono = {(d.kind, d.qualified_name) for d in resolved.parsed["chrono.h"].definitions}
+    assert chrono == {
+        ("Class", "fmt::formatter"),
+        ("Method", "fmt::formatter::format"),
+        ("Method", "fmt::formatter::parse"),
+    }
