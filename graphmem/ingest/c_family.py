@@ -219,10 +219,10 @@ class _CFamilyParse(SourceParse):
             name = self.text(declarator)
         else:
             return None
-        name = without_template_arguments(name)
-        if name is None:
+        template = without_template_arguments(name)
+        if template is None:
             return None
-        name = name.rsplit("::", 1)[-1]
+        name = template.rsplit("::", 1)[-1]
         qualified = self.join(scope.qualified_name, name)
         definition = self.add_definition(CLASS, name, qualified, self.parent(scope), node)
         for child in node.named_children:
