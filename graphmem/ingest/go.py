@@ -38,7 +38,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,12 +129,14 @@ def go_package_path(path: str, layout: RepoLayout) -> str:
     return directory or "main"
 
 
+@lru_cache(maxsize=4096)  # the same few type expressions, written in every signature
 def type_name(text: str) -> str | None:
     """``*pkg.T[int]`` -> ``pkg.T``; None for slices, maps, funcs, channels and the like."""
     text = _GENERIC_ARGS.sub("", _TYPE_WRAPPERS.sub("", text.strip()))
     return text if _DOTTED.fullmatch(text) else None
 
 
+@lru_cache(maxsize=4096)
 def declared_type(text: str) -> str | None:
     """A named type as `type_name` gives it, or ``[]T`` for a slice, array or map of one
     (``[]*Command``, ``[4]T``, ``map[string]*T``): what ranging over it or indexing it gives."""
@@ -179,6 +181,8 @@ class _GoParse(SourceParse):
     def __init__(self, path: str, source: bytes, module: str) -> None:
         super().__init__("go", path, source, module)
         self.file_types: set[str] = set()
+        #: node id -> `block_end` of what is declared directly in it
+        self.block_ends: dict[int, int] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_go"), "go")
@@ -345,15 +349,13 @@ class _GoParse(SourceParse):
         declared = declared_type(self.text(type_node)) if type_node is not None else None
         if declared is None:
             return
-        for child in node.named_children:
-            if child.type == "identifier":
-                self.bind(scope.qualified_name, self.text(child), declared, child, annotation=True)
-        if node.parent is not None and node.parent.parent is not None:
-            owner = node.parent.parent
-            if owner.type in ("function_declaration", "method_declaration"):
-                for child in node.named_children:
-                    if child.type == "identifier":
-                        scope.definition.params.append(self.text(child))
+        names = [self.text(c) for c in node.named_children if c.type == "identifier"]
+        for name in names:
+            self.bind(scope.qualified_name, name, declared, node, annotation=True)
+        parameters = node.parent
+        owner = parameters.parent if parameters is not None else None
+        if owner is not None and owner.type in _FUNCTIONS:
+            scope.definition.params.extend(names)
 
     def on_const(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
@@ -509,9 +511,20 @@ class _GoParse(SourceParse):
         start = node.start_point[0] + 1
         if node.type in _DECLARATIONS:
             start = node.end_point[0] + 2
+        self.parsed.extra.setdefault("binding_spans", []).append([start, self.block_end(node)])
+
+    def block_end(self, node: Node) -> int:
+        """The last line of the block `node` is declared in (0: the function's own body).
+        Remembered for every ancestor walked, as the declarations of one block share it."""
+        walked = []
         end = 0
         current = node.parent
         while current is not None and current.type not in _FUNCTIONS:
+            known = self.block_ends.get(current.id)
+            if known is not None:
+                end = known
+                break
+            walked.append(current.id)
             if current.type in _BLOCKS:
                 if not (
                     current.type == "block"
@@ -521,7 +534,9 @@ class _GoParse(SourceParse):
                     end = current.end_point[0] + 1
                 break
             current = current.parent
-        self.parsed.extra.setdefault("binding_spans", []).append([start, end])
+        for walked_id in walked:
+            self.block_ends[walked_id] = end
+        return end
 
     # -- calls and imports ----------------------------------------------------------------
 
