@@ -16,9 +16,10 @@ local to a function are not modelled. Package-level ``var`` and ``const`` names 
 Edges. Importing a package of the repository IMPORTS every non-test file of it. An embedded
 field (``struct { Base; *db.Conn }``) or an embedded interface INHERITS the embedded type, and
 promoted methods are found through it. A type whose method set (its own methods and promoted
-ones, compared by name) holds every method of a repository interface IMPLEMENTS it, labelled
-heuristic, or exact when ``var _ I = (*T)(nil)`` (or ``T{}``, ``&T{}``) makes the compiler
-prove it; no type implements an interface without methods by a guess. Calls: ``pkg.Func()``
+ones, by name and numbers of parameters and results) holds every method of a repository
+interface IMPLEMENTS it, labelled heuristic, or exact when ``var _ I = (*T)(nil)`` (or
+``T{}``, ``&T{}``) makes the compiler prove it; no type implements an interface without methods
+by a guess. Calls: ``pkg.Func()``
 through an import and ``Func()`` in the same package (or brought in by a dot-import) are exact;
 ``x.Method()`` is exact when ``x`` is a receiver, a parameter, a ``var x T``, a composite literal
 ``T{}`` / ``&T{}``, a type assertion ``y.(*T)``, a struct field of a declared type or an element
