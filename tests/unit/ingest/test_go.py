@@ -355,6 +355,7 @@ type Wrapper struct{ Shape }
 
 var _ Shape = (*Square)(nil)
 var _ units.Printer = Point{}
+var _ Namer = &Labelled{}
 
 func Total(shapes []Shape, n Namer) float64 {
 	total := 0.0
@@ -410,7 +411,7 @@ def test_interfaces_embedding_assertions_and_calls_through_them(tmp_path: Path) 
         ("IMPLEMENTS", "shapes.Square", "shapes.Namer", "heuristic"),
         # Name is promoted from the embedded units.Label, Area is its own
         ("IMPLEMENTS", "shapes.Labelled", "shapes.Shape", "heuristic"),
-        ("IMPLEMENTS", "shapes.Labelled", "shapes.Namer", "heuristic"),
+        ("IMPLEMENTS", "shapes.Labelled", "shapes.Namer", "exact"),  # var _ Namer = &Labelled{}
         ("IMPLEMENTS", "shapes.Point", "shapes.Namer", "heuristic"),
         ("IMPLEMENTS", "units.Label", "shapes.Namer", "heuristic"),  # from another package
         # the assertion is the proof even where graphmem sees no Print method
