@@ -6,7 +6,7 @@ properties the model does not (its anchors, its fingerprint, why it was retracte
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -87,24 +87,27 @@ def entity_label(kind: str, path: str, qualified_name: str) -> str:
 
 def anchors_of(node: Node) -> list[Anchor]:
     """The anchors recorded on a memory node (empty for a node written by an older version)."""
-    ids = list(node.get("anchor_ids") or [])
-    names = list(node.get("anchor_names") or [])
-    paths = list(node.get("anchor_paths") or [])
-    kinds = list(node.get("anchor_kinds") or [])
-    hashes = list(node.get("anchor_hashes") or [])
+    props = node.properties
+    ids = props.get("anchor_ids") or []
+    if not ids:
+        return []
 
-    def at(values: list[Any], i: int) -> str:
-        return str(values[i]) if i < len(values) and values[i] is not None else ""
+    def column(key: str) -> list[str]:
+        values = props.get(key) or []
+        return [str(v) if v is not None else "" for v in values[: len(ids)]] + [""] * (
+            len(ids) - len(values)
+        )
 
     return [
-        Anchor(
-            entity_id=str(entity_id),
-            qualified_name=at(names, i),
-            path=at(paths, i),
-            kind=at(kinds, i),
-            content_hash=at(hashes, i),
+        Anchor(entity_id=str(entity_id), qualified_name=n, path=p, kind=k, content_hash=h)
+        for entity_id, n, p, k, h in zip(
+            ids,
+            column("anchor_names"),
+            column("anchor_paths"),
+            column("anchor_kinds"),
+            column("anchor_hashes"),
+            strict=True,
         )
-        for i, entity_id in enumerate(ids)
     ]
 
 

@@ -74,24 +74,12 @@ def staleness_of(
     if not memories:
         return {}
     read = read or _AnchorRead.of(store, memories)
-    edges, targets = read.edges, read.targets
     result: dict[str, Staleness] = {}
     for memory in memories:
         statuses = []
-        for anchor in _anchors(memory, edges):
-            target = targets.get(anchor.entity_id)
-            edge = edges.get(memory.id, {}).get(anchor.entity_id)
-            recorded = (
-                str(edge.properties.get("content_hash") or "") if edge else anchor.content_hash
-            )
-            if target is None:
-                statuses.append(AnchorStatus(anchor=anchor, state="orphaned"))
-                continue
-            current = str(target.get("content_hash") or "")
-            state: AnchorState = "changed" if recorded and current and recorded != current else "ok"
-            if target.has(Label.REPOSITORY):
-                state = "ok"  # its hash follows the top-level listing: not what repo-wide rules say
-            statuses.append(AnchorStatus(anchor=anchor, state=state, current_hash=current or None))
+        for anchor in read.anchors_of(memory):
+            state, current = read.state(memory.id, anchor.entity_id, anchor.content_hash)
+            statuses.append(AnchorStatus(anchor=anchor, state=state, current_hash=current))
         result[memory.id] = Staleness(
             possibly_stale=any(s.state == "changed" for s in statuses),
             orphaned=any(s.state == "orphaned" for s in statuses),
@@ -125,20 +113,21 @@ def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleRepor
         store.write(batch)
         memories = _live_memories(store, repo)
         read = _AnchorRead.of(store, memories)
-    active = [m for m in memories if m.get("status") == MemoryStatus.ACTIVE.value]
-    states = staleness_of(store, active, read)
-    entries = [
-        StaleEntry(memory=memory_from_node(m), staleness=states[m.id])
-        for m in active
-        if states[m.id].orphaned or states[m.id].possibly_stale
+    flagged = [
+        m
+        for m in memories
+        if m.get("status") == MemoryStatus.ACTIVE.value and read.needs_attention(m)
     ]
+    states = staleness_of(store, flagged, read)
+    entries = [StaleEntry(memory=memory_from_node(m), staleness=states[m.id]) for m in flagged]
     entries.sort(key=lambda e: (not e.staleness.orphaned, e.memory.created_at))
     return StaleReport(refresh=report, memories=entries)
 
 
 @dataclass(frozen=True)
 class _AnchorRead:
-    """The GOVERNS edges of some memories, by memory and target, and the entities they anchor."""
+    """Some memories' GOVERNS edges (by memory and target) and the entities they anchor, read
+    once; the one place an anchor's state is decided."""
 
     edges: dict[str, dict[str, Edge]]
     targets: dict[str, Node]
@@ -148,8 +137,38 @@ class _AnchorRead:
         if not memories:
             return cls({}, {})
         edges = _governs(store, [m.id for m in memories])
-        wanted = {a.entity_id for m in memories for a in _anchors(m, edges)}
+        wanted = {str(i) for m in memories for i in m.get("anchor_ids") or ()}
+        wanted.update(target for found in edges.values() for target in found)
         return cls(edges, store.get_nodes(sorted(wanted), embeddings=False))
+
+    def anchors_of(self, memory: Node) -> list[Anchor]:
+        return _anchors(memory, self.edges)
+
+    def state(
+        self, memory_id: str, entity_id: str, anchored: str
+    ) -> tuple[AnchorState, str | None]:
+        """An anchor's state and its entity's current hash. The hash to compare with is the live
+        edge's (acknowledge moves it forward), else the one recorded at anchoring time."""
+        target = self.targets.get(entity_id)
+        if target is None:
+            return "orphaned", None
+        edge = self.edges.get(memory_id, {}).get(entity_id)
+        recorded = str(edge.properties.get("content_hash") or "") if edge else anchored
+        current = str(target.get("content_hash") or "")
+        if target.has(Label.REPOSITORY):
+            return "ok", current or None  # its hash follows the top-level listing, not the rules
+        changed = recorded and current and recorded != current
+        return ("changed" if changed else "ok"), current or None
+
+    def needs_attention(self, memory: Node) -> bool:
+        """Possibly stale or orphaned, decided from the raw anchor lists (no models built)."""
+        ids = memory.get("anchor_ids") or list(self.edges.get(memory.id, {}))
+        hashes = memory.get("anchor_hashes") or []
+        return any(
+            self.state(memory.id, str(i), str(hashes[n] or "") if n < len(hashes) else "")[0]
+            != "ok"
+            for n, i in enumerate(ids)
+        )
 
 
 def _live_memories(store: GraphReads, repo: str) -> list[Node]:
