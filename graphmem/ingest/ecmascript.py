@@ -42,6 +42,7 @@ from graphmem.ingest.language import (
     FUNCTION,
     HEURISTIC,
     INTERFACE,
+    MAX_DISPATCH_TARGETS,
     METHOD,
     VARIABLE,
     Binding,
@@ -1095,7 +1096,8 @@ class EcmaScriptResolver:
 
     def implementations(self, method: _Def) -> list[_Def]:
         """For a method of a repository interface, that method on each class implementing the
-        interface or one extending it (what a call through the interface may run)."""
+        interface or one extending it (what a call through the interface may run), up to
+        MAX_DISPATCH_TARGETS of them."""
         interface, _, name = method.qualified_name.rpartition(".")
         tables = self.tables(method.path)
         owner = tables.definitions.get(interface) if tables is not None else None
@@ -1106,7 +1108,7 @@ class EcmaScriptResolver:
             target = self.find_method(cls, name, 0)
             if target is not None:
                 found.append(target)
-        return found
+        return found if len(found) <= MAX_DISPATCH_TARGETS else []
 
     def implementers(self) -> dict[_Def, list[_Def]]:
         """Every TypeScript class of the repository under each interface it implements,

@@ -49,6 +49,7 @@ from graphmem.ingest.language import (
     FUNCTION,
     HEURISTIC,
     INTERFACE,
+    MAX_DISPATCH_TARGETS,
     METHOD,
     VARIABLE,
     Binding,
@@ -972,7 +973,8 @@ class GoResolver:
 
     def implementations(self, method: _Def) -> list[_Def]:
         """For a method of a repository interface, that method on each type implementing the
-        interface (what a call through the interface may run); [] for any other method."""
+        interface (what a call through the interface may run); [] for any other method, and
+        for one with more than MAX_DISPATCH_TARGETS implementations."""
         interface = method.qualified_name.rsplit(".", 1)[0]
         owner = self.index.file(method.path)
         table = self.package(owner.module) if owner is not None else None
@@ -987,7 +989,7 @@ class GoResolver:
             target = self.find_method(implementer, name, 0)
             if target is not None and target != method:
                 found.append(target)
-        return found
+        return found if len(found) <= MAX_DISPATCH_TARGETS else []
 
     def method_set(self, cls: _Def, depth: int = 0) -> _MethodSet:
         """A type's methods as (name, parameters, results): its own and those it embeds

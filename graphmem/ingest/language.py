@@ -53,6 +53,9 @@ INTERFACE = Label.INTERFACE.value
 
 EXACT = "exact"
 HEURISTIC = "heuristic"
+#: A call through an interface method links (heuristically) to each implementation only up to
+#: this many: beyond it the guesses are noise, and the interface's own method is what is certain.
+MAX_DISPATCH_TARGETS = 20
 
 T = TypeVar("T")
 

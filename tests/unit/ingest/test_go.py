@@ -438,3 +438,23 @@ def test_interfaces_embedding_assertions_and_calls_through_them(tmp_path: Path) 
         ("CALLS", "shapes.Total", "shapes.Point.Name", "heuristic"),
         ("CALLS", "shapes.Total", "units.Label.Name", "heuristic"),
     }
+
+
+def test_a_call_through_an_interface_with_many_implementations_links_only_the_interface(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/jobs\n")
+    kinds = "".join(f"type Job{i} struct{{}}\n\nfunc (j Job{i}) Run() {{}}\n\n" for i in range(21))
+    (tmp_path / "jobs.go").write_text(
+        "package jobs\n\ntype Runner interface {\n\tRun()\n}\n\n"
+        + kinds
+        + "func start(r Runner) {\n\tr.Run()\n}\n\nfunc once(j Job3) {\n\tj.Run()\n}\n"
+    )
+    _, edges = ingest(tmp_path)
+    calls = {(e[2], e[3], e[4]) for e in edges if e[0] == "CALLS"}
+    # 21 guesses would be noise: the interface's method is what is certain
+    assert calls == {
+        ("example.com/jobs.start", "example.com/jobs.Runner.Run", "exact"),
+        ("example.com/jobs.once", "example.com/jobs.Job3.Run", "exact"),
+    }
+    assert sum(1 for e in edges if e[0] == "IMPLEMENTS") == 21  # each still implements it
