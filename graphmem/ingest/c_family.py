@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from graphmem.ingest.c_macros import MacroTable, apply, repository_macros, unguard
+from graphmem.ingest.c_macros import (
+    MacroTable,
+    apply,
+    plain_conditions,
+    repository_macros,
+    unguard,
+)
 from graphmem.ingest.language import (
     CLASS,
     EXACT,
@@ -124,7 +130,7 @@ class _CFamilySupport:
 
     def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
         cpp = self.name == "cpp" or (path.endswith(".h") and is_cpp_header(source))
-        expanded = unguard(apply(source, self.macros.with_file(source)))
+        expanded = unguard(plain_conditions(apply(source, self.macros.with_file(source))))
         parsed = _CFamilyParse(self.name, cpp, path, expanded, module).run()
         if expanded is not source:
             parsed.content_hash = content_hash(source)

@@ -46,6 +46,9 @@ _KEYWORDS = frozenset(
         "__fastcall", "__restrict", "noexcept", "export", "const", "volatile",
     }
 )  # fmt: skip
+_CONDITIONAL = re.compile(
+    rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b((?:\\\n|[^\n])*)", re.MULTILINE
+)
 _GUARD = re.compile(
     rb"\A(?:\s|//[^\n]*|/\*.*?\*/)*"
     rb"(#[ \t]*ifndef[ \t]+(\w+)[^\n]*\n\s*#[ \t]*define[ \t]+\2\b[^\n]*)",
@@ -260,6 +263,65 @@ def unguard(source: bytes) -> bytes:
             re.sub(rb"[^\n]", b" ", source[last:]),
         )
     )
+
+
+def plain_conditions(source: bytes) -> bytes:
+    """`source` with what tree-sitter cannot read in conditionals made plain: an ``#if`` /
+    ``#elif`` condition becomes ``1`` (``FMT_HAS_INCLUDE(<quadmath.h>)`` is no expression to
+    it, and graphmem reads every branch anyway), and a conditional group inside a
+    declaration (between ``template <...>`` and the function it declares) is blanked, its
+    branches read in line. Lines stay where they are."""
+    if b"#" not in source:
+        return source
+    directives = list(_CONDITIONAL.finditer(source))
+    if not directives:
+        return source
+    blanked: set[int] = set()
+    for at, directive in enumerate(directives):
+        if directive.group(1) not in (b"if", b"ifdef", b"ifndef") or at in blanked:
+            continue
+        if _inside_declaration(source, directive.start()):
+            depth = 0
+            for later in range(at, len(directives)):
+                kind = directives[later].group(1)
+                depth += 1 if kind in (b"if", b"ifdef", b"ifndef") else 0
+                if depth == 1:
+                    blanked.add(later)
+                depth -= 1 if kind == b"endif" else 0
+                if depth == 0:
+                    break
+    pieces: list[bytes] = []
+    last = 0
+    for at, directive in enumerate(directives):
+        start, end = directive.span()
+        if at in blanked:
+            replacement = re.sub(rb"[^\n]", b" ", source[start:end])
+        elif directive.group(1) in (b"if", b"elif"):
+            head = directive.start(2)
+            replacement = source[start:head] + re.sub(rb"[^\n]", b" ", source[head:end])
+            replacement = replacement[: head - start] + b" 1" + replacement[head - start + 2 :]
+        else:
+            continue
+        pieces += [source[last:start], replacement]
+        last = end
+    if not pieces:
+        return source
+    pieces.append(source[last:])
+    return b"".join(pieces)
+
+
+def _inside_declaration(source: bytes, start: int) -> bool:
+    """Whether the code line before `start` leaves a declaration open (``template <...>``,
+    a parameter list): it ends neither a statement, a block nor a directive."""
+    before = source[:start].rstrip()
+    while before:
+        line_start = before.rfind(b"\n") + 1
+        line = before[line_start:].strip()
+        if line.startswith((b"//", b"#", b"*", b"/*")) or line.endswith(b"*/"):
+            before = before[:line_start].rstrip()
+            continue
+        return not line.endswith((b";", b"{", b"}", b":", b"\\")) and not line.endswith(b")")
+    return False
 
 
 def _closes_early(body: bytes) -> bool:

@@ -14,6 +14,7 @@ from graphmem.ingest.c_macros import (
     MacroTable,
     apply,
     classify,
+    plain_conditions,
     repository_macros,
     unguard,
 )
@@ -232,3 +233,28 @@ def test_an_include_guard_around_the_whole_file_is_blanked() -> None:
     partial = b"#ifndef A_H\n#define A_H\nint x;\n#endif\n#ifdef Z\nint z;\n#endif\n"
     assert unguard(partial) == partial
     assert unguard(b"#ifndef FEATURE\nint x;\n#endif\n") == b"#ifndef FEATURE\nint x;\n#endif\n"
+
+
+def test_conditions_become_plain_and_groups_inside_declarations_are_read_in_line() -> None:
+    source = (
+        b"#if HAS_INCLUDE(<quadmath.h>) && \\\n    defined(X)\nint a;\n#elif B\nint b;\n#endif\n"
+        b"template <typename It,\n          int N>\n#if defined(__clang__)\n"
+        b'__attribute__((no_sanitize("undefined")))\n#endif\nauto reserve(It it) -> It {}\n'
+    )
+    assert [line.rstrip() for line in plain_conditions(source).splitlines()] == [
+        b"#if 1",
+        b"",
+        b"int a;",
+        b"#elif 1",
+        b"int b;",
+        b"#endif",
+        b"template <typename It,",
+        b"          int N>",
+        b"",
+        b'__attribute__((no_sanitize("undefined")))',
+        b"",
+        b"auto reserve(It it) -> It {}",
+    ]
+    assert plain_conditions(b"int x;\n#ifdef A\nint y;\n#endif\n") == (
+        b"int x;\n#ifdef A\nint y;\n#endif\n"
+    )
