@@ -233,7 +233,10 @@ class _GoParse(SourceParse):
                 if element.type == "method_elem" and method is not None:
                     method_name = self.text(method)
                     method_qname = f"{qualified}.{method_name}"
-                    self.add_definition(METHOD, method_name, method_qname, qualified, element)
+                    method_definition = self.add_definition(
+                        METHOD, method_name, method_qname, qualified, element
+                    )
+                    method_definition.returns = self.result_type(element)
                     self.record_arity(method_qname, element)
         fields = self.field_types(body)
         if fields:

@@ -458,3 +458,17 @@ def test_a_call_through_an_interface_with_many_implementations_links_only_the_in
         ("example.com/jobs.once", "example.com/jobs.Job3.Run", "exact"),
     }
     assert sum(1 for e in edges if e[0] == "IMPLEMENTS") == 21  # each still implements it
+
+
+def test_what_an_interface_method_returns_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/log\n")
+    (tmp_path / "log.go").write_text(
+        "package log\n\ntype Entry struct{}\n\nfunc (e *Entry) Write() {}\n\n"
+        "type Formatter interface {\n\tNewEntry(msg string) *Entry\n}\n\n"
+        'func handle(f Formatter) {\n\tentry := f.NewEntry("x")\n\tentry.Write()\n}\n'
+    )
+    _, edges = ingest(tmp_path)
+    assert {(e[2], e[3], e[4]) for e in edges if e[0] == "CALLS"} == {
+        ("example.com/log.handle", "example.com/log.Formatter.NewEntry", "exact"),
+        ("example.com/log.handle", "example.com/log.Entry.Write", "heuristic"),  # a declared result
+    }
