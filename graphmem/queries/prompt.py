@@ -3,11 +3,14 @@
 In priority order:
 
 1. the memories that govern the files (their own, their directories', and their contents'),
-   from `graphmem.memory.governance.governing`, the specific ones (on the code) first;
-2. related memories and commit messages: `search` on the task text, boosted near the first
-   file, kept only when related through the graph, when a memory's embedding is at least
-   `RELATED_SIMILARITY` from the task's, or when a commit is among the `RELATED_KEYWORD_RANK`
-   best keyword matches (a commit that states a rule is often the most important memory there is);
+   from `graphmem.memory.governance.governing`: those on the files or inside them before those
+   on their directories, and within each, the most relevant to the task (its `search` rank);
+2. related memories and commit messages, in `search` order on the task text, boosted near the
+   first file: a commit when it touched the files or is among the `RELATED_KEYWORD_RANK` best
+   keyword matches (a commit that states a rule is often the most important memory there is),
+   quoted as its SHA, subject and first paragraph; a memory when its embedding is at least
+   `RELATED_SIMILARITY` from the task's, or it governs code near the files and was found by
+   meaning too (search's graph retriever reaches two hops: nearness alone is not relevance);
 3. the repository-wide memories: true everywhere, so the least specific to the task;
 4. a ranked map of relevant code: personalised PageRank (networkx) over the CALLS / IMPORTS /
    INHERITS neighbourhood (2 hops) of the files and what they contain; without files, of the
@@ -20,6 +23,7 @@ same store and input always give the same pack: every ordering has an id tie-bre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +32,7 @@ import networkx as nx
 from graphmem.embed.base import Embedder
 from graphmem.errors import NotFoundError
 from graphmem.memory.governance import ReadScope, applying_to, containment, governing
-from graphmem.memory.quoting import QUOTE_HEADER, quote_node
+from graphmem.memory.quoting import QUOTE_HEADER, quote_commit, quote_node
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import (
@@ -56,6 +60,8 @@ RELATED_LIMIT = 10
 RELATED_SIMILARITY = 0.35
 #: keyword rank up to which a commit message found by words alone counts as related
 RELATED_KEYWORD_RANK = 3
+#: longest commit message quoted in full: its subject and first paragraph, cut at a word
+COMMIT_CHARS = 400
 CODE_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS, RelType.IMPLEMENTS)
 
 
@@ -65,6 +71,8 @@ class _Item:
     text: str
     memory_id: str | None = None
     entity_id: str | None = None
+    #: how general a governing memory is: 0 on the files or inside them, 1 on a directory
+    tier: int = 0
 
 
 def build_prompt(
@@ -111,7 +119,8 @@ def build_prompt(
                 MemoryRef.from_memory(m).quoted()
             )
             section = "general" if app.entity_kind == "Repository" else "governing"
-            items.append(_Item(section, line, memory_id=m.id))
+            tier = int(app.relation == "ancestor")
+            items.append(_Item(section, line, memory_id=m.id, tier=tier))
 
     related = search(
         scope,
@@ -120,16 +129,20 @@ def build_prompt(
         embedder=embedder,
         near_node=targets[0] if targets else None,
     )
+    relevance = {hit.id: rank for rank, hit in enumerate(related.hits)}
+    # On the files (or inside them) before on their directories; then most relevant first.
+    items.sort(key=lambda i: (i.section, i.tier, relevance.get(i.memory_id or "", RELATED_LIMIT)))
+    inside = sorted({n for t in targets for n in tree.inside(t.id)})
+    touched = {e.source for e in store.edges(inside, [RelType.MODIFIES], Direction.IN)}
     hit_nodes = store.get_nodes([hit.id for hit in related.hits])
     for hit in related.hits:
-        if hit.id in seen_memories or not _is_related(hit) or hit.id not in hit_nodes:
+        if hit.id in seen_memories or not _is_related(hit, touched) or hit.id not in hit_nodes:
             continue
         seen_memories.add(hit.id)
-        quoted = _indented(quote_node(hit_nodes[hit.id]))
         if hit.kind == "commit":
-            sha = hit.governs[0][:12] if hit.governs else ""
-            items.append(_Item("related", f"- **commit** {sha} [{hit.id}]\n{quoted}"))
+            items.append(_Item("related", _commit_item(hit_nodes[hit.id], hit.id in touched)))
             continue
+        quoted = _indented(quote_node(hit_nodes[hit.id]))
         where = f" — on {', '.join(f'`{g}`' for g in hit.governs)}" if hit.governs else ""
         line = f"- **{hit.kind}** [{hit.id}]{where}\n{quoted}"
         items.append(_Item("related", line, memory_id=hit.id))
@@ -231,13 +244,36 @@ _TITLES = {
 _SECTION_ORDER = list(_TITLES)
 
 
-def _is_related(hit: SearchHitResult) -> bool:
-    """Related through the graph, close in meaning, or (a commit) a top keyword match."""
-    if "graph" in hit.ranks:
-        return True
-    if hit.similarity is not None and hit.similarity >= RELATED_SIMILARITY:
-        return True
-    return hit.kind == "commit" and hit.ranks.get("fulltext", 99) <= RELATED_KEYWORD_RANK
+def _is_related(hit: SearchHitResult, touched: Collection[str]) -> bool:
+    """A commit that touched the files or is a top keyword match; a memory close in meaning,
+    or governing code near the files (search's graph retriever) and found by meaning at all."""
+    if hit.kind == "commit":
+        return hit.id in touched or hit.ranks.get("fulltext", 99) <= RELATED_KEYWORD_RANK
+    if hit.similarity is None:
+        return False
+    return hit.similarity >= RELATED_SIMILARITY or "graph" in hit.ranks
+
+
+#: A paragraph of a commit message that says nothing of the change: blank, a rule line, or
+#: git trailers (`Co-authored-by: ...`, `Signed-off-by: ...`).
+_NOT_PROSE = re.compile(r"\s*|[-=*_~\s]+|(\s*[A-Z][\w-]*-by: [^\n]*\n?)+\s*")
+
+
+def _commit_item(node: Node, touched: bool) -> str:
+    """A commit as its SHA, its subject and the first paragraph of its body (where the why
+    usually is), at most COMMIT_CHARS; a longer message is marked shortened."""
+    sha = str(node.get("sha") or node.id)
+    message = str(node.get("message") or "").strip()
+    paragraphs = [p.strip() for p in message.split("\n\n") if not _NOT_PROSE.fullmatch(p)]
+    kept = "\n\n".join(paragraphs[:2])
+    if len(kept) > COMMIT_CHARS:
+        kept = kept[:COMMIT_CHARS].rsplit(" ", 1)[0] + " …"
+    notes = [
+        n for n, on in (("touched these files", touched), ("shortened", kept != message)) if on
+    ]
+    suffix = f" ({', '.join(notes)})" if notes else ""
+    quoted = _indented(quote_commit(kept, sha, node.get("author")))
+    return f"- **commit** {sha[:12]} [{node.id}]{suffix}\n{quoted}"
 
 
 def _indented(quote: str) -> str:

@@ -104,3 +104,40 @@ def test_commits_that_touched_the_file_share_their_graph_rank(gm: GraphMem) -> N
     assert len(touched) >= 2
     assert {h.ranks["graph"] for h in touched} == {1}
     assert hits[0].text.startswith("Never cache tax rates")
+
+
+def test_governing_memories_go_by_specificity_then_by_relevance_to_the_task(gm: GraphMem) -> None:
+    relevant = gm.remember("constraint", "Tax rates are never kept between calls", ["shop/tax.py"])
+    unrelated = gm.remember("fact", "Currency symbols follow the amount", ["shop/tax.py"])
+    directory = gm.remember("decision", "Tax rates are never cached anywhere in shop", ["shop/"])
+    cited = gm.prompt(REPORT, files=["shop/tax.py"], budget=1500).memory_ids
+    # the newer, unrelated one on the file comes after the related one, and both before the
+    # directory's memory, however relevant that is
+    order = [cited.index(m.memory.id) for m in (relevant, unrelated, directory)]
+    assert order == sorted(order)
+
+
+def test_a_commit_on_the_file_is_quoted_by_subject_and_first_paragraph(
+    gm: GraphMem, tmp_path: Path
+) -> None:
+    repo = tmp_path / "shop"
+    (repo / "shop" / "tax.py").write_text("def rate(country):\n    return service(country)\n")
+    why = "Tax rates come from the rates service on every call, so no copy goes stale."
+    detail = "The service client retries twice with a backoff. " * 30
+    git(
+        repo,
+        "commit",
+        "-qam",
+        "Read tax rates from the rates service",
+        "-m",
+        why,
+        "-m",
+        detail,
+        "-m",
+        "Signed-off-by: Ana <ana@example.com>",
+    )
+    gm.ingest()
+    markdown = gm.prompt(REPORT, files=["shop/tax.py"], budget=1500).markdown
+    assert "Read tax rates from the rates service" in markdown and why in markdown
+    assert "retries twice" not in markdown and "Signed-off-by" not in markdown
+    assert "(touched these files, shortened)" in markdown
