@@ -14,8 +14,11 @@ headers, which the libclang wheel lacks). From each file's own cursors (not what
 - INHERITS: each base class that is a definition of the repository;
 - CALLS: the declaration clang bound each call to, from the innermost enclosing function;
   a constructor call to the class when the class defines no constructor. Calls that only a
-  macro expansion writes are counted apart, not compared. Calls clang could not
-  bind (through function pointers, in templates' dependent code) are counted as unresolved.
+  macro expansion writes are counted apart, not compared. A call in a template's dependent
+  code names an overload set: it is bound when every candidate has one qualified name
+  (graphmem models overloads as one entity); calls clang could not bind otherwise (members of
+  a dependent type, through function pointers) are counted as unresolved, and graphmem's
+  calls of that name from that caller are left out of the comparison.
 
 Definitions are compared by (qualified name, kind); the rules are in docs/accuracy.md.
 """
@@ -151,6 +154,13 @@ class _Kinds:
         self.is_inline = conf.lib.clang_Cursor_isInlineNamespace
         self.is_inline.argtypes = [Cursor]
         self.is_inline.restype = ctypes.c_uint
+        self.overloads = conf.lib.clang_getNumOverloadedDecls
+        self.overloads.argtypes = [Cursor]
+        self.overloads.restype = ctypes.c_uint
+        self.overload = conf.lib.clang_getOverloadedDecl
+        self.overload.argtypes = [Cursor, ctypes.c_uint]
+        self.overload.restype = Cursor
+        self.overload.errcheck = Cursor.from_result
 
 
 class _Facts:
@@ -303,6 +313,31 @@ class _Facts:
                 return name.encode() in source[use_start:use_end]
         return False
 
+    def dependent_target(self, call: Cursor, caller: str) -> Cursor | None:
+        """A call in a template's dependent code names an overload set (``parse_arg_id(b, e)``
+        with ``Char`` unknown): its target when every candidate has one qualified name, as
+        graphmem models overloads as one entity. Otherwise (members of a dependent type, a
+        set of several names) the callee's name is recorded as unresolved."""
+        k = self.kinds.k
+        callee = next(iter(call.get_children()), None)
+        while callee is not None and callee.kind in (k.UNEXPOSED_EXPR, k.DECL_REF_EXPR):
+            inner = next(iter(callee.get_children()), None)
+            if inner is None:
+                break
+            callee = inner
+        if callee is None:
+            return None
+        if callee.kind == k.OVERLOADED_DECL_REF:
+            count = self.kinds.overloads(callee)
+            candidates = [self.kinds.overload(callee, i) for i in range(count)]
+            functions = [c for c in candidates if self.kind_of(c) in (FUNCTION, METHOD)]
+            names = {self.name(c) for c in functions}
+            if len(names) == 1 and None not in names and len(functions) == len(candidates):
+                return functions[0]
+        if callee.spelling:
+            self.unresolved.add((caller, callee.spelling))
+        return None
+
     def in_macro_use(self, cursor: Cursor, path: str) -> bool:
         start = cursor.extent.start.offset
         return any(a <= start < b for a, b in self.macro_uses.get(path, ()))
@@ -310,12 +345,12 @@ class _Facts:
     def call(self, cursor: Cursor, path: str, caller: str) -> None:
         k = self.kinds.k
         target = cursor.referenced
+        if target is None and cursor.kind == k.CALL_EXPR:
+            target = self.dependent_target(cursor, caller)
         if target is not None and not self.written(cursor, path, target.spelling):
             self.in_macros += 1
             return
         if target is None:
-            if cursor.kind == k.CALL_EXPR and cursor.spelling:
-                self.unresolved.add((caller, cursor.spelling))
             return
         if target.kind == k.CONSTRUCTOR:
             owner = self.name(target.semantic_parent)
