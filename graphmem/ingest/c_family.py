@@ -258,12 +258,15 @@ class _CFamilyParse(SourceParse):
         written = without_template_arguments(self.text(name_node)) or ""
         if not re.fullmatch(r"~?[A-Za-z_]\w*(?:::~?[A-Za-z_]\w*)*", written):
             return None  # operators are not modelled
-        qualified = self.join(scope.qualified_name, written)
-        owner, _, name = qualified.rpartition("::")
         in_class = scope.definition is not None and scope.definition.kind == CLASS
+        macro_use = self.macro_use(node, name_node, written, in_class)
+        qualified = self.join(scope.qualified_name, macro_use or written)
+        owner, _, name = (
+            (scope.qualified_name, "", macro_use) if macro_use else qualified.rpartition("::")
+        )
         kind = METHOD if in_class or "::" in written else FUNCTION
         parent = owner if owner in self.seen else self.module
-        if kind == FUNCTION:
+        if kind == FUNCTION and not macro_use:
             self.declared.add(qualified)
             if any(self.text(c) == "static" for c in node.children if c.type.endswith("specifier")):
                 self.static.add(qualified)
@@ -271,6 +274,19 @@ class _CFamilyParse(SourceParse):
         if self.parsed.definitions[-1] is not definition:
             definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
         return Scope(qualified, node.end_byte, definition)
+
+    def macro_use(self, node: Node, name_node: Node, written: str, in_class: bool) -> str | None:
+        """``TEST(printf_test, positional) { .. }``: C++ has no implicit return type, so a
+        function with none at namespace level is a macro use (googletest's TEST). It is named
+        as written, ``TEST(printf_test,positional)``, one entity per test."""
+        if not self.cpp or in_class or "::" in written or written.startswith("~"):
+            return None
+        if node.child_by_field_name("type") is not None or name_node.parent is None:
+            return None
+        parameters = name_node.parent.child_by_field_name("parameters")
+        if parameters is None:
+            return None
+        return written + re.sub(r"\s+", "", self.text(parameters))
 
     # -- declared names -------------------------------------------------------------------
 

@@ -153,3 +153,28 @@ def test_a_specialisation_is_named_as_its_template(
         ("Method", "fmt::formatter::format"),
         ("Method", "fmt::formatter::parse"),
     }
+
+
+def test_a_test_macro_with_a_body_is_one_function_per_test(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "format.h": "namespace fmt {\ninline int format(int x) { return x; }\n}\n",
+            "format-test.cc": (
+                '#include "format.h"\n'
+                "TEST(format_test, positional) {\n  EXPECT_EQ(1, fmt::format(1));\n}\n"
+                "TEST(format_test, named) { fmt::format(2); }\n"
+            ),
+        }
+    )
+    test = {(d.kind, d.qualified_name) for d in resolved.parsed["format-test.cc"].definitions}
+    assert test == {
+        ("Function", "TEST(format_test,positional)"),
+        ("Function", "TEST(format_test,named)"),
+    }
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {
+        ("TEST(format_test,positional)", "fmt::format", "exact"),
+        ("TEST(format_test,named)", "fmt::format", "exact"),
+    }
