@@ -35,6 +35,7 @@ COUNTED = (
     "get_node",
     "find_nodes",
     "edges",
+    "linked",
     "traverse",
     "reachable",
     "fulltext_search",

@@ -195,14 +195,9 @@ def governing(
     tree = tree or containment(store, subjects, up=up, down=down)
     near_of = [n for n in dict.fromkeys(near) if n not in tree.relation.get(subjects[0], {})]
     anchor_ids = sorted(tree.ids() | set(near_of))
-    governs = [
-        edge
-        for edge in store.edges(anchor_ids, [RelType.GOVERNS], Direction.IN)
-        if only is None or edge.source in only
-    ]
-    fetched = store.get_nodes(
-        sorted({e.source for e in governs} | {e.target for e in governs}), embeddings=False
-    )
+    linked = store.linked(anchor_ids, [RelType.GOVERNS], Direction.IN)
+    governs = [edge for edge in linked.edges if only is None or edge.source in only]
+    fetched = linked.nodes
     served = {e.source: fetched[e.source] for e in governs if e.source in fetched}
     served = {mid: node for mid, node in served.items() if scope.serves(node)}
     ways = _ways(tree, subjects, near_of)

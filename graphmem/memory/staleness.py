@@ -136,10 +136,18 @@ class _AnchorRead:
     def of(cls, store: GraphReads, memories: Sequence[Node]) -> _AnchorRead:
         if not memories:
             return cls({}, {})
-        edges = _governs(store, [m.id for m in memories])
-        wanted = {str(i) for m in memories for i in m.get("anchor_ids") or ()}
-        wanted.update(target for found in edges.values() for target in found)
-        return cls(edges, store.get_nodes(sorted(wanted), embeddings=False))
+        linked = store.linked([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
+        edges: dict[str, dict[str, Edge]] = {}
+        for edge in linked.edges:
+            edges.setdefault(edge.source, {})[edge.target] = edge
+        targets = {
+            e.target: linked.nodes[e.target] for e in linked.edges if e.target in linked.nodes
+        }
+        # an anchor whose edge is gone (re-written code, or vanished: then it stays missing)
+        lost = {str(i) for m in memories for i in m.get("anchor_ids") or ()} - set(targets)
+        if lost:
+            targets.update(store.get_nodes(sorted(lost), embeddings=False))
+        return cls(edges, targets)
 
     def anchors_of(self, memory: Node) -> list[Anchor]:
         return _anchors(memory, self.edges)

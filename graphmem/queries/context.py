@@ -71,7 +71,7 @@ def context(scope: ReadScope, target: Node) -> ContextResult:
         {e.source for e in touching if e.type == RelType.MODIFIES and e.target in seed_set}
     )
     neighbours = sorted({e.target if e.source in seed_set else e.source for e in links})
-    nodes = store.get_nodes(neighbours + seeds + commit_ids)
+    nodes = store.get_nodes(neighbours + seeds + commit_ids, embeddings=False)
 
     served = governing(
         scope, [target.id], down=True, near=neighbours, near_limit=MAX_NEARBY, tree=tree

@@ -126,7 +126,9 @@ def impact_of(
 
     impacted_ids = [n for n in distance if n not in seed_set]
     reached = {e.target for e in via.values() if e.target in seed_set}
-    nodes = store.get_nodes(impacted_ids + sorted(reached - {t.id for t in targets}))
+    nodes = store.get_nodes(
+        impacted_ids + sorted(reached - {t.id for t in targets}), embeddings=False
+    )
     target_ref = EntityRef.from_node(target)
 
     impacted: list[ImpactedEntity] = []

@@ -15,6 +15,7 @@ from graphmem.store.base import (
     GraphReads,
     GraphStore,
     Hop,
+    Linked,
     SearchHit,
     WriteBatch,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "GraphReads",
     "GraphStore",
     "Hop",
+    "Linked",
     "SearchHit",
     "WriteBatch",
     "open_store",

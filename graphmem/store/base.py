@@ -120,6 +120,15 @@ class Hop:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """What `linked` read: edges ordered by key, and the nodes at both ends of each (without
+    their embeddings), by id."""
+
+    edges: list[Edge]
+    nodes: dict[str, Node]
+
+
+@dataclass(frozen=True)
 class SearchHit:
     node_id: str
     score: float
@@ -224,6 +233,28 @@ class GraphReads(abc.ABC):
             return []
         return self._vector_search_impl(query, label, limit)
 
+    def linked(
+        self,
+        node_ids: Sequence[str],
+        types: Sequence[RelType] | None = None,
+        direction: Direction = Direction.OUT,
+    ) -> Linked:
+        """`edges(node_ids, types, direction)` and the nodes on them, as `get_nodes(...,
+        embeddings=False)` gives them: the memories on GOVERNS edges and the code they govern,
+        the callers of a function. One statement where the backend can (`_linked_impl`), else
+        the two reads here."""
+        ids = _unique_ids(node_ids)
+        wanted = None if types is None else tuple(sorted({_rel_type(t) for t in types}))
+        if not ids or wanted == ():
+            return Linked([], {})
+        direction = _direction(direction)
+        native = self._linked_impl(ids, wanted, direction)
+        if native is not None:
+            return native
+        edges = self._edges_impl(ids, wanted, direction)
+        ends = sorted({e.source for e in edges} | {e.target for e in edges})
+        return Linked(edges, self._get_nodes_impl(ends, False) if ends else {})
+
     def reachable(
         self,
         start_ids: Sequence[str],
@@ -303,6 +334,12 @@ class GraphReads(abc.ABC):
     @abc.abstractmethod
     def _get_nodes_impl(self, ids: list[str], embeddings: bool) -> dict[str, Node]:
         """`ids` is non-empty and has no duplicates; without `embeddings`, leave them out."""
+
+    def _linked_impl(
+        self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
+    ) -> Linked | None:
+        """`linked` in one statement, or None to let the generic two reads answer."""
+        return None
 
     @abc.abstractmethod
     def _find_nodes_impl(

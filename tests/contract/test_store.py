@@ -252,6 +252,28 @@ def test_edges_by_direction_and_type(small_graph: GraphStore) -> None:
     assert store.edges([]) == []
 
 
+@pytest.mark.parametrize(
+    ("ids", "types", "direction"),
+    [
+        (["mod"], None, Direction.OUT),
+        (["mod"], [RelType.GOVERNS], Direction.IN),
+        (["meth"], [RelType.CALLS], Direction.BOTH),
+        (["fn", "meth", "missing"], [RelType.CALLS, RelType.INHERITS], Direction.OUT),
+    ],
+)
+def test_linked_is_the_edges_and_the_nodes_on_them(
+    small_graph: GraphStore, ids: list[str], types: list[RelType] | None, direction: Direction
+) -> None:
+    linked = small_graph.linked(ids, types, direction)
+    edges = small_graph.edges(ids, types, direction)
+    assert linked.edges == edges and edges
+    ends = sorted({e.source for e in edges} | {e.target for e in edges})
+    assert linked.nodes == small_graph.get_nodes(ends, embeddings=False)
+    with small_graph.snapshot() as view:
+        assert view.linked(ids, types, direction) == linked
+    assert small_graph.linked(["missing"]).edges == [] and small_graph.linked([]).nodes == {}
+
+
 def test_edge_properties_are_replaced_on_upsert(small_graph: GraphStore) -> None:
     write(small_graph, edges=[edge(RelType.CALLS, "fn", "meth", resolution="heuristic", n=2)])
     calls = small_graph.edges(["fn"], [RelType.CALLS])

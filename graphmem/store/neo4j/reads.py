@@ -21,6 +21,7 @@ from graphmem.store.base import (
     EMBEDDING_PROPERTY,
     Direction,
     GraphReads,
+    Linked,
     SearchHit,
 )
 from graphmem.store.neo4j import lucene, schema, values
@@ -142,6 +143,40 @@ class Neo4jReads(GraphReads):
             depth=st.Fragment(str(int(max_depth))),
         )
         return self._read("walking the graph", self._edges, text, ids)
+
+    def _linked_impl(
+        self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
+    ) -> Linked:
+        name = {
+            Direction.OUT: "linked_out",
+            Direction.IN: "linked_in",
+            Direction.BOTH: "linked_both",
+        }
+        text = st.render(
+            name[direction],
+            find_node=st.find_node(),
+            types=st.rel_types(list(types) if types is not None else sorted(RelType)),
+            property=st.identifier(EMBEDDING_PROPERTY),
+        )
+        return self._read("reading edges and their nodes", self._linked, text, ids)
+
+    def _linked(self, tx: Tx, text: str, ids: list[str]) -> Linked:
+        found: dict[tuple[str, str, str], Edge] = {}
+        nodes: dict[str, Node] = {}
+        for chunk in chunks(ids, self._rows):
+            for record in tx.run(text, ids=chunk):
+                edge = to_edge(record["type"], record["source"], record["target"], record["props"])
+                if edge is None:
+                    continue
+                found[edge.key] = edge
+                for end in ("source", "target"):
+                    if record[end] not in nodes:
+                        node = values.node_from_parts(
+                            record[end], record[f"{end}_labels"], record[f"{end}_props"]
+                        )
+                        if node is not None:
+                            nodes[node.id] = node
+        return Linked([found[key] for key in sorted(found)], nodes)
 
     def _edges(self, tx: Tx, text: str, ids: list[str]) -> list[Edge]:
         found: dict[tuple[str, str, str], Edge] = {}
@@ -281,7 +316,7 @@ def _find_nodes(tx: Tx, text: str, params: dict[str, Any]) -> list[Node]:
 
 
 def _record_node(record: neo4j.Record) -> Node | None:
-    if "n" in record.keys():
+    if "n" in record.keys():  # noqa: SIM118 - `in record` tests its values
         return values.to_node(record["n"])
     return values.node_from_parts(record["id"], record["labels"], record["props"])
 
