@@ -16,6 +16,12 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@ $(VENV)/.installed-runtime
+
+# What a user installs (no extras: no torch), enough for the demo.
+$(VENV)/.installed-runtime: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,7 +42,7 @@ test: install
 test-fast: install
 	$(PY) -m pytest -m "not neo4j and not slow" $(PYTEST_ARGS)
 
-demo: install
+demo: $(VENV)/.installed-runtime
 	bash scripts/demo.sh
 
 lint: install
