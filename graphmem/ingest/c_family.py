@@ -5,7 +5,13 @@ names it (``list_push``); C++ names are qualified by namespace and class (``shop
 Structs, unions, enums and C++ classes are Classes; functions are Functions; a function
 defined in a class body or out of it (``void Cart::add() {}``) is a Method. Prototypes are
 not definitions: what a file declares is kept to tell which functions its includes make
-visible.
+visible. Inline namespaces are not in names (``fmt::detail::buffer``, not
+``fmt::v12::detail::buffer``); a template specialisation is named as its template; a
+namespace-level function with no return type is a macro use, ``TEST(suite,name)``.
+
+Macros. Before parsing, the macros that would break it (attribute macros, namespace and
+brace statement macros, defaulted template parameters), include guards and ``#if``
+conditions are made plain by ``graphmem.ingest.c_macros``, every line kept in place.
 
 Dialects. ``.c`` and ``.h`` files are C; ``.cc``, ``.cpp``, ``.cxx``, ``.hpp`` and ``.hh`` are
 C++. A ``.h`` header that uses C++ (``class``, ``namespace``, ``template``, ``::``) is parsed
