@@ -144,7 +144,7 @@ def measure(label: str, runs: int, call: Callable[[int], object]) -> tuple[float
 
 
 def bench(store_url: str, repo: Path, memories: int, runs: int, seed: int) -> dict[str, float]:
-    settings = Settings.from_env(store=store_url).model_copy(update={"user": "bench"})
+    settings = Settings.from_env(store=store_url, user="bench")
     with GraphMem(settings, repo_root=repo) as gm:
         started = time.perf_counter()
         gm.ingest()

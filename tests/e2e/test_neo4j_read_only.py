@@ -9,6 +9,7 @@ read-only connection sends everything as read transactions and the server refuse
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -164,7 +165,7 @@ def test_without_the_setting_community_lets_that_user_write(
     """What Community cannot do, stated by a test: the user alone is not a boundary."""
     name, password = reader
     admin = _admin()
-    settings = admin.model_copy(update={"neo4j_username": name, "neo4j_password": password})
+    settings = dataclasses.replace(admin, neo4j_username=name, neo4j_password=password)
     store = open_store(admin.store or "", settings)
     try:
         rows = store.cypher("MATCH (c:Commit) RETURN count(c) AS n")
