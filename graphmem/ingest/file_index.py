@@ -88,8 +88,7 @@ def load_parses(store: GraphStore, repo: str, paths: Sequence[str]) -> dict[str,
     return found
 
 
-def parse_node(repo: str, parsed: ParsedFile, encoded: str | None = None) -> Node:
-    """The parse cache node of a file; `encoded` is `parsed.to_json()` when already made."""
+def parse_node(repo: str, parsed: ParsedFile) -> Node:
     return Node(
         id=parse_node_id(repo, parsed.path),
         labels=(Label.FILE_STATE,),
@@ -99,7 +98,7 @@ def parse_node(repo: str, parsed: ParsedFile, encoded: str | None = None) -> Nod
             "kind": "parse",
             "format": PARSE_FORMAT,
             "content_hash": parsed.content_hash,
-            "parse": parsed.to_json() if encoded is None else encoded,
+            "parse": parsed.to_json(),
         },
     )
 

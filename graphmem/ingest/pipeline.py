@@ -147,19 +147,11 @@ class ParsedChanges:
     bytes_parsed: int
     #: what the parsers reported (syntax errors, undecodable bytes), file by file
     warnings: list[str]
-    #: parse caches already encoded (`ParsedFile.to_json`) by parse workers, by path
-    encoded: dict[str, str]
 
     @classmethod
-    def of(
-        cls, files: dict[str, ParsedFile], bytes_parsed: int, encoded: dict[str, str] | None = None
-    ) -> ParsedChanges:
+    def of(cls, files: dict[str, ParsedFile], bytes_parsed: int) -> ParsedChanges:
         warnings = [warning for parsed in files.values() for warning in parsed.warnings]
-        return cls(files, tuple(files), bytes_parsed, warnings, encoded or {})
-
-    def cache_node(self, repo: str, path: str) -> Node:
-        """The parse cache node of `path`, releasing the parse and its encoded form."""
-        return parse_node(repo, self.files.pop(path), self.encoded.pop(path, None))
+        return cls(files, tuple(files), bytes_parsed, warnings)
 
 
 @dataclass(slots=True)
@@ -370,7 +362,6 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
     workers = options.workers or parse_workers()
     results: dict[str, ParsedFile] = {}
     if workers > 1 and size >= PARALLEL_BYTES:
-        encoded: dict[str, str] = {}
         # Imported here: a re-ingest of a few files never starts workers, nor pays for
         # multiprocessing's import.
         from concurrent.futures import ProcessPoolExecutor
@@ -382,9 +373,8 @@ def parse_changes(tree: TreeDiff, options: IngestOptions) -> ParsedChanges:
                 for text in chunk_result:
                     parsed = ParsedFile.from_json(text)
                     results[parsed.path] = parsed
-                    encoded[parsed.path] = text
                 options.report_progress("parse", len(results), total)
-        return ParsedChanges.of(results, size, encoded)
+        return ParsedChanges.of(results, size)
     jobs.reverse()
     while jobs:
         path, language, data, module = jobs.pop()
@@ -444,9 +434,11 @@ def parse_one(support: LanguageSupport, path: str, data: bytes, module: str) -> 
 
 
 def _parse_chunk(jobs: Sequence[_ParseJob]) -> list[str]:
-    """One run of files, parsed in a worker process and sent back as their parse caches: a
-    JSON text pickles for nothing, and the parent stores it as it is, where pickling the
-    parses themselves (hundreds of thousands of small records) cost more than parsing them."""
+    """One run of files, parsed in a worker process and sent back as parse-cache JSON: its
+    text pickles for nothing and decodes faster than the parses themselves unpickle, where
+    pickling those (hundreds of thousands of small records) cost a quarter of the worker's
+    time. The parent keeps only the decoded parses: holding the texts too until the write
+    took sympy's peak from 385 to 496 MB."""
     return [
         parse_one(_support(lang), path, data, module).to_json() for path, lang, data, module in jobs
     ]
@@ -737,7 +729,7 @@ def write_graph(
     total = len(deletes) + len(delete_edges) + len(edges) + len(nodes) + len(parsed.paths) + 1
     options.report_progress("write", 0, total)
     if total <= SINGLE_BATCH_LIMIT:
-        state_nodes = [parsed.cache_node(repo, path) for path in list(parsed.files)]
+        state_nodes = [parse_node(repo, parsed_file) for parsed_file in parsed.files.values()]
         store.write(
             WriteBatch(
                 upsert_nodes=nodes + state_nodes + [index],
@@ -763,7 +755,7 @@ def write_graph(
     batch: list[Node] = []
     size = 0
     for path in list(parsed.files):
-        batch.append(parsed.cache_node(repo, path))
+        batch.append(parse_node(repo, parsed.files.pop(path)))
         size += len(batch[-1].properties["parse"])
         if size >= STATE_BATCH_BYTES or len(batch) >= CHUNK:
             store.write(WriteBatch(upsert_nodes=batch))
