@@ -234,9 +234,12 @@ class _CFamilyParse(SourceParse):
         template = without_template_arguments(name)
         if template is None:
             return None
-        name = template.rsplit("::", 1)[-1]
-        qualified = self.join(scope.qualified_name, name)
-        definition = self.add_definition(CLASS, name, qualified, self.parent(scope), node)
+        # ``class Block::Iter {..}`` defines the class nested in Block, out of its body
+        owner, _, name = template.removeprefix("::").rpartition("::")
+        outer = self.join(scope.qualified_name, owner) if owner else scope.qualified_name
+        qualified = self.join(outer, name)
+        parent = outer if outer in self.seen else self.parent(scope)
+        definition = self.add_definition(CLASS, name, qualified, parent, node)
         for child in node.named_children:
             if child.type == "base_class_clause":
                 for base in child.named_children:

@@ -178,3 +178,19 @@ def test_a_test_macro_with_a_body_is_one_function_per_test(
         ("TEST(format_test,positional)", "fmt::format", "exact"),
         ("TEST(format_test,named)", "fmt::format", "exact"),
     }
+
+
+def test_a_nested_class_defined_out_of_its_outer_class_is_named_in_it(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "block.h": "namespace leveldb {\nclass Block {\n class Iter;\n};\n}\n",
+            "block.cc": (
+                '#include "block.h"\nnamespace leveldb {\n'
+                "class Block::Iter {\n public:\n  void Next() {}\n};\n}\n"
+            ),
+        }
+    )
+    block = {(d.kind, d.qualified_name) for d in resolved.parsed["block.cc"].definitions}
+    assert block == {("Class", "leveldb::Block::Iter"), ("Method", "leveldb::Block::Iter::Next")}
