@@ -15,7 +15,7 @@ from graphmem.settings import Settings, find_repo_root
 from graphmem.store import GraphStore, open_store
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import IO, Any
 
     from graphmem.embed.base import Embedder
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from graphmem.memory.audit import Receipt
     from graphmem.memory.exchange import ImportResult
     from graphmem.memory.governance import ReadScope
+    from graphmem.memory.remember import RememberRequest
     from graphmem.memory.results import (
         ChangeResult,
         GoverningMemory,
@@ -211,6 +212,23 @@ class GraphMem:
                 "test": test,
                 "commit": commit,
             },
+        )
+
+    def remember_many(
+        self,
+        requests: Sequence[RememberRequest],
+        on_done: Callable[[int], None] | None = None,
+    ) -> list[RememberResult]:
+        """Record many memories at once (`remember --batch`): all checked before any is written,
+        embedded in one batch, each then recorded as `remember` records one. A preference
+        without a user is yours."""
+        from dataclasses import replace
+
+        from graphmem.memory.remember import remember_many
+
+        own = [r if r.user else replace(r, user=self.settings.user) for r in requests]
+        return remember_many(
+            self.store, self.repo, self.embedder, own, author=self.settings.author, on_done=on_done
         )
 
     def show(self, memory_id: str) -> MemoryView:

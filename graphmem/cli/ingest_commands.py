@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import HelpFormatter, emit
+from graphmem.cli.output import HelpFormatter, ProgressBar, emit
 from graphmem.ingest import DEFAULT_HISTORY
 
 if TYPE_CHECKING:
@@ -122,34 +121,3 @@ def _render_report(report: IngestReport) -> str:
         if len(report.warnings) > 10:
             lines.append("    ... (--json lists them all)")
     return "\n".join(lines)
-
-
-class ProgressBar:
-    """A one-line progress bar on a terminal, redrawn at most ten times a second."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.last = 0.0
-        self.shown = False
-
-    def update(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if phase != "done" and now - self.last < 0.1 and done != total:
-            return
-        self.last = now
-        if total:
-            filled = int(self.WIDTH * min(done, total) / total)
-            bar = "#" * filled + "-" * (self.WIDTH - filled)
-            text = f"\r{phase:<8} [{bar}] {done}/{total}"
-        else:
-            text = f"\r{phase:<8} ..."
-        self.stream.write(text.ljust(60))
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 60 + "\r")
-            self.stream.flush()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import HelpFormatter, emit
+from graphmem.cli.output import HelpFormatter, ProgressBar, emit
 from graphmem.errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 _KINDS = ("decision", "constraint", "failure", "preference", "fact")
 _FILE_FORMATS = ("agents-md", "claude-rules", "cursor-rules", "adr")
 _EXPORT_FORMATS = ("jsonl", "markdown", *_FILE_FORMATS)
+#: At most this many memories are listed in a batch's summary.
+_LISTED = 10
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -55,10 +58,19 @@ examples:
       --symptom "test_refund_tax fails" --cause "float rounding" --fix "Decimal, ROUND_HALF_EVEN"
   graphmem remember preference "Keep diffs small; one concern per commit"
   graphmem remember decision "Use credit notes to correct invoices" --governs src/billing/ \\
-      --supersedes d-3f9a1c2b""",
+      --supersedes d-3f9a1c2b
+  graphmem remember --batch decisions.jsonl    # many at once, one JSON object a line:
+      {"kind": "decision", "text": "Invoices are immutable", "governs": ["src/billing/"]}
+      (keys as the options: kind, text, governs, rationale, source, tags, branch, user,
+      supersedes, symptom, cause, fix, test, commit; every line is checked before any is stored)""",
     )
-    remember.add_argument("kind", choices=_KINDS, help="what sort of knowledge")
-    remember.add_argument("text", help="the knowledge itself, one statement")
+    remember.add_argument("kind", nargs="?", choices=_KINDS, help="what sort of knowledge")
+    remember.add_argument("text", nargs="?", help="the knowledge itself, one statement")
+    remember.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="record every memory in FILE (JSON lines; - for stdin) instead of one",
+    )
     remember.add_argument(
         "--governs",
         nargs="+",
@@ -218,6 +230,10 @@ examples:
 
 
 def run_remember(args: argparse.Namespace) -> int:
+    if args.batch is not None:
+        return _remember_batch(args)
+    if args.kind is None or args.text is None:
+        raise UsageError("remember needs a kind and a text (or --batch FILE)")
     with open_graphmem(args) as gm:
         result = gm.remember(
             args.kind,
@@ -237,6 +253,39 @@ def run_remember(args: argparse.Namespace) -> int:
         )
     _warn_redactions([(r.type, r.count) for r in result.redactions])
     emit(args.json, result, _render_remember)
+    return 0
+
+
+def _remember_batch(args: argparse.Namespace) -> int:
+    from graphmem.memory.remember import requests_from_jsonl
+
+    if args.kind is not None or args.text is not None:
+        raise UsageError("--batch reads kind and text from its file: give no other memory")
+    if args.batch == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        path = Path(args.batch)
+        if not path.is_file():
+            raise UsageError(f"no such file: {args.batch}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+    requests = requests_from_jsonl(lines)
+    bar = ProgressBar(sys.stderr) if (not args.json and sys.stderr.isatty()) else None
+
+    def progress(done: int) -> None:
+        if bar:
+            bar.update("remember", done, len(requests))
+
+    with open_graphmem(args) as gm:
+        try:
+            results = gm.remember_many(requests, on_done=progress)
+        finally:
+            if bar:
+                bar.close()
+    found: Counter[str] = Counter()
+    for result in results:
+        found.update({r.type: r.count for r in result.redactions})
+    _warn_redactions(sorted(found.items()))
+    emit(args.json, results, _render_batch)
     return 0
 
 
@@ -388,6 +437,24 @@ def _render_remember(result: Any) -> str:
             )
             lines.append(f"      {c.text}")
             lines.append(f"      to replace it: {c.hint}")
+    return "\n".join(lines)
+
+
+def _render_batch(results: list[Any]) -> str:
+    created = [r for r in results if r.created]
+    lines = [
+        f"remembered {len(created)} of {len(results)} memories"
+        + (f" ({len(results) - len(created)} already known)" if len(created) < len(results) else "")
+    ]
+    conflicting = [r for r in created if r.conflicts]
+    if conflicting:
+        lines.append(f"{len(conflicting)} with possible conflicts (nothing was superseded):")
+    for result in conflicting[:_LISTED]:
+        others = ", ".join(c.memory_id for c in result.conflicts[:3])
+        more = f" and {len(result.conflicts) - 3} more" if len(result.conflicts) > 3 else ""
+        lines.append(f"  {result.memory.id}: {others}{more}")
+    if len(conflicting) > _LISTED:
+        lines.append(f"  ... {len(conflicting) - _LISTED} more (--json lists them all)")
     return "\n".join(lines)
 
 

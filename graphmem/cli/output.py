@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 import textwrap
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from graphmem.errors import GraphMemError, Remedy
 
@@ -87,3 +88,34 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
             out.append(indent + line)
         flush()
         return "\n".join(out)
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal, redrawn at most ten times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if phase != "done" and now - self.last < 0.1 and done != total:
+            return
+        self.last = now
+        if total:
+            filled = int(self.WIDTH * min(done, total) / total)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            text = f"\r{phase:<8} [{bar}] {done}/{total}"
+        else:
+            text = f"\r{phase:<8} ..."
+        self.stream.write(text.ljust(60))
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()

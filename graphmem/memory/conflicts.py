@@ -65,7 +65,7 @@ def find_conflicts(
     scores = {mid: score for mid, score in nearest.items() if score >= threshold}
     if not scores:
         return []
-    nodes = store.get_nodes(sorted(scores))
+    nodes = store.get_nodes(sorted(scores), embeddings=False)
     candidates = {
         mid: node
         for mid, node in nodes.items()
@@ -79,7 +79,7 @@ def find_conflicts(
     everything = sorted(set(target_ids) | {t for ts in governs.values() for t in ts})
     tree = containment(store, everything)
     above = {eid: set(tree.above(eid)) for eid in everything}
-    entities = store.get_nodes(everything)
+    entities = store.get_nodes(everything, embeddings=False)
     conflicts = []
     for mid, node in candidates.items():
         best: tuple[str, str] | None = None

@@ -312,7 +312,7 @@ def _orphaned_within(
         return []
     anchors = {m.id: anchors_of(m) for m in candidates}
     wanted = sorted({a.entity_id for ms in anchors.values() for a in ms} | set(subjects))
-    alive = scope.store.get_nodes(wanted)
+    alive = scope.store.get_nodes(wanted, embeddings=False)
     found = []
     for subject in subjects:
         entity = alive.get(subject)

@@ -19,17 +19,20 @@ none of it does.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphmem.embed.base import Embedder
-from graphmem.errors import ConflictError, Remedy, UsageError
+from graphmem.errors import ConflictError, GraphMemError, Remedy, UsageError
 from graphmem.memory.audit import new_event
 from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts, nearest_memories
 from graphmem.memory.redaction import redact_fields
 from graphmem.memory.results import (
     Anchor,
+    RedactionCount,
     RememberResult,
     anchor_properties,
     anchors_of,
@@ -42,10 +45,33 @@ from graphmem.model import Memory, MemoryKind, MemoryStatus, Node, now_iso
 from graphmem.model.memories import FAILURE_FIELDS, new_memory_id
 from graphmem.store import GraphStore, WriteBatch
 
-__all__ = ["FAILURE_FIELDS", "fingerprint", "remember"]
+__all__ = [
+    "FAILURE_FIELDS",
+    "RememberRequest",
+    "fingerprint",
+    "remember",
+    "remember_many",
+    "requests_from_jsonl",
+]
 
 #: Texts equal once normalised embed within rounding of each other; anything below is not one.
 DUPLICATE_SCORE = 0.95
+
+
+@dataclass(frozen=True)
+class RememberRequest:
+    """One memory to record, as `remember` takes it (a line of `remember --batch`)."""
+
+    kind: str
+    text: str
+    governs: Sequence[str] = ()
+    rationale: str | None = None
+    source: str | None = None
+    tags: Sequence[str] = ()
+    branch: str | None = None
+    user: str | None = None
+    supersedes: Sequence[str] = ()
+    failure: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def remember(
@@ -69,12 +95,125 @@ def remember(
     extra: dict[str, Any] | None = None,
 ) -> RememberResult:
     """Record one memory (see the module docstring for every rule)."""
-    kind = _kind(kind)
-    failure = {k: v for k, v in (failure or {}).items() if v}
+    request = RememberRequest(
+        str(kind), text, governs, rationale, source, tags, branch, user, supersedes, failure or {}
+    )
+    prepared = _prepare(store, repo, request)
+    [vector] = embedder.embed([prepared.fields["text"]])
+    return _record(
+        store, repo, prepared, vector, author, conflict_threshold, memory_id=memory_id, extra=extra
+    )
+
+
+def remember_many(
+    store: GraphStore,
+    repo: str,
+    embedder: Embedder,
+    requests: Sequence[RememberRequest],
+    *,
+    author: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[RememberResult]:
+    """Record several memories by the rules of one `remember` each, duplicates and conflicts
+    checked against the store and the memories before them. Every request is checked first (a
+    bad one raises, naming its place, before anything is written) and all texts are embedded in
+    one call; then each memory is written as its own batch. `on_done(n)`: n recorded so far."""
+    prepared = []
+    superseded: dict[str, int] = {}
+    for number, request in enumerate(requests, 1):
+        try:
+            prepared.append(_prepare(store, repo, request))
+            for old in request.supersedes:
+                if old in superseded:
+                    raise UsageError(f"{old} is superseded by memory {superseded[old]} already")
+                superseded[old] = number
+        except GraphMemError as error:
+            error.args = (f"memory {number}: {error}",)
+            raise
+    vectors = embedder.embed([p.fields["text"] for p in prepared]) if prepared else []
+    results = []
+    for done, (item, vector) in enumerate(zip(prepared, vectors, strict=True), 1):
+        results.append(_record(store, repo, item, vector, author, CONFLICT_THRESHOLD))
+        if on_done is not None:
+            on_done(done)
+    return results
+
+
+_REQUEST_KEYS = {"kind", "text", "governs", "rationale", "source", "tags", "branch", "user"}
+_REQUEST_KEYS |= {"supersedes", *FAILURE_FIELDS}
+
+
+def requests_from_jsonl(
+    lines: Iterable[str], default_user: str | None = None
+) -> list[RememberRequest]:
+    """`remember --batch`'s file: one JSON object a line, with the keys of `remember`'s options
+    (`kind`, `text`, `governs`, `rationale`, `source`, `tags`, `branch`, `user`, `supersedes`,
+    and a failure's `symptom`, `cause`, `fix`, `test`, `commit`); blank lines are skipped."""
+    requests = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"line {number} is not JSON ({error.msg})") from None
+        if not isinstance(item, dict):
+            raise UsageError(f"line {number} is not a JSON object")
+        if unknown := sorted(set(item) - _REQUEST_KEYS):
+            raise UsageError(f"line {number}: unknown key(s) {', '.join(unknown)}")
+        if not isinstance(item.get("kind"), str) or not isinstance(item.get("text"), str):
+            raise UsageError(f'line {number} needs a "kind" and a "text" (strings)')
+        for key in ("rationale", "source", "branch", "user", *FAILURE_FIELDS):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                raise UsageError(f"line {number}: {key!r} is a string")
+
+        def strings(key: str, item: dict[str, Any] = item, number: int = number) -> list[str]:
+            value = item.get(key) or []
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UsageError(f"line {number}: {key!r} is a string or a list of strings")
+            return value
+
+        requests.append(
+            RememberRequest(
+                kind=item["kind"],
+                text=item["text"],
+                governs=strings("governs"),
+                rationale=item.get("rationale"),
+                source=item.get("source"),
+                tags=strings("tags"),
+                branch=item.get("branch"),
+                user=item.get("user") or default_user,
+                supersedes=strings("supersedes"),
+                failure={k: item.get(k) for k in FAILURE_FIELDS},
+            )
+        )
+    return requests
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A request checked and redacted, its targets resolved: all that comes before embedding."""
+
+    kind: MemoryKind
+    fields: dict[str, Any]
+    redactions: list[RedactionCount]
+    targets: list[Node]
+    anchors: list[Anchor]
+    olds: list[Node]
+    branch: str | None
+    user: str | None
+    supersedes: bool
+
+
+def _prepare(store: GraphStore, repo: str, request: RememberRequest) -> _Prepared:
+    kind = _kind(request.kind)
+    failure = {k: v for k, v in request.failure.items() if v}
     if unknown := set(failure) - set(FAILURE_FIELDS):
         raise UsageError(f"unknown failure field(s): {', '.join(sorted(unknown))}")
     if failure and kind != MemoryKind.FAILURE:
         raise UsageError(f"--{next(iter(failure))} is only for failures (kind 'failure')")
+    user = request.user
     if kind == MemoryKind.PREFERENCE and not user:
         raise UsageError(
             "a preference belongs to a user, and no user was given", remedy=Remedy("name-user")
@@ -83,28 +222,52 @@ def remember(
         user = None
     fields, redactions = redact_fields(
         {
-            "text": text.strip(),
-            "rationale": rationale,
-            "source": source,
-            "tags": [t.strip() for t in tags if t.strip()],
+            "text": request.text.strip(),
+            "rationale": request.rationale,
+            "source": request.source,
+            "tags": [t.strip() for t in request.tags if t.strip()],
             **failure,
         }
     )
     if not fields["text"]:
         raise UsageError("a memory needs some text")
-
-    targets = resolve_targets(store, repo, list(governs)) if governs else []
+    governs = list(request.governs)
+    targets = resolve_targets(store, repo, governs) if governs else []
     if not targets:
         targets = [repository_node(store, repo)]
-    anchors = [Anchor.of(t) for t in targets]
+    return _Prepared(
+        kind=kind,
+        fields=fields,
+        redactions=redactions,
+        targets=targets,
+        anchors=[Anchor.of(t) for t in targets],
+        olds=check_supersedable(store, repo, request.supersedes),
+        branch=request.branch,
+        user=user,
+        supersedes=bool(request.supersedes),
+    )
+
+
+def _record(
+    store: GraphStore,
+    repo: str,
+    prepared: _Prepared,
+    vector: Sequence[float],
+    author: str | None,
+    conflict_threshold: float,
+    *,
+    memory_id: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> RememberResult:
+    """Check for a duplicate and conflicts, then write the memory in one batch."""
+    kind, fields, anchors, olds = prepared.kind, prepared.fields, prepared.anchors, prepared.olds
+    branch, user, redactions = prepared.branch, prepared.user, prepared.redactions
     print_ = fingerprint(kind, fields["text"])
-    olds = check_supersedable(store, repo, supersedes)
-    [vector] = embedder.embed([fields["text"]])
     nearest = nearest_memories(store, vector)
 
     if memory_id is not None and store.get_node(memory_id) is not None:
         raise ConflictError(f"memory id {memory_id} is already taken")
-    if not supersedes and memory_id is None:
+    if not prepared.supersedes and memory_id is None:
         existing = _duplicate(store, nearest, repo, kind, print_, anchors, branch, user)
         if existing is not None:
             return RememberResult(
@@ -151,7 +314,7 @@ def remember(
     }
     batch = WriteBatch(upsert_nodes=[Node(id=node.id, labels=node.labels, properties=props)])
     batch.upsert_nodes += [
-        t for t in targets if store.get_node(t.id) is None
+        t for t in prepared.targets if store.get_node(t.id) is None
     ]  # an un-ingested repo
     batch.upsert_edges += [governs_edge(memory_id, a, at) for a in anchors]
     details: dict[str, Any] = {
@@ -216,7 +379,7 @@ def _duplicate(
     embeds to (nearly) the same vector, so it is among the nearest memories, scoring ~1."""
     close = [mid for mid, score in nearest.items() if score >= DUPLICATE_SCORE]
     wanted = sorted(a.entity_id for a in anchors)
-    for node in store.get_nodes(close).values():
+    for node in store.get_nodes(close, embeddings=False).values():
         if (
             node.get("fingerprint") == print_
             and node.get("repo") == repo

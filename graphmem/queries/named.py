@@ -209,7 +209,7 @@ def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[
     # Memories on something inside a module (a class, a function) document that module too.
     memories = store.find_nodes(Label.MEMORY, where={"status": "active"}, embeddings=False)
     governs = store.edges([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
-    inner = store.get_nodes(sorted({e.target for e in governs}))
+    inner = store.get_nodes(sorted({e.target for e in governs}), embeddings=False)
     inside_paths = {
         str(node.get("path"))
         for node in inner.values()

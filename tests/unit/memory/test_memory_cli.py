@@ -136,3 +136,60 @@ def test_every_memory_command_has_help_with_an_example() -> None:
         sub = actions.choices[name]  # type: ignore[attr-defined]
         assert sub.description and "graphmem " + name in sub.description, name
         assert any(a.help for a in sub._actions if a.dest not in ("help",)), name
+
+
+def test_remember_batch_records_each_line_by_the_rules_of_one(
+    cli: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = [
+        {"kind": "decision", "text": "API responses are paginated", "governs": "src/api/"},
+        {"kind": "constraint", "text": "Page size is at most 100", "governs": ["src/api/"]},
+        {"kind": "decision", "text": "API responses are paginated.", "governs": ["src/api/"]},
+        {"kind": "preference", "text": "Small diffs", "tags": ["review"]},
+        {"kind": "fact", "text": "token is AKIAIOSFODNN7EXAMPLE here"},
+    ]
+    batch = tmp_path / "memories.jsonl"
+    batch.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n", encoding="utf-8")
+    cli("remember", "--batch", str(batch), "--json")
+    results = last_json(capsys)
+    assert [r["created"] for r in results] == [True, True, False, True, True]
+    assert results[2]["duplicate_of"] == results[0]["memory"]["id"]  # within the batch
+    assert results[3]["memory"]["user"] == "ana" and results[3]["memory"]["tags"] == ["review"]
+    assert "AKIA" not in json.dumps(results) and results[4]["redactions"]
+    cli("stale", "--json")
+    capsys.readouterr()
+    cli("remember", "--batch", str(batch))
+    assert "remembered 0 of 5 memories (5 already known)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"kind": "decision"}', 'line 2 needs a "kind" and a "text"'),
+        ('{"kind": "decision", "text": "x", "colour": "red"}', "line 2: unknown key(s) colour"),
+        ("[1, 2]", "line 2 is not a JSON object"),
+        ("{not json", "line 2 is not JSON"),
+        ('{"kind": "decision", "text": "x", "governs": ["nowhere/"]}', "memory 2: no code entity"),
+        ('{"kind": "opinion", "text": "x"}', "memory 2: unknown memory kind"),
+    ],
+)
+def test_remember_batch_with_a_bad_line_stores_nothing(
+    cli: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, line: str, message: str
+) -> None:
+    batch = tmp_path / "memories.jsonl"
+    good = json.dumps({"kind": "decision", "text": "API responses are paginated"})
+    batch.write_text(f"{good}\n{line}\n", encoding="utf-8")
+    cli("remember", "--batch", str(batch), expect=2 if "no code entity" not in message else 3)
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    cli("log", "--json")
+    assert last_json(capsys) == []
+
+
+def test_remember_takes_a_memory_or_a_batch(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cli("remember", expect=2)
+    assert "remember needs a kind and a text (or --batch FILE)" in capsys.readouterr().err
+    cli("remember", "fact", "x", "--batch", "-", expect=2)
+    assert "give no other memory" in capsys.readouterr().err
+    cli("remember", "--batch", "missing.jsonl", expect=2)
+    assert "no such file: missing.jsonl" in capsys.readouterr().err
