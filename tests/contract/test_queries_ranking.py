@@ -141,3 +141,19 @@ def test_a_commit_on_the_file_is_quoted_by_subject_and_first_paragraph(
     assert "Read tax rates from the rates service" in markdown and why in markdown
     assert "retries twice" not in markdown and "Signed-off-by" not in markdown
     assert "(touched these files, shortened)" in markdown
+
+
+def test_keyword_ranks_count_within_each_index(gm: GraphMem) -> None:
+    # The best memory and the best commit are each first of their kind: interleaving the two
+    # indexes would put every commit half a rank behind the memory beside it.
+    fact = gm.remember("fact", "Refunds for wrong tax rates are made by support by hand")
+    hits = {h.id: h for h in gm.search(REPORT).hits}
+    commit = next(h for h in hits.values() if h.text.startswith("Never cache tax rates"))
+    assert hits[fact.memory.id].ranks["fulltext"] == 1 and commit.ranks["fulltext"] == 1
+
+
+def test_a_memory_on_a_function_of_the_file_is_as_near_as_the_file(gm: GraphMem) -> None:
+    on_rate = gm.remember("constraint", "rate() reads tax rates fresh", ["shop.tax.rate"])
+    hits = gm.search(REPORT, SearchOptions(near="shop/tax.py")).hits
+    memory = next(h for h in hits if h.id == on_rate.memory.id)
+    assert memory.ranks["graph"] == 1 and "0 hops" in memory.why[-1]
