@@ -103,17 +103,15 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
         path, _, symbol = target.partition("::")
         return _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
     path = _clean_path(target)
-    if path:
-        by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
-        files = [n for n in by_path if n.has(Label.DIRECTORY) or n.has(Label.MODULE)]
-        if files or (target.endswith("/") and by_path):
-            return _best(files or by_path)
+    by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path}) if path else []
+    files = [n for n in by_path if n.has(Label.DIRECTORY) or n.has(Label.MODULE)]
+    if files or (target.endswith("/") and by_path):
+        return _best(files or by_path)
     by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
     if by_name:
         return _best(by_name)
-    if "/" in target or "." in target.rsplit("/", 1)[-1]:
-        by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
-        return _best(by_path) if by_path else None
+    if by_path and ("/" in target or "." in target.rsplit("/", 1)[-1]):
+        return _best(by_path)
     return None
 
 
