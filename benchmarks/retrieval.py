@@ -1,6 +1,6 @@
 """Retrieval benchmark: is the memory that governs a task found first?
 
-    python benchmarks/retrieval.py PATH [PATH ...]     # checkouts of flask, click, requests
+    python benchmarks/retrieval.py PATH [PATH ...]     # checkouts of flask, click, requests, attrs
 
 For each checkout named in benchmarks/retrieval_cases/ (by folder name), the repository is
 ingested with its last 2,000 commits into a fresh embedded store, then filled with:
