@@ -7,6 +7,8 @@ variant is skipped locally, but under CI=true a missing server is an error, neve
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +62,13 @@ def store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
 def embedder() -> Embedder:
     """The real all-MiniLM-L6-v2 model from the installed wheel, as graphmem loads it by default."""
     return default_embedder("all-MiniLM-L6-v2")
+
+
+def git_checkout(source: Path, root: Path) -> Path:
+    """A copy of the fixture `source` at `root`, as a git repository with one commit."""
+    shutil.copytree(source, root)
+    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "initial"], check=True)
+    return root

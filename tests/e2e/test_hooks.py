@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from graphmem.api import GraphMem
 from graphmem.embed import Embedder
 from graphmem.queries.tokens import default_counter
 from graphmem.settings import Settings
+from tests.conftest import git_checkout
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 FIXTURES = CHECKOUT / "tests" / "fixtures" / "hooks"
@@ -103,11 +103,7 @@ def context_of(run: HookRun, agent: str) -> str:
 
 
 def build_repo(root: Path, embedder: Embedder, store: str | None = None) -> dict[str, str]:
-    shutil.copytree(SOURCE_REPO, root)
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "initial"], check=True)
+    git_checkout(SOURCE_REPO, root)
     settings = (
         Settings.from_env(store=store, user=USER, author="tests")
         if store

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import threading
 from pathlib import Path
 
 from graphmem.api import GraphMem
+from tests.conftest import git_checkout
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 GRAPHMEM = Path(sys.executable).with_name("graphmem")
@@ -38,12 +38,8 @@ def wait_for(lines: queue.Queue[str], text: str, timeout: float = 60) -> str:
 
 def test_watch_ingests_changes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     root = tmp_path / "shop"
-    shutil.copytree(CHECKOUT / "tests" / "fixtures" / "pyrepo", root)
+    git_checkout(CHECKOUT / "tests" / "fixtures" / "pyrepo", root)
     (root / ".gitignore").write_text("build/\n")
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "initial"], check=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(CHECKOUT)}
     env.pop("GRAPHMEM_STORE", None)
     subprocess.run([str(GRAPHMEM), "ingest"], cwd=root, env=env, check=True, capture_output=True)

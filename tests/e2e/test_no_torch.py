@@ -4,11 +4,12 @@ import of it anywhere on these paths would show up here."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from tests.conftest import git_checkout
 
 PYREPO = Path(__file__).parents[1] / "fixtures" / "pyrepo"
 
@@ -43,14 +44,7 @@ SCRIPT = textwrap.dedent(
 
 def test_no_command_imports_torch(tmp_path: Path) -> None:
     root = tmp_path / "shop"
-    shutil.copytree(PYREPO, root)
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "."], check=True)
-    subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=a", "-c", "user.email=a@example.com",
-         "commit", "-qm", "shop"],
-        check=True,
-    )  # fmt: skip
+    git_checkout(PYREPO, root)
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(root)],
         capture_output=True,

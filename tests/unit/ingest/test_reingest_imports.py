@@ -8,11 +8,12 @@ history reader when there is no new commit, no multiprocessing for one file.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from tests.conftest import git_checkout
 
 PYREPO = Path(__file__).parents[2] / "fixtures" / "pyrepo"
 
@@ -67,14 +68,7 @@ def _ingest(root: Path, home: Path) -> set[str]:
 
 def test_reingest_imports_only_what_the_change_needs(tmp_path: Path) -> None:
     root = tmp_path / "shop"
-    shutil.copytree(PYREPO, root)
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "."], check=True)
-    subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=a", "-c", "user.email=a@example.com",
-         "commit", "-qm", "shop"],
-        check=True,
-    )  # fmt: skip
+    git_checkout(PYREPO, root)
     _ingest(root, tmp_path)
 
     unchanged = _ingest(root, tmp_path)
