@@ -103,15 +103,18 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
         path, _, symbol = target.partition("::")
         return _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
     path = _clean_path(target)
-    by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path}) if path else []
-    files = [n for n in by_path if n.has(Label.DIRECTORY) or n.has(Label.MODULE)]
-    if files or (target.endswith("/") and by_path):
-        return _best(files or by_path)
+    if path:
+        # The file or folder itself: asked by label, so the entities inside are not all read.
+        where = {"repo": repo, "path": path}
+        files = store.find_nodes(Label.MODULE, where) or store.find_nodes(Label.DIRECTORY, where)
+        if files:
+            return _best(files)
     by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
     if by_name:
         return _best(by_name)
-    if by_path and ("/" in target or "." in target.rsplit("/", 1)[-1]):
-        return _best(by_path)
+    if path and ("/" in target or "." in target.rsplit("/", 1)[-1]):
+        by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
+        return _best(by_path) if by_path else None
     return None
 
 
