@@ -12,6 +12,9 @@ the parse of what follows them, so they are replaced by what they mean first:
 - *template parameter macros*, function-like ones defined as a defaulted parameter
   (``#define FMT_ENABLE_IF(...) enable_if_t<(__VA_ARGS__), int> = 0``), which tree-sitter
   cannot read in ``template <typename T, FMT_ENABLE_IF(...)>``: the use becomes ``int = 0``.
+- *statement heads*, defined as ``try`` / ``catch (x)`` / ``if (..)`` (fmt's ``FMT_TRY { .. }
+  FMT_CATCH(...) { .. }``): the use becomes ``if (1)`` (``if (0)`` with arguments), so the
+  block after it is a block.
 - *scope macros*, written alone on a line as a statement, whose body opens or closes braces:
   ``#define FMT_BEGIN_NAMESPACE namespace fmt { inline namespace v12 {`` becomes that text, so
   what follows is named ``fmt::detail::buffer``; Unity's ``EXPECT_ABORT_BEGIN`` (``... if (x)
@@ -56,6 +59,9 @@ _GUARD = re.compile(
 )
 #: a defaulted template parameter: fmt's ``FMT_ENABLE_IF(...)`` is ``enable_if_t<(...), int> = 0``
 _PARAMETER = re.compile(r"^[^;{}=]*[\w>]\s*=\s*[^;{}=]+$")
+#: the head of a statement whose block follows the use: fmt's ``FMT_TRY`` (``try`` or
+#: ``if (true)``) and ``FMT_CATCH(x)`` (``catch (x)`` or ``if (false)``)
+_STATEMENT_HEAD = re.compile(r"^(?:try|catch\s*\(.*\)|if\s*\(.*\))$")
 _ATTRIBUTE_CALLS = frozenset({"__attribute__", "__declspec", "alignas", "__pragma", "_Pragma"})
 _KEPT = ("static", "inline", "const", "volatile")
 _MAX_DEPTH = 8
@@ -131,6 +137,11 @@ def classify(definitions: dict[str, list[tuple[bool, str]]]) -> dict[str, Macro]
         written = [body for body in found if body]
         if name not in macros and written and all(_PARAMETER.match(b) for b in written):
             macros[name] = Macro("int = 0", statement=False, arguments=True)
+        elif name not in macros and found and all(_STATEMENT_HEAD.match(b) for b in found):
+            macros[name] = Macro("if (0)", statement=False, arguments=True)
+    for name, bodies_of in bodies.items():
+        if bodies_of and all(_STATEMENT_HEAD.match(b) for b in bodies_of):
+            macros[name] = Macro("if (1)", statement=False)
     for name, found in bodies.items():
         kinds = {_kind(body, attributes, bodies) for body in found}
         if None in kinds or not kinds:

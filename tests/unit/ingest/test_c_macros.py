@@ -92,6 +92,22 @@ def test_a_defaulted_template_parameter_macro_becomes_a_parameter() -> None:
     ]
 
 
+def test_statement_head_macros_become_if_statements() -> None:
+    source = (
+        b"#define TRY try\n#define TRY if (true)\n"
+        b"#define CATCH(x) catch (x)\n#define CATCH(x) if (false)\n"
+        b"void f() {\n  TRY { flush(); }\n  CATCH(...) { report(); }\n}\n"
+    )
+    found = MacroTable().with_file(source)
+    assert found["TRY"] == Macro("if (1)", statement=False)
+    assert found["CATCH"] == Macro("if (0)", statement=False, arguments=True)
+    applied = apply(source, found).splitlines()
+    assert [line.strip() for line in applied[5:7]] == [
+        b"if (1) { flush(); }",
+        b"if (0)      { report(); }",
+    ]
+
+
 def test_values_types_and_expressions_are_not_macros_that_change_the_parse() -> None:
     assert table("#define LIMIT 10\n#define word_t int\n#define TWICE(x) ((x) * 2)\n") == {}
 
