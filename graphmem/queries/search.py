@@ -10,9 +10,9 @@ Three retrievers each rank candidates:
 - vector: `store.vector_search` with the query's embedding, over memories; hits below
   `MIN_SIMILARITY` cosine are dropped, so an unrelated memory never gets credit just for being
   the least unrelated;
-- graph (with `near`): memories governing, and commits that modified, the target, what it
-  contains, or code within `near_depth` hops of those (over CALLS, IMPORTS, INHERITS,
-  IMPLEMENTS and CONTAINS), ranked by distance, equally near ones tied at the same rank. It
+- graph (with `near`): memories governing, and commits that modified, the target or what it
+  contains (0 hops), or code within `near_depth` hops of the target (over CALLS, IMPORTS,
+  INHERITS, IMPLEMENTS and CONTAINS), ranked by distance, equally near ones tied. It
   only *boosts* candidates the other two found: it never adds one that does not match.
 
 Their ranks are fused with Reciprocal Rank Fusion: score = sum over retrievers of
@@ -211,9 +211,9 @@ def _near_ranks(
     graph says "nearer" and never orders a file's fifty commits by their ids."""
     store = reader.store
     # The target and what it contains are where the task is: a memory on a function of the
-    # file is as near as a commit on the file. Hops count from there.
+    # file is as near as a commit on the file (hops still count from the target itself).
     inside = containment(store, [target.id], up=False, down=True).inside(target.id)
-    hops = store.traverse(inside, NEAR_TYPES, Direction.BOTH, max_depth=options.near_depth)
+    hops = store.traverse([target.id], NEAR_TYPES, Direction.BOTH, max_depth=options.near_depth)
     distance = {**{h.node_id: h.depth for h in hops}, **dict.fromkeys(inside, 0)}
     best: dict[str, int] = {}
     memory_ids = [c for c in candidates if not c.startswith("e-")]
