@@ -85,6 +85,10 @@ def repository_node(store: GraphReads, repo: str) -> Node:
     return CodeEntity.new(Label.REPOSITORY, repo, "", "", name=repo).to_node()
 
 
+#: A file name's ending (`.py`, `.tsx`, `.h`): what tells `src/app.py` from `shop.billing`.
+_FILE_ENDING = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
 def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
     if _ENTITY_ID.match(target):
         node = store.get_node(target)
@@ -103,16 +107,24 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
         path, _, symbol = target.partition("::")
         return _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
     path = _clean_path(target)
-    if path:
-        # The file or folder itself: asked by label, so the entities inside are not all read.
-        where = {"repo": repo, "path": path}
-        files = store.find_nodes(Label.MODULE, where) or store.find_nodes(Label.DIRECTORY, where)
+    last = target.rstrip("/").rsplit("/", 1)[-1]
+    has_ending = bool(_FILE_ENDING.search(last))
+    # Ask first for what the text looks like (one query in the usual case): a file or folder by
+    # label, so the entities inside a file are not all read; else a qualified name.
+    looks_like_path = "/" in target or has_ending
+    file_label = Label.MODULE if has_ending and not target.endswith("/") else Label.DIRECTORY
+    if path and looks_like_path:
+        files = store.find_nodes(file_label, {"repo": repo, "path": path})
         if files:
             return _best(files)
     by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
     if by_name:
         return _best(by_name)
-    if path and ("/" in target or "." in target.rsplit("/", 1)[-1]):
+    if path and not looks_like_path:
+        files = store.find_nodes(Label.DIRECTORY, {"repo": repo, "path": path})
+        if files:
+            return _best(files)
+    if path and ("/" in target or "." in last):
         by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
         return _best(by_path) if by_path else None
     return None
