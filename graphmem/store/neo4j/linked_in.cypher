@@ -2,6 +2,6 @@
 UNWIND $ids AS node_id
 {{find_node}}
 MATCH (n)<-[r{{types}}]-(m)
-RETURN type(r) AS type, properties(r) AS props,
-       m.id AS source, labels(m) AS source_labels, m {.*, {{property}}: null} AS source_props,
-       n.id AS target, labels(n) AS target_labels, n {.*, {{property}}: null} AS target_props
+WITH n, collect({type: type(r), props: properties(r), id: m.id, labels: labels(m),
+                 node: m {.*, {{property}}: null}, outgoing: false}) AS links
+RETURN n.id AS id, labels(n) AS labels, n {.*, {{property}}: null} AS props, links

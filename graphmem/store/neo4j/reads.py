@@ -165,17 +165,22 @@ class Neo4jReads(GraphReads):
         nodes: dict[str, Node] = {}
         for chunk in chunks(ids, self._rows):
             for record in tx.run(text, ids=chunk):
-                edge = to_edge(record["type"], record["source"], record["target"], record["props"])
-                if edge is None:
+                start = values.node_from_parts(record["id"], record["labels"], record["props"])
+                if start is None:
                     continue
-                found[edge.key] = edge
-                for end in ("source", "target"):
-                    if record[end] not in nodes:
-                        node = values.node_from_parts(
-                            record[end], record[f"{end}_labels"], record[f"{end}_props"]
-                        )
-                        if node is not None:
-                            nodes[node.id] = node
+                nodes[start.id] = start
+                for link in record["links"]:
+                    source, target = (
+                        (start.id, link["id"]) if link["outgoing"] else (link["id"], start.id)
+                    )
+                    edge = to_edge(link["type"], source, target, link["props"])
+                    if edge is None:
+                        continue
+                    found[edge.key] = edge
+                    if link["id"] not in nodes:
+                        other = values.node_from_parts(link["id"], link["labels"], link["node"])
+                        if other is not None:
+                            nodes[other.id] = other
         return Linked([found[key] for key in sorted(found)], nodes)
 
     def _edges(self, tx: Tx, text: str, ids: list[str]) -> list[Edge]:
