@@ -88,6 +88,15 @@ def test_wrong_password_is_a_store_error_naming_the_variables(neo4j: Neo4jStore)
     assert "\n" not in str(caught.value)
 
 
+def test_no_password_says_to_set_it(neo4j: Neo4jStore) -> None:
+    with pytest.raises(StoreError) as caught:
+        Neo4jStore(neo4j.url, password=None)
+    assert str(caught.value) == (
+        f"Neo4j at {neo4j.url} needs a password and none was given: set NEO4J_PASSWORD "
+        "(and NEO4J_USERNAME if it is not neo4j)"
+    )
+
+
 def test_unknown_database_is_a_store_error(neo4j: Neo4jStore) -> None:
     with pytest.raises(StoreError, match="no database 'nosuchdb'.*NEO4J_DATABASE"):
         _open(neo4j.url, database="nosuchdb")

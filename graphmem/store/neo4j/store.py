@@ -121,6 +121,14 @@ class Neo4jStore(Neo4jReads, GraphStore):
             raise UsageError(f"invalid Neo4j URL {url!r}: {e}") from e
         try:
             self._open()
+        except StoreError as e:
+            self._driver.close()
+            if auth is None and isinstance(e.__cause__, neo4j_errors.AuthError):
+                raise StoreError(
+                    f"Neo4j at {url} needs a password and none was given: set NEO4J_PASSWORD "
+                    "(and NEO4J_USERNAME if it is not neo4j)"
+                ) from e
+            raise
         except BaseException:
             self._driver.close()
             raise
