@@ -36,6 +36,10 @@ def wait_for(lines: queue.Queue[str], text: str, timeout: float = 60) -> str:
             return line
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_watch_ingests_changes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     git_checkout(CHECKOUT / "tests" / "fixtures" / "pyrepo", root)
@@ -51,6 +55,9 @@ def test_watch_ingests_changes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal: a suite started in the background (`make test &`) has SIGINT
+        # ignored, which its children inherit, and Python then installs no handler for it.
+        preexec_fn=_default_sigint,
     )
     try:
         lines = lines_of(watcher.stdout)
