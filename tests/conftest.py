@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,11 +65,34 @@ def embedder() -> Embedder:
     return default_embedder("all-MiniLM-L6-v2")
 
 
+def git(repo: Path, *args: str) -> None:
+    """Run git in `repo` as the tests' author, Ana."""
+    subprocess.run(
+        ["git", "-c", "user.name=Ana", "-c", "user.email=ana@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
 def git_checkout(source: Path, root: Path) -> Path:
     """A copy of the fixture `source` at `root`, as a git repository with one commit."""
     shutil.copytree(source, root)
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "initial"], check=True)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "initial")
     return root
+
+
+def run_clean_python(script: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """`python -c script args` with a bare environment (offline, no user site, HOME at `home`):
+    what a fresh process imports, without the suite's own modules or settings."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(home)},
+    )
+    assert done.returncode == 0, done.stderr
+    return done

@@ -7,8 +7,6 @@ opposite of its successor; a repository-wide fact competes for the budget with t
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from graphmem.embed import Embedder
 from graphmem.queries.results import SearchOptions
 from graphmem.settings import Settings
 from graphmem.store import GraphStore
+from tests.conftest import git
 
 REPORT = (
     "Customers in Lisbon were charged yesterday's tax rate for most of the afternoon after the "
@@ -25,12 +24,6 @@ REPORT = (
     "refreshing the page did not help and support had to refund forty orders by hand."
 )
 RULE = "Never cache tax rates in the process: rates change during the day (refund incident #42)"
-
-
-def git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Ana", "GIT_AUTHOR_EMAIL": "ana@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "Ana", "GIT_COMMITTER_EMAIL": "ana@example.com"}
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from typing import Any
 import anyio
 import pytest
 
+from tests.conftest import git
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "query_repo"
 TOOLS = {
     "context",
@@ -31,27 +33,18 @@ TOOLS = {
 }
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Ana", "-c", "user.email=ana@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     """The fixture repository in a git repo of its own, ingested into an embedded store."""
     root = tmp_path_factory.mktemp("mcp")
     repo = root / "shop"
     shutil.copytree(FIXTURE, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "Add the shop")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Add the shop")
     tax = repo / "src/shop/billing/tax.py"
     tax.write_text(tax.read_text() + "\n\ndef rate() -> int:\n    return RATE\n")
-    _git(repo, "commit", "-q", "-am", "Expose the tax rate")
+    git(repo, "commit", "-q", "-am", "Expose the tax rate")
     store = root / "graph.db"
     env = {
         **os.environ,

@@ -4,12 +4,10 @@ import of it anywhere on these paths would show up here."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import git_checkout
+from tests.conftest import git_checkout, run_clean_python
 
 PYREPO = Path(__file__).parents[1] / "fixtures" / "pyrepo"
 
@@ -45,12 +43,5 @@ SCRIPT = textwrap.dedent(
 def test_no_command_imports_torch(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     git_checkout(PYREPO, root)
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(root)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_clean_python(SCRIPT, str(root), home=tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "heavy: none"

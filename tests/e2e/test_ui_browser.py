@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import git
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "query_repo"
 CHROMIUM = Path("/usr/bin/chromium")
 DECISION = "Invoices are immutable once sent <img src=x onerror=alert(1)>"
@@ -39,15 +41,6 @@ def _chromium() -> Path:
     if os.environ.get("CI") == "true":
         pytest.fail("CI=true but /usr/bin/chromium is missing: .ci/run installs it")
     pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Ana", "-c", "user.email=ana@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def _graphmem(env: dict[str, str], *args: str) -> Any:
@@ -73,9 +66,9 @@ def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewer]:
     root = tmp_path_factory.mktemp("ui-browser")
     repo = root / "shop"
     shutil.copytree(FIXTURE, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "Add the shop")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Add the shop")
     env = {
         **os.environ,
         "GRAPHMEM_STORE": str(root / "graph.db"),
@@ -99,7 +92,7 @@ def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewer]:
     )
     invoices = repo / "src/shop/billing/invoices.py"
     invoices.write_text(invoices.read_text().replace("self.sent = False", "self.sent = bool(0)"))
-    _git(repo, "commit", "-q", "-am", "Spell the flag out")
+    git(repo, "commit", "-q", "-am", "Spell the flag out")
     _graphmem(env, "ingest", *common, "--history", "10")
     process = subprocess.Popen(
         [sys.executable, "-m", "graphmem.cli.main", "ui", "--json", *common],
@@ -127,18 +120,24 @@ def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewer]:
         process.wait(timeout=30)
 
 
+#: Chromium headless, offline and without a profile of its own to sync or update.
+HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
 def _dom(url: str, tmp_path: Path) -> str:
     """The page as Chromium leaves it once its scripts have run."""
     done = subprocess.run(
         [
             str(_chromium()),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *HEADLESS,
             f"--user-data-dir={tmp_path / 'profile'}",
             "--virtual-time-budget=20000",
             "--dump-dom",
@@ -248,13 +247,7 @@ class DevTools:
         self.process = subprocess.Popen(
             [
                 str(chromium),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
+                *HEADLESS,
                 "--window-size=1280,900",
                 f"--user-data-dir={profile}",
                 "--remote-debugging-pipe",

@@ -8,12 +8,10 @@ history reader when there is no new commit, no multiprocessing for one file.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import git_checkout
+from tests.conftest import git_checkout, run_clean_python
 
 PYREPO = Path(__file__).parents[2] / "fixtures" / "pyrepo"
 
@@ -53,14 +51,7 @@ NEVER = {
 
 
 def _ingest(root: Path, home: Path) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(root)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(home)},
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_clean_python(SCRIPT, str(root), home=home)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["code"] == 0
     return set(result["modules"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,20 +20,11 @@ from graphmem.embed import Embedder
 from graphmem.errors import UsageError
 from graphmem.settings import Settings
 from graphmem.ui.server import COOKIE, TOKEN_HEADER, Viewer, create_server
-from tests.conftest import BACKENDS, open_test_store
+from tests.conftest import BACKENDS, git, open_test_store
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "query_repo"
 DECISION = "Invoices are immutable once sent; corrections are new credit notes"
 CONSTRAINT = "Tax is computed in integer cents, never floats"
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Ana", "-c", "user.email=ana@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 @dataclass
@@ -79,9 +69,9 @@ def running(
     root = tmp_path_factory.mktemp("ui")
     repo = root / "shop"
     shutil.copytree(FIXTURE, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "Add the shop")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Add the shop")
     store = open_test_store(str(request.param), root)
     settings = Settings(author="ana", user="ana")
     gm = GraphMem(settings, repo_root=repo, store=store, embedder=embedder)
@@ -95,7 +85,7 @@ def running(
             "return self.amount + compute_tax(self.amount) + 0",
         )
     )
-    _git(repo, "commit", "-q", "-am", "Round invoice totals")
+    git(repo, "commit", "-q", "-am", "Round invoice totals")
     gm.ingest(history=10)
     server, viewer = create_server(gm, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
