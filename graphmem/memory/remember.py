@@ -143,9 +143,7 @@ _REQUEST_KEYS = {"kind", "text", "governs", "rationale", "source", "tags", "bran
 _REQUEST_KEYS |= {"supersedes", *FAILURE_FIELDS}
 
 
-def requests_from_jsonl(
-    lines: Iterable[str], default_user: str | None = None
-) -> list[RememberRequest]:
+def requests_from_jsonl(lines: Iterable[str]) -> list[RememberRequest]:
     """`remember --batch`'s file: one JSON object a line, with the keys of `remember`'s options
     (`kind`, `text`, `governs`, `rationale`, `source`, `tags`, `branch`, `user`, `supersedes`,
     and a failure's `symptom`, `cause`, `fix`, `test`, `commit`); blank lines are skipped."""
@@ -183,7 +181,7 @@ def requests_from_jsonl(
                 source=item.get("source"),
                 tags=strings("tags"),
                 branch=item.get("branch"),
-                user=item.get("user") or default_user,
+                user=item.get("user"),
                 supersedes=strings("supersedes"),
                 failure={k: item.get(k) for k in FAILURE_FIELDS},
             )
