@@ -52,9 +52,23 @@ class ClangFacts:
     seconds: float
 
 
+def library_files(checkout: Path, language: str) -> list[str]:
+    """The C-family files graphmem reads: its own walk (vendored trees left out) and content
+    checks, so both sides score the same files."""
+    from graphmem.ingest.file_walk import classify_source, walk_repository
+
+    endings = C_ENDINGS + (CPP_ENDINGS if language == "cpp" else ())
+    return sorted(
+        p
+        for p in walk_repository(checkout).files
+        if p.endswith(endings) and classify_source(p, (checkout / p).read_bytes()) is None
+    )
+
+
 def analyse_cached(checkout: Path, language: str) -> ClangFacts:
-    """`analyse`, cached under $TMPDIR/graphmem-accuracy/ per checkout, commit, language and
-    this file's text (a dirty work tree is analysed again): fmt takes clang three minutes."""
+    """`analyse`, cached under $TMPDIR/graphmem-accuracy/ per checkout, commit, language,
+    file list and this file's text (a dirty work tree is analysed again): fmt takes clang
+    three minutes."""
     status = subprocess.run(
         ["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
         capture_output=True,
@@ -64,13 +78,16 @@ def analyse_cached(checkout: Path, language: str) -> ClangFacts:
         ["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     own = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
-    key = hashlib.sha1(f"{checkout}\0{commit}\0{language}\0{own}".encode()).hexdigest()[:16]
+    files = library_files(checkout, language)
+    listed = "\n".join(files)
+    key = hashlib.sha1(f"{checkout}\0{commit}\0{language}\0{own}\0{listed}".encode())
+    key = key.hexdigest()[:16]
     cache = Path(tempfile.gettempdir()) / "graphmem-accuracy" / f"clang-{key}.json"
     if commit and not status and cache.exists():
         data = json.loads(cache.read_text())
         unresolved = {(a, b) for a, b in data["unresolved"]}
         return ClangFacts(OracleResult.from_json(data["result"]), unresolved, data["seconds"])
-    found = analyse(checkout, language)
+    found = analyse(checkout, language, files)
     if commit and not status:
         cache.parent.mkdir(parents=True, exist_ok=True)
         data = {
@@ -82,20 +99,15 @@ def analyse_cached(checkout: Path, language: str) -> ClangFacts:
     return found
 
 
-def analyse(checkout: Path, language: str) -> ClangFacts:
-    """Parse every C (or C and C++) file of `checkout` with libclang."""
+def analyse(checkout: Path, language: str, files: list[str] | None = None) -> ClangFacts:
+    """Parse every C (or C and C++) file of `checkout` (`library_files`) with libclang."""
     from clang.cindex import CursorKind, Index, TranslationUnit
 
     from graphmem.ingest.c_family import is_cpp_header
-    from graphmem.ingest.file_walk import classify_source, walk_repository
 
     started = time.perf_counter()
-    endings = C_ENDINGS + (CPP_ENDINGS if language == "cpp" else ())
-    files = sorted(
-        p
-        for p in walk_repository(checkout).files
-        if p.endswith(endings) and classify_source(p, (checkout / p).read_bytes()) is None
-    )
+    if files is None:
+        files = library_files(checkout, language)
     dirs = {str(d) for p in files for d in PurePosixPath(p).parents}
     includes = [f"-I{checkout / d}" for d in sorted(dirs) if PurePosixPath(d).name in _INCLUDE_DIRS]
     index = Index.create()

@@ -4,8 +4,7 @@ Inside a git work tree the list comes from ``git ls-files -co --exclude-standard
 untracked-but-not-ignored files, exactly what git itself honours). Elsewhere a walker applies
 ``.gitignore`` files itself (the common subset of the syntax: globs, ``**``, anchored patterns,
 directory-only patterns and ``!`` negation). Either way symlinks are never followed, so a link
-loop cannot trap the walk, and vendored trees (``node_modules``, ``vendor``, virtualenvs...) are
-left out wholesale.
+loop cannot trap the walk, and vendored trees are left out wholesale (`vendored_folder`).
 
 Content checks (binary, generated, minified, too large) happen per source file in
 `classify_source`, which the pipeline calls on the bytes it reads anyway.
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from graphmem.ingest.git import GitError, run_git_bytes
 
-#: Directory names whose contents are someone else's code (or build output).
+#: Directory names whose contents are someone else's code (or build output), at any depth.
 VENDORED_DIRS = frozenset(
     {
         "node_modules",
@@ -31,6 +30,9 @@ VENDORED_DIRS = frozenset(
         "third_party",
         "third-party",
         "thirdparty",
+        "3rdparty",
+        "3rd_party",
+        "3rd-party",
         "site-packages",
         "dist-packages",
         "bower_components",
@@ -49,6 +51,20 @@ VENDORED_DIRS = frozenset(
         ".eggs",
     }
 )
+
+#: Names that mean bundled dependencies only at the repository's top (redis's ``deps/``, a
+#: CMake project's ``external/``): deeper down they are as often a package of the project's
+#: own (``com/acme/external/``).
+TOP_LEVEL_VENDORED_DIRS = frozenset({"external", "extern", "deps"})
+
+#: Test frameworks C and C++ projects copy into their tree, with or without a version
+#: (yaml-cpp's ``test/googletest-1.16.0/``, fmt's fused ``test/gtest/``): folders of these
+#: names hold the framework itself, not the project's tests of it.
+BUNDLED_FRAMEWORKS = frozenset({"googletest", "googlemock", "gtest", "gmock", "catch2", "doctest"})
+
+#: A folder named like a release tarball: ``zlib-1.3.1``, ``lua-5.4``, ``googletest-1.16.0``.
+_RELEASE = re.compile(r"(?P<name>[A-Za-z][\w.+]*?)[-_]v?\d+(?:\.\d+)+", re.ASCII)
+_LICENSE = re.compile(r"(?:LICEN[CS]E|COPYING)(?:[-_.][\w.-]*)?", re.IGNORECASE)
 
 DEFAULT_MAX_BYTES = 1_000_000
 
@@ -72,18 +88,47 @@ class WalkResult:
     stats: dict[str, os.stat_result] = field(default_factory=dict)
 
 
+def vendored_folder(path: str, licensed: frozenset[str] = frozenset()) -> str | None:
+    """The folder that makes `path` someone else's code, or None. A folder is vendored when
+    its name says so (`VENDORED_DIRS` anywhere, `TOP_LEVEL_VENDORED_DIRS` at the top, a
+    `BUNDLED_FRAMEWORKS` copy, ``*.egg-info``) or when it is a release copy of another
+    project: named like a release (``zlib-1.3.1``) and holding its own license file (one of
+    the `licensed` folders)."""
+    parts = path.split("/")[:-1]
+    for depth, name in enumerate(parts):
+        folder = "/".join(parts[: depth + 1])
+        release = _RELEASE.fullmatch(name)
+        if (
+            name in VENDORED_DIRS
+            or name.endswith(".egg-info")
+            or (depth == 0 and name in TOP_LEVEL_VENDORED_DIRS)
+            or (release.group("name") if release else name).lower() in BUNDLED_FRAMEWORKS
+            or (release is not None and folder in licensed)
+        ):
+            return folder
+    return None
+
+
+def licensed_folders(paths: list[str]) -> frozenset[str]:
+    """Folders below the root that hold a license file of their own (``LICENSE``,
+    ``COPYING.txt``...): with a release-like name, the mark of a copied project."""
+    found = set()
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if folder and _LICENSE.fullmatch(name):
+            found.add(folder)
+    return frozenset(found)
+
+
 def walk_repository(root: Path) -> WalkResult:
     """Every file of the repository at `root` worth looking at (see the module docstring)."""
     listed = _git_files(root)
     result = WalkResult(used_git=listed is not None)
-    candidates = listed if listed is not None else _walk_with_gitignore(root)
+    candidates = listed if listed is not None else list(_walk_with_gitignore(root))
+    licensed = licensed_folders(candidates)
     base = str(root)
     for rel in candidates:
-        parts = rel.split("/")
-        vendored = next(
-            (p for p in parts[:-1] if p in VENDORED_DIRS or p.endswith(".egg-info")), None
-        )
-        if vendored is not None:
+        if vendored_folder(rel, licensed) is not None:
             result.skipped.append((rel, "vendored"))
             continue
         try:
@@ -232,7 +277,7 @@ def _walk_with_gitignore(root: Path) -> Iterator[str]:
         kept_dirs = []
         for name in sorted(dirnames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if name in VENDORED_DIRS or (current / name).is_symlink():
+            if vendored_folder(f"{rel}/") is not None or (current / name).is_symlink():
                 continue
             if not is_ignored(rel, True, rules):
                 kept_dirs.append(name)

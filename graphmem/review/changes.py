@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from graphmem.ingest.file_walk import VENDORED_DIRS, classify_source
+from graphmem.ingest.file_walk import classify_source, vendored_folder
 from graphmem.ingest.language import (
     Definition,
     ParsedFile,
@@ -67,8 +67,7 @@ def is_service_file(path: str) -> bool:
 
 def skip_reason(path: str) -> str | None:
     """Why a changed file is not analysed by path alone (vendored code, unknown language)."""
-    parts = path.split("/")
-    if any(p in VENDORED_DIRS or p.endswith(".egg-info") for p in parts[:-1]):
+    if vendored_folder(path) is not None:
         return "vendored"
     if language_for(path) is None:
         return "not source"

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from graphmem.ingest.file_walk import classify_source, gitignore_rules, is_ignored, walk_repository
+from graphmem.ingest.file_walk import (
+    classify_source,
+    gitignore_rules,
+    is_ignored,
+    licensed_folders,
+    vendored_folder,
+    walk_repository,
+)
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:
@@ -66,6 +73,70 @@ def test_git_listing_is_used_in_a_work_tree(tmp_path: Path) -> None:
     result = walk_repository(tmp_path)
     assert result.used_git
     assert result.files == [".gitignore", "a.py", "new.py"]  # untracked but not ignored: kept
+
+
+BUNDLED_TREE: dict[str, str | bytes] = {
+    "src/lib.cc": "",
+    # a release copy of another project: a release-like name and its own license
+    "test/googletest-1.16.0/LICENSE": "",
+    "test/googletest-1.16.0/googletest/src/gtest.cc": "",
+    "libs/zlib-1.3.1/COPYING.txt": "",
+    "libs/zlib-1.3.1/inflate.c": "",
+    # a fused test framework copy: the framework's own name, no license of its own
+    "test/gtest/gtest.h": "",
+    "test/catch2/catch.hpp": "",
+    # bundled dependencies at the top
+    "external/json/json.hpp": "",
+    "deps/lua/lapi.c": "",
+    "3rdparty/stb/stb_image.h": "",
+    # the project's own code, though it looks alike
+    "tools/mytool-2.0/main.c": "",  # a version in the name, but no license
+    "packages/web/LICENSE": "",  # a monorepo package with its own license
+    "packages/web/index.js": "",
+    "src/main/java/com/acme/external/Client.java": "",  # a package named external
+    "lib/deps/graph.py": "",
+    "test/unit/gtest_printer_test.cc": "",
+}
+OWN_FILES = [
+    "lib/deps/graph.py",
+    "packages/web/LICENSE",
+    "packages/web/index.js",
+    "src/lib.cc",
+    "src/main/java/com/acme/external/Client.java",
+    "test/unit/gtest_printer_test.cc",
+    "tools/mytool-2.0/main.c",
+]
+
+
+def test_bundled_copies_of_other_projects_are_vendored(tmp_path: Path) -> None:
+    write(tmp_path, BUNDLED_TREE)
+    assert walk_repository(tmp_path).files == OWN_FILES
+
+
+def test_bundled_copies_are_vendored_in_a_work_tree_too(tmp_path: Path) -> None:
+    write(tmp_path, BUNDLED_TREE)
+    try:
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+        subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("git is not available")
+    result = walk_repository(tmp_path)
+    assert result.used_git
+    assert result.files == OWN_FILES
+    vendored = sorted(path for path, reason in result.skipped if reason == "vendored")
+    assert vendored == sorted(set(BUNDLED_TREE) - set(OWN_FILES))
+
+
+def test_vendored_folder_names_the_folder() -> None:
+    licensed = licensed_folders(["third/zlib-1.3.1/LICENSE", "pkg/LICENSE.md"])
+    assert licensed == {"third/zlib-1.3.1", "pkg"}
+    assert vendored_folder("third/zlib-1.3.1/src/inflate.c", licensed) == "third/zlib-1.3.1"
+    assert vendored_folder("a/node_modules/x/index.js") == "a/node_modules"
+    assert vendored_folder("test/googletest-1.16.0/x.cc") == "test/googletest-1.16.0"
+    assert vendored_folder("external/x.h") == "external"
+    assert vendored_folder("src/external/x.h") is None
+    assert vendored_folder("pkg/mod.py", licensed) is None
+    assert vendored_folder("gtest_main.cc") is None  # a file is not a folder
 
 
 def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
