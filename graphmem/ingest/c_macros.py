@@ -12,9 +12,10 @@ the parse of what follows them, so they are replaced by what they mean first:
 - *template parameter macros*, function-like ones defined as a defaulted parameter
   (``#define FMT_ENABLE_IF(...) enable_if_t<(__VA_ARGS__), int> = 0``), which tree-sitter
   cannot read in ``template <typename T, FMT_ENABLE_IF(...)>``: the use becomes ``int = 0``.
-- *statement heads*, defined as ``try`` / ``catch (x)`` / ``if (..)`` (fmt's ``FMT_TRY { .. }
-  FMT_CATCH(...) { .. }``): the use becomes ``if (1)`` (``if (0)`` with arguments), so the
-  block after it is a block.
+- *statement heads*, defined as ``try`` / ``catch (x)`` / ``if (..)`` / ``if consteval``
+  (fmt's ``FMT_TRY { .. } FMT_CATCH(...) { .. }``): the use becomes ``if (1)`` (``if (0)``
+  with arguments), so the block after it is a block; defined as ``if`` or ``if constexpr``,
+  whose condition the use writes (dragonbox's ``JKJ_IF_CONSTEXPR (x) {``), it becomes ``if``.
 - *scope macros*, written alone on a line as a statement, whose body opens or closes braces:
   ``#define FMT_BEGIN_NAMESPACE namespace fmt { inline namespace v12 {`` becomes that text, so
   what follows is named ``fmt::detail::buffer``; Unity's ``EXPECT_ABORT_BEGIN`` (``... if (x)
@@ -46,7 +47,7 @@ _KEYWORDS = frozenset(
     {
         "static", "inline", "extern", "constexpr", "consteval", "constinit", "explicit",
         "virtual", "__inline", "__inline__", "__forceinline", "__cdecl", "__stdcall",
-        "__fastcall", "__restrict", "noexcept", "export", "const", "volatile",
+        "__fastcall", "__restrict", "noexcept", "_NOEXCEPT", "export", "const", "volatile",
     }
 )  # fmt: skip
 _CONDITIONAL = re.compile(
@@ -61,7 +62,12 @@ _GUARD = re.compile(
 _PARAMETER = re.compile(r"^[^;{}=]*[\w>]\s*=\s*[^;{}=]+$")
 #: the head of a statement whose block follows the use: fmt's ``FMT_TRY`` (``try`` or
 #: ``if (true)``) and ``FMT_CATCH(x)`` (``catch (x)`` or ``if (false)``)
-_STATEMENT_HEAD = re.compile(r"^(?:try|catch\s*\(.*\)|if\s*\(.*\))$")
+_STATEMENT_HEAD = re.compile(
+    r"^(?:try|catch\s*\(.*\)|if(?:\s+constexpr)?\s*\(.*\)|if\s*!?\s*consteval)$"
+)
+#: the keyword of a condition the use writes: dragonbox's ``JKJ_IF_CONSTEXPR`` (``if
+#: constexpr`` or ``if``)
+_CONDITION_HEAD = re.compile(r"^if(?:\s+constexpr)?$")
 _ATTRIBUTE_CALLS = frozenset({"__attribute__", "__declspec", "alignas", "__pragma", "_Pragma"})
 _KEPT = ("static", "inline", "const", "volatile")
 _MAX_DEPTH = 8
@@ -142,6 +148,8 @@ def classify(definitions: dict[str, list[tuple[bool, str]]]) -> dict[str, Macro]
     for name, bodies_of in bodies.items():
         if bodies_of and all(_STATEMENT_HEAD.match(b) for b in bodies_of):
             macros[name] = Macro("if (1)", statement=False)
+        elif bodies_of and all(_CONDITION_HEAD.match(b) for b in bodies_of):
+            macros[name] = Macro("if", statement=False)
     for name, found in bodies.items():
         kinds = {_kind(body, attributes, bodies) for body in found}
         if None in kinds or not kinds:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from graphmem.ingest.c_family import CppSupport
 from graphmem.ingest.c_macros import (
     Macro,
     MacroTable,
@@ -106,6 +107,59 @@ def test_statement_head_macros_become_if_statements() -> None:
         b"if (1) { flush(); }",
         b"if (0)      { report(); }",
     ]
+
+
+CONDITION_MACROS = b"""#if __cplusplus >= 201703L
+#define IF_CONSTEXPR if constexpr
+#define IF_NOT_CONSTEVAL if !consteval
+#else
+#define IF_CONSTEXPR if
+#define IF_NOT_CONSTEVAL if (true)
+#endif
+
+namespace num {
+struct wide {
+  wide& add(unsigned long n) {
+    IF_CONSTEXPR(sizeof(n) > 8) {
+      return slow(n);
+    }
+    IF_NOT_CONSTEVAL { return fast(n); }
+    return slow(n);
+  }
+  wide& slow(unsigned long n);
+  wide& fast(unsigned long n);
+};
+struct narrow {
+  int get() const { return 0; }
+};
+}  // namespace num
+"""
+
+
+def test_condition_keyword_macros_become_if_and_keep_the_namespace() -> None:
+    """dragonbox's ``JKJ_IF_CONSTEXPR(x) {`` writes its condition after the use; read as a
+    call followed by a block, it closed the namespace early (``narrow``, not ``num::narrow``)."""
+    found = MacroTable().with_file(CONDITION_MACROS)
+    assert found["IF_CONSTEXPR"] == Macro("if", statement=False)
+    assert found["IF_NOT_CONSTEVAL"] == Macro("if (1)", statement=False)
+    parsed = CppSupport().parse("num.hpp", CONDITION_MACROS, "num.hpp")
+    assert [(d.qualified_name, d.start_line, d.end_line) for d in parsed.definitions] == [
+        ("num::wide", 10, 20),
+        ("num::wide::add", 11, 17),
+        ("num::narrow", 21, 23),
+        ("num::narrow::get", 22, 22),
+    ]
+    assert not parsed.warnings
+
+
+def test_a_vendor_noexcept_spelling_is_an_attribute() -> None:
+    """yaml-cpp's ``YAML_CPP_NOEXCEPT`` is MSVC's ``_NOEXCEPT`` or ``noexcept``: blanked, so
+    ``X::~X() YAML_CPP_NOEXCEPT = default;`` is a definition."""
+    found = table(
+        "#if defined(_MSC_VER)\n#define CPP_NOEXCEPT _NOEXCEPT\n#else\n"
+        "#define CPP_NOEXCEPT noexcept\n#endif\n"
+    )
+    assert found["CPP_NOEXCEPT"] == Macro("", statement=False)
 
 
 def test_values_types_and_expressions_are_not_macros_that_change_the_parse() -> None:
