@@ -48,6 +48,7 @@ from graphmem.ingest.language import (
     FUNCTION,
     HEURISTIC,
     METHOD,
+    Definition,
     FileResolver,
     ParsedFile,
     Ref,
@@ -74,6 +75,8 @@ _QUALIFIERS = re.compile(r"\b(const|volatile|struct|class|union|enum|typename|mu
 _SMART_POINTERS = re.compile(r"^(?:std::)?(?:unique_ptr|shared_ptr|weak_ptr)<(.+)>$")
 _MAKERS = re.compile(r"^(?:std::)?make_(?:unique|shared)<([^<>]+)>$")
 _NAME = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
+#: ``unsigned(x)``: a functional cast, not ``unsigned (*f)(int)`` nor ``operator unsigned()``
+_SIZED_CAST = re.compile(rb"\b(?:unsigned|signed|short|long)(?=\([^*&)])")
 _WRAPPERS = frozenset(
     {"pointer_declarator", "reference_declarator", "parenthesized_declarator", "init_declarator"}
 )
@@ -116,6 +119,16 @@ def without_template_arguments(written: str) -> str | None:
     return text
 
 
+def plain_casts(source: bytes) -> bytes:
+    """`source` with the type of each functional cast to a sized integer type blanked:
+    tree-sitter reads ``unsigned(id) < unsigned(size())`` as an error that can swallow the
+    rest of a class (fmt's ``basic_format_args``); ``(id) < (size())`` keeps the value and
+    the calls. Lines and columns stay where they are."""
+    if b"(" not in source:
+        return source
+    return _SIZED_CAST.sub(lambda m: b" " * len(m.group(0)), source)
+
+
 class _CFamilySupport:
     """Naming a file reads the repository's header macros (graphmem.ingest.c_macros) once per
     layout, in the process that names the files, before any is parsed; its parse workers start
@@ -137,6 +150,8 @@ class _CFamilySupport:
     def parse(self, path: str, source: bytes, module: str) -> ParsedFile:
         cpp = self.name == "cpp" or (path.endswith(".h") and is_cpp_header(source))
         expanded = unguard(plain_conditions(apply(source, self.macros.with_file(source))))
+        if cpp:
+            expanded = plain_casts(expanded)
         parsed = _CFamilyParse(self.name, cpp, path, expanded, module).run()
         if expanded is not source:
             parsed.content_hash = content_hash(source)
@@ -177,6 +192,8 @@ class _CFamilyParse(SourceParse):
         self.cpp = cpp
         self.declared: set[str] = set()
         self.static: set[str] = set()
+        #: the classes defined so far, each the first definition of its name
+        self.classes: dict[str, Definition] = {}
 
     def run(self) -> ParsedFile:
         if self.cpp:
@@ -240,12 +257,17 @@ class _CFamilyParse(SourceParse):
         qualified = self.join(outer, name)
         parent = outer if outer in self.seen else self.parent(scope)
         definition = self.add_definition(CLASS, name, qualified, parent, node)
+        # a specialisation is the entity of its template: its bases are that entity's too
+        # (``struct is_named_arg<const T> : is_named_arg<T>``)
+        recorded = self.classes.setdefault(qualified, definition)
         for child in node.named_children:
             if child.type == "base_class_clause":
                 for base in child.named_children:
                     written = type_name(self.text(base))
-                    if base.type != "access_specifier" and written is not None:
-                        definition.bases.append(written)
+                    if base.type == "access_specifier" or written is None:
+                        continue
+                    if written not in recorded.bases:
+                        recorded.bases.append(written)
         return Scope(qualified, node.end_byte, definition)
 
     def declarator_name(self, declarator: Node | None) -> Node | None:
@@ -268,6 +290,9 @@ class _CFamilyParse(SourceParse):
         if not re.fullmatch(r"~?[A-Za-z_]\w*(?:::~?[A-Za-z_]\w*)*", written):
             return None  # operators are not modelled
         in_class = scope.definition is not None and scope.definition.kind == CLASS
+        if in_class and node.parent is not None and node.parent.type == "friend_declaration":
+            # a friend defined in a class body is a function of the class's namespace
+            return self.on_friend(node, written, scope)
         macro_use = self.macro_use(node, name_node, written, in_class)
         qualified = self.join(scope.qualified_name, macro_use or written)
         owner, _, name = (
@@ -280,6 +305,20 @@ class _CFamilyParse(SourceParse):
             if any(self.text(c) == "static" for c in node.children if c.type.endswith("specifier")):
                 self.static.add(qualified)
         definition = self.add_definition(kind, name, qualified, parent, node)
+        if self.parsed.definitions[-1] is not definition:
+            definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
+        return Scope(qualified, node.end_byte, definition)
+
+    def on_friend(self, node: Node, written: str, scope: Scope) -> Scope:
+        """``friend auto compare(const bigint&, const bigint&) -> int { .. }`` in a class of
+        ``fmt::detail`` is the Function ``fmt::detail::compare`` (found by argument-dependent
+        lookup, as clang names it)."""
+        namespace = scope.qualified_name
+        while namespace in self.classes:
+            namespace = namespace.rpartition("::")[0]
+        qualified = self.join(namespace, written)
+        self.declared.add(qualified)
+        definition = self.add_definition(FUNCTION, written, qualified, self.module, node)
         if self.parsed.definitions[-1] is not definition:
             definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
         return Scope(qualified, node.end_byte, definition)

@@ -194,3 +194,81 @@ def test_a_nested_class_defined_out_of_its_outer_class_is_named_in_it(
     )
     block = {(d.kind, d.qualified_name) for d in resolved.parsed["block.cc"].definitions}
     assert block == {("Class", "leveldb::Block::Iter"), ("Method", "leveldb::Block::Iter::Next")}
+
+
+def test_a_friend_defined_in_a_class_is_a_function_of_its_namespace(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "bigint.h": (
+                "namespace fmt {\nnamespace detail {\nclass bigint {\n  int size_;\n"
+                "  int size() const { return size_; }\n"
+                "  friend auto compare(const bigint& a, const bigint& b) -> int {\n"
+                "    return a.size() - b.size();\n  }\n};\n"
+                "inline bool equal(const bigint& a, const bigint& b) {\n"
+                "  return compare(a, b) == 0;\n}\n}\n}\n"
+            ),
+        }
+    )
+    definitions = {(d.kind, d.qualified_name) for d in resolved.parsed["bigint.h"].definitions}
+    assert definitions == {
+        ("Class", "fmt::detail::bigint"),
+        ("Method", "fmt::detail::bigint::size"),
+        ("Function", "fmt::detail::compare"),  # found by argument-dependent lookup
+        ("Function", "fmt::detail::equal"),
+    }
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {
+        ("fmt::detail::compare", "fmt::detail::bigint::size", "exact"),
+        ("fmt::detail::equal", "fmt::detail::compare", "exact"),
+    }
+
+
+def test_a_functional_cast_to_a_sized_type_keeps_the_class(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """``unsigned(id) < unsigned(max_size())`` is an error to tree-sitter that swallowed the
+    rest of fmt's ``basic_format_args`` and the class after it."""
+    source = (
+        "namespace fmt {\nclass format_args {\n public:\n  int get(int id) const {\n"
+        "    if (unsigned(id) < unsigned(max_size())) return id;\n"
+        "    return long(id) << 2;\n  }\n  int max_size() const { return 4; }\n};\n"
+        "class context {\n  format_args args_;\n public:\n"
+        "  int arg(int id) const { return args_.get(id); }\n};\n}\n"
+    )
+    resolved = resolve_tree({"base.h": source})
+    parsed = resolved.parsed["base.h"]
+    assert not parsed.warnings
+    assert [(d.qualified_name, d.start_line, d.end_line) for d in parsed.definitions] == [
+        ("fmt::format_args", 2, 9),
+        ("fmt::format_args::get", 4, 7),
+        ("fmt::format_args::max_size", 8, 8),
+        ("fmt::context", 10, 14),
+        ("fmt::context::arg", 13, 13),
+    ]
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {
+        ("fmt::format_args::get", "fmt::format_args::max_size", "exact"),
+        ("fmt::context::arg", "fmt::format_args::get", "exact"),
+    }
+
+
+def test_a_specialisations_bases_are_its_templates(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "args.h": (
+                "namespace fmt {\nstruct true_type {};\nstruct false_type {};\n"
+                "template <typename T> struct is_named_arg : false_type {};\n"
+                "template <typename T> struct is_named_arg<T*> : true_type {};\n"
+                "template <typename T> struct is_named_arg<const T> : is_named_arg<T> {};\n}\n"
+            ),
+        }
+    )
+    assert {(s, t) for k, s, t, _ in resolved.edges if k == "INHERITS"} == {
+        ("fmt::is_named_arg", "fmt::false_type"),
+        ("fmt::is_named_arg", "fmt::true_type"),
+        ("fmt::is_named_arg", "fmt::is_named_arg"),  # the specialisation's base: its template
+    }
