@@ -49,9 +49,9 @@ from graphmem.memory.results import (
     entity_label,
     memory_from_node,
 )
-from graphmem.memory.staleness import staleness_of
-from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
-from graphmem.store.base import Direction, GraphReads
+from graphmem.memory.staleness import AnchorRead, staleness_of
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node
+from graphmem.store.base import Around, GraphReads
 
 _T = TypeVar("_T")
 
@@ -136,28 +136,38 @@ class Containment:
     def ids(self) -> set[str]:
         return {other for rel in self.relation.values() for other in rel}
 
+    @classmethod
+    def of(cls, subjects: Sequence[str], read: Around) -> Containment:
+        """The tree of `subjects` from the CONTAINS walks a store step read (`around`)."""
+        return _tree(list(dict.fromkeys(subjects)), read)
+
 
 def containment(
     store: GraphReads, subjects: Sequence[str], *, up: bool = True, down: bool = False
 ) -> Containment:
-    """Walk CONTAINS from every subject at once: one `reachable` step per direction."""
-    subjects = list(dict.fromkeys(subjects))
-    parents = _reach(store, subjects, Direction.IN) if up else {}
-    children = _reach(store, subjects, Direction.OUT) if down else {}
+    """Walk CONTAINS from every subject at once: one `around` step."""
+    return Containment.of(subjects, store.around(subjects, up=up, down=down))
+
+
+def _tree(subjects: list[str], read: Around) -> Containment:
+    parents: dict[str, set[str]] = {}
+    for edge in read.above:
+        parents.setdefault(edge.target, set()).add(edge.source)
+    children: dict[str, set[str]] = {}
+    for edge in read.below:
+        children.setdefault(edge.source, set()).add(edge.target)
     paths: dict[str, dict[str, list[str]]] = {}
     relation: dict[str, dict[str, Relation]] = {}
     for subject in subjects:
         paths[subject] = {subject: [subject]}
         relation[subject] = {subject: "self"}
-        if up:
-            for node, path in _shortest(subject, parents).items():
-                paths[subject][node] = list(reversed(path))
-                relation[subject][node] = "ancestor"
-        if down:
-            for node, path in _shortest(subject, children).items():
-                if node not in relation[subject]:
-                    paths[subject][node] = path
-                    relation[subject][node] = "descendant"
+        for node, path in _shortest(subject, parents).items():
+            paths[subject][node] = list(reversed(path))
+            relation[subject][node] = "ancestor"
+        for node, path in _shortest(subject, children).items():
+            if node not in relation[subject]:
+                paths[subject][node] = path
+                relation[subject][node] = "descendant"
     return Containment(paths, relation)
 
 
@@ -192,12 +202,20 @@ def governing(
     if not subjects:
         return []
     store = scope.store
-    tree = tree or containment(store, subjects, up=up, down=down)
+    orphans_of = scope.repo if down else None
+    if tree is None:
+        read = store.governance(subjects, up=up, down=down, near=near, orphans_of=orphans_of)
+        tree = Containment.of(subjects, read)
+    else:
+        read = store.governance(sorted(tree.ids()), near=near, orphans_of=orphans_of)
     near_of = [n for n in dict.fromkeys(near) if n not in tree.relation.get(subjects[0], {})]
-    anchor_ids = sorted(tree.ids() | set(near_of))
-    linked = store.linked(anchor_ids, [RelType.GOVERNS], Direction.IN)
-    governs = [edge for edge in linked.edges if only is None or edge.source in only]
-    fetched = linked.nodes
+    anchor_ids = tree.ids() | set(near_of)
+    governs = [
+        edge
+        for edge in read.links
+        if edge.target in anchor_ids and (only is None or edge.source in only)
+    ]
+    fetched = read.nodes
     served = {e.source: fetched[e.source] for e in governs if e.source in fetched}
     served = {mid: node for mid, node in served.items() if scope.serves(node)}
     ways = _ways(tree, subjects, near_of)
@@ -213,7 +231,7 @@ def governing(
                 _application(subject, edge.target, entity, relation, path)
             )
     if down:
-        for mid, node, app in _orphaned_within(scope, subjects, tree, only):
+        for mid, node, app in _orphaned_within(scope, subjects, read.nodes, only):
             served.setdefault(mid, node)
             applications.setdefault(mid, []).append(app)
     ordered = _newest_first(
@@ -234,7 +252,8 @@ def governing(
         ordered = [pair for pair in ordered if pair[0].id not in dropped]
     if limit is not None:
         ordered = ordered[:limit]
-    stale = staleness_of(store, [node for node, _ in ordered]) if with_staleness else {}
+    kept = [node for node, _ in ordered]
+    stale = staleness_of(store, kept, AnchorRead.of_read(read, kept)) if with_staleness else {}
     return [
         GoverningMemory(
             memory=memory_from_node(node),
@@ -296,23 +315,26 @@ def _application(
 def _orphaned_within(
     scope: ReadScope,
     subjects: Sequence[str],
-    tree: Containment,
+    alive: Mapping[str, Node],
     only: Collection[str] | None,
 ) -> list[tuple[str, Node, Application]]:
     """Memories whose anchored code vanished from inside a subject (flagged by
-    refresh_anchors): served there as descendants."""
-    candidates = [
-        m
-        for m in scope.store.find_nodes(
-            Label.MEMORY, {"repo": scope.repo, "orphaned": True}, embeddings=False
-        )
-        if scope.serves(m) and (only is None or m.id in only)
-    ]
+    refresh_anchors): served there as descendants. `alive`: the nodes `governance` read, which
+    hold the subjects and every existing entity such a memory names."""
+    candidates = sorted(
+        (
+            m
+            for m in alive.values()
+            if m.get("orphaned") is True
+            and m.get("repo") == scope.repo
+            and scope.serves(m)
+            and (only is None or m.id in only)
+        ),
+        key=lambda m: m.id,
+    )
     if not candidates:
         return []
     anchors = {m.id: anchors_of(m) for m in candidates}
-    wanted = sorted({a.entity_id for ms in anchors.values() for a in ms} | set(subjects))
-    alive = scope.store.get_nodes(wanted, embeddings=False)
     found = []
     for subject in subjects:
         entity = alive.get(subject)
@@ -346,18 +368,6 @@ def _inside(anchor: Anchor, entity: Node) -> bool:
         return anchor.path == path
     qualified = str(entity.get("qualified_name") or "")
     return anchor.path == path and anchor.qualified_name.startswith(qualified + ".")
-
-
-def _reach(store: GraphReads, starts: Sequence[str], direction: Direction) -> dict[str, set[str]]:
-    """Every node reached from `starts` along CONTAINS in `direction`, with all its next hops
-    (parents when walking up, children when walking down): one store step."""
-    links: dict[str, set[str]] = {}
-    for edge in store.reachable(starts, [RelType.CONTAINS], direction, MAX_DEPTH):
-        if direction == Direction.IN:
-            links.setdefault(edge.target, set()).add(edge.source)
-        else:
-            links.setdefault(edge.source, set()).add(edge.target)
-    return links
 
 
 def _shortest(start: str, links: Mapping[str, set[str]]) -> dict[str, list[str]]:

@@ -57,7 +57,7 @@ from graphmem.memory.results import (
 )
 from graphmem.model import Edge, Label, MemoryStatus, Node, RelType, now_iso
 from graphmem.store import Direction, GraphStore, WriteBatch
-from graphmem.store.base import GraphReads
+from graphmem.store.base import Around, GraphReads
 
 __all__ = ["acknowledge", "refresh_anchors", "stale", "staleness_of"]
 
@@ -65,7 +65,7 @@ _CODE_LABEL = {label.value: label for label in Label}
 
 
 def staleness_of(
-    store: GraphReads, memories: Sequence[Node], read: _AnchorRead | None = None
+    store: GraphReads, memories: Sequence[Node], read: AnchorRead | None = None
 ) -> dict[str, Staleness]:
     """Each memory's staleness, computed from its anchors and live GOVERNS edges (batched).
 
@@ -73,7 +73,7 @@ def staleness_of(
     """
     if not memories:
         return {}
-    read = read or _AnchorRead.of(store, memories)
+    read = read or AnchorRead.of(store, memories)
     result: dict[str, Staleness] = {}
     for memory in memories:
         statuses = []
@@ -94,7 +94,7 @@ def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> 
     Call it after every ingest of `repo`; it is idempotent and writes one batch (or nothing).
     """
     memories = _live_memories(store, repo)
-    report, batch = _refresh(store, repo, author, memories, _AnchorRead.of(store, memories))
+    report, batch = _refresh(store, repo, author, memories, AnchorRead.of(store, memories))
     if len(batch):
         store.write(batch)
     return report
@@ -107,12 +107,12 @@ def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleRepor
     and read again only if the refresh wrote something.
     """
     memories = _live_memories(store, repo)
-    read = _AnchorRead.of(store, memories)
+    read = AnchorRead.of(store, memories)
     report, batch = _refresh(store, repo, author, memories, read)
     if len(batch):
         store.write(batch)
         memories = _live_memories(store, repo)
-        read = _AnchorRead.of(store, memories)
+        read = AnchorRead.of(store, memories)
     flagged = [
         m
         for m in memories
@@ -125,7 +125,7 @@ def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleRepor
 
 
 @dataclass(frozen=True)
-class _AnchorRead:
+class AnchorRead:
     """Some memories' GOVERNS edges (by memory and target) and the entities they anchor, read
     once; the one place an anchor's state is decided."""
 
@@ -133,7 +133,7 @@ class _AnchorRead:
     targets: dict[str, Node]
 
     @classmethod
-    def of(cls, store: GraphReads, memories: Sequence[Node]) -> _AnchorRead:
+    def of(cls, store: GraphReads, memories: Sequence[Node]) -> AnchorRead:
         if not memories:
             return cls({}, {})
         linked = store.linked([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
@@ -148,6 +148,17 @@ class _AnchorRead:
         if lost:
             targets.update(store.get_nodes(sorted(lost), embeddings=False))
         return cls(edges, targets)
+
+    @classmethod
+    def of_read(cls, read: Around, memories: Sequence[Node]) -> AnchorRead:
+        """From what `GraphReads.governance` read: every GOVERNS edge of its memories, and the
+        entities their anchors name."""
+        wanted = {m.id for m in memories}
+        edges: dict[str, dict[str, Edge]] = {}
+        for edge in read.links:
+            if edge.source in wanted and edge.type == RelType.GOVERNS:
+                edges.setdefault(edge.source, {})[edge.target] = edge
+        return cls(edges, read.nodes)
 
     def anchors_of(self, memory: Node) -> list[Anchor]:
         return _anchors(memory, self.edges)
@@ -192,7 +203,7 @@ def _refresh(
     repo: str,
     author: str | None,
     memories: Sequence[Node],
-    read: _AnchorRead,
+    read: AnchorRead,
 ) -> tuple[RefreshReport, WriteBatch]:
     """What refresh_anchors finds, and the batch that repairs it (empty when all is well)."""
     report = RefreshReport(checked=len(memories))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from graphmem.memory.governance import ReadScope, containment, governing
+from graphmem.memory.governance import Containment, ReadScope, governing
 from graphmem.memory.quoting import QUOTE_HEADER
 from graphmem.memory.results import GoverningMemory
 from graphmem.model.graph import Edge, Label, Node, RelType
@@ -58,20 +58,20 @@ def context(scope: ReadScope, target: Node) -> ContextResult:
     """The context of `target` (see the module docstring). It only reads: GraphMem records
     the retrieval receipt of what it returns."""
     store = scope.store
-    tree = containment(store, [target.id], up=True, down=True)
+    read = store.around([target.id], up=True, down=True, types=(*NEIGHBOUR_TYPES, RelType.MODIFIES))
+    tree = Containment.of([target.id], read)
     seeds = tree.inside(target.id)
     seed_set = set(seeds)
-    touching = store.edges(seeds, (*NEIGHBOUR_TYPES, RelType.MODIFIES), Direction.BOTH)
     links = [
         e
-        for e in touching
+        for e in read.links
         if e.type != RelType.MODIFIES and not (e.source in seed_set and e.target in seed_set)
     ]
     commit_ids = sorted(
-        {e.source for e in touching if e.type == RelType.MODIFIES and e.target in seed_set}
+        {e.source for e in read.links if e.type == RelType.MODIFIES and e.target in seed_set}
     )
     neighbours = sorted({e.target if e.source in seed_set else e.source for e in links})
-    nodes = store.get_nodes(neighbours + seeds + commit_ids, embeddings=False)
+    nodes = read.nodes
 
     served = governing(
         scope, [target.id], down=True, near=neighbours, near_limit=MAX_NEARBY, tree=tree

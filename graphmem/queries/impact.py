@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from graphmem.memory.governance import ReadScope, containment, governing
+from graphmem.memory.governance import Containment, ReadScope, governing
 from graphmem.memory.quoting import QUOTE_HEADER
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import (
@@ -31,7 +31,7 @@ from graphmem.queries.results import (
     PathStep,
     Resolution,
 )
-from graphmem.store.base import Direction, GraphReads
+from graphmem.store.base import Around, Direction
 
 #: Edge types whose *source* depends on their *target*.
 DEPENDENCY_TYPES: tuple[RelType, ...] = (
@@ -71,12 +71,6 @@ def is_heuristic(edge: Edge) -> bool:
     return edge.properties.get("resolution") == "heuristic"
 
 
-def contained(store: GraphReads, root_ids: Sequence[str]) -> list[str]:
-    """`root_ids` and everything they CONTAIN, transitively, each once."""
-    tree = containment(store, root_ids, up=False, down=True)
-    return list(dict.fromkeys(n for root in root_ids for n in tree.inside(root)))
-
-
 def impact(scope: ReadScope, target: Node, depth: int = DEFAULT_DEPTH) -> ImpactResult:
     """What depends on `target` within `depth` dependency hops, grouped by module."""
     return impact_of(scope, [target], depth)
@@ -91,13 +85,31 @@ def impact_of(
     target = targets[0]
     store = scope.store
     depth = max(1, min(depth, MAX_DEPTH))
-    seeds = contained(store, [t.id for t in targets])
+    ids = [t.id for t in targets]
+    methods = {t.id for t in targets if t.has(Label.METHOD)}
+    read = store.around(
+        ids,
+        up=bool(methods),
+        down=True,
+        types=DEPENDENCY_TYPES,
+        direction=Direction.IN,
+        depth=depth,
+    )
+    tree = Containment.of(ids, read)
+    seeds = list(dict.fromkeys(n for t in ids for n in tree.inside(t)))
     seed_set = set(seeds)
+    links, nodes = read.links, dict(read.nodes)
+    interfaces = _declaring_interfaces(methods, read)
+    if interfaces:  # a path ends there; the walk goes on from the types implementing them
+        more = store.around(interfaces, types=DEPENDENCY_TYPES, direction=Direction.IN, depth=depth)
+        links, nodes = links + more.links, nodes | more.nodes
+    into: dict[str, list[Edge]] = {}
+    for edge in links:
+        into.setdefault(edge.target, []).append(edge)
     distance: dict[str, int] = dict.fromkeys(seeds, 0)
     exact: dict[str, bool] = dict.fromkeys(seeds, True)
     via: dict[str, Edge] = {}
-    interfaces = _declaring_interfaces(store, [t.id for t in targets if t.has(Label.METHOD)])
-    for interface in interfaces:  # a path ends there; the walk goes on from its implementers
+    for interface in interfaces:
         seed_set.add(interface)
         distance.setdefault(interface, 0)
         exact.setdefault(interface, True)
@@ -107,9 +119,11 @@ def impact_of(
         if not frontier:
             break
         chosen: dict[str, Edge] = {}
-        found = store.edges(frontier, DEPENDENCY_TYPES, Direction.IN)
-        if level == 1 and interfaces:
-            found += store.edges(interfaces, (RelType.IMPLEMENTS,), Direction.IN)
+        found = [edge for node in frontier for edge in into.get(node, ())]
+        if level == 1:
+            found += [
+                e for i in interfaces for e in into.get(i, ()) if e.type == RelType.IMPLEMENTS
+            ]
         for edge in sorted(found, key=_edge_order):
             dependent = edge.source
             if dependent in distance:
@@ -125,10 +139,6 @@ def impact_of(
         frontier = sorted(chosen)
 
     impacted_ids = [n for n in distance if n not in seed_set]
-    reached = {e.target for e in via.values() if e.target in seed_set}
-    nodes = store.get_nodes(
-        impacted_ids + sorted(reached - {t.id for t in targets}), embeddings=False
-    )
     target_ref = EntityRef.from_node(target)
 
     impacted: list[ImpactedEntity] = []
@@ -189,14 +199,11 @@ def impact_of(
     )
 
 
-def _declaring_interfaces(store: GraphReads, method_ids: Sequence[str]) -> list[str]:
+def _declaring_interfaces(method_ids: set[str], read: Around) -> list[str]:
     """The interfaces that declare any of `method_ids` (the types implementing them implement
-    those methods too)."""
-    if not method_ids:
-        return []
-    parents = {e.source for e in store.edges(method_ids, (RelType.CONTAINS,), Direction.IN)}
-    nodes = store.get_nodes(sorted(parents), embeddings=False)
-    return sorted(i for i, node in nodes.items() if node.has(Label.INTERFACE))
+    those methods too), from the CONTAINS walk up that `read` made."""
+    parents = {e.source for e in read.above if e.target in method_ids}
+    return sorted(p for p in parents if p in read.nodes and read.nodes[p].has(Label.INTERFACE))
 
 
 def _edge_order(edge: Edge) -> tuple[bool, str, str, str]:

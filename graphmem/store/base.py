@@ -129,6 +129,18 @@ class Linked:
 
 
 @dataclass(frozen=True)
+class Around:
+    """What `around` or `governance` read: the CONTAINS edges on the walks up (`above`) and down
+    (`below`) from the entities asked about, the `links` found from them, and every node at an
+    end of any of those edges (without embeddings), by id. Edges are ordered by key."""
+
+    above: list[Edge]
+    below: list[Edge]
+    links: list[Edge]
+    nodes: dict[str, Node]
+
+
+@dataclass(frozen=True)
 class SearchHit:
     node_id: str
     score: float
@@ -293,6 +305,109 @@ class GraphReads(abc.ABC):
             frontier = following
         return [found[key] for key in sorted(found)]
 
+    # -- one step of an answer: several reads that one statement can answer ---------------
+
+    def around(
+        self,
+        node_ids: Sequence[str],
+        *,
+        up: bool = False,
+        down: bool = False,
+        types: Sequence[RelType] = (),
+        direction: Direction = Direction.BOTH,
+        depth: int = 1,
+    ) -> Around:
+        """Where entities sit and what they touch, in one step: the CONTAINS walks above (`up`)
+        and below (`down`) them, and, from them and everything below them, the edges of `types`
+        in `direction` leaving every node less than `depth` such hops away (with `depth` 1,
+        the edges touching them: a module's callers and callees; with 3, what impact walks).
+
+        On Neo4j it is one statement (`_around_impl`); elsewhere the reads below.
+        """
+        ids = _unique_ids(node_ids)
+        wanted = tuple(sorted({_rel_type(t) for t in types}))
+        direction = _direction(direction)
+        if not ids:
+            return Around([], [], [], {})
+        native = self._around_impl(ids, up, down, wanted, direction, max(1, depth))
+        if native is not None:
+            return native
+        above, below = self._walks(ids, up, down)
+        links: dict[tuple[str, str, str], Edge] = {}
+        frontier = list(dict.fromkeys([*ids, *(e.target for e in below)]))
+        seen = set(frontier)
+        for _ in range(max(1, depth) if wanted else 0):
+            if not frontier:
+                break
+            reached = set(frontier)
+            following: list[str] = []
+            for edge in self._edges_impl(frontier, wanted, direction):
+                links[edge.key] = edge
+                for far in _far_ends(edge, reached, direction):
+                    if far not in seen:
+                        seen.add(far)
+                        following.append(far)
+            frontier = following
+        return self._with_nodes(ids, above, below, [links[k] for k in sorted(links)])
+
+    def governance(
+        self,
+        node_ids: Sequence[str],
+        *,
+        up: bool = False,
+        down: bool = False,
+        near: Sequence[str] = (),
+        orphans_of: str | None = None,
+    ) -> Around:
+        """What governs entities, in one step: the CONTAINS walks as `around` makes them; the
+        memories with a GOVERNS edge to any entity of those walks or of `near` (not walked);
+        with `orphans_of`, also that repository's memories flagged orphaned; and, as `links`,
+        every GOVERNS edge of all those memories (staleness compares each anchor). The nodes
+        hold the memories, the code they govern, and the entities their `anchor_ids` name that
+        still exist (an anchor whose edge was lost).
+
+        On Neo4j it is one statement (`_governance_impl`); elsewhere the reads below.
+        """
+        ids = _unique_ids(node_ids)
+        extra = [n for n in _unique_ids(near) if n not in set(ids)]
+        if not ids and not extra and orphans_of is None:
+            return Around([], [], [], {})
+        native = self._governance_impl(ids, up, down, extra, orphans_of)
+        if native is not None:
+            return native
+        above, below = self._walks(ids, up, down) if ids else ([], [])
+        tree = {*ids, *extra, *(e.source for e in above), *(e.target for e in below)}
+        memories = (
+            {e.source for e in self._edges_impl(sorted(tree), (RelType.GOVERNS,), Direction.IN)}
+            if tree
+            else set()
+        )
+        if orphans_of is not None:
+            where = {"repo": orphans_of, "orphaned": True}
+            memories |= {m.id for m in self._find_nodes_impl(Label.MEMORY, where, None, False)}
+        governs = (
+            self._edges_impl(sorted(memories), (RelType.GOVERNS,), Direction.OUT)
+            if memories
+            else []
+        )
+        read = self._with_nodes([*ids, *extra, *sorted(memories)], above, below, governs)
+        named = {str(a) for m in memories if m in read.nodes for a in _anchor_ids(read.nodes[m])}
+        if lost := sorted(named - set(read.nodes)):
+            read.nodes.update(self._get_nodes_impl(lost, False))
+        return read
+
+    def _walks(self, ids: list[str], up: bool, down: bool) -> tuple[list[Edge], list[Edge]]:
+        above = self.reachable(ids, [RelType.CONTAINS], Direction.IN) if up else []
+        below = self.reachable(ids, [RelType.CONTAINS], Direction.OUT) if down else []
+        return above, below
+
+    def _with_nodes(
+        self, ids: Sequence[str], above: list[Edge], below: list[Edge], links: list[Edge]
+    ) -> Around:
+        ends = {n for e in (*above, *below, *links) for n in (e.source, e.target)}
+        wanted = sorted(ends | set(ids))
+        return Around(above, below, links, self._get_nodes_impl(wanted, False) if wanted else {})
+
     # -- shared logic, the same for every backend -----------------------------------------
 
     def traverse(
@@ -339,6 +454,26 @@ class GraphReads(abc.ABC):
         self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
     ) -> Linked | None:
         """`linked` in one statement, or None to let the generic two reads answer."""
+        return None
+
+    def _around_impl(
+        self,
+        ids: list[str],
+        up: bool,
+        down: bool,
+        types: tuple[RelType, ...],
+        direction: Direction,
+        depth: int,
+    ) -> Around | None:
+        """`around` in one statement, or None to let the generic reads answer. `ids` non-empty
+        and unique, `types` possibly empty (no links), `depth` at least one."""
+        return None
+
+    def _governance_impl(
+        self, ids: list[str], up: bool, down: bool, near: list[str], orphans_of: str | None
+    ) -> Around | None:
+        """`governance` in one statement, or None to let the generic reads answer. `near` has
+        none of `ids`."""
         return None
 
     @abc.abstractmethod
@@ -598,6 +733,11 @@ def unmet_expectations(
                 found = current[node_id].get(key)
                 return f"{node_id} has {key}={found!r} now, not {value!r}: it changed meanwhile"
     return None
+
+
+def _anchor_ids(memory: Node) -> list[Any]:
+    named = memory.get("anchor_ids")
+    return list(named) if isinstance(named, list | tuple) else []
 
 
 def _unique_ids(ids: Sequence[str]) -> list[str]:

@@ -274,6 +274,63 @@ def test_linked_is_the_edges_and_the_nodes_on_them(
     assert small_graph.linked(["missing"]).edges == [] and small_graph.linked([]).nodes == {}
 
 
+def _keys(edges: Sequence[Edge]) -> list[tuple[str, str, str]]:
+    return [e.key for e in edges]
+
+
+def test_around_reads_the_containment_walks_and_the_links_in_one_step(
+    small_graph: GraphStore,
+) -> None:
+    read = small_graph.around(["cls"], up=True, down=True, types=[RelType.CALLS])
+    assert read.above == small_graph.reachable(["cls"], [RelType.CONTAINS], Direction.IN)
+    assert _keys(read.above) == [
+        ("CONTAINS", "dir", "mod"),
+        ("CONTAINS", "mod", "cls"),
+        ("CONTAINS", "repo", "dir"),
+    ]
+    assert _keys(read.below) == [("CONTAINS", "cls", "meth")]
+    assert read.links == small_graph.edges(["cls", "meth"], [RelType.CALLS], Direction.BOTH)
+    assert _keys(read.links) == [("CALLS", "fn", "meth"), ("CALLS", "meth", "fn2")]
+    wanted = ["repo", "dir", "mod", "cls", "meth", "fn", "fn2"]
+    assert read.nodes == small_graph.get_nodes(wanted, embeddings=False)
+    with small_graph.snapshot() as view:
+        assert view.around(["cls"], up=True, down=True, types=[RelType.CALLS]) == read
+
+
+def test_around_walks_links_to_a_depth_from_the_inside_nodes(small_graph: GraphStore) -> None:
+    one = small_graph.around(["fn2"], types=[RelType.CALLS], direction=Direction.IN)
+    assert _keys(one.links) == [("CALLS", "meth", "fn2")] and one.above == one.below == []
+    two = small_graph.around(["fn2"], types=[RelType.CALLS], direction=Direction.IN, depth=2)
+    assert _keys(two.links) == [("CALLS", "fn", "meth"), ("CALLS", "meth", "fn2")]
+    assert set(two.nodes) == {"fn", "meth", "fn2"}
+    # from a class, its method's callers are reached too; nothing calls further up
+    cls = small_graph.around(
+        ["cls"], down=True, types=[RelType.CALLS], direction=Direction.IN, depth=3
+    )
+    assert _keys(cls.links) == [("CALLS", "fn", "meth")]
+    assert small_graph.around(["missing"], up=True, types=[RelType.CALLS]).nodes == {}
+    assert set(small_graph.around(["mod"]).nodes) == {"mod"}
+
+
+def test_governance_reads_memories_on_the_walks_their_edges_and_anchors(
+    small_graph: GraphStore,
+) -> None:
+    orphan = memory("d-2", "Carts expire", orphaned=True, anchor_ids=["gone", "fn"])
+    write(small_graph, [orphan])
+    read = small_graph.governance(["meth"], up=True)
+    assert _keys(read.links) == [("GOVERNS", "d-1", "mod")]
+    assert {"meth", "cls", "mod", "dir", "repo", "d-1"} == set(read.nodes)
+    assert read.nodes["d-1"] == small_graph.get_nodes(["d-1"], embeddings=False)["d-1"]
+    assert small_graph.governance(["fn2"]).links == []
+    near = small_graph.governance(["fn2"], near=["mod"])
+    assert _keys(near.links) == [("GOVERNS", "d-1", "mod")] and near.above == []
+    orphans = small_graph.governance(["fn2"], orphans_of="shop")
+    assert {"d-2", "fn"} <= set(orphans.nodes) and "gone" not in orphans.nodes
+    assert set(small_graph.governance([], orphans_of="other").nodes) == set()
+    with small_graph.snapshot() as view:
+        assert view.governance(["meth"], up=True) == read
+
+
 def test_edge_properties_are_replaced_on_upsert(small_graph: GraphStore) -> None:
     write(small_graph, edges=[edge(RelType.CALLS, "fn", "meth", resolution="heuristic", n=2)])
     calls = small_graph.edges(["fn"], [RelType.CALLS])

@@ -19,6 +19,7 @@ from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Edge, Label, Node, 
 from graphmem.store.base import (
     BASE_LABELS,
     EMBEDDING_PROPERTY,
+    Around,
     Direction,
     GraphReads,
     Linked,
@@ -159,6 +160,60 @@ class Neo4jReads(GraphReads):
             property=st.identifier(EMBEDDING_PROPERTY),
         )
         return self._read("reading edges and their nodes", self._linked, text, ids)
+
+    def _around_impl(
+        self,
+        ids: list[str],
+        up: bool,
+        down: bool,
+        types: tuple[RelType, ...],
+        direction: Direction,
+        depth: int,
+    ) -> Around:
+        if types:
+            near, far = _ARROWS[direction]
+            reach = (
+                st.Fragment(
+                    st.render(
+                        "around_reach",
+                        near=near,
+                        far=far,
+                        types=st.rel_types(types),
+                        hops=st.Fragment(str(int(depth) - 1)),
+                    )
+                )
+                if depth > 1
+                else st.Fragment("WITH x AS z")
+            )
+            links = st.Fragment(
+                st.render(
+                    "around_links", reach=reach, near=near, far=far, types=st.rel_types(types)
+                )
+            )
+        else:
+            links = st.Fragment("WITH *, [] AS links")
+        text = st.render(
+            "around", find_node=st.find_node(), links=links, **_walk_fragments(up, down)
+        )
+        return self._read("reading around entities", _around, text, {"ids": ids})
+
+    def _governance_impl(
+        self, ids: list[str], up: bool, down: bool, near: list[str], orphans_of: str | None
+    ) -> Around:
+        orphans = (
+            st.Fragment(st.render("governance_orphans", memory=st.labels(Label.MEMORY)))
+            if orphans_of is not None
+            else st.Fragment("WITH *, [] AS orphans")
+        )
+        text = st.render(
+            "governance",
+            find_node=st.find_node(),
+            orphans=orphans,
+            entity=st.labels(Label.CODE_ENTITY),
+            **_walk_fragments(up, down),
+        )
+        params = {"ids": ids, "near": near, "repo": orphans_of}
+        return self._read("reading what governs entities", _around, text, params)
 
     def _linked(self, tx: Tx, text: str, ids: list[str]) -> Linked:
         found: dict[tuple[str, str, str], Edge] = {}
@@ -313,6 +368,43 @@ def chunks(items: Sequence[T], size: int) -> Iterable[list[T]]:
 
 
 _REL_VALUES = frozenset(t.value for t in RelType)
+
+
+#: (near, far) ends of a relationship pattern read from the node walked from
+_ARROWS = {
+    Direction.IN: (st.Fragment("<-"), st.Fragment("-")),
+    Direction.OUT: (st.Fragment("-"), st.Fragment("->")),
+    Direction.BOTH: (st.Fragment("-"), st.Fragment("-")),
+}
+
+
+def _walk_fragments(up: bool, down: bool) -> dict[str, st.Fragment]:
+    """The CONTAINS walk fragments of `around` and `governance`, and their result."""
+    return {
+        "above": st.Fragment(st.load("contains_above") if up else "WITH *, [] AS above"),
+        "below": st.Fragment(st.load("contains_below") if down else "WITH *, [] AS below"),
+        "result": st.Fragment(
+            st.render("around_result", property=st.identifier(EMBEDDING_PROPERTY))
+        ),
+    }
+
+
+def _around(tx: Tx, text: str, params: dict[str, Any]) -> Around:
+    record = tx.run(text, params).single()
+    if record is None:
+        return Around([], [], [], {})
+
+    def edges(column: str) -> list[Edge]:
+        found = (to_edge(r["type"], r["source"], r["target"], r["props"]) for r in record[column])
+        return sorted((e for e in found if e is not None), key=lambda e: e.key)
+
+    nodes = (values.node_from_parts(n["id"], n["labels"], n["props"]) for n in record["nodes"])
+    return Around(
+        edges("above"),
+        edges("below"),
+        edges("links"),
+        {node.id: node for node in nodes if node is not None},
+    )
 
 
 def _find_nodes(tx: Tx, text: str, params: dict[str, Any]) -> list[Node]:
