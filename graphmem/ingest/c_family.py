@@ -400,10 +400,13 @@ class _CFamilyParse(SourceParse):
         if function.type == "field_expression":
             receiver = self.receiver(function.child_by_field_name("argument"))
             member = function.child_by_field_name("field")
+            if member is not None and member.type == "template_method":  # loc.get<T>()
+                member = member.child_by_field_name("name")
             if receiver is not None and member is not None:
                 self.add_call(scope.qualified_name, f"{receiver}.{self.text(member)}", node)
-        elif function.type in ("identifier", "qualified_identifier"):
-            written = re.sub(r"\s+", "", self.text(function)).removeprefix("::")
+        elif function.type in ("identifier", "qualified_identifier", "template_function"):
+            # explicit template arguments name the same entity: copy<Char>(..) calls copy
+            written = (without_template_arguments(self.text(function)) or "").removeprefix("::")
             if _NAME.fullmatch(written):
                 self.add_call(scope.qualified_name, written, node)
 

@@ -272,3 +272,30 @@ def test_a_specialisations_bases_are_its_templates(
         ("fmt::is_named_arg", "fmt::true_type"),
         ("fmt::is_named_arg", "fmt::is_named_arg"),  # the specialisation's base: its template
     }
+
+
+def test_calls_with_explicit_template_arguments(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "format.h": (
+                "namespace fmt {\nnamespace detail {\n"
+                "template <typename Char> Char* copy(const Char* b, const Char* e, Char* out);\n"
+                "template <typename T> constexpr T max_value() { return T(); }\n"
+                "class locale_ref {\n public:\n  template <typename L> L get() const;\n};\n"
+                "template <typename Char> Char* copy(const Char* b, const Char* e, Char* out) {\n"
+                "  return out;\n}\n"
+                "template <typename L> L locale_ref::get() const { return L(); }\n}\n"
+                "template <typename Char> void write(Char* out, detail::locale_ref loc) {\n"
+                "  detail::copy<Char>(out, out, out);\n  auto n = detail::max_value<int>();\n"
+                "  auto l = loc.get<int>();\n}\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {
+        ("fmt::write", "fmt::detail::copy", "exact"),
+        ("fmt::write", "fmt::detail::max_value", "exact"),
+        ("fmt::write", "fmt::detail::locale_ref::get", "exact"),
+    }
