@@ -20,26 +20,12 @@ import numpy as np
 from graphmem.errors import GraphMemError
 
 _BATCH = 32
-_SQRT2 = math.sqrt(2.0)
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """erf via Abramowitz & Stegun 7.1.26 (max error 1.5e-7), as numpy has none built in.
-
-    Computed in place on a few buffers: this runs on every activation of every layer."""
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * 1.061405429
-    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
-        poly += coefficient
-        poly *= t
-    np.square(a, out=a)
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    poly *= a
-    np.subtract(1.0, poly, out=poly)
-    poly *= np.sign(x)
-    return cast(np.ndarray, poly)
+#: A&S 7.1.26 for erf(|x| / sqrt 2): t = 1 / (1 + p |x| / sqrt 2), and its coefficients halved
+#: (GELU needs half of 1 - erf).
+_ERF_P = 0.3275911 / math.sqrt(2.0)
+_ERF_HALF_COEFFICIENTS = tuple(
+    0.5 * c for c in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+)
 
 
 def _is_dense_weight(key: str) -> bool:
@@ -47,7 +33,29 @@ def _is_dense_weight(key: str) -> bool:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return cast(np.ndarray, 0.5 * x * (1.0 + _erf(x / _SQRT2)))
+    """GELU, 0.5 x (1 + erf(x / sqrt 2)), in place on `x` (a fresh product nobody else holds).
+
+    erf by Abramowitz & Stegun 7.1.26 (max error 1.5e-7), as numpy has none built in, written
+    around the identity GELU(x) = max(x, 0) - 0.5 |x| (1 - erf(|x| / sqrt 2)): no sign array and
+    no mask, only in-place passes over three buffers. This runs on every activation of every
+    layer: in the form with np.sign and fresh temporaries it took over a third of the forward
+    pass, this one about a quarter."""
+    a = np.abs(x)
+    t = a * _ERF_P
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * _ERF_HALF_COEFFICIENTS[0]
+    for coefficient in _ERF_HALF_COEFFICIENTS[1:]:
+        poly += coefficient
+        poly *= t
+    poly *= a
+    np.square(a, out=a)
+    a *= -0.5
+    np.exp(a, out=a)  # exp(-x^2 / 2) = exp(-(x / sqrt 2)^2)
+    poly *= a
+    np.maximum(x, 0.0, out=x)
+    x -= poly
+    return x
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -89,16 +97,22 @@ class NumpyBertEmbedder:
         self.dimensions = int(config["hidden_size"])
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        out: list[list[float]] = []
-        for start in range(0, len(texts), _BATCH):
-            out.extend(self._embed_batch(texts[start : start + _BATCH]).tolist())
+        # Batches of texts of about the same length: a batch is padded to its longest text,
+        # so sorting by length cut a fifth of the work on short, varied memory texts.
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        out: list[list[float]] = [[] for _ in encodings]
+        for start in range(0, len(order), _BATCH):
+            batch = order[start : start + _BATCH]
+            vectors = self._embed_batch([encodings[i] for i in batch]).tolist()
+            for i, vector in zip(batch, vectors, strict=True):
+                out[i] = vector
         return out
 
-    def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(list(texts))
+    def _embed_batch(self, encodings: Sequence[Any]) -> np.ndarray:
         length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
+        ids = np.zeros((len(encodings), length), dtype=np.int64)
+        mask = np.zeros((len(encodings), length), dtype=np.float32)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1.0
