@@ -192,6 +192,8 @@ class _CFamilyParse(SourceParse):
         self.cpp = cpp
         self.declared: set[str] = set()
         self.static: set[str] = set()
+        #: the parameters and locals of each function (C++), whose calls are not resolved
+        self.variables: dict[str, set[str]] = {}
         #: the classes defined so far, each the first definition of its name
         self.classes: dict[str, Definition] = {}
 
@@ -260,6 +262,8 @@ class _CFamilyParse(SourceParse):
         # a specialisation is the entity of its template: its bases are that entity's too
         # (``struct is_named_arg<const T> : is_named_arg<T>``)
         recorded = self.classes.setdefault(qualified, definition)
+        if node.type == "enum_specifier":
+            self.parsed.extra.setdefault("enums", []).append(qualified)
         for child in node.named_children:
             if child.type == "base_class_clause":
                 for base in child.named_children:
@@ -368,6 +372,8 @@ class _CFamilyParse(SourceParse):
             if declarator.type not in ("identifier", "field_identifier"):
                 continue
             name = self.text(declarator)
+            if self.in_function(scope):
+                self.variables.setdefault(scope.qualified_name, set()).add(name)
             if declared == "auto":
                 inferred = self.inferred(value)
                 if inferred is not None:
@@ -407,6 +413,8 @@ class _CFamilyParse(SourceParse):
         elif function.type in ("identifier", "qualified_identifier", "template_function"):
             # explicit template arguments name the same entity: copy<Char>(..) calls copy
             written = (without_template_arguments(self.text(function)) or "").removeprefix("::")
+            if written in self.variables.get(scope.qualified_name, ()):
+                return  # a local or parameter called: a lambda, a function pointer, a functor
             if _NAME.fullmatch(written):
                 self.add_call(scope.qualified_name, written, node)
 
@@ -468,6 +476,8 @@ class _Repo:
     members: dict[str, dict[str, _Def]] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     inline: set[str] = field(default_factory=set)
+    #: enums, which ``E(..)`` converts to and does not construct
+    enums: set[str] = field(default_factory=set)
 
 
 class CFamilyResolver:
@@ -492,6 +502,7 @@ class CFamilyResolver:
                 if parsed is None or parsed.language not in _LANGUAGES:
                     continue
                 repo.inline.update(parsed.extra.get("inline", ()))
+                repo.enums.update(parsed.extra.get("enums", ()))
                 static = set(parsed.extra.get("static", ()))
                 for d in parsed.definitions:
                     found = _Def(path, d.qualified_name, d.kind, d.qualified_name in static)
@@ -686,7 +697,7 @@ class CFamilyResolver:
     def construct(self, written: str, caller: str, using: list[str]) -> list[tuple[_Def, str]]:
         """``new T`` / ``T(...)``: T's constructor when it defines one, else the class."""
         found = self.cls(written, caller.rpartition("::")[0], using)
-        if found is None:
+        if found is None or found.qualified_name in self.repo().enums:
             return []
         simple = found.qualified_name.rpartition("::")[2]
         constructor = self.repo().members.get(found.qualified_name, {}).get(simple)

@@ -299,3 +299,25 @@ def test_calls_with_explicit_template_arguments(
         ("fmt::write", "fmt::detail::max_value", "exact"),
         ("fmt::write", "fmt::detail::locale_ref::get", "exact"),
     }
+
+
+def test_calling_a_local_a_parameter_or_an_enum_calls_no_function(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "format.h": (
+                "namespace fmt {\nint write(int out, int value);\n"
+                "int write(int out, int value) { return out + value; }\n"
+                "template <typename F> int apply(F write, int x) { return write(x); }\n"
+                "int write_ptr(int out) {\n"
+                "  auto write = [=](int it) { return it; };\n"
+                "  return write(out);\n}\n"
+                "int write_twice(int out) { return write(write(out, 1), 2); }\n"
+                "enum class emphasis { bold = 1 };\n"
+                "int style(emphasis em = emphasis()) { return int(emphasis(1)); }\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {("fmt::write_twice", "fmt::write", "exact")}
