@@ -21,17 +21,19 @@ the caller supersedes (`graphmem supersede OLD --by NEW`) or keeps both.
 
 Bounded work per remember: the CANDIDATES (200) nearest memories are examined and at most
 MAX_REPORTED (10) conflicts, the closest, are reported. A conflict is missed only when more than
-200 closer memories exist, none of them in scope.
+200 closer memories exist, none of them in scope. The candidates are judged on the facts that
+`graphmem.memory.remember_cache` keeps between remembers (status, scope, GOVERNS targets, where
+those sit in the CONTAINS tree); only the reported ones are read afresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from graphmem.memory.governance import containment
-from graphmem.memory.results import ConflictCandidate, entity_label
-from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
-from graphmem.store import Direction, GraphStore
+from graphmem.memory.remember_cache import MemoryFacts, RememberCache, remember_cache
+from graphmem.memory.results import ConflictCandidate
+from graphmem.model import Label, MemoryKind
+from graphmem.store import GraphStore
 
 __all__ = ["CONFLICT_THRESHOLD", "find_conflicts", "nearest_memories"]
 
@@ -56,89 +58,75 @@ def find_conflicts(
     new_id: str = "NEW",
     threshold: float = CONFLICT_THRESHOLD,
     nearest: dict[str, float] | None = None,
+    cache: RememberCache | None = None,
 ) -> list[ConflictCandidate]:
     """Active memories of `repo` scoring >= `threshold` against `vector` whose scope overlaps
     any of `target_ids`, best first. `exclude`: ids not to report (those being superseded).
-    `nearest`: the result of `nearest_memories(store, vector)` if already at hand."""
+    `nearest`: the result of `nearest_memories(store, vector)` if already at hand; `cache`:
+    the store's `remember_cache`, if the caller holds it.
+
+    Candidates are judged on their cached facts; those reported are read afresh (their text,
+    and their status and scope checked again)."""
     if nearest is None:
         nearest = nearest_memories(store, vector)
-    scores = {mid: score for mid, score in nearest.items() if score >= threshold}
+    excluded = set(exclude)
+    scores = {m: s for m, s in nearest.items() if s >= threshold and m not in excluded}
     if not scores:
         return []
-    nodes = store.get_nodes(sorted(scores), embeddings=False)
-    candidates = {
-        mid: node
-        for mid, node in nodes.items()
-        if mid not in exclude and _comparable(node, repo, kind, branch, user)
-    }
+    cache = cache or remember_cache(store)
+    facts = cache.memories(store, sorted(scores))
+    candidates = {m: f for m, f in facts.items() if f.comparable(repo, kind, branch, user)}
     if not candidates:
         return []
-    governs: dict[str, list[str]] = {}
-    for edge in store.edges(sorted(candidates), [RelType.GOVERNS], Direction.OUT):
-        governs.setdefault(edge.source, []).append(edge.target)
-    everything = sorted(set(target_ids) | {t for ts in governs.values() for t in ts})
-    tree = containment(store, everything)
-    above = {eid: set(tree.above(eid)) for eid in everything}
-    entities = store.get_nodes(everything, embeddings=False)
-    conflicts = []
-    for mid, node in candidates.items():
+    theirs_all = {t for f in candidates.values() for t in f.governs}
+    above = cache.ancestors(store, [*target_ids, *sorted(theirs_all)])
+    found: list[tuple[float, str, str, str]] = []
+    for mid, fact in candidates.items():
         best: tuple[str, str] | None = None
-        for theirs in governs.get(mid, []):
+        for theirs in fact.governs:
             for ours in target_ids:
                 relation = _relation(ours, theirs, above)
                 if relation and (
                     best is None or _RELATION_RANK[relation] < _RELATION_RANK[best[0]]
                 ):
                     best = (relation, theirs)
-        if best is None:
-            continue
-        entity = entities.get(best[1])
-        conflicts.append(
-            ConflictCandidate(
-                memory_id=mid,
-                kind=str(node.get("kind")),
-                text=str(node.get("text") or ""),
-                score=round(scores[mid], 4),
-                relation=best[0],  # type: ignore[arg-type]
-                governs=entity_label(
-                    str(entity.get("kind") or ""),
-                    str(entity.get("path") or ""),
-                    str(entity.get("qualified_name") or ""),
+        if best is not None:
+            found.append((scores[mid], mid, *best))
+    found.sort(key=lambda c: (-c[0], c[1]))
+    conflicts: list[ConflictCandidate] = []
+    for start in range(0, len(found), MAX_REPORTED):
+        chunk = found[start : start + MAX_REPORTED]
+        nodes = store.get_nodes([c[1] for c in chunk], embeddings=False)
+        labels = cache.labels(store, [c[3] for c in chunk])
+        for score, mid, relation, theirs in chunk:
+            node = nodes.get(mid)
+            if node is None or not MemoryFacts.of(node, ()).comparable(repo, kind, branch, user):
+                continue
+            conflicts.append(
+                ConflictCandidate(
+                    memory_id=mid,
+                    kind=str(node.get("kind")),
+                    text=str(node.get("text") or ""),
+                    score=round(score, 4),
+                    relation=relation,  # type: ignore[arg-type]
+                    governs=labels[theirs],
+                    hint=f"graphmem supersede {mid} --by {new_id}",
                 )
-                if entity
-                else best[1],
-                hint=f"graphmem supersede {mid} --by {new_id}",
             )
-        )
-    conflicts.sort(key=lambda c: (-c.score, c.memory_id))
-    return conflicts[:MAX_REPORTED]
+            if len(conflicts) == MAX_REPORTED:
+                return conflicts
+    return conflicts
 
 
-def _relation(ours: str, theirs: str, above: dict[str, set[str]]) -> str | None:
+def _relation(ours: str, theirs: str, above: Mapping[str, frozenset[str]]) -> str | None:
     """Where `theirs` sits relative to `ours`: same, ancestor (contains ours), descendant."""
     if ours == theirs:
         return "same"
-    if theirs in above.get(ours, set()):
+    if theirs in above.get(ours, frozenset()):
         return "ancestor"
-    if ours in above.get(theirs, set()):
+    if ours in above.get(theirs, frozenset()):
         return "descendant"
     return None
-
-
-def _comparable(
-    node: Node, repo: str, kind: MemoryKind, branch: str | None, user: str | None
-) -> bool:
-    if not node.has(Label.MEMORY) or node.get("repo") != repo:
-        return False
-    if node.get("status") != MemoryStatus.ACTIVE:
-        return False
-    theirs = node.get("branch")
-    if theirs and branch and theirs != branch:
-        return False
-    is_preference = node.get("kind") == MemoryKind.PREFERENCE
-    if is_preference and node.get("user") != user:
-        return False
-    return not (kind == MemoryKind.PREFERENCE and is_preference and node.get("user") != user)
 
 
 def nearest_memories(store: GraphStore, vector: Sequence[float]) -> dict[str, float]:

@@ -30,6 +30,7 @@ from graphmem.errors import ConflictError, GraphMemError, Remedy, UsageError
 from graphmem.memory.audit import new_event
 from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts, nearest_memories
 from graphmem.memory.redaction import redact_fields
+from graphmem.memory.remember_cache import MemoryFacts, RememberCache, remember_cache
 from graphmem.memory.results import (
     Anchor,
     RedactionCount,
@@ -261,12 +262,13 @@ def _record(
     kind, fields, anchors, olds = prepared.kind, prepared.fields, prepared.anchors, prepared.olds
     branch, user, redactions = prepared.branch, prepared.user, prepared.redactions
     print_ = fingerprint(kind, fields["text"])
+    cache = remember_cache(store)
     nearest = nearest_memories(store, vector)
 
     if memory_id is not None and store.get_node(memory_id) is not None:
         raise ConflictError(f"memory id {memory_id} is already taken")
     if not prepared.supersedes and memory_id is None:
-        existing = _duplicate(store, nearest, repo, kind, print_, anchors, branch, user)
+        existing = _duplicate(store, cache, nearest, repo, kind, print_, anchors, branch, user)
         if existing is not None:
             return RememberResult(
                 memory=memory_from_node(existing),
@@ -289,6 +291,7 @@ def _record(
         new_id=memory_id,
         threshold=conflict_threshold,
         nearest=nearest,
+        cache=cache,
     )
 
     at = now_iso()
@@ -310,10 +313,10 @@ def _record(
         "fingerprint": print_,
         **(extra or {}),
     }
-    batch = WriteBatch(upsert_nodes=[Node(id=node.id, labels=node.labels, properties=props)])
-    batch.upsert_nodes += [
-        t for t in prepared.targets if store.get_node(t.id) is None
-    ]  # an un-ingested repo
+    written = Node(id=node.id, labels=node.labels, properties=props)
+    batch = WriteBatch(upsert_nodes=[written])
+    present = store.get_nodes([t.id for t in prepared.targets], embeddings=False)
+    batch.upsert_nodes += [t for t in prepared.targets if t.id not in present]  # un-ingested repo
     batch.upsert_edges += [governs_edge(memory_id, a, at) for a in anchors]
     details: dict[str, Any] = {
         "kind": kind.value,
@@ -338,7 +341,14 @@ def _record(
                 at=at,
             )
         )
+    before = store.data_version()
     store.write(batch)
+    cache.remembered(
+        before,
+        store.data_version(),
+        {memory_id: MemoryFacts.of(written, [a.entity_id for a in anchors])},
+        superseded=[o.id for o in olds],
+    )
     return RememberResult(
         memory=memory,
         anchors=anchors,
@@ -365,6 +375,7 @@ def _kind(kind: MemoryKind | str) -> MemoryKind:
 
 def _duplicate(
     store: GraphStore,
+    cache: RememberCache,
     nearest: dict[str, float],
     repo: str,
     kind: MemoryKind,
@@ -374,12 +385,20 @@ def _duplicate(
     user: str | None,
 ) -> Node | None:
     """An active memory saying the same thing on the same targets. The same normalised text
-    embeds to (nearly) the same vector, so it is among the nearest memories, scoring ~1."""
+    embeds to (nearly) the same vector, so it is among the nearest memories, scoring ~1. Its
+    cached facts pick it out; the node itself is read and checked afresh."""
     close = [mid for mid, score in nearest.items() if score >= DUPLICATE_SCORE]
     wanted = sorted(a.entity_id for a in anchors)
-    for node in store.get_nodes(close, embeddings=False).values():
+    facts = cache.memories(store, close) if close else {}
+    same = [m for m in close if m in facts and facts[m].fingerprint == print_]
+    if not same:
+        return None
+    nodes = store.get_nodes(same, embeddings=False)
+    for mid in same:
+        node = nodes.get(mid)
         if (
-            node.get("fingerprint") == print_
+            node is not None
+            and node.get("fingerprint") == print_
             and node.get("repo") == repo
             and node.get("kind") == kind.value
             and node.get("status") == MemoryStatus.ACTIVE
