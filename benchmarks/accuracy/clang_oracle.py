@@ -1,9 +1,10 @@
 """The C and C++ oracle: clang's own parse of every C-family file of a checkout (libclang).
 
-Each file graphmem would read (not vendored, generated or too large) is parsed by clang as its
-own translation unit (headers as headers), with the repository's ``include``/``inc``/``src``
-directories, the file's own and the root on the include path (and the system GCC's built-in
-headers, which the libclang wheel lacks). From each file's own cursors (not what it includes):
+Each file graphmem would read (its walk's own rule: not vendored, generated or too large) is
+parsed by clang as its own translation unit (headers as headers), with the repository's
+``include``/``inc``/``src`` directories, the file's own and the root on the include path (and
+the system GCC's built-in headers, which the libclang wheel lacks). From each file's own
+cursors (not what it includes):
 
 - definitions: functions, methods, constructors and destructors with a body, and structs,
   unions, enums and classes with one (templates too, and specialisations named as their
@@ -17,8 +18,14 @@ headers, which the libclang wheel lacks). From each file's own cursors (not what
   macro expansion writes are counted apart, not compared. A call in a template's dependent
   code names an overload set: it is bound when every candidate has one qualified name
   (graphmem models overloads as one entity); calls clang could not bind otherwise (members of
-  a dependent type, through function pointers) are counted as unresolved, and graphmem's
-  calls of that name from that caller are left out of the comparison.
+  a dependent type, through function pointers) are counted as unresolved by the name the call
+  writes, and graphmem's calls of that name from that caller are left out of the comparison;
+  so are the names written in ``#if`` branches clang skipped inside a function.
+
+What clang could not read is no fact: a declaration it marks invalid (``TEST(a, b) { .. }``
+without googletest's headers is a function ``TEST``) is left out with what it holds, and the
+calls of a function with an error in its body (a type from a header the checkout lacks) are
+left out on both sides.
 
 Definitions are compared by (qualified name, kind); the rules are in docs/accuracy.md.
 """
@@ -28,6 +35,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import re
 import subprocess
 import tempfile
 import time
@@ -38,11 +46,12 @@ from typing import TYPE_CHECKING
 from oracle import CLASS, FUNCTION, METHOD, MODULE, Definition, OracleResult
 
 if TYPE_CHECKING:
-    from clang.cindex import Cursor
+    from clang.cindex import Cursor, TranslationUnit
 
 C_ENDINGS = (".c", ".h")
 CPP_ENDINGS = (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx")
 _INCLUDE_DIRS = {"include", "inc", "src"}
+_WORD = re.compile(rb"[A-Za-z_]\w*")
 
 
 @dataclass
@@ -50,6 +59,8 @@ class ClangFacts:
     result: OracleResult
     unresolved: set[tuple[str, str]]
     seconds: float
+    #: functions whose body clang reported an error in: their calls are not compared
+    unchecked: set[str]
 
 
 def library_files(checkout: Path, language: str) -> list[str]:
@@ -86,13 +97,15 @@ def analyse_cached(checkout: Path, language: str) -> ClangFacts:
     if commit and not status and cache.exists():
         data = json.loads(cache.read_text())
         unresolved = {(a, b) for a, b in data["unresolved"]}
-        return ClangFacts(OracleResult.from_json(data["result"]), unresolved, data["seconds"])
+        result = OracleResult.from_json(data["result"])
+        return ClangFacts(result, unresolved, data["seconds"], set(data["unchecked"]))
     found = analyse(checkout, language, files)
     if commit and not status:
         cache.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "result": found.result.to_json(),
             "unresolved": sorted(found.unresolved),
+            "unchecked": sorted(found.unchecked),
             "seconds": found.seconds,
         }
         cache.write_text(json.dumps(data))
@@ -125,8 +138,16 @@ def analyse(checkout: Path, language: str, files: list[str] | None = None) -> Cl
         unit = index.parse(
             str(source), args=args, options=TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
         )
-        facts.read(unit.cursor, path)
-    return ClangFacts(facts.result(files), facts.unresolved, time.perf_counter() - started)
+        errors = [
+            d.location.offset
+            for d in unit.diagnostics
+            if d.severity >= d.Error
+            and d.location.file is not None
+            and Path(d.location.file.name).resolve() == source.resolve()
+        ]
+        facts.read(unit.cursor, path, errors, kinds.skipped(unit, source))
+    seconds = time.perf_counter() - started
+    return ClangFacts(facts.result(files), facts.unresolved, seconds, facts.unchecked)
 
 
 def _builtin_headers() -> list[str]:
@@ -137,13 +158,56 @@ def _builtin_headers() -> list[str]:
     return ["-isystem", str(found[-1])] if found else []
 
 
+def _called_name(callee: Cursor) -> str | None:
+    """The name a call writes, from its callee's tokens outside template arguments:
+    ``write_padding`` in ``detail::write_padding(..)``, ``size`` in ``s.size()``, ``make`` in
+    ``basic_string_view<Char>::make<T>(..)`` (a dependent call's cursors spell the qualifier,
+    or nothing, and its extent may stop inside the template arguments)."""
+    depth = 0
+    name = None
+    for token in callee.get_tokens():
+        text = token.spelling
+        if text == "<":
+            depth += 1
+        elif text in (">", ">>"):
+            depth = max(0, depth - len(text))
+        elif depth == 0 and text.isidentifier():
+            name = text
+    return name
+
+
 def _unnamed(spelling: str) -> bool:
     """libclang spells an unnamed struct ``struct (unnamed at file.c:3:5)`` (``(anonymous``
     in older versions): graphmem gives such types no entity."""
     return "(unnamed " in spelling or "(anonymous " in spelling
 
 
+class _RangeList(ctypes.Structure):
+    """libclang's ``CXSourceRangeList``."""
+
+    @classmethod
+    def declare(cls) -> None:
+        from clang.cindex import SourceRange
+
+        if "_fields_" not in cls.__dict__:
+            cls._fields_ = [("count", ctypes.c_uint), ("ranges", ctypes.POINTER(SourceRange))]
+
+
 class _Kinds:
+    def skipped(self, unit: TranslationUnit, source: Path) -> list[tuple[int, int]]:
+        """Byte ranges of `source` the preprocessor skipped (``#if`` branches that are off)."""
+        found = self.all_skipped(unit)
+        try:
+            ranges = []
+            for i in range(found.contents.count):
+                skipped = found.contents.ranges[i]
+                start, end = skipped.start, skipped.end
+                if start.file is not None and Path(start.file.name).resolve() == source.resolve():
+                    ranges.append((start.offset, end.offset))
+            return ranges
+        finally:
+            self.dispose_ranges(found)
+
     def __init__(self, kind: type) -> None:
         k = kind
         self.types = {
@@ -160,12 +224,21 @@ class _Kinds:
         self.functions = {k.FUNCTION_DECL, k.FUNCTION_TEMPLATE}
         self.scopes = self.types | {k.NAMESPACE}
         self.k = k
-        from clang.cindex import Cursor, conf
+        from clang.cindex import Cursor, TranslationUnit, conf
 
         # clang_Cursor_isInlineNamespace is in libclang since clang 9; the bindings lack it
         self.is_inline = conf.lib.clang_Cursor_isInlineNamespace
         self.is_inline.argtypes = [Cursor]
         self.is_inline.restype = ctypes.c_uint
+        _RangeList.declare()
+        self.all_skipped = conf.lib.clang_getAllSkippedRanges
+        self.all_skipped.argtypes = [TranslationUnit]
+        self.all_skipped.restype = ctypes.POINTER(_RangeList)
+        self.dispose_ranges = conf.lib.clang_disposeSourceRangeList
+        self.dispose_ranges.argtypes = [ctypes.POINTER(_RangeList)]
+        self.is_invalid = conf.lib.clang_isInvalidDeclaration
+        self.is_invalid.argtypes = [Cursor]
+        self.is_invalid.restype = ctypes.c_uint
         self.overloads = conf.lib.clang_getNumOverloadedDecls
         self.overloads.argtypes = [Cursor]
         self.overloads.restype = ctypes.c_uint
@@ -185,10 +258,17 @@ class _Facts:
         self.calls: set[tuple[str, str]] = set()
         self.evidence: dict[tuple[str, str], tuple[str, int, str]] = {}
         self.unresolved: set[tuple[str, str]] = set()
+        self.unchecked: set[str] = set()
+        #: offsets of the errors clang reported in the file being read
+        self.errors: list[int] = []
+        #: byte ranges of that file that ``#if`` branches which are off leave out
+        self.skipped: list[tuple[int, int]] = []
         self.resolved = 0
         #: calls that only a macro expansion makes (not compared)
         self.in_macros = 0
         self.definitions_in_macros = 0
+        #: declarations clang marked invalid (left out with what they hold)
+        self.invalid = 0
         self.sources: dict[str, bytes] = {}
         #: (start, end) offsets of each macro use, per file
         self.macro_uses: dict[str, list[tuple[int, int]]] = {}
@@ -243,7 +323,11 @@ class _Facts:
             return METHOD if parent is not None and parent.kind in k.types else FUNCTION
         return None
 
-    def read(self, root: Cursor, path: str) -> None:
+    def read(
+        self, root: Cursor, path: str, errors: list[int], skipped: list[tuple[int, int]]
+    ) -> None:
+        self.errors = errors
+        self.skipped = skipped
         self.definitions[(path, path, MODULE)] = Definition(path, MODULE, path, 1, 1, 1)
         k = self.kinds.k
         own = [cursor for cursor in root.get_children() if self.relative(cursor) == path]
@@ -276,6 +360,11 @@ class _Facts:
         k = self.kinds.k
         kind = self.kind_of(cursor)
         inner_owner = None
+        if kind is not None and self.kinds.is_invalid(cursor):
+            # what clang made of code it could not read (``TEST(a, b) { .. }`` without
+            # googletest's headers is a function ``TEST``): no definition, no calls
+            self.invalid += 1
+            return
         if kind is not None and cursor.is_definition() and caller is None:
             name = self.name(cursor)
             made = not self.written(cursor, path, cursor.spelling)
@@ -296,6 +385,16 @@ class _Facts:
                     self.constructors.add(name.rpartition("::")[0])
                 if kind in (FUNCTION, METHOD):
                     caller = name
+                    # an error in the body (a type from a header the checkout lacks, code
+                    # for another platform) leaves calls unbound that the code makes
+                    start, end = extent.start.offset, extent.end.offset
+                    if any(start <= at <= end for at in self.errors):
+                        self.unchecked.add(name)
+                    # a name in a branch clang skips may be a call clang never saw
+                    for a, b in self.skipped:
+                        if start <= a and b <= end:
+                            for word in _WORD.findall(self.source(path)[a:b]):
+                                self.unresolved.add((name, word.decode()))
                 else:
                     inner_owner = name
         if cursor.kind == k.CXX_BASE_SPECIFIER and owner is not None:
@@ -310,12 +409,16 @@ class _Facts:
             if self.relative(child) in (path, None):
                 self.walk(child, path, caller, inner_owner)
 
+    def source(self, path: str) -> bytes:
+        found = self.sources.get(path)
+        if found is None:
+            found = self.sources[path] = (self.checkout / path).read_bytes()
+        return found
+
     def written(self, cursor: Cursor, path: str, name: str) -> bool:
         """Whether the callee's name is written in the call's own text: a call a macro expands
         to is not (graphmem reads code as written, and macro bodies are not read)."""
-        source = self.sources.get(path)
-        if source is None:
-            source = self.sources[path] = (self.checkout / path).read_bytes()
+        source = self.source(path)
         start, end = cursor.extent.start.offset, cursor.extent.end.offset
         if name.encode() in source[start:end]:
             return True
@@ -332,6 +435,7 @@ class _Facts:
         set of several names) the callee's name is recorded as unresolved."""
         k = self.kinds.k
         callee = next(iter(call.get_children()), None)
+        name = _called_name(callee) if callee is not None else None
         while callee is not None and callee.kind in (k.UNEXPOSED_EXPR, k.DECL_REF_EXPR):
             inner = next(iter(callee.get_children()), None)
             if inner is None:
@@ -346,8 +450,8 @@ class _Facts:
             names = {self.name(c) for c in functions}
             if len(names) == 1 and None not in names and len(functions) == len(candidates):
                 return functions[0]
-        if callee.spelling:
-            self.unresolved.add((caller, callee.spelling))
+        if name:
+            self.unresolved.add((caller, name))
         return None
 
     def in_macro_use(self, cursor: Cursor, path: str) -> bool:
@@ -359,10 +463,15 @@ class _Facts:
         target = cursor.referenced
         if target is None and cursor.kind == k.CALL_EXPR:
             target = self.dependent_target(cursor, caller)
-        if target is not None and not self.written(cursor, path, target.spelling):
-            self.in_macros += 1
-            return
         if target is None:
+            return
+        # an inherited constructor (``using std::runtime_error::runtime_error``) is spelt as
+        # the base's: the call writes the class's name
+        spelt = target.spelling
+        if target.kind == k.CONSTRUCTOR and target.semantic_parent is not None:
+            spelt = target.semantic_parent.spelling
+        if not self.written(cursor, path, spelt):
+            self.in_macros += 1
             return
         if target.kind == k.CONSTRUCTOR:
             owner = self.name(target.semantic_parent)
@@ -387,7 +496,10 @@ class _Facts:
         calls = {
             (a, b)
             for a, b in self.calls
-            if a in defined and b in defined and b not in self.constructors
+            if a in defined
+            and b in defined
+            and b not in self.constructors
+            and a not in self.unchecked
         }
         classes = {d.qualified_name for d in self.definitions.values() if d.kind == CLASS}
         return OracleResult(
@@ -404,5 +516,7 @@ class _Facts:
                 "calls_unresolved": len(self.unresolved),
                 "calls_in_macros": self.in_macros,
                 "definitions_in_macros": self.definitions_in_macros,
+                "invalid_declarations": self.invalid,
+                "unchecked_functions": len(self.unchecked),
             },
         )
