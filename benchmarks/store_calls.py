@@ -36,6 +36,8 @@ COUNTED = (
     "find_nodes",
     "edges",
     "linked",
+    "around",
+    "governance",
     "traverse",
     "reachable",
     "fulltext_search",
@@ -134,6 +136,7 @@ def main() -> None:
                 "context (module)": lambda: gm.context("shop.billing.invoices"),
                 "context (function)": lambda: gm.context("shop.billing.tax.compute_tax"),
                 "impact depth 3": lambda: gm.impact("shop.billing.tax.compute_tax", depth=3),
+                "search": lambda: gm.search("how is tax rounded"),
                 "prompt": lambda: gm.prompt(
                     "Round tax on invoices", files=["src/shop/billing/invoices.py"], budget=2000
                 ),

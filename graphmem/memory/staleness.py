@@ -136,18 +136,15 @@ class AnchorRead:
     def of(cls, store: GraphReads, memories: Sequence[Node]) -> AnchorRead:
         if not memories:
             return cls({}, {})
-        linked = store.linked([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
+        governs = store.edges([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
         edges: dict[str, dict[str, Edge]] = {}
-        for edge in linked.edges:
+        for edge in governs:
             edges.setdefault(edge.source, {})[edge.target] = edge
-        targets = {
-            e.target: linked.nodes[e.target] for e in linked.edges if e.target in linked.nodes
-        }
-        # an anchor whose edge is gone (re-written code, or vanished: then it stays missing)
-        lost = {str(i) for m in memories for i in m.get("anchor_ids") or ()} - set(targets)
-        if lost:
-            targets.update(store.get_nodes(sorted(lost), embeddings=False))
-        return cls(edges, targets)
+        # and anchors whose edge is gone (re-written code, or vanished: then it stays missing);
+        # the memories themselves are not read again
+        named = {str(i) for m in memories for i in m.get("anchor_ids") or ()}
+        wanted = sorted(named | {e.target for e in governs})
+        return cls(edges, store.get_nodes(wanted, embeddings=False) if wanted else {})
 
     @classmethod
     def of_read(cls, read: Around, memories: Sequence[Node]) -> AnchorRead:
@@ -214,9 +211,12 @@ def _refresh(
     at = now_iso()
     finder = _Finder(store, repo)
     for memory in memories:
+        named = memory.get("anchor_ids") or ()
+        live = edges.get(memory.id, {})
+        if named and not memory.get("orphaned") and all(i in live for i in named):
+            continue  # every anchor has its edge: nothing to restore, re-anchor or flag
         anchors = anchors_of(memory)
         changed = False
-        live = edges.get(memory.id, {})
         taken = {a.entity_id for a in anchors}
         for i, anchor in enumerate(anchors):
             if anchor.entity_id in existing:

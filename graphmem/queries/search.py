@@ -238,11 +238,10 @@ def _near_ranks(
 def _anchors(store: GraphReads, memory_ids: list[str]) -> dict[str, list[str]]:
     if not memory_ids:
         return {}
-    edges = store.edges(memory_ids, [RelType.GOVERNS], Direction.OUT)
-    targets = store.get_nodes(sorted({e.target for e in edges}))
+    linked = store.linked(memory_ids, [RelType.GOVERNS], Direction.OUT)
     out: dict[str, list[str]] = {}
-    for edge in sorted(edges, key=lambda e: e.key):
-        node = targets.get(edge.target)
+    for edge in linked.edges:
+        node = linked.nodes.get(edge.target)
         if node is not None:
             label = node.get("qualified_name") or node.get("path") or "<repository>"
             out.setdefault(edge.source, []).append(str(label))

@@ -349,7 +349,7 @@ def to_edge(rel_type: str, source: Any, target: Any, props: Mapping[str, Any]) -
         return None
     if not source or not target:
         return None
-    return Edge(
+    return Edge.stored(
         type=RelType(rel_type),
         source=source,
         target=target,

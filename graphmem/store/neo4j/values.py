@@ -13,6 +13,7 @@ from neo4j import time as neo4j_time
 from graphmem.model.graph import Label, Node
 
 _KNOWN_LABELS = frozenset(label.value for label in Label)
+_SCALARS = frozenset({str, int, float, bool})
 _TEMPORAL = (
     neo4j_time.Date,
     neo4j_time.Time,
@@ -27,8 +28,12 @@ def plain(value: Any, node_id: Callable[[neo4j_graph.Node], Any] | None = None) 
     Temporal values become ISO-8601 strings (graphmem stores time that way), points dicts.
     `node_id` names a relationship's endpoints; by default their `id` property.
     """
+    if value is None or type(value) in _SCALARS:
+        return value
+    if type(value) is list:  # most lists are of strings (anchor ids, names)
+        return [v if type(v) in _SCALARS else plain(v, node_id) for v in value]
     name = node_id or _node_key
-    if value is None or isinstance(value, str | bool | int | float):
+    if isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, neo4j_graph.Node):
         return node_dict(value)
@@ -85,11 +90,24 @@ def to_node(node: neo4j_graph.Node) -> Node | None:
 
 def node_from_parts(node_id: Any, labels: Iterable[str], props: Mapping[str, Any]) -> Node | None:
     """A node returned as id, labels and a property map (nulls dropped), as `to_node` builds it."""
-    known = [Label(label) for label in labels if label in _KNOWN_LABELS]
+    known = _labels(labels)
     if not isinstance(node_id, str) or not node_id or not known:
         return None
     kept = {key: plain(value) for key, value in props.items() if key != "id" and value is not None}
-    return Node(id=node_id, labels=tuple(known), properties=kept)
+    return Node.stored(id=node_id, labels=known, properties=kept)
+
+
+def _labels(labels: Iterable[str]) -> tuple[Label, ...]:
+    """graphmem's labels among a stored node's, sorted as Node validation sorts them (a stored
+    node was validated when written, so it is read back unvalidated)."""
+    key = tuple(labels)
+    known = _LABEL_SETS.get(key)
+    if known is None:
+        known = _LABEL_SETS[key] = tuple(sorted({Label(x) for x in key if x in _KNOWN_LABELS}))
+    return known
+
+
+_LABEL_SETS: dict[tuple[str, ...], tuple[Label, ...]] = {}
 
 
 def endpoint_element_ids(value: Any) -> set[str]:

@@ -335,3 +335,19 @@ def test_fulltext_index_is_rebuilt_when_its_definition_changes(tmp_path: Path) -
 def test_fulltext_on_a_label_without_an_index_is_a_usage_error(store: EmbeddedStore) -> None:
     with pytest.raises(UsageError, match="searchable"):
         store.fulltext_search("x", Label.FUNCTION)
+
+
+def test_rows_read_back_as_the_validated_records_they_were_written_from(tmp_path: Path) -> None:
+    """Reads build Nodes and Edges without validation (`Record.stored`): they must still equal,
+    dump and hash-compare like validated ones, labels sorted as validation sorts them."""
+    store = EmbeddedStore(tmp_path / "graph.db")
+    node = Node(id="m-1", labels=(Label.MEMORY, Label.FACT), properties={"text": "x", "n": [1]})
+    other = Node(id="c-1", labels=(Label.CODE_ENTITY, Label.MODULE), properties={})
+    edge = Edge(type=RelType.GOVERNS, source="m-1", target="c-1", properties={"h": "abc"})
+    store.write(WriteBatch(upsert_nodes=[node, other], upsert_edges=[edge]))
+    read = store.get_nodes(["m-1", "c-1"], embeddings=False)
+    assert read == {"m-1": node, "c-1": other}
+    assert read["m-1"].model_dump() == node.model_dump() and read["m-1"].labels == node.labels
+    assert store.edges(["m-1"]) == [edge] and store.edges(["m-1"])[0].key == edge.key
+    assert store.find_nodes(Label.MEMORY) == [node]
+    store.close()
