@@ -51,3 +51,10 @@ def test_every_imported_package_is_a_requirement() -> None:
         if not names & (runtime | extras):
             missing[module] = sorted(names)
     assert missing == {}, f"imported but not required in pyproject.toml: {missing}"
+
+
+def test_the_neo4j_driver_decodes_with_its_rust_codec() -> None:
+    """neo4j-rust-ext is a requirement no module imports: the driver picks it up by itself."""
+    from neo4j._codec.packstream import v1
+
+    assert v1._rust_unpack is not None
