@@ -513,6 +513,12 @@ def _endings() -> tuple[tuple[str, LanguageEntry], ...]:
 _ENDINGS = _endings()
 
 
+def is_source(path: str) -> bool:
+    """Whether some language claims `path` by its ending, without importing that language (a
+    freshness check asks it of every file of the repository)."""
+    return any(path.endswith(ext) for ext, _ in _ENDINGS)
+
+
 def language_for(path: str) -> LanguageSupport | None:
     """The language that parses `path`, by its ending (longest ending wins: ``.d.ts``)."""
     for ext, entry in _ENDINGS:

@@ -7,7 +7,7 @@ from pathlib import Path
 from graphmem.ingest.file_index import load_index
 from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, walk_repository
 from graphmem.ingest.git import head_commit
-from graphmem.ingest.language import content_hash, language_for
+from graphmem.ingest.language import content_hash, is_source
 from graphmem.ingest.report import IndexStatus
 from graphmem.store.base import GraphStore
 
@@ -27,7 +27,7 @@ def index_status(store: GraphStore, root: Path, repo: str) -> IndexStatus:
     )
     seen: set[str] = set()
     for path in walk_repository(root).files:
-        if language_for(path) is None:
+        if not is_source(path):
             continue
         full = root / path
         try:

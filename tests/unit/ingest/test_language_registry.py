@@ -59,6 +59,16 @@ def test_finding_source_files_imports_no_language_module(tmp_path: Path) -> None
     assert "tree_sitter" not in loaded
 
 
+def test_telling_source_files_by_their_ending_imports_no_language_module(tmp_path: Path) -> None:
+    loaded = _modules_loaded_after(
+        "from graphmem.ingest.language import is_source\n"
+        "assert all(is_source(p) for p in ('a.py', 'web/types.d.ts', 'app.js', 'x.cc'))\n"
+        "assert not any(is_source(p) for p in ('a.txt', 'b.md', 'Makefile'))\n",
+        tmp_path,
+    )
+    assert loaded.isdisjoint(LANGUAGE_MODULES)
+
+
 def test_a_python_file_imports_only_the_python_support(tmp_path: Path) -> None:
     loaded = _modules_loaded_after(
         "from graphmem.ingest.language import language_for\n"
