@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from graphmem.errors import GraphMemError
 
@@ -26,6 +28,15 @@ _ERF_P = 0.3275911 / math.sqrt(2.0)
 _ERF_HALF_COEFFICIENTS = tuple(
     0.5 * c for c in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 )
+
+
+def blas_threads() -> int:
+    """BLAS threads for the matrix products: one per core the load average shows idle, plus
+    one (the caller's own). Threads on busy cores wait for each other: at a load of 3 on 2
+    cores, two threads embedded 79 texts a second and one thread 151."""
+    cores = os.cpu_count() or 1
+    idle = cores - os.getloadavg()[0]
+    return max(1, min(cores, int(idle) + 1))
 
 
 def _is_dense_weight(key: str) -> bool:
@@ -95,6 +106,7 @@ class NumpyBertEmbedder:
         self._tokenizer.no_padding()
         self.name = name or model_dir.name
         self.dimensions = int(config["hidden_size"])
+        self._blas = ThreadpoolController()
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         # Batches of texts of about the same length: a batch is padded to its longest text,
@@ -102,11 +114,12 @@ class NumpyBertEmbedder:
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         out: list[list[float]] = [[] for _ in encodings]
-        for start in range(0, len(order), _BATCH):
-            batch = order[start : start + _BATCH]
-            vectors = self._embed_batch([encodings[i] for i in batch]).tolist()
-            for i, vector in zip(batch, vectors, strict=True):
-                out[i] = vector
+        with self._blas.limit(limits=blas_threads(), user_api="blas"):
+            for start in range(0, len(order), _BATCH):
+                batch = order[start : start + _BATCH]
+                vectors = self._embed_batch([encodings[i] for i in batch]).tolist()
+                for i, vector in zip(batch, vectors, strict=True):
+                    out[i] = vector
         return out
 
     def _embed_batch(self, encodings: Sequence[Any]) -> np.ndarray:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 
 from graphmem.embed import default_embedder
-from graphmem.embed.numpy_bert import NumpyBertEmbedder
+from graphmem.embed.numpy_bert import NumpyBertEmbedder, blas_threads
 from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder, local_model_path
 
 TEXTS = [
@@ -72,3 +73,7 @@ def test_unknown_model_is_a_clear_error() -> None:
 
     with pytest.raises(GraphMemError, match="not a local directory"):
         default_embedder("no-such-model")
+
+
+def test_blas_threads_fit_the_cores() -> None:
+    assert 1 <= blas_threads() <= (os.cpu_count() or 1)
