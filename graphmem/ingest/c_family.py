@@ -440,7 +440,10 @@ class _CFamilyParse(SourceParse):
 
     def on_new(self, node: Node, scope: Scope) -> None:
         type_node = node.child_by_field_name("type")
-        declared = type_name(self.text(type_node)) if type_node is not None else None
+        after = self.source[type_node.end_byte : type_node.end_byte + 32] if type_node else b""
+        if type_node is None or after.lstrip().startswith(b"*"):
+            return  # new T*[n] allocates pointers and constructs no T
+        declared = type_name(self.text(type_node))
         if declared is not None and self.in_function(scope):
             self.add_call(scope.qualified_name, f"new {declared}", node)
 

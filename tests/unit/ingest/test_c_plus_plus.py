@@ -301,7 +301,7 @@ def test_calls_with_explicit_template_arguments(
     }
 
 
-def test_calling_a_local_a_parameter_or_an_enum_calls_no_function(
+def test_what_calls_no_function_or_constructor(
     resolve_tree: Callable[[dict[str, str]], Any],
 ) -> None:
     resolved = resolve_tree(
@@ -315,9 +315,12 @@ def test_calling_a_local_a_parameter_or_an_enum_calls_no_function(
                 "  return write(out);\n}\n"
                 "int write_twice(int out) { return write(write(out, 1), 2); }\n"
                 "enum class emphasis { bold = 1 };\n"
-                "int style(emphasis em = emphasis()) { return int(emphasis(1)); }\n}\n"
+                "int style(emphasis em = emphasis()) { return int(emphasis(1)); }\n"
+                "struct handle { handle() {} };\n"
+                "void resize(int n) { handle** list = new handle*[n]; }\n}\n"
             ),
         }
     )
     calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    # a lambda named write, a parameter named write, an enum's E(), new T*[n]
     assert calls == {("fmt::write_twice", "fmt::write", "exact")}
