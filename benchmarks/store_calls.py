@@ -40,6 +40,7 @@ COUNTED = (
     "governance",
     "traverse",
     "reachable",
+    "search_all",
     "fulltext_search",
     "vector_search",
     "cypher",

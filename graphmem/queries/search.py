@@ -39,7 +39,7 @@ from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Label, Node, RelType
 from graphmem.queries.keywords import query_terms
 from graphmem.queries.results import SearchHitResult, SearchOptions, SearchResult
-from graphmem.store.base import Direction, GraphReads
+from graphmem.store.base import Direction, GraphReads, Search, SearchHit
 
 #: The RRF constant from Cormack et al. (2009); it damps the difference between top ranks.
 RRF_K = 60
@@ -97,26 +97,24 @@ def search(
     want_memories = not kinds or bool(kinds - {COMMIT})
     fetch = max(MIN_FETCH, options.limit * FETCH_FACTOR)
 
-    hits: dict[str, list[tuple[str, float]]] = {"fulltext": [], "vector": []}
     keywords = " ".join(query_terms(text)) or text
-    per_index = [
-        [(h.node_id, h.score) for h in store.fulltext_search(keywords, label, fetch)]
+    searches = [
+        Search(label, fetch, text=keywords)
         for label, wanted in ((Label.MEMORY, want_memories), (Label.COMMIT, want_commits))
         if text and wanted
     ]
-    hits["fulltext"] = _interleave(per_index)
-    vector_ran = False
+    vector: list[float] | None = None
     if text and want_memories and embedder is not None:
         try:
-            vector = embedder().embed([text])[0]
-            hits["vector"] = [
-                (h.node_id, h.score)
-                for h in store.vector_search(vector, Label.MEMORY, fetch)
-                if h.score >= MIN_SIMILARITY
-            ]
-            vector_ran = True
+            vector = list(embedder().embed([text])[0])
         except GraphMemError as error:
             notes.append(f"vector search skipped: {error}")
+    keyword_hits, vector_hits = _retrieve(store, searches, vector, fetch, notes)
+    vector_ran = vector_hits is not None
+    hits = {
+        "fulltext": _interleave([[(h.node_id, h.score) for h in f] for f in keyword_hits]),
+        "vector": [(h.node_id, h.score) for h in vector_hits or () if h.score >= MIN_SIMILARITY],
+    }
 
     ids = list(dict.fromkeys(node_id for found in hits.values() for node_id, _ in found))
     nodes = store.get_nodes(ids, embeddings=False)
@@ -160,6 +158,26 @@ def search(
     governs = _anchors(store, [c.node.id for c in scored if c.node.has(Label.MEMORY)])
     results = [_hit(c, governs.get(c.node.id, [])) for c in scored]
     return SearchResult(query=text, hits=results, retrievers=counts, notes=notes)
+
+
+def _retrieve(
+    store: GraphReads,
+    searches: list[Search],
+    vector: list[float] | None,
+    fetch: int,
+    notes: list[str],
+) -> tuple[list[list[SearchHit]], list[SearchHit] | None]:
+    """The keyword searches' hits, and the vector search's (None when it did not run): one
+    store step. A vector the store refuses (another model's) leaves the keywords to answer."""
+    if vector is not None:
+        try:
+            *keyword, nearest = store.search_all(
+                [*searches, Search(Label.MEMORY, fetch, vector=vector)]
+            )
+            return keyword, nearest
+        except GraphMemError as error:
+            notes.append(f"vector search skipped: {error}")
+    return store.search_all(searches), None
 
 
 def _score(candidate: _Candidate, vector_ran: bool) -> float:

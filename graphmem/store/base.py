@@ -141,6 +141,29 @@ class Around:
 
 
 @dataclass(frozen=True)
+class Search:
+    """One search of `search_all`: the words `text` over `label`'s full-text index, or the
+    nearest neighbours of `vector` among `label`'s embeddings."""
+
+    label: Label = Label.MEMORY
+    limit: int = 20
+    text: str | None = None
+    vector: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class PlannedSearch:
+    """A `Search` as a backend receives it: `label` is the indexed label for a full-text search
+    (`narrow` the sub-label to keep, if any), `vector` a checked list, `limit` at least one."""
+
+    label: Label
+    limit: int
+    text: str | None = None
+    vector: list[float] | None = None
+    narrow: Label | None = None
+
+
+@dataclass(frozen=True)
 class SearchHit:
     node_id: str
     score: float
@@ -209,20 +232,7 @@ class GraphReads(abc.ABC):
     def fulltext_search(self, query: str, label: Label, limit: int = 20) -> list[SearchHit]:
         """Keyword search over FULLTEXT_FIELDS of `label`, or of the base label a sub-label
         (Decision, Commit...) is indexed under; best first. The query is plain words."""
-        label = _label(label)
-        indexed = label if label in FULLTEXT_FIELDS else SEARCH_BASE.get(label)
-        if indexed not in FULLTEXT_FIELDS:
-            searchable = ", ".join(sorted(FULLTEXT_FIELDS))
-            raise UsageError(
-                f"no full-text index for {label.value} nodes (searchable: {searchable} "
-                "and their kinds)"
-            )
-        if limit <= 0 or not str(query).strip():
-            return []
-        assert indexed is not None
-        return self._fulltext_search_impl(
-            str(query), indexed, None if indexed == label else label, limit
-        )
+        return self.search_all([Search(label, limit, text=query)])[0]
 
     def vector_search(
         self, vector: Sequence[float], label: Label = Label.MEMORY, limit: int = 20
@@ -232,18 +242,43 @@ class GraphReads(abc.ABC):
         A vector of a dimension the label's embeddings do not have is a UsageError on every
         backend (it is a different model's vector: nothing could be near it).
         """
-        label = _label(label)
-        query = search_vector(vector)
-        dimensions = self._vector_dimensions_impl(label)
-        if dimensions and len(query) not in dimensions:
-            stored = ", ".join(str(d) for d in sorted(dimensions))
+        return self.search_all([Search(label, limit, vector=vector)])[0]
+
+    def search_all(self, searches: Sequence[Search]) -> list[list[SearchHit]]:
+        """Several searches as one step, each answered as `fulltext_search` (a `Search` with
+        `text`) or `vector_search` (with `vector`) answers it: a hybrid search's keyword and
+        vector retrievers in one statement on Neo4j (`_search_all_impl`)."""
+        planned = [self._planned(search) for search in searches]
+        asked = [plan for plan in planned if plan is not None]
+        found = iter(self._search_all_impl(asked) if asked else [])
+        return [next(found) if plan is not None else [] for plan in planned]
+
+    def _planned(self, search: Search) -> PlannedSearch | None:
+        """A search checked and normalised, or None when it finds nothing by its arguments."""
+        label = _label(search.label)
+        if search.vector is not None:
+            query = search_vector(search.vector)
+            dimensions = self._vector_dimensions_impl(label)
+            if dimensions and len(query) not in dimensions:
+                stored = ", ".join(str(d) for d in sorted(dimensions))
+                raise UsageError(
+                    f"the query vector has {len(query)} dimensions but the {label.value} "
+                    f"embeddings have {stored}: embed the query with the model the memories "
+                    "were stored with"
+                )
+            return PlannedSearch(label, search.limit, vector=query) if search.limit > 0 else None
+        indexed = label if label in FULLTEXT_FIELDS else SEARCH_BASE.get(label)
+        if indexed not in FULLTEXT_FIELDS:
+            searchable = ", ".join(sorted(FULLTEXT_FIELDS))
             raise UsageError(
-                f"the query vector has {len(query)} dimensions but the {label.value} embeddings "
-                f"have {stored}: embed the query with the model the memories were stored with"
+                f"no full-text index for {label.value} nodes (searchable: {searchable} "
+                "and their kinds)"
             )
-        if limit <= 0:
-            return []
-        return self._vector_search_impl(query, label, limit)
+        if search.limit <= 0 or not str(search.text or "").strip():
+            return None
+        assert indexed is not None
+        narrow = None if indexed == label else label
+        return PlannedSearch(indexed, search.limit, text=str(search.text), narrow=narrow)
 
     def linked(
         self,
@@ -497,6 +532,15 @@ class GraphReads(abc.ABC):
         """The whole walk in one statement, or None to let `reachable` walk it level by level.
         `ids` non-empty and unique, `types` non-empty, `direction` IN or OUT."""
         return None
+
+    def _search_all_impl(self, searches: list[PlannedSearch]) -> list[list[SearchHit]]:
+        """Every search, in order; in one statement where the backend can."""
+        return [
+            self._vector_search_impl(s.vector, s.label, s.limit)
+            if s.vector is not None
+            else self._fulltext_search_impl(str(s.text), s.label, s.narrow, s.limit)
+            for s in searches
+        ]
 
     @abc.abstractmethod
     def _fulltext_search_impl(

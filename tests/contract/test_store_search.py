@@ -9,7 +9,7 @@ import pytest
 
 from graphmem.errors import UsageError
 from graphmem.model.graph import Label, Node
-from graphmem.store.base import Capability, GraphStore, WriteBatch
+from graphmem.store.base import Capability, GraphStore, Search, WriteBatch
 
 DIM = 384  # the real model's dimension, so a backend may size its vector index for it
 
@@ -320,3 +320,29 @@ def test_a_label_without_a_vector_index_refuses_other_dimensions_too(
     with pytest.raises(UsageError, match="dimensions"):
         vectors.vector_search([1.0, 0.0], Label.FUNCTION)
     assert vectors.vector_search([1.0, 0.0], Label.CLASS) == []  # no embeddings: nothing to refuse
+
+
+def test_search_all_answers_each_search_as_it_is_answered_alone(
+    notes: GraphStore, vectors: GraphStore
+) -> None:
+    store = notes
+    searches = [
+        Search(Label.MEMORY, 5, text="invoices"),
+        Search(Label.COMMIT, 5, text="invoice rounding"),
+        Search(Label.MEMORY, 5, text="   "),
+        Search(Label.MEMORY, 0, text="invoices"),
+        Search(Label.MEMORY, 3, vector=vec(2.0)),
+    ]
+    found = store.search_all(searches)
+    assert found == [
+        store.fulltext_search("invoices", Label.MEMORY, 5),
+        store.fulltext_search("invoice rounding", Label.COMMIT, 5),
+        [],
+        [],
+        store.vector_search(vec(2.0), Label.MEMORY, 3),
+    ]
+    assert set(ids(found[0])) == {"d-1", "d-3"} and ids(found[1]) == ["c-1"]
+    assert ids(found[4]) == ["m-same", "m-close", "m-ortho"]
+    assert store.search_all([]) == []
+    with pytest.raises(UsageError, match="dimensions"):
+        store.search_all([Search(Label.MEMORY, 5, text="invoices"), Search(vector=[1.0, 0.0])])

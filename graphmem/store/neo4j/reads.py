@@ -9,6 +9,7 @@ an answer's read steps see one committed state and pay the session set-up once.
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -23,6 +24,7 @@ from graphmem.store.base import (
     Direction,
     GraphReads,
     Linked,
+    PlannedSearch,
     SearchHit,
 )
 from graphmem.store.neo4j import lucene, schema, values
@@ -250,24 +252,6 @@ class Neo4jReads(GraphReads):
     def _counts_impl(self) -> dict[str, int]:
         return self._read("counting", _counts)
 
-    def _fulltext_search_impl(
-        self, query: str, indexed: Label, narrow: Label | None, limit: int
-    ) -> list[SearchHit]:
-        lucene_query = lucene.keyword_query(query)
-        if lucene_query is None:
-            return []
-        narrowing = (
-            st.EMPTY if narrow is None else st.Fragment("WHERE node" + st.labels(narrow).text)
-        )
-        text = st.render("fulltext_search", filter=narrowing)
-        params = {
-            "index": self._index_name(self._schema.fulltext.get(indexed), f"{indexed} full-text"),
-            "query": lucene_query,
-            "limit": limit,
-        }
-        rows = self._read("searching", fetch_rows, text, params)
-        return [SearchHit(row["id"], float(row["score"])) for row in rows]
-
     def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
         indexed = label if label == schema.VECTOR_LABEL else BASE_OF.get(label)
         dimensions = self._schema.vector_dimensions
@@ -281,25 +265,73 @@ class Neo4jReads(GraphReads):
         rows = self._read("reading embedding dimensions", fetch_rows, text, {})
         return frozenset(int(d) for d in rows[0]["dimensions"]) if rows else frozenset()
 
+    def _fulltext_search_impl(
+        self, query: str, indexed: Label, narrow: Label | None, limit: int
+    ) -> list[SearchHit]:
+        return self._search_all_impl([PlannedSearch(indexed, limit, text=query, narrow=narrow)])[0]
+
     def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
-        if label == schema.VECTOR_LABEL:
-            text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
-            params: dict[str, Any] = {
-                "index": self._index_name(self._schema.vector, f"{label} vector"),
-                "vector": query,
-                "limit": limit,
-                "candidates": limit * 2 + 10,  # re-ranked exactly; extra ones buy recall
-            }
-        else:
+        return self._search_all_impl([PlannedSearch(label, limit, vector=query)])[0]
+
+    def _search_all_impl(self, searches: list[PlannedSearch]) -> list[list[SearchHit]]:
+        """Each search as a subquery collecting its hits, all in one statement: their `$names`
+        are prefixed per search so they cannot collide."""
+        statements = [self._search_statement(search) for search in searches]
+        parts: list[str] = []
+        params: dict[str, Any] = {}
+        for i, statement in enumerate(statements):
+            if statement is None:
+                continue
+            text, own = statement
+            text = _PARAM.sub(rf"$s{i}_\1", text)
+            parts.append(f"CALL {{ CALL {{ {text} }} RETURN collect([id, score]) AS s{i} }}")
+            params |= {f"s{i}_{key}": value for key, value in own.items()}
+        if not parts:
+            return [[] for _ in searches]
+        columns = ", ".join(f"s{i}" for i, s in enumerate(statements) if s is not None)
+        row = self._read("searching", fetch_rows, " ".join([*parts, "RETURN", columns]), params)
+        out = []
+        for i, (search, statement) in enumerate(zip(searches, statements, strict=True)):
+            pairs = row[0][f"s{i}"] if statement is not None and row else []
+            # Neo4j reports cosine similarity as (1 + cos) / 2; give back cos, in [-1, 1].
+            hits = [
+                SearchHit(node_id, 2.0 * float(score) - 1.0 if search.vector else float(score))
+                for node_id, score in pairs
+            ]
+            out.append(sorted(hits, key=lambda h: (-h.score, h.node_id)))
+        return out
+
+    def _search_statement(self, search: PlannedSearch) -> tuple[str, dict[str, Any]] | None:
+        """One search's statement and parameters, or None when its words make no query."""
+        if search.vector is not None:
+            if search.label == schema.VECTOR_LABEL:
+                text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
+                name = self._index_name(self._schema.vector, f"{search.label} vector")
+                return text, {
+                    "index": name,
+                    "vector": search.vector,
+                    "limit": search.limit,
+                    "candidates": search.limit * 2 + 10,  # re-ranked exactly: extra buy recall
+                }
             text = st.render(
                 "vector_scan",
-                labels=label_patterns(label)[0],
+                labels=label_patterns(search.label)[0],
                 property=st.identifier(EMBEDDING_PROPERTY),
             )
-            params = {"vector": query, "limit": limit}
-        rows = self._read("searching", fetch_rows, text, params)
-        # Neo4j reports cosine similarity as (1 + cos) / 2; give back cos itself, in [-1, 1].
-        return [SearchHit(row["id"], 2.0 * float(row["score"]) - 1.0) for row in rows]
+            return text, {"vector": search.vector, "limit": search.limit}
+        lucene_query = lucene.keyword_query(str(search.text))
+        if lucene_query is None:
+            return None
+        narrow = search.narrow
+        narrowing = (
+            st.EMPTY if narrow is None else st.Fragment("WHERE node" + st.labels(narrow).text)
+        )
+        index = self._schema.fulltext.get(search.label)
+        return st.render("fulltext_search", filter=narrowing), {
+            "index": self._index_name(index, f"{search.label} full-text"),
+            "query": lucene_query,
+            "limit": search.limit,
+        }
 
     def _index_name(self, name: str | None, role: str) -> str:
         if name is None:  # dropped by hand since this store opened
@@ -369,6 +401,9 @@ def chunks(items: Sequence[T], size: int) -> Iterable[list[T]]:
 
 _REL_VALUES = frozenset(t.value for t in RelType)
 
+
+#: A `$parameter` in a statement's text.
+_PARAM = re.compile(r"\$(\w+)")
 
 #: (near, far) ends of a relationship pattern read from the node walked from
 _ARROWS = {
