@@ -6,9 +6,7 @@ Ids come from (repo, path, qualified name) only, so the same code always gets th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from graphmem.ingest.language import ParsedFile, ResolvedEdge, content_hash
 from graphmem.model import CodeEntity, Edge, Label, Node, RelType, entity_id, now_iso
@@ -20,34 +18,15 @@ _EDGE_FIELDS = {"type", "source", "target", "properties"}
 _NO_PROPERTIES: dict[str, Any] = {}
 _RESOLUTIONS: dict[str, dict[str, Any]] = {}
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _unvalidated(model: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
-    """A pydantic model built from values known to be valid, through its pickling state: half
-    the cost of `model_construct`, which fills defaults field by field (tens of thousands of
-    nodes and edges a run). Equal in every way to the validated model (tests check it)."""
-    instance = model.__new__(model)
-    instance.__setstate__(
-        {
-            "__dict__": values,
-            "__pydantic_fields_set__": fields_set,
-            "__pydantic_extra__": None,
-            "__pydantic_private__": None,
-        }
-    )
-    return instance
-
 
 def stored_edge(
     type: RelType, source: str, target: str, properties: dict[str, Any] = _NO_PROPERTIES
 ) -> Edge:
     """An Edge sharing its field set and (empty or resolution) properties with the others:
     built unvalidated, since the ingest's ids and types are well-formed already."""
-    return _unvalidated(
-        Edge,
-        _EDGE_FIELDS,
+    return Edge.stored(
         {"type": type, "source": source, "target": target, "properties": properties},
+        _EDGE_FIELDS,
     )
 
 
@@ -143,9 +122,7 @@ def _code_node(
     language: str,
     digest: str,
 ) -> Node:
-    return _unvalidated(
-        Node,
-        _NODE_FIELDS,
+    return Node.stored(
         {
             "id": node_id,
             "labels": kind[0],
@@ -161,6 +138,7 @@ def _code_node(
                 "kind": kind[1],
             },
         },
+        _NODE_FIELDS,
     )
 
 

@@ -210,14 +210,7 @@ def encode_vector(owner: str, value: Any) -> bytes:
     """A float32 blob; the embedding must be a non-empty list of finite numbers."""
     if hasattr(value, "tolist"):  # a numpy array
         value = value.tolist()
-    if (
-        not isinstance(value, list | tuple)
-        or not value
-        or not all(
-            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-            for x in value
-        )
-    ):
+    if not isinstance(value, list | tuple) or not value or not _finite_numbers(value):
         raise UsageError(
             f"{owner}: {EMBEDDING_PROPERTY} must be a non-empty list of finite numbers"
         )
@@ -225,6 +218,20 @@ def encode_vector(owner: str, value: Any) -> bytes:
         return array("f", value).tobytes()
     except OverflowError as e:
         raise UsageError(f"{owner}: {EMBEDDING_PROPERTY} has a value beyond float32 range") from e
+
+
+def _finite_numbers(values: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether every value is a finite int or float (not a bool). The usual embedding, plain
+    floats, is checked by one pass over the types and one sum (a per-item test cost 1 ms of a
+    remember's 4 at 384 dimensions)."""
+    if set(map(type, values)) <= {float, int}:
+        try:
+            return math.isfinite(math.fsum(values))
+        except (OverflowError, ValueError):  # beyond float64 on the way, or inf - inf
+            return False
+    return all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in values
+    )
 
 
 def decode_vector(blob: bytes) -> list[float]:
@@ -271,10 +278,11 @@ def make_node(node_id: str, labels: str, props: str, vector: bytes | None) -> No
     properties = decode_properties(props)
     if vector is not None:
         properties[EMBEDDING_PROPERTY] = decode_vector(vector)
-    return Node.stored(id=node_id, labels=labels_of(labels), properties=properties)
+    return Node.stored({"id": node_id, "labels": labels_of(labels), "properties": properties})
 
 
 def make_edge(rel_type: str, source: str, target: str, props: str) -> Edge:
+    properties = decode_properties(props)
     return Edge.stored(
-        type=_TYPES[rel_type], source=source, target=target, properties=decode_properties(props)
+        {"type": _TYPES[rel_type], "source": source, "target": target, "properties": properties}
     )

@@ -381,11 +381,9 @@ def to_edge(rel_type: str, source: Any, target: Any, props: Mapping[str, Any]) -
         return None
     if not source or not target:
         return None
+    properties = {key: values.plain(value) for key, value in props.items()}
     return Edge.stored(
-        type=RelType(rel_type),
-        source=source,
-        target=target,
-        properties={key: values.plain(value) for key, value in props.items()},
+        {"type": RelType(rel_type), "source": source, "target": target, "properties": properties}
     )
 
 

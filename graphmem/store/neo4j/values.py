@@ -94,7 +94,7 @@ def node_from_parts(node_id: Any, labels: Iterable[str], props: Mapping[str, Any
     if not isinstance(node_id, str) or not node_id or not known:
         return None
     kept = {key: plain(value) for key, value in props.items() if key != "id" and value is not None}
-    return Node.stored(id=node_id, labels=known, properties=kept)
+    return Node.stored({"id": node_id, "labels": known, "properties": kept})
 
 
 def _labels(labels: Iterable[str]) -> tuple[Label, ...]:
