@@ -34,8 +34,15 @@ from graphmem.memory.remember_cache import MemoryFacts, RememberCache, remember_
 from graphmem.memory.results import ConflictCandidate
 from graphmem.model import Label, MemoryKind
 from graphmem.store import GraphStore
+from graphmem.store.base import Search
 
-__all__ = ["CONFLICT_THRESHOLD", "find_conflicts", "nearest_memories"]
+__all__ = [
+    "CONFLICT_THRESHOLD",
+    "find_conflicts",
+    "nearest_memories",
+    "nearest_memories_many",
+    "nearest_with",
+]
 
 CONFLICT_THRESHOLD = 0.5
 #: The nearest memories looked at (all repositories and statuses), and the most reported.
@@ -133,3 +140,29 @@ def nearest_memories(store: GraphStore, vector: Sequence[float]) -> dict[str, fl
     """The CANDIDATES memories nearest to `vector` (any repository or status), with scores."""
     hits = store.vector_search(vector, Label.MEMORY, limit=CANDIDATES)
     return {h.node_id: h.score for h in hits}
+
+
+def nearest_memories_many(
+    store: GraphStore, vectors: Sequence[Sequence[float]]
+) -> list[dict[str, float]]:
+    """`nearest_memories` of each vector, as one store step."""
+    found = store.search_all([Search(Label.MEMORY, CANDIDATES, vector=v) for v in vectors])
+    return [{h.node_id: h.score for h in hits} for hits in found]
+
+
+def nearest_with(
+    nearest: Mapping[str, float], vector: Sequence[float], others: Mapping[str, Sequence[float]]
+) -> dict[str, float]:
+    """`nearest` (what the store held) joined by `others`, memories written since with their
+    vectors, scored by cosine as the store scores: the CANDIDATES best, best first."""
+    if not others:
+        return dict(nearest)
+    import numpy as np  # only here: a remember that writes one memory needs no numpy
+
+    matrix = np.asarray(list(others.values()), dtype=np.float32)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    query = np.asarray(vector, dtype=np.float32)
+    query /= max(float(np.linalg.norm(query)), 1e-12)
+    scores = {**nearest, **dict(zip(others, (matrix @ query).tolist(), strict=True))}
+    best = sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:CANDIDATES]
+    return {mid: max(-1.0, min(1.0, score)) for mid, score in best}

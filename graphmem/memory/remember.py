@@ -28,7 +28,13 @@ from typing import Any
 from graphmem.embed.base import Embedder
 from graphmem.errors import ConflictError, GraphMemError, Remedy, UsageError
 from graphmem.memory.audit import new_event
-from graphmem.memory.conflicts import CONFLICT_THRESHOLD, find_conflicts, nearest_memories
+from graphmem.memory.conflicts import (
+    CONFLICT_THRESHOLD,
+    find_conflicts,
+    nearest_memories,
+    nearest_memories_many,
+    nearest_with,
+)
 from graphmem.memory.redaction import redact_fields
 from graphmem.memory.remember_cache import MemoryFacts, RememberCache, remember_cache
 from graphmem.memory.results import (
@@ -118,7 +124,9 @@ def remember_many(
     """Record several memories by the rules of one `remember` each, duplicates and conflicts
     checked against the store and the memories before them. Every request is checked first (a
     bad one raises, naming its place, before anything is written) and all texts are embedded in
-    one call; then each memory is written as its own batch. `on_done(n)`: n recorded so far."""
+    one call; the nearest memories of each group of _GROUP are searched in one step (the store
+    as it was when the group began, joined by the group's memories written before); then each
+    memory is written as its own batch. `on_done(n)`: n recorded so far."""
     prepared = []
     superseded: dict[str, int] = {}
     for number, request in enumerate(requests, 1):
@@ -132,12 +140,26 @@ def remember_many(
             error.args = (f"memory {number}: {error}",)
             raise
     vectors = embedder.embed([p.fields["text"] for p in prepared]) if prepared else []
-    results = []
-    for done, (item, vector) in enumerate(zip(prepared, vectors, strict=True), 1):
-        results.append(_record(store, repo, item, vector, author, CONFLICT_THRESHOLD))
-        if on_done is not None:
-            on_done(done)
+    pairs = list(zip(prepared, vectors, strict=True))
+    results: list[RememberResult] = []
+    for start in range(0, len(pairs), _GROUP):
+        group = pairs[start : start + _GROUP]
+        stored = nearest_memories_many(store, [vector for _, vector in group])
+        written: dict[str, Sequence[float]] = {}
+        for (item, vector), nearest in zip(group, stored, strict=True):
+            nearest = nearest_with(nearest, vector, written)
+            result = _record(store, repo, item, vector, author, CONFLICT_THRESHOLD, nearest=nearest)
+            if result.created:
+                written[result.memory.id] = vector
+            results.append(result)
+            if on_done is not None:
+                on_done(len(results))
     return results
+
+
+#: Memories whose nearest ones are searched as one store step: each then also meets those of its
+#: group written before it. 256 keeps that comparison small and the matrix product efficient.
+_GROUP = 256
 
 
 _REQUEST_KEYS = {"kind", "text", "governs", "rationale", "source", "tags", "branch", "user"}
@@ -257,13 +279,16 @@ def _record(
     *,
     memory_id: str | None = None,
     extra: dict[str, Any] | None = None,
+    nearest: dict[str, float] | None = None,
 ) -> RememberResult:
-    """Check for a duplicate and conflicts, then write the memory in one batch."""
+    """Check for a duplicate and conflicts, then write the memory in one batch. `nearest`: its
+    nearest memories, if already searched."""
     kind, fields, anchors, olds = prepared.kind, prepared.fields, prepared.anchors, prepared.olds
     branch, user, redactions = prepared.branch, prepared.user, prepared.redactions
     print_ = fingerprint(kind, fields["text"])
     cache = remember_cache(store)
-    nearest = nearest_memories(store, vector)
+    if nearest is None:
+        nearest = nearest_memories(store, vector)
 
     if memory_id is not None and store.get_node(memory_id) is not None:
         raise ConflictError(f"memory id {memory_id} is already taken")

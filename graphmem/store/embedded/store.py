@@ -29,6 +29,7 @@ from graphmem.store.base import (
     Direction,
     GraphReads,
     GraphStore,
+    PlannedSearch,
     SearchHit,
     WriteBatch,
 )
@@ -285,6 +286,28 @@ class EmbeddedStore(GraphStore):
             hits = self._vectors.search(conn, query, label, limit)
         return [SearchHit(node_id, score) for node_id, score in hits]
 
+    def _search_all_impl(self, searches: list[PlannedSearch]) -> list[list[SearchHit]]:
+        """Vector searches of one label share one matrix product (remember --batch asks for
+        the nearest memories of every new one at once); full-text searches run one by one."""
+        found: dict[int, list[SearchHit]] = {}
+        by_label: dict[Label, list[int]] = {}
+        for i, search in enumerate(searches):
+            if search.vector is not None:
+                by_label.setdefault(search.label, []).append(i)
+        with self._connection("search") as conn:
+            for label, indexes in by_label.items():
+                asked = [(searches[i].vector or [], searches[i].limit) for i in indexes]
+                for i, hits in zip(
+                    indexes, self._vectors.search_many(conn, asked, label), strict=True
+                ):
+                    found[i] = [SearchHit(node_id, score) for node_id, score in hits]
+            return [
+                found[i]
+                if i in found
+                else self._fulltext_search_impl(str(s.text), s.label, s.narrow, s.limit)
+                for i, s in enumerate(searches)
+            ]
+
     def _cypher_impl(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
         """Read-only Cypher through grand-cypher (see graphmem.store.embedded.cypher)."""
         from graphmem.store.embedded.cypher import run_readonly_cypher
@@ -430,3 +453,6 @@ class _SnapshotView(GraphReads):
 
     def _vector_search_impl(self, query: list[float], label: Label, limit: int) -> list[SearchHit]:
         return self._store._vector_search_impl(query, label, limit)
+
+    def _search_all_impl(self, searches: list[PlannedSearch]) -> list[list[SearchHit]]:
+        return self._store._search_all_impl(searches)

@@ -13,6 +13,7 @@ otherwise, which is fine for the few thousand memories a repository holds.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import sqlite3
@@ -139,25 +140,46 @@ class VectorIndex:
         rows = self._load(conn, label).by_dim.get(len(query))
         if rows is None or not rows.ids:
             return []
-        norm = math.sqrt(math.fsum(x * x for x in query))
-        unit = [x / norm for x in query]
+        unit = _unit_query(query)
         np = rows._np
-        if np is not None:
-            # einsum, not `@`: the scan is memory-bound, and BLAS would spread this one
-            # matrix-vector product over every core, which measured 5x slower (22 ms against
-            # 4.8 ms at 10k x 384) on a busy machine, where graphmem usually runs.
-            scores = np.einsum("ij,j->i", rows.matrix(), np.asarray(unit, dtype=np.float32))
-            count = min(limit, len(scores))
-            top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else None
-            candidates = range(len(scores)) if top is None else top.tolist()
-            scored = [(float(scores[i]), rows.ids[i]) for i in candidates]
-        else:
+        if np is None:
             scored = [
                 (math.fsum(a * b for a, b in zip(row, unit, strict=True)), node_id)
                 for row, node_id in zip(rows.matrix(), rows.ids, strict=True)
             ]
-        best = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[0], hit[1]))
-        return [(node_id, max(-1.0, min(1.0, score))) for score, node_id in best]
+            return _best(scored, limit)
+        # einsum, not `@`: the scan is memory-bound, and BLAS would spread this one
+        # matrix-vector product over every core, which measured 5x slower (22 ms against
+        # 4.8 ms at 10k x 384) on a busy machine, where graphmem usually runs.
+        scores = np.einsum("ij,j->i", rows.matrix(), np.asarray(unit, dtype=np.float32))
+        return _top(scores, rows.ids, limit)
+
+    def search_many(
+        self, conn: sqlite3.Connection, queries: Sequence[tuple[Sequence[float], int]], label: Label
+    ) -> list[list[tuple[str, float]]]:
+        """`search` for each (query, limit), the scores of all queries of one dimension in one
+        matrix product on one BLAS thread: 256 queries over 10k x 384 vectors took 17 ms of CPU
+        against 200 ms one by one. Scores agree with `search`'s to float32 rounding (1e-7)."""
+        vectors = self._load(conn, label)
+        np = _numpy()
+        found: list[list[tuple[str, float]]] = [[] for _ in queries]
+        by_dim: dict[int, list[int]] = {}
+        for i, (query, _) in enumerate(queries):
+            by_dim.setdefault(len(query), []).append(i)
+        for dim, indexes in by_dim.items():
+            rows = vectors.by_dim.get(dim)
+            if rows is None or not rows.ids:
+                continue
+            if np is None or len(indexes) == 1:
+                for i in indexes:
+                    found[i] = self.search(conn, queries[i][0], label, queries[i][1])
+                continue
+            units = np.asarray([_unit_query(queries[i][0]) for i in indexes], dtype=np.float32)
+            with _one_blas_thread():
+                scores = units @ rows.matrix().T
+            for row, i in enumerate(indexes):
+                found[i] = _top(scores[row], rows.ids, queries[i][1])
+        return found
 
     def applied(self, before: str, after: str, changes: Iterable[VectorChange]) -> None:
         """After this connection committed `changes`, moving the generation from `before` to
@@ -189,6 +211,38 @@ class VectorIndex:
         vectors = _build(generation, rows)
         self._labels[label.value] = vectors
         return vectors
+
+
+def _unit_query(query: Sequence[float]) -> list[float]:
+    norm = math.sqrt(math.fsum(x * x for x in query))
+    return [x / norm for x in query]
+
+
+def _top(scores: Any, ids: list[str], limit: int) -> list[tuple[str, float]]:
+    """The `limit` best of a numpy row of scores (one per id), ties by id."""
+    np = _numpy()
+    assert np is not None
+    count = min(limit, len(scores))
+    top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else None
+    candidates = range(len(scores)) if top is None else top.tolist()
+    return _best([(float(scores[i]), ids[i]) for i in candidates], limit)
+
+
+def _best(scored: list[tuple[float, str]], limit: int) -> list[tuple[str, float]]:
+    best = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[0], hit[1]))
+    return [(node_id, max(-1.0, min(1.0, score))) for score, node_id in best]
+
+
+@functools.cache
+def _blas() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """BLAS on one thread: threads on a busy machine wait for each other (see `search`)."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 def _build(generation: str, rows: list[tuple[str, bytes]]) -> _LabelVectors:

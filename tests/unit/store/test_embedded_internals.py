@@ -13,7 +13,7 @@ import pytest
 
 from graphmem.errors import StoreError, UsageError
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.store.base import WriteBatch
+from graphmem.store.base import Search, WriteBatch
 from graphmem.store.embedded import EmbeddedStore, vectors
 from graphmem.store.embedded.fulltext import match_expression
 from graphmem.store.embedded.schema import INDEXED_PROPERTIES
@@ -351,3 +351,26 @@ def test_rows_read_back_as_the_validated_records_they_were_written_from(tmp_path
     assert store.edges(["m-1"]) == [edge] and store.edges(["m-1"])[0].key == edge.key
     assert store.find_nodes(Label.MEMORY) == [node]
     store.close()
+
+
+def test_vector_searches_asked_together_answer_as_each_alone(store: EmbeddedStore) -> None:
+    """search_all's vector searches share one matrix product: the same hits, scores to 1e-6."""
+    rng = random.Random(5)
+    store.write(
+        WriteBatch(
+            upsert_nodes=[
+                memory(f"m-{i}", "v", embedding=[rng.uniform(-1, 1) for _ in range(8)])
+                for i in range(300)
+            ]
+        )
+    )
+    queries = [[rng.uniform(-1, 1) for _ in range(8)] for _ in range(12)]
+    limits = [1, 5, 50, 400] * 3
+    together = store.search_all(
+        [Search(Label.MEMORY, limit, vector=q) for q, limit in zip(queries, limits, strict=True)]
+    )
+    for query, limit, hits in zip(queries, limits, together, strict=True):
+        alone = store.vector_search(query, Label.MEMORY, limit)
+        assert [h.node_id for h in hits] == [h.node_id for h in alone]
+        assert [h.score for h in hits] == pytest.approx([h.score for h in alone], abs=1e-6)
+    assert len(together[3]) == 300  # a limit beyond the store gives all of it
