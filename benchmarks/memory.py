@@ -3,13 +3,16 @@ latency of remember, show, context and stale with N memories in the store.
 
     .venv/bin/python benchmarks/memory.py                  # embedded store, 10,000 memories
     .venv/bin/python benchmarks/memory.py --memories 2000 --runs 5
+    .venv/bin/python benchmarks/memory.py --no-cold         # throughput only
     NEO4J_URI=bolt://127.0.0.1:7687 NEO4J_PASSWORD=... .venv/bin/python benchmarks/memory.py
 
 The code graph is graphmem's own package, copied to a temporary repository and ingested.
 Throughput is measured in two parts, so each can be judged: embedding texts in batches of 256,
 and `remember` itself (targets, duplicate check, conflict search, one write batch) with the
-embedding already done. Cold latency runs `python -m graphmem.cli.main ...` in a new process
-each time (imports, store open, model load for remember) and reports the median.
+embedding already done; each rate is given per wall second and per CPU-second of this process
+(on a shared machine the first depends on the others' load, printed beside it). Cold latency
+runs `python -m graphmem.cli.main ...` in a new process each time (imports, store open, model
+load for remember) and reports the median.
 """
 
 from __future__ import annotations
@@ -88,16 +91,20 @@ def populate(gm: GraphMem, n: int) -> tuple[list[str], list[str]]:
     ]
     rng = random.Random(11)
     corpus = texts(n)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     vectors: dict[str, list[float]] = {}
     for i in range(0, n, 256):
         chunk = corpus[i : i + 256]
         vectors.update(zip(chunk, gm.embedder.embed(chunk), strict=True))
-    embed_s = time.perf_counter() - start
-    print(f"  embed (batches of 256):         {n / embed_s:8.1f} texts/s   ({embed_s:.1f} s)")
+    embed_s, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"  embed (batches of 256):         {n / embed_s:8.1f} texts/s   ({embed_s:.1f} s), "
+        f"{n / cpu:.1f}/CPU-second"
+    )
     fake = _Precomputed(vectors)
     ids = []
     start = time.perf_counter()
+    window = (start, time.process_time())
     for i, text in enumerate(corpus):
         governs = [rng.choice(targets)] if i % 10 else []
         result = remember(
@@ -105,8 +112,13 @@ def populate(gm: GraphMem, n: int) -> tuple[list[str], list[str]]:
         )
         ids.append(result.memory.id)
         if (i + 1) % 2000 == 0:
-            rate = (i + 1) / (time.perf_counter() - start)
-            print(f"    {i + 1} remembered, {rate:.1f}/s so far", flush=True)
+            now = (time.perf_counter(), time.process_time())
+            print(
+                f"    {i - 1998:>6,}-{i + 1:<6,} {2000 / (now[0] - window[0]):7.1f}/s wall "
+                f"{2000 / (now[1] - window[1]):7.1f}/CPU-second   (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+            window = now
     remember_s = time.perf_counter() - start
     print(
         f"  remember, embedding excluded:   {n / remember_s:8.1f} memories/s ({remember_s:.1f} s)"
@@ -151,19 +163,28 @@ def bulk(gm: GraphMem, n: int, targets: list[str]) -> None:
         RememberRequest(KINDS[i % len(KINDS)], text, [rng.choice(targets)] if i % 10 else [])
         for i, text in enumerate(corpus)
     ]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     gm.remember_many(requests[:n])
-    took = time.perf_counter() - start
-    print(f"  remember --batch, model:        {n / took:8.1f} memories/s ({took:.1f} s)")
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"  remember --batch, model:        {n / took:8.1f} memories/s ({took:.1f} s), "
+        f"{n / cpu:.1f}/CPU-second"
+    )
     fake = _Precomputed(dict(zip(corpus[n:], gm.embedder.embed(corpus[n:]), strict=True)))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     remember_many(gm.store, gm.repo, fake, requests[n:], author="bench")
-    took = time.perf_counter() - start
-    print(f"  remember --batch, no embedding: {n / took:8.1f} memories/s ({took:.1f} s)")
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"  remember --batch, no embedding: {n / took:8.1f} memories/s ({took:.1f} s), "
+        f"{n / cpu:.1f}/CPU-second"
+    )
 
 
-def run(store_url: str | None, label: str, n: int, runs: int, embedder: str) -> None:
-    print(f"\n== {label}: {n} memories")
+def run(
+    store_url: str | None, label: str, n: int, runs: int, embedder: str, cold_runs: bool
+) -> None:
+    load = os.getloadavg()[0]
+    print(f"\n== {label}: {n} memories (load average {load:.1f} on {os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         repo = make_repo(tmp)
@@ -184,6 +205,9 @@ def run(store_url: str | None, label: str, n: int, runs: int, embedder: str) -> 
             print(f"  ingest of the code graph:       {time.perf_counter() - start:8.1f} s")
             ids, targets = populate(gm, n)
             bulk(gm, min(1000, n), targets)
+        print(f"  load average now {os.getloadavg()[0]:.1f}")
+        if not cold_runs:
+            return
         env = {**os.environ, "GRAPHMEM_STORE": url, "HF_HUB_OFFLINE": "1"}
         rng = random.Random(5)
         show_id = rng.choice(ids)
@@ -223,11 +247,15 @@ def main() -> None:
         default="all",
         help="which stores to measure (neo4j needs NEO4J_URI)",
     )
+    parser.add_argument(
+        "--no-cold", action="store_true", help="throughput only, without the cold processes"
+    )
     args = parser.parse_args()
+    cold_runs = not args.no_cold
     if args.backend in ("all", "embedded"):
-        run(None, "embedded", args.memories, args.runs, args.embedder)
+        run(None, "embedded", args.memories, args.runs, args.embedder, cold_runs)
     if args.backend in ("all", "neo4j") and os.environ.get("NEO4J_URI"):
-        run(os.environ["NEO4J_URI"], "neo4j", args.memories, args.runs, args.embedder)
+        run(os.environ["NEO4J_URI"], "neo4j", args.memories, args.runs, args.embedder, cold_runs)
 
 
 if __name__ == "__main__":

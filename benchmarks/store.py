@@ -262,7 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             store = open_backend(backend, Path(tmp), args.wipe)
             if store is None:
                 return 1
-            print(f"{backend}: remember {args.remember:,} memories into an empty repository")
+            print(
+                f"{backend}: remember {args.remember:,} memories into an empty repository "
+                f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+            )
             try:
                 remember_as_it_fills(store, args.remember)
             finally:
