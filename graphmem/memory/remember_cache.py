@@ -92,7 +92,7 @@ class RememberCache:
         """Facts of the nodes among `ids` that exist, reading only those not known yet: their
         GOVERNS edges with the nodes on them in one step, and any left (a memory governing
         nothing) by id."""
-        known = {i: self._memories[i] for i in ids if i in self._memories}
+        known = {i: f for i in ids if (f := self._memories.get(i)) is not None}
         missing = [i for i in ids if i not in known]
         if not missing:
             return known
@@ -113,7 +113,7 @@ class RememberCache:
         """Everything that contains each entity (CONTAINS walked up), one walk for those not
         known yet."""
         wanted = list(dict.fromkeys(entity_ids))
-        known = {e: self._above[e] for e in wanted if e in self._above}
+        known = {e: a for e in wanted if (a := self._above.get(e)) is not None}
         missing = [e for e in wanted if e not in known]
         if not missing:
             return known
