@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 from graphmem.ingest.git import GitError, run_git, stream_git
-from graphmem.model import CodeEntity, Edge, Label, RelType
+from graphmem.model import CodeEntity, Edge, Label, Node, RelType
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,46 @@ class CommitRecord:
     changes: list[FileChange] = field(default_factory=list)
 
 
+class Definition(Protocol):
+    """What a MODIFIES edge needs of an entity: a CodeEntity, or a `Span` of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> Label: ...
+    @property
+    def start_line(self) -> int | None: ...
+    @property
+    def end_line(self) -> int | None: ...
+
+
+class Span(NamedTuple):
+    """An entity's id, kind and current lines: what history keeps of each of a run's nodes."""
+
+    id: str
+    kind: Label
+    start_line: int | None
+    end_line: int | None
+
+
+def spans(nodes: Iterable[Node]) -> list[Span]:
+    """The spans of code nodes (ingest nodes carry their kind's label besides CodeEntity)."""
+    return [
+        Span(
+            node.id,
+            next(label for label in node.labels if label != Label.CODE_ENTITY),
+            node.properties.get("start_line"),
+            node.properties.get("end_line"),
+        )
+        for node in nodes
+    ]
+
+
 def collect(
     root: Path,
     repo: str,
     n: int = DEFAULT_LIMIT,
-    entities_by_path: Mapping[str, Sequence[CodeEntity]] | None = None,
+    entities_by_path: Mapping[str, Sequence[Definition]] | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> tuple[list[CodeEntity], list[Edge]]:
     """The last `n` commits as Commit entities, and their MODIFIES edges.
@@ -326,7 +362,7 @@ def _text(data: bytes) -> str:
 def build_graph(
     repo: str,
     records: Sequence[CommitRecord],
-    entities_by_path: Mapping[str, Sequence[CodeEntity]],
+    entities_by_path: Mapping[str, Sequence[Definition]],
 ) -> tuple[list[CodeEntity], list[Edge]]:
     """Commit entities and MODIFIES edges from parsed records (newest first)."""
     commits: list[CodeEntity] = []
@@ -411,7 +447,7 @@ def _map_line(line: int, hunks: Sequence[Hunk], low: bool) -> int:
 
 def _modifies(
     commit_id: str,
-    entities: Sequence[CodeEntity],
+    entities: Sequence[Definition],
     change: FileChange,
     ranges: Sequence[tuple[int, int, bool]],
     edges: dict[tuple[str, str, str], Edge],

@@ -65,7 +65,7 @@ from graphmem.ingest.language import (
     language_named,
 )
 from graphmem.ingest.report import IngestReport, SkippedFile
-from graphmem.model import CodeEntity, Edge, Label, Node, RelType
+from graphmem.model import Edge, Label, Node, RelType
 from graphmem.store.base import Direction, GraphStore, WriteBatch
 
 #: A run with at most this many write operations lands as one atomic batch.
@@ -177,6 +177,8 @@ class GraphPlan:
     commits: int = 0
     history_depth: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: each parsed file's entity nodes, module first (history reads their lines)
+    file_entities: dict[str, list[Node]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,6 +566,7 @@ def _plan_file_entities(
     """Entities of changed and added files replace their old ones; removed files' go."""
     for path, parsed_file in parsed.files.items():
         nodes, edges = file_nodes(ids, parsed_file)
+        plan.file_entities[path] = nodes
         plan.nodes.extend(nodes)
         plan.edges.extend(edges)
         old = resolution.old_parses.get(path)
@@ -687,12 +690,14 @@ def _plan_history(
     from graphmem.ingest import history  # only when there may be new commits to read
 
     repo = ids.repo
-    parses = dict(resolution.parses)
-    parses.update(load_parses(store, repo, [p for p in resolution.records if p not in parses]))
+    made = plan.file_entities
+    unparsed = [p for p in resolution.records if p not in made]
+    parses = {p: resolution.parses[p] for p in unparsed if p in resolution.parses}
+    parses.update(load_parses(store, repo, [p for p in unparsed if p not in parses]))
     by_path = {
-        path: [CodeEntity.from_node(node) for node in file_nodes(ids, parsed_file)[0]]
-        for path, parsed_file in parses.items()
-        if path in resolution.records
+        path: history.spans(made[path] if path in made else file_nodes(ids, parses[path])[0])
+        for path in resolution.records
+        if path in made or path in parses
     }
     commits, modifies = history.collect(root, repo, depth, by_path, plan.warnings.append)
     plan.nodes.extend(c.to_node() for c in commits)
