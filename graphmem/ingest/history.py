@@ -34,6 +34,7 @@ DEFAULT_LIMIT = 200
 
 _DEFINITION_KINDS = frozenset({Label.CLASS, Label.INTERFACE, Label.FUNCTION, Label.METHOD})
 _RECORD = b"\x1e"
+_HUNK_LINES = frozenset({b"+", b"-", b" "})
 _FORMAT = "%x1e%H%x00%an%x00%ae%x00%aI%x00%P%x00%B%x00"
 _FIELDS = 6
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -228,6 +229,8 @@ def parse_log(lines: Iterator[bytes] | Sequence[bytes]) -> Iterator[CommitRecord
                 record = _commit_header(header)
                 header = None
             continue
+        if not in_header and line[:1] in _HUNK_LINES:
+            continue  # a hunk's added or removed lines: most of a log, and nothing to read
         if line.startswith(_RECORD):
             if record is not None:
                 yield record

@@ -112,4 +112,9 @@ class Edge(Record):
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.type.value, self.source, self.target)
+        return (_TYPE_VALUES[self.type], self.source, self.target)
+
+
+#: Each type's value, looked up: `Enum.value` is a descriptor call, and an ingest asks for
+#: tens of thousands of edge keys.
+_TYPE_VALUES: dict[RelType, str] = {t: t.value for t in RelType}
