@@ -22,10 +22,11 @@ cursors (not what it includes):
   writes, and graphmem's calls of that name from that caller are left out of the comparison;
   so are the names written in ``#if`` branches clang skipped inside a function.
 
-What clang could not read is no fact: a declaration it marks invalid (``TEST(a, b) { .. }``
-without googletest's headers is a function ``TEST``) is left out with what it holds, and the
-calls of a function with an error in its body (a type from a header the checkout lacks) are
-left out on both sides.
+What clang could not read is no fact: an invalid function whose text starts with its name
+(``TEST(a, b) { .. }`` without googletest's headers is a function ``TEST``) is left out with
+what it holds, and the calls of a function with an error in its body, or that clang marks
+invalid, or whose class it marks invalid (a member's type from a header the checkout lacks:
+clang then drops every statement using that member) are left out on both sides.
 
 Definitions are compared by (qualified name, kind); the rules are in docs/accuracy.md.
 """
@@ -360,9 +361,9 @@ class _Facts:
         k = self.kinds.k
         kind = self.kind_of(cursor)
         inner_owner = None
-        if kind is not None and self.kinds.is_invalid(cursor):
-            # what clang made of code it could not read (``TEST(a, b) { .. }`` without
-            # googletest's headers is a function ``TEST``): no definition, no calls
+        if kind in (FUNCTION, METHOD) and self.misread(cursor):
+            # what clang made of a macro use it could not read (``TEST(a, b) { .. }``
+            # without googletest's headers is a function ``TEST``): no definition, no calls
             self.invalid += 1
             return
         if kind is not None and cursor.is_definition() and caller is None:
@@ -388,7 +389,7 @@ class _Facts:
                     # an error in the body (a type from a header the checkout lacks, code
                     # for another platform) leaves calls unbound that the code makes
                     start, end = extent.start.offset, extent.end.offset
-                    if any(start <= at <= end for at in self.errors):
+                    if any(start <= at <= end for at in self.errors) or self.invalid_scope(cursor):
                         self.unchecked.add(name)
                     # a name in a branch clang skips may be a call clang never saw
                     for a, b in self.skipped:
@@ -408,6 +409,27 @@ class _Facts:
         for child in cursor.get_children():
             if self.relative(child) in (path, None):
                 self.walk(child, path, caller, inner_owner)
+
+    def misread(self, cursor: Cursor) -> bool:
+        """An invalid function whose text starts with its own name: no return type, a macro
+        use (graphmem's ``TEST(suite,name)``)."""
+        if not self.kinds.is_invalid(cursor):
+            return False
+        first = next(iter(cursor.get_tokens()), None)
+        return first is not None and first.spelling == cursor.spelling
+
+    def invalid_scope(self, cursor: Cursor) -> bool:
+        """Whether clang found the function or its class invalid: a member's type from a
+        header the checkout lacks (leveldb's ``port::Mutex mutex_`` without the platform
+        defines) makes clang drop every statement using it, with no error in the body."""
+        parent = cursor.semantic_parent
+        if self.kinds.is_invalid(cursor):
+            return True
+        return (
+            parent is not None
+            and parent.kind in self.kinds.types
+            and bool(self.kinds.is_invalid(parent))
+        )
 
     def source(self, path: str) -> bytes:
         found = self.sources.get(path)
