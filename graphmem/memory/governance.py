@@ -296,19 +296,24 @@ def _ways(
 def _application(
     subject: str, anchor: str, entity: Node | None, relation: Relation, path: list[str]
 ) -> Application:
+    """Built unvalidated: every field is a plain value made here, and a module's memories
+    apply to each of the hundreds of functions an impact can reach."""
     kind = str(entity.get("kind") or "") if entity else ""
-    return Application(
-        subject=subject,
-        entity_id=anchor,
-        entity=entity_label(
-            kind,
-            str(entity.get("path") or "") if entity else "",
-            str(entity.get("qualified_name") or "") if entity else anchor,
-        ),
-        entity_kind=kind,
-        relation=relation,
-        distance=len(path) - 1,
-        path=path,
+    label = entity_label(
+        kind,
+        str(entity.get("path") or "") if entity else "",
+        str(entity.get("qualified_name") or "") if entity else anchor,
+    )
+    return Application.stored(
+        {
+            "subject": subject,
+            "entity_id": anchor,
+            "entity": label,
+            "entity_kind": kind,
+            "relation": relation,
+            "distance": len(path) - 1,
+            "path": path,
+        }
     )
 
 
