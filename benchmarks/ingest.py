@@ -26,7 +26,7 @@ from pathlib import Path
 
 from graphmem.api import GraphMem
 from graphmem.ingest.file_index import load_index
-from graphmem.ingest.file_walk import VENDORED_DIRS
+from graphmem.ingest.file_walk import vendored_folder
 from graphmem.ingest.language import language_for
 from graphmem.settings import Settings
 
@@ -65,7 +65,7 @@ def pick_file(root: Path) -> Path:
             for p in root.rglob("*")
             if p.is_file()
             and language_for(p.name) is not None
-            and not set(p.relative_to(root).parts) & VENDORED_DIRS
+            and vendored_folder(p.relative_to(root).as_posix()) is None
         ),
         key=lambda p: p.stat().st_size,
     )
