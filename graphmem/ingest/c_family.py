@@ -6,12 +6,14 @@ Structs, unions, enums and C++ classes are Classes; functions are Functions; a f
 defined in a class body or out of it (``void Cart::add() {}``) is a Method. Prototypes are
 not definitions: what a file declares is kept to tell which functions its includes make
 visible. Inline namespaces are not in names (``fmt::detail::buffer``, not
-``fmt::v12::detail::buffer``); a template specialisation is named as its template; a
+``fmt::v12::detail::buffer``); a template specialisation is named as its template (its bases
+are the template's); a ``friend`` defined in a class is a function of its namespace; a
 namespace-level function with no return type is a macro use, ``TEST(suite,name)``.
 
 Macros. Before parsing, the macros that would break it (attribute macros, namespace and
 brace statement macros, defaulted template parameters), include guards and ``#if``
-conditions are made plain by ``graphmem.ingest.c_macros``, every line kept in place.
+conditions are made plain by ``graphmem.ingest.c_macros``, and functional casts to sized types
+(`plain_casts`), every line kept in place.
 
 Dialects. ``.c`` and ``.h`` files are C; ``.cc``, ``.cpp``, ``.cxx``, ``.hpp`` and ``.hh`` are
 C++. A ``.h`` header that uses C++ (``class``, ``namespace``, ``template``, ``::``) is parsed
@@ -23,9 +25,11 @@ headers are the system's and left out. C++ base classes are INHERITS. A call is 
 target is determined: a function defined in the file, or declared through its includes and
 defined once in the repository; ``this->m()`` and ``m()`` in a method (through the class and
 its bases); ``x.m()`` / ``x->m()`` on a receiver of a declared type; qualified calls
-``ns::f()``; constructors ``Foo(...)`` and ``new Foo``. A name defined several times (static
-functions of the same name in several files) or not declared through the includes is
-heuristic. Calls through function pointers and on receivers of unknown type are left out.
+``ns::f()``; constructors ``Foo(...)`` and ``new Foo``; template arguments written in a call
+(``copy<Char>(..)``) name the same entity. A name defined several times (static functions of
+the same name in several files) or not declared through the includes is heuristic. Calls
+through function pointers, of parameters and locals (lambdas), and on receivers of unknown
+type are left out; an enum's ``E(..)`` and ``new T*[n]`` construct nothing.
 """
 
 from __future__ import annotations
