@@ -50,8 +50,8 @@ from graphmem.memory.results import (
     memory_from_node,
 )
 from graphmem.memory.staleness import AnchorRead, staleness_of
-from graphmem.model import Label, MemoryKind, MemoryStatus, Node
-from graphmem.store.base import Around, GraphReads
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
+from graphmem.store.base import Around, Direction, GraphReads
 
 _T = TypeVar("_T")
 
@@ -63,6 +63,8 @@ __all__ = [
     "governing",
 ]
 
+#: What serving and ordering a memory reads of it (ReadScope.serves, newest first).
+SERVED_PROPERTIES = ("status", "branch", "kind", "user", "created_at", "repo")
 #: Deeper than any real containment tree (repository / directories / module / class / method).
 MAX_DEPTH = 64
 _RANK = {"self": 0, "ancestor": 1, "descendant": 2, "nearby": 3}
@@ -203,11 +205,15 @@ def governing(
         return []
     store = scope.store
     orphans_of = scope.repo if down else None
+    # Keeping the best few: a brief first read, then the kept ones in full.
+    brief = SERVED_PROPERTIES if limit is not None and not down else None
     if tree is None:
-        read = store.governance(subjects, up=up, down=down, near=near, orphans_of=orphans_of)
+        read = store.governance(
+            subjects, up=up, down=down, near=near, orphans_of=orphans_of, brief=brief
+        )
         tree = Containment.of(subjects, read)
     else:
-        read = store.governance(sorted(tree.ids()), near=near, orphans_of=orphans_of)
+        read = store.governance(sorted(tree.ids()), near=near, orphans_of=orphans_of, brief=brief)
     near_of = [n for n in dict.fromkeys(near) if n not in tree.relation.get(subjects[0], {})]
     anchor_ids = tree.ids() | set(near_of)
     governs = [
@@ -252,8 +258,13 @@ def governing(
         ordered = [pair for pair in ordered if pair[0].id not in dropped]
     if limit is not None:
         ordered = ordered[:limit]
+    if brief is not None and ordered:
+        full = store.linked([node.id for node, _ in ordered], [RelType.GOVERNS], Direction.OUT)
+        ordered = [(full.nodes.get(node.id, node), apps) for node, apps in ordered]
+        read = Around([], [], full.edges, full.nodes)
     kept = [node for node, _ in ordered]
-    stale = staleness_of(store, kept, AnchorRead.of_read(read, kept)) if with_staleness else {}
+    anchors = AnchorRead.of_read(read, kept, store if brief is not None else None)
+    stale = staleness_of(store, kept, anchors) if with_staleness else {}
     return [
         GoverningMemory(
             memory=memory_from_node(node),

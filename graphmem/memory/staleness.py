@@ -147,15 +147,23 @@ class AnchorRead:
         return cls(edges, store.get_nodes(wanted, embeddings=False) if wanted else {})
 
     @classmethod
-    def of_read(cls, read: Around, memories: Sequence[Node]) -> AnchorRead:
+    def of_read(
+        cls, read: Around, memories: Sequence[Node], lost_in: GraphReads | None = None
+    ) -> AnchorRead:
         """From what `GraphReads.governance` read: every GOVERNS edge of its memories, and the
-        entities their anchors name."""
+        entities their anchors name. `lost_in`: a store to look up the named entities the read
+        did not hold (a read that did not look anchors up)."""
         wanted = {m.id for m in memories}
         edges: dict[str, dict[str, Edge]] = {}
         for edge in read.links:
             if edge.source in wanted and edge.type == RelType.GOVERNS:
                 edges.setdefault(edge.source, {})[edge.target] = edge
-        return cls(edges, read.nodes)
+        targets = read.nodes
+        if lost_in is not None:
+            named = {str(i) for m in memories for i in m.get("anchor_ids") or ()}
+            if lost := sorted(named - set(targets)):
+                targets = {**targets, **lost_in.get_nodes(lost, embeddings=False)}
+        return cls(edges, targets)
 
     def anchors_of(self, memory: Node) -> list[Anchor]:
         return _anchors(memory, self.edges)

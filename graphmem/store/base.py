@@ -393,6 +393,7 @@ class GraphReads(abc.ABC):
         down: bool = False,
         near: Sequence[str] = (),
         orphans_of: str | None = None,
+        brief: Sequence[str] | None = None,
     ) -> Around:
         """What governs entities, in one step: the CONTAINS walks as `around` makes them; the
         memories with a GOVERNS edge to any entity of those walks or of `near` (not walked);
@@ -401,31 +402,37 @@ class GraphReads(abc.ABC):
         hold the memories, the code they govern, and the entities their `anchor_ids` name that
         still exist (an anchor whose edge was lost).
 
+        With `brief` (property names), a first look for a caller that keeps only the best few
+        of many memories: the memories may come with just those properties, `links` are only
+        their GOVERNS edges to the walked entities, and anchors are not looked up; `linked`
+        then reads the kept ones in full.
+
         On Neo4j it is one statement (`_governance_impl`); elsewhere the reads below.
         """
         ids = _unique_ids(node_ids)
         extra = [n for n in _unique_ids(near) if n not in set(ids)]
         if not ids and not extra and orphans_of is None:
             return Around([], [], [], {})
-        native = self._governance_impl(ids, up, down, extra, orphans_of)
+        lean = None if brief is None else tuple(sorted(set(brief)))
+        native = self._governance_impl(ids, up, down, extra, orphans_of, lean)
         if native is not None:
             return native
         above, below = self._walks(ids, up, down) if ids else ([], [])
         tree = {*ids, *extra, *(e.source for e in above), *(e.target for e in below)}
-        memories = (
-            {e.source for e in self._edges_impl(sorted(tree), (RelType.GOVERNS,), Direction.IN)}
-            if tree
-            else set()
-        )
+        direct = self._edges_impl(sorted(tree), (RelType.GOVERNS,), Direction.IN) if tree else []
+        memories = {e.source for e in direct}
         if orphans_of is not None:
             where = {"repo": orphans_of, "orphaned": True}
             memories |= {m.id for m in self._find_nodes_impl(Label.MEMORY, where, None, False)}
+        asked = [*ids, *extra, *sorted(memories)]
+        if lean is not None:
+            return self._with_nodes(asked, above, below, direct)
         governs = (
             self._edges_impl(sorted(memories), (RelType.GOVERNS,), Direction.OUT)
             if memories
             else []
         )
-        read = self._with_nodes([*ids, *extra, *sorted(memories)], above, below, governs)
+        read = self._with_nodes(asked, above, below, governs)
         named = {str(a) for m in memories if m in read.nodes for a in _anchor_ids(read.nodes[m])}
         if lost := sorted(named - set(read.nodes)):
             read.nodes.update(self._get_nodes_impl(lost, False))
@@ -505,10 +512,16 @@ class GraphReads(abc.ABC):
         return None
 
     def _governance_impl(
-        self, ids: list[str], up: bool, down: bool, near: list[str], orphans_of: str | None
+        self,
+        ids: list[str],
+        up: bool,
+        down: bool,
+        near: list[str],
+        orphans_of: str | None,
+        brief: tuple[str, ...] | None,
     ) -> Around | None:
         """`governance` in one statement, or None to let the generic reads answer. `near` has
-        none of `ids`."""
+        none of `ids`; `brief` is sorted."""
         return None
 
     @abc.abstractmethod

@@ -331,6 +331,33 @@ def test_governance_reads_memories_on_the_walks_their_edges_and_anchors(
         assert view.governance(["meth"], up=True) == read
 
 
+def test_a_brief_governance_read_is_the_edges_found_and_the_properties_asked(
+    small_graph: GraphStore,
+) -> None:
+    write(small_graph, [memory("d-3", "Carts are per user", user="ana")])
+    write(
+        small_graph,
+        edges=[edge(RelType.GOVERNS, "d-3", "cls"), edge(RelType.GOVERNS, "d-3", "fn2")],
+    )
+    full = small_graph.governance(["meth"], up=True)
+    brief = small_graph.governance(["meth"], up=True, brief=["status", "user"])
+    assert _keys(full.links) == [
+        ("GOVERNS", "d-1", "mod"),
+        ("GOVERNS", "d-3", "cls"),
+        ("GOVERNS", "d-3", "fn2"),
+    ]
+    assert _keys(brief.links) == [("GOVERNS", "d-1", "mod"), ("GOVERNS", "d-3", "cls")]
+    assert brief.above == full.above and set(brief.nodes) == set(full.nodes) - {"fn2"}
+    for memory_id, wanted in (
+        ("d-1", {"status": "active"}),
+        ("d-3", {"status": "active", "user": "ana"}),
+    ):
+        props = brief.nodes[memory_id].properties
+        assert wanted.items() <= props.items()
+        assert set(props) <= set(full.nodes[memory_id].properties)
+    assert brief.nodes["cls"] == full.nodes["cls"]
+
+
 def test_edge_properties_are_replaced_on_upsert(small_graph: GraphStore) -> None:
     write(small_graph, edges=[edge(RelType.CALLS, "fn", "meth", resolution="heuristic", n=2)])
     calls = small_graph.edges(["fn"], [RelType.CALLS])

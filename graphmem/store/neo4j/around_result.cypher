@@ -1,4 +1,5 @@
-// The row `around` and `governance` return: edges as maps, nodes without their embeddings.
+// The row `around` and `governance` return: edges as maps, nodes without their embeddings
+// ({{props}}: the properties of node `m` to return).
 UNWIND ends AS node
 WITH above, below, links, collect(DISTINCT node) AS nodes
 RETURN
@@ -8,4 +9,4 @@ RETURN
                  props: properties(r)}] AS below,
   [r IN links | {type: type(r), source: startNode(r).id, target: endNode(r).id,
                  props: properties(r)}] AS links,
-  [m IN nodes | {id: m.id, labels: labels(m), props: m {.*, {{property}}: null}}] AS nodes
+  [m IN nodes | {id: m.id, labels: labels(m), props: {{props}}}] AS nodes

@@ -1,6 +1,8 @@
 // GraphReads.governance in one statement. {{above}} and {{below}} bind the CONTAINS walks from
 // the start nodes (or empty lists); {{orphans}} the repository's orphaned memories (or an empty
-// list). Returns one row, or none when nothing was found.
+// list); {{links}} binds every GOVERNS edge of the memories and the entities their anchors
+// name (for a brief read, the edges found and no entities). Returns one row, or none
+// when nothing was found.
 UNWIND $ids AS node_id
 {{find_node}}
 WITH collect(n) AS starts
@@ -16,25 +18,13 @@ WITH above, below,
 CALL {
   WITH tree
   UNWIND tree AS anchor
-  MATCH (m)-[:GOVERNS]->(anchor)
-  RETURN collect(DISTINCT m) AS governing
+  WITH DISTINCT anchor
+  MATCH (m)-[g:GOVERNS]->(anchor)
+  RETURN collect(DISTINCT m) AS governing, collect(g) AS direct
 }
 {{orphans}}
-WITH above, below, tree, governing + orphans AS memories
-CALL {
-  WITH memories
-  UNWIND memories AS m
-  WITH DISTINCT m
-  MATCH (m)-[g:GOVERNS]->()
-  RETURN collect(g) AS links
-}
-CALL {
-  WITH memories
-  UNWIND memories AS m
-  UNWIND coalesce(m.anchor_ids, []) AS anchor_id
-  MATCH (named{{entity}} {id: anchor_id})
-  RETURN collect(DISTINCT named) AS named
-}
+WITH above, below, tree, direct, governing + orphans AS memories
+{{links}}
 WITH above, below, links,
      tree + memories + named + [r IN links | endNode(r)] AS ends
 {{result}}

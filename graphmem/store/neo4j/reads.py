@@ -200,19 +200,30 @@ class Neo4jReads(GraphReads):
         return self._read("reading around entities", _around, text, {"ids": ids})
 
     def _governance_impl(
-        self, ids: list[str], up: bool, down: bool, near: list[str], orphans_of: str | None
+        self,
+        ids: list[str],
+        up: bool,
+        down: bool,
+        near: list[str],
+        orphans_of: str | None,
+        brief: tuple[str, ...] | None,
     ) -> Around:
         orphans = (
             st.Fragment(st.render("governance_orphans", memory=st.labels(Label.MEMORY)))
             if orphans_of is not None
             else st.Fragment("WITH *, [] AS orphans")
         )
+        links = (
+            st.Fragment(st.render("governance_links", entity=st.labels(Label.CODE_ENTITY)))
+            if brief is None
+            else st.Fragment("WITH *, direct AS links, [] AS named")
+        )
         text = st.render(
             "governance",
             find_node=st.find_node(),
             orphans=orphans,
-            entity=st.labels(Label.CODE_ENTITY),
-            **_walk_fragments(up, down),
+            links=links,
+            **_walk_fragments(up, down, brief),
         )
         params = {"ids": ids, "near": near, "repo": orphans_of}
         return self._read("reading what governs entities", _around, text, params)
@@ -411,14 +422,21 @@ _ARROWS = {
 }
 
 
-def _walk_fragments(up: bool, down: bool) -> dict[str, st.Fragment]:
-    """The CONTAINS walk fragments of `around` and `governance`, and their result."""
+def _walk_fragments(
+    up: bool, down: bool, brief: tuple[str, ...] | None = None
+) -> dict[str, st.Fragment]:
+    """The CONTAINS walk fragments of `around` and `governance`, and their result: memories
+    with only the `brief` properties when given."""
+    full = f"m {{.*, {st.escape_identifier(EMBEDDING_PROPERTY)}: null}}"
+    if brief is None:
+        props = full
+    else:
+        picked = ", ".join("." + st.escape_identifier(name) for name in brief)
+        props = f"CASE WHEN m{st.labels(Label.MEMORY).text} THEN m {{{picked}}} ELSE {full} END"
     return {
         "above": st.Fragment(st.load("contains_above") if up else "WITH *, [] AS above"),
         "below": st.Fragment(st.load("contains_below") if down else "WITH *, [] AS below"),
-        "result": st.Fragment(
-            st.render("around_result", property=st.identifier(EMBEDDING_PROPERTY))
-        ),
+        "result": st.Fragment(st.render("around_result", props=st.Fragment(props))),
     }
 
 
@@ -429,7 +447,8 @@ def _around(tx: Tx, text: str, params: dict[str, Any]) -> Around:
 
     def edges(column: str) -> list[Edge]:
         found = (to_edge(r["type"], r["source"], r["target"], r["props"]) for r in record[column])
-        return sorted((e for e in found if e is not None), key=lambda e: e.key)
+        unique = {e.key: e for e in found if e is not None}
+        return [unique[key] for key in sorted(unique)]
 
     nodes = (values.node_from_parts(n["id"], n["labels"], n["props"]) for n in record["nodes"])
     return Around(
