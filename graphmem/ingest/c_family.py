@@ -436,6 +436,28 @@ class _CFamilyParse(SourceParse):
             return self.receiver(node.named_children[-1])
         return None
 
+    def on_alias(self, node: Node, scope: Scope) -> None:
+        """``using string_view = basic_string_view<char>;``: a receiver of type string_view
+        has basic_string_view's members."""
+        name, target = node.child_by_field_name("name"), node.child_by_field_name("type")
+        if name is not None and target is not None:
+            self.alias(self.text(name), target, scope)
+
+    def on_typedef(self, node: Node, scope: Scope) -> None:
+        """``typedef basic_memory_buffer<char> memory_buffer;`` (a typedef of a struct with a
+        body names the struct: `on_type`)."""
+        target, name = node.child_by_field_name("type"), node.child_by_field_name("declarator")
+        if target is None or name is None or name.type != "type_identifier":
+            return
+        if target.child_by_field_name("body") is None:
+            self.alias(self.text(name), target, scope)
+
+    def alias(self, name: str, target: Node, scope: Scope) -> None:
+        written = type_name(self.text(target))
+        if written is not None and written != name and not self.in_function(scope):
+            aliases = self.parsed.extra.setdefault("aliases", {})
+            aliases.setdefault(self.join(scope.qualified_name, name), written)
+
     def on_using(self, node: Node, scope: Scope) -> None:
         """``using namespace ns;`` makes ns's names visible unqualified."""
         if any(child.type == "namespace" for child in node.children) and node.named_children:
@@ -485,6 +507,8 @@ class _Repo:
     inline: set[str] = field(default_factory=set)
     #: enums, which ``E(..)`` converts to and does not construct
     enums: set[str] = field(default_factory=set)
+    #: type aliases (``using``, ``typedef``): qualified alias -> the type as written
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 class CFamilyResolver:
@@ -510,6 +534,8 @@ class CFamilyResolver:
                     continue
                 repo.inline.update(parsed.extra.get("inline", ()))
                 repo.enums.update(parsed.extra.get("enums", ()))
+                for alias, written in parsed.extra.get("aliases", {}).items():
+                    repo.aliases.setdefault(alias, written)
                 static = set(parsed.extra.get("static", ()))
                 for d in parsed.definitions:
                     found = _Def(path, d.qualified_name, d.kind, d.qualified_name in static)
@@ -566,6 +592,10 @@ class CFamilyResolver:
     # -- names ----------------------------------------------------------------------------
 
     @staticmethod
+    def join(scope: str, name: str) -> str:
+        return f"{scope}::{name}" if scope else name
+
+    @staticmethod
     def contexts(qualified: str) -> list[str]:
         """Enclosing scopes of a name, innermost first: ``a::B::f`` -> a::B::f, a::B, a, ''."""
         parts = qualified.split("::") if qualified else []
@@ -580,9 +610,17 @@ class CFamilyResolver:
                 return found
         return []
 
-    def cls(self, written: str, context: str, using: list[str]) -> _Def | None:
+    def cls(self, written: str, context: str, using: list[str], depth: int = 0) -> _Def | None:
+        """The class a written type name means from `context`, through type aliases."""
         found = [d for d in self.lookup(written, context, using) if d.kind == CLASS]
-        return found[0] if found else None
+        if found or depth > 4:
+            return found[0] if found else None
+        aliases = self.repo().aliases
+        for scope in [*self.contexts(context), *using]:
+            alias = self.join(scope, written)
+            if alias in aliases:
+                return self.cls(aliases[alias], alias.rpartition("::")[0], using, depth + 1)
+        return None
 
     def member(self, owner: str, name: str, depth: int = 0) -> _Def | None:
         """A method of a class or of its bases (first found, depth-first in declared order)."""

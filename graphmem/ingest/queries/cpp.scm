@@ -4,3 +4,5 @@
 (new_expression) @new
 (field_declaration) @field
 (using_declaration) @using
+(alias_declaration) @alias
+(type_definition) @typedef

@@ -324,3 +324,33 @@ def test_what_calls_no_function_or_constructor(
     calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
     # a lambda named write, a parameter named write, an enum's E(), new T*[n]
     assert calls == {("fmt::write_twice", "fmt::write", "exact")}
+
+
+def test_receivers_and_bases_through_type_aliases(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "base.h": (
+                "namespace fmt {\n"
+                "template <typename Char> class basic_string_view {\n public:\n"
+                "  int size() const { return 0; }\n};\n"
+                "using string_view = basic_string_view<char>;\n"
+                "template <typename T> class basic_memory_buffer {\n public:\n"
+                "  void push_back(T) {}\n};\n"
+                "typedef basic_memory_buffer<char> memory_buffer;\n"
+                "class string_buffer : public memory_buffer {};\n}\n"
+            ),
+            "format.cc": (
+                '#include "base.h"\nnamespace fmt {\n'
+                "int length(string_view s, memory_buffer& buf) {\n"
+                "  buf.push_back('x');\n  return s.size();\n}\n}\n"
+            ),
+        }
+    )
+    edges = {(k, s, t, r) for k, s, t, r in resolved.edges if k in ("CALLS", "INHERITS")}
+    assert edges == {
+        ("CALLS", "fmt::length", "fmt::basic_memory_buffer::push_back", "exact"),
+        ("CALLS", "fmt::length", "fmt::basic_string_view::size", "exact"),
+        ("INHERITS", "fmt::string_buffer", "fmt::basic_memory_buffer", None),
+    }
