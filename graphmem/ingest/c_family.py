@@ -361,6 +361,16 @@ class _CFamilyParse(SourceParse):
         if scope.definition is not None and scope.definition.kind == CLASS:
             self.declare(node, scope)
 
+    def on_initializer(self, node: Node, scope: Scope) -> None:
+        """``: buffer(x)`` in a constructor constructs the base class it names (``year_(y)``
+        initialises a field: which of its type's constructors runs, a copy or another, the
+        code does not write)."""
+        name = node.named_children[0] if node.named_children else None
+        if name is not None and self.in_function(scope):
+            written = without_template_arguments(self.text(name)) or ""
+            if _NAME.fullmatch(written.removeprefix("::")):
+                self.add_call(scope.qualified_name, f"init {written.removeprefix('::')}", node)
+
     def on_param(self, node: Node, scope: Scope) -> None:
         if self.cpp and self.in_function(scope):
             self.declare(node, scope)
@@ -698,6 +708,8 @@ class CFamilyResolver:
             callee = "::".join([p for p in parts[:-1] if p not in inline] + parts[-1:])
         if callee.startswith("new "):
             return self.construct(callee[4:], caller, using)
+        if callee.startswith("init "):
+            return self.initialise(callee[5:], caller, owner, using)
         if "." in callee:
             receiver, _, name = callee.rpartition(".")
             receiver_type = self.receiver_type(receiver, caller, owner, locals_, using)
@@ -730,6 +742,14 @@ class CFamilyResolver:
         if len(guesses) > _MAX_GUESSES:
             return []
         return [(d, HEURISTIC) for d in guesses]
+
+    def initialise(
+        self, written: str, caller: str, owner: str | None, using: list[str]
+    ) -> list[tuple[_Def, str]]:
+        """A constructor's initialiser that names a base class (not one of the fields)."""
+        if owner is None or ("::" not in written and self.field_type(owner, written)):
+            return []
+        return self.construct(written, caller, using)
 
     def owner_class(self, caller: str) -> str | None:
         """The class a method belongs to (``a::B`` for ``a::B::f``), if it is one."""

@@ -6,3 +6,4 @@
 (using_declaration) @using
 (alias_declaration) @alias
 (type_definition) @typedef
+(field_initializer) @initializer

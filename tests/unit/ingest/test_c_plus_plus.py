@@ -354,3 +354,24 @@ def test_receivers_and_bases_through_type_aliases(
         ("CALLS", "fmt::length", "fmt::basic_string_view::size", "exact"),
         ("INHERITS", "fmt::string_buffer", "fmt::basic_memory_buffer", None),
     }
+
+
+def test_a_constructors_initialiser_naming_a_base_constructs_it(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    resolved = resolve_tree(
+        {
+            "chrono.h": (
+                "namespace fmt {\n"
+                "class year {\n public:\n  explicit year(int y) : value_(y) {}\n"
+                " private:\n  int value_;\n};\n"
+                "class calendar { public: calendar(int) {} };\n"
+                "class year_month : public calendar {\n  year year_;\n public:\n"
+                "  year_month(int y) : calendar(y), year_(y) {}\n};\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    # year_(y) initialises a field: whether year's copy constructor or year(int) runs is
+    # overload resolution, which graphmem does not do
+    assert calls == {("fmt::year_month::year_month", "fmt::calendar::calendar", "exact")}
