@@ -29,6 +29,7 @@ those sit in the CONTAINS tree); only the reported ones are read afresh.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from graphmem.memory.remember_cache import MemoryFacts, RememberCache, remember_cache
 from graphmem.memory.results import ConflictCandidate
@@ -42,6 +43,7 @@ __all__ = [
     "nearest_memories",
     "nearest_memories_many",
     "nearest_with",
+    "WrittenVectors",
 ]
 
 CONFLICT_THRESHOLD = 0.5
@@ -150,19 +152,49 @@ def nearest_memories_many(
     return [{h.node_id: h.score for h in hits} for hits in found]
 
 
-def nearest_with(
-    nearest: Mapping[str, float], vector: Sequence[float], others: Mapping[str, Sequence[float]]
-) -> dict[str, float]:
-    """`nearest` (what the store held) joined by `others`, memories written since with their
-    vectors, scored by cosine as the store scores: the CANDIDATES best, best first."""
-    if not others:
-        return dict(nearest)
-    import numpy as np  # only here: a remember that writes one memory needs no numpy
+class WrittenVectors:
+    """The unit vectors of memories written since a store search (a batch's earlier ones), kept
+    as one growing float32 matrix, so each new memory meets them in one product."""
 
-    matrix = np.asarray(list(others.values()), dtype=np.float32)
-    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    query = np.asarray(vector, dtype=np.float32)
-    query /= max(float(np.linalg.norm(query)), 1e-12)
-    scores = {**nearest, **dict(zip(others, (matrix @ query).tolist(), strict=True))}
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self._rows: Any = None
+
+    def add(self, memory_id: str, vector: Sequence[float]) -> None:
+        import numpy as np  # only here: a remember that writes one memory needs no numpy
+
+        row = _unit(np.asarray(vector, dtype=np.float32))
+        if self._rows is None:
+            self._rows = np.empty((16, len(row)), dtype=np.float32)
+        elif len(self.ids) == len(self._rows):
+            self._rows = np.concatenate([self._rows, np.empty_like(self._rows)])
+        self._rows[len(self.ids)] = row
+        self.ids.append(memory_id)
+
+    def scores(self, vector: Sequence[float]) -> dict[str, float]:
+        """Cosine of `vector` with each, as the store scores it."""
+        if not self.ids:
+            return {}
+        import numpy as np
+
+        query = _unit(np.asarray(vector, dtype=np.float32))
+        scores = self._rows[: len(self.ids)] @ query
+        return dict(zip(self.ids, scores.tolist(), strict=True))
+
+
+def _unit(vector: Any) -> Any:
+    import numpy as np
+
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def nearest_with(
+    nearest: Mapping[str, float], vector: Sequence[float], written: WrittenVectors
+) -> dict[str, float]:
+    """`nearest` (what the store held) joined by the memories `written` since: the CANDIDATES
+    best, best first."""
+    if not written.ids:
+        return dict(nearest)
+    scores = {**nearest, **written.scores(vector)}
     best = sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:CANDIDATES]
     return {mid: max(-1.0, min(1.0, score)) for mid, score in best}

@@ -30,6 +30,7 @@ from graphmem.errors import ConflictError, GraphMemError, Remedy, UsageError
 from graphmem.memory.audit import new_event
 from graphmem.memory.conflicts import (
     CONFLICT_THRESHOLD,
+    WrittenVectors,
     find_conflicts,
     nearest_memories,
     nearest_memories_many,
@@ -145,12 +146,12 @@ def remember_many(
     for start in range(0, len(pairs), _GROUP):
         group = pairs[start : start + _GROUP]
         stored = nearest_memories_many(store, [vector for _, vector in group])
-        written: dict[str, Sequence[float]] = {}
+        written = WrittenVectors()
         for (item, vector), nearest in zip(group, stored, strict=True):
             nearest = nearest_with(nearest, vector, written)
             result = _record(store, repo, item, vector, author, CONFLICT_THRESHOLD, nearest=nearest)
             if result.created:
-                written[result.memory.id] = vector
+                written.add(result.memory.id, vector)
             results.append(result)
             if on_done is not None:
                 on_done(len(results))

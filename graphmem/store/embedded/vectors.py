@@ -224,8 +224,11 @@ def _top(scores: Any, ids: list[str], limit: int) -> list[tuple[str, float]]:
     assert np is not None
     count = min(limit, len(scores))
     top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else None
-    candidates = range(len(scores)) if top is None else top.tolist()
-    return _best([(float(scores[i]), ids[i]) for i in candidates], limit)
+    picked = np.arange(len(scores)) if top is None else top
+    # (-score, id) tuples sort natively: a key function cost ten times more for 200 hits.
+    negated = [-v for v in scores[picked].tolist()]
+    ranked = sorted(zip(negated, [ids[i] for i in picked.tolist()], strict=True))
+    return [(node_id, max(-1.0, min(1.0, -negative))) for negative, node_id in ranked[:limit]]
 
 
 def _best(scored: list[tuple[float, str]], limit: int) -> list[tuple[str, float]]:
