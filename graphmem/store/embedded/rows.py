@@ -222,8 +222,8 @@ def encode_vector(owner: str, value: Any) -> bytes:
 
 def _finite_numbers(values: list[Any] | tuple[Any, ...]) -> bool:
     """Whether every value is a finite int or float (not a bool). The usual embedding, plain
-    floats, is checked by one pass over the types and one sum (a per-item test cost 1 ms of a
-    remember's 4 at 384 dimensions)."""
+    floats, is checked by one pass over the types and one sum: 15 us for 384 floats, where a
+    test per item took 75 us."""
     if set(map(type, values)) <= {float, int}:
         try:
             return math.isfinite(math.fsum(values))
