@@ -49,7 +49,7 @@ BAR = (
     ("CALLS exact", "precision", 0.90),
     ("CALLS exact", "recall", 0.80),
 )
-#: The bar of issue 13 for every language: exact + heuristic recall, exact precision.
+#: The call-recall bar, for every language: exact + heuristic recall, exact precision.
 RECALL_BAR = (("CALLS exact", "precision", 0.98), ("CALLS all", "recall", 0.90))
 
 
