@@ -15,9 +15,12 @@ decoded, their GOVERNS edges and a containment walk: about 25 ms a remember once
 - a store without a data version (Neo4j) gets a fresh cache per remember: the same reads as
   before, in fewer calls.
 
-What a check returns is read afresh from the store: the duplicate it names and the conflicts it
-reports (their text, status and scope), so a stale fact can at most hide a report, never invent
-one or a duplicate. Facts hold no memory text, so a purge (a write) leaves nothing behind here.
+A fact can be stale only when another process commits in the instant between a remember's
+last version check and its write (the cache then takes that commit for its own). So what a
+check returns is read afresh: the duplicate it names, and the conflicts it reports (their text,
+status, repository, branch and user); a stale fact can hide a report or misjudge its scope,
+never report an inactive memory or name a wrong duplicate. Facts hold no memory text, so a purge
+(a write) leaves nothing behind here.
 """
 
 from __future__ import annotations
