@@ -79,6 +79,8 @@ _QUALIFIERS = re.compile(r"\b(const|volatile|struct|class|union|enum|typename|mu
 _SMART_POINTERS = re.compile(r"^(?:std::)?(?:unique_ptr|shared_ptr|weak_ptr)<(.+)>$")
 _MAKERS = re.compile(r"^(?:std::)?make_(?:unique|shared)<([^<>]+)>$")
 _NAME = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
+#: how C and C++ spell a macro: ``EXPECT_EQ``, ``FMT_POSIX_CALL`` (not ``T`` nor ``DB``)
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z]{5,}")
 #: ``unsigned(x)``: a functional cast, not ``unsigned (*f)(int)`` nor ``operator unsigned()``
 _SIZED_CAST = re.compile(rb"\b(?:unsigned|signed|short|long)(?=\([^*&)])")
 _WRAPPERS = frozenset(
@@ -257,6 +259,7 @@ class _CFamilyParse(SourceParse):
         template = without_template_arguments(name)
         if template is None:
             return None
+        specialisation = template != re.sub(r"\s+", "", name)
         # ``class Block::Iter {..}`` defines the class nested in Block, out of its body
         owner, _, name = template.removeprefix("::").rpartition("::")
         outer = self.join(scope.qualified_name, owner) if owner else scope.qualified_name
@@ -268,6 +271,8 @@ class _CFamilyParse(SourceParse):
         recorded = self.classes.setdefault(qualified, definition)
         if node.type == "enum_specifier":
             self.parsed.extra.setdefault("enums", []).append(qualified)
+        if specialisation and qualified not in self.parsed.extra.get("specialised", ()):
+            self.parsed.extra.setdefault("specialised", []).append(qualified)
         for child in node.named_children:
             if child.type == "base_class_clause":
                 for base in child.named_children:
@@ -423,14 +428,33 @@ class _CFamilyParse(SourceParse):
             if member is not None and member.type == "template_method":  # loc.get<T>()
                 member = member.child_by_field_name("name")
             if receiver is not None and member is not None:
-                self.add_call(scope.qualified_name, f"{receiver}.{self.text(member)}", node)
+                self.add_macro_call(scope, f"{receiver}.{self.text(member)}", node)
         elif function.type in ("identifier", "qualified_identifier", "template_function"):
             # explicit template arguments name the same entity: copy<Char>(..) calls copy
             written = (without_template_arguments(self.text(function)) or "").removeprefix("::")
             if written in self.variables.get(scope.qualified_name, ()):
                 return  # a local or parameter called: a lambda, a function pointer, a functor
             if _NAME.fullmatch(written):
-                self.add_call(scope.qualified_name, written, node)
+                self.add_macro_call(scope, written, node)
+
+    def add_macro_call(self, scope: Scope, callee: str, node: Node) -> None:
+        """A call written in a macro's arguments is marked ``macro ``: the macro decides what
+        its argument becomes (``FMT_POSIX_CALL(close(fd))`` calls ``::close``, ``_close`` on
+        Windows; ``assert`` and test macros may drop or wrap it), so its target is a guess."""
+        marked = f"macro {callee}" if self.in_macro_arguments(node) else callee
+        self.add_call(scope.qualified_name, marked, node)
+
+    def in_macro_arguments(self, node: Node) -> bool:
+        """Whether `node` lies in the arguments of a call to an upper-case name, how C and C++
+        write macros (``EXPECT_EQ(f(x), 1)``), inside the same function."""
+        current = node.parent
+        while current is not None and current.type != "function_definition":
+            if current.type == "argument_list" and current.parent is not None:
+                function = current.parent.child_by_field_name("function")
+                if function is not None and _MACRO_NAME.fullmatch(self.text(function)):
+                    return True
+            current = current.parent
+        return False
 
     def receiver(self, node: Node | None) -> str | None:
         """``this``, ``x``, ``this->x`` and ``(*x)`` as a dotted receiver; None otherwise."""
@@ -481,7 +505,7 @@ class _CFamilyParse(SourceParse):
             return  # new T*[n] allocates pointers and constructs no T
         declared = type_name(self.text(type_node))
         if declared is not None and self.in_function(scope):
-            self.add_call(scope.qualified_name, f"new {declared}", node)
+            self.add_macro_call(scope, f"new {declared}", node)
 
     def on_include(self, node: Node, scope: Scope) -> None:
         """``"x.h"`` is kept as ``x.h``, ``<x.h>`` with its brackets (looked up only on the
@@ -517,6 +541,8 @@ class _Repo:
     inline: set[str] = field(default_factory=set)
     #: enums, which ``E(..)`` converts to and does not construct
     enums: set[str] = field(default_factory=set)
+    #: class templates with specialisations, which ``T<..>()`` picks among by arguments
+    specialised: set[str] = field(default_factory=set)
     #: type aliases (``using``, ``typedef``): qualified alias -> the type as written
     aliases: dict[str, str] = field(default_factory=dict)
 
@@ -544,6 +570,7 @@ class CFamilyResolver:
                     continue
                 repo.inline.update(parsed.extra.get("inline", ()))
                 repo.enums.update(parsed.extra.get("enums", ()))
+                repo.specialised.update(parsed.extra.get("specialised", ()))
                 for alias, written in parsed.extra.get("aliases", {}).items():
                     repo.aliases.setdefault(alias, written)
                 static = set(parsed.extra.get("static", ()))
@@ -702,6 +729,9 @@ class CFamilyResolver:
     ) -> list[tuple[_Def, str]]:
         using: list[str] = list(parsed.extra.get("using", ()))
         owner = self.owner_class(caller)
+        if callee.startswith("macro "):
+            guessed = self.call_targets(parsed, caller, callee[6:], locals_, visible)
+            return [(d, HEURISTIC) for d, _ in guessed]
         inline = self.repo().inline
         if inline and "::" in callee:
             parts = callee.split("::")
@@ -760,13 +790,19 @@ class CFamilyResolver:
         return owner if any(d.kind == CLASS for d in found) else None
 
     def construct(self, written: str, caller: str, using: list[str]) -> list[tuple[_Def, str]]:
-        """``new T`` / ``T(...)``: T's constructor when it defines one, else the class."""
+        """``new T`` / ``T(...)``: T's constructor when it defines one, else the class. A
+        class template with specialisations (``is_named_arg<T>()``), or a class defined in
+        several files, is a guess: which one is built depends on template arguments or on
+        the translation unit."""
+        repo = self.repo()
         found = self.cls(written, caller.rpartition("::")[0], using)
-        if found is None or found.qualified_name in self.repo().enums:
+        if found is None or found.qualified_name in repo.enums:
             return []
         simple = found.qualified_name.rpartition("::")[2]
-        constructor = self.repo().members.get(found.qualified_name, {}).get(simple)
-        return [(constructor or found, EXACT)]
+        constructor = repo.members.get(found.qualified_name, {}).get(simple)
+        classes = [d for d in repo.by_name.get(found.qualified_name, ()) if d.kind == CLASS]
+        guess = len(classes) > 1 or found.qualified_name in repo.specialised
+        return [(constructor or found, HEURISTIC if guess else EXACT)]
 
     def receiver_type(
         self,
