@@ -346,3 +346,14 @@ def test_search_all_answers_each_search_as_it_is_answered_alone(
     assert store.search_all([]) == []
     with pytest.raises(UsageError, match="dimensions"):
         store.search_all([Search(Label.MEMORY, 5, text="invoices"), Search(vector=[1.0, 0.0])])
+
+
+def test_many_vector_searches_asked_at_once_answer_as_alone(vectors: GraphStore) -> None:
+    """remember --batch asks for the nearest memories of hundreds of new ones in one step."""
+    asked = [vec(2.0), vec(0.0, 0.0, 1.0), vec(-1.0, 0.1), vec(1.0, 1.0), vec(0.5)]
+    searches = [Search(Label.MEMORY, 3 if i % 2 else 2, vector=v) for i, v in enumerate(asked)]
+    found = vectors.search_all([*searches, Search(Label.MEMORY, 5, text="a")])
+    alone = [vectors.vector_search(s.vector or [], Label.MEMORY, s.limit) for s in searches]
+    assert found[:-1] == alone
+    assert ids(found[0]) == ["m-same", "m-close"] and ids(found[1])[0] == "m-ortho"
+    assert found[-1] == vectors.fulltext_search("a", Label.MEMORY, 5)

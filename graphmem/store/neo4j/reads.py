@@ -285,45 +285,67 @@ class Neo4jReads(GraphReads):
         return self._search_all_impl([PlannedSearch(label, limit, vector=query)])[0]
 
     def _search_all_impl(self, searches: list[PlannedSearch]) -> list[list[SearchHit]]:
-        """Each search as a subquery collecting its hits, all in one statement: their `$names`
-        are prefixed per search so they cannot collide."""
-        statements = [self._search_statement(search) for search in searches]
+        """All searches in one statement, each part a subquery collecting its hits, its
+        `$names` prefixed so they cannot collide. Vector searches over the memory index with one
+        limit share one part that walks their vectors, so the statement's text (and its cached
+        plan) does not grow with their number: remember --batch asks for 256 at once."""
         parts: list[str] = []
+        columns: list[str] = []
         params: dict[str, Any] = {}
-        for i, statement in enumerate(statements):
-            if statement is None:
+        groups: dict[int, list[int]] = {}
+        for i, search in enumerate(searches):
+            if search.vector is not None and search.label == schema.VECTOR_LABEL:
+                groups.setdefault(search.limit, []).append(i)
                 continue
-            text, own = statement
-            text = _PARAM.sub(rf"$s{i}_\1", text)
-            parts.append(f"CALL {{ CALL {{ {text} }} RETURN collect([id, score]) AS s{i} }}")
-            params |= {f"s{i}_{key}": value for key, value in own.items()}
+            statement = self._search_statement(search)
+            if statement is not None:
+                text, own = statement
+                text = _PARAM.sub(rf"$s{i}_\1", text)
+                parts.append(f"CALL {{ CALL {{ {text} }} RETURN collect([id, score]) AS s{i} }}")
+                columns.append(f"s{i}")
+                params |= {f"s{i}_{key}": value for key, value in own.items()}
+        ordered_groups = sorted(groups.items())
+        if ordered_groups:
+            index = self._index_name(self._schema.vector, f"{schema.VECTOR_LABEL} vector")
+        for g, (limit, members) in enumerate(ordered_groups):
+            text = st.render(
+                "vector_search_many",
+                property=st.identifier(EMBEDDING_PROPERTY),
+                column=st.Fragment(f"g{g}"),
+            )
+            prefixed = _PARAM.sub(rf"$g{g}_\1", text)
+            parts.append(f"CALL {{ {prefixed} }}")
+            columns.append(f"g{g}")
+            params |= {
+                f"g{g}_index": index,
+                f"g{g}_vectors": [searches[i].vector for i in members],
+                f"g{g}_limit": limit,
+                f"g{g}_candidates": limit * 2 + 10,  # re-ranked exactly: extra ones buy recall
+            }
         if not parts:
             return [[] for _ in searches]
-        columns = ", ".join(f"s{i}" for i, s in enumerate(statements) if s is not None)
-        row = self._read("searching", fetch_rows, " ".join([*parts, "RETURN", columns]), params)
+        text = " ".join([*parts, "RETURN", ", ".join(columns)])
+        rows = self._read("searching", fetch_rows, text, params)
+        row = rows[0] if rows else {}
+        found: dict[int, list[Any]] = {
+            i: row.get(f"s{i}") or [] for i in range(len(searches)) if f"s{i}" in row
+        }
+        for g, (_limit, members) in enumerate(ordered_groups):
+            for position, hits in row.get(f"g{g}") or []:
+                found[members[position]] = hits
         out = []
-        for i, (search, statement) in enumerate(zip(searches, statements, strict=True)):
-            pairs = row[0][f"s{i}"] if statement is not None and row else []
+        for i, search in enumerate(searches):
             # Neo4j reports cosine similarity as (1 + cos) / 2; give back cos, in [-1, 1].
             hits = [
                 SearchHit(node_id, 2.0 * float(score) - 1.0 if search.vector else float(score))
-                for node_id, score in pairs
+                for node_id, score in found.get(i, [])
             ]
             out.append(sorted(hits, key=lambda h: (-h.score, h.node_id)))
         return out
 
     def _search_statement(self, search: PlannedSearch) -> tuple[str, dict[str, Any]] | None:
         """One search's statement and parameters, or None when its words make no query."""
-        if search.vector is not None:
-            if search.label == schema.VECTOR_LABEL:
-                text = st.render("vector_search", property=st.identifier(EMBEDDING_PROPERTY))
-                name = self._index_name(self._schema.vector, f"{search.label} vector")
-                return text, {
-                    "index": name,
-                    "vector": search.vector,
-                    "limit": search.limit,
-                    "candidates": search.limit * 2 + 10,  # re-ranked exactly: extra buy recall
-                }
+        if search.vector is not None:  # a label without its own vector index (memory index: above)
             text = st.render(
                 "vector_scan",
                 labels=label_patterns(search.label)[0],
