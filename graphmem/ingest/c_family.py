@@ -27,7 +27,9 @@ defined once in the repository; ``this->m()`` and ``m()`` in a method (through t
 its bases); ``x.m()`` / ``x->m()`` on a receiver of a declared type; qualified calls
 ``ns::f()``; constructors ``Foo(...)`` and ``new Foo``; template arguments written in a call
 (``copy<Char>(..)``) name the same entity. A name defined several times (static functions of
-the same name in several files) or not declared through the includes is heuristic. Calls
+the same name in several files) or not declared through the includes is heuristic, and so
+are a call in the arguments of a macro that renames it (``FMT_POSIX_CALL(close(fd))`` is
+``::close``) and building a specialised class template (``is_named_arg<T>()``). Calls
 through function pointers, of parameters and locals (lambdas), and on receivers of unknown
 type are left out; an enum's ``E(..)`` and ``new T*[n]`` construct nothing.
 """
@@ -79,8 +81,6 @@ _QUALIFIERS = re.compile(r"\b(const|volatile|struct|class|union|enum|typename|mu
 _SMART_POINTERS = re.compile(r"^(?:std::)?(?:unique_ptr|shared_ptr|weak_ptr)<(.+)>$")
 _MAKERS = re.compile(r"^(?:std::)?make_(?:unique|shared)<([^<>]+)>$")
 _NAME = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
-#: how C and C++ spell a macro: ``EXPECT_EQ``, ``FMT_POSIX_CALL`` (not ``T`` nor ``DB``)
-_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z]{5,}")
 #: ``unsigned(x)``: a functional cast, not ``unsigned (*f)(int)`` nor ``operator unsigned()``
 _SIZED_CAST = re.compile(rb"\b(?:unsigned|signed|short|long)(?=\([^*&)])")
 _WRAPPERS = frozenset(
@@ -158,7 +158,8 @@ class _CFamilySupport:
         expanded = unguard(plain_conditions(apply(source, self.macros.with_file(source))))
         if cpp:
             expanded = plain_casts(expanded)
-        parsed = _CFamilyParse(self.name, cpp, path, expanded, module).run()
+        rewriting = self.macros.rewriting
+        parsed = _CFamilyParse(self.name, cpp, path, expanded, module, rewriting).run()
         if expanded is not source:
             parsed.content_hash = content_hash(source)
         return parsed
@@ -193,9 +194,19 @@ class _CFamilyParse(SourceParse):
     its ``using namespace`` directives.
     """
 
-    def __init__(self, language: str, cpp: bool, path: str, source: bytes, module: str) -> None:
+    def __init__(
+        self,
+        language: str,
+        cpp: bool,
+        path: str,
+        source: bytes,
+        module: str,
+        rewriting: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(language, path, source, module)
         self.cpp = cpp
+        #: macros that rename the call in their argument (c_macros.rewriting)
+        self.rewriting = rewriting
         self.declared: set[str] = set()
         self.static: set[str] = set()
         #: the parameters and locals of each function (C++), whose calls are not resolved
@@ -438,20 +449,22 @@ class _CFamilyParse(SourceParse):
                 self.add_macro_call(scope, written, node)
 
     def add_macro_call(self, scope: Scope, callee: str, node: Node) -> None:
-        """A call written in a macro's arguments is marked ``macro ``: the macro decides what
-        its argument becomes (``FMT_POSIX_CALL(close(fd))`` calls ``::close``, ``_close`` on
-        Windows; ``assert`` and test macros may drop or wrap it), so its target is a guess."""
-        marked = f"macro {callee}" if self.in_macro_arguments(node) else callee
+        """A call written in the arguments of a macro that renames it is marked ``macro ``:
+        ``FMT_POSIX_CALL(close(fd))`` calls ``::close``, or ``_close`` on Windows, not what
+        ``close`` names where it is written, so its target is a guess."""
+        marked = f"macro {callee}" if self.in_rewriting_macro(node) else callee
         self.add_call(scope.qualified_name, marked, node)
 
-    def in_macro_arguments(self, node: Node) -> bool:
-        """Whether `node` lies in the arguments of a call to an upper-case name, how C and C++
-        write macros (``EXPECT_EQ(f(x), 1)``), inside the same function."""
+    def in_rewriting_macro(self, node: Node) -> bool:
+        """Whether `node` lies in the arguments of a use of a rewriting macro, inside the
+        same function."""
+        if not self.rewriting:
+            return False
         current = node.parent
         while current is not None and current.type != "function_definition":
             if current.type == "argument_list" and current.parent is not None:
                 function = current.parent.child_by_field_name("function")
-                if function is not None and _MACRO_NAME.fullmatch(self.text(function)):
+                if function is not None and self.text(function) in self.rewriting:
                     return True
             current = current.parent
         return False

@@ -71,6 +71,10 @@ _CONDITION_HEAD = re.compile(r"^if(?:\s+constexpr)?$")
 _ATTRIBUTE_CALLS = frozenset({"__attribute__", "__declspec", "alignas", "__pragma", "_Pragma"})
 _KEPT = ("static", "inline", "const", "volatile")
 _MAX_DEPTH = 8
+#: a macro body that is its argument renamed or quoted: ``::call``, ``_##call``, ``#call``
+_REWRITE = re.compile(r"(?:::\s*)?[\w\s#]+")
+#: a macro body that hands its argument to another macro: ``FMT_SYSTEM(call)``
+_FORWARD = re.compile(r"([A-Za-z_]\w*)\s*\(\s*\w+\s*\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ class MacroTable:
     """The macros of a repository's headers that change the parse, by name."""
 
     macros: dict[str, Macro] = field(default_factory=dict)
+    #: function-like macros that make another name of the call in their argument
+    rewriting: frozenset[str] = frozenset()
 
     def with_file(self, source: bytes) -> dict[str, Macro]:
         """The table as one file sees it: its own ``#define``s override the headers'."""
@@ -161,6 +167,34 @@ def classify(definitions: dict[str, list[tuple[bool, str]]]) -> dict[str, Macro]
             shared = set.intersection(*(set(k.replacement.split()) for k in kinds if k))
             macros[name] = Macro(" ".join(w for w in _KEPT if w in shared), statement=False)
     return macros
+
+
+def rewriting(definitions: dict[str, list[tuple[bool, str]]]) -> frozenset[str]:
+    """Function-like macros one of whose definitions makes another name of what their
+    argument writes: ``FMT_POSIX_CALL(close(fd))`` is ``::close(fd)``, the global function and
+    not the member ``close`` of the class it is written in, or ``::_close(fd)`` on Windows;
+    ``STR(x)`` defined as ``#x`` makes a string of it; ``FMT_POSIX_CALL(call)`` defined as
+    ``FMT_SYSTEM(call)`` rewrites when FMT_SYSTEM does."""
+    bodies = {
+        name: [body for function_like, body in found if function_like]
+        for name, found in definitions.items()
+    }
+    found = {
+        name
+        for name, written in bodies.items()
+        if any(_REWRITE.fullmatch(b) and ("#" in b or b.startswith("::")) for b in written)
+    }
+    for _ in range(_MAX_DEPTH):
+        grown = found | {
+            name
+            for name, written in bodies.items()
+            for body in written
+            if (inner := _FORWARD.fullmatch(body)) is not None and inner.group(1) in found
+        }
+        if grown == found:
+            break
+        found = grown
+    return frozenset(found)
 
 
 def _expand(body: str, bodies: dict[str, list[str]], depth: int = 0) -> str | None:
@@ -423,5 +457,5 @@ def repository_macros(root: Path, files: frozenset[str]) -> MacroTable:
         for path in sorted(cache.definitions):
             for name, found in cache.definitions[path].items():
                 merged.setdefault(name, []).extend(found)
-        cache.table = MacroTable(classify(merged))
+        cache.table = MacroTable(classify(merged), rewriting(merged))
     return cache.table

@@ -17,6 +17,7 @@ from graphmem.ingest.c_macros import (
     classify,
     plain_conditions,
     repository_macros,
+    rewriting,
     unguard,
 )
 
@@ -281,6 +282,20 @@ def test_the_repository_table_follows_header_edits(tmp_path: Path) -> None:
     os.utime(header, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert repository_macros(tmp_path, files).macros["BEGIN"].replacement == "namespace other {"
     assert repository_macros(tmp_path, frozenset({"src/a.cpp"})).macros == {}
+
+
+def test_macros_that_rename_the_call_in_their_argument_are_rewriting(tmp_path: Path) -> None:
+    header = tmp_path / "include" / "os.h"
+    header.parent.mkdir()
+    header.write_text(
+        "#ifdef _WIN32\n#  define FMT_POSIX(call) _##call\n#else\n#  define FMT_POSIX(call) call\n"
+        "#endif\n#define FMT_SYSTEM(call) ::call\n#define FMT_POSIX_CALL(call) FMT_SYSTEM(call)\n"
+        "#define CHECK(x) x\n#define EXPECT_EQ(a, b) expect((a) == (b))\n#define SCOPE ::ns\n"
+    )
+    table = repository_macros(tmp_path, frozenset({"include/os.h"}))
+    # CHECK and EXPECT_EQ keep the call as written; SCOPE is no function-like macro
+    assert table.rewriting == {"FMT_POSIX", "FMT_SYSTEM", "FMT_POSIX_CALL"}
+    assert rewriting({"PASTE": [(True, "a ## b ## c")]}) == {"PASTE"}
 
 
 @pytest.mark.parametrize("source", [b"", b"#define\n", b"#define X \\\n", b"#define X(a"])
