@@ -146,7 +146,11 @@ def analyse(checkout: Path, language: str, files: list[str] | None = None) -> Cl
             and d.location.file is not None
             and Path(d.location.file.name).resolve() == source.resolve()
         ]
-        facts.read(unit.cursor, path, errors, kinds.skipped(unit, source))
+        # after a fatal error (a header the checkout lacks: leveldb's gmock/gmock.h) clang
+        # reads no further include and reports no further error, and drops what needed them
+        # (``rnd->Uniform(95)`` with util/random.h unread): no function of the file is checked
+        unread = any(d.severity >= d.Fatal for d in unit.diagnostics)
+        facts.read(unit.cursor, path, errors, kinds.skipped(unit, source), unread)
     seconds = time.perf_counter() - started
     return ClangFacts(facts.result(files), facts.unresolved, seconds, facts.unchecked)
 
@@ -262,6 +266,8 @@ class _Facts:
         self.unchecked: set[str] = set()
         #: offsets of the errors clang reported in the file being read
         self.errors: list[int] = []
+        #: whether clang stopped reading the file's includes at a fatal error
+        self.unread = False
         #: byte ranges of that file that ``#if`` branches which are off leave out
         self.skipped: list[tuple[int, int]] = []
         self.resolved = 0
@@ -325,9 +331,15 @@ class _Facts:
         return None
 
     def read(
-        self, root: Cursor, path: str, errors: list[int], skipped: list[tuple[int, int]]
+        self,
+        root: Cursor,
+        path: str,
+        errors: list[int],
+        skipped: list[tuple[int, int]],
+        unread: bool = False,
     ) -> None:
         self.errors = errors
+        self.unread = unread
         self.skipped = skipped
         self.definitions[(path, path, MODULE)] = Definition(path, MODULE, path, 1, 1, 1)
         k = self.kinds.k
@@ -389,7 +401,8 @@ class _Facts:
                     # an error in the body (a type from a header the checkout lacks, code
                     # for another platform) leaves calls unbound that the code makes
                     start, end = extent.start.offset, extent.end.offset
-                    if any(start <= at <= end for at in self.errors) or self.invalid_scope(cursor):
+                    erroneous = any(start <= at <= end for at in self.errors)
+                    if self.unread or erroneous or self.invalid_scope(cursor):
                         self.unchecked.add(name)
                     # a name in a branch clang skips may be a call clang never saw
                     for a, b in self.skipped:
