@@ -357,7 +357,8 @@ class GraphReads(abc.ABC):
         in `direction` leaving every node less than `depth` such hops away (with `depth` 1,
         the edges touching them: a module's callers and callees; with 3, what impact walks).
 
-        On Neo4j it is one statement (`_around_impl`); elsewhere the reads below.
+        `node_ids` are code entities' (other ids find nothing). On Neo4j it is one statement
+        (`_around_impl`); elsewhere the reads below.
         """
         ids = _unique_ids(node_ids)
         wanted = tuple(sorted({_rel_type(t) for t in types}))
@@ -367,6 +368,9 @@ class GraphReads(abc.ABC):
         native = self._around_impl(ids, up, down, wanted, direction, max(1, depth))
         if native is not None:
             return native
+        ids = self._code_ids(ids)
+        if not ids:
+            return Around([], [], [], {})
         above, below = self._walks(ids, up, down)
         links: dict[tuple[str, str, str], Edge] = {}
         frontier = list(dict.fromkeys([*ids, *(e.target for e in below)]))
@@ -407,7 +411,8 @@ class GraphReads(abc.ABC):
         their GOVERNS edges to the walked entities, and anchors are not looked up; `linked`
         then reads the kept ones in full.
 
-        On Neo4j it is one statement (`_governance_impl`); elsewhere the reads below.
+        `node_ids` and `near` are code entities' (other ids find nothing). On Neo4j it is one
+        statement (`_governance_impl`); elsewhere the reads below.
         """
         ids = _unique_ids(node_ids)
         extra = [n for n in _unique_ids(near) if n not in set(ids)]
@@ -417,6 +422,8 @@ class GraphReads(abc.ABC):
         native = self._governance_impl(ids, up, down, extra, orphans_of, lean)
         if native is not None:
             return native
+        code = set(self._code_ids([*ids, *extra]))
+        ids, extra = [i for i in ids if i in code], [i for i in extra if i in code]
         above, below = self._walks(ids, up, down) if ids else ([], [])
         tree = {*ids, *extra, *(e.source for e in above), *(e.target for e in below)}
         direct = self._edges_impl(sorted(tree), (RelType.GOVERNS,), Direction.IN) if tree else []
@@ -437,6 +444,10 @@ class GraphReads(abc.ABC):
         if lost := sorted(named - set(read.nodes)):
             read.nodes.update(self._get_nodes_impl(lost, False))
         return read
+
+    def _code_ids(self, ids: list[str]) -> list[str]:
+        found = self._get_nodes_impl(ids, False) if ids else {}
+        return [i for i in ids if i in found and found[i].has(Label.CODE_ENTITY)]
 
     def _walks(self, ids: list[str], up: bool, down: bool) -> tuple[list[Edge], list[Edge]]:
         above = self.reachable(ids, [RelType.CONTAINS], Direction.IN) if up else []

@@ -309,6 +309,9 @@ def test_around_walks_links_to_a_depth_from_the_inside_nodes(small_graph: GraphS
     )
     assert _keys(cls.links) == [("CALLS", "fn", "meth")]
     assert small_graph.around(["missing"], up=True, types=[RelType.CALLS]).nodes == {}
+    # the steps start from code: a memory's id finds nothing
+    assert small_graph.around(["d-1"], types=[RelType.GOVERNS]) == small_graph.around([])
+    assert small_graph.governance(["d-1"]).nodes == {}
     assert set(small_graph.around(["mod"]).nodes) == {"mod"}
 
 

@@ -194,9 +194,7 @@ class Neo4jReads(GraphReads):
             )
         else:
             links = st.Fragment("WITH *, [] AS links")
-        text = st.render(
-            "around", find_node=st.find_node(), links=links, **_walk_fragments(up, down)
-        )
+        text = st.render("around", find_node=_FIND_CODE, links=links, **_walk_fragments(up, down))
         return self._read("reading around entities", _around, text, {"ids": ids})
 
     def _governance_impl(
@@ -220,7 +218,7 @@ class Neo4jReads(GraphReads):
         )
         text = st.render(
             "governance",
-            find_node=st.find_node(),
+            find_node=_FIND_CODE,
             orphans=orphans,
             links=links,
             **_walk_fragments(up, down, brief),
@@ -432,6 +430,9 @@ def chunks(items: Sequence[T], size: int) -> Iterable[list[T]]:
 
 _REL_VALUES = frozenset(t.value for t in RelType)
 
+
+#: `around` and `governance` start from code entities: only code has CONTAINS and the links.
+_FIND_CODE = st.find_node(base=Label.CODE_ENTITY)
 
 #: A `$parameter` in a statement's text.
 _PARAM = re.compile(r"\$(\w+)")

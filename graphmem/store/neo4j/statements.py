@@ -76,17 +76,19 @@ def node_columns(embeddings: bool) -> Fragment:
     return Fragment(f"n.id AS id, labels(n) AS labels, n {{.*, {embedding}: null}} AS props")
 
 
-def find_node(variable: str = "node_id", bind: str = "n") -> Fragment:
-    """A subquery binding `bind` to the node whose id is in `variable`, whatever its base label.
+def find_node(variable: str = "node_id", bind: str = "n", base: Label | None = None) -> Fragment:
+    """A subquery binding `bind` to the node whose id is in `variable`, whatever its base label
+    (or among nodes of the base label `base` only).
 
     Each branch seeks the uniqueness-constraint index of one base label, so the lookup stays
-    indexed even though the caller does not know the node's label.
+    indexed even though the caller does not know the node's label. One branch instead of five
+    also plans in half the time, which a long statement pays again whenever Neo4j replans it.
     """
     _check_variable(variable)
     _check_variable(bind)
     branches = [
-        f"WITH {variable} MATCH ({bind}{labels(base).text} {{id: {variable}}}) RETURN {bind}"
-        for base in BASE_LABELS
+        f"WITH {variable} MATCH ({bind}{labels(label).text} {{id: {variable}}}) RETURN {bind}"
+        for label in (BASE_LABELS if base is None else (base,))
     ]
     return Fragment("CALL { " + " UNION ".join(branches) + " }")
 
