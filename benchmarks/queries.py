@@ -143,7 +143,9 @@ def measure(label: str, runs: int, call: Callable[[int], object]) -> tuple[float
     return p50, p95
 
 
-def bench(store_url: str, repo: Path, memories: int, runs: int, seed: int) -> dict[str, float]:
+def bench(
+    store_url: str, repo: Path, memories: int, runs: int, seed: int, passes: int = 1
+) -> dict[str, float]:
     settings = Settings.from_env(store=store_url, user="bench")
     with GraphMem(settings, repo_root=repo) as gm:
         started = time.perf_counter()
@@ -157,6 +159,10 @@ def bench(store_url: str, repo: Path, memories: int, runs: int, seed: int) -> di
         if not code:
             sys.exit(f"no code entities found in {repo}: is it a repository with source files?")
         dims = gm.embedder.dimensions
+        # A Neo4j database keeps the memories of an earlier run: start from none each time.
+        earlier = gm.store.find_nodes(Label.MEMORY, {"repo": gm.repo}, embeddings=False)
+        if earlier:
+            gm.store.write(WriteBatch(delete_nodes=[m.id for m in earlier]))
         started = time.perf_counter()
         add_memories(gm, code, memories, seed, dims)
         print(
@@ -170,18 +176,25 @@ def bench(store_url: str, repo: Path, memories: int, runs: int, seed: int) -> di
         picks = [rng.choice(library) for _ in range(runs + 5)]
         targets = [str(n.get("qualified_name") or n.get("path")) for n in picks]
         queries = [" ".join(rng.sample(WORDS, 2)) for _ in range(runs + 5)]
-        results: dict[str, float] = {}
-        _, results["context"] = measure("context", runs, lambda i: gm.context(targets[i]))
-        _, results["impact"] = measure("impact (depth 3)", runs, lambda i: gm.impact(targets[i], 3))
-        _, results["search (end to end)"] = measure(
-            "search (with query embedding)", runs, lambda i: gm.search(queries[i])
-        )
         fixed = GraphMem(
             settings, repo_root=repo, store=gm.store, embedder=FixedEmbedder(unit_vector(rng, dims))
         )
-        _, results["search"] = measure(
-            "search (retrieval only)", runs, lambda i: fixed.search(queries[i])
-        )
+        results: dict[str, float] = {}
+        # The first pass follows the import of the memories: Neo4j replans its statements as the
+        # statistics move. The second is the same answers again, as a store in use gives them.
+        for number in range(1, passes + 1):
+            if passes > 1:
+                print(f"  pass {number}:")
+            _, results["context"] = measure("context", runs, lambda i: gm.context(targets[i]))
+            _, results["impact"] = measure(
+                "impact (depth 3)", runs, lambda i: gm.impact(targets[i], 3)
+            )
+            _, results["search (end to end)"] = measure(
+                "search (with query embedding)", runs, lambda i: gm.search(queries[i])
+            )
+            _, results["search"] = measure(
+                "search (retrieval only)", runs, lambda i: fixed.search(queries[i])
+            )
         return results
 
 
@@ -193,12 +206,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--memories", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--passes", type=int, default=2, help="measure every answer this many times over"
+    )
     args = parser.parse_args(argv)
     repo = args.path.resolve()
 
     print(f"embedded store, {repo.name}:")
     with tempfile.TemporaryDirectory() as tmp:
-        results = bench(str(Path(tmp) / "graph.db"), repo, args.memories, args.runs, args.seed)
+        results = bench(
+            str(Path(tmp) / "graph.db"), repo, args.memories, args.runs, args.seed, args.passes
+        )
     failed = [k for k, limit in TARGETS.items() if results[k] > limit]
     for key, limit in TARGETS.items():
         verdict = "ok" if results[key] <= limit else "OVER"
@@ -207,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     uri = os.environ.get("NEO4J_URI")
     if uri:
         print(f"neo4j ({uri}), {repo.name}:")
-        bench(uri, repo, args.memories, args.runs, args.seed)
+        bench(uri, repo, args.memories, args.runs, args.seed, args.passes)
     return 1 if failed else 0
 
 
