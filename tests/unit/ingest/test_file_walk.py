@@ -63,13 +63,18 @@ def test_fallback_walker_honours_gitignore_and_skips_vendored(tmp_path: Path) ->
     assert not result.used_git
 
 
-def test_git_listing_is_used_in_a_work_tree(tmp_path: Path) -> None:
-    write(tmp_path, {".gitignore": "ignored.py\n", "a.py": "", "ignored.py": "", "new.py": ""})
+def work_tree(root: Path, *added: str) -> None:
+    """`root` as a git work tree with `added` staged (skips the test without git)."""
     try:
-        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-        subprocess.run(["git", "-C", str(tmp_path), "add", "a.py"], check=True)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        subprocess.run(["git", "-C", str(root), "add", *added], check=True)
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("git is not available")
+
+
+def test_git_listing_is_used_in_a_work_tree(tmp_path: Path) -> None:
+    write(tmp_path, {".gitignore": "ignored.py\n", "a.py": "", "ignored.py": "", "new.py": ""})
+    work_tree(tmp_path, "a.py")
     result = walk_repository(tmp_path)
     assert result.used_git
     assert result.files == [".gitignore", "a.py", "new.py"]  # untracked but not ignored: kept
@@ -115,11 +120,7 @@ def test_bundled_copies_of_other_projects_are_vendored(tmp_path: Path) -> None:
 
 def test_bundled_copies_are_vendored_in_a_work_tree_too(tmp_path: Path) -> None:
     write(tmp_path, BUNDLED_TREE)
-    try:
-        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-        subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("git is not available")
+    work_tree(tmp_path, ".")
     result = walk_repository(tmp_path)
     assert result.used_git
     assert result.files == OWN_FILES
