@@ -27,10 +27,10 @@ review all call `governing`::
         served.applies[0].subject     # which of the entities asked about it applies to
         served.staleness.possibly_stale, served.staleness.orphaned
 
-Store calls do not grow with the number of entities asked about: one `reachable` step per
-direction of the containment walk, one `edges` call for the GOVERNS edges of every entity
-involved, one `get_nodes` for the memories and the entities they govern, and the two of
-`staleness_of`.
+Store calls do not grow with the number of entities asked about: one `GraphReads.governance`
+step reads the containment walk, the memories on it and what staleness compares (one statement
+on Neo4j). With a `limit`, that read is brief and one `linked` call reads the kept memories in
+full.
 """
 
 from __future__ import annotations
