@@ -134,25 +134,21 @@ class AnchorRead:
 
     @classmethod
     def of(cls, store: GraphReads, memories: Sequence[Node]) -> AnchorRead:
+        """Read for `memories`: their GOVERNS edges, then the entities those edges and the
+        memories' anchors name (the memories themselves are not read again)."""
         if not memories:
             return cls({}, {})
         governs = store.edges([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
-        edges: dict[str, dict[str, Edge]] = {}
-        for edge in governs:
-            edges.setdefault(edge.source, {})[edge.target] = edge
-        # and anchors whose edge is gone (re-written code, or vanished: then it stays missing);
-        # the memories themselves are not read again
-        named = {str(i) for m in memories for i in m.get("anchor_ids") or ()}
-        wanted = sorted(named | {e.target for e in governs})
-        return cls(edges, store.get_nodes(wanted, embeddings=False) if wanted else {})
+        return cls.of_read(Around([], [], governs, {}), memories, store)
 
     @classmethod
     def of_read(
         cls, read: Around, memories: Sequence[Node], lost_in: GraphReads | None = None
     ) -> AnchorRead:
-        """From what `GraphReads.governance` read: every GOVERNS edge of its memories, and the
-        entities their anchors name. `lost_in`: a store to look up the named entities the read
-        did not hold (a read that did not look anchors up)."""
+        """From what a store step read: `links` holding the memories' GOVERNS edges, `nodes`
+        the entities they govern and name. `lost_in`: a store to read what `nodes` lacks of
+        those (an anchor whose edge is gone: re-written code, or vanished, then it stays
+        missing), when the step did not look anchors up."""
         wanted = {m.id for m in memories}
         edges: dict[str, dict[str, Edge]] = {}
         for edge in read.links:
@@ -161,6 +157,7 @@ class AnchorRead:
         targets = read.nodes
         if lost_in is not None:
             named = {str(i) for m in memories for i in m.get("anchor_ids") or ()}
+            named |= {target for by_target in edges.values() for target in by_target}
             if lost := sorted(named - set(targets)):
                 targets = {**targets, **lost_in.get_nodes(lost, embeddings=False)}
         return cls(edges, targets)

@@ -368,7 +368,8 @@ class GraphReads(abc.ABC):
         native = self._around_impl(ids, up, down, wanted, direction, max(1, depth))
         if native is not None:
             return native
-        ids = self._code_ids(ids)
+        starts = self._code_nodes(ids)
+        ids = [i for i in ids if i in starts]
         if not ids:
             return Around([], [], [], {})
         above, below = self._walks(ids, up, down)
@@ -387,7 +388,7 @@ class GraphReads(abc.ABC):
                         seen.add(far)
                         following.append(far)
             frontier = following
-        return self._with_nodes(ids, above, below, [links[k] for k in sorted(links)])
+        return self._with_nodes(starts, above, below, [links[k] for k in sorted(links)])
 
     def governance(
         self,
@@ -422,8 +423,8 @@ class GraphReads(abc.ABC):
         native = self._governance_impl(ids, up, down, extra, orphans_of, lean)
         if native is not None:
             return native
-        code = set(self._code_ids([*ids, *extra]))
-        ids, extra = [i for i in ids if i in code], [i for i in extra if i in code]
+        starts = self._code_nodes([*ids, *extra])
+        ids, extra = [i for i in ids if i in starts], [i for i in extra if i in starts]
         above, below = self._walks(ids, up, down) if ids else ([], [])
         tree = {*ids, *extra, *(e.source for e in above), *(e.target for e in below)}
         direct = self._edges_impl(sorted(tree), (RelType.GOVERNS,), Direction.IN) if tree else []
@@ -431,23 +432,23 @@ class GraphReads(abc.ABC):
         if orphans_of is not None:
             where = {"repo": orphans_of, "orphaned": True}
             memories |= {m.id for m in self._find_nodes_impl(Label.MEMORY, where, None, False)}
-        asked = [*ids, *extra, *sorted(memories)]
         if lean is not None:
-            return self._with_nodes(asked, above, below, direct)
+            return self._with_nodes(starts, above, below, direct, sorted(memories))
         governs = (
             self._edges_impl(sorted(memories), (RelType.GOVERNS,), Direction.OUT)
             if memories
             else []
         )
-        read = self._with_nodes(asked, above, below, governs)
+        read = self._with_nodes(starts, above, below, governs, sorted(memories))
         named = {str(a) for m in memories if m in read.nodes for a in _anchor_ids(read.nodes[m])}
         if lost := sorted(named - set(read.nodes)):
             read.nodes.update(self._get_nodes_impl(lost, False))
         return read
 
-    def _code_ids(self, ids: list[str]) -> list[str]:
+    def _code_nodes(self, ids: list[str]) -> dict[str, Node]:
+        """The code entities among `ids`: where the generic steps start."""
         found = self._get_nodes_impl(ids, False) if ids else {}
-        return [i for i in ids if i in found and found[i].has(Label.CODE_ENTITY)]
+        return {i: node for i, node in found.items() if node.has(Label.CODE_ENTITY)}
 
     def _walks(self, ids: list[str], up: bool, down: bool) -> tuple[list[Edge], list[Edge]]:
         above = self.reachable(ids, [RelType.CONTAINS], Direction.IN) if up else []
@@ -455,11 +456,19 @@ class GraphReads(abc.ABC):
         return above, below
 
     def _with_nodes(
-        self, ids: Sequence[str], above: list[Edge], below: list[Edge], links: list[Edge]
+        self,
+        starts: dict[str, Node],
+        above: list[Edge],
+        below: list[Edge],
+        links: list[Edge],
+        also: Sequence[str] = (),
     ) -> Around:
+        """The step's result: its edges, and every node on them or in `also`, the start nodes
+        (already read) included."""
         ends = {n for e in (*above, *below, *links) for n in (e.source, e.target)}
-        wanted = sorted(ends | set(ids))
-        return Around(above, below, links, self._get_nodes_impl(wanted, False) if wanted else {})
+        wanted = sorted((ends | set(also)) - set(starts))
+        nodes = {**starts, **(self._get_nodes_impl(wanted, False) if wanted else {})}
+        return Around(above, below, links, nodes)
 
     # -- shared logic, the same for every backend -----------------------------------------
 
