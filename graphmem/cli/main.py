@@ -8,6 +8,7 @@ once: a GraphMemError becomes one line on stderr and its exit code.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -81,7 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def collect_rarely() -> None:
+    """Run Python's cycle collector every 50,000 new objects, not every 700, and never over what
+    is already loaded. A command is a short process that builds many small objects and few
+    cycles: at 10k memories the default collector was a fifth of `graphmem stale`'s time.
+    Garbage cycles still get collected, in a long-running `mcp` or `watch` too; a process that
+    calls `main` again (tests) changes nothing the second time."""
+    if gc.get_threshold()[0] < _COLLECT_EVERY:
+        gc.freeze()
+        gc.set_threshold(_COLLECT_EVERY, 10, 10)
+
+
+_COLLECT_EVERY = 50_000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    collect_rarely()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
