@@ -9,7 +9,8 @@ re-ingest:
   node also keeps its anchors as flat lists (`anchor_ids`, `anchor_names`, `anchor_paths`,
   `anchor_kinds`, `anchor_hashes`); that is what orphans are detected and re-anchored from.
 
-`refresh_anchors` runs after every ingest (and before `graphmem stale`). For each anchor:
+`refresh_anchors` runs after every ingest (and before `graphmem stale`), over the memories the
+store cannot tell are in order (`memories_to_review`). For each anchor:
 
 1. the entity still exists but its GOVERNS edge is gone (the ingester re-wrote the node):
    the edge is restored, with the hash recorded at anchoring time;
@@ -57,7 +58,7 @@ from graphmem.memory.results import (
 )
 from graphmem.model import Edge, Label, MemoryStatus, Node, RelType, now_iso
 from graphmem.store import Direction, GraphStore, WriteBatch
-from graphmem.store.base import Around, GraphReads
+from graphmem.store.base import Around, GraphReads, Review
 
 __all__ = ["acknowledge", "refresh_anchors", "stale", "staleness_of"]
 
@@ -93,8 +94,8 @@ def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> 
 
     Call it after every ingest of `repo`; it is idempotent and writes one batch (or nothing).
     """
-    memories = _live_memories(store, repo)
-    report, batch = _refresh(store, repo, author, memories, AnchorRead.of(store, memories))
+    review = store.memories_to_review(repo)
+    report, batch = _refresh(store, repo, author, review, AnchorRead.of(store, review.memories))
     if len(batch):
         store.write(batch)
     return report
@@ -103,19 +104,20 @@ def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> 
 def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleReport:
     """Refresh the anchors, then list active memories that are orphaned or possibly stale.
 
-    Memories, their GOVERNS edges and their anchored code are read once, without embeddings,
-    and read again only if the refresh wrote something.
+    Only the memories the store cannot pass in one statement (`memories_to_review`) are read,
+    with their GOVERNS edges and anchored code, without embeddings; again only if the refresh
+    wrote something.
     """
-    memories = _live_memories(store, repo)
-    read = AnchorRead.of(store, memories)
-    report, batch = _refresh(store, repo, author, memories, read)
+    review = store.memories_to_review(repo)
+    read = AnchorRead.of(store, review.memories)
+    report, batch = _refresh(store, repo, author, review, read)
     if len(batch):
         store.write(batch)
-        memories = _live_memories(store, repo)
-        read = AnchorRead.of(store, memories)
+        review = store.memories_to_review(repo)
+        read = AnchorRead.of(store, review.memories)
     flagged = [
         m
-        for m in memories
+        for m in review.memories
         if m.get("status") == MemoryStatus.ACTIVE.value and read.needs_attention(m)
     ]
     states = staleness_of(store, flagged, read)
@@ -192,24 +194,17 @@ class AnchorRead:
         )
 
 
-def _live_memories(store: GraphReads, repo: str) -> list[Node]:
-    return [
-        m
-        for m in store.find_nodes(Label.MEMORY, {"repo": repo}, embeddings=False)
-        if m.get("status") != MemoryStatus.PURGED
-    ]
-
-
 def _refresh(
     store: GraphStore,
     repo: str,
     author: str | None,
-    memories: Sequence[Node],
+    review: Review,
     read: AnchorRead,
 ) -> tuple[RefreshReport, WriteBatch]:
     """What refresh_anchors finds, and the batch that repairs it (empty when all is well)."""
-    report = RefreshReport(checked=len(memories))
+    report = RefreshReport(checked=review.total)
     batch = WriteBatch()
+    memories = review.memories
     if not memories:
         return report, batch
     edges, existing = read.edges, read.targets

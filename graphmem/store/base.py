@@ -24,6 +24,7 @@ from typing import Any
 
 from graphmem.errors import CapabilityError, UsageError
 from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Edge, Label, Node, RelType
+from graphmem.model.memories import MemoryStatus
 from graphmem.store.cypher_text import find_write_clause
 
 #: Node labels that carry the uniqueness constraint on `id`: every node has exactly one of them.
@@ -138,6 +139,15 @@ class Around:
     below: list[Edge]
     links: list[Edge]
     nodes: dict[str, Node]
+
+
+@dataclass(frozen=True)
+class Review:
+    """What `memories_to_review` read: how many live memories the repository has, and those
+    that may need a look (without embeddings), ordered by id."""
+
+    total: int
+    memories: list[Node]
 
 
 @dataclass(frozen=True)
@@ -445,6 +455,22 @@ class GraphReads(abc.ABC):
             read.nodes.update(self._get_nodes_impl(lost, False))
         return read
 
+    def memories_to_review(self, repo: str) -> Review:
+        """A repository's memories that are not purged, for `stale` and the anchor refresh
+        after every ingest: how many there are, and those that may need a look. That is every
+        one, unless the backend tells in one statement (`_review_impl`) that all of a memory's
+        anchors are in place: it is not flagged orphaned, it has a GOVERNS edge to each entity
+        its `anchor_ids` name, and each of its GOVERNS edges records the current
+        `content_hash` of an entity that exists. What is stale is decided above the store
+        (memory/staleness.py); this only leaves out memories that pass every rule there.
+        """
+        native = self._review_impl(repo)
+        if native is not None:
+            return native
+        found = self._find_nodes_impl(Label.MEMORY, {"repo": repo}, None, False)
+        memories = [m for m in found if m.get("status") != MemoryStatus.PURGED]
+        return Review(len(memories), memories)
+
     def _code_nodes(self, ids: list[str]) -> dict[str, Node]:
         """The code entities among `ids`: where the generic steps start."""
         found = self._get_nodes_impl(ids, False) if ids else {}
@@ -542,6 +568,10 @@ class GraphReads(abc.ABC):
     ) -> Around | None:
         """`governance` in one statement, or None to let the generic reads answer. `near` has
         none of `ids`; `brief` is sorted."""
+        return None
+
+    def _review_impl(self, repo: str) -> Review | None:
+        """`memories_to_review` in one statement, or None to let the generic read answer."""
         return None
 
     @abc.abstractmethod

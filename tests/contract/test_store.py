@@ -9,7 +9,7 @@ import pytest
 
 from graphmem.errors import GraphMemError, StoreError, UsageError
 from graphmem.model.graph import Edge, Label, Node, RelType
-from graphmem.store.base import Direction, GraphStore, WriteBatch
+from graphmem.store.base import Direction, GraphStore, Review, WriteBatch
 
 
 def code(node_id: str, kind: Label = Label.FUNCTION, **props: Any) -> Node:
@@ -359,6 +359,45 @@ def test_a_brief_governance_read_is_the_edges_found_and_the_properties_asked(
         assert wanted.items() <= props.items()
         assert set(props) <= set(full.nodes[memory_id].properties)
     assert brief.nodes["cls"] == full.nodes["cls"]
+
+
+def test_memories_to_review_leaves_out_only_memories_whose_anchors_are_in_place(
+    small_graph: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anchored = {"anchor_ids": ["mod"], "anchor_hashes": ["abc"]}
+    write(
+        small_graph,
+        [
+            code("mod", Label.MODULE, qualified_name="shop.app", content_hash="abc"),
+            code("fn", content_hash="f1"),
+            memory("d-1", "Totals are computed in cents", **anchored),
+            memory("d-2", "Carts expire", orphaned=True, **anchored),
+            memory("d-3", "Checkout is atomic", anchor_ids=["mod", "fn"]),
+            memory("d-4", "Tax is rounded last", anchor_ids=["fn"]),
+            memory("d-5", "No anchors recorded"),
+            memory("d-6", "Purged", status="purged", **anchored),
+            memory("d-7", "Another repository", repo="other", **anchored),
+            memory("d-8", "Code gone", anchor_ids=["gone"]),
+        ],
+        [
+            edge(RelType.GOVERNS, "d-2", "mod", content_hash="abc"),
+            edge(RelType.GOVERNS, "d-3", "mod", content_hash="abc"),
+            edge(RelType.GOVERNS, "d-4", "fn", content_hash="f0"),
+        ],
+    )
+    review = small_graph.memories_to_review("shop")
+    with small_graph.snapshot() as view:
+        assert view.memories_to_review("shop") == review
+    assert small_graph.memories_to_review("nowhere") == Review(0, [])
+    # d-1: an edge to each anchor, recording its current hash. d-2 is flagged orphaned; d-3
+    # lacks its edge to fn; d-4's edge records an older hash; d-5 has no anchor list; d-8's
+    # code is gone.
+    assert [m.id for m in review.memories] == ["d-2", "d-3", "d-4", "d-5", "d-8"]
+    assert review.memories[0] == small_graph.get_nodes(["d-2"], embeddings=False)["d-2"]
+    monkeypatch.setattr(type(small_graph), "_review_impl", lambda store, repo: None)
+    generic = small_graph.memories_to_review("shop")  # the plain reads: every live memory
+    assert generic.total == review.total == 6
+    assert [m.id for m in generic.memories] == ["d-1", "d-2", "d-3", "d-4", "d-5", "d-8"]
 
 
 def test_edge_properties_are_replaced_on_upsert(small_graph: GraphStore) -> None:

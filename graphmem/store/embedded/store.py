@@ -30,6 +30,7 @@ from graphmem.store.base import (
     GraphReads,
     GraphStore,
     PlannedSearch,
+    Review,
     SearchHit,
     WriteBatch,
 )
@@ -51,6 +52,26 @@ from graphmem.store.embedded.vectors import (
 _NODE_COLUMNS = "n.id, n.labels, n.props, v.vec"
 _LEAN_NODE_COLUMNS = "n.id, n.labels, n.props, NULL"
 _EDGE_COLUMNS = "type, source, target, props"
+#: `memories_to_review`: a repository's memories that are not purged, each with whether it may
+#: need a look (flagged orphaned, no anchor list, an anchor without its GOVERNS edge, or an edge
+#: that records another content hash than its target's, or whose target is gone).
+_REVIEW = """
+SELECT n.id, n.labels, n.props,
+  IFNULL(json_extract(n.props, '$.orphaned'), 0) != 0
+  OR IFNULL(json_type(n.props, '$.anchor_ids'), '') != 'array'
+  OR json_array_length(n.props, '$.anchor_ids') = 0
+  OR EXISTS (
+    SELECT 1 FROM json_each(n.props, '$.anchor_ids') a WHERE NOT EXISTS (
+      SELECT 1 FROM edges e WHERE e.type = 'GOVERNS' AND e.source = n.id AND e.target = a.value))
+  OR EXISTS (
+    SELECT 1 FROM edges e LEFT JOIN nodes t ON t.id = e.target
+    WHERE e.type = 'GOVERNS' AND e.source = n.id AND (t.id IS NULL
+      OR IFNULL(json_extract(e.props, '$.content_hash'), '')
+         IS NOT IFNULL(json_extract(t.props, '$.content_hash'), '')))
+FROM node_labels l CROSS JOIN nodes n ON n.id = l.id
+WHERE l.label = 'Memory' AND n.repo = ? AND n.status IS NOT 'purged'
+ORDER BY l.id
+"""
 #: A property name that can be spliced into a JSON path (anything else is filtered in Python).
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -175,6 +196,15 @@ class EmbeddedStore(GraphStore):
                     if limit is not None and len(found) >= limit:
                         break
         return found
+
+    def _review_impl(self, repo: str) -> Review:
+        total, flagged = 0, []
+        with self._connection("read") as conn:
+            for node_id, labels, props, review in conn.execute(_REVIEW, [repo]):
+                total += 1
+                if review:
+                    flagged.append(make_node(node_id, labels, props, None))
+        return Review(total, flagged)
 
     def _edges_impl(
         self, unique: list[str], types: tuple[RelType, ...] | None, direction: Direction
@@ -434,6 +464,9 @@ class _SnapshotView(GraphReads):
         self, ids: list[str], types: tuple[RelType, ...] | None, direction: Direction
     ) -> list[Edge]:
         return self._store._edges_impl(ids, types, direction)
+
+    def _review_impl(self, repo: str) -> Review:
+        return self._store._review_impl(repo)
 
     def _counts_impl(self) -> dict[str, int]:
         return self._store._counts_impl()

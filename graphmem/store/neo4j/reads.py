@@ -25,6 +25,7 @@ from graphmem.store.base import (
     GraphReads,
     Linked,
     PlannedSearch,
+    Review,
     SearchHit,
 )
 from graphmem.store.neo4j import lucene, schema, values
@@ -225,6 +226,14 @@ class Neo4jReads(GraphReads):
         )
         params = {"ids": ids, "near": near, "repo": orphans_of}
         return self._read("reading what governs entities", _around, text, params)
+
+    def _review_impl(self, repo: str) -> Review:
+        text = st.render(
+            "memories_to_review",
+            memory=st.labels(Label.MEMORY),
+            property=st.identifier(EMBEDDING_PROPERTY),
+        )
+        return self._read("reading memories to review", _review, text, {"repo": repo})
 
     def _linked(self, tx: Tx, text: str, ids: list[str]) -> Linked:
         found: dict[tuple[str, str, str], Edge] = {}
@@ -480,6 +489,14 @@ def _around(tx: Tx, text: str, params: dict[str, Any]) -> Around:
         edges("links"),
         {node.id: node for node in nodes if node is not None},
     )
+
+
+def _review(tx: Tx, text: str, params: dict[str, Any]) -> Review:
+    record = tx.run(text, params).single()
+    if record is None:
+        return Review(0, [])
+    nodes = (values.node_from_parts(n["id"], n["labels"], n["props"]) for n in record["flagged"])
+    return Review(record["total"], [node for node in nodes if node is not None])
 
 
 def _find_nodes(tx: Tx, text: str, params: dict[str, Any]) -> list[Node]:
