@@ -265,14 +265,20 @@ def governing(
     kept = [node for node, _ in ordered]
     anchors = AnchorRead.of_read(read, kept, store if brief is not None else None)
     stale = staleness_of(store, kept, anchors) if with_staleness else {}
-    return [
-        GoverningMemory(
-            memory=memory_from_node(node),
-            applies=apps,
-            staleness=stale[node.id] if node.id in stale else Staleness(),
+    return [  # made of records built here: unvalidated (hundreds for a busy module)
+        GoverningMemory.stored(
+            {
+                "memory": memory_from_node(node),
+                "applies": apps,
+                "staleness": stale[node.id] if node.id in stale else _unknown_staleness(),
+            }
         )
         for node, apps in ordered
     ]
+
+
+def _unknown_staleness() -> Staleness:
+    return Staleness.stored({"possibly_stale": False, "orphaned": False, "anchors": []})
 
 
 def applying_to(

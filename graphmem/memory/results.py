@@ -98,9 +98,11 @@ def anchors_of(node: Node) -> list[Anchor]:
             len(ids) - len(values)
         )
 
-    return [
-        Anchor(entity_id=str(entity_id), qualified_name=n, path=p, kind=k, content_hash=h)
-        for entity_id, n, p, k, h in zip(
+    return [  # plain strings made here: built unvalidated (Record.stored)
+        Anchor.stored(
+            {"entity_id": str(i), "qualified_name": n, "path": p, "kind": k, "content_hash": h}
+        )
+        for i, n, p, k, h in zip(
             ids,
             column("anchor_names"),
             column("anchor_paths"),

@@ -76,15 +76,19 @@ def staleness_of(
         return {}
     read = read or AnchorRead.of(store, memories)
     result: dict[str, Staleness] = {}
-    for memory in memories:
+    for memory in memories:  # every value is made here: the records are built unvalidated
         statuses = []
         for anchor in read.anchors_of(memory):
             state, current = read.state(memory.id, anchor.entity_id, anchor.content_hash)
-            statuses.append(AnchorStatus(anchor=anchor, state=state, current_hash=current))
-        result[memory.id] = Staleness(
-            possibly_stale=any(s.state == "changed" for s in statuses),
-            orphaned=any(s.state == "orphaned" for s in statuses),
-            anchors=statuses,
+            statuses.append(
+                AnchorStatus.stored({"anchor": anchor, "state": state, "current_hash": current})
+            )
+        result[memory.id] = Staleness.stored(
+            {
+                "possibly_stale": any(s.state == "changed" for s in statuses),
+                "orphaned": any(s.state == "orphaned" for s in statuses),
+                "anchors": statuses,
+            }
         )
     return result
 
