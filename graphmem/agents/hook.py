@@ -2,7 +2,7 @@
 
 The agent starts a fresh process per event, so this path imports little: no numpy, no model,
 no tree-sitter (except to re-ingest after an edit) and the Neo4j driver only for a Neo4j store;
-the API and the graph model (pydantic) only once there is a store to ask, so an event the hook
+the API and the graph model only once there is a store to ask, so an event the hook
 has nothing to say to costs little more than starting Python.
 Whatever goes wrong (no store, a locked store, Neo4j down, a malformed or huge payload, a path
 outside the repository, the deadline) ends the same way: exit 0, nothing on stdout, one line in

@@ -1,6 +1,6 @@
 """Turning parsed arguments into a GraphMem: the one place the CLI reads the environment.
 
-The API (and pydantic, the store, the models) is imported here, when a command runs, not when the
+The API (the store, the models) is imported here, when a command runs, not when the
 parser is built: `graphmem --help` and a hook that has nothing to say never pay for it.
 """
 

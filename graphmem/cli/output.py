@@ -14,10 +14,8 @@ from graphmem.errors import GraphMemError, Remedy
 
 
 def to_jsonable(value: Any) -> Any:
-    """Pydantic models, dataclasses' dicts, tuples and sets, as plain JSON values.
-
-    A model is known by its `model_dump`, so printing does not import pydantic itself.
-    """
+    """Records (anything with `model_dump`, pydantic models too), dicts, tuples and sets, as
+    plain JSON values."""
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     if isinstance(value, dict):

@@ -11,10 +11,8 @@ from typing import Any
 from graphmem.ingest.language import ParsedFile, ResolvedEdge, content_hash
 from graphmem.model import CodeEntity, Edge, Label, Node, RelType, entity_id, now_iso
 
-#: Shared by the nodes and edges an ingest builds (they are frozen, and nothing writes into an
-#: edge's properties): sympy's 145k edges take 40 MB instead of 100 MB.
-_NODE_FIELDS = {"id", "labels", "properties"}
-_EDGE_FIELDS = {"type", "source", "target", "properties"}
+#: Shared by the edges an ingest builds (they are frozen, and nothing writes into an edge's
+#: properties).
 _NO_PROPERTIES: dict[str, Any] = {}
 _RESOLUTIONS: dict[str, dict[str, Any]] = {}
 
@@ -22,12 +20,9 @@ _RESOLUTIONS: dict[str, dict[str, Any]] = {}
 def stored_edge(
     type: RelType, source: str, target: str, properties: dict[str, Any] = _NO_PROPERTIES
 ) -> Edge:
-    """An Edge sharing its field set and (empty or resolution) properties with the others:
-    built unvalidated, since the ingest's ids and types are well-formed already."""
-    return Edge.stored(
-        {"type": type, "source": source, "target": target, "properties": properties},
-        _EDGE_FIELDS,
-    )
+    """An Edge sharing its (empty or resolution) properties with the others: built unchecked,
+    since the ingest's ids and types are well-formed already."""
+    return Edge.stored({"type": type, "source": source, "target": target, "properties": properties})
 
 
 class EntityIds:
@@ -67,7 +62,7 @@ class EntityIds:
 def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edge]]:
     """The Module node of a parsed file, its definitions, and the CONTAINS edges among them.
 
-    Built unvalidated with a shared field set (every value comes from the parser); the
+    Built with `Record.stored` (every value comes from the parser, labels sorted already); the
     properties are those of `CodeEntity.to_node`.
     """
     module_id = ids(parsed.path, parsed.module)
@@ -137,8 +132,7 @@ def _code_node(
                 "content_hash": digest,
                 "kind": kind[1],
             },
-        },
-        _NODE_FIELDS,
+        }
     )
 
 

@@ -12,9 +12,8 @@ import json
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from graphmem.model import MemoryKind
+from graphmem.model.base import Record, field
 
 #: The lifecycle an ADR states. Rules are always "accepted".
 AdrStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
@@ -29,29 +28,29 @@ BLOCK_END = "<!-- graphmem:end -->"
 GENERATED_KEY = "graphmem"
 
 
-class Entry(BaseModel):
+class Entry(Record):
     """One memory stated by a file, before it meets the store."""
 
-    path: str = Field(description="repo-relative POSIX path of the file")
+    path: str = field(description="repo-relative POSIX path of the file")
     key: str
-    line: int = Field(description="1-based line where the entry starts")
-    format: str = Field(description="nygard | madr | log4brains | graphmem | agents-md | ...")
+    line: int = field(description="1-based line where the entry starts")
+    format: str = field(description="nygard | madr | log4brains | graphmem | agents-md | ...")
     kind: MemoryKind
     text: str
     rationale: str | None = None
     status: AdrStatus = "accepted"
     date: str | None = None
     deciders: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     #: TARGETs the entry names (paths, qualified names, path::Symbol), resolved by the sync.
-    governs: list[str] = Field(default_factory=list)
+    governs: list[str] = field(default_factory=list)
     #: Path globs (Cursor `globs`, Copilot `applyTo`, Claude `paths`) the entry applies to.
-    globs: list[str] = Field(default_factory=list)
+    globs: list[str] = field(default_factory=list)
     #: Directory the entry governs by its file's place (a nested AGENTS.md); "" = repository.
     directory: str = ""
     #: References to other ADRs (a path, a number, a slug) or memory ids.
-    supersedes: list[str] = Field(default_factory=list)
-    superseded_by: list[str] = Field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
+    superseded_by: list[str] = field(default_factory=list)
     #: A memory id stated in the file's front matter (a file graphmem exported).
     memory_id: str | None = None
 
@@ -65,13 +64,13 @@ class Entry(BaseModel):
         return f"{self.path}:{self.line}"
 
 
-class Document(BaseModel):
+class Document(Record):
     """One file read: its entries, and what was wrong with it (`path:line: message`)."""
 
     path: str
     family: Literal["adr", "rules"]
-    entries: list[Entry] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def normalised(text: str) -> str:
@@ -83,7 +82,7 @@ def text_key(text: str) -> str:
     return hashlib.sha256(normalised(text).casefold().encode()).hexdigest()[:12]
 
 
-class SyncReport(BaseModel):
+class SyncReport(Record):
     """What one sync of ADRs and rules files did."""
 
     adr_files: int = 0
@@ -97,6 +96,6 @@ class SyncReport(BaseModel):
     restored: int = 0
     #: entries that govern specific code (not just the repository)
     resolved_to_code: int = 0
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     #: possible conflicts of new file-backed memories with others, as `remember` reports them
-    conflicts: list[str] = Field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)

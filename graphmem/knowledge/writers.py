@@ -27,7 +27,6 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field
 
 from graphmem.ingest.file_walk import walk_repository
 from graphmem.knowledge.adr import adr_dirs, find_adrs
@@ -36,6 +35,7 @@ from graphmem.knowledge.markdown import front_matter
 from graphmem.memory.governance import ReadScope
 from graphmem.memory.results import Anchor, anchors_of
 from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
+from graphmem.model.base import Record, field
 from graphmem.store import Direction, GraphStore
 
 __all__ = ["ExportResult", "export_adrs", "export_agents_md", "export_rules"]
@@ -60,12 +60,12 @@ _INTRO = (
 )
 
 
-class ExportResult(BaseModel):
+class ExportResult(Record):
     format: str
     memories: int = 0
-    written: list[str] = Field(default_factory=list, description="files created or changed")
-    removed: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
+    written: list[str] = field(default_factory=list, description="files created or changed")
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
 
 # -- agents-md ---------------------------------------------------------------------------------

@@ -19,11 +19,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field
-
 from graphmem.errors import ReadOnlyStoreError
 from graphmem.model import Event, Label, Node, now_iso
-from graphmem.model.base import Record
+from graphmem.model.base import Record, field
 from graphmem.store import GraphStore, WriteBatch
 
 #: The actions an Event may record.
@@ -91,10 +89,10 @@ class Receipt(Record):
     id: str
     operation: str
     query: str
-    memory_ids: list[str] = Field(default_factory=list)
+    memory_ids: list[str] = field(default_factory=list)
     author: str | None = None
     repo: str
-    at: str = Field(default_factory=now_iso)
+    at: str = field(default_factory=now_iso)
 
     def to_node(self) -> Node:
         return Node(id=self.id, labels=(Label.RECEIPT,), properties=self.model_dump(exclude={"id"}))

@@ -8,7 +8,7 @@ each memory with its id, kind, text, rationale and source. Only what is served o
 from __future__ import annotations
 
 from graphmem.memory.governance import ReadScope
-from graphmem.memory.results import anchors_of, memory_from_node
+from graphmem.memory.results import anchors_of
 from graphmem.model import Label, Memory, MemoryKind
 from graphmem.store import GraphStore
 
@@ -35,7 +35,7 @@ def markdown_digest(
     ):
         if not reader.serves(node):
             continue
-        memory = memory_from_node(node)
+        memory = Memory.from_node(node)
         headings = {_heading(a.kind, a.path, a.qualified_name) for a in anchors_of(node)}
         for heading in headings or {_REPO_WIDE}:
             groups.setdefault(heading, []).append(memory)

@@ -47,10 +47,9 @@ from graphmem.memory.results import (
     Staleness,
     anchors_of,
     entity_label,
-    memory_from_node,
 )
 from graphmem.memory.staleness import AnchorRead, staleness_of
-from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
+from graphmem.model import Label, Memory, MemoryKind, MemoryStatus, Node, RelType
 from graphmem.store.base import Around, Direction, GraphReads
 
 _T = TypeVar("_T")
@@ -265,20 +264,14 @@ def governing(
     kept = [node for node, _ in ordered]
     anchors = AnchorRead.of_read(read, kept, store if brief is not None else None)
     stale = staleness_of(store, kept, anchors) if with_staleness else {}
-    return [  # made of records built here: unvalidated (hundreds for a busy module)
-        GoverningMemory.stored(
-            {
-                "memory": memory_from_node(node),
-                "applies": apps,
-                "staleness": stale[node.id] if node.id in stale else _unknown_staleness(),
-            }
+    return [
+        GoverningMemory(
+            memory=Memory.from_node(node),
+            applies=apps,
+            staleness=stale[node.id] if node.id in stale else Staleness(),
         )
         for node, apps in ordered
     ]
-
-
-def _unknown_staleness() -> Staleness:
-    return Staleness.stored({"possibly_stale": False, "orphaned": False, "anchors": []})
 
 
 def applying_to(
@@ -313,24 +306,20 @@ def _ways(
 def _application(
     subject: str, anchor: str, entity: Node | None, relation: Relation, path: list[str]
 ) -> Application:
-    """Built unvalidated: every field is a plain value made here, and a module's memories
-    apply to each of the hundreds of functions an impact can reach."""
     kind = str(entity.get("kind") or "") if entity else ""
     label = entity_label(
         kind,
         str(entity.get("path") or "") if entity else "",
         str(entity.get("qualified_name") or "") if entity else anchor,
     )
-    return Application.stored(
-        {
-            "subject": subject,
-            "entity_id": anchor,
-            "entity": label,
-            "entity_kind": kind,
-            "relation": relation,
-            "distance": len(path) - 1,
-            "path": path,
-        }
+    return Application(
+        subject=subject,
+        entity_id=anchor,
+        entity=label,
+        entity_kind=kind,
+        relation=relation,
+        distance=len(path) - 1,
+        path=path,
     )
 
 

@@ -44,7 +44,6 @@ from graphmem.memory.results import (
     RememberResult,
     anchor_properties,
     anchors_of,
-    memory_from_node,
 )
 from graphmem.memory.staleness import governs_edge
 from graphmem.memory.supersession import check_supersedable, superseding_changes
@@ -297,7 +296,7 @@ def _record(
         existing = _duplicate(store, cache, nearest, repo, kind, print_, anchors, branch, user)
         if existing is not None:
             return RememberResult(
-                memory=memory_from_node(existing),
+                memory=Memory.from_node(existing),
                 anchors=anchors_of(existing),
                 created=False,
                 duplicate_of=existing.id,

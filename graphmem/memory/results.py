@@ -1,4 +1,4 @@
-"""What the memory operations return: plain pydantic values, ready for JSON and for people.
+"""What the memory operations return: plain records, ready for JSON and for people.
 
 Also the bridge between a Memory node and the Memory model, because a memory node carries a few
 properties the model does not (its anchors, its fingerprint, why it was retracted).
@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from graphmem.model import Memory, Node
-from graphmem.model.base import Record
+from graphmem.model.base import Record, field
 
 #: How a memory reaches an entity: it governs the entity itself, an ancestor (a directory or
 #: module around it), or a descendant (a function inside it).
@@ -36,16 +34,6 @@ TEXT_PROPERTIES = (
 )
 
 
-def memory_from_node(node: Node) -> Memory:
-    """The Memory model of a node; a purged memory (no text left) comes back with text ''."""
-    props = dict(node.properties)
-    props.setdefault("text", "")
-    props.setdefault("repo", "")
-    known = set(Memory.model_fields) - {"id"}
-    clean = {k: v for k, v in props.items() if k in known and v is not None}
-    return Memory(id=node.id, **clean)
-
-
 class Anchor(Record):
     """One entity a memory was attached to, as it was then. Kept on the memory node as parallel
     flat lists (anchor_ids, anchor_names, ...), because a deleted entity takes its GOVERNS edge
@@ -55,7 +43,7 @@ class Anchor(Record):
     qualified_name: str
     path: str
     kind: str
-    content_hash: str = Field(description="the entity's content_hash when anchored; '' if none")
+    content_hash: str = field(description="the entity's content_hash when anchored; '' if none")
 
     @classmethod
     def of(cls, node: Node) -> Anchor:
@@ -98,10 +86,8 @@ def anchors_of(node: Node) -> list[Anchor]:
             len(ids) - len(values)
         )
 
-    return [  # plain strings made here: built unvalidated (Record.stored)
-        Anchor.stored(
-            {"entity_id": str(i), "qualified_name": n, "path": p, "kind": k, "content_hash": h}
-        )
+    return [
+        Anchor(entity_id=str(i), qualified_name=n, path=p, kind=k, content_hash=h)
         for i, n, p, k, h in zip(
             ids,
             column("anchor_names"),
@@ -137,34 +123,34 @@ class ConflictCandidate(Record):
     memory_id: str
     kind: str
     text: str
-    score: float = Field(description="cosine similarity of the two texts' embeddings")
-    relation: Literal["same", "ancestor", "descendant"] = Field(
+    score: float = field(description="cosine similarity of the two texts' embeddings")
+    relation: Literal["same", "ancestor", "descendant"] = field(
         description="where the existing memory sits relative to the new one's target"
     )
-    governs: str = Field(description="the entity the existing memory governs")
-    hint: str = Field(description="the command that supersedes it, if that is what you mean")
+    governs: str = field(description="the entity the existing memory governs")
+    hint: str = field(description="the command that supersedes it, if that is what you mean")
 
 
 class RememberResult(Record):
     memory: Memory
     anchors: list[Anchor]
-    created: bool = Field(description="False when an identical active memory already existed")
+    created: bool = field(description="False when an identical active memory already existed")
     duplicate_of: str | None = None
-    conflicts: list[ConflictCandidate] = Field(default_factory=list)
-    superseded: list[str] = Field(default_factory=list)
-    redactions: list[RedactionCount] = Field(default_factory=list)
+    conflicts: list[ConflictCandidate] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    redactions: list[RedactionCount] = field(default_factory=list)
 
 
 class Application(Record):
     """How a memory applies to one of the entities asked about."""
 
-    subject: str = Field(description="the entity asked about that it applies to")
-    entity_id: str = Field(description="the entity the memory governs")
-    entity: str = Field(description="its path::qualified name, path, or <repository>")
+    subject: str = field(description="the entity asked about that it applies to")
+    entity_id: str = field(description="the entity the memory governs")
+    entity: str = field(description="its path::qualified name, path, or <repository>")
     entity_kind: str
     relation: Relation
-    distance: int = Field(description="CONTAINS hops between the two (0 for self)")
-    path: list[str] = Field(
+    distance: int = field(description="CONTAINS hops between the two (0 for self)")
+    path: list[str] = field(
         description="entity ids along CONTAINS between the two, container first"
     )
 
@@ -180,7 +166,7 @@ class Staleness(Record):
 
     possibly_stale: bool = False
     orphaned: bool = False
-    anchors: list[AnchorStatus] = Field(default_factory=list)
+    anchors: list[AnchorStatus] = field(default_factory=list)
 
 
 class GoverningMemory(Record):
@@ -209,9 +195,9 @@ class HistoryEntry(Record):
     """One memory of a supersession chain, with its links (old -> new)."""
 
     memory: Memory
-    supersedes: list[str] = Field(default_factory=list)
-    superseded_by: list[str] = Field(default_factory=list)
-    reverted_links: list[str] = Field(
+    supersedes: list[str] = field(default_factory=list)
+    superseded_by: list[str] = field(default_factory=list)
+    reverted_links: list[str] = field(
         default_factory=list, description="successors whose supersession of this one was reverted"
     )
 
@@ -221,8 +207,8 @@ class MemoryView(Record):
 
     memory: Memory
     staleness: Staleness
-    supersedes: list[str] = Field(default_factory=list)
-    superseded_by: list[str] = Field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
+    superseded_by: list[str] = field(default_factory=list)
     retracted_reason: str | None = None
 
 
@@ -232,8 +218,8 @@ class ChangeResult(Record):
     action: str
     memory_ids: list[str]
     event_id: str
-    active: list[str] = Field(default_factory=list, description="memories active afterwards")
-    inactive: list[str] = Field(default_factory=list, description="memories no longer served")
+    active: list[str] = field(default_factory=list, description="memories active afterwards")
+    inactive: list[str] = field(default_factory=list, description="memories no longer served")
 
 
 ReanchorRule = Literal["content_hash", "qualified_name", "name_in_module"]
@@ -251,11 +237,11 @@ class RefreshReport(Record):
     """What `refresh_anchors` did after an ingest."""
 
     checked: int = 0
-    reanchored: list[Reanchor] = Field(default_factory=list)
-    restored_edges: int = Field(
+    reanchored: list[Reanchor] = field(default_factory=list)
+    restored_edges: int = field(
         default=0, description="GOVERNS edges re-created for entities that were re-written"
     )
-    orphaned: list[str] = Field(default_factory=list, description="memory ids left orphaned")
+    orphaned: list[str] = field(default_factory=list, description="memory ids left orphaned")
 
 
 class StaleEntry(Record):

@@ -54,9 +54,8 @@ from graphmem.memory.results import (
     StaleReport,
     anchor_properties,
     anchors_of,
-    memory_from_node,
 )
-from graphmem.model import Edge, Label, MemoryStatus, Node, RelType, now_iso
+from graphmem.model import Edge, Label, Memory, MemoryStatus, Node, RelType, now_iso
 from graphmem.store import Direction, GraphStore, WriteBatch
 from graphmem.store.base import Around, GraphReads, Review
 
@@ -76,19 +75,15 @@ def staleness_of(
         return {}
     read = read or AnchorRead.of(store, memories)
     result: dict[str, Staleness] = {}
-    for memory in memories:  # every value is made here: the records are built unvalidated
+    for memory in memories:
         statuses = []
         for anchor in read.anchors_of(memory):
             state, current = read.state(memory.id, anchor.entity_id, anchor.content_hash)
-            statuses.append(
-                AnchorStatus.stored({"anchor": anchor, "state": state, "current_hash": current})
-            )
-        result[memory.id] = Staleness.stored(
-            {
-                "possibly_stale": any(s.state == "changed" for s in statuses),
-                "orphaned": any(s.state == "orphaned" for s in statuses),
-                "anchors": statuses,
-            }
+            statuses.append(AnchorStatus(anchor=anchor, state=state, current_hash=current))
+        result[memory.id] = Staleness(
+            possibly_stale=any(s.state == "changed" for s in statuses),
+            orphaned=any(s.state == "orphaned" for s in statuses),
+            anchors=statuses,
         )
     return result
 
@@ -125,7 +120,7 @@ def stale(store: GraphStore, repo: str, author: str | None = None) -> StaleRepor
         if m.get("status") == MemoryStatus.ACTIVE.value and read.needs_attention(m)
     ]
     states = staleness_of(store, flagged, read)
-    entries = [StaleEntry(memory=memory_from_node(m), staleness=states[m.id]) for m in flagged]
+    entries = [StaleEntry(memory=Memory.from_node(m), staleness=states[m.id]) for m in flagged]
     entries.sort(key=lambda e: (not e.staleness.orphaned, e.memory.created_at))
     return StaleReport(refresh=report, memories=entries)
 

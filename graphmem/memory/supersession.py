@@ -26,8 +26,8 @@ from collections.abc import Sequence
 
 from graphmem.errors import ConflictError, NotFoundError
 from graphmem.memory.audit import new_event
-from graphmem.memory.results import ChangeResult, HistoryEntry, memory_from_node
-from graphmem.model import Edge, Label, MemoryStatus, Node, RelType, now_iso
+from graphmem.memory.results import ChangeResult, HistoryEntry
+from graphmem.model import Edge, Label, Memory, MemoryStatus, Node, RelType, now_iso
 from graphmem.store import Direction, GraphStore, WriteBatch
 
 __all__ = ["check_supersedable", "history", "require_memory", "revert", "supersede"]
@@ -131,7 +131,7 @@ def history(store: GraphStore, repo: str, memory_id: str) -> list[HistoryEntry]:
                     seen.add(end)
                     queue.append(end)
     nodes = store.get_nodes(sorted(seen))
-    entries = {mid: HistoryEntry(memory=memory_from_node(node)) for mid, node in nodes.items()}
+    entries = {mid: HistoryEntry(memory=Memory.from_node(node)) for mid, node in nodes.items()}
     for (old, new), edge in sorted(links.items()):
         if old not in entries or new not in entries:
             continue

@@ -3,10 +3,10 @@ changed or vanished, what it replaced and what replaced it."""
 
 from __future__ import annotations
 
-from graphmem.memory.results import MemoryView, memory_from_node
+from graphmem.memory.results import MemoryView
 from graphmem.memory.staleness import staleness_of
 from graphmem.memory.supersession import require_memory
-from graphmem.model import RelType
+from graphmem.model import Memory, RelType
 from graphmem.store import Direction, GraphStore
 
 __all__ = ["show"]
@@ -19,7 +19,7 @@ def show(store: GraphStore, repo: str, memory_id: str) -> MemoryView:
     live = [e for e in links if not e.properties.get("reverted_at")]
     reason = node.get("retracted_reason")
     return MemoryView(
-        memory=memory_from_node(node),
+        memory=Memory.from_node(node),
         staleness=staleness_of(store, [node])[memory_id],
         supersedes=sorted(e.source for e in live if e.target == memory_id),
         superseded_by=sorted(e.target for e in live if e.source == memory_id),

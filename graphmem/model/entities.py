@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from pydantic import Field
-
-from graphmem.model.base import Record
+from graphmem.model.base import Record, field
 from graphmem.model.graph import CODE_LABELS, Label, Node
 
 
@@ -27,13 +25,13 @@ class CodeEntity(Record):
     kind: Label
     name: str
     qualified_name: str
-    path: str = Field(description="repo-relative POSIX path; '' for the repository itself")
+    path: str = field(description="repo-relative POSIX path; '' for the repository itself")
     repo: str
     start_line: int | None = None
     end_line: int | None = None
     language: str | None = None
     content_hash: str | None = None
-    extra: dict[str, Any] = Field(
+    extra: dict[str, Any] = field(
         default_factory=dict, description="kind-specific flat properties (commit message, ...)"
     )
 

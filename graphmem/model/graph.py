@@ -9,9 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator
-
-from graphmem.model.base import Record
+from graphmem.errors import UsageError
+from graphmem.model.base import Record, field
 
 
 class Label(StrEnum):
@@ -77,21 +76,20 @@ MEMORY_LABELS = frozenset(
 PropertyValue = str | int | float | bool | None | list[str] | list[int] | list[float]
 
 
-class Node(Record):
+class Node(Record, frozen=True):
     """A node as stored: an id, a sorted set of labels and flat, JSON-able properties."""
 
-    model_config = ConfigDict(frozen=True)
-
-    id: str = Field(min_length=1)
+    id: str
     labels: tuple[Label, ...]
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)
 
-    @field_validator("labels")
-    @classmethod
-    def _sorted_unique(cls, value: tuple[Label, ...]) -> tuple[Label, ...]:
-        if not value:
-            raise ValueError("a node needs at least one label")
-        return tuple(sorted(set(value)))
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise UsageError("a node needs a non-empty id")
+        if not self.labels:
+            raise UsageError(f"node {self.id}: a node needs at least one label")
+        labels = tuple(sorted({Label(label) for label in self.labels}))
+        object.__setattr__(self, "labels", labels)  # frozen: set once, here
 
     def has(self, label: Label) -> bool:
         return label in self.labels
@@ -100,15 +98,18 @@ class Node(Record):
         return self.properties.get(key, default)
 
 
-class Edge(Record):
+class Edge(Record, frozen=True):
     """A directed, typed edge. (type, source, target) identifies it: there are no parallel edges."""
 
-    model_config = ConfigDict(frozen=True)
-
     type: RelType
-    source: str = Field(min_length=1)
-    target: str = Field(min_length=1)
-    properties: dict[str, Any] = Field(default_factory=dict)
+    source: str
+    target: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.source or not self.target:
+            raise UsageError(f"a {self.type} edge needs a source and a target")
+        object.__setattr__(self, "type", RelType(self.type))  # frozen: set once, here
 
     @property
     def key(self) -> tuple[str, str, str]:

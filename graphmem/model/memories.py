@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
-
-from graphmem.model.base import Record
+from graphmem.model.base import Record, field
 from graphmem.model.graph import Label, Node
 
 
@@ -67,12 +65,12 @@ class Memory(Record):
     text: str
     rationale: str | None = None
     status: MemoryStatus = MemoryStatus.ACTIVE
-    created_at: str = Field(default_factory=now_iso)
-    valid_from: str = Field(default_factory=now_iso)
+    created_at: str = field(default_factory=now_iso)
+    valid_from: str = field(default_factory=now_iso)
     valid_to: str | None = None
     author: str | None = None
     source: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     repo: str
     branch: str | None = None
     user: str | None = None
@@ -97,9 +95,17 @@ class Memory(Record):
 
     @classmethod
     def from_node(cls, node: Node) -> Memory:
-        known = set(cls.model_fields) - {"id"}
-        props = {k: v for k, v in node.properties.items() if k in known and v is not None}
-        return cls(id=node.id, **props)
+        """The Memory of a node as a store keeps it (valid when written: only the enums are
+        made again); a purged memory, whose text is gone, comes back with text ''."""
+        props = {
+            k: v for k, v in node.properties.items() if k in cls.model_fields and v is not None
+        }
+        props["id"] = node.id
+        props["kind"] = MemoryKind(props["kind"])
+        props["status"] = MemoryStatus(props.get("status", MemoryStatus.ACTIVE))
+        props.setdefault("text", "")
+        props.setdefault("repo", "")
+        return cls.model_construct(**props)
 
 
 class Event(Record):
@@ -107,11 +113,11 @@ class Event(Record):
 
     id: str
     action: str
-    at: str = Field(default_factory=now_iso)
+    at: str = field(default_factory=now_iso)
     author: str | None = None
-    memory_ids: list[str] = Field(default_factory=list)
+    memory_ids: list[str] = field(default_factory=list)
     repo: str | None = None
-    details: str | None = Field(default=None, description="JSON-encoded, text-free details")
+    details: str | None = field(default=None, description="JSON-encoded, text-free details")
 
     def to_node(self) -> Node:
         return Node(id=self.id, labels=(Label.EVENT,), properties=self.model_dump(exclude={"id"}))

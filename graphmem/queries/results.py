@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
-
-from graphmem.model.base import Record
+from graphmem.model.base import Record, field
 from graphmem.model.graph import CODE_LABELS, MEMORY_LABELS, Node
 from graphmem.model.memories import Memory
 
@@ -67,13 +65,13 @@ class MemoryRef(Record):
     author: str | None = None
     source: str | None = None
     #: the entities it is anchored to (GOVERNS targets) that made it relevant here
-    governs: list[str] = Field(default_factory=list)
+    governs: list[str] = field(default_factory=list)
     #: one line per reason it applies ("governs billing.invoices (ancestor of the target)")
-    why: list[str] = Field(default_factory=list)
+    why: list[str] = field(default_factory=list)
     relation: str | None = None
     possibly_stale: bool = False
     orphaned: bool = False
-    superseded_by: list[str] = Field(default_factory=list)
+    superseded_by: list[str] = field(default_factory=list)
 
     @classmethod
     def from_node(cls, node: Node, **fields: Any) -> MemoryRef:
@@ -165,7 +163,7 @@ class ImpactResult(Record):
     tests: list[EntityRef]
     memories: list[MemoryRef]
     #: qualified names of every entity id on the paths
-    names: dict[str, str] = Field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int]
 
 
@@ -173,8 +171,8 @@ class SearchOptions(Record):
     """Filters and knobs of `search` (see docs/queries.md for the fusion)."""
 
     #: memory kinds to return, plus "commit" for commit messages; empty = all of them
-    kinds: list[str] = Field(default_factory=list)
-    statuses: list[str] = Field(default_factory=lambda: ["active"])
+    kinds: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=lambda: ["active"])
     branch: str | None = None
     user: str | None = None
     #: ISO-8601 bounds on a memory's created_at / a commit's date (inclusive)
@@ -195,9 +193,9 @@ class SearchHitResult(Record):
     why: list[str]
     status: str | None = None
     created_at: str | None = None
-    governs: list[str] = Field(default_factory=list)
+    governs: list[str] = field(default_factory=list)
     #: its rank in each retriever that found it ("fulltext", "vector", "graph")
-    ranks: dict[str, int] = Field(default_factory=dict)
+    ranks: dict[str, int] = field(default_factory=dict)
     #: cosine of its embedding to the query's (memories found by the vector retriever)
     similarity: float | None = None
     author: str | None = None
@@ -226,7 +224,7 @@ class SearchResult(Record):
     hits: list[SearchHitResult]
     #: how many candidates each retriever contributed (after filters)
     retrievers: dict[str, int]
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     receipt_id: str | None = None
 
 
@@ -247,18 +245,18 @@ class CommitRef(Record):
 class CodeSummary(Record):
     """What the target is made of and how it is connected."""
 
-    contains: dict[str, int] = Field(default_factory=dict)
-    members: list[str] = Field(default_factory=list)
-    callers: list[EntityRef] = Field(default_factory=list)
-    callees: list[EntityRef] = Field(default_factory=list)
-    importers: list[EntityRef] = Field(default_factory=list)
-    imports: list[EntityRef] = Field(default_factory=list)
-    subclasses: list[EntityRef] = Field(default_factory=list)
-    bases: list[EntityRef] = Field(default_factory=list)
-    implementers: list[EntityRef] = Field(default_factory=list)
-    interfaces: list[EntityRef] = Field(default_factory=list)
+    contains: dict[str, int] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)
+    callers: list[EntityRef] = field(default_factory=list)
+    callees: list[EntityRef] = field(default_factory=list)
+    importers: list[EntityRef] = field(default_factory=list)
+    imports: list[EntityRef] = field(default_factory=list)
+    subclasses: list[EntityRef] = field(default_factory=list)
+    bases: list[EntityRef] = field(default_factory=list)
+    implementers: list[EntityRef] = field(default_factory=list)
+    interfaces: list[EntityRef] = field(default_factory=list)
     #: list name -> how many of its entries are tests (listed after production code)
-    tests: dict[str, int] = Field(default_factory=dict)
+    tests: dict[str, int] = field(default_factory=dict)
 
 
 class ContextResult(Record):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from graphmem.ingest.file_index import load_parses
 from graphmem.ingest.language import RepoLayout
-from graphmem.memory.results import Application, memory_from_node
+from graphmem.memory.results import Application
 from graphmem.model import Label, Memory, Node, RelType
 from graphmem.queries.impact import group_by_module, impact_of, is_test_entity
 from graphmem.queries.results import EntityRef, ImpactResult, PathStep
@@ -382,7 +382,7 @@ def _on_dependents(
             node = nodes.get(memory.id)
             if node is None:
                 continue
-            stake = stakes[memory.id] = _Stake(memory_from_node(node))
+            stake = stakes[memory.id] = _Stake(Memory.from_node(node))
         stake.possibly_stale |= memory.possibly_stale
         stake.orphaned |= memory.orphaned
         changed = sorted(

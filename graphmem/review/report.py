@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
+from graphmem.model.base import Record, field
 from graphmem.queries.results import EntityRef, ImpactedEntity, ModuleGroup, Resolution
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed"]
@@ -26,7 +25,7 @@ Gate = Literal["constraint", "failure", "stale"]
 GATE_EXIT_CODE = 8
 
 
-class ChangedEntity(BaseModel):
+class ChangedEntity(Record):
     """A function, method, class or module the diff adds, modifies, deletes or renames."""
 
     id: str
@@ -54,15 +53,15 @@ class ChangedEntity(BaseModel):
         return f"{self.path}:{self.start_line}"
 
 
-class ServiceChange(BaseModel):
+class ServiceChange(Record):
     """A changed manifest or compose file, and the services the graph knows it declares."""
 
     path: str
     status: ChangeStatus
-    services: list[EntityRef] = Field(default_factory=list)
+    services: list[EntityRef] = field(default_factory=list)
 
 
-class SkippedFile(BaseModel):
+class SkippedFile(Record):
     path: str
     #: binary, vendored, generated, minified, too_large, not source, limit
     reason: str
@@ -73,7 +72,7 @@ class SkippedFile(BaseModel):
 Dependent = ImpactedEntity
 
 
-class TestToRun(BaseModel):
+class TestToRun(Record):
     """A test function (or test module/class) reaching changed code, nearest first."""
 
     entity: EntityRef
@@ -84,7 +83,7 @@ class TestToRun(BaseModel):
     changed: bool = False
 
 
-class StakeMemory(BaseModel):
+class StakeMemory(Record):
     """An active memory the change puts at stake, with every reason it applies."""
 
     id: str
@@ -98,10 +97,10 @@ class StakeMemory(BaseModel):
     cause: str | None = None
     fix: str | None = None
     test: str | None = None
-    reasons: list[StakeReason] = Field(default_factory=list)
-    why: list[str] = Field(default_factory=list)
+    reasons: list[StakeReason] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
     #: the entities it is anchored to (GOVERNS targets) that made it relevant
-    governs: list[str] = Field(default_factory=list)
+    governs: list[str] = field(default_factory=list)
     #: what merging does to it: its anchored code is modified (possibly stale) or deleted
     effect: StakeEffect | None = None
     #: already flagged before this change
@@ -109,7 +108,7 @@ class StakeMemory(BaseModel):
     orphaned: bool = False
 
 
-class ReviewCounts(BaseModel):
+class ReviewCounts(Record):
     files: int = 0
     entities: int = 0
     added: int = 0
@@ -129,7 +128,7 @@ class ReviewCounts(BaseModel):
     stale: int = 0
 
 
-class ReviewReport(BaseModel):
+class ReviewReport(Record):
     repo: str
     base: str
     base_sha: str
@@ -140,16 +139,16 @@ class ReviewReport(BaseModel):
     #: https URL of the repository, when the remote is a known host (links in Markdown)
     remote_url: str | None = None
     changes: list[ChangedEntity]
-    services: list[ServiceChange] = Field(default_factory=list)
-    skipped: list[SkippedFile] = Field(default_factory=list)
-    dependents: list[Dependent] = Field(default_factory=list)
-    by_module: list[ModuleGroup] = Field(default_factory=list)
-    tests: list[TestToRun] = Field(default_factory=list)
-    at_stake: list[StakeMemory] = Field(default_factory=list)
+    services: list[ServiceChange] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    dependents: list[Dependent] = field(default_factory=list)
+    by_module: list[ModuleGroup] = field(default_factory=list)
+    tests: list[TestToRun] = field(default_factory=list)
+    at_stake: list[StakeMemory] = field(default_factory=list)
     #: qualified names of every entity id cited (paths, reaches, anchors)
-    names: dict[str, str] = Field(default_factory=dict)
-    counts: ReviewCounts = Field(default_factory=ReviewCounts)
-    notes: list[str] = Field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    counts: ReviewCounts = field(default_factory=ReviewCounts)
+    notes: list[str] = field(default_factory=list)
     receipt_id: str | None = None
 
     def gates(self, fail_on: list[Gate]) -> list[str]:

@@ -785,7 +785,7 @@ def normalise_batch(batch: WriteBatch) -> WriteBatch:
 
 
 def _checked_edge(edge: Edge) -> Edge:
-    """An Edge built without validation (`model_construct`), its type checked."""
+    """The Edge with its type checked (`model_construct`: nothing else is checked again)."""
     if type(edge.type) is RelType:
         return edge
     return Edge.model_construct(

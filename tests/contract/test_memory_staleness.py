@@ -80,8 +80,6 @@ def test_edit_makes_memory_possibly_stale_until_acknowledged(gm: GraphMem) -> No
     served = {g.memory.id: g for g in gm.governing("billing/invoices.py")}
     assert served[on_create.memory.id].staleness.possibly_stale
     assert not served[on_void.memory.id].staleness.possibly_stale
-    for record in (*served.values(), *report.memories):  # built unvalidated, equal to validated
-        assert type(record).model_validate(record.model_dump()) == record
 
     gm.acknowledge(on_create.memory.id)
     assert gm.stale().memories == []

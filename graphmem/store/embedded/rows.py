@@ -270,8 +270,8 @@ def labels_of(text: str) -> tuple[Label, ...]:
     return labels
 
 
-# Rows were validated as Nodes and Edges when written, so reading builds them unvalidated: at
-# 10k memories validation was a third of what listing them cost.
+# Rows were checked as Nodes and Edges when written, so reading builds them with
+# `Record.stored`, without sorting and checking each node's labels again.
 
 
 def make_node(node_id: str, labels: str, props: str, vector: bytes | None) -> Node:

@@ -98,8 +98,8 @@ def node_from_parts(node_id: Any, labels: Iterable[str], props: Mapping[str, Any
 
 
 def _labels(labels: Iterable[str]) -> tuple[Label, ...]:
-    """graphmem's labels among a stored node's, sorted as Node validation sorts them (a stored
-    node was validated when written, so it is read back unvalidated)."""
+    """graphmem's labels among a stored node's, sorted as a Node sorts them (a stored node was
+    checked when written, so it is read back with `Record.stored`)."""
     key = tuple(labels)
     known = _LABEL_SETS.get(key)
     if known is None:
