@@ -323,6 +323,8 @@ class GraphReads(abc.ABC):
         (`direction` IN walks from target to source, OUT from source to target), each once,
         ordered by key. A whole containment walk is one step: backends that can answer it in
         one statement do (`_reachable_impl`); the rest walk it here, one `edges` call a level.
+        SQLite is one of the rest: its recursive query read the whole edge index to walk up
+        from a function (1.2 ms at 300k edges, against 0.04 ms for these indexed reads).
         """
         ids = _unique_ids(start_ids)
         wanted = tuple(sorted({_rel_type(t) for t in types}))

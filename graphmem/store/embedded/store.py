@@ -11,7 +11,6 @@ running beside writers sees each page as of the moment it is read.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sqlite3
@@ -230,26 +229,6 @@ class EmbeddedStore(GraphStore):
                     for row in rows:
                         found[(row[0], row[1], row[2])] = make_edge(*row)
         return [found[key] for key in sorted(found)]
-
-    def _reachable_impl(
-        self, ids: list[str], types: tuple[RelType, ...], direction: Direction, max_depth: int
-    ) -> list[Edge] | None:
-        """One recursive query: the walk's nodes with their depth, then the edges leaving them."""
-        near, far = ("target", "source") if direction == Direction.IN else ("source", "target")
-        marks = ",".join("?" * len(types))
-        type_values = [t.value for t in types]
-        sql = (
-            f"WITH RECURSIVE walk(id, depth) AS ("
-            f" SELECT value, 0 FROM json_each(?)"
-            f" UNION SELECT e.{far}, w.depth + 1 FROM edges e"
-            f" JOIN walk w ON e.{near} = w.id WHERE e.type IN ({marks}) AND w.depth < ?)"
-            f" SELECT DISTINCT {_EDGE_COLUMNS} FROM edges e"
-            f" WHERE e.{near} IN (SELECT id FROM walk WHERE depth < ?) AND e.type IN ({marks})"
-            f" ORDER BY type, source, target"
-        )
-        params = [json.dumps(ids), *type_values, max_depth, max_depth, *type_values]
-        with self._connection("read") as conn:
-            return [make_edge(*row) for row in conn.execute(sql, params)]
 
     def _iter_nodes_impl(self, label: Label | None, batch_size: int) -> Iterator[Node]:
         if label is None:
@@ -470,11 +449,6 @@ class _SnapshotView(GraphReads):
 
     def _counts_impl(self) -> dict[str, int]:
         return self._store._counts_impl()
-
-    def _reachable_impl(
-        self, ids: list[str], types: tuple[RelType, ...], direction: Direction, max_depth: int
-    ) -> list[Edge] | None:
-        return self._store._reachable_impl(ids, types, direction, max_depth)
 
     def _fulltext_search_impl(
         self, query: str, indexed: Label, narrow: Label | None, limit: int
