@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from graphmem.cli.context import open_graphmem
-from graphmem.cli.output import HelpFormatter, emit, to_jsonable
+from graphmem.cli.output import HelpFormatter, emit, print_json, to_jsonable
 
 if TYPE_CHECKING:
     from graphmem.api import GraphMem
@@ -246,7 +246,7 @@ def emit_answer(
 
     fresh = freshness(gm)
     if args.json:
-        emit(True, {**to_jsonable(result), "freshness": fresh.to_dict()})
+        print_json({**to_jsonable(result), "freshness": fresh.to_dict()})
         return
     emit(False, result, render)
     if fresh.notice():
