@@ -1,7 +1,7 @@
 """What the memory operations return: plain records, ready for JSON and for people.
 
-Also the bridge between a Memory node and the Memory model, because a memory node carries a few
-properties the model does not (its anchors, its fingerprint, why it was retracted).
+Also what a memory node carries beyond the Memory model (`Memory.from_node`): its anchors, its
+fingerprint, why it was retracted.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def anchors_of(node: Node) -> list[Anchor]:
         )
 
     return [
-        Anchor(entity_id=str(i), qualified_name=n, path=p, kind=k, content_hash=h)
-        for i, n, p, k, h in zip(
+        Anchor(entity_id=str(entity_id), qualified_name=n, path=p, kind=k, content_hash=h)
+        for entity_id, n, p, k, h in zip(
             ids,
             column("anchor_names"),
             column("anchor_paths"),
