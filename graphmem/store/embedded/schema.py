@@ -18,7 +18,14 @@ from graphmem.store.base import FULLTEXT_FIELDS
 from graphmem.store.embedded.rows import INDEXED_PROPERTIES
 from graphmem.store.embedded.sqlite_errors import translate_sqlite_error
 
-__all__ = ["INDEXED_PROPERTIES", "SCHEMA_VERSION", "open_connection", "property_expression"]
+__all__ = [
+    "FLAG_INDEXES",
+    "INDEXED_PROPERTIES",
+    "SCHEMA_VERSION",
+    "flag_expression",
+    "open_connection",
+    "property_expression",
+]
 
 SCHEMA_VERSION = 2
 
@@ -76,6 +83,26 @@ def _property_indexes() -> list[str]:
     return [
         f"CREATE INDEX nodes_by_{name} ON nodes ({name}, id) WHERE {name} IS NOT NULL"
         for name in INDEXED_PROPERTIES
+    ]
+
+
+#: Flags `find_nodes` answers from a partial index over the nodes that carry them (true):
+#: `governing` asks for a repository's orphaned memories on every answer about a file or a
+#: directory, and a scan of 10,000 memory rows took 18 ms. Added to stores made before them
+#: when opened (an index is derived data: older versions read such a store as before).
+FLAG_INDEXES = ("orphaned",)
+
+
+def flag_expression(name: str) -> str:
+    """The SQL test of a flag in FLAG_INDEXES being true, as its partial index is defined: a
+    query must spell it the same way (a literal, never a parameter) for SQLite to use it."""
+    return f"json_extract(props, '$.{name}') = 1"
+
+
+def _flag_indexes() -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS nodes_flag_{name} ON nodes (id) WHERE {flag_expression(name)}"
+        for name in FLAG_INDEXES
     ]
 
 
@@ -195,7 +222,7 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
 def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
     version = _user_version(conn)
     _refuse_newer(version, path)
-    if version == SCHEMA_VERSION and _fulltext_current(conn):
+    if version == SCHEMA_VERSION and _fulltext_current(conn) and _flags_indexed(conn):
         return
     conn.execute("BEGIN IMMEDIATE")  # another process may be creating it right now
     try:
@@ -220,6 +247,8 @@ def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif not _fulltext_current(conn):
             _create_fulltext(conn)
+        for statement in _flag_indexes():
+            conn.execute(statement)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -242,6 +271,16 @@ def _refuse_newer(version: int, path: Path) -> None:
         raise StoreError(
             f"{path} has the pre-release store schema {version}: delete it and ingest again"
         )
+
+
+def _flags_indexed(conn: sqlite3.Connection) -> bool:
+    names = {f"nodes_flag_{name}" for name in FLAG_INDEXES}
+    found = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+        f"({','.join('?' * len(names))})",
+        sorted(names),
+    ).fetchone()[0]
+    return int(found) == len(names)
 
 
 def _fulltext_current(conn: sqlite3.Connection) -> bool:

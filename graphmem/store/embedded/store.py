@@ -36,7 +36,9 @@ from graphmem.store.base import (
 from graphmem.store.embedded import fulltext, writes
 from graphmem.store.embedded.rows import make_edge, make_node
 from graphmem.store.embedded.schema import (
+    FLAG_INDEXES,
     INDEXED_PROPERTIES,
+    flag_expression,
     open_connection,
     property_expression,
 )
@@ -366,10 +368,15 @@ def _find_query(
         # A store usually holds one repository, so `repo` narrows nothing, while a label
         # (Memory, Receipt, Event) usually narrows a lot: walk the label, filter the repo.
         index_key = None
+    flag = next((k for k in FLAG_INDEXES if where.get(k) is True), None)
+    if flag is not None and index_key in (None, "repo", "status"):
+        index_key = flag  # few nodes carry a flag: its partial index narrows most
     for name, value in where.items():
         if name == "id":
             clauses.append("n.id = ?")
             params.append(value)
+        elif name == flag:
+            clauses.append(flag_expression(name))
         elif value is None and _PLAIN_NAME.fullmatch(name):
             clauses.append(f"{property_expression(name)} IS NULL")
         elif _sql_comparable(value) and _PLAIN_NAME.fullmatch(name):

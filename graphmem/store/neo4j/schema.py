@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 RANGE_INDEXES: dict[Label, tuple[str, ...]] = {
     Label.CODE_ENTITY: ("repo", "path", "qualified_name", "name"),
     Label.COMMIT: ("sha",),
-    Label.MEMORY: ("repo", "status"),
+    Label.MEMORY: ("repo", "status", "orphaned"),
     Label.EVENT: ("repo",),
     Label.RECEIPT: ("repo",),
     Label.FILE_STATE: ("repo", "path"),

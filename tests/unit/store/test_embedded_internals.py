@@ -85,10 +85,38 @@ def test_find_nodes_uses_an_index_for_each_indexed_property(
 
 def test_find_nodes_by_label_and_repo_walks_the_label(store: EmbeddedStore) -> None:
     # A store usually holds one repository: its index would visit every node.
-    plan = _plan(store, *_find_query(Label.RECEIPT, {"repo": "r", "orphaned": True}, True))
+    plan = _plan(store, *_find_query(Label.RECEIPT, {"repo": "r", "user": "ana"}, True))
     assert "nodes_by_repo" not in plan
     assert "SEARCH l USING PRIMARY KEY (label=?)" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_a_flag_is_found_through_its_partial_index_which_older_stores_gain(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "graph.db"
+    store = EmbeddedStore(path)
+    flagged = Node(
+        id="d-1", labels=(Label.MEMORY, Label.DECISION), properties={"repo": "r", "orphaned": True}
+    )
+    plain = Node(id="d-2", labels=(Label.MEMORY, Label.DECISION), properties={"repo": "r"})
+    counted = Node(
+        id="d-3", labels=(Label.MEMORY, Label.DECISION), properties={"repo": "r", "orphaned": 1}
+    )
+    store.write(WriteBatch(upsert_nodes=[flagged, plain, counted]))
+    where = {"repo": "r", "orphaned": True}
+    plan = _plan(store, *_find_query(Label.MEMORY, where, False))
+    assert "USING INDEX nodes_flag_orphaned" in plan and "TEMP B-TREE" not in plan
+    assert [n.id for n in store.find_nodes(Label.MEMORY, where)] == ["d-1"]  # 1 is not True
+    store.close()
+    with sqlite3.connect(path) as conn:  # a store made before the index
+        conn.execute("DROP INDEX nodes_flag_orphaned")
+    reopened = EmbeddedStore(path)
+    assert "USING INDEX nodes_flag_orphaned" in _plan(
+        reopened, *_find_query(Label.MEMORY, where, False)
+    )
+    assert [n.id for n in reopened.find_nodes(Label.MEMORY, where)] == ["d-1"]
+    reopened.close()
 
 
 def _plan(store: EmbeddedStore, sql: str, params: list[object]) -> str:
