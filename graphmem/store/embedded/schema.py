@@ -274,13 +274,10 @@ def _refuse_newer(version: int, path: Path) -> None:
 
 
 def _flags_indexed(conn: sqlite3.Connection) -> bool:
-    names = {f"nodes_flag_{name}" for name in FLAG_INDEXES}
-    found = conn.execute(
-        f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
-        f"({','.join('?' * len(names))})",
-        sorted(names),
-    ).fetchone()[0]
-    return int(found) == len(names)
+    names = [f"nodes_flag_{name}" for name in FLAG_INDEXES]
+    marks = ",".join("?" * len(names))
+    sql = f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ({marks})"
+    return int(conn.execute(sql, names).fetchone()[0]) == len(names)
 
 
 def _fulltext_current(conn: sqlite3.Connection) -> bool:
