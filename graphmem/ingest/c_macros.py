@@ -53,8 +53,10 @@ _KEYWORDS = frozenset(
 _CONDITIONAL = re.compile(
     rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b((?:\\\n|[^\n])*)", re.MULTILINE
 )
+# Possessive (`*+`): a comment once skipped is never re-read as part of a longer one, which
+# made a file opening with many comments and no guard (redis's module.c) take exponential time.
 _GUARD = re.compile(
-    rb"\A(?:\s|//[^\n]*|/\*.*?\*/)*"
+    rb"\A(?:\s|//[^\n]*|/\*.*?\*/)*+"
     rb"(#[ \t]*ifndef[ \t]+(\w+)[^\n]*\n\s*#[ \t]*define[ \t]+\2\b[^\n]*)",
     re.DOTALL,
 )

@@ -320,6 +320,16 @@ def test_an_include_guard_around_the_whole_file_is_blanked() -> None:
     assert unguard(b"#ifndef FEATURE\nint x;\n#endif\n") == b"#ifndef FEATURE\nint x;\n#endif\n"
 
 
+def test_comments_before_the_first_directive_are_read_once() -> None:
+    """Leading comments are skipped without backtracking: each comment that could also end at
+    a later comment's end doubled the guesses, so redis's module.c (a run of comments, then
+    #include) never finished; forty comments were a trillion guesses."""
+    source = b"".join(b"/* note %d */\n" % i for i in range(40)) + b"#include <x.h>\nint f(void);\n"
+    assert unguard(source) is source
+    guarded = b"/* a */ /* b */\n#ifndef A_H\n#define A_H\nint x;\n#endif\n"
+    assert b"A_H" not in unguard(guarded)
+
+
 def test_conditions_become_plain_and_groups_inside_declarations_are_read_in_line() -> None:
     source = (
         b"#if HAS_INCLUDE(<quadmath.h>) && \\\n    defined(X)\nint a;\n#elif B\nint b;\n#endif\n"
