@@ -5,7 +5,8 @@ A TARGET is, in the order tried:
 - an entity id: `e-3f9a1c2b7d4e5f60`
 - the repository itself: `.` or `/` (also what a memory with no target governs)
 - a service: `service:api`
-- a symbol in a file: `src/api/invoices.py::InvoiceService.create`
+- a qualified name written with `::` (C++, Rust): `storage::DB::Write`
+- a symbol in a file: `src/api/invoices.py::InvoiceService.create`, `src/db.cc::DB::Write`
 - a path: `src/api/invoices.py` (a module), `src/api/` or `src/api` (a directory)
 - a qualified name: `api.invoices.InvoiceService.create`, `api.invoices`
 
@@ -104,6 +105,10 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
             or store.find_nodes(Label.SERVICE, {"repo": repo, "qualified_name": target})
         )
     if "::" in target:
+        # C++, Rust and PHP names are written with `::` themselves (`ns::Class::method`).
+        by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
+        if by_name:
+            return _best(by_name)
         path, _, symbol = target.partition("::")
         return _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
     path = _clean_path(target)
@@ -135,7 +140,8 @@ def _symbol_in_file(store: GraphReads, repo: str, path: str, symbol: str) -> Nod
     if not symbol:
         return _best([n for n in in_file if n.has(Label.MODULE)] or in_file)
     exact = [n for n in in_file if n.get("qualified_name") == symbol]
-    suffix = [n for n in in_file if str(n.get("qualified_name") or "").endswith("." + symbol)]
+    ends = ("." + symbol, "::" + symbol)
+    suffix = [n for n in in_file if str(n.get("qualified_name") or "").endswith(ends)]
     return _best(exact or suffix)
 
 

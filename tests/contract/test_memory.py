@@ -15,7 +15,7 @@ from graphmem.api import GraphMem
 from graphmem.errors import ConflictError, NotFoundError, StoreError, UsageError
 from graphmem.memory.governance import ReadScope, governing
 from graphmem.memory.targets import resolve_target
-from graphmem.model import Label, MemoryStatus, Node, RelType
+from graphmem.model import CodeEntity, Label, MemoryStatus, Node, RelType
 from graphmem.store import Direction, GraphStore, WriteBatch
 
 Graph = dict[str, Node]
@@ -50,6 +50,16 @@ def served_ids(gm: GraphMem, target: str) -> list[str]:
 )
 def test_targets_resolve(store: GraphStore, graph: Graph, text: str, key: str) -> None:
     assert resolve_target(store, REPO, text).id == graph[key].id
+
+
+def test_targets_written_with_double_colons(store: GraphStore) -> None:
+    """C++ and Rust qualified names contain `::`, which also separates a path from a symbol."""
+    module = CodeEntity.new(Label.MODULE, REPO, "src/db.cc", "src/db").to_node()
+    method = CodeEntity.new(Label.METHOD, REPO, "src/db.cc", "storage::DB::Write").to_node()
+    store.write(WriteBatch(upsert_nodes=[module, method]))
+    for text in ("storage::DB::Write", "src/db.cc::storage::DB::Write", "src/db.cc::DB::Write"):
+        assert resolve_target(store, REPO, text).id == method.id, text
+    assert resolve_target(store, REPO, "src/db.cc::").id == module.id
 
 
 def test_target_by_entity_id(store: GraphStore, graph: Graph) -> None:
