@@ -31,10 +31,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "  graphmem review main --staged\n"
             "  graphmem review origin/main --head HEAD --format markdown > review.md\n"
             "  graphmem review v1.2.0 --head v1.3.0 --json\n"
+            "  graphmem review origin/main...HEAD      # a pull request: from where it branched\n"
             "  graphmem review --fail-on constraint --fail-on stale"
         ),
     )
-    p.add_argument("base", metavar="BASE", nargs="?", help="the base revision")
+    p.add_argument(
+        "base",
+        metavar="BASE",
+        nargs="?",
+        help="the base revision, or a range as git diff takes one: A..B, A...B",
+    )
     side = p.add_mutually_exclusive_group()
     side.add_argument("--head", metavar="REF", help="compare with this commit")
     side.add_argument("--staged", action="store_true", help="compare with the index")

@@ -99,7 +99,20 @@ def resolve_range(
     staged: bool = False,
     working_tree: bool = False,
 ) -> DiffRange:
-    """Check the revisions and pin them to commit ids; say what to do when one is missing."""
+    """Check the revisions and pin them to commit ids; say what to do when one is missing.
+
+    `base` may be a range as git diff reads one: `A..B` compares A with B, `A...B` the merge
+    base of A and B with B (a pull request's own changes); an empty side is HEAD.
+    """
+    merge = False
+    if base is not None and ".." in base:
+        if head is not None or staged or working_tree:
+            raise UsageError(
+                f"{base!r} already names both sides: drop --head, --staged or --working-tree"
+            )
+        merge = "..." in base
+        base, _, head = base.partition("..." if merge else "..")
+        base, head = base or "HEAD", head or "HEAD"
     if sum((head is not None, staged, working_tree)) > 1:
         raise UsageError("choose one new side: --head REF, --staged or --working-tree")
     if git(root, "rev-parse", "--is-inside-work-tree", check=False).strip() != "true":
@@ -107,6 +120,9 @@ def resolve_range(
     head_sha = _commit(root, head) if head is not None else None
     if base is None:
         base, base_sha = _default_base(root, head or "HEAD")
+    elif merge:
+        base_sha = _merge_base(root, base, head or "HEAD")
+        base = f"merge-base({base})"
     else:
         base_sha = _commit(root, base)
     if head is not None:
@@ -128,6 +144,19 @@ def _commit(root: Path, ref: str) -> str:
             "(git fetch --deepen=100, or fetch-depth: 0 in actions/checkout)"
         )
     raise UsageError(f"unknown revision {ref!r}: name a commit, branch or tag (git log shows them)")
+
+
+def _merge_base(root: Path, base: str, head: str) -> str:
+    _commit(root, base)
+    found = git(root, "merge-base", base, head, check=False).strip()
+    if found:
+        return found
+    if _is_shallow(root):
+        raise UsageError(
+            f"no merge base of {base!r} and {head!r} in this shallow clone: fetch more history "
+            "(fetch-depth: 0 in actions/checkout)"
+        )
+    raise UsageError(f"{base!r} and {head!r} have no common ancestor: name BASE..HEAD instead")
 
 
 def _is_shallow(root: Path) -> bool:

@@ -46,6 +46,36 @@ def test_the_default_base_is_the_merge_base_with_the_default_branch(tmp_path: Pa
     assert "shop/api.py" in paths and "shop/payments.py" in paths  # committed and uncommitted
 
 
+def test_ranges_read_as_git_diff_reads_them(tmp_path: Path) -> None:
+    repo = build_shop_repo(tmp_path)
+    two_dots = resolve_range(repo.root, "main..feature")
+    assert (two_dots.base, two_dots.base_sha) == ("main", repo.base)
+    assert (two_dots.head, two_dots.head_sha, two_dots.mode) == (
+        "feature",
+        repo.head,
+        HeadMode.COMMIT,
+    )
+    # main moves on after feature left it: three dots still compare from where feature began
+    write(repo.root, {"shop/api.py": "def handle(request):\n    return 1\n"})
+    git(repo.root, "commit", "-qam", "main moves on")
+    three_dots = resolve_range(repo.root, "main...feature")
+    assert (three_dots.base, three_dots.base_sha, three_dots.head_sha) == (
+        "merge-base(main)",
+        repo.base,
+        repo.head,
+    )
+    assert "shop/api.py" not in [c.path for c in changed_files(repo.root, three_dots)]
+    assert "shop/api.py" in [
+        c.path for c in changed_files(repo.root, resolve_range(repo.root, "feature..main"))
+    ]
+    git(repo.root, "checkout", "-q", "feature")
+    assert resolve_range(repo.root, "main..").head_sha == repo.head  # an empty side is HEAD
+    with pytest.raises(UsageError, match="already names both sides"):
+        resolve_range(repo.root, "main..feature", staged=True)
+    with pytest.raises(UsageError, match="unknown revision 'nope'"):
+        resolve_range(repo.root, "nope...feature")
+
+
 def test_renames_untracked_files_and_odd_names(tmp_path: Path) -> None:
     repo = build_shop_repo(tmp_path)
     git(repo.root, "mv", "shop/api.py", "shop/web api ü.py")
