@@ -7,6 +7,7 @@ that costs start-up time.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from collections.abc import Mapping
@@ -66,6 +67,24 @@ class Settings:
             return self.store
         root = repo_root or find_repo_root(Path.cwd())
         return str(root / DEFAULT_STORE_DIR / DEFAULT_STORE_FILE)
+
+
+#: What `make_state_dir` writes into `.graphmem/`: the store and the hooks' state are this
+#: machine's, as pytest and mypy keep their caches out of git; a shared config may be committed.
+STATE_GITIGNORE = (
+    "# Written by graphmem: its store and state are local to this machine.\n*\n!config.toml\n"
+)
+
+
+def make_state_dir(directory: Path) -> None:
+    """Create `directory` (OSError if that fails); a `.graphmem` folder also gets a .gitignore,
+    so `git status` and `graphmem review` do not list the store as new files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if directory.name == DEFAULT_STORE_DIR and not ignore.exists():
+        # A read-only folder keeps working; git merely lists it.
+        with contextlib.suppress(OSError):
+            ignore.write_text(STATE_GITIGNORE, encoding="utf-8")
 
 
 def find_repo_root(start: Path) -> Path:

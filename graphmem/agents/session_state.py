@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graphmem.agents.budget import Block
+from graphmem.settings import make_state_dir
 
 LEDGER_FILE = "hooks.db"
 
@@ -31,7 +32,7 @@ class SessionLedger:
     """Per session: which memories were injected, and how many tokens were spent."""
 
     def __init__(self, state_dir: Path, busy_timeout: float = 0.5) -> None:
-        state_dir.mkdir(parents=True, exist_ok=True)
+        make_state_dir(state_dir)
         self._db = sqlite3.connect(
             state_dir / LEDGER_FILE, timeout=busy_timeout, isolation_level=None
         )

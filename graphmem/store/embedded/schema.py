@@ -14,6 +14,7 @@ from pathlib import Path
 
 from graphmem.errors import StoreError
 from graphmem.model.graph import Label
+from graphmem.settings import make_state_dir
 from graphmem.store.base import FULLTEXT_FIELDS
 from graphmem.store.embedded.rows import INDEXED_PROPERTIES
 from graphmem.store.embedded.sqlite_errors import translate_sqlite_error
@@ -180,7 +181,7 @@ def _check_location(path: Path) -> None:
         )
     parent = path.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        make_state_dir(parent)
     except OSError as e:
         raise StoreError(
             f"cannot create the directory {parent} for the store ({e.strerror}): "

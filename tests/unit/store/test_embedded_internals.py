@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -402,3 +403,19 @@ def test_vector_searches_asked_together_answer_as_each_alone(store: EmbeddedStor
         assert [h.node_id for h in hits] == [h.node_id for h in alone]
         assert [h.score for h in hits] == pytest.approx([h.score for h in alone], abs=1e-6)
     assert len(together[3]) == 300  # a limit beyond the store gives all of it
+
+
+def test_the_default_store_folder_keeps_itself_out_of_git(tmp_path: Path) -> None:
+    """`git status` (and so `graphmem review`) does not list the store; a config may be shared."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    EmbeddedStore(tmp_path / ".graphmem" / "graph.db").close()
+    (tmp_path / ".graphmem" / "config.toml").write_text("[hooks]\n")
+    EmbeddedStore(tmp_path / "elsewhere" / "graph.db").close()  # a folder of the user's naming
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "-uall"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert sorted(status) == ["?? .graphmem/config.toml", "?? elsewhere/graph.db"]
