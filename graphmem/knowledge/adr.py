@@ -15,7 +15,8 @@ Read formats, all Markdown:
 Where: ``docs/adr``, ``doc/adr``, ``docs/decisions``, ``docs/architecture/decisions``, ``adr``
 (at the root or deeper, e.g. ``packages/core/docs/adr``), the folder named by an adr-tools
 ``.adr-dir`` file or a log4brains ``.log4brains.yml``, and any folder the caller adds.
-READMEs, indexes and templates in those folders are not decisions.
+READMEs, indexes and templates in those folders are not decisions, and neither are the
+conventional folders inside test fixtures (``tests/fixtures/docs/adr``) unless declared.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from graphmem.knowledge.documents import (
     AdrStatus,
     Document,
     Entry,
+    in_sample_folder,
     normalised,
 )
 from graphmem.knowledge.markdown import (
@@ -94,7 +96,7 @@ def find_adrs(files: Iterable[str], extra_dirs: Iterable[str] = ()) -> list[str]
             continue
         parent = str(path.parent)
         conventional = any(parent == d or parent.endswith("/" + d) for d in ADR_DIRS)
-        if conventional or rel.startswith(explicit):
+        if (conventional and not in_sample_folder(rel)) or rel.startswith(explicit):
             found.append(rel)
     return sorted(found)
 

@@ -11,7 +11,8 @@
 Each top-level bullet is one rule; a section (## or deeper) with no bullets is one rule if it is
 short; the text under the title is an introduction, not a rule. A rule
 that says must / never / always / do not ... is a constraint, anything else a fact. What graphmem
-wrote itself (its managed block, files with a ``graphmem`` front-matter key) is not read back.
+wrote itself (its managed block, files with a ``graphmem`` front-matter key) is not read back,
+and neither is a rules file inside test fixtures (``tests/fixtures/.../AGENTS.md``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from graphmem.knowledge.documents import GENERATED_KEY, Document, Entry, normalised, text_key
+from graphmem.knowledge.documents import (
+    GENERATED_KEY,
+    Document,
+    Entry,
+    in_sample_folder,
+    normalised,
+    text_key,
+)
 from graphmem.knowledge.markdown import bullets, front_matter, paragraphs, plain, sections
 from graphmem.model import MemoryKind
 
@@ -65,7 +73,8 @@ def rules_format(path: str) -> str | None:
 
 
 def find_rules_files(files: Iterable[str]) -> list[str]:
-    return sorted(f for f in files if rules_format(f) is not None)
+    """The rules files among `files`, those inside test fixtures aside (see SAMPLE_DIRS)."""
+    return sorted(f for f in files if rules_format(f) is not None and not in_sample_folder(f))
 
 
 def parse_rules(path: str, text: str, size: int | None = None) -> Document:

@@ -179,6 +179,16 @@ def test_nested_conventional_folders_are_found() -> None:
     ]
 
 
+def test_adr_folders_inside_test_fixtures_are_samples_unless_configured() -> None:
+    files = [
+        "docs/adr/0001-a.md",
+        "tests/fixtures/madr/docs/adr/0001-b.md",
+        "pkg/testdata/adr/1.md",
+    ]
+    assert find_adrs(files) == ["docs/adr/0001-a.md"]
+    assert find_adrs(files, ["tests/fixtures/madr/docs/adr"]) == files[:2]
+
+
 def test_a_configured_folder_is_read(tmp_path: Path) -> None:
     from graphmem.knowledge.sync import read_documents
     from graphmem.settings import Settings

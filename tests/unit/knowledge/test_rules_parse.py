@@ -34,6 +34,16 @@ def test_every_kind_of_rules_file_is_found() -> None:
     }
 
 
+def test_rules_files_inside_test_fixtures_are_samples() -> None:
+    files = [
+        "AGENTS.md",
+        "tests/AGENTS.md",
+        "tests/fixtures/repo/AGENTS.md",
+        "x/testdata/CLAUDE.md",
+    ]
+    assert find_rules_files(files) == ["AGENTS.md", "tests/AGENTS.md"]
+
+
 def test_agents_md_bullets_and_short_sections_are_rules_and_the_rest_is_not() -> None:
     rules = parsed("AGENTS.md")
     texts = [t for _, t in rules]
