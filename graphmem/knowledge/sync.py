@@ -125,6 +125,9 @@ def sync_documents(
     links = _supersession_links(store, entries, report)
     retired = {mid for mid, e in entries.items() if _retired(mid, e, links)}
     moved = WriteBatch()
+    by_file: dict[str, set[str]] = {}
+    for memory_id, entry in entries.items():
+        by_file.setdefault(entry.path, set()).add(memory_id)
     for memory_id, entry in entries.items():
         try:
             _sync_entry(
@@ -137,6 +140,7 @@ def sync_documents(
                 stored,
                 moved,
                 report,
+                same_file=by_file[entry.path],
                 restorable=memory_id not in retired,
                 commit=commit,
                 author=author,
@@ -167,6 +171,7 @@ def _sync_entry(
     moved: WriteBatch,
     report: SyncReport,
     *,
+    same_file: set[str],
     restorable: bool,
     commit: str | None,
     author: str | None,
@@ -198,9 +203,11 @@ def _sync_entry(
             extra=extra,
         )
         report.created += 1
+        # Rules of one file were written together: close ones there are one topic, not a clash.
         report.conflicts += [
             f"{entry.where()}: {memory_id} may conflict with {c.memory_id} (score {c.score:.2f})"
             for c in result.conflicts
+            if c.memory_id not in same_file
         ]
         return
     if not node.has(Label.MEMORY) or node.get("repo") != repo:

@@ -319,6 +319,23 @@ def test_file_backed_and_hand_written_memories_sit_side_by_side_with_conflicts_r
     assert {mine, rule.id} <= served  # nothing superseded without being asked
 
 
+def test_close_rules_of_one_file_are_not_reported_as_conflicts(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    """zod's AGENTS.md gave ten reports of its own test rules clashing with each other."""
+    root = make_repo(tmp_path)
+    rules = ["Every new feature needs test coverage.", "Every bug fix needs test coverage."]
+    (root / "AGENTS.md").write_text("".join(f"- {r}\n" for r in rules))
+    (root / "src/AGENTS.md").write_text("- Every new feature needs tests in TypeScript.\n")
+    gm = open_gm(store, embedder, root)
+    report = ingest(gm)
+    ids = {n.get("text"): n.id for n in by_file(store).values()}
+    clashes = [c for c in report.conflicts if c.startswith("AGENTS.md")]
+    assert clashes == []  # both lines of the root file are one topic, written together
+    nested = [c for c in report.conflicts if c.startswith("src/AGENTS.md")]
+    assert any(ids[rules[0]] in c for c in nested), report.conflicts  # another file: reported
+
+
 def test_names_resolve_as_targets_then_as_services(
     store: GraphStore, embedder: Embedder, tmp_path: Path
 ) -> None:
