@@ -37,6 +37,7 @@ class EntryScope:
         self._modules: dict[str, Node] | None = None
         self._dirs: dict[str, Node] | None = None
         self._names: dict[str, Node | None] = {}
+        self._warned: set[tuple[str, str]] = set()
 
     def targets(self, entry: Entry, warnings: list[str]) -> list[Node]:
         """The code `entry` governs; [] for the repository."""
@@ -47,8 +48,12 @@ class EntryScope:
                 found.setdefault(node.id, node)
         for glob in entry.globs:
             matched = self._glob(glob)
-            if not matched:
-                warnings.append(f"{entry.where()}: {glob!r} matches no code; scoped to its folder")
+            if matched is None:
+                if (entry.path, glob) not in self._warned:  # once per file, not per rule
+                    self._warned.add((entry.path, glob))
+                    warnings.append(
+                        f"{entry.where()}: {glob!r} matches no code; scoped to its folder"
+                    )
                 matched = self._nearest_dir(_static_prefix(glob))
             for node in matched:
                 found.setdefault(node.id, node)
@@ -87,7 +92,9 @@ class EntryScope:
             self._dirs = {str(n.get("path")): n for n in nodes}
         return self._dirs
 
-    def _glob(self, glob: str) -> list[Node]:
+    def _glob(self, glob: str) -> list[Node] | None:
+        """What `glob` covers: modules, or the folder above too many of them ([] = the
+        repository); None when it matches no module."""
         clean = glob.strip().lstrip("/").removeprefix("./")
         prefix = _static_prefix(clean)
         rest = clean[len(prefix) :].strip("/")
@@ -99,7 +106,7 @@ class EntryScope:
         matched = [node for path, node in sorted(self.modules.items()) if pattern.match(path)]
         if len(matched) > MAX_GLOB_MODULES:
             return self._nearest_dir(prefix)
-        return matched
+        return matched or None
 
     def _nearest_dir(self, path: str) -> list[Node]:
         """The folder `path`, or the nearest one above it the graph has; [] = the repository."""

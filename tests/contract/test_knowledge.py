@@ -254,6 +254,28 @@ def test_rules_are_scoped_by_their_files_convention(
     assert not any("written by graphmem" in str(t) for t in memories)
 
 
+def test_a_glob_over_many_modules_governs_their_folder_and_a_miss_is_said_once(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    """tRPC's `globs: ['**/*.ts', '**/*.md']`: the first matched hundreds of modules and was
+    reported as matching none, once for every rule of the file."""
+    root = make_repo(tmp_path)
+    for i in range(60):
+        (root / f"src/shop/gen_{i}.py").write_text(f"def f{i}():\n    return {i}\n")
+    (root / ".cursor/rules").mkdir(parents=True)
+    (root / ".cursor/rules/style.mdc").write_text(
+        "---\nglobs: ['**/*.py', '**/*.md']\n---\n"
+        "- Functions return early instead of nesting.\n- Names are spelled out in full.\n"
+    )
+    gm = open_gm(store, embedder, root)
+    report = ingest(gm)
+    assert [w.split(": ", 1)[1] for w in report.warnings] == [
+        "'**/*.md' matches no code; scoped to its folder"
+    ]
+    served = {g.memory.text for g in gm.governing("src/shop/gen_7.py")}
+    assert "Functions return early instead of nesting." in served
+
+
 def test_an_edited_rule_replaces_the_old_one(
     store: GraphStore, embedder: Embedder, tmp_path: Path
 ) -> None:
