@@ -46,9 +46,15 @@ MAX_MEMORIES = 50
 MAX_DEPTH = 10
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"})
+#: Each language's own naming of test files: pytest and Django, Go, Jest and Vitest, JUnit and
+#: Maven Failsafe (`*IT.java`), googletest and the C world (`db_test.cc`, `util_unittest.cpp`).
 _TEST_FILE = re.compile(
-    r"^(test_.*\.py|.*_test\.py|conftest\.py|.*_test\.go|.*\.(test|spec)\.[cm]?[jt]sx?|.*Tests?\.java)$"
+    r"^(test_.*\.py|.*_test\.py|tests?\.py|conftest\.py|.*_test\.go"
+    r"|.*\.(test|spec)\.[cm]?[jt]sx?|.*(Tests?|IT|TestCase)\.java"
+    r"|.*_(test|tests|unittest)\.(c|cc|cpp|cxx|rs)|test_.*\.(c|cc|cpp|cxx))$"
 )
+#: Rust keeps unit tests in the file they test, in `mod tests`.
+_RUST_TESTS = re.compile(r"::tests?(::|$)")
 
 
 def is_test_entity(node: Node) -> bool:
@@ -60,6 +66,8 @@ def is_test_entity(node: Node) -> bool:
     if parts and _TEST_FILE.match(parts[-1]):
         return True
     if node.has(Label.DIRECTORY) and parts and parts[-1] in _TEST_DIRS:
+        return True
+    if _RUST_TESTS.search(str(node.get("qualified_name") or "")):
         return True
     name = str(node.get("name") or "")
     if node.has(Label.FUNCTION) or node.has(Label.METHOD):
