@@ -4,7 +4,8 @@ Why grand-cypher: it is a maintained Cypher interpreter over networkx, so the em
 answer the same ad-hoc and named queries as Neo4j without a server. It covers a subset of Cypher
 (MATCH with labels, types, directions and variable-length paths, inline property maps, WHERE with
 comparisons, IN, CONTAINS / STARTS WITH, EXISTS { } sub-queries, aggregations, ORDER BY, SKIP,
-LIMIT). Anything else is refused with a UsageError that says to run the query on Neo4j.
+LIMIT; `labels(n)` is read from the snapshot's own copy of a node's labels). Anything else is
+refused with a UsageError that says to run the query on Neo4j.
 
 What this module adds around it:
 - `$params` are substituted as literals, escaped so that no value can change the query's shape;
@@ -230,7 +231,9 @@ def run_on_graph(graph: nx.MultiDiGraph, query: str) -> list[dict[str, Any]]:
     from lark.exceptions import LarkError, UnexpectedInput
 
     order = _return_order(query)
-    text, renames = _unalias_distinct(query)
+    text, labels_renames = _labels_as_property(query)
+    text, renames = _unalias_distinct(text)
+    renames = {**labels_renames, **renames}
     try:
         columns = GrandCypher(graph).run(text)
     except UnexpectedInput as e:
@@ -262,6 +265,24 @@ def run_on_graph(graph: nx.MultiDiGraph, query: str) -> list[dict[str, Any]]:
     if renames:
         columns = {renames.get(_squash(str(k)), str(k)): v for k, v in columns.items()}
     return _rows(columns, order)
+
+
+_LABELS_CALL = re.compile(r"(?<![\w.])labels\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
+
+
+def _labels_as_property(query: str) -> tuple[str, dict[str, str]]:
+    """`labels(n)` as `n.__labels__`, where the snapshot keeps a node's labels (the interpreter
+    has no labels() function); returns the rewritten query and each column's name back."""
+    renames: dict[str, str] = {}
+
+    def rewrite(match: re.Match[str]) -> str:
+        renames[f"{match.group(1)}.__labels__"] = _squash(match.group(0))
+        return f"{match.group(1)}.__labels__"
+
+    text = "".join(
+        _LABELS_CALL.sub(rewrite, s.text) if s.kind == "code" else s.text for s in scan(query)
+    )
+    return text, renames
 
 
 def _squash(text: str) -> str:

@@ -84,6 +84,19 @@ def test_distinct_with_ordered_aliases() -> None:
     assert rows == [{"path": "src/b.py"}, {"path": "src/a.py"}]
 
 
+def test_labels_of_a_node_as_neo4j_names_the_column() -> None:
+    query = "MATCH (a)-->(b) RETURN labels(a), LABELS( b ) AS kinds, a.path ORDER BY a.path"
+    assert run_on_graph(graph(), query) == [
+        {
+            "labels(a)": ["CodeEntity", "Module"],
+            "kinds": ["CodeEntity", "Module"],
+            "a.path": "src/a.py",
+        }
+    ]
+    quoted = 'MATCH (a) WHERE a.path = "labels(a)" RETURN a.path'
+    assert run_on_graph(graph(), quoted) == []  # a string is never rewritten
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=40))
 def test_any_string_parameter_is_exactly_one_value(value: str) -> None:
