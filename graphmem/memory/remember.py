@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,10 +124,11 @@ def remember_many(
 ) -> list[RememberResult]:
     """Record several memories by the rules of one `remember` each, duplicates and conflicts
     checked against the store and the memories before them. Every request is checked first (a
-    bad one raises, naming its place, before anything is written) and all texts are embedded in
-    one call; the nearest memories of each group of _GROUP are searched in one step (the store
-    as it was when the group began, joined by the group's memories written before); then each
-    memory is written as its own batch. `on_done(n)`: n recorded so far."""
+    bad one raises, naming its place, before anything is written); texts are embedded a group
+    ahead (see `_embedded_groups`); the nearest memories of each group of _GROUP are searched
+    in one step (the store as it was when the group began, joined by the group's memories
+    written before); then each memory is written as its own batch. `on_done(n)`: n recorded
+    so far."""
     prepared = []
     superseded: dict[str, int] = {}
     for number, request in enumerate(requests, 1):
@@ -139,11 +141,8 @@ def remember_many(
         except GraphMemError as error:
             error.args = (f"memory {number}: {error}",)
             raise
-    vectors = embedder.embed([p.fields["text"] for p in prepared]) if prepared else []
-    pairs = list(zip(prepared, vectors, strict=True))
     results: list[RememberResult] = []
-    for start in range(0, len(pairs), _GROUP):
-        group = pairs[start : start + _GROUP]
+    for group in _embedded_groups(embedder, prepared):
         stored = nearest_memories_many(store, [vector for _, vector in group])
         written = WrittenVectors()
         for (item, vector), nearest in zip(group, stored, strict=True):
@@ -160,6 +159,24 @@ def remember_many(
 #: Memories whose nearest ones are searched as one store step: each then also meets those of its
 #: group written before it. 256 keeps that comparison small and the matrix product efficient.
 _GROUP = 256
+
+
+def _embedded_groups(
+    embedder: Embedder, prepared: Sequence[_Prepared]
+) -> Iterator[list[tuple[_Prepared, list[float]]]]:
+    """The requests in groups of _GROUP with their vectors, the next group embedded on a
+    second thread while this one is checked and written: the forward pass runs in numpy and
+    BLAS, which release the GIL, so the model and the recording share two cores instead of
+    taking turns on one."""
+    groups = [prepared[start : start + _GROUP] for start in range(0, len(prepared), _GROUP)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphmem-embed") as pool:
+        ahead = [pool.submit(embedder.embed, [p.fields["text"] for p in g]) for g in groups[:1]]
+        for number, group in enumerate(groups):
+            vectors = ahead.pop().result()
+            if number + 1 < len(groups):
+                texts = [p.fields["text"] for p in groups[number + 1]]
+                ahead.append(pool.submit(embedder.embed, texts))
+            yield list(zip(group, vectors, strict=True))
 
 
 _REQUEST_KEYS = {"kind", "text", "governs", "rationale", "source", "tags", "branch", "user"}
