@@ -61,6 +61,7 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
+    blank_comments,
     content_hash,
     unique_edges,
 )
@@ -74,8 +75,8 @@ if TYPE_CHECKING:
 C_EXTENSIONS = (".c", ".h")
 CPP_EXTENSIONS = (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx")
 _LANGUAGES = frozenset({"c", "cpp"})
-_CPP_MARKERS = re.compile(rb"^\s*(class|namespace|template)\b|::|\bpublic:", re.MULTILINE)
-_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
+# Blanks within the line only: `\s*` ran on across every blank line below each line start.
+_CPP_MARKERS = re.compile(rb"^[ \t\r\f\v]*(class|namespace|template)\b|::|\bpublic:", re.MULTILINE)
 _TEMPLATE_ARGS = re.compile(r"<[^<>]*>")
 _QUALIFIERS = re.compile(r"\b(const|volatile|struct|class|union|enum|typename|mutable|static)\b")
 _SMART_POINTERS = re.compile(r"^(?:std::)?(?:unique_ptr|shared_ptr|weak_ptr)<(.+)>$")
@@ -93,7 +94,7 @@ _MAX_GUESSES = 3
 
 def is_cpp_header(source: bytes) -> bool:
     """Whether a ``.h`` header uses C++ (its comments aside)."""
-    return _CPP_MARKERS.search(_COMMENTS.sub(b" ", source)) is not None
+    return _CPP_MARKERS.search(blank_comments(source)) is not None
 
 
 def type_name(text: str) -> str | None:

@@ -45,6 +45,7 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
     ResolvedEdge,
+    blank_comments,
     unique_edges,
 )
 from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
@@ -53,7 +54,6 @@ from graphmem.model import RelType
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _PACKAGE = re.compile(rb"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*;")
 _GENERIC_ARGS = re.compile(r"<[^<>]*>")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
@@ -79,7 +79,7 @@ def _package_of(file: Path, mtime_ns: int) -> str:
             header = handle.read(_HEADER_BYTES)
     except OSError:
         return ""
-    found = _PACKAGE.search(_COMMENTS.sub(b" ", header))
+    found = _PACKAGE.search(blank_comments(header))
     return re.sub(r"\s+", "", found.group(1).decode("ascii", "replace")) if found else ""
 
 

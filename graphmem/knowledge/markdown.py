@@ -14,7 +14,8 @@ import yaml
 
 from graphmem.knowledge.documents import BLOCK_BEGIN, BLOCK_END
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Possessive around a lazy title: a heading with a long run of blanks inside took cubic time.
+_HEADING = re.compile(r"^(#{1,6})\s++((?:.*?\S)??)\s*+#*+\s*+$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _BACKTICK = re.compile(r"`([^`\n]+)`")

@@ -127,7 +127,9 @@ PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "password",
         re.compile(
-            rf"(?i)\b[\w.-]*(?:{_KEYWORDS})[\w.-]*[\"']?\s*(?:=|:=|:|=>)\s*"
+            # From the start of a dotted or dashed run, the keyword found once: starting at
+            # every `\b` inside `a.b.c...` took quadratic time, cubic when the keyword repeats.
+            rf"(?i)(?<![\w.-])[.-]*+\b(?>[\w.-]*?(?:{_KEYWORDS}))[\w.-]*+[\"']?\s*(?:=|:=|:|=>)\s*"
             # Prose is not a value: "secrets: configuration comes from the environment".
             r"(?![a-z]+\s+[a-z])"
             r"(\"[^\"\n]{3,}\"|'[^'\n]{3,}'|[^\s\"',;)}\]]{4,})"
