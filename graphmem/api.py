@@ -169,6 +169,13 @@ class GraphMem:
 
         return resolve_target(self.store, self.repo, target)
 
+    def resolve_for_reading(self, target: str) -> tuple[Node, bool]:
+        """What to read the memories of for `target`, and whether its contents count: a file
+        of the work tree with no entity of its own (SQL, YAML) stands for its folder alone."""
+        from graphmem.memory.targets import resolve_for_reading
+
+        return resolve_for_reading(self.store, self.repo, target, self.repo_root)
+
     def remember(
         self,
         kind: str,
@@ -270,11 +277,11 @@ class GraphMem:
     def governing(self, target: str, include_history: bool = False) -> list[GoverningMemory]:
         """Memories that apply to `target` on the current branch for the current user, and how."""
         from graphmem.memory.governance import governing
-        from graphmem.memory.targets import resolve_target
+        from graphmem.memory.targets import resolve_for_reading
 
         with self.store.snapshot() as view:
-            node = resolve_target(view, self.repo, target)
-            return governing(self.read_scope(include_history, view=view), [node.id], down=True)
+            node, down = resolve_for_reading(view, self.repo, target, self.repo_root)
+            return governing(self.read_scope(include_history, view=view), [node.id], down=down)
 
     def governing_many(
         self, entity_ids: Sequence[str], *, down: bool = False, include_history: bool = False
@@ -441,12 +448,12 @@ class GraphMem:
 
     def context(self, target: str, history: bool = False) -> ContextResult:
         """What to know before changing `target`: governing and nearby memories, commits, code."""
-        from graphmem.memory.targets import resolve_target
+        from graphmem.memory.targets import resolve_for_reading
         from graphmem.queries.context import context
 
         with self.store.snapshot() as view:
-            node = resolve_target(view, self.repo, target)
-            result = context(self.read_scope(history, view=view), node)
+            node, inside = resolve_for_reading(view, self.repo, target, self.repo_root)
+            result = context(self.read_scope(history, view=view), node, inside)
         served = [m.id for m in result.memories] + [m.id for m in result.nearby]
         named = target.strip().rstrip("/") in {
             node.id,

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from graphmem.agents.budget import Block, Counter, HookBudget, load_budget, measure
 from graphmem.agents.events import FileTouch, HookEvent
@@ -41,8 +41,21 @@ MAX_FILES = 8
 #: No rendered memory is shorter than this (its label line alone is longer).
 MIN_BLOCK_TOKENS = 25
 
-_PROMPT_NAME = re.compile(r"`([^`\s]{2,200})`|([\w.\-/]*[\w\-]+(?:/|\.|::)[\w.\-/:]+)")
+# A name starts where its run of name characters starts: tried from inside the run too, a long
+# word without `.`, `/` or `::` (a pasted hash) took cubic time (1,600 characters: 12 s).
+_PROMPT_NAME = re.compile(r"`([^`\s]{2,200})`|((?<![\w.\-/])[\w.\-/]*[\w\-](?:/|\.|::)[\w.\-/:]+)")
 _CAMEL_OR_SNAKE = re.compile(r"\b([A-Z][a-z0-9]+[A-Z]\w*|[a-z][a-z0-9]*_[a-z0-9_]+)\b")
+
+
+class _Target(NamedTuple):
+    """Code an event touches or a prompt names, as the graph knows it."""
+
+    path: str
+    node: Node
+    #: ids of the symbols the edit's old text lies in, innermost first
+    chain: tuple[str, ...]
+    #: whether what the node contains counts: not for a folder read for a file that is not code
+    inside: bool
 
 
 class HookDeadline(Exception):
@@ -187,15 +200,16 @@ def _inject(
     budget: HookBudget,
     ledger: SessionLedger,
     session: str,
-    targets: Sequence[tuple[str, Node, tuple[str, ...]]],
+    targets: Sequence[_Target],
     label: str,
 ) -> str:
     """The active memories governing `targets` not yet given to this session, within budget."""
     from graphmem.agents.briefing import heading, left_out_note, rank_for_edit
 
     ranked: list[GoverningMemory] = []
-    for _path, node, chain in targets:
-        ranked += rank_for_edit(gm.governing(node.id), chain)
+    for target in targets:
+        served = gm.governing_many([target.node.id], down=target.inside)
+        ranked += rank_for_edit(served, target.chain)
     seen = ledger.injected(session)
     fresh = list({m.memory.id: m for m in ranked if m.memory.id not in seen}.values())
     if not fresh:
@@ -204,7 +218,7 @@ def _inject(
     from graphmem.queries.tokens import default_counter
 
     counter = default_counter()
-    notes = [_file_notice(gm, path, node) for path, node, _ in targets if node.has(Label.MODULE)]
+    notes = [_file_notice(gm, t.path, t.node) for t in targets if t.node.has(Label.MODULE)]
     tail = "\n".join(n for n in notes if n)
     title = f"memories that govern {label} (recorded by this team; settle doubts with them)."
     top = heading(title)
@@ -219,7 +233,7 @@ def _inject(
         return ""
     parts = [top, *(b.text for b in claimed)]
     if left:
-        first = targets[0][0]
+        first = targets[0].path
         parts.append(left_out_note(left, f"graphmem context {first}"))
     if tail:
         parts.append(tail)
@@ -288,7 +302,7 @@ def _after_edit(gm: GraphMem, event: HookEvent, guard: _deadline | None = None) 
 # -- targets ------------------------------------------------------------------------------------
 
 
-def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, tuple[str, ...]]]:
+def _file_targets(gm: GraphMem, event: HookEvent) -> list[_Target]:
     """Each touched file in the graph, with the ids of the symbols its edit's old text lies in
     (the innermost and those around it)."""
     from graphmem.errors import NotFoundError
@@ -299,14 +313,14 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[tuple[str, Node, tuple
         if not path:
             continue
         try:
-            node = gm.resolve_target(path)
+            node, inside = gm.resolve_for_reading(path)
         except NotFoundError:
             continue
-        targets.append((path, node, _enclosing_symbols(gm, path, touch)))
+        targets.append(_Target(path, node, _enclosing_symbols(gm, path, touch), inside))
     return targets
 
 
-def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, tuple[str, ...]]]:
+def _prompt_targets(gm: GraphMem, prompt: str) -> list[_Target]:
     """Paths, qualified names and symbols named in a prompt that the graph knows."""
     from graphmem.errors import GraphMemError
     from graphmem.model import Label
@@ -316,7 +330,7 @@ def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, tuple[st
         names.append((match.group(1) or match.group(2)).strip(".,;:()'\""))
     for match in _CAMEL_OR_SNAKE.finditer(prompt[:20_000]):
         names.append(match.group(1))
-    targets: list[tuple[str, Node, tuple[str, ...]]] = []
+    targets: list[_Target] = []
     for name in list(dict.fromkeys(n for n in names if n))[:MAX_FILES]:
         try:
             node = gm.resolve_target(name)
@@ -326,7 +340,7 @@ def _prompt_targets(gm: GraphMem, prompt: str) -> list[tuple[str, Node, tuple[st
                 continue
             node = found[0]
         if not node.has(Label.REPOSITORY):
-            targets.append((name, node, ()))
+            targets.append(_Target(name, node, (), True))
     return targets
 
 

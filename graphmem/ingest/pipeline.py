@@ -602,15 +602,12 @@ def _plan_structure(
     """The repository, its directories and its services: upsert all, delete the vanished."""
     repo = ids.repo
     files = sorted(tree.layout.files)
-    # Services first: their CONTAINS edges may need directories that hold no source file.
     service_entities, service_edges = services.discover(
         root, repo, files, plan.warnings.append, directory_entity_id
     )
-    wanted = directories(tree.records)
-    directory_ids = {directory_entity_id(repo, d): d for d in directories(files)}
-    for edge in service_edges:
-        if edge.type == RelType.CONTAINS and edge.target in directory_ids:
-            wanted.add(directory_ids[edge.target])
+    # Every folder that holds a file, code or not: a memory may govern db/migrations/ (SQL),
+    # .github/workflows/ or docs/, and a nested AGENTS.md scopes its rules to its own folder.
+    wanted = directories(files)
 
     plan.nodes.append(repository_entity(repo, tree.head, files).to_node())
     existing_dirs = {n.id for n in store.find_nodes(Label.DIRECTORY, {"repo": repo})}

@@ -15,19 +15,21 @@ Example (an unknown target suggests close names)::
     node = resolve_target(store, "shop", "src/api/invoices.py::InvoiceService.create")
     node.get("qualified_name")   # 'api.invoices.InvoiceService.create'
 
-Shared by `remember --governs`, `context`, `impact`: keep this module's API small.
+Shared by `remember --governs`, `context`, `impact`: keep this module's API small. Reads of a
+file (`context`, the hooks) also take a file the graph has no entity for (`resolve_for_reading`).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path, PurePosixPath
 
 from graphmem.errors import NotFoundError
 from graphmem.model import CodeEntity, Label, Node
 from graphmem.store.base import GraphReads
 
-__all__ = ["repository_node", "resolve_target", "resolve_targets"]
+__all__ = ["repository_node", "resolve_for_reading", "resolve_target", "resolve_targets"]
 
 _ENTITY_ID = re.compile(r"^e-[0-9a-f]{16}$")
 
@@ -63,6 +65,22 @@ def resolve_target(store: GraphReads, repo: str, text: str) -> Node:
     raise NotFoundError(
         f"no code entity {target!r} in repository {repo!r}", _suggestions(store, repo, target)
     )
+
+
+def resolve_for_reading(store: GraphReads, repo: str, text: str, root: Path) -> tuple[Node, bool]:
+    """What to read the memories of for `text`: (node, whether what lies inside it counts).
+
+    As `resolve_target`, except that a file of the work tree `root` the graph has no entity for
+    (a SQL migration, a CI workflow, a Dockerfile) stands for the folder holding it, without the
+    folder's other contents. Only reads use this: a memory is anchored to what it names.
+    """
+    try:
+        return resolve_target(store, repo, text), True
+    except NotFoundError:
+        folder = _folder_of_file(root, text.strip())
+        if folder is None:
+            raise
+        return _nearest_directory(store, repo, folder), False
 
 
 def resolve_targets(store: GraphReads, repo: str, texts: list[str]) -> list[Node]:
@@ -133,6 +151,43 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
         by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
         return _best(by_path) if by_path else None
     return None
+
+
+def _folder_of_file(root: Path, target: str) -> str | None:
+    """The folder (repo-relative, '' for the root) of the work tree's text file `target`, if it
+    is one; None for anything else, or for a path that leads out of the work tree."""
+    if "::" in target or target.startswith("service:"):
+        return None
+    path = _clean_path(target)
+    try:
+        full = (root / path).resolve()
+        full.relative_to(root.resolve())
+        if not path or not full.is_file() or _binary(full):
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, a path out of root
+        return None
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def _binary(file: Path) -> bool:
+    """A NUL byte near the start, as git tells binary files: an image governs nothing."""
+    try:
+        with file.open("rb") as handle:
+            return b"\0" in handle.read(8192)
+    except OSError:
+        return True
+
+
+def _nearest_directory(store: GraphReads, repo: str, folder: str) -> Node:
+    """The Directory node of `folder`, else of the nearest folder above it, else the repository."""
+    current = PurePosixPath(folder) if folder else None
+    while current is not None and str(current) not in ("", "."):
+        found = store.find_nodes(Label.DIRECTORY, {"repo": repo, "path": str(current)}, limit=1)
+        if found:
+            return found[0]
+        current = current.parent
+    return repository_node(store, repo)
 
 
 def _symbol_in_file(store: GraphReads, repo: str, path: str, symbol: str) -> Node | None:

@@ -54,13 +54,16 @@ _RELATION = {
 }
 
 
-def context(scope: ReadScope, target: Node) -> ContextResult:
+def context(scope: ReadScope, target: Node, inside: bool = True) -> ContextResult:
     """The context of `target` (see the module docstring). It only reads: GraphMem records
-    the retrieval receipt of what it returns."""
+    the retrieval receipt of what it returns. `inside=False`: of the target alone, not of what
+    it contains (a folder read for a file of it that is not code)."""
     store = scope.store
-    read = store.around([target.id], up=True, down=True, types=(*NEIGHBOUR_TYPES, RelType.MODIFIES))
+    read = store.around(
+        [target.id], up=True, down=inside, types=(*NEIGHBOUR_TYPES, RelType.MODIFIES)
+    )
     tree = Containment.of([target.id], read)
-    seeds = tree.inside(target.id)
+    seeds = tree.inside(target.id) if inside else [target.id]
     seed_set = set(seeds)
     links = [
         e
@@ -74,7 +77,7 @@ def context(scope: ReadScope, target: Node) -> ContextResult:
     nodes = read.nodes
 
     served = governing(
-        scope, [target.id], down=True, near=neighbours, near_limit=MAX_NEARBY, tree=tree
+        scope, [target.id], down=inside, near=neighbours, near_limit=MAX_NEARBY, tree=tree
     )
     direct = [g for g in served if any(a.relation != "nearby" for a in g.applies)]
     close = [g for g in served if all(a.relation == "nearby" for a in g.applies)]

@@ -85,6 +85,25 @@ def test_target_in_another_repository_is_not_found(store: GraphStore, graph: Gra
 # -- remember and scope -------------------------------------------------------------------
 
 
+def test_a_file_that_is_not_code_is_read_as_its_folder_alone(
+    store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
+) -> None:
+    gm = make_gm(store, embedder, tmp_path)
+    (gm.repo_root / "src/api").mkdir(parents=True)
+    (gm.repo_root / "src/api/schema.sql").write_text("CREATE TABLE invoices (id INTEGER);\n")
+    (gm.repo_root / "src/api/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    folder = gm.remember("constraint", "Migrations are never edited once shipped", ["src/api/"])
+    gm.remember("decision", "Invoices are created by the service only", ["src/api/invoices.py"])
+    served = [g.memory.id for g in gm.governing("src/api/schema.sql")]
+    assert served == [folder.memory.id]  # the folder's own, not those of its other files
+    assert [m.id for m in gm.context("./src/api/schema.sql").memories] == [folder.memory.id]
+    for unknown in ("src/api/missing.sql", "src/api/logo.png", "../outside.sql"):
+        with pytest.raises(NotFoundError):
+            gm.governing(unknown)
+    with pytest.raises(NotFoundError):  # a memory is anchored to what it names, never broader
+        gm.remember("fact", "The schema has one table", ["src/api/schema.sql"])
+
+
 def test_decision_on_directory_reaches_function_inside(
     store: GraphStore, graph: Graph, embedder: Any, tmp_path: Path
 ) -> None:

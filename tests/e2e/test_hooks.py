@@ -253,8 +253,22 @@ def test_nothing_at_all_on_a_miss(agent: str, name: str, repo: HookRepo) -> None
     assert (run.code, run.out, run.err) == (0, "", "")
 
 
-def test_a_file_nothing_governs_gets_nothing(repo: HookRepo) -> None:
-    (repo.root / "notes.txt").write_text("hello\n")
+def test_a_file_that_is_not_code_gets_what_governs_its_folder(repo: HookRepo) -> None:
+    """A SQL migration, a CI workflow, a template: no entity of its own, but its folder's."""
+    schema = repo.root / "src/shop/billing/schema.sql"
+    schema.write_text("CREATE TABLE invoices (id INTEGER PRIMARY KEY);\n")
+    data = payload(
+        "claude-code",
+        "pre_tool_use_write",
+        repo.root,
+        tool_input={"file_path": str(schema), "content": "DROP TABLE invoices;\n"},
+    )
+    text = context_of(run_hook("claude-code", data, repo), "claude-code")
+    assert "Invoices are immutable once sent." in text  # governs src/shop/billing/
+    assert "send() logs before every retry." not in text  # governs invoices.py only
+
+
+def test_a_file_that_does_not_exist_gets_nothing(repo: HookRepo) -> None:
     data = payload(
         "claude-code",
         "pre_tool_use_read",
