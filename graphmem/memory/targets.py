@@ -9,6 +9,8 @@ A TARGET is, in the order tried:
 - a symbol in a file: `src/api/invoices.py::InvoiceService.create`, `src/db.cc::DB::Write`
 - a path: `src/api/invoices.py` (a module), `src/api/` or `src/api` (a directory)
 - a qualified name: `api.invoices.InvoiceService.create`, `api.invoices`
+- the end of one, when only one entity's qualified name ends so: `InvoiceService.create`,
+  `gin.Context.Next` (Go's `github.com/gin-gonic/gin.Context.Next`)
 
 Example (an unknown target suggests close names)::
 
@@ -128,7 +130,8 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
         if by_name:
             return _best(by_name)
         path, _, symbol = target.partition("::")
-        return _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
+        in_file = _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
+        return in_file or _by_qualified_tail(store, repo, target)
     path = _clean_path(target)
     last = target.rstrip("/").rsplit("/", 1)[-1]
     has_ending = bool(_FILE_ENDING.search(last))
@@ -149,8 +152,28 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
             return _best(files)
     if path and ("/" in target or "." in last):
         by_path = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "path": path})
-        return _best(by_path) if by_path else None
-    return None
+        if by_path:
+            return _best(by_path)
+    return _by_qualified_tail(store, repo, target)
+
+
+_NAME_TAIL = re.compile(r"(?:\.|/|::)([^./:]+)$")
+
+
+def _by_qualified_tail(store: GraphReads, repo: str, target: str) -> Node | None:
+    """A qualified name without its leading part: `gin.Context.Next` for Go's
+    `github.com/gin-gonic/gin.Context.Next`, `Gson.toJson`, `DBImpl::Write`. The entity whose
+    qualified name ends so, found through its (indexed) name; None if none or several do."""
+    tail = _NAME_TAIL.search(target)
+    if tail is None:  # a bare name is too easily someone else's
+        return None
+    ends = ("." + target, "/" + target, "::" + target)
+    found = [
+        n
+        for n in store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "name": tail.group(1)})
+        if str(n.get("qualified_name") or "").endswith(ends)
+    ]
+    return _best(found) if len({n.get("qualified_name") for n in found}) == 1 else None
 
 
 def _folder_of_file(root: Path, target: str) -> str | None:

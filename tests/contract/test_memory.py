@@ -55,11 +55,34 @@ def test_targets_resolve(store: GraphStore, graph: Graph, text: str, key: str) -
 def test_targets_written_with_double_colons(store: GraphStore) -> None:
     """C++ and Rust qualified names contain `::`, which also separates a path from a symbol."""
     module = CodeEntity.new(Label.MODULE, REPO, "src/db.cc", "src/db").to_node()
-    method = CodeEntity.new(Label.METHOD, REPO, "src/db.cc", "storage::DB::Write").to_node()
+    method = CodeEntity.new(
+        Label.METHOD, REPO, "src/db.cc", "storage::DB::Write", name="Write"
+    ).to_node()
     store.write(WriteBatch(upsert_nodes=[module, method]))
-    for text in ("storage::DB::Write", "src/db.cc::storage::DB::Write", "src/db.cc::DB::Write"):
+    for text in (
+        "storage::DB::Write",
+        "src/db.cc::storage::DB::Write",
+        "src/db.cc::DB::Write",
+        "DB::Write",
+    ):
         assert resolve_target(store, REPO, text).id == method.id, text
     assert resolve_target(store, REPO, "src/db.cc::").id == module.id
+
+
+def test_the_end_of_a_qualified_name_resolves_when_only_one_entity_ends_so(
+    store: GraphStore, graph: Graph
+) -> None:
+    """Go qualifies by import path: `gin.Context.Next` for `github.com/acme/gin.Context.Next`."""
+    go = CodeEntity.new(Label.METHOD, REPO, "context.go", "github.com/acme/gin.Context.Next")
+    store.write(WriteBatch(upsert_nodes=[go.to_node()]))
+    assert resolve_target(store, REPO, "gin.Context.Next").id == go.id
+    assert resolve_target(store, REPO, "InvoiceService.create").id == graph["create"].id
+    with pytest.raises(NotFoundError):
+        resolve_target(store, REPO, "Next")  # a bare name is left out: too easily another's
+    twin = CodeEntity.new(Label.METHOD, REPO, "other.go", "github.com/acme/other.Context.Next")
+    store.write(WriteBatch(upsert_nodes=[twin.to_node()]))
+    with pytest.raises(NotFoundError):
+        resolve_target(store, REPO, "Context.Next")  # two entities end so: name one
 
 
 def test_target_by_entity_id(store: GraphStore, graph: Graph) -> None:
