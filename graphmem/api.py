@@ -453,7 +453,8 @@ class GraphMem:
 
         with self.store.snapshot() as view:
             node, inside = resolve_for_reading(view, self.repo, target, self.repo_root)
-            result = context(self.read_scope(history, view=view), node, inside)
+            file = None if inside else target.strip().removeprefix("./")
+            result = context(self.read_scope(history, view=view), node, file)
         served = [m.id for m in result.memories] + [m.id for m in result.nearby]
         named = target.strip().rstrip("/") in {
             node.id,

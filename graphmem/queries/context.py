@@ -52,12 +52,19 @@ _RELATION = {
     "ancestor": "governs {entity}, which contains the target",
     "descendant": "governs {entity}, inside the target",
 }
+#: The same for a file that is not code, read as its folder.
+_FOLDER_RELATION = {
+    "self": "governs its folder",
+    "ancestor": "governs {entity}, which contains its folder",
+    "descendant": "governs {entity}",
+}
 
 
-def context(scope: ReadScope, target: Node, inside: bool = True) -> ContextResult:
+def context(scope: ReadScope, target: Node, file: str | None = None) -> ContextResult:
     """The context of `target` (see the module docstring). It only reads: GraphMem records
-    the retrieval receipt of what it returns. `inside=False`: of the target alone, not of what
-    it contains (a folder read for a file of it that is not code)."""
+    the retrieval receipt of what it returns. `file`: a file that is not code, which `target`,
+    its folder, stands for: then of the folder alone, not of what else it contains."""
+    inside = file is None
     store = scope.store
     read = store.around(
         [target.id], up=True, down=inside, types=(*NEIGHBOUR_TYPES, RelType.MODIFIES)
@@ -85,18 +92,20 @@ def context(scope: ReadScope, target: Node, inside: bool = True) -> ContextResul
     successors = _successors(store, history) if history else {}
     return ContextResult(
         target=EntityRef.from_node(target),
-        memories=[_memory_ref(g, successors.get(g.memory.id, [])) for g in direct],
+        memories=[_memory_ref(g, successors.get(g.memory.id, []), file) for g in direct],
         nearby=_nearby(close, _roles(links, seed_set), nodes),
         commits=_commits(nodes, commit_ids),
         summary=_summary(target, seeds, links, seed_set, nodes),
         history=scope.include_history,
+        file=file,
     )
 
 
-def _memory_ref(served: GoverningMemory, successors: list[str]) -> MemoryRef:
+def _memory_ref(served: GoverningMemory, successors: list[str], file: str | None) -> MemoryRef:
     applies = [app for app in served.applies if app.relation != "nearby"]
+    relations = _RELATION if file is None else _FOLDER_RELATION
     why = [
-        _RELATION[app.relation].format(entity=app.entity)
+        relations[app.relation].format(entity=app.entity)
         + (
             f" ({app.distance} levels up)"
             if app.relation == "ancestor" and app.distance > 1
@@ -235,6 +244,9 @@ def render_context(result: ContextResult) -> str:
     t = result.target
     span = f":{t.start_line}-{t.end_line}" if t.start_line and t.end_line else ""
     lines = [f"Context for {t.kind} {t.qualified_name or t.path} ({t.path}{span})"]
+    if result.file is not None:
+        folder = f"its folder {t.path}" if t.path else "the repository"
+        lines = [f"Context for {result.file} (not code: what governs {folder})"]
     if result.memories or result.nearby or result.commits:
         lines.append(QUOTE_HEADER)
     lines.append("")

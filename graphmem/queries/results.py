@@ -269,6 +269,8 @@ class ContextResult(Record):
     summary: CodeSummary
     history: bool = False
     receipt_id: str | None = None
+    #: the file asked about, when it is not code: `target` is the folder that holds it
+    file: str | None = None
 
 
 class PromptPack(Record):

@@ -119,7 +119,9 @@ def test_a_file_that_is_not_code_is_read_as_its_folder_alone(
     gm.remember("decision", "Invoices are created by the service only", ["src/api/invoices.py"])
     served = [g.memory.id for g in gm.governing("src/api/schema.sql")]
     assert served == [folder.memory.id]  # the folder's own, not those of its other files
-    assert [m.id for m in gm.context("./src/api/schema.sql").memories] == [folder.memory.id]
+    read = gm.context("./src/api/schema.sql")
+    assert (read.file, read.target.path) == ("src/api/schema.sql", "src/api")
+    assert [(m.id, m.why) for m in read.memories] == [(folder.memory.id, ["governs its folder"])]
     for unknown in ("src/api/missing.sql", "src/api/logo.png", "../outside.sql"):
         with pytest.raises(NotFoundError):
             gm.governing(unknown)
