@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graphmem.ingest.file_index import load_index
-from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, walk_repository
+from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, classify_source, walk_repository
 from graphmem.ingest.git import head_commit
 from graphmem.ingest.language import content_hash, is_source
 from graphmem.ingest.report import IndexStatus
@@ -38,7 +38,14 @@ def index_status(store: GraphStore, root: Path, repo: str) -> IndexStatus:
             continue
         record = records.get(path)
         if record is None:
-            status.added.append(path)
+            # Not indexed: new, or one the ingest skips (generated, minified, binary), which
+            # would otherwise say the graph is behind after every ingest (rocksdb's db/c.cc).
+            try:
+                skipped = classify_source(path, full.read_bytes()) is not None
+            except OSError:
+                continue
+            if not skipped:
+                status.added.append(path)
             continue
         seen.add(path)
         if record.mtime_ns and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
