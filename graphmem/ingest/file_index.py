@@ -1,7 +1,10 @@
 """What an ingest remembers between runs, kept in the store under the FileState label.
 
 - one *index* node per repository: for every parsed file its content hash, size, mtime,
-  language, module name and resolution dependencies (what its edges were resolved against);
+  language and module name, which is all `status` and every answer's freshness read;
+- one *dependencies* node per repository: what each file's edges were resolved against, which
+  only an ingest reads (in a C++ repository each file may depend on every other: 79 MB of
+  JSON for rocksdb, which made every answer's freshness check take a second);
 - one *parse* node per file: its cached ParsedFile, so an unchanged file is never parsed again
   and resolving an affected file can read its neighbours without touching their sources.
 """
@@ -30,11 +33,11 @@ class FileRecord:
     deps: list[str] = field(default_factory=list)
 
     def to_row(self) -> list[Any]:
-        return [self.hash, self.size, self.mtime_ns, self.language, self.module, self.deps]
+        return [self.hash, self.size, self.mtime_ns, self.language, self.module]
 
     @classmethod
-    def from_row(cls, row: list[Any]) -> FileRecord:
-        return cls(row[0], row[1], row[2], row[3], row[4], list(row[5]))
+    def from_row(cls, row: list[Any], deps: list[str] | None = None) -> FileRecord:
+        return cls(row[0], row[1], row[2], row[3], row[4], list(deps or ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +65,29 @@ def index_node_id(repo: str) -> str:
     return "fs-" + entity_id(repo, "", "\0index")[2:]
 
 
+def deps_node_id(repo: str) -> str:
+    return "fd-" + entity_id(repo, "", "\0deps")[2:]
+
+
 def parse_node_id(repo: str, path: str) -> str:
     return "fp-" + entity_id(repo, path, "\0parse")[2:]
 
 
-def load_index(store: GraphStore, repo: str) -> StoredIndex:
-    """The stored index (its records are empty when it was written in an older format)."""
-    node = store.get_node(index_node_id(repo))
+def load_index(store: GraphStore, repo: str, deps: bool = True) -> StoredIndex:
+    """The stored index (its records are empty when it was written in an older format);
+    without `deps`, the records' dependencies are left empty and never read."""
+    ids = [index_node_id(repo), deps_node_id(repo)] if deps else [index_node_id(repo)]
+    found = store.get_nodes(ids)
+    node = found.get(index_node_id(repo))
     if node is None or node.get("format") != PARSE_FORMAT:
         return StoredIndex({}, node)
+    held = found.get(deps_node_id(repo))
+    if deps and held is None:  # never written apart from the index: trust neither
+        return StoredIndex({}, node)
     rows = json.loads(node.get("files") or "{}")
-    return StoredIndex({path: FileRecord.from_row(row) for path, row in rows.items()}, node)
+    by_path = json.loads(held.get("deps") or "{}") if held is not None else {}
+    records = {path: FileRecord.from_row(row, by_path.get(path)) for path, row in rows.items()}
+    return StoredIndex(records, node)
 
 
 def load_parses(store: GraphStore, repo: str, paths: Sequence[str]) -> dict[str, ParsedFile]:
@@ -103,15 +118,22 @@ def parse_node(repo: str, parsed: ParsedFile) -> Node:
     )
 
 
-def index_node(
+def index_nodes(
     repo: str,
     records: Mapping[str, FileRecord],
     head: str | None,
     history_depth: int,
     dirty: bool = False,
-) -> Node:
+) -> list[Node]:
+    """The index node and the dependencies node, written together."""
     rows = json.dumps({p: r.to_row() for p, r in sorted(records.items())}, separators=(",", ":"))
-    return Node(
+    deps = json.dumps({p: r.deps for p, r in sorted(records.items())}, separators=(",", ":"))
+    held = Node(
+        id=deps_node_id(repo),
+        labels=(Label.FILE_STATE,),
+        properties={"repo": repo, "path": "", "kind": "deps", "deps": deps},
+    )
+    index = Node(
         id=index_node_id(repo),
         labels=(Label.FILE_STATE,),
         properties={
@@ -126,3 +148,4 @@ def index_node(
             "files": rows,
         },
     )
+    return [index, held]

@@ -42,7 +42,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from graphmem.model import Edge, Label, RelType, entity_id
 
 #: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
-PARSE_FORMAT = 12
+PARSE_FORMAT = 13
 
 #: Definition kinds a parser may emit (values of the corresponding Labels).
 CLASS = Label.CLASS.value
@@ -152,6 +152,11 @@ class Binding:
     annotation: bool = False
 
 
+#: `extra` entries only resolving the file itself reads, by line: Go's block scopes, Java's
+#: overload spans, Rust's count of macro calls left unread.
+_OWN_EXTRAS = frozenset({"binding_spans", "overloads", "macro_calls"})
+
+
 @dataclass(slots=True)
 class ParsedFile:
     """Everything the resolver needs from one file. Plain data: cached as JSON in the store."""
@@ -176,6 +181,33 @@ class ParsedFile:
 
     def to_json(self) -> str:
         return json.dumps(_to_plain(self), separators=(",", ":"))
+
+    def interface(self) -> str:
+        """What resolving other files can read of this one: its module, definitions, imports,
+        bindings, exports and extra, without lines, hashes, its own calls or the plain locals
+        of its functions (only resolving this file reads those; `self.x = ...` in a method
+        is an attribute and stays). An edit that leaves it as it was (a function body, a
+        comment) leaves every other file's edges as they were."""
+        functions = {d.qualified_name for d in self.definitions if d.kind in (FUNCTION, METHOD)}
+        shared = [b for b in self.bindings if b.scope not in functions or "." in b.name]
+        extra = {k: v for k, v in self.extra.items() if k not in _OWN_EXTRAS}
+        return json.dumps(
+            [
+                self.module,
+                self.language,
+                [
+                    (d.kind, d.name, d.qualified_name, d.parent, d.bases, d.params, d.decorators,
+                     d.returns)
+                    for d in self.definitions
+                ],
+                [(i.module, i.name, i.alias, i.scope) for i in self.imports],
+                [(b.scope, b.name, b.value, b.annotation) for b in shared],
+                self.exports,
+                extra,
+            ],
+            sort_keys=True,
+            default=str,
+        )  # fmt: skip
 
     @classmethod
     def from_json(cls, text: str) -> ParsedFile:

@@ -14,7 +14,7 @@ from graphmem.store.base import GraphStore
 
 def index_status(store: GraphStore, root: Path, repo: str) -> IndexStatus:
     """Indexed commit vs HEAD, and which source files differ from the index (by stat, then hash)."""
-    stored = load_index(store, repo)
+    stored = load_index(store, repo, deps=False)
     records = stored.records
     status = IndexStatus(
         repo=repo,

@@ -12,7 +12,7 @@ from graphmem.api import GraphMem
 from graphmem.model import Label
 from graphmem.queries.context import render_context
 from graphmem.settings import Settings
-from graphmem.store import GraphStore
+from graphmem.store import GraphStore, open_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -173,3 +173,61 @@ def test_reingest_of_an_unchanged_tree_changes_nothing(
     report = GraphMem(Settings(), repo_root=tmp_path / fixture, store=store).ingest()
     assert report.files_parsed == 0
     assert read_graph(store) == first
+
+
+@pytest.mark.parametrize(
+    ("fixture", "edited", "comment"),
+    [
+        ("java_app", "core/src/main/java/com/acme/shop/model/Order.java", "//"),
+        ("rust_app", "crates/core/src/model.rs", "//"),
+        ("c_app", "include/kv.h", "//"),
+        ("cpp_app", "src/cart.cpp", "//"),
+        ("go_app", "store/store.go", "//"),
+        ("ts_app", "src/models/invoice.ts", "//"),
+        ("pyrepo", "src/shop/models.py", "#"),
+    ],
+)
+def test_an_edit_that_keeps_a_files_interface_resolves_that_file_alone(
+    store: GraphStore, tmp_path: Path, fixture: str, edited: str, comment: str
+) -> None:
+    """Lines move, nothing others resolve against changes: the other files keep their edges
+    unresolved, and the graph is the one a fresh ingest of the edited tree gives."""
+    ingest(store, tmp_path, fixture)
+    path = tmp_path / fixture / edited
+    path.write_text(f"{comment} edited\n\n" + path.read_text())
+    report = GraphMem(Settings(), repo_root=tmp_path / fixture, store=store).ingest()
+    assert (report.files_parsed, report.files_resolved) == (1, 1)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(tmp_path / fixture, fresh / fixture)
+    with open_store(str(fresh / "graph.db")) as reference:
+        assert read_graph(store) == ingest(reference, fresh, fixture)
+
+
+def test_a_new_local_and_call_in_a_body_resolve_that_file_alone(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    ingest(store, tmp_path, "pyrepo")
+    models = tmp_path / "pyrepo/src/shop/models.py"
+    models.write_text(
+        models.read_text().replace(
+            "        return sum(self.items)",
+            "        counted = len(self.items)\n        self.validate()\n"
+            "        return sum(self.items)",
+        )
+    )
+    report = GraphMem(Settings(), repo_root=tmp_path / "pyrepo", store=store).ingest()
+    assert (report.files_parsed, report.files_resolved) == (1, 1)
+    kinds, edges = read_graph(store)
+    assert ("CALLS", "shop.models.Order.total", "shop.models.Base.validate", "exact") in edges
+    fresh = tmp_path / "fresh"
+    shutil.copytree(tmp_path / "pyrepo", fresh / "pyrepo")
+    with open_store(str(fresh / "graph.db")) as reference:
+        assert (kinds, edges) == ingest(reference, fresh, "pyrepo")
+    # an attribute set in a method is read by other files: that is an interface change
+    models.write_text(
+        models.read_text().replace(
+            "self.items = items", "self.items = items\n        self.note = Note()"
+        )
+    )
+    report = GraphMem(Settings(), repo_root=tmp_path / "pyrepo", store=store).ingest()
+    assert report.files_resolved > 1

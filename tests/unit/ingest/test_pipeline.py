@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 from graphmem.api import GraphMem
+from graphmem.ingest.file_index import deps_node_id, load_index
 from graphmem.model import Label
 from graphmem.settings import Settings
+from graphmem.store import WriteBatch
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -66,3 +68,20 @@ def test_src_layout_without_packages_drops_src(tmp_path: Path) -> None:
     gm, _ = ingest(root, tmp_path / "g.db")
     with gm:
         assert "tool.main" in qualified_names(gm)
+
+
+def test_status_reads_the_index_without_the_dependencies(tmp_path: Path) -> None:
+    """What each file was resolved against is only an ingest's to read (79 MB on rocksdb)."""
+    root = tmp_path / "pyrepo"
+    shutil.copytree(FIXTURES / "pyrepo", root)
+    gm, _ = ingest(root, tmp_path / "g.db")
+    with gm:
+        full = load_index(gm.store, gm.repo)
+        assert any(record.deps for record in full.records.values())
+        light = load_index(gm.store, gm.repo, deps=False)
+        assert light.records.keys() == full.records.keys()
+        assert not any(record.deps for record in light.records.values())
+        gm.store.write(WriteBatch(delete_nodes=[deps_node_id(gm.repo)]))
+        assert not gm.index_status().changed  # status never needed them
+        assert load_index(gm.store, gm.repo).records == {}  # an ingest redoes all without them
+        assert gm.ingest().files_resolved == len(full.records)
