@@ -62,15 +62,24 @@ _NYGARD_DATE = re.compile(r"^\s*date\s*:\s*(.+)$", re.I)
 _SUPERSEDED_BY = re.compile(r"superseded\s+by\b(.*)", re.I)
 _SUPERSEDES = re.compile(r"(?<!\w)supersedes\b(.*)", re.I)
 _ADR_NUMBER = re.compile(r"\b(?:adr[-\s]?)?(\d{1,5})\b", re.I)
+#: The words teams write for each status (govuk-aws writes "Pending", MADR's own repository
+#: "on hold"), by the first word that is not a qualifier.
 _STATUSES: dict[str, AdrStatus] = {
-    "proposed": "proposed",
-    "draft": "proposed",
-    "accepted": "accepted",
-    "approved": "accepted",
-    "rejected": "rejected",
-    "deprecated": "deprecated",
-    "superseded": "superseded",
+    **dict.fromkeys(
+        ("proposed", "draft", "pending", "open", "review", "wip", "discussion", "hold", "rfc"),
+        "proposed",
+    ),
+    **dict.fromkeys(
+        ("accepted", "approved", "adopted", "agreed", "decided", "implemented", "active"),
+        "accepted",
+    ),
+    **dict.fromkeys(("rejected", "declined", "abandoned", "withdrawn"), "rejected"),
+    **dict.fromkeys(("deprecated", "obsolete", "retired"), "deprecated"),
+    **dict.fromkeys(("superseded", "replaced"), "superseded"),
 }
+_QUALIFIERS = frozenset({"status", "in", "under", "on", "being", "currently", "now"})
+#: "Partly superseded": the rest of the decision still holds.
+_PARTLY = frozenset({"partly", "partially"})
 
 
 def adr_dirs(root: Path, files: Iterable[str], configured: Iterable[str] = ()) -> list[str]:
@@ -230,8 +239,12 @@ def _status(text: str, links_only: bool = False) -> tuple[AdrStatus | None, list
         elif m := _SUPERSEDES.search(line):
             supersedes += _references(m.group(1))
         elif not links_only and status is None and line.strip():
-            word = re.sub(r"[^a-z]", " ", line.casefold()).split()
-            status = _STATUSES.get(word[0]) if word else None
+            words = [w for w in re.sub(r"[^a-z]", " ", line.casefold()).split()]
+            words = [w for w in words if w not in _QUALIFIERS] or [""]
+            if words[0] in _PARTLY:
+                status = "accepted" if words[1:] and words[1] in _STATUSES else None
+            else:
+                status = _STATUSES.get(words[0])
             if status is None:
                 return None, supersedes, superseded_by
     if status is None and not links_only and supersedes:

@@ -124,7 +124,7 @@ def test_bad_input_gives_warnings_with_file_and_line_and_still_an_entry() -> Non
         "docs/adr/0007-unknown-status.md", (root / "docs/adr/0007-unknown-status.md").read_text()
     )
     assert unknown.warnings == [
-        "docs/adr/0007-unknown-status.md:3: unknown ADR status 'On hold'; read as proposed"
+        "docs/adr/0007-unknown-status.md:3: unknown ADR status 'Maybe next year'; read as proposed"
     ]
     assert unknown.entries[0].status == "proposed"
 
@@ -203,3 +203,24 @@ def test_a_configured_folder_is_read(tmp_path: Path) -> None:
     assert read_documents(tmp_path, files) == []
     [doc] = read_documents(tmp_path, files, settings.adr_dirs)
     assert doc.entries[0].text == "Use a queue: Jobs go through a queue."
+
+
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        ("Pending", "proposed"),
+        ("On hold", "proposed"),
+        ("In review", "proposed"),
+        ("Status: Approved", "accepted"),
+        ("Adopted", "accepted"),
+        ("Partly superseded", "accepted"),  # the rest of it still holds
+        ("Declined", "rejected"),
+        ("Obsolete", "deprecated"),
+        ("Superseded by [3. Queue](0003-queue.md)", "superseded"),
+    ],
+)
+def test_the_words_teams_write_for_a_status(written: str, status: str) -> None:
+    """govuk-aws writes Pending and Partly superseded; MADR's own repository, on hold."""
+    text = f"# 2. Use a queue\n\n## Status\n\n{written}\n\n## Decision\n\nUse a queue.\n"
+    doc = parse_adr("docs/adr/0002-use-a-queue.md", text)
+    assert [e.status for e in doc.entries] == [status] and doc.warnings == []
