@@ -175,6 +175,14 @@ def test_reingest_of_an_unchanged_tree_changes_nothing(
     assert read_graph(store) == first
 
 
+def fresh_graph(tmp_path: Path, fixture: str) -> Graph:
+    """The graph a full ingest of the (edited) copy gives, in a store of its own."""
+    fresh = tmp_path / "fresh"
+    shutil.copytree(tmp_path / fixture, fresh / fixture)
+    with open_store(str(fresh / "graph.db")) as reference:
+        return ingest(reference, fresh, fixture)
+
+
 @pytest.mark.parametrize(
     ("fixture", "edited", "comment"),
     [
@@ -197,10 +205,7 @@ def test_an_edit_that_keeps_a_files_interface_resolves_that_file_alone(
     path.write_text(f"{comment} edited\n\n" + path.read_text())
     report = GraphMem(Settings(), repo_root=tmp_path / fixture, store=store).ingest()
     assert (report.files_parsed, report.files_resolved) == (1, 1)
-    fresh = tmp_path / "fresh"
-    shutil.copytree(tmp_path / fixture, fresh / fixture)
-    with open_store(str(fresh / "graph.db")) as reference:
-        assert read_graph(store) == ingest(reference, fresh, fixture)
+    assert read_graph(store) == fresh_graph(tmp_path, fixture)
 
 
 def test_a_new_local_and_call_in_a_body_resolve_that_file_alone(
@@ -219,10 +224,7 @@ def test_a_new_local_and_call_in_a_body_resolve_that_file_alone(
     assert (report.files_parsed, report.files_resolved) == (1, 1)
     kinds, edges = read_graph(store)
     assert ("CALLS", "shop.models.Order.total", "shop.models.Base.validate", "exact") in edges
-    fresh = tmp_path / "fresh"
-    shutil.copytree(tmp_path / "pyrepo", fresh / "pyrepo")
-    with open_store(str(fresh / "graph.db")) as reference:
-        assert (kinds, edges) == ingest(reference, fresh, "pyrepo")
+    assert (kinds, edges) == fresh_graph(tmp_path, "pyrepo")
     # an attribute set in a method is read by other files: that is an interface change
     models.write_text(
         models.read_text().replace(
