@@ -42,6 +42,20 @@ def test_single_quotes_lists_and_aggregates(store: GraphStore, known: KnownGraph
     assert rows == [{"n": 9}]
 
 
+def test_columns_are_named_as_written_and_aggregates_of_nothing_give_a_row(
+    store: GraphStore, known: KnownGraph
+) -> None:
+    assert run_cypher(store, "MATCH (m:Memory) RETURN count(m)") == [{"count(m)": 9}]
+    rows = run_cypher(
+        store, "MATCH (m:Module) WHERE m.path = 'src/shop/orders.py' RETURN labels(m)"
+    )
+    assert rows == [{"labels(m)": ["CodeEntity", "Module"]}]
+    nothing = "MATCH (m:Module) WHERE m.path = 'nowhere' RETURN count(m) AS n, collect(m.path) AS p"
+    assert run_cypher(store, nothing) == [{"n": 0, "p": []}]
+    grouped = "MATCH (m:Module) WHERE m.path = 'nowhere' RETURN m.path, count(m)"
+    assert run_cypher(store, grouped) == []
+
+
 def test_relationship_values(store: GraphStore, known: KnownGraph) -> None:
     rows = run_cypher(
         store,

@@ -222,15 +222,19 @@ def run_readonly_cypher(
         )
     text = substitute_params(query, params)
     graph = graph_snapshot(store)
-    return run_on_graph(graph, text)
+    return run_on_graph(graph, text, written=query)
 
 
-def run_on_graph(graph: nx.MultiDiGraph, query: str) -> list[dict[str, Any]]:
-    """Run an already-substituted query on `graph` and return rows."""
+def run_on_graph(
+    graph: nx.MultiDiGraph, query: str, written: str | None = None
+) -> list[dict[str, Any]]:
+    """Run an already-substituted query on `graph` and return rows; columns are named as in
+    `written`, the query as the user wrote it (`count(n)`, `$limit`), as Neo4j names them."""
     from grandcypher import GrandCypher
     from lark.exceptions import LarkError, UnexpectedInput
 
-    order = _return_order(query)
+    items = _return_items(written or query)
+    order = [name for name, _ in items]
     text, labels_renames = _labels_as_property(query)
     text, renames = _unalias_distinct(text)
     renames = {**labels_renames, **renames}
@@ -264,7 +268,7 @@ def run_on_graph(graph: nx.MultiDiGraph, query: str) -> list[dict[str, Any]]:
         ) from e
     if renames:
         columns = {renames.get(_squash(str(k)), str(k)): v for k, v in columns.items()}
-    return _rows(columns, order)
+    return _rows(columns, order) or _aggregates_of_nothing(items)
 
 
 _LABELS_CALL = re.compile(r"(?<![\w.])labels\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
@@ -323,8 +327,9 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _return_order(query: str) -> list[str]:
-    """The column names of the last RETURN clause, in order (aliases where given)."""
+def _return_items(query: str) -> list[tuple[str, str]]:
+    """(column name, expression) of each item of the last RETURN clause, in order; the name is
+    the alias where one is given."""
     code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
     starts = list(_RETURN.finditer(code))
     if not starts:
@@ -333,11 +338,34 @@ def _return_order(query: str) -> list[str]:
     end = _RETURN_END.search(body)
     body = body[: end.start()] if end else body
     body = re.sub(r"^\s*DISTINCT\s", " ", body, flags=re.IGNORECASE)
-    names = []
+    items = []
     for item in _split_top_level(body):
         alias = _ALIAS.search(item)
-        names.append(alias.group(1) if alias else "".join(item.split()))
-    return names
+        expr = item[: alias.start()] if alias else item
+        items.append((alias.group(1) if alias else "".join(item.split()), expr.strip()))
+    return items
+
+
+#: What an aggregate over no rows is, as Cypher defines it (count 0, collect [], others null).
+_EMPTY_AGGREGATES = {"count": 0, "sum": 0, "collect": [], "avg": None, "min": None, "max": None}
+_AGGREGATE_CALL = re.compile(r"^(\w+)\s*\(.*\)$", re.DOTALL)
+
+
+def _aggregates_of_nothing(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The one row Cypher returns when every RETURN item aggregates and nothing matched
+    (`RETURN count(n)` gives 0, not no row); [] when any item is a grouping key."""
+    row: dict[str, Any] = {}
+    for name, expr in items:
+        call = _AGGREGATE_CALL.match(expr)
+        function = call.group(1).lower() if call else ""
+        if function not in _EMPTY_AGGREGATES:
+            return []
+        row[name] = (
+            list(_EMPTY_AGGREGATES[function])
+            if function == "collect"
+            else (_EMPTY_AGGREGATES[function])
+        )
+    return [row] if row else []
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -360,15 +388,24 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def _rows(columns: Mapping[Any, list[Any]], order: list[str]) -> list[dict[str, Any]]:
+    """Rows in RETURN order, each column named as the query wrote it (`count(n)`, where the
+    interpreter, given `COUNT(n)`, names it so), as Neo4j names it."""
     by_name = {str(key): values for key, values in columns.items()}
-    normalised = {"".join(name.split()): name for name in by_name}
-    names = [normalised[n] for n in order if n in normalised]
-    names += [n for n in by_name if n not in names]
+    normalised = {_column_key(name): name for name in by_name}
+    shown = {normalised[_column_key(n)]: n for n in order if _column_key(n) in normalised}
+    names = [*shown, *(n for n in by_name if n not in shown)]
     length = max((len(v) for v in by_name.values()), default=0)
     return [
-        {name: _plain(by_name[name][i]) if i < len(by_name[name]) else None for name in names}
+        {
+            shown.get(name, name): _plain(by_name[name][i]) if i < len(by_name[name]) else None
+            for name in names
+        }
         for i in range(length)
     ]
+
+
+def _column_key(name: str) -> str:
+    return _LOWER_AGGREGATE.sub(lambda m: m.group(1).upper() + "(", "".join(name.split()))
 
 
 def _plain(value: Any) -> Any:
