@@ -62,8 +62,10 @@ def ingest_later(repo_root: Path) -> None:
 
 
 def _start(job: dict[str, Any]) -> subprocess.Popen[bytes]:
+    # -P: the hook runs in the user's repository, whose own `graphmem/` folder (graphmem's
+    # source, or a package of that name) `-m` would otherwise import instead of this one.
     child = subprocess.Popen(
-        [sys.executable, "-m", "graphmem.agents.background"],
+        [sys.executable, "-P", "-m", "graphmem.agents.background"],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -390,6 +390,25 @@ def test_an_edit_whose_reingest_outlasts_the_deadline_is_still_ingested(repo: Ho
     assert not changed, "the re-ingest did not finish after the hook left"
 
 
+def test_a_graphmem_folder_in_the_repository_is_not_what_the_hook_runs(repo: HookRepo) -> None:
+    """The re-ingest child runs in the user's repository: `python -m` there imported its own
+    `graphmem/` folder (graphmem's source, in an older version), which rewrote the index."""
+    impostor = repo.root / "graphmem" / "agents"
+    impostor.mkdir(parents=True)
+    (repo.root / "graphmem" / "__init__.py").write_text("")
+    (impostor / "__init__.py").write_text("")
+    marker = repo.root / "impostor-ran"
+    (impostor / "background.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    invoices = repo.root / "src" / "shop" / "billing" / "invoices.py"
+    invoices.write_text(invoices.read_text().replace('u.log("sending")', 'u.log("mine")'))
+    data = payload("claude-code", "post_tool_use_edit", repo.root)
+    run = run_hook("claude-code", data, repo, cwd=repo.root)
+    assert run.code == 0, run.err
+    with GraphMem(Settings(user=USER), repo_root=repo.root) as gm:
+        assert "src/shop/billing/invoices.py" not in gm.index_status().changed
+    assert not marker.exists()
+
+
 def test_every_injection_leaves_a_receipt(repo: HookRepo) -> None:
     data = payload("claude-code", "pre_tool_use_edit", repo.root)
     context_of(run_hook("claude-code", data, repo), "claude-code")
