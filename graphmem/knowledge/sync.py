@@ -105,9 +105,11 @@ def sync_documents(
     )
     entries = _claim_ids(docs, repo, report)
     report.entries = len(entries)
+    # Without embeddings: every ingest runs this, and at 10,000 memories decoding their
+    # vectors was half of a one-file re-ingest.
     existing = {
         n.id: n
-        for n in store.find_nodes(Label.MEMORY, {"repo": repo})
+        for n in store.find_nodes(Label.MEMORY, {"repo": repo}, embeddings=False)
         if n.get("document_path") and n.get("status") != MemoryStatus.PURGED
     }
     scope = EntryScope(store, repo)
