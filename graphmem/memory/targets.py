@@ -31,7 +31,13 @@ from graphmem.errors import NotFoundError
 from graphmem.model import CodeEntity, Label, Node
 from graphmem.store.base import GraphReads
 
-__all__ = ["repository_node", "resolve_for_reading", "resolve_target", "resolve_targets"]
+__all__ = [
+    "nearest_directory",
+    "repository_node",
+    "resolve_for_reading",
+    "resolve_target",
+    "resolve_targets",
+]
 
 _ENTITY_ID = re.compile(r"^e-[0-9a-f]{16}$")
 
@@ -82,7 +88,7 @@ def resolve_for_reading(store: GraphReads, repo: str, text: str, root: Path) -> 
         folder = _folder_of_file(root, text.strip())
         if folder is None:
             raise
-        return _nearest_directory(store, repo, folder), False
+        return nearest_directory(store, repo, folder), False
 
 
 def resolve_targets(store: GraphReads, repo: str, texts: list[str]) -> list[Node]:
@@ -202,7 +208,7 @@ def _binary(file: Path) -> bool:
         return True
 
 
-def _nearest_directory(store: GraphReads, repo: str, folder: str) -> Node:
+def nearest_directory(store: GraphReads, repo: str, folder: str) -> Node:
     """The Directory node of `folder`, else of the nearest folder above it, else the repository."""
     current = PurePosixPath(folder) if folder else None
     while current is not None and str(current) not in ("", "."):

@@ -22,11 +22,13 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from graphmem.ingest.file_index import load_parses
 from graphmem.ingest.language import RepoLayout
 from graphmem.memory.results import Application
+from graphmem.memory.targets import nearest_directory
 from graphmem.model import Label, Memory, Node, RelType
 from graphmem.queries.impact import group_by_module, impact_of, is_test_entity
 from graphmem.queries.results import EntityRef, ImpactResult, PathStep
@@ -73,12 +75,12 @@ def review(gm: GraphMem, rng: DiffRange, depth: int) -> ReviewReport:
     """The review of `rng` against the graph of `gm` (no receipt; the API records it)."""
     root = gm.repo_root
     files = changed_files(root, rng)
-    sources, services, skipped, notes = _classify(files)
+    sources, services, others, skipped, notes = _classify(files)
     entities = _changed_entities(gm, rng, sources, skipped)
     located = _locate(gm, entities)
     impact = _dependents(gm, located, depth, notes)
     dependents = _merge_dependents(impact, _importers(gm, located), set(located.graph_ids.values()))
-    at_stake = _at_stake(gm, located, impact, dependents)
+    at_stake = _at_stake(gm, located, impact, dependents, others)
     tests = _tests(located, dependents)
     names = _names(located, impact)
     changes = [
@@ -120,9 +122,11 @@ def review(gm: GraphMem, rng: DiffRange, depth: int) -> ReviewReport:
 
 def _classify(
     files: Sequence[FileChange],
-) -> tuple[list[FileChange], list[FileChange], list[SkippedFile], list[str]]:
+) -> tuple[list[FileChange], list[FileChange], list[FileChange], list[SkippedFile], list[str]]:
+    """(source files, service manifests, other files of the project, skipped, notes)."""
     sources: list[FileChange] = []
     services: list[FileChange] = []
+    others: list[FileChange] = []
     skipped: list[SkippedFile] = []
     notes: list[str] = []
     for change in files:
@@ -130,8 +134,10 @@ def _classify(
             services.append(change)
             continue
         reason = "binary" if change.binary else skip_reason(change.path)
+        if reason in ("not source", "binary"):
+            others.append(change)  # docs, data, configuration: governed through their folder
         if reason == "not source":
-            continue  # docs, data, configuration: nothing in the code graph
+            continue
         if reason is not None:
             skipped.append(SkippedFile(path=change.path, reason=reason))
         elif len(sources) >= MAX_FILES:
@@ -144,7 +150,7 @@ def _classify(
             f"{len(files)} files changed: the first {MAX_FILES} source files (by path) were "
             f"analysed, {over} were left out"
         )
-    return sources, services, skipped, notes
+    return sources, services, others, skipped, notes
 
 
 # -- 3. changed entities --------------------------------------------------------------------
@@ -294,9 +300,11 @@ def _at_stake(
     located: _Located,
     impact: ImpactResult | None,
     dependents: Sequence[Dependent],
+    others: Sequence[FileChange],
 ) -> list[StakeMemory]:
     stakes: dict[str, _Stake] = {}
     _on_changed_code(gm, located, stakes)
+    _on_changed_files(gm, others, stakes)
     _on_dependents(gm, impact, dependents, stakes)
     _on_callees(gm, located, stakes)
     out = [_stake_memory(s) for s in stakes.values()]
@@ -339,6 +347,33 @@ def _on_changed_code(gm: GraphMem, located: _Located, stakes: dict[str, _Stake])
             effect = _effect(entity, app.relation, app.entity_kind)
             if effect == "orphaned" or (effect and stake.effect is None):
                 stake.effect = effect
+
+
+def _on_changed_files(
+    gm: GraphMem, others: Sequence[FileChange], stakes: dict[str, _Stake]
+) -> None:
+    """Memories governing the folder of a changed file that is not code (a SQL migration, a CI
+    workflow): "shipped migrations are never edited" is at stake when one is. What governs the
+    whole repository is left out, as it is for code."""
+    folders: dict[str, list[FileChange]] = {}
+    for change in others:
+        folder = nearest_directory(gm.store, gm.repo, str(PurePosixPath(change.path).parent))
+        if not folder.has(Label.REPOSITORY):
+            folders.setdefault(folder.id, []).append(change)
+    if not folders:
+        return
+    for served in gm.governing_many(sorted(folders)):
+        for app in served.applies:
+            if app.entity_kind == "Repository" or app.relation == "nearby":
+                continue
+            stake = stakes.get(served.memory.id)
+            if stake is None:
+                stake = stakes[served.memory.id] = _Stake(served.memory)
+            stake.possibly_stale |= served.staleness.possibly_stale
+            stake.orphaned |= served.staleness.orphaned
+            for change in folders[app.subject]:
+                why = f"governs {app.entity}, which holds {change.path} ({change.status})"
+                stake.add("changed", why, app.entity_id)
 
 
 def _applies_to_change(app: Application, changed: dict[str, ChangedEntity]) -> bool:

@@ -159,6 +159,24 @@ def test_services_and_skipped_files(reviewed: Reviewed) -> None:
     }
 
 
+def test_a_changed_file_that_is_not_code_puts_its_folders_memories_at_stake(
+    reviewed: Reviewed,
+) -> None:
+    root, gm = reviewed.repo.root, reviewed.gm
+    (root / "db/migrations").mkdir(parents=True)
+    (root / "db/migrations/0001.sql").write_text("CREATE TABLE invoices (id INTEGER);\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "first migration")
+    gm.ingest()
+    rule = gm.remember("constraint", "Shipped migrations are never edited", ["db/migrations/"])
+    (root / "db/migrations/0001.sql").write_text("CREATE TABLE invoices (id TEXT);\n")
+    stake = {m.id: m for m in gm.review("HEAD").at_stake}
+    assert stake[rule.memory.id].why == [
+        "governs db/migrations/, which holds db/migrations/0001.sql (modified)"
+    ]
+    assert reviewed.ids["repo"] not in stake  # what governs the whole repository stays out
+
+
 def test_the_answer_is_deterministic_and_records_a_receipt(reviewed: Reviewed) -> None:
     again = reviewed.gm.review(reviewed.repo.base, reviewed.repo.head)
     first = reviewed.report.model_dump(exclude={"receipt_id"})

@@ -347,7 +347,9 @@ def _return_items(query: str) -> list[tuple[str, str]]:
 
 
 #: What an aggregate over no rows is, as Cypher defines it (count 0, collect [], others null).
-_EMPTY_AGGREGATES = {"count": 0, "sum": 0, "collect": [], "avg": None, "min": None, "max": None}
+_EMPTY_AGGREGATES: dict[str, Any] = {
+    "count": 0, "sum": 0, "collect": [], "avg": None, "min": None, "max": None
+}  # fmt: skip
 _AGGREGATE_CALL = re.compile(r"^(\w+)\s*\(.*\)$", re.DOTALL)
 
 
@@ -360,11 +362,7 @@ def _aggregates_of_nothing(items: list[tuple[str, str]]) -> list[dict[str, Any]]
         function = call.group(1).lower() if call else ""
         if function not in _EMPTY_AGGREGATES:
             return []
-        row[name] = (
-            list(_EMPTY_AGGREGATES[function])
-            if function == "collect"
-            else (_EMPTY_AGGREGATES[function])
-        )
+        row[name] = [] if function == "collect" else _EMPTY_AGGREGATES[function]
     return [row] if row else []
 
 
