@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from graphmem.ingest.file_index import load_parses
 from graphmem.ingest.language import RepoLayout
-from graphmem.memory.results import Application
+from graphmem.memory.results import Application, GoverningMemory
 from graphmem.memory.targets import nearest_directory
 from graphmem.model import Label, Memory, Node, RelType
 from graphmem.queries.impact import group_by_module, impact_of, is_test_entity
@@ -329,11 +329,7 @@ def _on_changed_code(gm: GraphMem, located: _Located, stakes: dict[str, _Stake])
         apps = [a for a in served.applies if _applies_to_change(a, changed_by_graph_id)]
         if not apps:
             continue
-        stake = stakes.get(served.memory.id)
-        if stake is None:
-            stake = stakes[served.memory.id] = _Stake(served.memory)
-        stake.possibly_stale |= served.staleness.possibly_stale
-        stake.orphaned |= served.staleness.orphaned
+        stake = _stake_of(stakes, served)
         for app in apps:
             entity = changed_by_graph_id[app.subject]
             what = f"{entity.status} {entity.kind} {entity.qualified_name}"
@@ -363,17 +359,26 @@ def _on_changed_files(
     if not folders:
         return
     for served in gm.governing_many(sorted(folders)):
-        for app in served.applies:
-            if app.entity_kind == "Repository" or app.relation == "nearby":
-                continue
-            stake = stakes.get(served.memory.id)
-            if stake is None:
-                stake = stakes[served.memory.id] = _Stake(served.memory)
-            stake.possibly_stale |= served.staleness.possibly_stale
-            stake.orphaned |= served.staleness.orphaned
+        apps = [
+            a for a in served.applies if a.entity_kind != "Repository" and a.relation != "nearby"
+        ]
+        if not apps:
+            continue
+        stake = _stake_of(stakes, served)
+        for app in apps:
             for change in folders[app.subject]:
                 why = f"governs {app.entity}, which holds {change.path} ({change.status})"
                 stake.add("changed", why, app.entity_id)
+
+
+def _stake_of(stakes: dict[str, _Stake], served: GoverningMemory) -> _Stake:
+    """The stake of a served memory, made on first sight; its staleness folded in."""
+    stake = stakes.get(served.memory.id)
+    if stake is None:
+        stake = stakes[served.memory.id] = _Stake(served.memory)
+    stake.possibly_stale |= served.staleness.possibly_stale
+    stake.orphaned |= served.staleness.orphaned
+    return stake
 
 
 def _applies_to_change(app: Application, changed: dict[str, ChangedEntity]) -> bool:
@@ -463,9 +468,7 @@ def _on_callees(gm: GraphMem, located: _Located, stakes: dict[str, _Stake]) -> N
         stake = stakes.get(gov.memory.id)
         if stake is not None and "changed" in stake.reasons:
             continue
-        stake = stakes.setdefault(gov.memory.id, _Stake(gov.memory))
-        stake.possibly_stale |= gov.staleness.possibly_stale
-        stake.orphaned |= gov.staleness.orphaned
+        stake = _stake_of(stakes, gov)
         for callee, anchor in sorted(gov.covers.items()):
             caller = callers_of[callee][0]
             stake.add(
