@@ -149,12 +149,20 @@ def walk_repository(root: Path) -> WalkResult:
     return result
 
 
+#: How much of a file's start is read to tell a binary file (as git tells one).
+BINARY_SNIFF_BYTES = 8192
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether a file starting with `head` is binary: a NUL byte near its start, as git says."""
+    return b"\0" in head[:BINARY_SNIFF_BYTES]
+
+
 def classify_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
     """Why a source file should not be parsed (``binary``, ``too_large``...), or None to parse."""
     if len(data) > max_bytes:
         return "too_large"
-    head = data[:8192]
-    if b"\0" in head:
+    if looks_binary(data):
         return "binary"
     if path.endswith(_MINIFIED_SUFFIXES):
         return "minified"

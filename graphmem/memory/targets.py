@@ -201,9 +201,11 @@ def _folder_of_file(root: Path, target: str) -> str | None:
 
 def _binary(file: Path) -> bool:
     """A NUL byte near the start, as git tells binary files: an image governs nothing."""
+    from graphmem.ingest.file_walk import BINARY_SNIFF_BYTES, looks_binary  # only when needed
+
     try:
         with file.open("rb") as handle:
-            return b"\0" in handle.read(8192)
+            return looks_binary(handle.read(BINARY_SNIFF_BYTES))
     except OSError:
         return True
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from graphmem.errors import UsageError
+from graphmem.ingest.file_walk import looks_binary
 from graphmem.review.report import ChangeStatus
 
 
@@ -197,7 +198,7 @@ def changed_files(root: Path, rng: DiffRange) -> list[FileChange]:
     for change in changes.values():
         if change.status == "added" and not change.new_lines and not change.binary:
             data = read_new(root, rng, change.path)  # an untracked file: every line is new
-            if data is not None and b"\0" in data[:8192]:
+            if data is not None and looks_binary(data):
                 change.binary = True
             elif data:
                 change.new_lines = [(1, data.count(b"\n") + (0 if data.endswith(b"\n") else 1))]
