@@ -3,8 +3,9 @@
 - one *index* node per repository: for every parsed file its content hash, size, mtime,
   language and module name, which is all `status` and every answer's freshness read;
 - one *dependencies* node per repository: what each file's edges were resolved against, which
-  only an ingest reads (in a C++ repository each file may depend on every other: 79 MB of
-  JSON for rocksdb, which made every answer's freshness check take a second);
+  only an ingest reads. Sets that many files share (a C++ repository's name table names every
+  file) are kept once and referred to by number: as one list per file they were 79 MB of
+  JSON for rocksdb;
 - one *parse* node per file: its cached ParsedFile, so an unchanged file is never parsed again
   and resolving an affected file can read its neighbours without touching their sources.
 """
@@ -16,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphmem.ingest.language import PARSE_FORMAT, ParsedFile
+from graphmem.ingest.language import PARSE_FORMAT, Dependencies, ParsedFile
 from graphmem.model import Label, Node, entity_id, now_iso
 from graphmem.store.base import GraphStore
 
@@ -30,14 +31,14 @@ class FileRecord:
     mtime_ns: int
     language: str
     module: str
-    deps: list[str] = field(default_factory=list)
+    deps: Dependencies = field(default_factory=Dependencies)
 
     def to_row(self) -> list[Any]:
         return [self.hash, self.size, self.mtime_ns, self.language, self.module]
 
     @classmethod
-    def from_row(cls, row: list[Any], deps: list[str] | None = None) -> FileRecord:
-        return cls(row[0], row[1], row[2], row[3], row[4], list(deps or ()))
+    def from_row(cls, row: list[Any], deps: Dependencies | None = None) -> FileRecord:
+        return cls(row[0], row[1], row[2], row[3], row[4], deps or Dependencies())
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +86,34 @@ def load_index(store: GraphStore, repo: str, deps: bool = True) -> StoredIndex:
     if deps and held is None:  # never written apart from the index: trust neither
         return StoredIndex({}, node)
     rows = json.loads(node.get("files") or "{}")
-    by_path = json.loads(held.get("deps") or "{}") if held is not None else {}
+    by_path = _decode_deps(held.get("deps") or "{}") if held is not None else {}
     records = {path: FileRecord.from_row(row, by_path.get(path)) for path, row in rows.items()}
     return StoredIndex(records, node)
+
+
+def _encode_deps(records: Mapping[str, FileRecord]) -> str:
+    """{"shared": [sets], "files": {path: [[numbers of its shared sets], [own lookups]]}}."""
+    numbers: dict[frozenset[str], int] = {}
+    files = {
+        path: [
+            [numbers.setdefault(part, len(numbers)) for part in record.deps.shared],
+            sorted(record.deps.own),
+        ]
+        for path, record in sorted(records.items())
+    }
+    shared = [sorted(part) for part in numbers]
+    return json.dumps({"shared": shared, "files": files}, separators=(",", ":"))
+
+
+def _decode_deps(text: str) -> dict[str, Dependencies]:
+    data = json.loads(text)
+    if "files" not in data:  # written before the sets were shared: one flat list per file
+        return {path: Dependencies(frozenset(keys)) for path, keys in data.items()}
+    shared = [frozenset(part) for part in data["shared"]]
+    return {
+        path: Dependencies(frozenset(own), tuple(shared[n] for n in numbers))
+        for path, (numbers, own) in data["files"].items()
+    }
 
 
 def load_parses(store: GraphStore, repo: str, paths: Sequence[str]) -> dict[str, ParsedFile]:
@@ -127,7 +153,7 @@ def index_nodes(
 ) -> list[Node]:
     """The index node and the dependencies node, written together."""
     rows = json.dumps({p: r.to_row() for p, r in sorted(records.items())}, separators=(",", ":"))
-    deps = json.dumps({p: r.deps for p, r in sorted(records.items())}, separators=(",", ":"))
+    deps = _encode_deps(records)
     held = Node(
         id=deps_node_id(repo),
         labels=(Label.FILE_STATE,),

@@ -505,7 +505,7 @@ def resolve_edges(
                 continue
             with index.tracking() as deps:
                 resolved[path] = [ids.edge(edge) for edge in resolver.resolve(found)]
-            records[path] = replace(records[path], deps=sorted(deps - {"p:" + path}))
+            records[path] = replace(records[path], deps=deps)
             done += 1
             if done % 200 == 0:
                 options.report_progress("resolve", done, len(affected))
@@ -534,8 +534,9 @@ def _affected(
         if path in tree.previous:
             touched.add("m:" + tree.previous[path].module)
     affected = set(parsed.files)
+    seen: dict[int, bool] = {}
     for path, record in tree.records.items():
-        if path not in affected and not touched.isdisjoint(record.deps):
+        if path not in affected and record.deps.touches(touched, seen):
             affected.add(path)
     return affected
 

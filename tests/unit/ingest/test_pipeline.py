@@ -61,6 +61,51 @@ def test_reingest_of_unchanged_tree_writes_nothing_new(tmp_path: Path) -> None:
         assert status.changed == ["src/shop/util.py"] and status.added == ["src/shop/new.py"]
 
 
+def _c_repo(root: Path, files: int) -> None:
+    """C files that all read the repository's name table, so each depends on every other."""
+    root.mkdir()
+    for i in range(files):
+        (root / f"unit{i}.c").write_text(f"int f{i}(void) {{ return f{(i + 1) % files}(); }}\n")
+
+
+def _deps_size(root: Path, store: Path) -> int:
+    gm, _ = ingest(root, store)
+    with gm:
+        node = gm.store.get_node(deps_node_id(gm.repo))
+        assert node is not None
+        return len(node.get("deps"))
+
+
+def test_dependencies_shared_by_every_file_are_kept_once(tmp_path: Path) -> None:
+    """rocksdb's 1,372 C++ files each read the name table of all of them: stored per file,
+    that was the number of files squared (79 MB)."""
+    _c_repo(tmp_path / "small", 40)
+    _c_repo(tmp_path / "large", 160)
+    small = _deps_size(tmp_path / "small", tmp_path / "s.db")
+    large = _deps_size(tmp_path / "large", tmp_path / "l.db")
+    assert large < 6 * small  # linear is 4x (four times the files); squared would be 16x
+
+
+def test_a_body_edit_re_resolves_that_file_alone_and_keeps_the_calls_into_it(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    _c_repo(root, 5)
+    gm, _ = ingest(root, tmp_path / "g.db")
+    with gm:
+        (root / "unit2.c").write_text("int f2(void) { /* edited */ return f3(); }\n")
+        report = gm.ingest()
+        assert report.files_resolved == 1
+        callers = gm.cypher(
+            "MATCH (a:Function)-[:CALLS]->(b:Function {name: 'f2'}) RETURN a.name AS a"
+        )
+        assert [row["a"] for row in callers] == ["f1"]
+        record = load_index(gm.store, gm.repo).records["unit1.c"]
+        assert "p:unit2.c" in record.deps  # unit1 still depends on unit2, through the table
+        (root / "unit2.c").write_text("int g2(void) { return f3(); }\n")  # its interface
+        assert gm.ingest().files_resolved == 5
+
+
 def test_src_layout_without_packages_drops_src(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     (root / "src").mkdir(parents=True)
