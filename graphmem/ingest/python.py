@@ -13,6 +13,7 @@ projects get the names they are imported by; a file outside any package is named
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,8 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 #: A callee we can follow: dotted names, optionally with empty-call links (``Foo().m``).
 _CALLEE = re.compile(r"[A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*")
 _WHITESPACE = re.compile(r"\s+")
+
+
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _ANNOTATED = re.compile(r"^(?:typing\.)?(?:Annotated|ClassVar|Final|Type|type)\[([^,\]]+)")
 
@@ -48,6 +51,10 @@ _TARGET_LISTS = (
     "list",
     "list_splat_pattern",
 )
+
+
+def _is_overload(decorators: Sequence[str]) -> bool:
+    return any(d == "overload" or d.endswith(".overload") for d in decorators)
 
 
 class PythonSupport:
@@ -211,6 +218,8 @@ class _PythonParse(SourceParse):
         # first one's entity; its calls are still attributed to that name.
         definition = self.add_definition(kind, name, qname, scope.qualified_name, node)
         definition.decorators = decorators
+        if not _is_overload(decorators):
+            self._replace_overload_stub(definition)
         if kind == CLASS:
             bases = node.child_by_field_name("superclasses")
             if bases is not None:
@@ -231,6 +240,16 @@ class _PythonParse(SourceParse):
         # Within the scope the name is bound to the definition, not to an outer value.
         self.bind(scope.qualified_name, name, "def:" + qname, node)
         return definition
+
+    def _replace_overload_stub(self, definition: Definition) -> None:
+        """The implementation after ``@overload`` stubs is the entity: its lines and hash are
+        what an edit changes, where the first stub's never move."""
+        recorded = self.parsed.definitions
+        for i in range(len(recorded) - 1, -1, -1):
+            if recorded[i].qualified_name == definition.qualified_name:
+                if recorded[i] is not definition and _is_overload(recorded[i].decorators):
+                    recorded[i] = definition
+                return
 
     def parameter_bindings(self, node: Node, definition: Definition) -> None:
         params = node.child_by_field_name("parameters")

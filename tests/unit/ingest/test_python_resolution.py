@@ -332,3 +332,28 @@ def test_a_caught_exception_is_an_instance_of_its_class(resolve_tree: Any) -> No
     )
     calls = {(s, t, r) for k, s, t, r in result.edges if k == "CALLS"}
     assert calls == {("errors.check", "errors.ValidationError.messages", "exact")}
+
+
+def test_an_overloaded_method_is_its_implementation_not_its_first_stub(
+    resolve_tree: Any,
+) -> None:
+    """Stubs never change when the code does: a memory on the method must follow its body."""
+    tree = resolve_tree(
+        {
+            "m.py": (
+                "from typing import overload\n\n\n"
+                "class Adapter:\n"
+                "    @overload\n"
+                "    def match(self, path: str) -> str: ...\n\n"
+                "    @typing.overload\n"
+                "    def match(self, path: bytes) -> bytes: ...\n\n"
+                "    def match(self, path):\n"
+                "        return helper(path)\n\n\n"
+                "def helper(p):\n"
+                "    return p\n"
+            )
+        }
+    )
+    (match,) = [d for d in tree.parsed["m.py"].definitions if d.name == "match"]
+    assert (match.start_line, match.end_line, match.decorators) == (11, 12, [])
+    assert ("m.Adapter.match", "m.helper") in tree.of("CALLS")
