@@ -48,8 +48,10 @@ MAX_DEPTH = 10
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"})
 #: Each language's own naming of test files: pytest and Django, Go, Jest and Vitest, JUnit and
 #: Maven Failsafe (`*IT.java`), googletest and the C world (`db_test.cc`, `util_unittest.cpp`).
+#: Not `test.py`: pytest does not collect it, and libraries ship their test helpers under that
+#: name (werkzeug's test client is `werkzeug/test.py`).
 _TEST_FILE = re.compile(
-    r"^(test_.*\.py|.*_test\.py|tests?\.py|conftest\.py|.*_test\.go"
+    r"^(test_.*\.py|.*_test\.py|tests\.py|conftest\.py|.*_test\.go"
     r"|.*\.(test|spec)\.[cm]?[jt]sx?|.*(Tests?|IT|TestCase)\.java"
     r"|.*_(test|tests|unittest)\.(c|cc|cpp|cxx|rs)|test_.*\.(c|cc|cpp|cxx))$"
 )
@@ -58,7 +60,8 @@ _RUST_TESTS = re.compile(r"::tests?(::|$)")
 
 
 def is_test_entity(node: Node) -> bool:
-    """Test code: anything in a test directory or test file, or a test_* function/Test* class."""
+    """Test code: anything in a test directory or test file, or a test_* function/Test* class
+    (a function named just `test` is tested only in test files: `MapAdapter.test` is API)."""
     path = str(node.get("path") or "")
     parts = PurePosixPath(path).parts
     if any(part in _TEST_DIRS for part in parts[:-1]):
@@ -71,7 +74,7 @@ def is_test_entity(node: Node) -> bool:
         return True
     name = str(node.get("name") or "")
     if node.has(Label.FUNCTION) or node.has(Label.METHOD):
-        return name.startswith("test_") or name == "test"
+        return name.startswith("test_")
     return node.has(Label.CLASS) and name.startswith("Test")
 
 
@@ -309,22 +312,22 @@ def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
         by_path.setdefault(item.entity.path, []).append(item)
     test_modules = {i.entity.path for i in result.impacted if i.is_test}
     for group in result.by_module:
-        if group.path in test_modules:
-            continue  # summarised below, with the tests
+        # Tests are summarised below, with the tests; what else a module holds is listed.
+        items = [item for item in by_path[group.path] if not item.is_test]
+        if not items:
+            continue
         lines.append("")
         lines.append(
             f"{group.path}  ({group.count}: {group.exact} exact, {group.heuristic} heuristic)"
         )
-        items = by_path[group.path]
         for item in items[:max_per_module]:
             mark = "" if item.resolution == "exact" else "  ~heuristic"
-            test = "  [test]" if item.is_test else ""
             hops = " ".join(
                 f"-{step.type}-> {result.names.get(step.target, step.target)}" for step in item.path
             )
             lines.append(
                 f"  d={item.distance} {item.entity.kind:<8} {item.entity.qualified_name}"
-                f"  {hops}{mark}{test}"
+                f"  {hops}{mark}"
             )
         if len(items) > max_per_module:
             lines.append(f"  ... and {len(items) - max_per_module} more (--json for all)")
