@@ -7,9 +7,12 @@ module with dots: ``src/api/client.ApiClient.get``.
 
 Definitions: classes (declarations, ``const A = class {}``, ``export default class {}``),
 functions (declarations, ``const f = () => {}`` and function expressions bound to a name,
-``exports.f = function () {}``, ``export default function () {}`` named ``default``) and methods
-(class-body methods, and class fields holding a function). Top-level bindings of literal
-values (``export const MAX_ATTEMPTS = 5``) are Variables.
+``exports.f = function () {}``, ``export default function () {}`` named ``default``, named
+function expressions at module level) and methods (class-body methods, and class fields holding
+a function). A test runner's block at module level, ``it('doubles', () => {...})``, is a
+Function named ``it("doubles")``; other module-level callbacks are local scopes whose calls
+count for nobody. Top-level bindings of literal values (``export const MAX_ATTEMPTS = 5``) are
+Variables.
 
 Imports (``import``, ``export ... from``, ``require('./x')``, ``import('./x')`` with a literal)
 resolve relative specifiers to files of the repository: ``./x`` tries ``x.ts``, ``x.tsx``,
@@ -109,6 +112,18 @@ _DECLARATION_WRAPPERS = frozenset(
     {"export_statement", "lexical_declaration", "variable_declaration", "variable_declarator"}
 )
 UNKNOWN = "?"
+#: The test runners' block functions (Jest, Vitest, Mocha, Jasmine, ava, node:test, tap, Deno):
+#: a block at module level, ``test('retries', async t => {...})``, is a Function named by its
+#: title, so the calls a test makes reach the code it tests (impact and review list it).
+_TEST_BLOCKS = frozenset(
+    {
+        "describe", "context", "suite", "it", "test", "specify", "bench",
+        "beforeEach", "afterEach", "beforeAll", "afterAll", "before", "after",
+        "fdescribe", "xdescribe", "fit", "xit", "Deno.test",
+    }
+)  # fmt: skip
+_TEST_MODIFIERS = re.compile(r"(?:\.(?:only|skip|todo|concurrent|serial|failing|each\b.*))*$")
+_TITLE_LIMIT = 80
 
 
 def ecmascript_module_name(path: str) -> str:
@@ -155,10 +170,15 @@ class _Scope(Scope):
     #: an anonymous class expression: its members are not modelled, and calls inside belong to
     #: the enclosing definition
     opaque: bool = False
+    #: inside an anonymous function at module level (a callback, an IIFE): its bindings are
+    #: locals, not the module's, and its calls count for nobody
+    local: bool = False
 
 
 #: captures that may open a scope
-_OPENERS = ("class", "interface", "function", "method", "field_function", "var", "export")
+_OPENERS = (
+    "class", "interface", "function", "method", "field_function", "var", "export", "lambda"
+)  # fmt: skip
 
 
 class _EcmaParse(SourceParse):
@@ -318,10 +338,55 @@ class _EcmaParse(SourceParse):
             return None
         return self.define(FUNCTION, self.text(name_node), node, scope)
 
+    def on_lambda(self, node: Node, scope: _Scope) -> _Scope | None:
+        """A function expression or arrow function no declaration named, at module level: a
+        named one is a Function (``export default ok && function httpAdapter() {}``), so is a
+        test block, and any other callback is a local scope. Inside a definition they are
+        part of it."""
+        if node.id in self.claimed or scope.definition is not None or scope.local:
+            return None  # inside a definition: its calls are that definition's
+        name_node = node.child_by_field_name("name")
+        if name_node is not None:
+            return self.define(FUNCTION, self.text(name_node), node, scope)
+        title = self.test_block_title(node)
+        if title is not None:
+            call = node.parent.parent  # type: ignore[union-attr]
+            return self.define(FUNCTION, title, node, scope, span=call)
+        return self.local_scope(node, scope)
+
+    @staticmethod
+    def local_scope(node: Node, scope: _Scope) -> _Scope | None:
+        if scope.definition is not None or scope.local:
+            return None
+        return _Scope(scope.qualified_name, node.end_byte, None, local=True)
+
+    def test_block_title(self, node: Node) -> str | None:
+        """``it("keeps order", () => ...)``'s name, `it("keeps order")`, when `node` is a test
+        runner block's function argument."""
+        arguments = node.parent
+        call = arguments.parent if arguments is not None else None
+        if arguments is None or call is None or call.type != "call_expression":
+            return None
+        function = call.child_by_field_name("function")
+        if function is None:
+            return None
+        runner = _TEST_MODIFIERS.sub("", _WHITESPACE.sub("", self.text(function)))
+        if runner.split("(", 1)[0] not in _TEST_BLOCKS:
+            return None
+        first = arguments.named_children[0] if arguments.named_children else None
+        if first is None or first.id == node.id:
+            return runner.split("(", 1)[0].rsplit(".", 1)[-1]
+        title = self.text(first).strip("'\"`").replace(".", " ")
+        title = _WHITESPACE.sub(" ", title).strip()
+        if len(title) > _TITLE_LIMIT:
+            title = title[: _TITLE_LIMIT - 1] + "\u2026"
+        return f'{runner.split("(", 1)[0].rsplit(".", 1)[-1]}("{title}")'
+
     def on_method(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("name")
         if name_node is None or not self.is_class_scope(scope):
-            return None
+            # an object literal's method: like a callback, a local scope at module level
+            return self.local_scope(node, scope)
         if node.type == "method_signature" and (
             node.parent is None or node.parent.type != "interface_body"
         ):
@@ -365,6 +430,8 @@ class _EcmaParse(SourceParse):
         if specifier is not None:
             self.add_import(specifier, "*", name, node, scope.qualified_name)
             return None
+        if scope.local:
+            return None  # a callback's local: neither the module's Variable nor its binding
         if scope.definition is None and value.type in _LITERALS:
             declaration = node.parent
             if declaration is None or len(declaration.named_children) != 1:
@@ -591,6 +658,16 @@ class _EcmaParse(SourceParse):
                 return None
             if value.type == "object":
                 self.object_members("default", value)
+                return None
+            if value.type in ("binary_expression", "ternary_expression"):
+                # `export default supported && function httpAdapter() {}`: on_lambda defines it
+                named = [
+                    c.child_by_field_name("name")
+                    for c in value.named_children
+                    if c.type in _FUNCTION_VALUES | _CLASS_VALUES
+                ]
+                if named and named[-1] is not None:
+                    self.export_aliases["default"] = self.text(named[-1])
                 return None
             name_node = value.child_by_field_name("name")
             if value.type in _FUNCTION_VALUES | _CLASS_VALUES:

@@ -125,12 +125,23 @@ function definitionOf(node) {
         && isExportsTarget(parent.left)) {
       return { kind: "Function", name: parent.left.name.text, at: parent.left.name };
     }
+    // a named function expression at module level: `export default ok && function http() {}`
+    if (ts.isFunctionExpression(node) && node.name && atModuleLevel(node)) {
+      return { kind: "Function", name: node.name.text, at: node.name };
+    }
   }
   if (ts.isVariableDeclaration(node) && node.initializer
       && (isFunctionLike(node.initializer) || ts.isClassExpression(node.initializer))) {
     return definitionOf(node.initializer);
   }
   return null;
+}
+
+function atModuleLevel(node) {
+  for (let n = node.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return false;
+  }
+  return true;
 }
 
 function keyOf(node) {

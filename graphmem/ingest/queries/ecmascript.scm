@@ -1,6 +1,6 @@
 ; Shared by JavaScript and TypeScript (graphmem/ingest/ecmascript.py).
 ; Capture names are the contract with the parser: @class, @function, @method, @field_function,
-; @var, @call, @new, @import, @export, @assign, @typed_param.
+; @var, @call, @new, @import, @export, @assign, @typed_param, @lambda.
 
 (class_declaration) @class
 (class) @class
@@ -13,3 +13,5 @@
 (import_statement) @import
 (export_statement) @export
 (assignment_expression left: (member_expression)) @assign
+(function_expression) @lambda
+(arrow_function) @lambda

@@ -203,3 +203,57 @@ def test_parameters_and_locals_shadow_outer_names(resolve_tree: Any) -> None:
     ).edges
     calls = {(s, t) for k, s, t, _ in edges if k == "CALLS"}
     assert calls == {("app.show", "app.render")}  # nothing from draw or paint
+
+
+def test_a_test_blocks_calls_reach_the_code_it_tests(resolve_tree: Any) -> None:
+    """Jest/Mocha/ava blocks at module level are Functions named by their titles: without them
+    every call a test makes counted for nobody, and review listed no test to run."""
+    tree = resolve_tree(
+        {
+            "src/retry.js": "export function delay(n) {\n  return n * 2;\n}\n",
+            "test/retry.test.js": (
+                "import { delay } from '../src/retry.js';\n"
+                "describe('retry.delay', () => {\n"
+                "  it('doubles', () => {\n    expect(delay(1)).toBe(2);\n  });\n"
+                "});\n"
+                "test.each([[1, 2]])('maps %i', (a, b) => {\n  delay(a);\n});\n"
+                "beforeEach(() => {\n  delay(0);\n});\n"
+            ),
+        }
+    )
+    names = {d.name for d in tree.parsed["test/retry.test.js"].definitions}
+    assert names == {'describe("retry delay")', 'test("maps %i")', "beforeEach"}
+    assert tree.of("CALLS") >= {
+        ('test/retry.test.describe("retry delay")', "src/retry.delay"),
+        ('test/retry.test.test("maps %i")', "src/retry.delay"),
+        ("test/retry.test.beforeEach", "src/retry.delay"),
+    }
+
+
+def test_a_callbacks_locals_are_not_module_variables(resolve_tree: Any) -> None:
+    """axios: `export default supported && function httpAdapter(config) {...}` is the whole
+    adapter; its locals, and those of callbacks and object methods, are not the module's."""
+    tree = resolve_tree(
+        {
+            "http.js": (
+                "const LIMIT = 5;\n"
+                "export default supported && function httpAdapter(config) {\n"
+                "  const protocol = 'http';\n"
+                "  return send(protocol);\n"
+                "};\n"
+                "function send(p) {\n  return p;\n}\n"
+                "export const cookies = {\n  write(name) {\n    const cookie = [name];\n  },\n};\n"
+                "setTimeout(() => {\n  const later = 1;\n}, 10);\n"
+            ),
+            "main.js": "import adapter from './http.js';\nfunction go() {\n  adapter();\n}\n",
+        }
+    )
+    definitions = {(d.kind, d.name) for d in tree.parsed["http.js"].definitions}
+    assert definitions == {
+        ("Variable", "LIMIT"),
+        ("Variable", "cookies"),
+        ("Function", "httpAdapter"),
+        ("Function", "send"),
+    }
+    assert ("http.httpAdapter", "http.send") in tree.of("CALLS")
+    assert ("main.go", "http.httpAdapter") in tree.of("CALLS")
