@@ -75,6 +75,10 @@ _GENERATED = re.compile(
     re.IGNORECASE,
 )
 _MINIFIED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".bundle.js")
+#: JavaScript a package builds into ``dist/`` and commits (axios's dist/axios.js, dist/esm/,
+#: dist/node/): the library again, bundled, which would double every entity and call.
+_BUILT_DIR = "dist"
+_BUILT_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".d.ts", ".d.mts", ".d.cts")
 
 
 @dataclass
@@ -166,6 +170,8 @@ def classify_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) 
         return "binary"
     if path.endswith(_MINIFIED_SUFFIXES):
         return "minified"
+    if path.endswith(_BUILT_SUFFIXES) and _BUILT_DIR in path.split("/")[:-1]:
+        return "generated"
     first_lines = b"\n".join(data[:2048].split(b"\n", 5)[:5])
     if _GENERATED.search(first_lines):
         return "generated"
