@@ -123,6 +123,19 @@ def test_a_shallow_clone_without_the_base_says_how_to_fix_it(
          f"file://{shop.root}", str(clone)],
         check=True,
     )  # fmt: skip
+    assert run_cli("--store", str(tmp_path / "g.db"), "ingest", cwd=clone).code == 0
     done = run_cli("--store", str(tmp_path / "g.db"), "review", shop.base, cwd=clone)
     one_line_error(done)
     assert "shallow clone: fetch more history" in done.err
+
+
+def test_a_read_command_on_a_store_that_does_not_exist_says_so_and_creates_nothing(
+    run_cli: Run, shop: ShopRepo, tmp_path: Path, one_line_error: Callable[[CliRun], None]
+) -> None:
+    """A mistyped --store used to answer "not indexed yet" and leave an empty store there."""
+    missing = tmp_path / "typo" / "g.db"
+    for command in (["status"], ["review", shop.base], ["search", "invoices"], ["stale"]):
+        done = run_cli("--store", str(missing), *command, cwd=shop.root)
+        one_line_error(done)
+        assert done.code == 5 and "no graphmem store at" in done.err
+    assert not missing.parent.exists()
