@@ -330,12 +330,14 @@ class GraphMem:
         """The audit trail, newest first."""
         from graphmem.memory.audit import list_events
 
+        _check_limit(limit)
         return list_events(self.store, self.repo, memory_id, limit)
 
     def receipts(self, memory_id: str | None = None, limit: int | None = 50) -> list[Receipt]:
         """Retrieval receipts, newest first."""
         from graphmem.memory.audit import list_receipts
 
+        _check_limit(limit)
         return list_receipts(self.store, self.repo, memory_id, limit)
 
     def record_receipt(
@@ -527,8 +529,7 @@ def _check_search(query: str, options: SearchOptions | None) -> None:
         raise UsageError("search needs some words to look for")
     if options is None:
         return
-    if options.limit < 1:
-        raise UsageError(f"the limit must be at least 1, not {options.limit}")
+    _check_limit(options.limit)
     kinds = {k.value for k in MemoryKind} | {"commit"}
     for kind in options.kinds:
         if kind.lower() not in kinds:
@@ -545,3 +546,8 @@ def _check_search(query: str, options: SearchOptions | None) -> None:
                 raise UsageError(
                     f"--{name} {value!r} is not an ISO date or date-time (2026-11-21)"
                 ) from None
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise UsageError(f"the limit must be at least 1, not {limit}")

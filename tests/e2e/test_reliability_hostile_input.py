@@ -336,6 +336,8 @@ ABSURD = [
     ("search", ""),
     ("search", "   "),
     ("search", "tax", "--limit", "-3"),
+    ("log", "--limit", "-1"),
+    ("log", "--receipts", "--limit", "0"),
     ("search", "tax", "--since", "not-a-date"),
     ("search", "tax", "--kind", "nonsense"),
     ("context", ""),
