@@ -304,6 +304,7 @@ def _at_stake(
 ) -> list[StakeMemory]:
     stakes: dict[str, _Stake] = {}
     _on_changed_code(gm, located, stakes)
+    _on_vanished_code(gm, located, stakes)
     _on_changed_files(gm, others, stakes)
     _on_dependents(gm, impact, dependents, stakes)
     _on_callees(gm, located, stakes)
@@ -343,6 +344,35 @@ def _on_changed_code(gm: GraphMem, located: _Located, stakes: dict[str, _Stake])
             effect = _effect(entity, app.relation, app.entity_kind)
             if effect == "orphaned" or (effect and stake.effect is None):
                 stake.effect = effect
+
+
+def _on_vanished_code(gm: GraphMem, located: _Located, stakes: dict[str, _Stake]) -> None:
+    """Memories of code this change deletes or renames that an ingest has already taken out of
+    the graph (a hook or `graphmem watch` ingests as the agent edits): orphaned, and served
+    on the module that held the code."""
+    gone = {
+        (e.old_id or e.id): e
+        for e in located.entities
+        if e.status in ("deleted", "renamed") and (e.old_id or e.id) not in located.nodes
+    }
+    paths = sorted({e.old_path or e.path for e in gone.values()})
+    modules = [
+        m.id
+        for path in paths
+        for m in gm.store.find_nodes(
+            Label.MODULE, where={"repo": gm.repo, "path": path}, embeddings=False
+        )
+    ]
+    if not modules:
+        return
+    for served in gm.governing_many(modules, down=True):
+        for app in served.applies:
+            vanished = gone.get(app.entity_id)
+            if vanished is None or app.relation != "descendant":
+                continue
+            stake = _stake_of(stakes, served)
+            stake.add("changed", f"governed {app.entity}, which this change {vanished.status}")
+            stake.effect = "orphaned"
 
 
 def _on_changed_files(
@@ -395,10 +425,10 @@ def _effect(entity: ChangedEntity, relation: str, anchor_kind: str) -> str | Non
         return "orphaned" if entity.status == "deleted" else None
     if anchor_kind not in SPAN_KINDS:
         return None  # a directory or service keeps its identity when a file in it changes
-    if relation == "self" and entity.status == "deleted":
+    if relation == "self" and entity.status in ("deleted", "renamed"):
+        # A renamed definition's text names it anew, so no content hash matches it: the
+        # next ingest orphans the memory until it is moved onto the new name.
         return "orphaned"
-    if relation == "self" and entity.status == "renamed" and not entity.body_changed:
-        return None  # the next ingest re-anchors it to the same code by its content hash
     return "possibly stale"
 
 

@@ -78,9 +78,9 @@ def test_modified_added_deleted_and_renamed_symbols_are_named(reviewed: Reviewed
     renamed = next(c for c in reviewed.report.changes if c.status == "renamed")
     assert renamed.old_qualified_name == "shop.payments.old_name"
     assert renamed.in_graph and not renamed.body_changed
-    # a memory on the renamed function follows it: the next ingest re-anchors it by content
+    # the renamed function's text names it anew: no ingest can tell it is the same code
     moved = next(m for m in reviewed.report.at_stake if m.id == reviewed.ids["old_name"])
-    assert moved.effect is None
+    assert moved.effect == "orphaned"
     assert moved.why == ["governs shop.payments.old_name, which this change renamed"]
     deleted = next(c for c in reviewed.report.changes if c.status == "deleted")
     assert deleted.in_graph and deleted.start_line == 17  # named and placed as at the base
@@ -123,7 +123,19 @@ def test_memories_on_deleted_code_are_orphaned_and_dependents_are_reached(
     assert stake[reviewed.ids["total"]].reasons == ["callee"]
     assert reviewed.ids["repo"] not in stake
     counts = reviewed.report.counts
-    assert (counts.constraints, counts.failures, counts.stale, counts.memories) == (1, 1, 2, 6)
+    assert (counts.constraints, counts.failures, counts.stale, counts.memories) == (1, 1, 3, 6)
+
+
+def test_memories_of_code_an_ingest_already_took_out_stay_at_stake(reviewed: Reviewed) -> None:
+    """A hook or `graphmem watch` ingests as the agent edits: by review time the deleted and
+    renamed functions are gone from the graph, and their memories orphaned, not forgotten."""
+    git(reviewed.repo.root, "checkout", "-q", "feature")
+    reviewed.gm.ingest()
+    report = reviewed.gm.review(reviewed.repo.base, reviewed.repo.head)
+    stake = {m.id: m for m in report.at_stake}
+    for key, how in (("legacy", "deleted"), ("old_name", "renamed")):
+        assert stake[reviewed.ids[key]].effect == "orphaned"
+        assert f"which this change {how}" in stake[reviewed.ids[key]].why[-1]
 
 
 def test_dependents_and_tests_to_run(reviewed: Reviewed) -> None:
