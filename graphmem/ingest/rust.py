@@ -198,6 +198,14 @@ class RustSupport:
 # -- parsing --------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _ImplScope(Scope):
+    """An ``impl`` block: [prefix, self type, trait, method names], as `extra["impls"]` keeps
+    it."""
+
+    impl: list[Any] = field(default_factory=list)
+
+
 class _RustParse(SourceParse):
     """Records items, impls, uses, calls and declared types.
 
@@ -211,7 +219,7 @@ class _RustParse(SourceParse):
 
     def __init__(self, path: str, source: bytes, module: str) -> None:
         super().__init__("rust", path, source, module)
-        self.impls: dict[int, list[Any]] = {}
+        self.impls: list[list[Any]] = []
         self.uses: list[list[str]] = []
         self.mods: list[str] = []
         self.inline_mods: list[str] = []
@@ -221,7 +229,7 @@ class _RustParse(SourceParse):
         found = self.captures(grammar("tree_sitter_rust"), "rust")
         first = ("type", "trait", "impl", "mod", "function")
         self.sweep(in_source_order(found, first), Scope(self.module, len(self.source) + 1, None))
-        self.parsed.extra["impls"] = list(self.impls.values())
+        self.parsed.extra["impls"] = self.impls
         self.parsed.extra["uses"] = self.uses
         self.parsed.extra["mods"] = self.mods
         if self.inline_mods:
@@ -230,7 +238,7 @@ class _RustParse(SourceParse):
 
     def item_scope(self, scope: Scope) -> bool:
         """Items are modelled at module level (and in inline modules), not inside bodies."""
-        return scope.definition is None and id(scope) not in self.impls
+        return scope.definition is None and not isinstance(scope, _ImplScope)
 
     # -- items ----------------------------------------------------------------------------
 
@@ -288,10 +296,13 @@ class _RustParse(SourceParse):
             return None
         trait_node = node.child_by_field_name("trait")
         trait = type_path(self.text(trait_node)) if trait_node is not None else None
-        opened = Scope(
-            f"{scope.qualified_name}::{self_type.rsplit('::', 1)[-1]}", node.end_byte, None
+        opened = _ImplScope(
+            f"{scope.qualified_name}::{self_type.rsplit('::', 1)[-1]}",
+            node.end_byte,
+            None,
+            [scope.qualified_name, self_type, trait, []],
         )
-        self.impls[id(opened)] = [scope.qualified_name, self_type, trait, []]
+        self.impls.append(opened.impl)
         return opened
 
     def on_function(self, node: Node, scope: Scope) -> Scope | None:
@@ -299,7 +310,7 @@ class _RustParse(SourceParse):
         if name_node is None:
             return None
         name = self.text(name_node)
-        impl = self.impls.get(id(scope))
+        impl = scope.impl if isinstance(scope, _ImplScope) else None
         if impl is not None:
             impl[3].append(name)
             parent = scope.qualified_name
@@ -550,6 +561,8 @@ class RustResolver:
 
     def __init__(self, index: RepoIndex) -> None:
         self.index = index
+        #: (module, name) lookups under way: a glob that leads back to itself ends there
+        self._looking: set[tuple[str, str]] = set()
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -636,6 +649,18 @@ class RustResolver:
         return values
 
     def name_in(self, module: str, name: str, depth: int) -> list[_Value]:
+        """What `name` means in `module`, looked up once per run: each failed lookup used to
+        walk every glob again, and serde's body-level `use E::*` made that exponential."""
+        key = (module, name)
+        if key in self._looking:
+            return []
+        self._looking.add(key)
+        try:
+            return self.index.memo(("rust-name", module, name), lambda: self._name_in(*key, depth))
+        finally:
+            self._looking.discard(key)
+
+    def _name_in(self, module: str, name: str, depth: int) -> list[_Value]:
         table = self.table(module)
         if name in table.items:
             return [table.items[name]]

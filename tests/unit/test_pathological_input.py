@@ -7,13 +7,17 @@ kernel-style commit trailers; the others are shapes an agent's prompt or a memor
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from graphmem.agents.hook import _PROMPT_NAME
+from graphmem.api import GraphMem
 from graphmem.ingest.c_family import is_cpp_header
 from graphmem.ingest.language import blank_comments
 from graphmem.knowledge.markdown import sections
 from graphmem.memory.redaction import redact_light
 from graphmem.model import Label, Node
 from graphmem.queries.prompt import _commit_item
+from graphmem.settings import Settings
 
 
 def test_trailers_followed_by_other_lines_are_read_once() -> None:
@@ -54,3 +58,19 @@ def test_a_heading_with_a_long_blank_run_is_read_once() -> None:
     heading = "## Status" + " " * 20_000 + "accepted ##"
     (found,) = [s for s in sections([heading, "text"]) if s.level == 2]
     assert found.title.startswith("Status") and found.title.endswith("accepted")
+
+
+def test_body_level_glob_imports_are_looked_up_once(tmp_path: Path) -> None:
+    """serde's tests `use E::*` enums declared in function bodies: every failed lookup walked
+    every glob again, twelve levels deep (four such functions never finished)."""
+    source = "".join(
+        f"fn t{i}() {{\n    enum E{i} {{ A, B }}\n    use E{i}::*;\n"
+        f"    let _ = unknown_{i}();\n}}\n"
+        for i in range(8)
+    )
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "globs"\n')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "lib.rs").write_text(source)
+    with GraphMem(Settings(store=str(tmp_path / "g.db")), repo_root=tmp_path) as gm:
+        report = gm.ingest()
+    assert report.files_parsed == 1

@@ -179,3 +179,19 @@ mod inner {
     calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
     # a variant is a value of its enum; constructing one (`Level::Warn(1)`) calls nothing
     assert calls == {("m::inner::run", "m::Level::up", "exact")}
+
+
+def test_functions_after_impl_blocks_stay_functions(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """Impl blocks were keyed by the id() of their scope: once freed, that address went to a
+    later scope, and clap's free functions came out as methods in some runs, not in others."""
+    source = "".join(
+        f"struct S{i};\nimpl S{i} {{\n    fn m{i}(&self) {{}}\n}}\n"
+        f"mod t{i} {{\n    fn f{i}() {{}}\n}}\n"
+        for i in range(60)
+    )
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "m"\n', "src/lib.rs": source})
+    kinds = {d.name: d.kind for d in resolved.parsed["src/lib.rs"].definitions}
+    assert {kinds[f"f{i}"] for i in range(60)} == {"Function"}
+    assert {kinds[f"m{i}"] for i in range(60)} == {"Method"}
