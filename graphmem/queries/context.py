@@ -208,23 +208,37 @@ def _summary(
         ref = EntityRef.from_node(nodes[other])
         ref.is_test = is_test_entity(nodes[other])
         lists[key].append(ref)
-    # Production code first: a reader wants the real callers before twenty test functions.
+    # Production code first: a reader wants the real callers before twenty test functions,
+    # and a few of the tests after them, however many production ones there are.
     ordered = {k: sorted(v, key=lambda r: (r.is_test, r.qualified_name)) for k, v in lists.items()}
     return CodeSummary(
         contains=dict(sorted(kinds.items())),
         members=members[:MAX_LISTED],
         tests={k: n for k, v in ordered.items() if (n := sum(r.is_test for r in v))},
-        **{k: v[:MAX_LISTED] for k, v in ordered.items()},
+        **{k: _listed(v) for k, v in ordered.items()},
     )
 
 
+#: tests kept in a list cut at MAX_LISTED, as a sample of all of them
+_TEST_SAMPLE = 3
+
+
+def _listed(refs: list[EntityRef]) -> list[EntityRef]:
+    production = [r for r in refs if not r.is_test]
+    return production[:MAX_LISTED] + [r for r in refs if r.is_test][:_TEST_SAMPLE]
+
+
 def _production_then_tests(refs: Sequence[EntityRef], tests: int) -> str:
-    """Production code by name, then the tests as one group with a count."""
-    named = [r.qualified_name for r in refs if not r.is_test]
+    """Production code by name (once: a Go package's files share its name), then the tests
+    as one group with a count."""
+    files = Counter(r.qualified_name for r in refs if not r.is_test)
+    named = [f"{name} ({n} files)" if n > 1 else name for name, n in files.items()]
     if tests:
-        sample = [r.name or r.qualified_name for r in refs if r.is_test][:3]
+        sample = list(dict.fromkeys(r.name or r.qualified_name for r in refs if r.is_test))
+        sample = sample[:_TEST_SAMPLE]
         more = ", ..." if tests > len(sample) else ""
-        named.append(f"{tests} test{'s' if tests > 1 else ''} ({', '.join(sample)}{more})")
+        shown = f" ({', '.join(sample)}{more})" if sample else ""
+        named.append(f"{tests} test{'s' if tests > 1 else ''}{shown}")
     return ", ".join(named)
 
 
