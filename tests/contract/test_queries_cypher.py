@@ -56,6 +56,17 @@ def test_columns_are_named_as_written_and_aggregates_of_nothing_give_a_row(
     assert run_cypher(store, grouped) == []
 
 
+def test_labels_can_be_grouped_by_and_count_star_counts_rows(
+    store: GraphStore, known: KnownGraph
+) -> None:
+    (modules,) = run_cypher(store, "MATCH (m:Module) RETURN count(m) AS n")
+    by_labels = run_cypher(store, "MATCH (m:Module) RETURN labels(m) AS l, count(*) AS n")
+    assert by_labels == [{"l": ["CodeEntity", "Module"], "n": modules["n"]}]
+    assert run_cypher(store, "MATCH (m:Memory) RETURN count(*)") == [{"count(*)": 9}]
+    rows = run_cypher(store, "MATCH (m:Memory) WHERE m.text = 'count(*)' RETURN count(*) AS n")
+    assert rows == [{"n": 0}]
+
+
 def test_relationship_values(store: GraphStore, known: KnownGraph) -> None:
     rows = run_cypher(
         store,

@@ -149,14 +149,15 @@ def build_graph(store: GraphStore) -> nx.MultiDiGraph:
     for node in store.iter_nodes():
         attrs = {k: v for k, v in node.properties.items() if k != EMBEDDING_PROPERTY}
         attrs["id"] = node.id
-        attrs["__labels__"] = {label.value for label in node.labels}
+        # frozen: a RETURN that groups by labels(n) hashes them
+        attrs["__labels__"] = frozenset(label.value for label in node.labels)
         graph.add_node(node.id, **attrs)
     for edge in store.iter_edges():
         graph.add_edge(
             edge.source,
             edge.target,
             key=edge.type.value,
-            __labels__={edge.type.value},
+            __labels__=frozenset({edge.type.value}),
             __source__=edge.source,
             __target__=edge.target,
             **edge.properties,
@@ -236,17 +237,18 @@ def run_on_graph(
     items = _return_items(written or query)
     order = [name for name, _ in items]
     text, labels_renames = _labels_as_property(query)
+    text, count_renames = _count_star(text)
     text, renames = _unalias_distinct(text)
-    renames = {**labels_renames, **renames}
+    renames = {**labels_renames, **count_renames, **renames}
     try:
         columns = GrandCypher(graph).run(text)
     except UnexpectedInput as e:
         line = getattr(e, "line", "?")
         column = getattr(e, "column", "?")
         raise UsageError(
-            f"the embedded store's Cypher cannot parse this query at line {line}, column "
-            f"{column} (it reads MATCH ... WHERE ... RETURN, without WITH, OPTIONAL MATCH or "
-            f"UNWIND); {_UNSUPPORTED_HINT}"
+            f"cannot parse this query at line {line}, column {column}: check the syntax there "
+            "(the embedded store reads MATCH ... WHERE ... RETURN, without WITH, OPTIONAL MATCH "
+            f"or UNWIND; for those, {_UNSUPPORTED_HINT})"
         ) from e
     except LarkError as e:
         raise UsageError(
@@ -287,6 +289,24 @@ def _labels_as_property(query: str) -> tuple[str, dict[str, str]]:
         _LABELS_CALL.sub(rewrite, s.text) if s.kind == "code" else s.text for s in scan(query)
     )
     return text, renames
+
+
+_COUNT_STAR = re.compile(r"(?<![\w.])count\s*\(\s*\*\s*\)", re.IGNORECASE)
+_FIRST_NODE = re.compile(r"\bMATCH\s*\(\s*([A-Za-z_]\w*)", re.IGNORECASE)
+
+
+def _count_star(query: str) -> tuple[str, dict[str, str]]:
+    """`count(*)` as `count(n)`, n the first node the MATCH names (every row binds it, so the
+    counts agree); the interpreter has no `*`. Returns the query and the column name back."""
+    code = "".join(s.text for s in scan(query) if s.kind == "code")
+    first = _FIRST_NODE.search(code)
+    if first is None or not _COUNT_STAR.search(code):
+        return query, {}
+    counted = f"COUNT({first.group(1)})"  # the interpreter reads aggregates upper-case
+    text = "".join(
+        _COUNT_STAR.sub(counted, s.text) if s.kind == "code" else s.text for s in scan(query)
+    )
+    return text, {counted: "count(*)"}
 
 
 def _squash(text: str) -> str:
