@@ -18,8 +18,9 @@ resolved the way ``javac`` chooses a declaration: ``m()`` through the enclosing 
 supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a static call),
 ``new T()`` (to the class), ``this(...)`` / ``super(...)`` (to the constructor), and ``x.m()``
 where ``x`` is a parameter, local variable or field of a declared type, or ``var x = new T()``,
-are exact. A receiver whose type comes from what a method returns (``a.b().c()``, ``var x =
-f()``) is heuristic. Calls on expressions graphmem cannot type are left out.
+and ``new T().m()`` are exact. A receiver whose type comes from what a method returns
+(``a.b().c()``, ``new T().a().b()``, ``var x = f()``) is heuristic. Calls on expressions
+graphmem cannot type are left out.
 """
 
 from __future__ import annotations
@@ -342,7 +343,8 @@ class _JavaParse(SourceParse):
     # -- calls and imports ----------------------------------------------------------------
 
     def chain(self, node: Node) -> str | None:
-        """A receiver as a dotted expression: ``this.store``, ``a.b().c``; None if untypable."""
+        """A receiver as a dotted expression: ``this.store``, ``a.b().c``, ``(T).m()`` for a
+        cast or a ``new T()``; None if untypable."""
         if node.type in ("identifier", "this", "super"):
             return self.text(node)
         if node.type == "field_access":
@@ -367,7 +369,19 @@ class _JavaParse(SourceParse):
             type_node = node.child_by_field_name("type")
             declared = type_name(self.text(type_node)) if type_node is not None else None
             return f"({declared})" if declared is not None else None
+        if node.type == "object_creation_expression" and not any(
+            c.type == "class_body" for c in node.named_children
+        ):  # `new T()` holds a T for certain, as a cast does (an anonymous class may override)
+            created = self.created_type(node)
+            return f"({created})" if created is not None else None
         return None
+
+    def created_type(self, node: Node) -> str | None:
+        """The class `new T(..)` builds; None for `outer.new Inner()`, arrays, primitives."""
+        if node.child_by_field_name("object") is not None:
+            return None
+        type_node = node.child_by_field_name("type")
+        return type_name(self.text(type_node)) if type_node is not None else None
 
     def on_call(self, node: Node, scope: Scope) -> None:
         if not self.in_method(scope):
@@ -386,9 +400,8 @@ class _JavaParse(SourceParse):
     def on_new(self, node: Node, scope: Scope) -> None:
         if not self.in_method(scope):
             return
-        type_node = node.child_by_field_name("type")
-        declared = type_name(self.text(type_node)) if type_node is not None else None
-        if declared is not None and node.child_by_field_name("object") is None:
+        declared = self.created_type(node)
+        if declared is not None:
             self.add_call(scope.qualified_name, f"new {declared}", node)
 
     def on_this_call(self, node: Node, scope: Scope) -> None:

@@ -173,3 +173,43 @@ def test_syntax_errors_keep_what_parses(
     parsed = resolved.parsed["p/A.java"]
     assert parsed.warnings and "syntax errors" in parsed.warnings[0]
     assert ("Method", "p.A.ok") in resolved.definitions()
+
+
+def test_a_call_on_new_is_on_the_type_built_and_a_chain_follows_return_types(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    source = """package p;
+class Pipe {
+    Pipe then(int step) { return this; }
+    Pipe also(String name) { return this; }
+    int run() { return 0; }
+    static Pipe of() { return new Pipe(); }
+}
+class Use {
+    int direct() { return new Pipe().run(); }
+    int chained() { return new Pipe().then(1).also("a").run(); }
+    int wrapped() { return (new Pipe()).run(); }
+    int anonymous() { return new Pipe() { int run() { return 1; } }.run(); }
+    int declared() { Pipe pipe = new Pipe(); return pipe.run(); }
+    int inferred() { var pipe = new Pipe().then(2); return pipe.run(); }
+}
+"""
+    resolved = resolve_tree({"src/p/Pipe.java": source})
+
+    def calls(caller: str) -> set[tuple[str, str | None]]:
+        return {(t, r) for k, s, t, r in resolved.edges if k == "CALLS" and s == f"p.Use.{caller}"}
+
+    built = ("p.Pipe", "exact")
+    # the receiver of `new Pipe()` is a Pipe for certain, as `Pipe pipe = new Pipe()` is
+    assert calls("direct") == {built, ("p.Pipe.run", "exact")} == calls("declared")
+    assert calls("wrapped") == calls("direct")
+    # past the first call the chain is typed by declared return types: heuristic
+    assert calls("chained") == {
+        built,
+        ("p.Pipe.then", "exact"),
+        ("p.Pipe.also", "heuristic"),
+        ("p.Pipe.run", "heuristic"),
+    }
+    assert calls("inferred") == {built, ("p.Pipe.then", "exact"), ("p.Pipe.run", "heuristic")}
+    # an anonymous class may override what is called on it: only the construction is known
+    assert calls("anonymous") == {built}
