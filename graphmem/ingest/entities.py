@@ -59,6 +59,26 @@ class EntityIds:
         )
 
 
+#: How each language writes the parts of a module's qualified name, where it is not ``.``:
+#: Go's import paths (``github.com/spf13/cobra/doc``), and the file paths that name C, C++ and
+#: JavaScript/TypeScript modules (``src/jv.c``, ``src/cart.test``), hold dots of their own.
+_MODULE_SEPARATORS = {
+    "go": "/",
+    "c": "/",
+    "cpp": "/",
+    "javascript": "/",
+    "typescript": "/",
+    "rust": "::",
+}
+
+
+def module_name_part(language: str, module: str, path: str) -> str:
+    """A module's `name`: the last part of its qualified name as `language` writes it (``doc``,
+    ``jv.c``, ``cart``); the file's name for a nameless module (Java's default package)."""
+    separator = _MODULE_SEPARATORS.get(language, ".")
+    return module.rsplit(separator, 1)[-1] or path.rsplit("/", 1)[-1]
+
+
 def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edge]]:
     """The Module node of a parsed file, its definitions, and the CONTAINS edges among them.
 
@@ -73,7 +93,7 @@ def file_nodes(ids: EntityIds, parsed: ParsedFile) -> tuple[list[Node], list[Edg
             ids.repo,
             parsed.path,
             parsed.module,
-            parsed.module.rsplit(".", 1)[-1] or parsed.path.rsplit("/", 1)[-1],
+            module_name_part(parsed.language, parsed.module, parsed.path),
             1,
             max(parsed.line_count, 1),
             parsed.language,
