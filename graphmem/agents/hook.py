@@ -38,6 +38,8 @@ MAX_PAYLOAD_BYTES = 1_000_000
 LOG_FILE = "hooks.log"
 #: At most this many files per event and names per prompt are looked up.
 MAX_FILES = 8
+#: The session of a payload that names none.
+NO_SESSION = "no-session"
 #: No rendered memory is shorter than this (its label line alone is longer).
 MIN_BLOCK_TOKENS = 25
 
@@ -84,8 +86,12 @@ def run_hook(agent: str, raw: bytes, env: Mapping[str, str], cwd: Path) -> str:
             if event.kind == "after_edit":  # out of time before the ingest starts: start it then
                 from graphmem.agents.background import ingest_later
 
+                notice = {
+                    "session": event.session_id or NO_SESSION,
+                    "paths": _edited_paths(repo_root, event),
+                }
                 root = repo_root
-                guard.on_expire = lambda: ingest_later(root)
+                guard.on_expire = lambda: ingest_later(root, notice)
             text = answer(event, repo_root, budget, env, guard)
             answer_json = reply(event, text)
             return json.dumps(answer_json, ensure_ascii=False) if answer_json else ""
@@ -109,22 +115,31 @@ def answer(
     from graphmem.agents.session_state import SessionLedger
     from graphmem.api import GraphMem
 
-    session = event.session_id or "no-session"
+    session = event.session_id or NO_SESSION
     with GraphMem(settings, repo_root=repo_root) as gm:
         ledger = SessionLedger(repo_root / DEFAULT_STORE_DIR)
         try:
             if event.kind == "session_start":
                 return _session_start(gm, event, budget, ledger, session)
+            text = ""
             if event.kind == "after_edit":
-                text = _after_edit(gm, event, guard)
-                return text if can_inject(event) else ""
-            if event.kind == "before_file":
+                if guard is not None:
+                    _after_edit(event, repo_root, session, guard)
+            elif event.kind == "before_file":
                 targets = _file_targets(gm, event)
                 label = ", ".join(t[0] for t in targets)
-                return _inject(gm, event, budget, ledger, session, targets, label)
-            targets = _prompt_targets(gm, event.prompt)
-            label = ", ".join(t[0] for t in targets)
-            return _inject(gm, event, budget, ledger, session, targets, label)
+                text = _inject(gm, event, budget, ledger, session, targets, label)
+            else:
+                targets = _prompt_targets(gm, event.prompt)
+                label = ", ".join(t[0] for t in targets)
+                text = _inject(gm, event, budget, ledger, session, targets, label)
+            if not can_inject(event):
+                return ""
+            # An earlier edit's notice that its own hook had no time to give (see _after_edit).
+            from graphmem.agents.background import notice_key
+
+            pending = ledger.take_note(notice_key(session))
+            return "\n\n".join(t for t in (pending, text) if t)
         finally:
             ledger.close()
 
@@ -257,31 +272,43 @@ def _candidates(
     return blocks, max(0, len(served) - most)
 
 
-def _after_edit(gm: GraphMem, event: HookEvent, guard: _deadline | None = None) -> str:
-    """Re-ingest (incrementally) and name the memories the edit may have made stale.
-
-    The ingest runs in a detached child this hook waits for: past the deadline the hook exits
-    silently, and the ingest still finishes instead of being cut off."""
-    from graphmem.agents.briefing import staleness_notice
-    from graphmem.errors import NotFoundError
-
-    paths = [p for p in (_repo_path(gm, event, t) for t in event.files[:MAX_FILES]) if p]
+def _after_edit(event: HookEvent, repo_root: Path, session: str, guard: _deadline) -> None:
+    """Re-ingest (incrementally) in a detached child this hook waits for: past the deadline
+    the hook exits silently and the ingest still finishes instead of being cut off. The child
+    also works out which memories the edit made stale (`staleness_notices`) and leaves that
+    for this session in the ledger: `answer` gives it now if it is in time, else the session's
+    next hook does."""
+    paths = _edited_paths(repo_root, event)
     if not paths:
-        return ""
-    before: dict[str, bool] = {}
-    for path in paths:
-        try:
-            for m in gm.governing(path):
-                before[m.memory.id] = m.staleness.possibly_stale or m.staleness.orphaned
-        except NotFoundError:
-            continue
+        return
     from graphmem.agents.background import ingest_now
 
     def started() -> None:
-        if guard is not None:
-            guard.on_expire = None
+        guard.on_expire = None
 
-    ingest_now(gm.repo_root, started=started)
+    ingest_now(repo_root, started=started, notice={"session": session, "paths": paths})
+
+
+def staleness_states(gm: GraphMem, paths: Sequence[str]) -> dict[str, bool]:
+    """Memory id -> whether it is possibly stale or orphaned, for the memories on `paths`."""
+    from graphmem.errors import NotFoundError
+
+    states: dict[str, bool] = {}
+    for path in paths:
+        try:
+            for m in gm.governing(path):
+                states[m.memory.id] = m.staleness.possibly_stale or m.staleness.orphaned
+        except NotFoundError:
+            continue
+    return states
+
+
+def staleness_notices(gm: GraphMem, paths: Sequence[str], before: Mapping[str, bool]) -> str:
+    """After an ingest: the memories on `paths` that are stale or orphaned now and were not
+    `before` (`staleness_states` read before it)."""
+    from graphmem.agents.briefing import staleness_notice
+    from graphmem.errors import NotFoundError
+
     notices = []
     for path in paths:
         try:
@@ -309,7 +336,7 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[_Target]:
 
     targets = []
     for touch in event.files[:MAX_FILES]:
-        path = _repo_path(gm, event, touch)
+        path = _repo_path(gm.repo_root, event, touch)
         if not path:
             continue
         try:
@@ -344,15 +371,19 @@ def _prompt_targets(gm: GraphMem, prompt: str) -> list[_Target]:
     return targets
 
 
-def _repo_path(gm: GraphMem, event: HookEvent, touch: FileTouch) -> str:
+def _repo_path(root: Path, event: HookEvent, touch: FileTouch) -> str:
     """The touched file as a repository path; '' (and a log line) for one outside it."""
-    base = Path(event.cwd) if event.cwd else gm.repo_root
+    base = Path(event.cwd) if event.cwd else root
     full = Path(touch.path) if os.path.isabs(touch.path) else base / touch.path
     try:
-        return full.resolve().relative_to(gm.repo_root).as_posix()
+        return full.resolve().relative_to(root).as_posix()
     except ValueError:
-        log_failure(gm.repo_root, event.agent, event, ValueError(f"{touch.path}: outside"), None)
+        log_failure(root, event.agent, event, ValueError(f"{touch.path}: outside"), None)
         return ""
+
+
+def _edited_paths(root: Path, event: HookEvent) -> list[str]:
+    return [p for p in (_repo_path(root, event, t) for t in event.files[:MAX_FILES]) if p]
 
 
 def _enclosing_symbols(gm: GraphMem, path: str, touch: FileTouch) -> tuple[str, ...]:

@@ -112,5 +112,15 @@ class SessionLedger:
             (key, value),
         )
 
+    def take_note(self, key: str) -> str | None:
+        """A note's value, removed as it is read (a message to deliver once)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            value = self.note(key)
+            self._db.execute("DELETE FROM notes WHERE key = ?", (key,))
+        finally:
+            self._db.execute("COMMIT")
+        return value
+
     def close(self) -> None:
         self._db.close()

@@ -390,6 +390,27 @@ def test_an_edit_whose_reingest_outlasts_the_deadline_is_still_ingested(repo: Ho
     assert not changed, "the re-ingest did not finish after the hook left"
 
 
+def test_the_notice_of_an_edit_whose_hook_ran_out_of_time_comes_with_the_next_hook(
+    repo: HookRepo,
+) -> None:
+    """On a large repository the re-ingest outlasts the after-edit hook: the child that
+    finishes it leaves the staleness notice, and the session's next hook gives it, once."""
+    invoices = repo.root / "src" / "shop" / "billing" / "invoices.py"
+    invoices.write_text(invoices.read_text().replace('u.log("sending")', 'u.log("later")'))
+    edit = payload("claude-code", "post_tool_use_edit", repo.root)
+    assert_silent(run_hook("claude-code", edit, repo, GRAPHMEM_HOOK_DEADLINE="0.05"))
+    prompt = payload("claude-code", "user_prompt_submit", repo.root)
+    deadline = time.monotonic() + 60
+    text = ""
+    while repo.ids["send"] not in text and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run = run_hook("claude-code", prompt, repo)
+        text = context_of(run, "claude-code") if run.out else ""
+    assert "your edit to src/shop/billing/invoices.py" in text and repo.ids["send"] in text
+    again = run_hook("claude-code", prompt, repo)
+    assert repo.ids["send"] not in again.out  # given once
+
+
 def test_a_graphmem_folder_in_the_repository_is_not_what_the_hook_runs(repo: HookRepo) -> None:
     """The re-ingest child runs in the user's repository: `python -m` there imported its own
     `graphmem/` folder (graphmem's source, in an older version), which rewrote the index."""
