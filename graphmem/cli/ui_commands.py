@@ -36,8 +36,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_ui(args: argparse.Namespace) -> int:
-    from graphmem.ui.server import create_server
+    from graphmem.ui.server import check_address, create_server
 
+    check_address(args.host, args.port)  # before the store is opened: a typo needs no store
     with open_graphmem(args) as gm:
         server, viewer = create_server(gm, args.host, args.port)
         emit(

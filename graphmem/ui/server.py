@@ -91,14 +91,19 @@ class Viewer:
         )
 
 
-def create_server(
-    gm: GraphMem, host: str = "127.0.0.1", port: int = 0
-) -> tuple[ThreadingHTTPServer, Viewer]:
-    """Bind the viewer (port 0: any free port); any host but the loopback one is refused."""
+def check_address(host: str, port: int) -> None:
+    """The viewer listens on the loopback interface only, on a port that exists."""
     if host not in LOOPBACK_HOSTS:
         raise UsageError(f"--host {host!r} is not allowed: the viewer binds to 127.0.0.1 only")
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is out of range: use 1-65535 (or 0 for any free port)")
+
+
+def create_server(
+    gm: GraphMem, host: str = "127.0.0.1", port: int = 0
+) -> tuple[ThreadingHTTPServer, Viewer]:
+    """Bind the viewer (port 0: any free port); any host but the loopback one is refused."""
+    check_address(host, port)
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), ViewerHandler)
     except OSError as error:
