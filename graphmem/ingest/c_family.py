@@ -13,7 +13,9 @@ namespace-level function with no return type is a macro use, ``TEST(suite,name)`
 Macros. Before parsing, the macros that would break it (attribute macros, namespace and
 brace statement macros, defaulted template parameters), include guards and ``#if``
 conditions are made plain by ``graphmem.ingest.c_macros``, and functional casts to sized types
-(`plain_casts`), every line kept in place.
+(`plain_casts`), every line kept in place. A file with syntax errors is parsed again with its
+conditional groups of unbalanced braces read as one configuration (``one_configuration``),
+and that parse kept when it has fewer errors.
 
 Dialects. ``.c`` and ``.h`` files are C; ``.cc``, ``.cpp``, ``.cxx``, ``.hpp`` and ``.hh`` are
 C++. A ``.h`` header that uses C++ (``class``, ``namespace``, ``template``, ``::``) is parsed
@@ -44,6 +46,7 @@ from typing import TYPE_CHECKING
 from graphmem.ingest.c_macros import (
     MacroTable,
     apply,
+    one_configuration,
     plain_conditions,
     repository_macros,
     unguard,
@@ -65,7 +68,7 @@ from graphmem.ingest.language import (
     content_hash,
     unique_edges,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, grammar
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, parser_for
 from graphmem.ingest.syntax import in_source_order as ordered
 from graphmem.model import RelType
 
@@ -126,6 +129,49 @@ def without_template_arguments(written: str) -> str | None:
     return text
 
 
+def syntax_errors(source: bytes, cpp: bool) -> int:
+    """How many errors and missing tokens tree-sitter finds in `source`."""
+    language = grammar("tree_sitter_cpp" if cpp else "tree_sitter_c")
+    pending = [parser_for(language).parse(source).root_node]
+    count = 0
+    while pending:
+        node = pending.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        elif node.has_error:
+            pending.extend(node.children)
+    return count
+
+
+def blanked_lines(before: bytes, after: bytes) -> set[int]:
+    """The 1-based lines `after` made blank (it keeps `before`'s lines)."""
+    lines = zip(before.split(b"\n"), after.split(b"\n"), strict=True)
+    return {number for number, (old, new) in enumerate(lines, 1) if old != new and not new.strip()}
+
+
+def with_unread_definitions(one: ParsedFile, both: ParsedFile, unread: set[int]) -> ParsedFile:
+    """`one` (the parse of one configuration) with the definitions of `both` (the parse of
+    every branch) that start on a line `one` left out, with their calls and bindings: jq's
+    ``#ifdef WIN32 int umain(..) { #else int main(..) { #endif`` keeps ``umain`` in the one
+    configuration, ``main`` is the other's head of the same body."""
+    known = {d.qualified_name for d in one.definitions}
+    added = {
+        d.qualified_name: d
+        for d in both.definitions
+        if d.start_line in unread and d.qualified_name not in known
+    }
+    if not added:
+        return one
+    one.definitions.extend(added.values())
+    one.calls.extend(c for c in both.calls if c.caller in added)
+    one.bindings.extend(b for b in both.bindings if b.scope in added)
+    for key in ("declared", "static"):
+        names = set(one.extra.get(key, [])) | (set(both.extra.get(key, [])) & set(added))
+        if names:
+            one.extra[key] = sorted(names)
+    return one
+
+
 def plain_casts(source: bytes) -> bytes:
     """`source` with the type of each functional cast to a sized integer type blanked:
     tree-sitter reads ``unsigned(id) < unsigned(size())`` as an error that can swallow the
@@ -161,6 +207,17 @@ class _CFamilySupport:
             expanded = plain_casts(expanded)
         rewriting = self.macros.rewriting
         parsed = _CFamilyParse(self.name, cpp, path, expanded, module, rewriting).run()
+        if parsed.warnings:
+            # braces split across conditionals (an `} else {` in one #ifdef closed in
+            # another) are errors that can swallow the rest of the file: read those groups
+            # as one configuration, and keep that parse if it has fewer errors
+            configured = one_configuration(expanded)
+            if configured != expanded and syntax_errors(configured, cpp) < syntax_errors(
+                expanded, cpp
+            ):
+                one = _CFamilyParse(self.name, cpp, path, configured, module, rewriting).run()
+                parsed = with_unread_definitions(one, parsed, blanked_lines(expanded, configured))
+                expanded = configured
         if expanded is not source:
             parsed.content_hash = content_hash(source)
         return parsed

@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 _HEADER_ENDINGS = (".h", ".hpp", ".hh", ".hxx")
@@ -60,6 +61,11 @@ _GUARD = re.compile(
     rb"(#[ \t]*ifndef[ \t]+(\w+)[^\n]*\n\s*#[ \t]*define[ \t]+\2\b[^\n]*)",
     re.DOTALL,
 )
+#: what may hold a brace that is no code's: a comment, a string or a character literal
+_LITERAL_OR_COMMENT = re.compile(
+    rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL
+)
+_BRACKETS = re.compile(rb"[{}()]")
 #: a defaulted template parameter: fmt's ``FMT_ENABLE_IF(...)`` is ``enable_if_t<(...), int> = 0``
 _PARAMETER = re.compile(r"^[^;{}=]*[\w>]\s*=\s*[^;{}=]+$")
 #: the head of a statement whose block follows the use: fmt's ``FMT_TRY`` (``try`` or
@@ -363,6 +369,70 @@ def plain_conditions(source: bytes) -> bytes:
         return source
     pieces.append(source[last:])
     return b"".join(pieces)
+
+
+def one_configuration(source: bytes) -> bytes:
+    """`source` with each conditional group whose branches do not balance their braces and
+    parentheses read as one configuration does: its directives blanked, its first branch kept
+    and its ``#elif`` / ``#else`` branches blanked. jq's printer opens ``} else {`` in one
+    ``#ifdef`` and closes it in the next: read as both branches, the braces never close and
+    the function swallows every later one. Balanced groups keep both branches (graphmem reads
+    them all); lines and columns stay where they are. The parse of this source is the better
+    one only where the file's own has errors (see c_family)."""
+    if b"#" not in source:
+        return source
+    directives = list(_CONDITIONAL.finditer(source))
+    blanks: list[tuple[int, int]] = []
+    for group in _conditional_groups(directives):
+        branches = [(directives[a].end(), directives[b].start()) for a, b in pairwise(group)]
+        if all(_balanced(source[start:end]) for start, end in branches):
+            continue
+        blanks += [directives[at].span() for at in group]
+        blanks += branches[1:]
+    if not blanks:
+        return source
+    pieces: list[bytes] = []
+    last = 0
+    for start, end in sorted(blanks):
+        start = max(start, last)
+        if end <= start:
+            continue
+        pieces += [source[last:start], re.sub(rb"[^\n]", b" ", source[start:end])]
+        last = end
+    pieces.append(source[last:])
+    return b"".join(pieces)
+
+
+def _conditional_groups(directives: list[re.Match[bytes]]) -> list[list[int]]:
+    """The closed conditional groups among `directives`, each as the indices of its ``#if``,
+    ``#elif``, ``#else`` and ``#endif``."""
+    groups: list[list[int]] = []
+    open_groups: list[list[int]] = []
+    for at, directive in enumerate(directives):
+        kind = directive.group(1)
+        if kind in (b"if", b"ifdef", b"ifndef"):
+            open_groups.append([at])
+        elif open_groups and kind in (b"elif", b"else"):
+            open_groups[-1].append(at)
+        elif open_groups and kind == b"endif":
+            groups.append([*open_groups.pop(), at])
+    return groups
+
+
+def _balanced(code: bytes) -> bool:
+    """Whether `code` closes every brace and parenthesis it opens and no other (comments and
+    literals aside): ``} else {`` is not."""
+    depth = {ord("{"): 0, ord("("): 0}
+    closing = {ord("}"): ord("{"), ord(")"): ord("(")}
+    for char in _BRACKETS.findall(_LITERAL_OR_COMMENT.sub(b" ", code)):
+        if char[0] in depth:
+            depth[char[0]] += 1
+            continue
+        opener = closing[char[0]]
+        depth[opener] -= 1
+        if depth[opener] < 0:
+            return False
+    return not any(depth.values())
 
 
 def _inside_declaration(source: bytes, start: int) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from graphmem.ingest.c_family import CSupport, is_cpp_header
+from graphmem.ingest.c_macros import one_configuration
 from graphmem.ingest.language import ParsedFile, RepoIndex
 
 Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
@@ -174,3 +175,43 @@ def test_static_functions_of_included_files_are_exact(
     )
     calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
     assert calls == {("run", "sdslen", "exact"), ("run", "dict_find", "exact")}
+
+
+def test_braces_split_across_conditionals_hide_no_later_function(
+    fixture_graph: Callable[[str], Graph],
+) -> None:
+    parsed, edges = fixture_graph("c_conditional_braces")
+    printer = {
+        d.qualified_name: (d.start_line, d.end_line) for d in parsed["printer.c"].definitions
+    }
+    # print_number's if/else opens in one #ifdef WITH_EXACT and closes in the next: read as
+    # both branches, its braces never close and it swallowed every function after it
+    assert printer == {
+        "emit": (4, 4),
+        "print_number": (6, 28),
+        "print_wide": (31, 31),  # a balanced #ifdef/#else keeps both branches
+        "print_narrow": (33, 33),
+        "print_all": (36, 41),
+        "print_done": (43, 43),
+    }
+    calls = {(s, t, r) for k, s, t, r in edges if k == "CALLS"}
+    assert {("print_number", "emit", "exact"), ("print_all", "print_narrow", "exact")} <= calls
+    # a head in each branch of a group (`#ifdef _WIN32 int wide_main(void) { #else int
+    # main(void) { #endif`): the first is read as the configuration, the other kept with it
+    heads = {d.qualified_name: (d.start_line, d.end_line) for d in parsed["main.c"].definitions}
+    assert heads == {"wide_main": (4, 10), "main": (6, 10)}
+    for head in heads:
+        assert {(head, "print_all", "exact"), (head, "print_done", "exact")} <= calls
+
+
+def test_one_configuration_keeps_the_first_branch_of_unbalanced_groups() -> None:
+    source = (
+        b"#ifdef A\nif (x) {\n#else\nif (y) {\n#endif\n  f();\n}\n"
+        b"#ifdef B\nint g(void) { return '}'; } /* } */\n"
+        b'#else\nint h(void) { return "{"[0]; }\n#endif\n'
+    )
+    made = one_configuration(source)
+    assert made.count(b"\n") == source.count(b"\n") and len(made) == len(source)
+    lines = [line.strip() for line in made.split(b"\n")]
+    assert lines[:7] == [b"", b"if (x) {", b"", b"", b"", b"f();", b"}"]
+    assert made.split(b"\n")[7:] == source.split(b"\n")[7:]  # balanced: both branches kept
