@@ -134,7 +134,7 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
         # C++, Rust and PHP names are written with `::` themselves (`ns::Class::method`).
         by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
         if by_name:
-            return _best(by_name)
+            return _named(store, repo, target, by_name)
         path, _, symbol = target.partition("::")
         in_file = _symbol_in_file(store, repo, _clean_path(path), symbol.strip())
         return in_file or _by_qualified_tail(store, repo, target)
@@ -151,7 +151,7 @@ def _lookup(store: GraphReads, repo: str, target: str) -> Node | None:
             return _best(files)
     by_name = store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "qualified_name": target})
     if by_name:
-        return _best(by_name)
+        return _named(store, repo, target, by_name)
     if path and not looks_like_path:
         files = store.find_nodes(Label.DIRECTORY, {"repo": repo, "path": path})
         if files:
@@ -238,16 +238,39 @@ def _clean_path(text: str) -> str:
     return path.rstrip("/")
 
 
+def _named(store: GraphReads, repo: str, target: str, nodes: list[Node]) -> Node:
+    """The one entity a qualified name names. Several of the same kind: the files of one Go
+    package are its folder; anything else (a function defined per build tag in two files) is
+    ambiguous, and the error lists each as PATH::NAME, which names one."""
+    best = _best(nodes)
+    assert best is not None
+    rivals = [n for n in nodes if _rank(n)[0] == _rank(best)[0]]
+    if len(rivals) == 1:
+        return best
+    folders = {str(PurePosixPath(str(n.get("path") or "")).parent) for n in rivals}
+    if best.has(Label.MODULE) and len(folders) == 1:
+        folder = next(iter(folders))
+        found = store.find_nodes(Label.DIRECTORY, {"repo": repo, "path": folder})
+        if found:
+            return found[0]
+    named = sorted(f"{n.get('path')}::{n.get('qualified_name')}" for n in rivals)
+    raise NotFoundError(
+        f"{target!r} names {len(rivals)} entities in repository {repo!r}: name one as PATH::NAME",
+        named[:5],
+    )
+
+
 def _best(nodes: list[Node]) -> Node | None:
     if not nodes:
         return None
 
-    def rank(node: Node) -> tuple[int, int, str]:
-        kinds = [i for i, label in enumerate(_PREFERENCE) if node.has(label)]
-        qualified = str(node.get("qualified_name") or "")
-        return (min(kinds) if kinds else len(_PREFERENCE), qualified.count("."), node.id)
+    return min(nodes, key=_rank)
 
-    return min(nodes, key=rank)
+
+def _rank(node: Node) -> tuple[int, int, str]:
+    kinds = [i for i, label in enumerate(_PREFERENCE) if node.has(label)]
+    qualified = str(node.get("qualified_name") or "")
+    return (min(kinds) if kinds else len(_PREFERENCE), qualified.count("."), node.id)
 
 
 def _suggestions(store: GraphReads, repo: str, target: str, n: int = 5) -> list[str]:
