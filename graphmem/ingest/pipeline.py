@@ -620,31 +620,55 @@ def _plan_structure(
     # .github/workflows/ or docs/, and a nested AGENTS.md scopes its rules to its own folder.
     wanted = directories(files)
 
-    plan.nodes.append(repository_entity(repo, tree.head, files).to_node())
-    existing_dirs = {n.id for n in store.find_nodes(Label.DIRECTORY, {"repo": repo})}
+    # What is stored as it is now is not written again (a re-ingest of an unchanged tree
+    # writes nothing); a run after an interrupted one writes it all.
+    trusted = not (tree.full or tree.dirty)
+    repository = repository_entity(repo, tree.head, files).to_node()
+    stored = {n.id: n for n in store.find_nodes(Label.DIRECTORY, {"repo": repo})}
+    if not (trusted and _unchanged(store.get_node(repository.id), repository)):
+        plan.nodes.append(repository)
     entries = listing(files)
     wanted_ids: set[str] = set()
     for directory in sorted(wanted):
-        entity = directory_entity(repo, directory, entries.get(directory, []))
-        wanted_ids.add(entity.id)
-        plan.nodes.append(entity.to_node())
+        node = directory_entity(repo, directory, entries.get(directory, [])).to_node()
+        wanted_ids.add(node.id)
+        if trusted and _unchanged(stored.get(node.id), node):
+            continue  # and so is its CONTAINS edge, written with it
+        plan.nodes.append(node)
         source = directory_entity_id(repo, parent_directory(directory))
-        plan.edges.append(stored_edge(RelType.CONTAINS, source, entity.id))
-    plan.delete_nodes.extend(sorted(existing_dirs - wanted_ids))
+        plan.edges.append(stored_edge(RelType.CONTAINS, source, node.id))
+    plan.delete_nodes.extend(sorted(stored.keys() - wanted_ids))
     for path, parsed_file in parsed.files.items():
         source = directory_entity_id(repo, parent_directory(path))
         plan.edges.append(stored_edge(RelType.CONTAINS, source, ids(path, parsed_file.module)))
 
-    existing_services = {n.id for n in store.find_nodes(Label.SERVICE, {"repo": repo})}
+    stored_services = {n.id: n for n in store.find_nodes(Label.SERVICE, {"repo": repo})}
+    existing_services = set(stored_services)
     new_services = {e.id for e in service_entities}
     plan.delete_nodes.extend(sorted(existing_services - new_services))
-    plan.nodes.extend(e.to_node() for e in service_entities)
+    for service in service_entities:
+        node = service.to_node()
+        if not (trusted and _unchanged(stored_services.get(node.id), node)):
+            plan.nodes.append(node)
+    kept: dict[tuple[str, str, str], Edge] = {}
     if existing_services & new_services:
         service_keys = {e.key for e in service_edges}
         for edge in store.edges(sorted(existing_services & new_services)):
             if edge.key not in service_keys:
                 plan.delete_edges.append((edge.type, edge.source, edge.target))
-    plan.edges.extend(service_edges)
+            else:
+                kept[edge.key] = edge
+    for edge in service_edges:
+        same = kept.get(edge.key)
+        if not (trusted and same is not None and same.properties == edge.properties):
+            plan.edges.append(edge)
+
+
+def _unchanged(stored: Node | None, node: Node) -> bool:
+    """Whether `node` is stored as it is (a store keeps no property whose value is None)."""
+    if stored is None or set(stored.labels) != set(node.labels):
+        return False
+    return stored.properties == {k: v for k, v in node.properties.items() if v is not None}
 
 
 def _plan_resolved_edges(

@@ -53,6 +53,8 @@ def test_reingest_of_unchanged_tree_writes_nothing_new(tmp_path: Path) -> None:
         second = gm.ingest()
         assert second.files_parsed == 0 and second.files_unchanged == first.files_parsed  # type: ignore[attr-defined]
         assert second.entities_deleted == 0 and second.edges_deleted == 0
+        # only the repository, for the time and commit it was indexed at
+        assert (second.entities_written, second.edges_written) == (1, 0)  # type: ignore[attr-defined]
         status = gm.index_status()
         assert status.indexed and not (status.changed or status.added or status.removed)
         (root / "src/shop/util.py").write_text("def log(message):\n    pass\n")
