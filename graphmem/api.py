@@ -112,7 +112,7 @@ class GraphMem:
         )
         report = ingest_repository(self.store, root, repo, options)
         if root == self.repo_root:
-            self.refresh_anchors()
+            self.refresh_anchors(renamed=report.renamed)
             report.documents = self.sync_documents(commit=report.indexed_commit)
             report.warnings += report.documents.warnings
         return report
@@ -308,11 +308,12 @@ class GraphMem:
             include_history=include_history,
         )
 
-    def refresh_anchors(self) -> RefreshReport:
-        """Restore and re-anchor memories after an ingest (call it at the end of every ingest)."""
+    def refresh_anchors(self, renamed: Mapping[str, str] | None = None) -> RefreshReport:
+        """Restore and re-anchor memories after an ingest (call it at the end of every ingest,
+        with the ingest report's `renamed`)."""
         from graphmem.memory.staleness import refresh_anchors
 
-        return refresh_anchors(self.store, self.repo, self.settings.author)
+        return refresh_anchors(self.store, self.repo, self.settings.author, renamed)
 
     def stale(self) -> StaleReport:
         """Refresh anchors, then list orphaned and possibly stale active memories."""

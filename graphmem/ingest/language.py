@@ -107,6 +107,9 @@ class Definition:
     decorators: list[str] = field(default_factory=list)
     #: functions: the return annotation as written, if any
     returns: str | None = None
+    #: the content hash with the definition's own name blanked out: what a rename leaves as
+    #: it was ('' where not computed)
+    shape: str = ""
 
 
 @dataclass(slots=True)

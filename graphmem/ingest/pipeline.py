@@ -56,6 +56,7 @@ from graphmem.ingest.file_index import (
 from graphmem.ingest.file_walk import DEFAULT_MAX_BYTES, classify_source, walk_repository
 from graphmem.ingest.git import head_commit
 from graphmem.ingest.language import (
+    Definition,
     LanguageSupport,
     ParsedFile,
     RepoIndex,
@@ -216,6 +217,7 @@ def ingest_repository(
     graph = plan_graph(store, root, repo, tree, parsed, resolution, options)
     lap("plan")
     records, files_resolved = resolution.records, len(resolution.edges)
+    renamed = renamed_definitions(resolution.ids, parsed.files, resolution.old_parses)
     del resolution  # what it read is no longer needed: the write can release the parses
     written = write_graph(store, repo, tree, records, parsed, graph, options)
     lap("write")
@@ -240,10 +242,41 @@ def ingest_repository(
         indexed_commit=tree.head,
         seconds=round(time.perf_counter() - started, 3),
         timings=timings,
+        renamed=renamed,
     )
     for skipped in tree.skipped:
         report.add_skipped(skipped)
     return report
+
+
+def renamed_definitions(
+    ids: EntityIds, new: Mapping[str, ParsedFile], old: Mapping[str, ParsedFile]
+) -> dict[str, str]:
+    """Old entity id -> new one, for each definition of a changed file that is gone while one
+    of the same kind and parent appeared with the same text but its name (`Definition.shape`):
+    a rename, which refresh_anchors follows. Ambiguous pairs are left out."""
+    renamed: dict[str, str] = {}
+    for path, after in new.items():
+        before = old.get(path)
+        if before is None:
+            continue
+        names = {d.qualified_name for d in after.definitions}
+        gone = [d for d in before.definitions if d.qualified_name not in names and d.shape]
+        if not gone:
+            continue
+        had = {d.qualified_name for d in before.definitions}
+        came: dict[tuple[str, str, str], list[Definition]] = {}
+        for d in after.definitions:
+            if d.qualified_name not in had and d.shape:
+                came.setdefault((d.kind, d.parent, d.shape), []).append(d)
+        went: dict[tuple[str, str, str], list[Definition]] = {}
+        for d in gone:
+            went.setdefault((d.kind, d.parent, d.shape), []).append(d)
+        for key, olds in went.items():
+            news = came.get(key, [])
+            if len(olds) == 1 and len(news) == 1:
+                renamed[ids(path, olds[0].qualified_name)] = ids(path, news[0].qualified_name)
+    return renamed
 
 
 # -- diff -----------------------------------------------------------------------------------

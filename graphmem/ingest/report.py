@@ -42,6 +42,8 @@ class IngestReport(Record):
     timings: dict[str, float] = field(default_factory=dict)
     #: ADRs and rules files read into memories after the code (see graphmem.knowledge.sync)
     documents: SyncReport | None = None
+    #: old entity id -> new one, for definitions renamed in place (memories follow them)
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def add_skipped(self, skipped: SkippedFile) -> None:
         self.skipped_by_reason[skipped.reason] = self.skipped_by_reason.get(skipped.reason, 0) + 1

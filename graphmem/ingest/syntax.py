@@ -136,6 +136,7 @@ class SourceParse:
         """A definition spanning `span`'s lines. Only the first one of a qualified name is
         recorded (a property setter, a getter/setter pair, several ``init()``): later ones keep
         its entity, and what they contain is attributed to that name."""
+        text = self.source[span.start_byte : span.end_byte]
         definition = Definition(
             kind=kind,
             name=name,
@@ -143,7 +144,8 @@ class SourceParse:
             parent=parent,
             start_line=line(span),
             end_line=span.end_point[0] + 1,
-            content_hash=content_hash(self.source[span.start_byte : span.end_byte]),
+            content_hash=content_hash(text),
+            shape=content_hash(text.replace(name.encode(), b"\0")) if name else "",
         )
         if qualified_name not in self.seen:
             self.seen.add(qualified_name)

@@ -222,7 +222,7 @@ class ChangeResult(Record):
     inactive: list[str] = field(default_factory=list, description="memories no longer served")
 
 
-ReanchorRule = Literal["content_hash", "qualified_name", "name_in_module"]
+ReanchorRule = Literal["renamed", "content_hash", "qualified_name", "name_in_module"]
 
 
 class Reanchor(Record):

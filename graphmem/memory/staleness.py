@@ -17,8 +17,10 @@ store cannot tell are in order (`memories_to_review`). For each anchor:
 2. the entity is gone: the same code is looked for, among entities of the same kind in the
    repository, by these rules in order, the first with exactly one candidate winning:
 
-   - ``content_hash``: the same content hash (a rename or a move without edits; with several,
-     the one with the same name, then the one in the same file);
+   - ``renamed``: what the ingest saw renamed in place (the same text but for the name, see
+     `renamed_definitions` in the ingest pipeline);
+   - ``content_hash``: the same content hash (a move without edits; with several, the one
+     with the same name, then the one in the same file);
    - ``qualified_name``: the same qualified name in another file (a moved file, in languages
      whose names do not follow paths);
    - ``name_in_module``: the same name in the same file (moved into another class).
@@ -35,7 +37,7 @@ which says nothing about whether a repository-wide rule still holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,13 +90,20 @@ def staleness_of(
     return result
 
 
-def refresh_anchors(store: GraphStore, repo: str, author: str | None = None) -> RefreshReport:
+def refresh_anchors(
+    store: GraphStore,
+    repo: str,
+    author: str | None = None,
+    renamed: Mapping[str, str] | None = None,
+) -> RefreshReport:
     """Restore lost GOVERNS edges and re-anchor memories whose code moved (module docstring).
 
-    Call it after every ingest of `repo`; it is idempotent and writes one batch (or nothing).
+    Call it after every ingest of `repo`, with what that ingest saw renamed (old entity id ->
+    new); it is idempotent and writes one batch (or nothing).
     """
     review = store.memories_to_review(repo)
-    report, batch = _refresh(store, repo, author, review, AnchorRead.of(store, review.memories))
+    read = AnchorRead.of(store, review.memories)
+    report, batch = _refresh(store, repo, author, review, read, renamed or {})
     if len(batch):
         store.write(batch)
     return report
@@ -199,6 +208,7 @@ def _refresh(
     author: str | None,
     review: Review,
     read: AnchorRead,
+    renamed: Mapping[str, str] | None = None,
 ) -> tuple[RefreshReport, WriteBatch]:
     """What refresh_anchors finds, and the batch that repairs it (empty when all is well)."""
     report = RefreshReport(checked=review.total)
@@ -208,7 +218,7 @@ def _refresh(
         return report, batch
     edges, existing = read.edges, read.targets
     at = now_iso()
-    finder = _Finder(store, repo)
+    finder = _Finder(store, repo, renamed or {})
     for memory in memories:
         named = memory.get("anchor_ids") or ()
         live = edges.get(memory.id, {})
@@ -349,14 +359,20 @@ def _anchors(memory: Node, edges: dict[str, dict[str, Edge]]) -> list[Anchor]:
 class _Finder:
     """Looks for the code an orphaned anchor pointed at, by the rules of the module docstring."""
 
-    def __init__(self, store: GraphStore, repo: str) -> None:
+    def __init__(self, store: GraphStore, repo: str, renamed: Mapping[str, str]) -> None:
         self.store = store
         self.repo = repo
+        self.renamed = renamed
 
     def find(self, anchor: Anchor, taken: set[str]) -> tuple[Node, ReanchorRule] | None:
         label = _CODE_LABEL.get(anchor.kind)
         if label is None or label == Label.REPOSITORY:
             return None
+        new_id = self.renamed.get(anchor.entity_id)
+        if new_id is not None and new_id not in taken:
+            node = self.store.get_node(new_id)
+            if node is not None and node.has(label):
+                return node, "renamed"
         if anchor.content_hash:
             same = self._candidates(label, {"content_hash": anchor.content_hash}, taken)
             if len(same) > 1:

@@ -312,6 +312,10 @@ def _parent_name(definition: Definition) -> str:
 def _body_changed(
     old: Definition, before: _Parsed | None, new: Definition, after: _Parsed | None
 ) -> bool:
+    """Whether more than the name changed: as the ingest tells a rename it follows
+    (`Definition.shape`), else by the bodies."""
+    if old.shape and new.shape:
+        return old.shape != new.shape
     if before is None or after is None:
         return old.content_hash != new.content_hash
     return _body(old, before) != _body(new, after)

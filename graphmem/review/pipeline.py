@@ -425,11 +425,11 @@ def _effect(entity: ChangedEntity, relation: str, anchor_kind: str) -> str | Non
         return "orphaned" if entity.status == "deleted" else None
     if anchor_kind not in SPAN_KINDS:
         return None  # a directory or service keeps its identity when a file in it changes
-    if relation == "self" and entity.status in ("deleted", "renamed"):
-        # A renamed definition's text names it anew, so no content hash matches it: the
-        # next ingest orphans the memory until it is moved onto the new name.
+    if relation == "self" and entity.status == "deleted":
         return "orphaned"
-    return "possibly stale"
+    if relation == "self" and entity.status == "renamed" and entity.body_changed:
+        return "orphaned"  # renamed and rewritten: no ingest can tell it is the same code
+    return "possibly stale"  # a rename alone: the next ingest moves the memory to the new name
 
 
 def _on_dependents(

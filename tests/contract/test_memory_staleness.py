@@ -122,6 +122,31 @@ def test_moved_and_edited_method_reanchors_by_name_and_stays_suspect(gm: GraphMe
     assert '"rule": "name_in_module"' in str(event.details)
 
 
+def test_a_renamed_method_takes_its_memory_along_to_be_looked_at(gm: GraphMem) -> None:
+    """A rename is the commonest refactor: the text is the same but for the name, so the
+    memory follows it (possibly stale: it may name the old one); renamed and rewritten is gone."""
+    on_create = gm.remember(
+        "fact", "create() stores cents", ["billing.invoices.InvoiceService.create"]
+    )
+    on_void = gm.remember(
+        "constraint", "void() keeps the row", ["billing.invoices.InvoiceService.void"]
+    )
+    renamed = INVOICES.replace("def create(", "def make(").replace(
+        'def void(self, invoice):\n        invoice["void"] = True',
+        'def cancel(self, invoice):\n        invoice["cancelled"] = True',
+    )
+    write(gm.repo_root, "billing/invoices.py", renamed)
+    report = gm.ingest()
+    assert len(report.renamed) == 1
+    view = gm.show(on_create.memory.id)
+    assert view.staleness.possibly_stale and not view.staleness.orphaned
+    [status] = view.staleness.anchors
+    assert status.anchor.qualified_name == "billing.invoices.InvoiceService.make"
+    [event] = [e for e in gm.events(on_create.memory.id) if e.action == "reanchor"]
+    assert '"rule": "renamed"' in str(event.details)
+    assert gm.show(on_void.memory.id).staleness.orphaned  # renamed and its body rewritten
+
+
 def test_deleted_code_orphans_the_memory_and_it_is_still_served(gm: GraphMem) -> None:
     on_void = gm.remember(
         "constraint", "void() keeps the row", ["billing.invoices.InvoiceService.void"]
