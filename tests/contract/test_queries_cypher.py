@@ -79,6 +79,22 @@ def test_relationship_values(store: GraphStore, known: KnownGraph) -> None:
     assert rel["type"] == "CALLS"
     assert rel["source"] == known["checkout"] and rel["target"] == known["Invoice"]
     assert rel["properties"] == {"resolution": "exact"}
+    rows = run_cypher(
+        store,
+        "MATCH (a:Function {name: $name})-[r]->(b) WHERE b.name = 'send_invoice' RETURN type(r)",
+        {"name": "checkout"},
+    )
+    assert rows == [{"type(r)": "CALLS"}]
+
+
+def test_conditions_on_both_ends_of_a_pattern(store: GraphStore, known: KnownGraph) -> None:
+    """The embedded store answered nothing to an AND across two nodes of a pattern."""
+    rows = run_cypher(
+        store,
+        "MATCH (a:Function)-[:CALLS]->(b) WHERE a.name = 'checkout' AND b.name = 'send_invoice' "
+        "RETURN a.name AS caller, b.name AS callee",
+    )
+    assert rows == [{"caller": "checkout", "callee": "send_invoice"}]
 
 
 @pytest.mark.parametrize(

@@ -153,11 +153,13 @@ def build_graph(store: GraphStore) -> nx.MultiDiGraph:
         attrs["__labels__"] = frozenset(label.value for label in node.labels)
         graph.add_node(node.id, **attrs)
     for edge in store.iter_edges():
+        # No key: with the type as the key, the interpreter answered nothing to a WHERE that
+        # joins conditions on both ends with AND (`f.name = .. AND t.name = ..`).
         graph.add_edge(
             edge.source,
             edge.target,
-            key=edge.type.value,
             __labels__=frozenset({edge.type.value}),
+            __type__=edge.type.value,
             __source__=edge.source,
             __target__=edge.target,
             **edge.properties,
@@ -243,10 +245,10 @@ def run_on_graph(
     try:
         columns = GrandCypher(graph).run(text)
     except UnexpectedInput as e:
-        line = getattr(e, "line", "?")
-        column = getattr(e, "column", "?")
+        line, column = getattr(e, "line", -1), getattr(e, "column", -1)
+        where = f"at line {line}, column {column}" if line > 0 else "at its end (unfinished?)"
         raise UsageError(
-            f"cannot parse this query at line {line}, column {column}: check the syntax there "
+            f"cannot parse this query {where}: check the syntax there "
             "(the embedded store reads MATCH ... WHERE ... RETURN, without WITH, OPTIONAL MATCH "
             f"or UNWIND; for those, {_UNSUPPORTED_HINT})"
         ) from e
@@ -273,20 +275,22 @@ def run_on_graph(
     return _rows(columns, order) or _aggregates_of_nothing(items)
 
 
-_LABELS_CALL = re.compile(r"(?<![\w.])labels\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
+_AS_PROPERTY = re.compile(r"(?<![\w.])(labels|type)\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
 
 
 def _labels_as_property(query: str) -> tuple[str, dict[str, str]]:
-    """`labels(n)` as `n.__labels__`, where the snapshot keeps a node's labels (the interpreter
-    has no labels() function); returns the rewritten query and each column's name back."""
+    """`labels(n)` as `n.__labels__` and `type(r)` as `r.__type__`, where the snapshot keeps
+    a node's labels and a relationship's type (the interpreter has no labels(), and its type()
+    gives a set); returns the rewritten query and each column's name back."""
     renames: dict[str, str] = {}
 
     def rewrite(match: re.Match[str]) -> str:
-        renames[f"{match.group(1)}.__labels__"] = _squash(match.group(0))
-        return f"{match.group(1)}.__labels__"
+        field = "__labels__" if match.group(1).lower() == "labels" else "__type__"
+        renames[f"{match.group(2)}.{field}"] = _squash(match.group(0))
+        return f"{match.group(2)}.{field}"
 
     text = "".join(
-        _LABELS_CALL.sub(rewrite, s.text) if s.kind == "code" else s.text for s in scan(query)
+        _AS_PROPERTY.sub(rewrite, s.text) if s.kind == "code" else s.text for s in scan(query)
     )
     return text, renames
 
