@@ -18,8 +18,10 @@ here is ``exact``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TypeVar
 
 from graphmem.ingest.language import (
@@ -236,6 +238,8 @@ class PythonResolver:
         if absolute is None:
             return None
         found = self.find_module(absolute, tables.parsed.path)
+        if found is not None and not module.startswith(".") and _shadows_stdlib(found):
+            return None
         if (
             found is None
             and not module.startswith(".")
@@ -569,3 +573,26 @@ def _common_prefix(a: str, b: str) -> int:
             break
         count += 1
     return count
+
+
+#: Folders a package can be imported from as a top-level name: the repository's root, and the
+#: usual source roots (cpython's own `Lib/`).
+_IMPORT_ROOTS = frozenset({"", "src", "lib", "Lib"})
+#: The standard library's top-level names, less `test` (CPython's own suite, which no code
+#: imports, where projects' test packages go by that name).
+_STDLIB = sys.stdlib_module_names - {"test"}
+
+
+def _shadows_stdlib(found: ModuleValue) -> bool:
+    """A repository package named like a standard-library module (typer's documentation
+    examples have `docs_src/parameter_types/enum/`) is not what `import enum` imports, unless it
+    sits where imports start (the repository's root, `src/`): every `from enum import Enum` was
+    an exact IMPORTS edge to an empty example."""
+    top = found.module.split(".", 1)[0]
+    if top not in _STDLIB:
+        return False
+    depth = found.module.count(".") + 1
+    parts = PurePosixPath(found.path).parts
+    is_package = parts[-1].startswith("__init__.")
+    root = parts[: len(parts) - depth - (1 if is_package else 0)]
+    return "/".join(root) not in _IMPORT_ROOTS

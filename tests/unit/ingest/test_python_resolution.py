@@ -357,3 +357,22 @@ def test_an_overloaded_method_is_its_implementation_not_its_first_stub(
     (match,) = [d for d in tree.parsed["m.py"].definitions if d.name == "match"]
     assert (match.start_line, match.end_line, match.decorators) == (11, 12, [])
     assert ("m.Adapter.match", "m.helper") in tree.of("CALLS")
+
+
+def test_a_standard_library_import_is_not_a_repository_folder_of_that_name(
+    resolve_tree: Any,
+) -> None:
+    """typer's documentation examples have `docs_src/parameter_types/enum/`: every
+    `from enum import Enum` of the library became an import of that folder."""
+    tree = resolve_tree(
+        {
+            "typer/__init__.py": "",
+            "typer/core.py": "from enum import Enum\nimport datetime\nfrom typer import models\n",
+            "typer/models.py": "",
+            "docs_src/parameter_types/enum/__init__.py": "",
+            "docs_src/parameter_types/enum/tutorial001.py": "from enum import Enum\n",
+            "docs_src/parameter_types/datetime/__init__.py": "",
+        }
+    )
+    imports = {(s, t) for s, t in tree.of("IMPORTS") if s == "typer.core"}
+    assert imports == {("typer.core", "typer.models")}
