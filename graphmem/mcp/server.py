@@ -120,10 +120,36 @@ class _Authors:
         return self._by_name[name]
 
 
+def _server_class() -> type[MCPServer]:
+    """MCPServer, whose answer to arguments that do not fit a tool's schema is one line (the
+    library's is pydantic's report: several lines and a URL)."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+    from pydantic import ValidationError
+
+    class Server(MCPServer):
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as error:
+                cause = error.__cause__
+                if isinstance(cause, ValidationError) and cause.errors():
+                    raise ToolError(_bad_argument(name, cause.errors()[0])) from cause
+                raise
+
+    return Server
+
+
+def _bad_argument(tool: str, problem: Any) -> str:
+    where = ".".join(str(part) for part in problem.get("loc", ()))
+    if problem.get("type") == "missing":
+        return f"{tool}: the argument {where!r} is required"
+    return f"{tool}: the argument {where!r} is wrong: {problem.get('msg', 'invalid')}"
+
+
 def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
     """An MCPServer whose tools call `gm` (as the request's token name over HTTP); without the
     write tools if `read_only`."""
-    from mcp.server.mcpserver import MCPServer
 
     from graphmem.queries.context import render_context
     from graphmem.queries.impact import render_impact
@@ -133,7 +159,7 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
     instructions = INSTRUCTIONS + "\n" + QUOTE_HEADER + "\n"
     if read_only:
         instructions += "This server is read-only: it cannot record or change memories.\n"
-    server: MCPServer = MCPServer(name="graphmem", instructions=instructions)
+    server: MCPServer = _server_class()(name="graphmem", instructions=instructions)
     as_caller = _Authors(gm)
 
     def write_tool(**options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -326,6 +352,16 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
     )
     @_tool_errors
     def cypher(query: str, params: dict[str, Any] | None = None, ctx: Context | None = None) -> str:
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        from graphmem.store.cypher_text import find_write_clause
+
+        clause = find_write_clause(query)
+        if clause:  # said in this tool's terms: the CLI's --write is not an argument here
+            raise ToolError(
+                f"cypher: {clause} changes the graph, and this tool only reads; record "
+                "knowledge with `remember`, `supersede` or `retract`"
+            )
         rows = as_caller(ctx).cypher(query, params or {}, write=False)
         return json.dumps(rows, ensure_ascii=False, default=str)
 

@@ -196,7 +196,15 @@ def test_errors_are_one_line_tool_errors(shop: tuple[Path, Path, dict[str, str]]
         async with _session(shop) as client:
             write = await client.call_tool("cypher", {"query": "MATCH (n) DETACH DELETE n"})
             assert write.is_error
-            assert "--write" in _text(write) and "\n" not in _text(write)
+            assert "only reads" in _text(write) and "\n" not in _text(write)
+            assert "--write" not in _text(write)  # not an argument an agent can pass
+            for tool, arguments, said in (
+                ("context", {}, "the argument 'target' is required"),
+                ("remember", {"kind": "decision", "text": "x", "governs": "a.py"}, "governs"),
+            ):
+                wrong = await client.call_tool(tool, arguments)
+                assert wrong.is_error and said in _text(wrong), _text(wrong)
+                assert "\n" not in _text(wrong) and "pydantic" not in _text(wrong)
             missing = await client.call_tool("context", {"target": "src/shop/nope.py"})
             assert missing.is_error and "no code entity" in _text(missing)
             assert "\n" not in _text(missing)
