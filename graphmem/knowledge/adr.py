@@ -3,8 +3,9 @@
 Read formats, all Markdown:
 
 - **Nygard / adr-tools**: ``# 1. Title``, ``Date:``, ``## Status`` (``Accepted``, ``Superseded by
-  [3. ...](0003-....md)``, ``Supersedes [...]``), ``## Context``, ``## Decision``,
-  ``## Consequences``;
+  [3. ...](0003-....md)``, ``Supersedes [...]``, and adr-tools' own spelling ``Superceded by``
+  / ``Supercedes``; other ``adr link`` lines such as ``Amends [...]`` are no status),
+  ``## Context``, ``## Decision``, ``## Consequences``;
 - **MADR 2 / log4brains**: ``* Status: accepted`` / ``- Date:`` / ``* Deciders:`` bullets under
   the title, ``## Context and Problem Statement``, ``## Decision Outcome``, a ``## Links``
   section with ``Supersedes [...]``;
@@ -16,7 +17,13 @@ Where: ``docs/adr``, ``doc/adr``, ``docs/decisions``, ``docs/architecture/decisi
 (at the root or deeper, e.g. ``packages/core/docs/adr``), the folder named by an adr-tools
 ``.adr-dir`` file or a log4brains ``.log4brains.yml``, and any folder the caller adds.
 READMEs, indexes and templates in those folders are not decisions, and neither are the
-conventional folders inside test fixtures (``tests/fixtures/docs/adr``) unless declared.
+conventional folders inside tests or test fixtures (``tests/fixtures/docs/adr``,
+``integration-tests/project/docs/adr``) unless configured; a ``.log4brains.yml`` inside one
+is a test's input and is not read.
+
+Scope: an ADR governs the code it names; one that names none governs its package when it
+is a package's (a log4brains package's ``adrFolder``, or a conventional folder in a folder
+with a package manifest, ``packages/core/docs/adr``), else the repository.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from graphmem.knowledge.documents import (
 )
 from graphmem.knowledge.markdown import (
     Section,
+    blocks,
     code_names,
     front_matter,
     links,
@@ -47,9 +55,15 @@ from graphmem.knowledge.markdown import (
 )
 from graphmem.model import MemoryKind
 
-__all__ = ["ADR_DIRS", "adr_dirs", "find_adrs", "parse_adr"]
+__all__ = ["ADR_DIRS", "adr_directory", "adr_dirs", "adr_scopes", "find_adrs", "parse_adr"]
 
 ADR_DIRS = ("docs/adr", "doc/adr", "docs/decisions", "docs/architecture/decisions", "adr")
+
+#: Files that make a folder a package of its own (its ADRs govern it).
+_MANIFESTS = (
+    "package.json", "pyproject.toml", "setup.py", "setup.cfg", "Cargo.toml", "go.mod",
+    "pom.xml", "build.gradle", "build.gradle.kts", "composer.json", "Gemfile", "mix.exs",
+)  # fmt: skip
 
 #: Longest text and rationale kept from one ADR; the file itself is the full record.
 MAX_TEXT = 600
@@ -59,8 +73,14 @@ _NOT_DECISIONS = re.compile(r"^(readme|index|template|adr-template.*|.*-template
 _TITLE_NUMBER = re.compile(r"^(?:adr[-\s]?)?\d+[.:)\-\s]+\s*", re.I)
 _META = re.compile(r"^\s*[*-]\s+(status|date|deciders|decision-makers|tags)\s*:\s*(.*)$", re.I)
 _NYGARD_DATE = re.compile(r"^\s*date\s*:\s*(.+)$", re.I)
-_SUPERSEDED_BY = re.compile(r"superseded\s+by\b(.*)", re.I)
-_SUPERSEDES = re.compile(r"(?<!\w)supersedes\b(.*)", re.I)
+#: adr-tools itself writes "Superceded by" and "Supercedes" (src/adr-new): both spellings.
+_SUPERSEDED_BY = re.compile(r"super[sc]eded\s+by\b(.*)", re.I)
+_SUPERSEDES = re.compile(r"(?<!\w)super[sc]edes\b(.*)", re.I)
+#: Any other link `adr link` writes into the status section: "Amends [3. ...](0003-....md)",
+#: "Clarified by [...]". Not a status.
+_RELATION = re.compile(r"^\s*[*-]?\s*[A-Za-z][\w -]{0,40}?:?\s*\[[^\]]*\]\([^)]*\)[\s.,;]*$")
+#: A decision's first paragraph that goes on in the block after it.
+_INTRODUCING = re.compile(r"(?:\bbecause|\bsince|\bas follows|\bfollowing|:)\s*[:.…]*\s*$", re.I)
 _ADR_NUMBER = re.compile(r"\b(?:adr[-\s]?)?(\d{1,5})\b", re.I)
 #: The words teams write for each status (govuk-aws writes "Pending", MADR's own repository
 #: "on hold"), by the first word that is not a qualifier.
@@ -75,7 +95,7 @@ _STATUSES: dict[str, AdrStatus] = {
     ),
     **dict.fromkeys(("rejected", "declined", "abandoned", "withdrawn"), "rejected"),
     **dict.fromkeys(("deprecated", "obsolete", "retired"), "deprecated"),
-    **dict.fromkeys(("superseded", "replaced"), "superseded"),
+    **dict.fromkeys(("superseded", "superceded", "replaced"), "superseded"),
 }
 _QUALIFIERS = frozenset({"status", "in", "under", "on", "being", "currently", "now"})
 #: "Partly superseded": the rest of the decision still holds.
@@ -84,19 +104,44 @@ _PARTLY = frozenset({"partly", "partially"})
 
 def adr_dirs(root: Path, files: Iterable[str], configured: Iterable[str] = ()) -> list[str]:
     """Repo-relative folders that hold ADRs here: conventional, declared, or configured."""
-    found = {d.strip("/") for d in configured if d.strip("/")}
+    return sorted(adr_scopes(root, files, configured))
+
+
+def adr_scopes(root: Path, files: Iterable[str], configured: Iterable[str] = ()) -> dict[str, str]:
+    """Each declared or configured ADR folder, and the folder its decisions govern ("" = the
+    repository): a log4brains package's ``path`` for its ``adrFolder``. A configuration file
+    inside a test or fixture folder is a test's input, not the repository's."""
+    found = {d.strip("/"): "" for d in configured if d.strip("/")}
     listed = set(files)
     if ".adr-dir" in listed:
         declared = (root / ".adr-dir").read_text(encoding="utf-8", errors="replace").strip()
         if declared:
-            found.add(_clean(declared))
+            found.setdefault(_clean(declared), "")
     for name in sorted(f for f in listed if PurePosixPath(f).name == ".log4brains.yml"):
-        found.update(_log4brains_dirs(root, name))
-    return sorted(found)
+        if not in_sample_folder(name, tests=True):
+            for folder, scope in _log4brains_dirs(root, name):
+                found.setdefault(folder, scope)
+    return found
+
+
+def adr_directory(path: str, scopes: dict[str, str], files: Iterable[str]) -> str:
+    """The folder the ADR at `path` governs when it names no code: its folder's scope (see
+    `adr_scopes`), or for a conventional folder inside a package (``packages/core/docs/adr``,
+    next to ``packages/core/package.json``) that package; else "" (the repository)."""
+    folder = str(PurePosixPath(path).parent)
+    if folder in scopes:
+        return scopes[folder]
+    for conventional in sorted(ADR_DIRS, key=len, reverse=True):
+        if folder.endswith("/" + conventional):
+            base = folder[: -len(conventional) - 1]
+            listed = files if isinstance(files, (set, frozenset, dict)) else set(files)
+            return base if any(f"{base}/{m}" in listed for m in _MANIFESTS) else ""
+    return ""
 
 
 def find_adrs(files: Iterable[str], extra_dirs: Iterable[str] = ()) -> list[str]:
-    """The ADR files among `files`: Markdown in an ADR folder, not READMEs or templates."""
+    """The ADR files among `files`: Markdown in an ADR folder, not READMEs or templates, and
+    not in a test or fixture folder unless the folder is declared or configured."""
     explicit = tuple(d + "/" for d in extra_dirs)
     found = []
     for rel in files:
@@ -105,7 +150,7 @@ def find_adrs(files: Iterable[str], extra_dirs: Iterable[str] = ()) -> list[str]
             continue
         parent = str(path.parent)
         conventional = any(parent == d or parent.endswith("/" + d) for d in ADR_DIRS)
-        if (conventional and not in_sample_folder(rel)) or rel.startswith(explicit):
+        if (conventional and not in_sample_folder(rel, tests=True)) or rel.startswith(explicit):
             found.append(rel)
     return sorted(found)
 
@@ -140,7 +185,7 @@ def parse_adr(path: str, text: str) -> Document:
     if status is None:
         if raw_status.strip():
             doc.warnings.append(
-                f"{path}:{status_line}: unknown ADR status {normalised(raw_status)[:40]!r};"
+                f"{path}:{status_line}: unknown ADR status {_quoted(raw_status)!r};"
                 " read as proposed"
             )
         status = "proposed" if raw_status.strip() else "accepted"
@@ -157,6 +202,8 @@ def parse_adr(path: str, text: str) -> Document:
         for label, s in (("Context", context), ("Consequences", consequences))
         if s is not None and s.text()
     ]
+    if len(statement) > MAX_TEXT:  # what the clipped text leaves out is kept here
+        reasons.insert(0, f"Decision: {summary}")
     date = _text(meta.data.get("date")) or bullets.get("date") or _nygard_date(head)
     deciders = (
         _text(meta.data.get("deciders") or meta.data.get("decision-makers"))
@@ -232,6 +279,7 @@ def _status(text: str, links_only: bool = False) -> tuple[AdrStatus | None, list
     supersedes: list[str] = []
     superseded_by: list[str] = []
     status: AdrStatus | None = None
+    related = False  # a link `adr link` wrote ("Amended by [...]"): the ADR holds
     for line in text.splitlines() or [""]:
         if m := _SUPERSEDED_BY.search(line):
             superseded_by += _references(m.group(1))
@@ -243,11 +291,14 @@ def _status(text: str, links_only: bool = False) -> tuple[AdrStatus | None, list
             words = [w for w in words if w not in _QUALIFIERS] or [""]
             if words[0] in _PARTLY:
                 status = "accepted" if words[1:] and words[1] in _STATUSES else None
+            elif words[0] not in _STATUSES and _RELATION.match(line):
+                related = True
+                continue
             else:
                 status = _STATUSES.get(words[0])
             if status is None:
                 return None, supersedes, superseded_by
-    if status is None and not links_only and supersedes:
+    if status is None and not links_only and (supersedes or related):
         status = "accepted"
     return status, supersedes, superseded_by
 
@@ -283,9 +334,35 @@ def _section(parts: list[Section], *titles: str) -> Section | None:
 
 
 def _summary(section: Section) -> str:
-    """The decision itself: its first paragraph (MADR's "Chosen option: ..., because ...")."""
-    texts = paragraphs(section.text())
-    return plain(texts[0]) if texts else ""
+    """The decision itself: its first paragraph (MADR's "Chosen option: ..., because ..."),
+    and the list or code block it introduces when it ends "..., because" or "...:" (MADR's
+    own template puts the reasons in a list after "because")."""
+    parts = [b for b in blocks(section) if b.kind != "table"]
+    first = next((i for i, b in enumerate(parts) if b.kind != "code"), None)
+    if first is None:
+        return ""
+    if parts[first].kind == "list":
+        return _joined([plain(b.text) for b in parts[first].items])
+    text = plain(parts[first].text)
+    after = parts[first + 1] if first + 1 < len(parts) else None
+    if after is None or not _INTRODUCING.search(text):
+        return text
+    if after.kind == "list":
+        return f"{text} {_joined([plain(b.text) for b in after.items])}"
+    if after.kind == "code":
+        commands = [
+            f"`{line.strip()}`"
+            for line in after.text.splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "//"))
+        ]
+        return f"{text} {_joined(commands)}" if commands else text
+    return text
+
+
+def _joined(items: list[str]) -> str:
+    """List items as one sentence: "a; b; c."."""
+    items = [i.rstrip(" .;") for i in items if i.strip(" .;")]
+    return "; ".join(items) + "." if items else ""
 
 
 def _named_code(path: str, text: str) -> list[str]:
@@ -331,9 +408,26 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _quoted(text: str, limit: int = 60) -> str:
+    """The start of `text` for a warning, cut between words and never inside a link (a link
+    that starts in the first half is given whole)."""
+    words = re.findall(r"\[[^\[\]\n]{0,500}\]\([^)\s]{0,2000}\)|\S+", normalised(text))
+    out = ""
+    for word in words:
+        if out and len(out) + 1 + len(word) > limit and len(out) >= limit // 2:
+            return out + " …"
+        out = f"{out} {word}" if out else word
+    return out
+
+
 def _clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, between words where there is one near the end."""
     text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.7 else cut).rstrip(" ,;:") + "…"
 
 
 def _title_from_name(path: str) -> str:
@@ -355,7 +449,9 @@ def _clean(path: str) -> str:
     return "/".join(parts)
 
 
-def _log4brains_dirs(root: Path, name: str) -> list[str]:
+def _log4brains_dirs(root: Path, name: str) -> list[tuple[str, str]]:
+    """(ADR folder, the folder it governs) of a ``.log4brains.yml``: the project's folder
+    governs where the file sits, each package's its ``path``."""
     base = PurePosixPath(name).parent
     try:
         config = yaml.safe_load((root / name).read_text(encoding="utf-8"))
@@ -364,8 +460,12 @@ def _log4brains_dirs(root: Path, name: str) -> list[str]:
     project = config.get("project") if isinstance(config, dict) else None
     if not isinstance(project, dict):
         return []
-    folders = [project.get("adrFolder")]
+    folders = [(project.get("adrFolder"), ".")]
     for package in project.get("packages") or []:
         if isinstance(package, dict):
-            folders.append(package.get("adrFolder"))
-    return [_clean(str(base / str(f))) for f in folders if isinstance(f, str) and f.strip()]
+            folders.append((package.get("adrFolder"), package.get("path") or "."))
+    return [
+        (_clean(str(base / f)), _clean(str(base / str(scope))))
+        for f, scope in folders
+        if isinstance(f, str) and f.strip()
+    ]

@@ -35,11 +35,21 @@ SAMPLE_DIRS = frozenset(
     {"fixtures", "fixture", "__fixtures__", "test-fixtures", "test_fixtures", "testdata",
      "test-data", "test_data", "__snapshots__"}
 )  # fmt: skip
+#: Folders of tests and samples. A rules file in one is the team's rules for its tests or
+#: examples (``tests/AGENTS.md``, ``examples/cli/AGENTS.md``), but an ADR folder or an ADR
+#: tool's configuration in one is an input or an example: log4brains'
+#: ``packages/core/integration-tests/ro-project/.log4brains.yml`` and its "Lorem ipsum" ADRs.
+TEST_DIRS = frozenset(
+    {"test", "tests", "__tests__", "spec", "specs", "e2e", "integration-tests",
+     "integration_tests", "integration-test", "integration_test", "it-tests", "sample",
+     "samples", "example", "examples"}
+)  # fmt: skip
 
 
-def in_sample_folder(path: str) -> bool:
-    """Whether repo-relative `path` lies inside one of SAMPLE_DIRS."""
-    return not SAMPLE_DIRS.isdisjoint(PurePosixPath(path).parts[:-1])
+def in_sample_folder(path: str, tests: bool = False) -> bool:
+    """Whether repo-relative `path` lies inside one of SAMPLE_DIRS (or of TEST_DIRS too)."""
+    folders = PurePosixPath(path).parts[:-1]
+    return not SAMPLE_DIRS.isdisjoint(folders) or (tests and not TEST_DIRS.isdisjoint(folders))
 
 
 class Entry(Record):
@@ -48,7 +58,9 @@ class Entry(Record):
     path: str = field(description="repo-relative POSIX path of the file")
     key: str
     line: int = field(description="1-based line where the entry starts")
-    format: str = field(description="nygard | madr | log4brains | graphmem | agents-md | ...")
+    format: str = field(
+        description="nygard | madr | graphmem | agents-md | claude-md | gemini-md | cursor | ..."
+    )
     kind: MemoryKind
     text: str
     rationale: str | None = None
@@ -60,7 +72,10 @@ class Entry(Record):
     governs: list[str] = field(default_factory=list)
     #: Path globs (Cursor `globs`, Copilot `applyTo`, Claude `paths`) the entry applies to.
     globs: list[str] = field(default_factory=list)
-    #: Directory the entry governs by its file's place (a nested AGENTS.md); "" = repository.
+    #: The line of the front-matter key that gave `globs` (0: none), for warnings about them.
+    globs_line: int = 0
+    #: Directory the entry governs by its file's place (a nested AGENTS.md, a package's ADR
+    #: folder: when it names no code); "" = repository.
     directory: str = ""
     #: References to other ADRs (a path, a number, a slug) or memory ids.
     supersedes: list[str] = field(default_factory=list)

@@ -1,8 +1,8 @@
 """Revising a memory whose file was edited: same id, new text, the old text kept in history.
 
 A file-backed memory keeps its id for as long as its file states it, so links to it (from
-agents' notes, PRs, other memories) keep working. When the file changes, `revise` writes, in
-ONE batch:
+agents' notes, PRs, other memories) keep working. When the file changes what the memory says
+(its text or rationale), `revise` writes, in ONE batch:
 
 - an archived copy of the memory as it was, with id ``<id>.r<N>``, ``status=superseded``, its
   GOVERNS edges, and a SUPERSEDED_BY edge to the memory, so `graphmem history <id>` shows
@@ -11,13 +11,18 @@ ONE batch:
   like everything remembered), active again if `reactivate`;
 - a ``revise`` audit event naming both.
 
+A change of tags or anchors alone (an ADR's status line went from proposed to accepted, which
+drops the ``proposed`` tag; the code it names moved) is no new version: the memory is updated
+in place, with no archived copy repeating its text, and the ``revise`` event says what changed
+(``{"tags": {"added": [...], "removed": [...]}, "targets": {...}}``).
+
 The batch is conditional on the memory being unchanged since it was read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphmem.embed.base import Embedder
 from graphmem.memory.audit import new_event
@@ -28,7 +33,16 @@ from graphmem.memory.staleness import governs_edge
 from graphmem.model import Edge, MemoryKind, MemoryStatus, Node, RelType, now_iso
 from graphmem.store import Direction, GraphStore, WriteBatch
 
-__all__ = ["revise"]
+__all__ = ["Revised", "revise"]
+
+
+class Revised(NamedTuple):
+    """What `revise` wrote: `archived`, the id of the version kept in history (None: the text
+    and rationale were equal); `changed`, whether what the memory says or carries (text,
+    rationale, tags, anchors) changed at all, not only `extra` and its status."""
+
+    archived: str | None
+    changed: bool
 
 
 def revise(
@@ -43,17 +57,17 @@ def revise(
     extra: dict[str, Any],
     author: str | None = None,
     reactivate: bool = False,
-) -> str | None:
-    """Bring `node` up to date; returns the archived version's id (None: content was equal,
-    only `extra` and status were written)."""
+) -> Revised:
+    """Bring `node` up to date; says what it wrote (see `Revised`)."""
     fields, _ = redact_fields({"text": text.strip(), "rationale": rationale, "tags": list(tags)})
     anchors = [Anchor.of(t) for t in targets]
-    same = (
-        fields["text"] == node.get("text")
-        and (fields["rationale"] or None) == (node.get("rationale") or None)
-        and list(fields["tags"]) == list(node.get("tags") or [])
-        and sorted(a.entity_id for a in anchors) == sorted(a.entity_id for a in anchors_of(node))
+    same_words = fields["text"] == node.get("text") and (fields["rationale"] or None) == (
+        node.get("rationale") or None
     )
+    old_tags = list(node.get("tags") or [])
+    old_targets = sorted(a.entity_id for a in anchors_of(node))
+    wanted = {a.entity_id for a in anchors}
+    same = same_words and list(fields["tags"]) == old_tags and sorted(wanted) == old_targets
     at = now_iso()
     repo = str(node.get("repo"))
     updates: dict[str, Any] = dict(extra)
@@ -62,7 +76,32 @@ def revise(
         updates["retracted_reason"] = None
     batch = WriteBatch(expect={node.id: {"status": node.get("status")}})
     archive_id = None
-    if not same:
+    if not same and same_words:  # tags or anchors only: in place, the event says what
+        updates.update({"tags": list(fields["tags"]), **anchor_properties(anchors)})
+        old_edges = store.edges([node.id], [RelType.GOVERNS], Direction.OUT)
+        batch.delete_edges += [
+            (RelType.GOVERNS, node.id, e.target) for e in old_edges if e.target not in wanted
+        ]
+        batch.upsert_nodes += [t for t in targets if store.get_node(t.id) is None]
+        kept = {e.target for e in old_edges}
+        batch.upsert_edges += [
+            governs_edge(node.id, a, at) for a in anchors if a.entity_id not in kept
+        ]
+        details: dict[str, Any] = {}
+        if list(fields["tags"]) != old_tags:
+            details["tags"] = {
+                "added": [t for t in fields["tags"] if t not in old_tags],
+                "removed": [t for t in old_tags if t not in fields["tags"]],
+            }
+        if sorted(wanted) != old_targets:
+            details["targets"] = {
+                "added": sorted(wanted - set(old_targets)),
+                "removed": sorted(set(old_targets) - wanted),
+            }
+        if reactivate:
+            details["reactivated"] = True
+        batch.upsert_nodes.append(new_event("revise", repo, author, [node.id], details, at=at))
+    elif not same:
         revision = int(node.get("revision") or 1)
         archive_id = f"{node.id}.r{revision}"
         old_edges = store.edges([node.id], [RelType.GOVERNS], Direction.OUT)
@@ -89,11 +128,10 @@ def revise(
                 "fingerprint": fingerprint(kind, fields["text"]),
                 "embedding": list(vector),
                 "revision": revision + 1,
-                "valid_from": at,
+                "valid_from": extra.get("valid_from") or at,  # an ADR's own date, if it has one
                 **anchor_properties(anchors),
             }
         )
-        wanted = {a.entity_id for a in anchors}
         batch.delete_edges += [
             (RelType.GOVERNS, node.id, e.target) for e in old_edges if e.target not in wanted
         ]
@@ -108,4 +146,4 @@ def revise(
         )
     batch.set_properties[node.id] = updates
     store.write(batch)
-    return archive_id
+    return Revised(archive_id, not same)

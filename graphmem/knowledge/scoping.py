@@ -3,10 +3,12 @@
 - names an ADR mentions (``src/billing/``, ``billing.invoices.InvoiceService``, links to code):
   each resolved like a ``--governs`` TARGET, else as the name of a service (a package such as
   ``@acme/web``); names that match nothing are dropped;
-- a nested AGENTS.md / CLAUDE.md / CONVENTIONS.md: its folder (or the nearest folder above it
-  that the graph knows);
+- a nested AGENTS.md / CLAUDE.md / CONVENTIONS.md (or rules folder, ``web/.cursor/rules``),
+  an ADR of a package (a log4brains package's ``adrFolder``, ``packages/core/docs/adr``): its
+  folder (or the nearest folder above it that the graph knows), unless the ADR names code;
 - ``globs`` / ``applyTo`` / ``paths``: ``dir/**`` is the folder ``dir``; any other glob is the
-  modules it matches, up to `MAX_GLOB_MODULES` (beyond that, the folder the glob starts in).
+  modules it matches, up to `MAX_GLOB_MODULES` (beyond that, the folder the glob starts in); a
+  glob with no ``/`` (``*.proto``) matches file names in every folder, as Cursor reads it.
 
 Nothing at all: the repository (what `remember` does with no target).
 """
@@ -14,6 +16,7 @@ Nothing at all: the repository (what `remember` does with no target).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from graphmem.errors import NotFoundError
@@ -31,9 +34,12 @@ _WILD = re.compile(r"[*?\[{]")
 class EntryScope:
     """Resolves entries of one repository, reading its modules and folders once."""
 
-    def __init__(self, store: GraphStore, repo: str) -> None:
+    def __init__(self, store: GraphStore, repo: str, files: Sequence[str] = ()) -> None:
+        """`files`: the repository's files (repo-relative), for globs that match files that
+        are not code (``*.proto``, generated ``*_pb2.py``)."""
         self.store = store
         self.repo = repo
+        self.files = sorted(files)
         self._modules: dict[str, Node] | None = None
         self._dirs: dict[str, Node] | None = None
         self._names: dict[str, Node | None] = {}
@@ -49,15 +55,18 @@ class EntryScope:
         for glob in entry.globs:
             matched = self._glob(glob)
             if matched is None:
+                folders = self._file_folders(glob)
                 if (entry.path, glob) not in self._warned:  # once per file, not per rule
                     self._warned.add((entry.path, glob))
+                    line = entry.globs_line or entry.line  # the front matter's `globs:` line
+                    where = "the folders of the files it matches" if folders else "its folder"
                     warnings.append(
-                        f"{entry.where()}: {glob!r} matches no code; scoped to its folder"
+                        f"{entry.path}:{line}: {glob!r} matches no code; scoped to {where}"
                     )
-                matched = self._nearest_dir(_static_prefix(glob))
+                matched = folders or self._nearest_dir(_static_prefix(glob))
             for node in matched:
                 found.setdefault(node.id, node)
-        if entry.directory and not entry.globs:
+        if entry.directory and not entry.globs and not found:
             for node in self._nearest_dir(entry.directory):
                 found.setdefault(node.id, node)
         return list(found.values())
@@ -95,7 +104,10 @@ class EntryScope:
     def _glob(self, glob: str) -> list[Node] | None:
         """What `glob` covers: modules, or the folder above too many of them ([] = the
         repository); None when it matches no module."""
-        clean = glob.strip().lstrip("/").removeprefix("./")
+        clean = glob.strip().removeprefix("./")
+        if "/" not in clean:
+            clean = "**/" + clean  # a file name pattern: in any folder
+        clean = clean.lstrip("/")
         prefix = _static_prefix(clean)
         rest = clean[len(prefix) :].strip("/")
         if prefix and rest in ("", "**", "**/*") and prefix in self.dirs:
@@ -107,6 +119,19 @@ class EntryScope:
         if len(matched) > MAX_GLOB_MODULES:
             return self._nearest_dir(prefix)
         return matched or None
+
+    def _file_folders(self, glob: str) -> list[Node]:
+        """The folders (that the graph knows) of the files, not code, that `glob` matches;
+        [] when it matches none or only files in folders without code."""
+        clean = glob.strip().removeprefix("./")
+        clean = ("**/" + clean if "/" not in clean else clean).lstrip("/")
+        pattern = re.compile(glob_regex(clean))
+        parents = sorted({str(PurePosixPath(f).parent) for f in self.files if pattern.match(f)})
+        found: dict[str, Node] = {}
+        for parent in parents[:MAX_GLOB_MODULES]:
+            for node in self._nearest_dir(parent if parent != "." else ""):
+                found.setdefault(node.id, node)
+        return list(found.values())
 
     def _nearest_dir(self, path: str) -> list[Node]:
         """The folder `path`, or the nearest one above it the graph has; [] = the repository."""

@@ -6,9 +6,12 @@ Run after the code ingest, so names resolve against the fresh graph. Per entry (
 - **id**: the id in the file's ``graphmem`` front matter (a file graphmem exported), else one
   derived from repository, path and entry key (``d-`` + 8 hex digits of a hash), so every clone
   that ingests the same files gets the same ids;
-- **new** → `remember` with that id (redaction, embedding and conflict reports as usual);
+- **new** → `remember` with that id (redaction, embedding and conflict reports as usual, less
+  the pairs one supersession chain links once the sync's supersessions are made); an ADR's
+  date and deciders are the memory's ``created_at`` / ``valid_from`` and ``author``;
 - **edited** → `revise`: same id, new text, the old version kept in `history`, a ``revise``
-  event; a move to another line only updates ``source``;
+  event (new tags or anchors alone: in place, no version repeating the text); a move to
+  another line only updates ``source``;
 - **gone** from its file → retracted (reason ``document: <path> no longer states it``); a file
   that comes back brings its memory back (only memories the sync itself retracted);
 - **status** (ADRs): accepted → active; proposed → active and tagged ``proposed``; rejected or
@@ -26,24 +29,31 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from graphmem.embed.base import Embedder
 from graphmem.errors import GraphMemError
 from graphmem.ingest.file_walk import walk_repository
-from graphmem.knowledge.adr import adr_dirs, find_adrs, parse_adr, resolve_reference
+from graphmem.knowledge.adr import (
+    adr_directory,
+    adr_scopes,
+    find_adrs,
+    parse_adr,
+    resolve_reference,
+)
 from graphmem.knowledge.documents import Document, Entry, SyncReport
 from graphmem.knowledge.revision import revise
-from graphmem.knowledge.rules import MAX_RULES_BYTES, find_rules_files, parse_rules
+from graphmem.knowledge.rules import MAX_RULES_BYTES, find_rules_files, imports, parse_rules
 from graphmem.knowledge.scoping import EntryScope
 from graphmem.memory.redaction import redact
 from graphmem.memory.remember import remember
 from graphmem.memory.retraction import retract
 from graphmem.memory.supersession import supersede
-from graphmem.model import Label, MemoryKind, MemoryStatus, Node
-from graphmem.store import GraphStore, WriteBatch
+from graphmem.model import Label, MemoryKind, MemoryStatus, Node, RelType
+from graphmem.store import Direction, GraphStore, WriteBatch
 
 __all__ = ["SyncReport", "document_memory_id", "read_documents", "sync_documents"]
 
@@ -62,13 +72,20 @@ def read_documents(
 ) -> list[Document]:
     """Every ADR and rules file among `files` (repo-relative), parsed."""
     docs = []
-    for rel in find_adrs(files, adr_dirs(root, files, configured_adr_dirs)):
+    scopes = adr_scopes(root, files, configured_adr_dirs)
+    listed = set(files)
+    for rel in find_adrs(files, sorted(scopes)):
         text, problem = _read(root / rel)
         doc = parse_adr(rel, text) if problem is None else Document(path=rel, family="adr")
         docs.append(doc)
         if problem:
             doc.warnings.append(f"{rel}:1: {problem}")
-    for rel in find_rules_files(files):
+        for entry in doc.entries:
+            if entry.format != "graphmem":  # an exported file states its scope itself
+                entry.directory = adr_directory(rel, scopes, listed)
+    rules_files = find_rules_files(files)
+    importing: list[tuple[str, str]] = []  # (CLAUDE.md or GEMINI.md, its text)
+    for rel in rules_files:
         size = (root / rel).stat().st_size
         if size > MAX_RULES_BYTES:
             docs.append(parse_rules(rel, "", size))
@@ -79,6 +96,33 @@ def read_documents(
         )
         if problem:
             docs[-1].warnings.append(f"{rel}:1: {problem}")
+        else:
+            importing.append((rel, text))
+    docs += _imported(root, listed, set(rules_files) | {d.path for d in docs}, importing)
+    return docs
+
+
+def _imported(
+    root: Path, listed: set[str], read: set[str], importing: list[tuple[str, str]]
+) -> list[Document]:
+    """The Markdown files CLAUDE.md and GEMINI.md import (``@docs/conventions.md``), read as
+    rules of the file that imports them, up to five imports deep; files read anyway (AGENTS.md,
+    ADRs) and READMEs (an overview, not rules) are left out."""
+    docs = []
+    todo = [(rel, text, rel, 0) for rel, text in importing]
+    while todo:
+        importer, text, origin, depth = todo.pop(0)
+        for target in imports(importer, text, imported=depth > 0) if depth < 5 else []:
+            name = Path(target).name.casefold()
+            if target in read or target not in listed or not name.endswith(".md"):
+                continue
+            if name.startswith("readme") or (root / target).stat().st_size > MAX_RULES_BYTES:
+                continue
+            read.add(target)
+            body, problem = _read(root / target)
+            if problem is None:
+                docs.append(parse_rules(target, body, imported_by=origin))
+                todo.append((target, body, origin, depth + 1))
     return docs
 
 
@@ -112,7 +156,7 @@ def sync_documents(
         for n in store.find_nodes(Label.MEMORY, {"repo": repo}, embeddings=False)
         if n.get("document_path") and n.get("status") != MemoryStatus.PURGED
     }
-    scope = EntryScope(store, repo)
+    scope = EntryScope(store, repo, files)
     stored = store.get_nodes(list(entries))
     pending = [
         redact(e.text.strip()).text
@@ -127,6 +171,7 @@ def sync_documents(
     links = _supersession_links(store, entries, report)
     retired = {mid for mid, e in entries.items() if _retired(mid, e, links)}
     moved = WriteBatch()
+    conflicts: list[_Conflict] = []
     by_file: dict[str, set[str]] = {}
     for memory_id, entry in entries.items():
         by_file.setdefault(entry.path, set()).add(memory_id)
@@ -143,6 +188,7 @@ def sync_documents(
                 moved,
                 report,
                 same_file=by_file[entry.path],
+                conflicts=conflicts,
                 restorable=memory_id not in retired,
                 commit=commit,
                 author=author,
@@ -152,6 +198,7 @@ def sync_documents(
     if moved.set_properties:
         store.write(moved)
     _apply_statuses(store, repo, entries, links, retired, report, author)
+    report.conflicts += _real_conflicts(store, conflicts)
     for memory_id, node in sorted(existing.items()):
         if memory_id not in entries and node.get("status") == MemoryStatus.ACTIVE:
             reason = f"{REASON_PREFIX}{node.get('document_path')} no longer states it"
@@ -174,6 +221,7 @@ def _sync_entry(
     report: SyncReport,
     *,
     same_file: set[str],
+    conflicts: list[_Conflict],
     restorable: bool,
     commit: str | None,
     author: str | None,
@@ -185,6 +233,7 @@ def _sync_entry(
         "document_hash": entry.content_hash(),
         "document_format": entry.format,
         "document_status": entry.status,
+        **_dated(entry),
     }
     node = stored.get(memory_id)
     if node is None:
@@ -206,8 +255,8 @@ def _sync_entry(
         )
         report.created += 1
         # Rules of one file were written together: close ones there are one topic, not a clash.
-        report.conflicts += [
-            f"{entry.where()}: {memory_id} may conflict with {c.memory_id} (score {c.score:.2f})"
+        conflicts += [
+            _Conflict(entry.where(), memory_id, c.memory_id, c.score)
             for c in result.conflicts
             if c.memory_id not in same_file
         ]
@@ -227,9 +276,9 @@ def _sync_entry(
     report.resolved_to_code += bool(targets)
     if node.get("document_path"):
         extra["source"] = source  # a hand-written memory its exported file claims keeps its own
-    archived = revise(
+    revised = revise(
         store,
-        embedder(),
+        cast(Embedder, _Lazy(embedder)),  # a change of status or date alone embeds nothing
         node,
         text=entry.text,
         rationale=entry.rationale,
@@ -241,10 +290,97 @@ def _sync_entry(
     )
     if restore:
         report.restored += 1
-    elif archived:
-        report.updated += 1
+    elif revised.changed:
+        report.updated += 1  # a new version, or new tags or anchors in place
     else:
         report.unchanged += 1
+
+
+class _Conflict(NamedTuple):
+    where: str
+    memory_id: str
+    other: str
+    score: float
+
+
+def _real_conflicts(store: GraphStore, found: list[_Conflict]) -> list[str]:
+    """The conflicts `remember` reported, less the pairs that one supersession chain links
+    (either way, at any depth): a decision and the one that replaced it are not a clash,
+    however alike (the chains as they are after this sync's supersessions)."""
+    chains: dict[str, set[str]] = {}
+
+    def chain(memory_id: str) -> set[str]:
+        if memory_id not in chains:
+            seen = {memory_id}
+            todo = [memory_id]
+            while todo:
+                edges = store.edges(todo, [RelType.SUPERSEDED_BY], Direction.BOTH)
+                todo = []
+                for edge in edges:
+                    for end in (edge.source, edge.target):
+                        if end not in seen:
+                            seen.add(end)
+                            todo.append(end)
+            for member in seen:
+                chains[member] = seen
+        return chains[memory_id]
+
+    return [
+        f"{c.where}: {c.memory_id} may conflict with {c.other} (score {c.score:.2f})"
+        for c in found
+        if c.other not in chain(c.memory_id)
+    ]
+
+
+def _dated(entry: Entry) -> dict[str, Any]:
+    """When an ADR says it was decided, and by whom, as the memory's own ``created_at`` /
+    ``valid_from`` (what ``show`` prints as "since", ``history`` as its date) and ``author``
+    ("by"). Nothing for rules, for files graphmem exported (the store has the originals), and
+    for a date that is not one."""
+    if entry.key != "adr" or entry.format == "graphmem":
+        return {}
+    dated: dict[str, Any] = {}
+    when = _iso_date(entry.date or "")
+    if when:
+        dated.update({"created_at": when, "valid_from": when})
+    if entry.deciders and entry.deciders.strip():
+        dated["author"] = entry.deciders.strip()
+    return dated
+
+
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%Y/%m/%d")
+
+
+def _iso_date(text: str) -> str | None:
+    """``2016-02-12``, ``2016-2-12``, ``12 February 2016``, ``Feb 12, 2016``, ``2016/02/12``
+    as a timestamp like `now_iso`'s (midnight UTC); None for anything else."""
+    text = text.strip()
+    day: date | None = None
+    if m := re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", text):
+        try:
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            day = None
+    else:
+        for fmt in _DATE_FORMATS:
+            try:
+                day = datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).isoformat(timespec="microseconds")
+
+
+class _Lazy:
+    """The embedder, loaded only if `revise` embeds something."""
+
+    def __init__(self, embedder: Callable[[], Embedder]) -> None:
+        self._embedder = embedder
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self._embedder().embed(texts)
 
 
 class _Prefetched:

@@ -239,7 +239,8 @@ def test_rules_are_scoped_by_their_files_convention(
     tax = served("src/shop/billing/tax.py")
     assert "Money is always `decimal.Decimal`; never use float for amounts." in tax
     assert "Tax rates are looked up, never hard-coded in call sites." in tax
-    assert "Public functions are fully typed." in tax  # the root AGENTS.md governs everything
+    # the root AGENTS.md governs everything
+    assert "Style: Public functions are fully typed." in tax
     assert "Route handlers must validate input before calling a service." not in tax
     routes = served("src/shop/api/routes.py")
     assert "Route handlers must validate input before calling a service." in routes
@@ -248,7 +249,7 @@ def test_rules_are_scoped_by_their_files_convention(
     assert "Tests must not talk to the network." not in routes
     memories = by_file(store)
     assert memories["Tests must not talk to the network."].has(Label.CONSTRAINT)
-    assert memories["Public functions are fully typed."].has(Label.FACT)
+    assert memories["Style: Public functions are fully typed."].has(Label.FACT)
     secret = [t for t in memories if "Deploy token" in str(t)]
     assert secret and "AKIAIOSFODNN7EXAMPLE" not in secret[0] and "[REDACTED:" in secret[0]
     assert not any("written by graphmem" in str(t) for t in memories)
@@ -335,7 +336,7 @@ def test_file_backed_and_hand_written_memories_sit_side_by_side_with_conflicts_r
     gm = open_gm(store, embedder, make_repo(tmp_path, "rules"))
     mine = gm.remember("fact", "All public functions are fully typed.").memory.id
     report = ingest(gm)
-    rule = by_file(store)["Public functions are fully typed."]
+    rule = by_file(store)["Style: Public functions are fully typed."]
     assert any(f"{rule.id} may conflict with {mine}" in c for c in report.conflicts)
     served = {g.memory.id for g in gm.governing("src/shop/billing/tax.py")}
     assert {mine, rule.id} <= served  # nothing superseded without being asked

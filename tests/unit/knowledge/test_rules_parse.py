@@ -48,18 +48,22 @@ def test_agents_md_bullets_and_short_sections_are_rules_and_the_rest_is_not() ->
     rules = parsed("AGENTS.md")
     texts = [t for _, t in rules]
     assert texts == [
-        "Run the tests with `pytest -q` before every commit.",
-        "Format with `ruff format`; lint with `ruff check`.",
-        "Never commit credentials; read them from the environment.",
-        "Public functions are fully typed.",
-        "We use pydantic models at the edges of the system and plain dataclasses inside it.",
+        "Commands: Run the tests with `pytest -q` before every commit.",
+        "Commands: Format with `ruff format`; lint with `ruff check`.",
+        "Style: Never commit credentials; read them from the environment.",
+        "Style: Public functions are fully typed.",
+        "Style: We use pydantic models at the edges of the system and plain dataclasses inside it.",
         "Release: Releases are cut from main by the release manager on Thursdays.",
     ]  # no code block, no introduction, nothing from graphmem's own block
     kinds = dict((t, k) for k, t in rules)
     assert (
-        kinds["Never commit credentials; read them from the environment."] == MemoryKind.CONSTRAINT
+        kinds["Style: Never commit credentials; read them from the environment."]
+        == MemoryKind.CONSTRAINT
     )
-    assert kinds["Public functions are fully typed."] == MemoryKind.FACT
+    assert kinds["Commands: Format with `ruff format`; lint with `ruff check`."] == (
+        MemoryKind.CONSTRAINT  # an imperative
+    )
+    assert kinds["Style: Public functions are fully typed."] == MemoryKind.FACT
 
 
 def test_scope_follows_each_files_convention() -> None:
