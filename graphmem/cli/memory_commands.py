@@ -201,10 +201,16 @@ examples:
 jsonl: every node and edge, lossless; `graphmem import` reads it into either backend.
 markdown: the active memories grouped by the code they govern, for AGENTS.md or a PR.
 These write into the repository, idempotently, for review in a pull request:
-agents-md: a managed block in AGENTS.md (and CLAUDE.md), nested AGENTS.md per folder.
+agents-md: a managed block in AGENTS.md (and CLAUDE.md); a folder's memories go into the
+nearest AGENTS.md at or above it that people wrote, under a heading naming the folder.
 claude-rules, cursor-rules: .claude/rules/graphmem-*.md (paths:), .cursor/rules/*.mdc (globs:).
-adr: one MADR file per decision that did not come from an ADR; `ingest` reads it back as the
-same memory (same id), so decisions travel through git with no server.
+adr: one ADR per decision that did not come from an ADR, in the folder's format (MADR, or
+Nygard where adr-tools is used); `ingest` reads it back as the same memory (same id), so
+decisions travel through git with no server. An ADR that exists is never rewritten: only its
+status and graphmem key are brought up to date.
+A file holding what graphmem did not write (a hand-written file of the same name, an edited
+line, a block missing its end marker, a status edited since the last ingest) is skipped with
+a warning naming the file, the line and what to do, and the exit code is 4; --force writes it.
 
 examples:
   graphmem export --output backup.jsonl
@@ -214,6 +220,16 @@ examples:
     )
     export.add_argument("--format", choices=_EXPORT_FORMATS, default="jsonl")
     export.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="file formats: write the files export skipped, losing what it warned about",
+    )
+    export.add_argument(
+        "--nested",
+        action="store_true",
+        help="agents-md: write a folder's memories into <folder>/AGENTS.md, creating it",
+    )
     export.set_defaults(handler=run_export)
 
     import_ = command(
@@ -359,20 +375,40 @@ def run_log(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     if args.format in _FILE_FORMATS:
+        from graphmem.knowledge.writers import export_documents
+
         if args.output:
             raise UsageError(f"--format {args.format} writes into the repository: drop --output")
+        if args.nested and args.format != "agents-md":
+            raise UsageError("--nested is for --format agents-md")
         with open_graphmem(args) as gm:
-            result = gm.export_documents(args.format)
+            result = export_documents(
+                gm.store,
+                gm.repo,
+                gm.repo_root,
+                gm.branch,
+                gm.settings.user,
+                args.format,
+                force=args.force,
+                nested=args.nested,
+            )
         emit(args.json, result, _render_file_export)
-        return 0
+        for warning in result.warnings:
+            print(f"graphmem: warning: {warning}", file=sys.stderr)
+        return 4 if result.skipped else 0
+    if args.force or args.nested:
+        raise UsageError(f"--force and --nested are for the file formats, not {args.format}")
     with open_graphmem(args) as gm:
         if args.format == "markdown":
             text = gm.export_markdown()
+            count = text.count("\n- **")
             if args.output:
                 Path(args.output).write_text(text, encoding="utf-8")
+            elif args.json:
+                emit(True, {"format": "markdown", "memories": count, "text": text})
+                return 0
             else:
                 sys.stdout.write(text)
-            count = text.count("\n- **")
         elif args.output:
             with open(args.output, "w", encoding="utf-8") as fp:
                 count = gm.export_jsonl(fp)
@@ -388,11 +424,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _render_file_export(result: ExportResult) -> str:
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
     lines = [
         f"exported {result.memories} memories as {result.format}: {len(result.written)} files "
-        f"written, {len(result.removed)} removed, {len(result.unchanged)} unchanged"
+        f"written, {len(result.removed)} removed, {len(result.unchanged)} unchanged{skipped}"
     ]
     lines += [f"  wrote {p}" for p in result.written] + [f"  removed {p}" for p in result.removed]
+    lines += [f"  skipped {p} (see the warning)" for p in result.skipped]
     return "\n".join(lines)
 
 
