@@ -363,23 +363,28 @@ class GraphMem:
 
         return markdown_digest(self.store, self.repo, self.branch, self.settings.user)
 
-    def export_documents(self, fmt: str) -> ExportResult:
+    def export_documents(
+        self, fmt: str, *, force: bool = False, nested: bool = False
+    ) -> ExportResult:
         """Write memories into the repository's own files: `agents-md` (a managed block in
-        AGENTS.md files), `claude-rules` / `cursor-rules` (one rules file per scope) or `adr`
-        (one MADR file per decision); idempotent (graphmem.knowledge.writers)."""
+        AGENTS.md files; `nested`: one per folder), `claude-rules` / `cursor-rules` (one rules
+        file per scope) or `adr` (one file per decision, in the folder's format); idempotent,
+        and a file people wrote is never overwritten unless `force` (graphmem.knowledge.writers)."""
         from graphmem.knowledge import writers
 
-        store, repo, root = self.store, self.repo, self.repo_root
-        branch, user = self.branch, self.settings.user
-        if fmt == "agents-md":
-            return writers.export_agents_md(store, repo, root, branch, user)
-        if fmt in ("claude-rules", "cursor-rules"):
-            flavour: writers.RulesFlavour = "claude" if fmt == "claude-rules" else "cursor"
-            return writers.export_rules(store, repo, root, branch, user, flavour)
-        if fmt == "adr":
-            return writers.export_adrs(store, repo, root, branch, user)
-        raise UsageError(
-            f"unknown export format {fmt!r}: use agents-md, claude-rules, cursor-rules or adr"
+        if fmt not in writers.FILE_FORMATS:
+            raise UsageError(
+                f"unknown export format {fmt!r}: use {', '.join(writers.FILE_FORMATS)}"
+            )
+        return writers.export_documents(
+            self.store,
+            self.repo,
+            self.repo_root,
+            self.branch,
+            self.settings.user,
+            fmt,
+            force=force,
+            nested=nested,
         )
 
     def export_jsonl(self, fp: IO[str]) -> int:

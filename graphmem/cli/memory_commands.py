@@ -375,23 +375,12 @@ def run_log(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     if args.format in _FILE_FORMATS:
-        from graphmem.knowledge.writers import export_documents
-
         if args.output:
             raise UsageError(f"--format {args.format} writes into the repository: drop --output")
         if args.nested and args.format != "agents-md":
             raise UsageError("--nested is for --format agents-md")
         with open_graphmem(args) as gm:
-            result = export_documents(
-                gm.store,
-                gm.repo,
-                gm.repo_root,
-                gm.branch,
-                gm.settings.user,
-                args.format,
-                force=args.force,
-                nested=args.nested,
-            )
+            result = gm.export_documents(args.format, force=args.force, nested=args.nested)
         emit(args.json, result, _render_file_export)
         for warning in result.warnings:
             print(f"graphmem: warning: {warning}", file=sys.stderr)
