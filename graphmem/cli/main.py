@@ -11,6 +11,7 @@ import argparse
 import gc
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from graphmem.cli import (
     agent_commands,
@@ -68,9 +69,17 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error is one line (argparse prints the whole usage first),
+    naming the command's --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = common_options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="graphmem",
         description=DESCRIPTION,
         formatter_class=HelpFormatter,
