@@ -28,13 +28,26 @@ def markdown_digest(
     store: GraphStore, repo: str, branch: str | None = None, user: str | None = None
 ) -> str:
     """The digest as Markdown text (ends with a newline)."""
+    from graphmem.memory.staleness import staleness_of
+
     groups: dict[str, list[Memory]] = {}
     reader = ReadScope(store, repo, branch, user)
-    for node in store.find_nodes(
-        Label.MEMORY, {"repo": repo, "status": "active"}, embeddings=False
-    ):
-        if not reader.serves(node):
-            continue
+    served = [
+        node
+        for node in store.find_nodes(
+            Label.MEMORY, {"repo": repo, "status": "active"}, embeddings=False
+        )
+        if reader.serves(node)
+    ]
+    # A digest is read as what holds: a memory whose code changed or vanished says so.
+    staleness = staleness_of(store, served)
+    flags: dict[str, str] = {}
+    for node in served:
+        state = staleness[node.id]
+        if state.orphaned:
+            flags[node.id] = " *(orphaned: its code is gone)*"
+        elif state.possibly_stale:
+            flags[node.id] = " *(possibly stale: its code changed)*"
         memory = Memory.from_node(node)
         headings = {_heading(a.kind, a.path, a.qualified_name) for a in anchors_of(node)}
         for heading in headings or {_REPO_WIDE}:
@@ -45,7 +58,7 @@ def markdown_digest(
     for heading in sorted(groups, key=lambda h: (h != _REPO_WIDE, h)):
         lines += [f"## {heading}", ""]
         for memory in sorted(groups[heading], key=lambda m: (_KIND_ORDER[m.kind], m.created_at)):
-            lines += _entry(memory)
+            lines += _entry(memory, flags.get(memory.id, ""))
         lines.append("")
     return "\n".join(lines)
 
@@ -62,14 +75,15 @@ def _heading(kind: str, path: str, qualified_name: str) -> str:
     return f"`{path}` :: `{qualified_name}`" if path else f"`{qualified_name}`"
 
 
-def _entry(memory: Memory) -> list[str]:
+def _entry(memory: Memory, flag: str) -> list[str]:
     scope = []
     if memory.branch:
         scope.append(f"branch {memory.branch}")
     if memory.user:
         scope.append(f"for {memory.user}")
     suffix = f" ({', '.join(scope)})" if scope else ""
-    lines = [f"- **{memory.kind.value}** `{memory.id}`{suffix}: {_one_line(memory.text)}"]
+    text = _one_line(memory.text)
+    lines = [f"- **{memory.kind.value}** `{memory.id}`{suffix}{flag}: {text}"]
     if memory.rationale:
         lines.append(f"  - why: {_one_line(memory.rationale)}")
     for label, value in memory.failure_details():

@@ -199,3 +199,16 @@ def test_repository_wide_memory_is_not_stale_when_files_are_added(
     assert store.find_nodes(Label.REPOSITORY, {"repo": gm.repo})
     assert gm.stale().memories == []
     assert not gm.show(everywhere.memory.id).staleness.possibly_stale
+
+
+def test_the_markdown_digest_flags_what_no_longer_holds_for_sure(gm: GraphMem) -> None:
+    on_tax = gm.remember("decision", "Tax is 20 percent", ["billing.tax.compute_tax"])
+    on_void = gm.remember(
+        "constraint", "void() keeps the row", ["billing.invoices.InvoiceService.void"]
+    )
+    write(gm.repo_root, "billing/tax.py", TAX.replace("0.2", "0.21"))
+    write(gm.repo_root, "billing/invoices.py", INVOICES.split("    def void")[0])
+    gm.ingest()
+    lines = {line.split("`")[1]: line for line in gm.export_markdown().splitlines() if "`" in line}
+    assert "*(possibly stale: its code changed)*" in lines[on_tax.memory.id]
+    assert "*(orphaned: its code is gone)*" in lines[on_void.memory.id]
