@@ -6,36 +6,13 @@ conflict reported between a decision and the one that replaced it."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from graphmem.api import GraphMem
+from test_knowledge import ingest, make_repo, open_gm
+
 from graphmem.embed import Embedder
-from graphmem.knowledge.documents import SyncReport
 from graphmem.model import Label, Node
-from graphmem.settings import Settings
 from graphmem.store import GraphStore
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "knowledge"
-
-
-def make_repo(tmp_path: Path, *layers: str) -> Path:
-    root = tmp_path / "shop"
-    shutil.copytree(FIXTURES / "code", root)
-    for layer in layers:
-        shutil.copytree(FIXTURES / layer, root, dirs_exist_ok=True)
-    return root
-
-
-def open_gm(store: GraphStore, embedder: Embedder, root: Path) -> GraphMem:
-    settings = Settings(author="ana", user="ana", branch="main")
-    return GraphMem(settings, repo_root=root, store=store, embedder=embedder)
-
-
-def ingest(gm: GraphMem) -> SyncReport:
-    report = gm.ingest(history=0)
-    assert report.documents is not None
-    return report.documents
 
 
 def adrs(store: GraphStore) -> dict[str, Node]:
