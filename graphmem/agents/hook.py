@@ -123,8 +123,7 @@ def answer(
                 return _session_start(gm, event, budget, ledger, session)
             text = ""
             if event.kind == "after_edit":
-                if guard is not None:
-                    _after_edit(event, repo_root, session, guard)
+                _after_edit(event, repo_root, session, guard)
             elif event.kind == "before_file":
                 targets = _file_targets(gm, event)
                 label = ", ".join(t[0] for t in targets)
@@ -272,7 +271,7 @@ def _candidates(
     return blocks, max(0, len(served) - most)
 
 
-def _after_edit(event: HookEvent, repo_root: Path, session: str, guard: _deadline) -> None:
+def _after_edit(event: HookEvent, repo_root: Path, session: str, guard: _deadline | None) -> None:
     """Re-ingest (incrementally) in a detached child this hook waits for: past the deadline
     the hook exits silently and the ingest still finishes instead of being cut off. The child
     also works out which memories the edit made stale (`staleness_notices`) and leaves that
@@ -284,7 +283,8 @@ def _after_edit(event: HookEvent, repo_root: Path, session: str, guard: _deadlin
     from graphmem.agents.background import ingest_now
 
     def started() -> None:
-        guard.on_expire = None
+        if guard is not None:
+            guard.on_expire = None
 
     ingest_now(repo_root, started=started, notice={"session": session, "paths": paths})
 
