@@ -219,6 +219,8 @@ def parse_adr(path: str, text: str) -> Document:
     if generated:  # graphmem wrote it: the sections hold the memory's own text, verbatim
         statement = decision.text() if decision else statement
         reasons = [context.text()] if context and context.text() else []
+        if consequences is not None and consequences.text():  # a reviewer's, on the memory too
+            reasons.append(f"Consequences: {' '.join(paragraphs(consequences.text()))}")
         tags = _tags(meta.data.get("tags"))
         if status == "proposed" and PROPOSED_TAG not in tags:
             tags.append(PROPOSED_TAG)

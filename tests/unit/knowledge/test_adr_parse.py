@@ -161,6 +161,13 @@ They never edit them.
     assert entry.tags == ["billing"]
     assert entry.governs == ["src/shop/billing/"]
     assert entry.supersedes == ["d-87654321"]
+    # a reviewer adds MADR's Consequences to the exported file: the memory follows its file
+    reviewed = text + "\n### Consequences\n\n* Good, because refunds stay traceable.\n"
+    [entry] = parse_adr("docs/decisions/0001-credit-notes.md", reviewed).entries
+    assert entry.text == "Credit notes correct sent invoices.\nThey never edit them."
+    assert entry.rationale == (
+        "Auditors require it.\n\nConsequences: * Good, because refunds stay traceable."
+    )
 
 
 @pytest.mark.parametrize(
