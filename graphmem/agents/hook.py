@@ -202,8 +202,10 @@ def _review_note(gm: GraphMem, ledger: SessionLedger) -> str:
         count_later(gm.repo_root)
     if not counts or not (counts.get("stale") or counts.get("orphaned")):
         return ""
+    stale = int(counts["stale"])
+    are = "memory is" if stale == 1 else "memories are"
     return (
-        f"{counts['stale']} memories are possibly stale and {counts['orphaned']} orphaned: "
+        f"{stale} {are} possibly stale and {counts['orphaned']} orphaned: "
         "review them with `graphmem stale`."
     )
 
