@@ -72,6 +72,7 @@ _JS_OUTPUT = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cj
 _SOURCE_ALIASES = ("@/", "~/")
 
 _DOTTED = re.compile(r"[A-Za-z_$#][\w$]*(?:\.[A-Za-z_$#][\w$]*)*")
+_IDENTIFIER = re.compile(r"[A-Za-z_$#][\w$]*")
 _WHITESPACE = re.compile(r"\s+")
 _FUNCTION_VALUES = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
@@ -112,6 +113,9 @@ _DECLARATION_WRAPPERS = frozenset(
     {"export_statement", "lexical_declaration", "variable_declaration", "variable_declarator"}
 )
 UNKNOWN = "?"
+#: The scope a class's fields are bound in (``Registry.#fields``): not a scope its methods'
+#: bare names see (a field is only ever ``this.reg``), which `attribute` reads.
+FIELDS = ".#fields"
 #: The test runners' block functions (Jest, Vitest, Mocha, Jasmine, ava, node:test, tap, Deno):
 #: a block at module level, ``test('retries', async t => {...})``, is a Function named by its
 #: title, so the calls a test makes reach the code it tests (impact and review list it).
@@ -401,6 +405,35 @@ class _EcmaParse(SourceParse):
         self.claimed.add(value.id)
         return self.define(METHOD, self.text(name_node), value, scope, span=node)
 
+    def on_field(self, node: Node, scope: _Scope) -> _Scope | None:
+        """A class field's type, for ``this.reg.get()``: what it is set to (``reg = new
+        Registry()``) or, in TypeScript, what it is declared as (``reg: Registry``)."""
+        name_node = node.child_by_field_name("property") or node.child_by_field_name("name")
+        if name_node is None or not self.is_class_scope(scope):
+            return None
+        value = node.child_by_field_name("value")
+        if value is not None and value.id not in self.claimed:
+            bound = self.value_expression(value)
+            if bound is not None:
+                self.bind(scope.qualified_name + FIELDS, self.text(name_node), bound, node)
+            return None
+        declared = self.declared_type(node.child_by_field_name("type"))
+        if declared is not None:
+            field_scope = scope.qualified_name + FIELDS
+            self.bind(field_scope, self.text(name_node), declared, node, annotation=True)
+        return None
+
+    def declared_type(self, annotation: Node | None) -> str | None:
+        """The one type a TypeScript annotation names (``: Query<T>`` counts as Query)."""
+        type_node = (
+            annotation.named_children[0] if annotation and annotation.named_children else None
+        )
+        if type_node is not None and type_node.type == "generic_type":
+            type_node = type_node.child_by_field_name("name")
+        if type_node is None or type_node.type not in ("type_identifier", "nested_type_identifier"):
+            return None
+        return _WHITESPACE.sub("", self.text(type_node))
+
     @staticmethod
     def is_class_scope(scope: _Scope) -> bool:
         return not scope.opaque and scope.definition is not None and scope.definition.kind in _TYPES
@@ -541,16 +574,19 @@ class _EcmaParse(SourceParse):
 
     def on_typed_param(self, node: Node, scope: _Scope) -> _Scope | None:
         pattern = node.child_by_field_name("pattern")
-        annotation = node.child_by_field_name("type")
-        if pattern is None or annotation is None or not self.in_function(scope):
+        if pattern is None or not self.in_function(scope):
             return None
-        type_node = annotation.named_children[0] if annotation.named_children else None
-        if type_node is not None and type_node.type == "generic_type":  # q: Query<T>
-            type_node = type_node.child_by_field_name("name")
-        if type_node is None or type_node.type not in ("type_identifier", "nested_type_identifier"):
+        declared = self.declared_type(node.child_by_field_name("type"))
+        if declared is None:
             return None
-        declared = _WHITESPACE.sub("", self.text(type_node))
         self.bind(scope.qualified_name, self.text(pattern), declared, node, annotation=True)
+        owner = scope.definition
+        if (
+            owner is not None
+            and owner.name == "constructor"
+            and any(c.type in ("accessibility_modifier", "readonly") for c in node.children)
+        ):  # `constructor(private reg: Registry)` declares the field `reg` too
+            self.bind(owner.parent + FIELDS, self.text(pattern), declared, node, annotation=True)
         return None
 
     # -- calls ----------------------------------------------------------------------------
@@ -713,14 +749,20 @@ class _EcmaParse(SourceParse):
         return names
 
     def on_assign(self, node: Node, scope: _Scope) -> _Scope | None:
-        """CommonJS exports: ``module.exports = X``, ``exports.f = function () {}``."""
-        if scope.definition is not None:
-            return None
+        """CommonJS exports: ``module.exports = X``, ``exports.f = function () {}``; in a
+        method, ``this.reg = new Registry()`` (a field's type, as `on_field`)."""
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
         if left is None or right is None:
             return None
         target = _WHITESPACE.sub("", self.text(left))
+        if scope.definition is not None:
+            owner = scope.definition
+            field = target.removeprefix("this.")
+            if owner.kind == METHOD and target.startswith("this.") and _IDENTIFIER.fullmatch(field):
+                bound = self.value_expression(right)
+                self.bind(owner.parent + FIELDS, field, bound or UNKNOWN, node)
+            return None
         if target == "module.exports":
             if right.type == "identifier":
                 self.export_aliases["default"] = self.text(right)
@@ -734,9 +776,12 @@ class _EcmaParse(SourceParse):
                         if key is not None and value is not None and value.type == "identifier":
                             self.export_aliases[self.text(key)] = self.text(value)
             elif right.type in _FUNCTION_VALUES | _CLASS_VALUES:
-                self.export_aliases["default"] = "default"
+                # `module.exports = class ExceptionHandler {}` keeps its name, as ESM's does
+                name_node = right.child_by_field_name("name")
+                name = self.text(name_node) if name_node is not None else "default"
+                self.export_aliases["default"] = name
                 kind = CLASS if right.type in _CLASS_VALUES else FUNCTION
-                return self.define(kind, "default", right, scope)
+                return self.define(kind, name, right, scope)
             return None
         for prefix in ("module.exports.", "exports."):
             if target.startswith(prefix) and _DOTTED.fullmatch(target[len(prefix) :]):
@@ -936,8 +981,8 @@ class EcmaScriptResolver:
                 value = _Instance(cls)  # this.m(): the class's own method, certainly
         else:
             value = self.lookup(path, call.caller, head.removesuffix("()"), 0)
-            if isinstance(value, _Module) and not rest:  # CommonJS: a required module called
-                value = self.export(value.path, "default", 0)
+            if not rest:
+                value = self.as_value(value)
             if head.endswith("()"):
                 value, resolution = self.call_result(value, 0), HEURISTIC
         for position, part in enumerate(rest):
@@ -955,9 +1000,17 @@ class EcmaScriptResolver:
             return value, resolution
         return None
 
+    def as_value(self, value: _Value | None) -> _Value | None:
+        """A CommonJS module used as a value (called, constructed, extended) is what it
+        exports (`module.exports = Logger`): `const Logger = require('./logger')`."""
+        if isinstance(value, _Module):
+            return self.export(value.path, "default", 0)
+        return value
+
     def call_result(self, value: _Value | None, depth: int) -> _Instance | None:
         """What calling `value` gives: an instance of a class, or of the type a function's
         declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``)."""
+        value = self.as_value(value)
         if not isinstance(value, _Def) or depth > _MAX_DEPTH:
             return None
         if value.kind == CLASS:
@@ -1111,7 +1164,29 @@ class EcmaScriptResolver:
         if isinstance(value, _Def) and value.kind == CLASS:
             return self.find_method(value, name, depth + 1)  # a static method
         if isinstance(value, _Instance):
-            return self.find_method(value.cls, name, depth + 1)
+            return self.find_method(value.cls, name, depth + 1) or self.field(
+                value.cls, name, depth + 1
+            )
+        return None
+
+    def field(self, cls: _Def, name: str, depth: int) -> _Value | None:
+        """What a field of `cls` (or of a class it extends) holds, when one thing does."""
+        if depth > _MAX_DEPTH:
+            return None
+        tables = self.tables(cls.path)
+        if tables is None:
+            return None
+        bindings = tables.bindings.get((cls.qualified_name + FIELDS, name))
+        if bindings:
+            # A declared type holds whatever is assigned; else one value, or nothing followed.
+            declared = [b for b in bindings if b.annotation] or bindings
+            if len({(b.value, b.annotation) for b in declared}) != 1:
+                return None
+            return self.bound_value(tables, cls.qualified_name, declared[0], depth + 1)
+        for base in self.bases_of(cls, depth + 1):
+            found = self.field(base, name, depth + 1)
+            if found is not None:
+                return found
         return None
 
     def member(self, obj: _Object, name: str, depth: int) -> _Value | None:
@@ -1152,7 +1227,7 @@ class EcmaScriptResolver:
             return []
         bases = []
         for base in definition.bases:
-            value = self.evaluate(cls.path, definition.parent, base, depth + 1)
+            value = self.as_value(self.evaluate(cls.path, definition.parent, base, depth + 1))
             # a class extends a class; an interface extends interfaces (or a class's shape)
             if isinstance(value, _Def) and value.kind in (CLASS, definition.kind):
                 bases.append(value)

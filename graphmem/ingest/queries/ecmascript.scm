@@ -1,5 +1,5 @@
 ; Shared by JavaScript and TypeScript (graphmem/ingest/ecmascript.py).
-; Capture names are the contract with the parser: @class, @function, @method, @field_function,
+; Capture names are the contract with the parser: @class, @function, @method, @field_function, @field,
 ; @var, @call, @new, @import, @export, @assign, @typed_param, @lambda.
 
 (class_declaration) @class

@@ -6,3 +6,4 @@
 (abstract_method_signature) @method
 (interface_declaration) @interface
 (method_signature) @method
+(public_field_definition) @field

@@ -257,3 +257,31 @@ def test_a_callbacks_locals_are_not_module_variables(resolve_tree: Any) -> None:
     }
     assert ("http.httpAdapter", "http.send") in tree.of("CALLS")
     assert ("main.go", "http.httpAdapter") in tree.of("CALLS")
+
+
+def test_commonjs_classes_keep_their_names_and_their_fields_types(resolve_tree: Any) -> None:
+    """winston: `module.exports = class ExceptionHandler {}` was named `default`; a field set
+    in the constructor (`this.handlers = new Map()`-style) gives `this.x.m()` its class."""
+    tree = resolve_tree(
+        {
+            "lib/store.js": "module.exports = class Store {\n  save() {}\n};\n",
+            "lib/handler.js": (
+                "const Store = require('./store');\n"
+                "class Handler {\n"
+                "  constructor() {\n    this.store = new Store();\n  }\n"
+                "  handle() {\n    this.store.save();\n  }\n"
+                "}\n"
+                "module.exports = Handler;\n"
+            ),
+            "lib/cached.js": (
+                "const Store = require('./store');\n"
+                "class Cached extends Store {\n  keep() {\n    this.save();\n  }\n}\n"
+            ),
+        }
+    )
+    assert "lib/store.Store" in {d.qualified_name for d in tree.parsed["lib/store.js"].definitions}
+    calls = {(s, t) for k, s, t, _ in tree.edges if k == "CALLS"}
+    assert ("lib/handler.Handler.constructor", "lib/store.Store") in calls
+    assert ("lib/handler.Handler.handle", "lib/store.Store.save") in calls
+    assert ("lib/cached.Cached", "lib/store.Store") in tree.of("INHERITS")
+    assert ("lib/cached.Cached.keep", "lib/store.Store.save") in calls  # through extends

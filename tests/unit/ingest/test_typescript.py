@@ -223,3 +223,38 @@ def test_interfaces_implements_and_calls_through_an_interface(resolve_tree: Any)
         ("CALLS", "src/use.read", "src/memory.Base.name", "heuristic"),  # Label's, inherited
         ("CALLS", "src/use.direct", "src/memory.MemoryStore.get", "heuristic"),
     }
+
+
+def test_calls_through_a_classs_fields_follow_their_types(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """tsyringe's container calls its registry through `this._registry`: a field set to
+    `new Registry()`, declared `: Registry`, or a constructor's `private` parameter."""
+    tree = resolve_tree(
+        {
+            "src/reg.ts": "export class Reg {\n  get(k: string) {}\n  put(k: string) {}\n"
+            "  has(k: string) {}\n  all() {}\n}\n",
+            "src/main.ts": (
+                "import { Reg } from './reg';\n"
+                "export class Svc {\n"
+                "  private made = new Reg();\n"
+                "  private typed: Reg;\n"
+                "  constructor(private given: Reg, plain: Reg) {\n"
+                "    this.typed = given;\n    this.later = new Reg();\n  }\n"
+                "  a() { this.made.get('x'); }\n"
+                "  b() { this.typed.put('x'); }\n"
+                "  c() { this.given.has('x'); }\n"
+                "  d() { this.later.all(); }\n"
+                "  e() { this.plain.get('x'); }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert {
+        ("src/main.Svc.a", "src/reg.Reg.get", "heuristic"),
+        ("src/main.Svc.b", "src/reg.Reg.put", "heuristic"),
+        ("src/main.Svc.c", "src/reg.Reg.has", "heuristic"),
+        ("src/main.Svc.d", "src/reg.Reg.all", "heuristic"),
+    } <= calls
+    assert not any(s == "src/main.Svc.e" for s, _, _ in calls)  # `plain` is no field
