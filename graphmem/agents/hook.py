@@ -46,7 +46,8 @@ MIN_BLOCK_TOKENS = 25
 # A name starts where its run of name characters starts: tried from inside the run too, a long
 # word without `.`, `/` or `::` (a pasted hash) took cubic time (1,600 characters: 12 s).
 _PROMPT_NAME = re.compile(r"`([^`\s]{2,200})`|((?<![\w.\-/])[\w.\-/]*[\w\-](?:/|\.|::)[\w.\-/:]+)")
-_CAMEL_OR_SNAKE = re.compile(r"\b([A-Z][a-z0-9]+[A-Z]\w*|[a-z][a-z0-9]*_[a-z0-9_]+)\b")
+#: CamelCase, snake_case, and private names (`_merge_url`, `__init__`): Python's underscore.
+_CAMEL_OR_SNAKE = re.compile(r"\b([A-Z][a-z0-9]+[A-Z]\w*|_*[a-z][a-z0-9]*_[a-z0-9_]+|_+[a-z]\w*)\b")
 
 
 class _Target(NamedTuple):
@@ -112,35 +113,42 @@ def answer(
         return ""
     settings = Settings.from_env(env)
     check_store(settings, repo_root)
+    session = event.session_id or NO_SESSION
+    if event.kind == "after_edit":  # the child that re-ingests does the reading (_after_edit)
+        _after_edit(event, repo_root, session, guard)
+        return _pending_notice(repo_root, session) if can_inject(event) else ""
+    from graphmem.agents.background import notice_key
     from graphmem.agents.session_state import SessionLedger
     from graphmem.api import GraphMem
 
-    session = event.session_id or NO_SESSION
     with GraphMem(settings, repo_root=repo_root) as gm:
         ledger = SessionLedger(repo_root / DEFAULT_STORE_DIR)
         try:
             if event.kind == "session_start":
                 return _session_start(gm, event, budget, ledger, session)
-            text = ""
-            if event.kind == "after_edit":
-                _after_edit(event, repo_root, session, guard)
-            elif event.kind == "before_file":
+            if event.kind == "before_file":
                 targets = _file_targets(gm, event)
-                label = ", ".join(t[0] for t in targets)
-                text = _inject(gm, event, budget, ledger, session, targets, label)
             else:
                 targets = _prompt_targets(gm, event.prompt)
-                label = ", ".join(t[0] for t in targets)
-                text = _inject(gm, event, budget, ledger, session, targets, label)
-            if not can_inject(event):
-                return ""
+            label = ", ".join(t[0] for t in targets)
+            text = _inject(gm, event, budget, ledger, session, targets, label)
             # An earlier edit's notice that its own hook had no time to give (see _after_edit).
-            from graphmem.agents.background import notice_key
-
             pending = ledger.take_note(notice_key(session))
             return "\n\n".join(t for t in (pending, text) if t)
         finally:
             ledger.close()
+
+
+def _pending_notice(repo_root: Path, session: str) -> str:
+    """The staleness notice the re-ingest left for `session`, taken ('' if none)."""
+    from graphmem.agents.background import notice_key
+    from graphmem.agents.session_state import SessionLedger
+
+    ledger = SessionLedger(repo_root / DEFAULT_STORE_DIR)
+    try:
+        return ledger.take_note(notice_key(session)) or ""
+    finally:
+        ledger.close()
 
 
 def check_store(settings: Settings, repo_root: Path) -> None:

@@ -295,6 +295,22 @@ def test_a_prompt_naming_known_code_gets_what_governs_it(
     assert "round the total once" in text
 
 
+def test_a_prompt_naming_a_private_function_gets_what_governs_it(
+    repo: HookRepo, embedder: Embedder
+) -> None:
+    """httpx: "fix _merge_url" named nothing, as only `_merge_url` in backticks did."""
+    (repo.root / "src" / "shop" / "pricing.py").write_text(
+        "def _round_half(amount):\n    return round(amount, 2)\n"
+    )
+    with GraphMem(Settings(user=USER), repo_root=repo.root, embedder=embedder) as gm:
+        gm.ingest()
+        rule = gm.remember(
+            "constraint", "Prices round half to even", ["shop.pricing._round_half"]
+        ).memory.id
+    data = payload("claude-code", "user_prompt_submit", repo.root, prompt="fix _round_half")
+    assert rule in context_of(run_hook("claude-code", data, repo), "claude-code")
+
+
 def test_the_per_injection_cap_holds_and_says_what_was_left_out(
     repo: HookRepo, embedder: Embedder
 ) -> None:
