@@ -293,7 +293,15 @@ def _codex_mcp(path: Path, text: str | None, agent: str, remove: bool) -> str | 
         return text
     if not current:
         return CODEX_MCP_BLOCK
-    return (current if current.endswith("\n") else current + "\n") + "\n" + CODEX_MCP_BLOCK
+    merged = (current if current.endswith("\n") else current + "\n") + "\n" + CODEX_MCP_BLOCK
+    try:
+        tomllib.loads(merged)
+    except tomllib.TOMLDecodeError as e:  # `mcp_servers = { ... }`: a table closed inline
+        raise UsageError(
+            f"{path} declares mcp_servers in a form a [mcp_servers.graphmem] table cannot join "
+            f'({e}): add graphmem to it yourself (command "graphmem", args ["mcp"])'
+        ) from e
+    return merged
 
 
 def _read(path: Path) -> str | None:

@@ -144,6 +144,17 @@ def test_a_file_that_is_not_json_is_a_one_line_error_and_nothing_is_written(tmp_
     assert snapshot(tmp_path) == {".claude/settings.json": "{ // a comment\n}"}
 
 
+def test_codex_servers_declared_inline_are_refused_not_broken(tmp_path: Path) -> None:
+    """`mcp_servers = { docs = {...} }` cannot take a [mcp_servers.graphmem] table after it:
+    the file written was TOML no reader loads, which broke the user's own servers."""
+    inline = 'model = "o3"\nmcp_servers = { docs = { command = "npx", args = ["docs-mcp"] } }\n'
+    (tmp_path / ".codex").mkdir()
+    (tmp_path / ".codex/config.toml").write_text(inline)
+    with pytest.raises(UsageError, match="add graphmem to it yourself"):
+        plan(tmp_path, ["codex"])
+    assert snapshot(tmp_path) == {".codex/config.toml": inline}
+
+
 def test_cli_dry_run_prints_the_diff_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
