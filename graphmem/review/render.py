@@ -18,6 +18,8 @@ MARKER = "<!-- graphmem-review -->"
 MAX_PER_MODULE = 8
 MAX_MODULES = 25
 MAX_LISTED = 50
+#: reasons shown for one memory at stake (a folder's memory has one per changed file in it)
+MAX_WHY = 5
 
 
 def summary_line(report: ReviewReport) -> str:
@@ -56,7 +58,8 @@ def render_text(report: ReviewReport) -> str:
         for memory in report.at_stake:
             lines.append(f"  {_stake_title(memory)}")
             lines.extend(f"    {q}" for q in _quote(memory).splitlines())
-            lines.extend(f"    why: {why}" for why in memory.why)
+            lines.extend(f"    why: {why}" for why in memory.why[:MAX_WHY])
+            lines.extend(_more(memory.why, MAX_WHY, "    ", "reasons"))
     lines += ["", f"Changed ({len(report.changes)}):"]
     if not report.changes:
         lines.append("  no code entity changed")
@@ -137,7 +140,8 @@ def render_markdown(report: ReviewReport) -> str:
         for memory in report.at_stake:
             out.append(f"- **{_md_escape(_stake_title(memory))}**")
             out.extend(f"  {line}" if line else "" for line in _fenced(_quote(memory)).splitlines())
-            out.extend(f"  - why: {_md_escape(why)}" for why in memory.why)
+            out.extend(f"  - why: {_md_escape(why)}" for why in memory.why[:MAX_WHY])
+            out.extend(_more(memory.why, MAX_WHY, "  - ", "reasons"))
     else:
         out += [
             "",

@@ -17,7 +17,7 @@ from graphmem.api import GraphMem
 from graphmem.embed import Embedder
 from graphmem.memory.quoting import read_quotes
 from graphmem.review import pipeline
-from graphmem.review.render import MARKER, render_markdown, render_text
+from graphmem.review.render import MARKER, MAX_WHY, render_markdown, render_text
 from graphmem.review.report import ReviewReport
 from graphmem.settings import Settings
 from tests.unit.review.review_repo import ShopRepo, build_shop_repo, git
@@ -114,3 +114,20 @@ def test_a_very_large_diff_gives_a_truncated_still_correct_summary(
         f"shop.gen_{i:02d}{suffix}" for i in range(5) for suffix in ("", f".made_{i}")
     }
     assert "Note:" in render_markdown(report) and "note:" in render_text(report)
+
+
+def test_a_folders_memory_gives_a_few_of_its_reasons_and_a_count(
+    shop: tuple[ShopRepo, GraphMem],
+) -> None:
+    """httpx: one folder memory listed a line for each of 124 renamed constants."""
+    repo, gm = shop
+    memory = gm.remember("decision", "The shop package stays flat", ["shop/"]).memory.id
+    git(repo.root, "checkout", "-q", "feature")
+    for i in range(12):
+        (repo.root / f"shop/gen_{i:02d}.py").write_text(f"def made_{i}():\n    return {i}\n")
+    report = gm.review("main")
+    [stake] = [m for m in report.at_stake if m.id == memory]
+    assert len(stake.why) > MAX_WHY  # --json keeps every reason
+    for rendered in (render_text(report), render_markdown(report)):
+        block = rendered[rendered.index(memory) :]
+        assert f"... and {len(stake.why) - MAX_WHY} more reasons (--json for all)" in block
