@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -345,7 +346,7 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[_Target]:
     from graphmem.errors import NotFoundError
 
     targets = []
-    for touch in event.files[:MAX_FILES]:
+    for touch in _expanded(gm.repo_root, event)[:MAX_FILES]:
         path = _repo_path(gm.repo_root, event, touch)
         if not path:
             continue
@@ -390,6 +391,26 @@ def _repo_path(root: Path, event: HookEvent, touch: FileTouch) -> str:
     except ValueError:
         log_failure(root, event.agent, event, ValueError(f"{touch.path}: outside"), None)
         return ""
+
+
+#: What makes a read's path a glob (Gemini's read_many_files takes `lib/*.js`).
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _expanded(root: Path, event: HookEvent) -> list[FileTouch]:
+    """The files touched, with a glob read as the files it matches (at most MAX_FILES, in
+    order; outside the repository they are left out by `_repo_path`)."""
+    base = Path(event.cwd) if event.cwd else root
+    found: list[FileTouch] = []
+    for touch in event.files:
+        if _GLOB_CHARS.isdisjoint(touch.path):
+            found.append(touch)
+        elif not os.path.isabs(touch.path) and ".." not in Path(touch.path).parts:
+            matched = sorted(islice((p for p in base.glob(touch.path) if p.is_file()), 100))
+            found += [FileTouch(str(p)) for p in matched[:MAX_FILES]]
+        if len(found) >= MAX_FILES:
+            break
+    return found
 
 
 def _edited_paths(root: Path, event: HookEvent) -> list[str]:

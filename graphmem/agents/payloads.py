@@ -130,10 +130,12 @@ def _tool_files(tool_input: Mapping[str, Any]) -> tuple[FileTouch, ...]:
         path = _text(tool_input.get(key))
         if path:
             break
-    if not path:
-        paths = tool_input.get("paths")
-        names = [_text(p) for p in paths] if isinstance(paths, list) else []
-        return tuple(FileTouch(p) for p in names if p)
+    if not path:  # Gemini's read_many_files: paths and `include`, either may be globs
+        names = []
+        for key in ("paths", "include"):
+            listed = tool_input.get(key)
+            names += [_text(p) for p in listed] if isinstance(listed, list) else []
+        return tuple(FileTouch(p) for p in dict.fromkeys(names) if p)
     old = [_text(tool_input.get("old_string"))]
     edits = tool_input.get("edits")
     if isinstance(edits, list):

@@ -195,6 +195,21 @@ def test_before_an_edit_the_governing_memories_come_once_per_session(
     assert repo.ids["billing"] in context_of(fresh, agent)
 
 
+@pytest.mark.parametrize(
+    "tool_input",
+    [{"paths": ["src/shop/billing/*.py"]}, {"include": ["src/shop/billing/invoices.py"]}],
+)
+def test_gemini_read_many_files_with_globs_gets_what_governs_the_files(
+    tool_input: dict[str, list[str]], repo: HookRepo
+) -> None:
+    """read_many_files takes glob patterns and an `include` list: they named no file."""
+    data = payload(
+        "gemini", "after_tool_read_file", repo.root, tool_name="read_many_files",
+        tool_input=tool_input,
+    )  # fmt: skip
+    assert repo.ids["send"] in context_of(run_hook("gemini", data, repo), "gemini")
+
+
 @pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor", "gemini"])
 def test_session_start_briefs_on_repository_wide_memories_and_preferences(
     agent: str, repo: HookRepo
