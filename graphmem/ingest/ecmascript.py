@@ -73,6 +73,8 @@ _SOURCE_ALIASES = ("@/", "~/")
 
 _DOTTED = re.compile(r"[A-Za-z_$#][\w$]*(?:\.[A-Za-z_$#][\w$]*)*")
 _IDENTIFIER = re.compile(r"[A-Za-z_$#][\w$]*")
+#: ``owner.name`` or ``Owner.prototype.name``: a member a module-level function is set to
+_MEMBER_FUNCTION = re.compile(r"([A-Za-z_$][\w$]*)(\.prototype)?\.([A-Za-z_$][\w$]*)")
 _WHITESPACE = re.compile(r"\s+")
 _FUNCTION_VALUES = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
@@ -463,6 +465,12 @@ class _EcmaParse(SourceParse):
         if specifier is not None:
             self.add_import(specifier, "*", name, node, scope.qualified_name)
             return None
+        picked = value.child_by_field_name("object") if value.type == "member_expression" else None
+        member = value.child_by_field_name("property") if picked is not None else None
+        specifier = self.require_specifier(picked) if picked is not None else None
+        if specifier is not None and member is not None:  # `require('./utils').compileETag`
+            self.add_import(specifier, self.text(member), name, node, scope.qualified_name)
+            return None
         if scope.local:
             return None  # a callback's local: neither the module's Variable nor its binding
         if scope.definition is None and value.type in _LITERALS:
@@ -795,7 +803,30 @@ class _EcmaParse(SourceParse):
                 elif right.type in _FUNCTION_VALUES:
                     return self.define(FUNCTION, name, right, scope)
                 return None
+        if right.type in _FUNCTION_VALUES and not scope.local:
+            return self.member_function(target, right, node, scope)
         return None
+
+    def member_function(self, target: str, value: Node, node: Node, scope: _Scope) -> _Scope | None:
+        """A function assigned to a member at module level: Express's whole API is written
+        ``res.cookie = function (...) {}`` (a Function ``lib/response.res.cookie``), and
+        prototype methods ``Ctor.prototype.m = function`` are Methods of ``Ctor``."""
+        match = _MEMBER_FUNCTION.fullmatch(target)
+        if match is None:
+            return None
+        owner, prototype, name = match.groups()
+        if prototype:
+            cls = f"{scope.qualified_name}.{owner}"
+            if cls not in self.seen:
+                return None  # a prototype of something this file does not define
+            self.claimed.add(value.id)
+            return self.define(METHOD, name, value, _Scope(cls, scope.end_byte, None), span=node)
+        self.claimed.add(value.id)
+        owner_scope = _Scope(f"{scope.qualified_name}.{owner}", scope.end_byte, None)
+        opened = self.define(FUNCTION, name, value, owner_scope, span=node)
+        if opened.definition is not None:  # the object is no entity: the module holds it
+            opened.definition.parent = scope.qualified_name
+        return opened
 
 
 # -- resolution -----------------------------------------------------------------------------
@@ -965,7 +996,7 @@ class EcmaScriptResolver:
         if head in ("this", "super"):
             cls = self.enclosing_class(path, call.caller)
             if cls is None:
-                return None
+                return self.on_owner(path, call.caller, rest) if head == "this" else None
             if head == "super":
                 bases = self.bases_of(cls, 0)
                 if not rest:  # super(...): the base class's constructor
@@ -999,6 +1030,22 @@ class EcmaScriptResolver:
         if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
             return value, resolution
         return None
+
+    def on_owner(self, path: str, caller: str, rest: list[str]) -> tuple[_Def, str] | None:
+        """`this.set()` inside ``app.enable = function () {}``: `this` is `app` (or an object
+        made from it, as Express's responses are from `res`), and the call is of ``app.set``
+        when this file sets one; heuristic, as nothing binds `this` to the owner for sure."""
+        tables = self.tables(path)
+        definition = tables.definitions.get(caller) if tables else None
+        if tables is None or definition is None or len(rest) != 1:
+            return None
+        owner = caller.rpartition(".")[0]
+        if owner == definition.parent:
+            return None  # not a member function: its qualified name has no owner part
+        sibling = tables.definitions.get(f"{owner}.{rest[0].removesuffix('()')}")
+        if sibling is None or sibling.kind not in (FUNCTION, METHOD):
+            return None
+        return _Def(path, sibling.qualified_name, sibling.kind), HEURISTIC
 
     def as_value(self, value: _Value | None) -> _Value | None:
         """A CommonJS module used as a value (called, constructed, extended) is what it
@@ -1213,9 +1260,13 @@ class EcmaScriptResolver:
             return None
         definition = tables.definitions.get(scope)
         while definition is not None:
+            parent = tables.definitions.get(definition.parent)
             if definition.kind == CLASS:
                 return _Def(path, definition.qualified_name, CLASS)
-            definition = tables.definitions.get(definition.parent)
+            if definition.kind == METHOD and parent is not None and parent.kind == FUNCTION:
+                # `View.prototype.lookup = function`: `this` is a View
+                return _Def(path, parent.qualified_name, FUNCTION)
+            definition = parent
         return None
 
     def bases_of(self, cls: _Def, depth: int) -> list[_Def]:

@@ -125,6 +125,19 @@ function definitionOf(node) {
         && isExportsTarget(parent.left)) {
       return { kind: "Function", name: parent.left.name.text, at: parent.left.name };
     }
+    // a function set to a member at module level: `res.cookie = function () {}` (a Function),
+    // `Ctor.prototype.m = function () {}` (a Method of a Ctor this file declares)
+    if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken
+        && ts.isPropertyAccessExpression(parent.left) && atModuleLevel(parent)) {
+      const owner = parent.left.expression;
+      if (ts.isIdentifier(owner)) {
+        return { kind: "Function", name: parent.left.name.text, at: parent.left.name };
+      }
+      if (ts.isPropertyAccessExpression(owner) && owner.name.text === "prototype"
+          && ts.isIdentifier(owner.expression) && declaredHere(owner.expression)) {
+        return { kind: "Method", name: parent.left.name.text, at: parent.left.name };
+      }
+    }
     // a named function expression at module level: `export default ok && function http() {}`
     if (ts.isFunctionExpression(node) && node.name && atModuleLevel(node)) {
       return { kind: "Function", name: node.name.text, at: node.name };
@@ -135,6 +148,13 @@ function definitionOf(node) {
     return definitionOf(node.initializer);
   }
   return null;
+}
+
+function declaredHere(identifier) {
+  const symbol = checker.getSymbolAtLocation(identifier);
+  const file = identifier.getSourceFile();
+  return (symbol?.declarations ?? []).some((d) => d.getSourceFile() === file
+    && (ts.isFunctionDeclaration(d) || ts.isClassDeclaration(d)));
 }
 
 function atModuleLevel(node) {

@@ -285,3 +285,37 @@ def test_commonjs_classes_keep_their_names_and_their_fields_types(resolve_tree: 
     assert ("lib/handler.Handler.handle", "lib/store.Store.save") in calls
     assert ("lib/cached.Cached", "lib/store.Store") in tree.of("INHERITS")
     assert ("lib/cached.Cached.keep", "lib/store.Store.save") in calls  # through extends
+
+
+def test_functions_set_on_members_at_module_level_are_definitions(resolve_tree: Any) -> None:
+    """Express writes its API as `res.cookie = function () {}` and `View.prototype.lookup =
+    function lookup() {}`: none was an entity, and the calls inside counted for nobody."""
+    tree = resolve_tree(
+        {
+            "lib/utils.js": "exports.normalize = function (t) {\n  return t;\n};\n",
+            "lib/response.js": (
+                "var normalize = require('./utils').normalize;\n"
+                "var res = Object.create(null);\n"
+                "res.type = function contentType(t) {\n  return normalize(t);\n};\n"
+                "res.send = function send(body) {\n  this.type('html');\n};\n"
+                "module.exports = res;\n"
+            ),
+            "lib/view.js": (
+                "function View(name) {\n  this.name = name;\n}\n"
+                "View.prototype.lookup = function lookup(name) {\n"
+                "  return this.resolve(name);\n};\n"
+                "View.prototype.resolve = function resolve(name) {\n  return name;\n};\n"
+            ),
+        }
+    )
+    kinds = {(d.kind, d.qualified_name) for f in tree.parsed.values() for d in f.definitions}
+    assert {
+        ("Function", "lib/response.res.type"),
+        ("Function", "lib/response.res.send"),
+        ("Method", "lib/view.View.lookup"),
+        ("Method", "lib/view.View.resolve"),
+    } <= kinds
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("lib/response.res.type", "lib/utils.normalize", "exact") in calls
+    assert ("lib/response.res.send", "lib/response.res.type", "heuristic") in calls  # this: res
+    assert ("lib/view.View.lookup", "lib/view.View.resolve", "exact") in calls
