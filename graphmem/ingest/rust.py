@@ -701,7 +701,9 @@ class RustResolver:
     # -- methods --------------------------------------------------------------------------
 
     def impls_of(self, cls: _Def) -> list[tuple[str, str | None, str, list[str]]]:
-        """(impl prefix, trait as written, path, methods) of the impls of `cls` in its module."""
+        """(impl prefix, trait as written, path, methods) of the impls of `cls`: those in its
+        module, and those anywhere else in its crate (anyhow's `Error` is declared in lib.rs
+        and implemented in error.rs)."""
         module = cls.qualified_name.rsplit("::", 1)[0]
 
         def build() -> list[tuple[str, str | None, str, list[str]]]:
@@ -710,9 +712,30 @@ class RustResolver:
                 targets = self.resolve_path(prefix, self_type, None)
                 if cls in targets:
                     found.append((prefix, trait, path, names))
+            found += self.crate_impls(module.split("::", 1)[0]).get(cls, [])
             return found
 
         return self.index.memo(("rust-impls", cls), build)
+
+    def crate_impls(self, crate: str) -> dict[_Def, list[tuple[str, str | None, str, list[str]]]]:
+        """The impls of each type of `crate` written in another module than the type's own,
+        by the type they resolve to (read once per run: every module's impls)."""
+
+        def build() -> dict[_Def, list[tuple[str, str | None, str, list[str]]]]:
+            found: dict[_Def, list[tuple[str, str | None, str, list[str]]]] = {}
+            modules = sorted(m for m in self.index.modules() if m.split("::", 1)[0] == crate)
+            for module in modules:
+                for prefix, self_type, trait, path, names in self.table(module).impls:
+                    if "::" not in self_type and self_type in self.table(prefix).items:
+                        continue  # the type is this module's own: impls_of reads it there
+                    for target in self.resolve_path(prefix, self_type, None):
+                        if isinstance(target, _Def) and target.kind == CLASS:
+                            owner = target.qualified_name.rsplit("::", 1)[0]
+                            if owner != prefix:
+                                found.setdefault(target, []).append((prefix, trait, path, names))
+            return found
+
+        return self.index.memo(("rust-crate-impls", crate), build)
 
     def find_method(self, cls: _Def, name: str) -> _Def | None:
         """`name` on `cls`: its inherent impls, its trait impls, then the traits' own methods."""

@@ -195,3 +195,26 @@ def test_functions_after_impl_blocks_stay_functions(
     kinds = {d.name: d.kind for d in resolved.parsed["src/lib.rs"].definitions}
     assert {kinds[f"f{i}"] for i in range(60)} == {"Function"}
     assert {kinds[f"m{i}"] for i in range(60)} == {"Method"}
+
+
+def test_methods_of_an_impl_in_another_module_than_its_type_are_found(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """anyhow declares `Error` in lib.rs and implements it in error.rs: calls of its methods
+    from a third module found nothing, and impact said nothing depended on them."""
+    resolved = resolve_tree(
+        {
+            "Cargo.toml": '[package]\nname = "oops"\n',
+            "src/lib.rs": "mod context;\nmod error;\n\npub struct Error {\n    code: u32,\n}\n",
+            "src/error.rs": (
+                "use crate::Error;\n\n"
+                "impl Error {\n    pub fn construct(code: u32) -> Self {\n"
+                "        Error { code }\n    }\n}\n"
+            ),
+            "src/context.rs": (
+                "use crate::Error;\n\n"
+                "pub fn wrap(code: u32) -> Error {\n    Error::construct(code)\n}\n"
+            ),
+        }
+    )
+    assert ("oops::context::wrap", "oops::error::Error::construct") in resolved.of("CALLS")
