@@ -28,7 +28,7 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order
+from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -37,6 +37,7 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 #: A callee we can follow: dotted names, optionally with empty-call links (``Foo().m``).
 _CALLEE = re.compile(r"[A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*")
 _WHITESPACE = re.compile(r"\s+")
+_TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
@@ -171,8 +172,10 @@ class _PythonParse(SourceParse):
                 self.call(node, scope)
             elif name == "import":
                 self.import_statement(node, scope)
+                self.note_type_checking(node)
             elif name == "import_from":
                 self.import_from(node, scope)
+                self.note_type_checking(node)
             elif name == "assign":
                 self.assignment(node, scope)
             elif name == "as_target" and self.caught(node, scope):
@@ -351,6 +354,19 @@ class _PythonParse(SourceParse):
                 found = True
         if not found:
             self.add_import(module, None, None, node, scope.qualified_name)
+
+    def note_type_checking(self, node: Node) -> None:
+        """The lines of imports under ``if TYPE_CHECKING:`` (`extra["type_only"]`): never run,
+        so a runtime binding of the same name is what the name means (tomlkit imports
+        `dict as _CustomDict` there, and defines `class _CustomDict(dict)` in the `else:`)."""
+        parent = node.parent
+        while parent is not None and parent.type in ("block", "if_statement"):
+            if parent.type == "if_statement":
+                condition = parent.child_by_field_name("condition")
+                if condition is not None and _TYPE_CHECKING.fullmatch(self.text(condition)):
+                    self.parsed.extra.setdefault("type_only", []).append(line(node))
+                return
+            parent = parent.parent
 
     def aliased(self, node: Node) -> tuple[str, str | None] | None:
         """``name as alias``: (name, alias)."""

@@ -349,9 +349,15 @@ class PythonResolver:
         if definition is not None and name in definition.params:
             return self.parameter(tables, definition, name)
         candidates: list[Value | None] = []
-        for spec in tables.imports.get((scope, name), []):
+        specs = tables.imports.get((scope, name), [])
+        bindings = tables.bindings.get((scope, name), [])
+        type_only = set(tables.parsed.extra.get("type_only", ()))
+        if bindings or any(spec.line not in type_only for spec in specs):
+            # what runs wins over what only a type checker reads
+            specs = [spec for spec in specs if spec.line not in type_only]
+        for spec in specs:
             candidates.append(self.import_value(tables, spec))
-        for binding in tables.bindings.get((scope, name), []):
+        for binding in bindings:
             if binding.value.startswith("wrap:"):  # X = wrap(X): probably still the def
                 found = tables.definitions.get(binding.value[5:])
                 if found is not None:

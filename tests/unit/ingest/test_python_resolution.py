@@ -376,3 +376,27 @@ def test_a_standard_library_import_is_not_a_repository_folder_of_that_name(
     )
     imports = {(s, t) for s, t in tree.of("IMPORTS") if s == "typer.core"}
     assert imports == {("typer.core", "typer.models")}
+
+
+def test_a_name_imported_for_type_checking_only_is_its_runtime_definition(
+    resolve_tree: Any,
+) -> None:
+    """tomlkit imports `dict as _CustomDict` under TYPE_CHECKING and defines the class in the
+    `else:`: the two disagreed, so every class built on it lost its base."""
+    tree = resolve_tree(
+        {
+            "kit/__init__.py": "",
+            "kit/_types.py": (
+                "from typing import TYPE_CHECKING\n\n"
+                "if TYPE_CHECKING:\n    from builtins import dict as _CustomDict\n"
+                "else:\n    class _CustomDict(dict):\n        def extra(self):\n"
+                "            return 1\n"
+            ),
+            "kit/items.py": (
+                "from kit._types import _CustomDict\n\n\n"
+                "class Table(_CustomDict):\n    def size(self):\n        return self.extra()\n"
+            ),
+        }
+    )
+    assert ("kit.items.Table", "kit._types._CustomDict") in tree.of("INHERITS")
+    assert ("kit.items.Table.size", "kit._types._CustomDict.extra") in tree.of("CALLS")
