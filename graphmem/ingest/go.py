@@ -378,10 +378,32 @@ class _GoParse(SourceParse):
             return
         specs = [c for c in group.named_children if c.type == spec.type]
         span = declaration if specs == [spec] else spec
+        names = []
         for child in spec.named_children:
             if child.type == "identifier" and self.text(child) != "_":
                 name = self.text(child)
+                names.append(name)
                 self.add_definition(VARIABLE, name, f"{self.module}.{name}", self.module, span)
+        if spec.type == "var_spec":
+            self.package_var_types(spec, names)
+
+    def package_var_types(self, spec: Node, names: list[str]) -> None:
+        """What a package-level ``var`` holds, in ``extra["var_types"]`` as name -> [expression,
+        is_a_type]: logrus's API is ``var std = New()`` and 48 calls of ``std.X()``."""
+        type_node = spec.child_by_field_name("type")
+        declared = declared_type(self.text(type_node)) if type_node is not None else None
+        values = spec.child_by_field_name("value")
+        found: list[tuple[str, bool] | None]
+        if declared is not None:
+            found = [(declared, True)] * len(names)
+        elif values is not None and len(values.named_children) == len(names):
+            found = [self.value_expression(v) for v in values.named_children]
+        else:
+            return
+        table = self.parsed.extra.setdefault("var_types", {})
+        for name, expression in zip(names, found, strict=True):
+            if expression is not None:
+                table[name] = list(expression)
 
     def on_var(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
@@ -641,6 +663,8 @@ class _PackageTable:
     asserts: list[tuple[str, str, str]] = field(default_factory=list)
     #: method qualified name -> (parameters, results)
     arity: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: package-level var -> (path it is declared in, expression, whether it is a type)
+    var_types: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
 
 @dataclass
@@ -705,6 +729,8 @@ class GoResolver:
                     table.asserts.append((path, interface, implementer))
                 for method, (parameters, results) in parsed.extra.get("arity", {}).items():
                     table.arity.setdefault(method, (parameters, results))
+                for name, (expression, is_type) in parsed.extra.get("var_types", {}).items():
+                    table.var_types.setdefault(name, (path, expression, is_type))
                 for d in parsed.definitions:
                     if d.kind == VARIABLE:
                         continue  # never called; what it holds is not followed yet
@@ -836,9 +862,22 @@ class GoResolver:
         if import_path is not None:
             return [_Package(import_path)] if self.package(import_path) is not None else []
         for table in [self.package(parsed.module), *self.dot_imported(parsed)]:
+            if table is not None and name in table.var_types:
+                return self.package_var(table.var_types[name], depth)
             if table is not None and name in table.names:
                 return list(table.names[name])
         return []
+
+    def package_var(self, held: tuple[str, str, bool], depth: int) -> list[_Value]:
+        """A package-level var's value: an instance of its declared (or composite literal's)
+        type, or what its initialiser evaluates to, read in the file that declares it."""
+        path, expression, is_type = held
+        owner = self.index.file(path)
+        if owner is None or depth > _MAX_DEPTH:
+            return []
+        if is_type:
+            return self.typed(owner, expression, True)
+        return self.evaluate(owner, owner.module, expression, 0, depth + 1)
 
     def typed(self, parsed: ParsedFile, declared: str, exact: bool) -> list[_Value]:
         """Values of a declared type written in `parsed`: ``T`` instances, ``[]T`` elements."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -472,3 +474,31 @@ def test_what_an_interface_method_returns_is_followed(tmp_path: Path) -> None:
         ("example.com/log.handle", "example.com/log.Formatter.NewEntry", "exact"),
         ("example.com/log.handle", "example.com/log.Entry.Write", "heuristic"),  # a declared result
     }
+
+
+def test_calls_through_package_level_vars_follow_what_they_hold(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """logrus's API is `var std = New()` and 48 calls of `std.X()`: none had an edge."""
+    tree = resolve_tree(
+        {
+            "go.mod": "module example.com/logs\n\ngo 1.22\n",
+            "logger.go": (
+                "package logs\n\ntype Logger struct{}\n\n"
+                "func (l *Logger) Info(msg string) {}\n\nfunc New() *Logger { return &Logger{} }\n"
+            ),
+            "exported.go": (
+                "package logs\n\nvar std = New()\nvar typed *Logger\nvar lit = &Logger{}\n\n"
+                "func Info(msg string) {\n\tstd.Info(msg)\n}\n\n"
+                "func Typed(msg string) {\n\ttyped.Info(msg)\n}\n\n"
+                "func Lit(msg string) {\n\tlit.Info(msg)\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    info = "example.com/logs.Logger.Info"
+    assert {
+        ("example.com/logs.Info", info, "heuristic"),  # through New()'s declared result
+        ("example.com/logs.Typed", info, "exact"),
+        ("example.com/logs.Lit", info, "exact"),
+    } <= calls
