@@ -354,9 +354,9 @@ class _EcmaParse(SourceParse):
         name_node = node.child_by_field_name("name")
         if name_node is not None:
             return self.define(FUNCTION, self.text(name_node), node, scope)
-        title = self.test_block_title(node)
-        if title is not None:
-            call = node.parent.parent  # type: ignore[union-attr]
+        block = self.test_block(node)
+        if block is not None:
+            title, call = block
             return self.define(FUNCTION, title, node, scope, span=call)
         return self.local_scope(node, scope)
 
@@ -366,9 +366,9 @@ class _EcmaParse(SourceParse):
             return None
         return _Scope(scope.qualified_name, node.end_byte, None, local=True)
 
-    def test_block_title(self, node: Node) -> str | None:
-        """``it("keeps order", () => ...)``'s name, `it("keeps order")`, when `node` is a test
-        runner block's function argument."""
+    def test_block(self, node: Node) -> tuple[str, Node] | None:
+        """``it("keeps order", () => ...)``'s name, `it("keeps order")`, and the call, when
+        `node` is a test runner block's function argument."""
         arguments = node.parent
         call = arguments.parent if arguments is not None else None
         if arguments is None or call is None or call.type != "call_expression":
@@ -377,16 +377,18 @@ class _EcmaParse(SourceParse):
         if function is None:
             return None
         runner = _TEST_MODIFIERS.sub("", _WHITESPACE.sub("", self.text(function)))
-        if runner.split("(", 1)[0] not in _TEST_BLOCKS:
+        runner = runner.split("(", 1)[0]
+        if runner not in _TEST_BLOCKS:
             return None
+        short = runner.rsplit(".", 1)[-1]  # Deno.test: test
         first = arguments.named_children[0] if arguments.named_children else None
         if first is None or first.id == node.id:
-            return runner.split("(", 1)[0].rsplit(".", 1)[-1]
+            return short, call  # beforeEach(() => ...)
         title = self.text(first).strip("'\"`").replace(".", " ")
         title = _WHITESPACE.sub(" ", title).strip()
         if len(title) > _TITLE_LIMIT:
             title = title[: _TITLE_LIMIT - 1] + "\u2026"
-        return f'{runner.split("(", 1)[0].rsplit(".", 1)[-1]}("{title}")'
+        return f'{short}("{title}")', call
 
     def on_method(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("name")
