@@ -13,8 +13,10 @@ With `history`, superseded and retracted memories are included, marked, with the
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 
 from graphmem.memory.governance import Containment, ReadScope, governing
 from graphmem.memory.quoting import QUOTE_HEADER
@@ -231,8 +233,12 @@ def _listed(refs: list[EntityRef]) -> list[EntityRef]:
 def _production_then_tests(refs: Sequence[EntityRef], tests: int) -> str:
     """Production code by name (once: a Go package's files share its name), then the tests
     as one group with a count."""
-    files = Counter(r.qualified_name for r in refs if not r.is_test)
-    named = [f"{name} ({n} files)" if n > 1 else name for name, n in files.items()]
+    production = [r for r in refs if not r.is_test]
+    files = Counter(r.qualified_name for r in production)
+    first = {r.qualified_name: r for r in reversed(production)}
+    named = [
+        f"{name} ({n} files)" if n > 1 else _one_file(first[name]) for name, n in files.items()
+    ]
     if tests:
         sample = list(dict.fromkeys(r.name or r.qualified_name for r in refs if r.is_test))
         sample = sample[:_TEST_SAMPLE]
@@ -240,6 +246,16 @@ def _production_then_tests(refs: Sequence[EntityRef], tests: int) -> str:
         shown = f" ({', '.join(sample)}{more})" if sample else ""
         named.append(f"{tests} test{'s' if tests > 1 else ''}{shown}")
     return ", ".join(named)
+
+
+def _one_file(ref: EntityRef) -> str:
+    """An entity by its qualified name; a module by its path when that name is its package's
+    (a Java file's `com.squareup.javapoet` read as if the file imported itself)."""
+    if ref.kind != "Module" or not ref.path:
+        return ref.qualified_name
+    last = re.split(r"[./]|::", ref.qualified_name)[-1]
+    stem = PurePosixPath(ref.path).stem
+    return ref.qualified_name if stem in (last, "__init__", "index", "mod", "lib") else ref.path
 
 
 _ROLE_FIELD = {

@@ -40,3 +40,19 @@ def test_a_go_package_imported_is_named_once_with_its_files(tmp_path: Path) -> N
     )
     text = context_text(root, tmp_path / "g.db", "main.go")
     assert "  imports example.com/m/pkg (3 files)" in text.splitlines()
+
+
+def test_a_java_file_imported_is_named_by_its_path_not_its_package(tmp_path: Path) -> None:
+    """javapoet: `imports com.squareup.javapoet` read as if CodeWriter imported itself."""
+    root = tmp_path / "repo"
+    src = root / "src" / "main" / "java" / "com" / "acme"
+    src.mkdir(parents=True)
+    (src / "Util.java").write_text(
+        'package com.acme;\n\nfinal class Util {\n  static String join() { return ""; }\n}\n'
+    )
+    (src / "Writer.java").write_text(
+        "package com.acme;\n\nimport static com.acme.Util.join;\n\n"
+        "final class Writer {\n  String emit() { return join(); }\n}\n"
+    )
+    text = context_text(root, tmp_path / "g.db", "src/main/java/com/acme/Writer.java")
+    assert "  imports src/main/java/com/acme/Util.java" in text.splitlines()
