@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from graphmem.ingest.build_manifests import BUILD_FILE_NAMES
 from graphmem.ingest.file_walk import classify_source, vendored_folder
 from graphmem.ingest.language import (
     Definition,
@@ -61,8 +62,10 @@ class _Parsed:
 
 
 def is_service_file(path: str) -> bool:
+    """A file that declares services: a compose file, a package manifest, or a build file
+    the ingest reads services from (pom.xml, build.gradle, Cargo.toml, CMakeLists.txt)."""
     name = posixpath.basename(path)
-    return name in COMPOSE_FILE_NAMES or name in MANIFEST_FILE_NAMES
+    return name in COMPOSE_FILE_NAMES or name in MANIFEST_FILE_NAMES or name in BUILD_FILE_NAMES
 
 
 def skip_reason(path: str) -> str | None:

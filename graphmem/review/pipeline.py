@@ -132,6 +132,7 @@ def _classify(
     for change in files:
         if is_service_file(change.path):
             services.append(change)
+            others.append(change)  # and, as any file that is not code, governed by its folder
             continue
         reason = "binary" if change.binary else skip_reason(change.path)
         if reason in ("not source", "binary"):
