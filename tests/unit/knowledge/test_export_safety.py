@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graphmem.api import GraphMem
-from graphmem.cli import ingest_commands, memory_commands
 from graphmem.cli.main import main
 from graphmem.knowledge.documents import BLOCK_BEGIN, BLOCK_END
-from graphmem.settings import Settings
-
-CODE = Path(__file__).parents[2] / "fixtures" / "knowledge" / "code"
 
 MADR = """\
 ---
@@ -63,19 +58,9 @@ See Michael Nygard's article.
 
 
 @pytest.fixture
-def repo(tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(cli_repo: Callable[..., Path]) -> Path:
     """The shop code base (no ADRs or rules files yet), with the CLI on a store of its own."""
-    root = tmp_path / "shop"
-    shutil.copytree(CODE, root)
-    db = str(tmp_path / "graph.db")
-
-    def open_graphmem(args: Any) -> GraphMem:
-        settings = Settings(store=db, author="ana", user="ana", branch="main")
-        return GraphMem(settings, repo_root=root, embedder=embedder)
-
-    monkeypatch.setattr(memory_commands, "open_graphmem", open_graphmem)
-    monkeypatch.setattr(ingest_commands, "open_graphmem", open_graphmem)
-    return root
+    return cli_repo()
 
 
 def write(root: Path, rel: str, text: str) -> Path:

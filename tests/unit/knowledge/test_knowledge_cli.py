@@ -4,35 +4,17 @@ writes them, end to end through `graphmem.cli.main.main` on an embedded store.""
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from graphmem.api import GraphMem
-from graphmem.cli import ingest_commands, memory_commands
 from graphmem.cli.main import main
-from graphmem.settings import Settings
-
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "knowledge"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "shop"
-    shutil.copytree(FIXTURES / "code", root)
-    shutil.copytree(FIXTURES / "nygard", root, dirs_exist_ok=True)
-    shutil.copytree(FIXTURES / "rules", root, dirs_exist_ok=True)
-    db = str(tmp_path / "graph.db")
-
-    def open_graphmem(args: Any) -> GraphMem:
-        settings = Settings(store=db, author="ana", user="ana", branch="main")
-        return GraphMem(settings, repo_root=root, embedder=embedder)
-
-    monkeypatch.setattr(memory_commands, "open_graphmem", open_graphmem)
-    monkeypatch.setattr(ingest_commands, "open_graphmem", open_graphmem)
-    return root
+def repo(cli_repo: Callable[..., Path]) -> Path:
+    return cli_repo("nygard", "rules")
 
 
 def test_ingest_reports_documents_and_export_writes_files(
