@@ -101,3 +101,11 @@ def _login_name() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
+
+
+def embedded_path(url: str) -> str | None:
+    """The file an embedded store URL names (a path, or sqlite:///path); None for a server or
+    a scheme graphmem does not know."""
+    if url.startswith("sqlite://"):
+        return url.removeprefix("sqlite://")
+    return None if "://" in url else url

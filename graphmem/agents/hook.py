@@ -26,7 +26,7 @@ from graphmem.agents.budget import Block, Counter, HookBudget, load_budget, meas
 from graphmem.agents.events import FileTouch, HookEvent
 from graphmem.agents.payloads import parse_payload
 from graphmem.agents.replies import can_inject, reply
-from graphmem.settings import DEFAULT_STORE_DIR, Settings, find_repo_root
+from graphmem.settings import DEFAULT_STORE_DIR, Settings, embedded_path, find_repo_root
 
 if TYPE_CHECKING:
     from graphmem.agents.session_state import SessionLedger
@@ -155,8 +155,8 @@ def _pending_notice(repo_root: Path, session: str) -> str:
 def check_store(settings: Settings, repo_root: Path) -> None:
     """A hook never creates a store: an embedded one must exist already."""
     url = settings.store_url(repo_root)
-    embedded = "://" not in url or url.startswith("sqlite:")
-    if embedded and not Path(url.removeprefix("sqlite:///")).is_file():
+    path = embedded_path(url)
+    if path is not None and not Path(path).is_file():
         raise FileNotFoundError(f"no graphmem store at {url} (run `graphmem ingest`)")
 
 

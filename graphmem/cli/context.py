@@ -33,10 +33,12 @@ def _check_exists(url: str) -> None:
     from pathlib import Path
 
     from graphmem.errors import StoreError
+    from graphmem.settings import embedded_path
 
-    if "://" in url and not url.startswith("sqlite://"):
-        return  # a server: it says itself whether it is there
-    path = Path(url.removeprefix("sqlite://"))
+    named = embedded_path(url)
+    if named is None:
+        return  # a server says itself whether it is there (an unknown scheme: open_store)
+    path = Path(named)
     if not path.exists():
         raise StoreError(
             f"no graphmem store at {path}: check the path given by --store or GRAPHMEM_STORE, "

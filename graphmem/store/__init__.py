@@ -41,7 +41,7 @@ _NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://
 
 def open_store(url: str, settings: Settings | None = None) -> GraphStore:
     """Open the store at `url`: a file path or sqlite:///path (embedded), or bolt:// / neo4j://."""
-    from graphmem.settings import Settings
+    from graphmem.settings import Settings, embedded_path
 
     settings = settings or Settings()
     if url.startswith(_NEO4J_SCHEMES):
@@ -54,11 +54,11 @@ def open_store(url: str, settings: Settings | None = None) -> GraphStore:
             database=settings.neo4j_database,
             read_only=settings.read_only,
         )
-    if "://" in url and not url.startswith("sqlite://"):
+    path = embedded_path(url)
+    if path is None:
         raise UsageError(
             f"unknown store URL {url!r}: use a file path, sqlite:///path, bolt:// or neo4j://"
         )
     from graphmem.store.embedded import EmbeddedStore
 
-    path = url.removeprefix("sqlite://") if url.startswith("sqlite://") else url
     return EmbeddedStore(path)

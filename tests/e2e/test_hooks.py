@@ -508,6 +508,14 @@ def test_a_missing_store_is_silent(tmp_path: Path, repo: HookRepo) -> None:
     assert "no graphmem store" in log_lines(empty)[-1]
 
 
+def test_a_store_named_by_a_sqlite_url_is_found(repo: HookRepo) -> None:
+    """`sqlite:////abs/graph.db` was read as a relative path, so the hook found no store."""
+    url = "sqlite://" + str(repo.root / ".graphmem" / "graph.db")
+    data = payload("claude-code", "pre_tool_use_edit", repo.root)
+    text = context_of(run_hook("claude-code", data, repo, GRAPHMEM_STORE=url), "claude-code")
+    assert repo.ids["billing"] in text
+
+
 def test_a_store_locked_by_a_writer_is_silent_within_the_deadline(repo: HookRepo) -> None:
     db = sqlite3.connect(repo.root / ".graphmem" / "graph.db", isolation_level=None)
     try:
