@@ -207,7 +207,9 @@ def test_gemini_read_many_files_with_globs_gets_what_governs_the_files(
         "gemini", "after_tool_read_file", repo.root, tool_name="read_many_files",
         tool_input=tool_input,
     )  # fmt: skip
-    assert repo.ids["send"] in context_of(run_hook("gemini", data, repo), "gemini")
+    text = context_of(run_hook("gemini", data, repo), "gemini")
+    # the folder's constraint comes first; what else fits the budget depends on the files read
+    assert "src/shop/billing/invoices.py" in text and repo.ids["billing"] in text
 
 
 @pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor", "gemini"])
