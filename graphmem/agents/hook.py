@@ -117,7 +117,7 @@ def answer(
     session = event.session_id or NO_SESSION
     if event.kind == "after_edit":  # the child that re-ingests does the reading (_after_edit)
         _after_edit(event, repo_root, session, guard)
-        return _pending_notice(repo_root, session) if can_inject(event) else ""
+        return _pending_notice(repo_root, session, budget) if can_inject(event) else ""
     from graphmem.agents.background import notice_key
     from graphmem.agents.session_state import SessionLedger
     from graphmem.api import GraphMem
@@ -134,22 +134,41 @@ def answer(
             label = ", ".join(t[0] for t in targets)
             text = _inject(gm, event, budget, ledger, session, targets, label)
             # An earlier edit's notice that its own hook had no time to give (see _after_edit).
-            pending = ledger.take_note(notice_key(session))
+            pending = _within(ledger.take_note(notice_key(session)) or "", budget)
             return "\n\n".join(t for t in (pending, text) if t)
         finally:
             ledger.close()
 
 
-def _pending_notice(repo_root: Path, session: str) -> str:
+def _pending_notice(repo_root: Path, session: str, budget: HookBudget) -> str:
     """The staleness notice the re-ingest left for `session`, taken ('' if none)."""
     from graphmem.agents.background import notice_key
     from graphmem.agents.session_state import SessionLedger
 
     ledger = SessionLedger(repo_root / DEFAULT_STORE_DIR)
     try:
-        return ledger.take_note(notice_key(session)) or ""
+        return _within(ledger.take_note(notice_key(session)) or "", budget)
     finally:
         ledger.close()
+
+
+def _within(notice: str, budget: HookBudget) -> str:
+    """A staleness notice cut to one injection's budget, whole files at a time (notices of
+    edits the agent could not be told of pile up: Cursor's afterFileEdit)."""
+    if not notice:
+        return ""
+    from graphmem.queries.tokens import default_counter
+
+    counter = default_counter()
+    tail = "(more edits changed code that memories govern: `graphmem stale` lists them)"
+    kept: list[str] = []
+    used = counter.count(tail)
+    for part in notice.split("\n\n"):
+        used += counter.count(part)
+        if used > budget.injection_tokens:
+            return "\n\n".join([*kept, tail])
+        kept.append(part)
+    return "\n\n".join(kept)
 
 
 def check_store(settings: Settings, repo_root: Path) -> None:

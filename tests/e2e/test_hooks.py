@@ -444,6 +444,21 @@ def test_the_notice_of_an_edit_whose_hook_ran_out_of_time_comes_with_the_next_ho
     assert repo.ids["send"] not in again.out  # given once
 
 
+def test_a_pending_notice_keeps_to_the_injection_budget(repo: HookRepo) -> None:
+    invoices = repo.root / "src" / "shop" / "billing" / "invoices.py"
+    invoices.write_text(invoices.read_text().replace('u.log("sending")', 'u.log("soon")'))
+    edit = payload("claude-code", "post_tool_use_edit", repo.root)
+    assert_silent(run_hook("claude-code", edit, repo, GRAPHMEM_HOOK_DEADLINE="0.05"))
+    prompt = payload("claude-code", "user_prompt_submit_miss", repo.root)
+    deadline = time.monotonic() + 60
+    text = ""
+    while "graphmem stale" not in text and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run = run_hook("claude-code", prompt, repo, GRAPHMEM_HOOK_INJECTION_TOKENS="30")
+        text = context_of(run, "claude-code") if run.out else ""
+    assert "`graphmem stale` lists them" in text and "your edit to" not in text
+
+
 def test_a_graphmem_folder_in_the_repository_is_not_what_the_hook_runs(repo: HookRepo) -> None:
     """The re-ingest child runs in the user's repository: `python -m` there imported its own
     `graphmem/` folder (graphmem's source, in an older version), which rewrote the index."""
