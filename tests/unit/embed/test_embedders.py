@@ -8,8 +8,9 @@ import os
 import pytest
 
 from graphmem.embed import default_embedder
+from graphmem.embed.local_model import local_model_path
 from graphmem.embed.numpy_bert import NumpyBertEmbedder, blas_threads
-from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder, local_model_path
+from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder
 
 TEXTS = [
     "Invoices are immutable once sent; corrections are new credit notes.",
