@@ -293,7 +293,10 @@ class _RustParse(SourceParse):
             return None
         self_type = type_path(self.text(type_node))
         if self_type is None:
-            return None
+            # `impl Buf for &[u8]`, `impl T for (A, B)`: no type of the graph owns the methods,
+            # which must not become the module's functions (they took a real `fn` of the same
+            # name); their calls count for the module.
+            return _ImplScope(scope.qualified_name, node.end_byte, None)
         trait_node = node.child_by_field_name("trait")
         trait = type_path(self.text(trait_node)) if trait_node is not None else None
         opened = _ImplScope(
@@ -311,6 +314,8 @@ class _RustParse(SourceParse):
             return None
         name = self.text(name_node)
         impl = scope.impl if isinstance(scope, _ImplScope) else None
+        if impl == []:
+            return None  # a method of an impl for a slice, tuple or other unnamed type
         if impl is not None:
             impl[3].append(name)
             parent = scope.qualified_name

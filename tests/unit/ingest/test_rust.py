@@ -218,3 +218,21 @@ def test_methods_of_an_impl_in_another_module_than_its_type_are_found(
         }
     )
     assert ("oops::context::wrap", "oops::error::Error::construct") in resolved.of("CALLS")
+
+
+def test_methods_of_impls_for_slices_and_tuples_are_not_module_functions(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """bytes implements `Buf for &[u8]`: its methods became the module's functions, merged
+    with each other and with a real `fn` of the same name, which lost its own lines."""
+    source = """pub trait Len { fn size(&self) -> usize; }
+impl Len for [u8] { fn size(&self) -> usize { self.len() } }
+impl Len for (u8, u8) { fn size(&self) -> usize { 2 } }
+pub fn size() -> usize { 0 }
+fn helper() -> usize { size() }
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "m"\n', "src/lib.rs": source})
+    definitions = resolved.parsed["src/lib.rs"].definitions
+    sizes = [(d.kind, d.qualified_name, d.start_line) for d in definitions if d.name == "size"]
+    assert sorted(sizes) == [("Function", "m::size", 4), ("Method", "m::Len::size", 1)]
+    assert ("m::helper", "m::size") in resolved.of("CALLS")
