@@ -42,6 +42,8 @@ _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _ANNOTATED = re.compile(r"^(?:typing\.)?(?:Annotated|ClassVar|Final|Type|type)\[([^,\]]+)")
+#: Annotations that qualify a name without typing it (`x: Final = real`): the value tells.
+_QUALIFIERS = re.compile(r"^(?:typing(?:_extensions)?\.)?(?:Final|ClassVar|TypeAlias)$")
 
 UNKNOWN = "?"
 _TARGET_LISTS = (
@@ -119,6 +121,8 @@ def is_in_package(path: str, files: frozenset[str] | set[str]) -> bool:
 def normalize_annotation(text: str) -> str | None:
     """A type annotation reduced to one dotted class name, or None (unions, generics...)."""
     text = _WHITESPACE.sub("", text).strip("'\"")
+    if _QUALIFIERS.match(text):
+        return None
     match = _OPTIONAL.match(text)
     if match:
         text = match.group(1)

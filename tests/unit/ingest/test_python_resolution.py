@@ -400,3 +400,24 @@ def test_a_name_imported_for_type_checking_only_is_its_runtime_definition(
     )
     assert ("kit.items.Table", "kit._types._CustomDict") in tree.of("INHERITS")
     assert ("kit.items.Table.size", "kit._types._CustomDict.extra") in tree.of("CALLS")
+
+
+def test_a_final_alias_is_the_function_it_names(resolve_tree: Any) -> None:
+    """cattrs exports `make_iterable_unstructure_fn: Final = iterable_unstructure_factory`:
+    the bare `Final` was taken for the alias's type, and calls through it resolved to nothing."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": (
+                "from typing import Final, TypeAlias\n\n\ndef real():\n    return 1\n\n\n"
+                "class Shape:\n    pass\n\n\n"
+                "alias: Final = real\nShapeAlias: TypeAlias = Shape\n"
+            ),
+            "pkg/b.py": (
+                "from pkg.a import ShapeAlias, alias\n\n\n"
+                "def use():\n    return alias()\n\n\ndef make():\n    return ShapeAlias()\n"
+            ),
+        }
+    )
+    assert ("pkg.b.use", "pkg.a.real") in tree.of("CALLS")
+    assert ("pkg.b.make", "pkg.a.Shape") in tree.of("CALLS")
