@@ -926,7 +926,11 @@ class GoResolver:
             return []
         if isinstance(value, _Package):
             table = self.package(value.import_path)
-            return list(table.names.get(name, [])) if table is not None else []
+            if table is None:
+                return []
+            if name in table.var_types:  # websocket.DefaultDialer.Dial()
+                return self.package_var(table.var_types[name], depth)
+            return list(table.names.get(name, []))
         if isinstance(value, _Instance):
             method = self.find_method(value.cls, name, depth + 1)
             if method is not None:

@@ -502,3 +502,30 @@ def test_calls_through_package_level_vars_follow_what_they_hold(
         ("example.com/logs.Typed", info, "exact"),
         ("example.com/logs.Lit", info, "exact"),
     } <= calls
+
+
+def test_calls_through_another_packages_vars_follow_what_they_hold(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """gorilla/websocket's clients call `websocket.DefaultDialer.Dial(...)`: no edge."""
+    tree = resolve_tree(
+        {
+            "go.mod": "module example.com/m\n\ngo 1.22\n",
+            "lib/lib.go": (
+                "package lib\n\ntype Dialer struct{}\n\n"
+                "func (d *Dialer) Dial() int { return 1 }\n\n"
+                "var DefaultDialer = &Dialer{}\nvar Typed *Dialer\n"
+            ),
+            "cmd/main.go": (
+                'package main\n\nimport "example.com/m/lib"\n\n'
+                "func viaVar() int { return lib.DefaultDialer.Dial() }\n\n"
+                "func viaTyped() int { return lib.Typed.Dial() }\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    dial = "example.com/m/lib.Dialer.Dial"
+    assert {
+        ("example.com/m/cmd.viaVar", dial, "exact"),
+        ("example.com/m/cmd.viaTyped", dial, "exact"),
+    } <= calls
