@@ -180,6 +180,8 @@ class GraphPlan:
     warnings: list[str] = field(default_factory=list)
     #: each parsed file's entity nodes, module first (history reads their lines)
     file_entities: dict[str, list[Node]] = field(default_factory=dict)
+    #: old entity id -> new one, for the definitions renamed (renamed_definitions)
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +219,6 @@ def ingest_repository(
     graph = plan_graph(store, root, repo, tree, parsed, resolution, options)
     lap("plan")
     records, files_resolved = resolution.records, len(resolution.edges)
-    renamed = renamed_definitions(resolution.ids, parsed.files, resolution.old_parses)
     del resolution  # what it read is no longer needed: the write can release the parses
     written = write_graph(store, repo, tree, records, parsed, graph, options)
     lap("write")
@@ -242,7 +243,7 @@ def ingest_repository(
         indexed_commit=tree.head,
         seconds=round(time.perf_counter() - started, 3),
         timings=timings,
-        renamed=renamed,
+        renamed=graph.renamed,
     )
     for skipped in tree.skipped:
         report.add_skipped(skipped)
@@ -589,11 +590,14 @@ def plan_graph(
     """What to write and delete so that the stored graph is the tree's."""
     plan = GraphPlan(history_depth=tree.history_depth)
     ids = resolution.ids
+    plan.renamed = renamed_definitions(ids, parsed.files, resolution.old_parses)
     _plan_file_entities(plan, store, ids, tree, parsed, resolution)
     _plan_structure(plan, store, root, ids, tree, parsed)
     _plan_resolved_edges(plan, store, ids, tree, parsed, resolution)
     if tree.history_due:
         _plan_history(plan, store, root, ids, resolution, options.history)
+    elif plan.renamed:
+        _carry_history(plan, store)
     deleted = set(plan.delete_nodes)
     plan.edges = [e for e in plan.edges if e.source not in deleted and e.target not in deleted]
     return plan
@@ -769,6 +773,14 @@ def _plan_history(
     plan.edges.extend(modifies)
     plan.commits = len(commits)
     plan.history_depth = depth
+
+
+def _carry_history(plan: GraphPlan, store: GraphStore) -> None:
+    """A renamed definition keeps the commits that modified it when history is not read again
+    (an uncommitted rename): its MODIFIES edges went with the old id, which a fresh ingest
+    gives the new one, as its lines are the same."""
+    for edge in store.edges(list(plan.renamed), [RelType.MODIFIES], Direction.IN):
+        plan.edges.append(replace(edge, target=plan.renamed[edge.target]))
 
 
 # -- write ----------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from graphmem.api import GraphMem
 from graphmem.ingest.file_index import deps_node_id, load_index
-from graphmem.model import Label
+from graphmem.model import Label, RelType
 from graphmem.settings import Settings
 from graphmem.store import WriteBatch
+from tests.conftest import git_checkout
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -132,3 +133,29 @@ def test_status_reads_the_index_without_the_dependencies(tmp_path: Path) -> None
         assert not gm.index_status().changed  # status never needed them
         assert load_index(gm.store, gm.repo).records == {}  # an ingest redoes all without them
         assert gm.ingest().files_resolved == len(full.records)
+
+
+def test_an_uncommitted_rename_keeps_the_commits_that_modified_the_code(tmp_path: Path) -> None:
+    """History is not read again for an uncommitted edit: a renamed function lost its MODIFIES
+    edges with its old id, where a fresh ingest of the same tree gives them to the new one."""
+    root = git_checkout(FIXTURES / "pyrepo", tmp_path / "shop")
+    util = root / "src/shop/util.py"
+    gm, _ = ingest(root, tmp_path / "g.db")
+    with gm:
+        util.write_text(util.read_text().replace("def log(", "def write_log("))
+        report = gm.ingest()
+        assert report.renamed  # type: ignore[attr-defined]
+        incremental = modifies(gm)
+    fresh, _ = ingest(root, tmp_path / "fresh.db")
+    with fresh:
+        assert incremental == modifies(fresh)
+    assert "shop.util.write_log" in {target for _, target in incremental}
+
+
+def modifies(gm: GraphMem) -> set[tuple[str, str]]:
+    names = {n.id: n.get("qualified_name") for n in gm.store.iter_nodes(Label.CODE_ENTITY)}
+    return {
+        (names[e.source], names[e.target])
+        for e in gm.store.iter_edges()
+        if e.type == RelType.MODIFIES
+    }
