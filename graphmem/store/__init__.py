@@ -61,4 +61,4 @@ def open_store(url: str, settings: Settings | None = None) -> GraphStore:
         )
     from graphmem.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(path)
+    return EmbeddedStore(path, read_only=settings.read_only)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphmem.errors import StoreError
+from graphmem.errors import ReadOnlyStoreError, StoreError
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.store.base import (
     Capability,
@@ -86,8 +86,10 @@ class EmbeddedStore(GraphStore):
     )
     cypher_dialect = CypherDialect.SUBSET
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
         self.path = Path(path).expanduser()
+        #: GRAPHMEM_READ_ONLY: every write is refused here, as Neo4j refuses a read session's
+        self.read_only = read_only
         self._conn: sqlite3.Connection | None = open_connection(self.path)
         # One connection, used by one thread at a time (an MCP server may serve several).
         self._lock = threading.RLock()
@@ -115,6 +117,11 @@ class EmbeddedStore(GraphStore):
     # -- writes ---------------------------------------------------------------------------
 
     def _write_impl(self, batch: WriteBatch) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                "this graphmem store is read-only (GRAPHMEM_READ_ONLY): nothing was written; "
+                "unset GRAPHMEM_READ_ONLY to write"
+            )
         prepared = writes.prepare(batch)
         with self._connection("write") as conn:
             sync = fulltext.FulltextSync(conn)
