@@ -426,7 +426,7 @@ class GraphMem:
         """Run one of the named queries (`named_queries()` lists them)."""
         from graphmem.queries.named import run_named_query
 
-        return run_named_query(self.store, name, params)
+        return run_named_query(self.store, name, params, repo=self.repo)
 
     def named_queries(self) -> list[NamedQuery]:
         from graphmem.queries.named import named_queries

@@ -73,8 +73,10 @@ _RANK = {"self": 0, "ancestor": 1, "descendant": 2, "nearby": 3}
 class ReadScope:
     """Who reads, and what they are served: built once per answer by GraphMem.
 
-    `branch`: the reader's branch (memories scoped to another branch are left out; memories with
-    no branch apply everywhere). `user`: the reader (other users' preferences are left out).
+    `repo`: the reader's repository (another repository's memories are left out; "" reads every
+    repository's). `branch`: the reader's branch (memories scoped to another branch are left
+    out; memories with no branch apply everywhere). `user`: the reader (other users' preferences
+    are left out).
     `include_history`: also superseded and retracted memories (never purged ones).
     `every_reader`: serve every branch's and every user's memories (reports on the whole store).
     """
@@ -97,6 +99,8 @@ class ReadScope:
         )
         if node.get("status") not in allowed:
             return False
+        if self.repo and node.get("repo") and node.get("repo") != self.repo:
+            return False  # one store (a Neo4j database) can hold several repositories
         if self.every_reader:
             return True
         memory_branch = node.get("branch")

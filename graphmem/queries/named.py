@@ -7,11 +7,12 @@ A file starts with comment lines that declare it:
     // param: path string required - repository-relative path of the module
     // param: limit int 10 - how many to list
 
-(a parameter is `required` or has a default). The Cypher below the header is written in the subset
-both backends run (see docs/queries.md). Where the embedded store's interpreter cannot express a
-query (OPTIONAL MATCH, or a NOT EXISTS over a variable-length pattern) the query has an
-implementation in Python in `EMBEDDED_IMPLEMENTATIONS`, giving the same rows, used by every
-store whose Cypher dialect is not the full language.
+(a parameter is `required` or has a default). Every query also gets `$repo`, the repository
+asked about: one store (a Neo4j database) can hold several. The Cypher below the header is
+written in the subset both backends run (see docs/queries.md). Where the embedded store's
+interpreter cannot express a query (OPTIONAL MATCH, or a NOT EXISTS over a variable-length
+pattern) the query has an implementation in Python in `EMBEDDED_IMPLEMENTATIONS`, giving the
+same rows, used by every store whose Cypher dialect is not the full language.
 """
 
 from __future__ import annotations
@@ -164,11 +165,12 @@ def get_named_query(name: str) -> NamedQuery:
 
 
 def run_named_query(
-    store: GraphStore, name: str, params: Mapping[str, Any] | None = None
+    store: GraphStore, name: str, params: Mapping[str, Any] | None = None, *, repo: str
 ) -> list[dict[str, Any]]:
-    """Run a named query on `store` with validated parameters; rows as dicts."""
+    """Run a named query about repository `repo` on `store` with validated parameters; rows
+    as dicts."""
     query = get_named_query(name)
-    bound = query.bind(params)
+    bound = {**query.bind(params), "repo": repo}
     if store.cypher_dialect is not CypherDialect.NEO4J and query.embedded == "python":
         return EMBEDDED_IMPLEMENTATIONS[query.name](store, bound)
     return store.cypher(query.cypher, bound)
@@ -179,7 +181,7 @@ def run_named_query(
 
 def _services(store: GraphStore, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """services.cypher without OPTIONAL MATCH: services with no dependency still get a row."""
-    services = store.find_nodes(Label.SERVICE)
+    services = store.find_nodes(Label.SERVICE, {"repo": params["repo"]})
     by_id = {s.id: s for s in services}
     deps: dict[str, list[str]] = {s.id: [] for s in services}
     for edge in store.edges(list(by_id), [RelType.DEPENDS_ON], Direction.OUT):
@@ -195,11 +197,12 @@ def _services(store: GraphStore, params: Mapping[str, Any]) -> list[dict[str, An
 
 def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """undocumented-modules.cypher without NOT EXISTS over variable-length patterns."""
-    modules = store.find_nodes(Label.MODULE)
+    repo = params["repo"]
+    modules = store.find_nodes(Label.MODULE, {"repo": repo})
     documented = {
         entity
         for gov in governing(
-            ReadScope(store, repo="", every_reader=True),
+            ReadScope(store, repo=repo, every_reader=True),
             [m.id for m in modules],
             skip_repository=True,
             with_staleness=False,
@@ -207,7 +210,9 @@ def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[
         for entity in gov.covers
     }
     # Memories on something inside a module (a class, a function) document that module too.
-    memories = store.find_nodes(Label.MEMORY, where={"status": "active"}, embeddings=False)
+    memories = store.find_nodes(
+        Label.MEMORY, where={"status": "active", "repo": repo}, embeddings=False
+    )
     governs = store.edges([m.id for m in memories], [RelType.GOVERNS], Direction.OUT)
     inner = store.get_nodes(sorted({e.target for e in governs}), embeddings=False)
     inside_paths = {
@@ -225,7 +230,8 @@ def _undocumented_modules(store: GraphStore, params: Mapping[str, Any]) -> list[
 
 def _stale_memories(store: GraphStore, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """stale-memories.cypher: the same rules as `graphmem stale`, from the memory layer."""
-    memories = store.find_nodes(Label.MEMORY, where={"status": "active"}, embeddings=False)
+    where = {"status": "active", "repo": params["repo"]}
+    memories = store.find_nodes(Label.MEMORY, where=where, embeddings=False)
     stale = staleness_of(store, memories)
     rows = []
     for memory in memories:

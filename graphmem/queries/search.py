@@ -202,6 +202,8 @@ def _passes(reader: ReadScope, node: Node, options: SearchOptions, kinds: set[st
         # Commits are history that stays true: served with active memories, not instead of them.
         if (kinds and COMMIT not in kinds) or "active" not in options.statuses:
             return False
+        if reader.repo and node.get("repo") != reader.repo:
+            return False
         return _in_window(str(node.get("date") or ""), options)
     if not node.has(Label.MEMORY):
         return False

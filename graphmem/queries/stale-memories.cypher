@@ -1,7 +1,7 @@
 // name: stale-memories
 // description: Active memories whose code changed since they were anchored to it (possibly stale) or vanished (orphaned): review, re-anchor, acknowledge or supersede them.
 MATCH (m:Memory)
-WHERE m.status = "active"
+WHERE m.status = "active" AND m.repo = $repo
 OPTIONAL MATCH (m)-[g:GOVERNS]->(c:CodeEntity)
 WITH m,
      collect(c.id) AS live,

@@ -1,7 +1,8 @@
 // name: undocumented-modules
 // description: Modules no active memory governs: none on the module, on anything in it, or on a directory above it (repository-wide memories do not count).
 MATCH (m:Module)
-WHERE NOT EXISTS {
+WHERE m.repo = $repo
+  AND NOT EXISTS {
         MATCH (mem:Memory)-[:GOVERNS]->(x:CodeEntity)-[:CONTAINS*0..]->(m)
         WHERE mem.status = "active" AND NOT x:Repository
       }

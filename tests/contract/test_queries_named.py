@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_queries_fixture import KnownGraph, build_known_graph
+from test_queries_fixture import REPO, KnownGraph, build_known_graph
 
 from graphmem.errors import NotFoundError, UsageError
 from graphmem.queries.named import get_named_query, named_queries, run_named_query
@@ -18,7 +18,7 @@ def known(store: GraphStore) -> KnownGraph:
 
 
 def run(store: GraphStore, query: str, **params: Any) -> list[dict[str, Any]]:
-    return run_named_query(store, query, params)
+    return run_named_query(store, query, params, repo=REPO)
 
 
 def test_registry_lists_at_least_eight_queries_with_descriptions() -> None:
