@@ -14,8 +14,10 @@ Macros. Before parsing, the macros that would break it (attribute macros, namesp
 brace statement macros, defaulted template parameters), include guards and ``#if``
 conditions are made plain by ``graphmem.ingest.c_macros``, and functional casts to sized types
 (`plain_casts`), every line kept in place. A file with syntax errors is parsed again with its
-conditional groups of unbalanced braces read as one configuration (``one_configuration``),
-and that parse kept when it has fewer errors.
+conditional groups of unbalanced braces or split statements read as one configuration
+(``one_configuration``), then, if errors remain, every group in a function or class body; the
+parse whose errors cover the fewest lines is kept, with what the other branches define,
+include and call.
 
 Dialects. ``.c`` and ``.h`` files are C; ``.cc``, ``.cpp``, ``.cxx``, ``.hpp`` and ``.hh`` are
 C++. A ``.h`` header that uses C++ (``class``, ``namespace``, ``template``, ``::``) is parsed
@@ -130,17 +132,19 @@ def without_template_arguments(written: str) -> str | None:
 
 
 def syntax_errors(source: bytes, cpp: bool) -> int:
-    """How many errors and missing tokens tree-sitter finds in `source`."""
+    """How many lines of `source` tree-sitter's errors and missing tokens cover: the count of
+    errors would prefer one error that swallows a thousand lines (zlib's zip.c, one function
+    lost) to twenty that each skip an unknown word."""
     language = grammar("tree_sitter_cpp" if cpp else "tree_sitter_c")
     pending = [parser_for(language).parse(source).root_node]
-    count = 0
+    lines: set[int] = set()
     while pending:
         node = pending.pop()
         if node.is_error or node.is_missing:
-            count += 1
+            lines.update(range(node.start_point[0], node.end_point[0] + 1))
         elif node.has_error:
             pending.extend(node.children)
-    return count
+    return len(lines)
 
 
 def blanked_lines(before: bytes, after: bytes) -> set[int]:
@@ -149,22 +153,30 @@ def blanked_lines(before: bytes, after: bytes) -> set[int]:
     return {number for number, (old, new) in enumerate(lines, 1) if old != new and not new.strip()}
 
 
-def with_unread_definitions(one: ParsedFile, both: ParsedFile, unread: set[int]) -> ParsedFile:
-    """`one` (the parse of one configuration) with the definitions of `both` (the parse of
-    every branch) that start on a line `one` left out, with their calls and bindings: jq's
-    ``#ifdef WIN32 int umain(..) { #else int main(..) { #endif`` keeps ``umain`` in the one
-    configuration, ``main`` is the other's head of the same body."""
-    known = {d.qualified_name for d in one.definitions}
+def with_unread_code(one: ParsedFile, both: ParsedFile, unread: set[int]) -> ParsedFile:
+    """`one` (the parse of one configuration) with what `both` (the parse of every branch)
+    read on the lines `one` left out. The definitions that start there, with their calls and
+    bindings: jq's ``#ifdef WIN32 int umain(..) { #else int main(..) { #endif`` keeps
+    ``umain`` in the one configuration, ``main`` is the other's head of the same body. The
+    calls there of a function both parses read alike (same lines), and the includes there:
+    zlib's ``inflate.c`` includes ``inffixed.h`` in the ``#else`` of a group in a function."""
+    known = {d.qualified_name: (d.start_line, d.end_line) for d in one.definitions}
     added = {
         d.qualified_name: d
         for d in both.definitions
         if d.start_line in unread and d.qualified_name not in known
     }
-    if not added:
-        return one
+    alike = {
+        d.qualified_name
+        for d in both.definitions
+        if known.get(d.qualified_name) == (d.start_line, d.end_line)
+    }
     one.definitions.extend(added.values())
-    one.calls.extend(c for c in both.calls if c.caller in added)
+    one.calls.extend(
+        c for c in both.calls if c.caller in added or (c.caller in alike and c.line in unread)
+    )
     one.bindings.extend(b for b in both.bindings if b.scope in added)
+    one.imports.extend(i for i in both.imports if i.line in unread)
     for key in ("declared", "static"):
         names = set(one.extra.get(key, [])) | (set(both.extra.get(key, [])) & set(added))
         if names:
@@ -209,15 +221,21 @@ class _CFamilySupport:
         parsed = _CFamilyParse(self.name, cpp, path, expanded, module, rewriting).run()
         if parsed.warnings:
             # braces split across conditionals (an `} else {` in one #ifdef closed in
-            # another) are errors that can swallow the rest of the file: read those groups
-            # as one configuration, and keep that parse if it has fewer errors
-            configured = one_configuration(expanded)
-            if configured != expanded and syntax_errors(configured, cpp) < syntax_errors(
-                expanded, cpp
-            ):
-                one = _CFamilyParse(self.name, cpp, path, configured, module, rewriting).run()
-                parsed = with_unread_definitions(one, parsed, blanked_lines(expanded, configured))
-                expanded = configured
+            # another) and statements split by them are errors that can swallow the rest of
+            # the file: read those groups as one configuration, then, if errors remain, every
+            # group in a body, and keep the parse with the fewest errors
+            best, errors = expanded, syntax_errors(expanded, cpp)
+            for every in (False, True):
+                configured = one_configuration(expanded, every)
+                if configured == best or errors == 0:
+                    continue
+                found = syntax_errors(configured, cpp)
+                if found < errors:
+                    best, errors = configured, found
+            if best is not expanded:
+                one = _CFamilyParse(self.name, cpp, path, best, module, rewriting).run()
+                parsed = with_unread_code(one, parsed, blanked_lines(expanded, best))
+                expanded = best
         if expanded is not source:
             parsed.content_hash = content_hash(source)
         return parsed

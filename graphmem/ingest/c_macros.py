@@ -66,6 +66,9 @@ _LITERAL_OR_COMMENT = re.compile(
     rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL
 )
 _BRACKETS = re.compile(rb"[{}()]")
+#: what opens braces that hold declarations, not code: ``namespace a::b {``, ``extern "C" {``
+#: (its string blanked)
+_SCOPE_HEAD = re.compile(rb"(?:\bnamespace\b[\w:\s]*|\bextern\s+)$")
 #: a defaulted template parameter: fmt's ``FMT_ENABLE_IF(...)`` is ``enable_if_t<(...), int> = 0``
 _PARAMETER = re.compile(r"^[^;{}=]*[\w>]\s*=\s*[^;{}=]+$")
 #: the head of a statement whose block follows the use: fmt's ``FMT_TRY`` (``try`` or
@@ -371,21 +374,30 @@ def plain_conditions(source: bytes) -> bytes:
     return b"".join(pieces)
 
 
-def one_configuration(source: bytes) -> bytes:
-    """`source` with each conditional group whose branches do not balance their braces and
-    parentheses read as one configuration does: its directives blanked, its first branch kept
-    and its ``#elif`` / ``#else`` branches blanked. jq's printer opens ``} else {`` in one
-    ``#ifdef`` and closes it in the next: read as both branches, the braces never close and
-    the function swallows every later one. Balanced groups keep both branches (graphmem reads
+def one_configuration(source: bytes, every: bool = False) -> bytes:
+    """`source` with each conditional group that tree-sitter cannot read as written read as
+    one configuration does: its directives blanked, its first branch kept and its ``#elif`` /
+    ``#else`` branches blanked. Such a group has a branch that does not balance its braces and
+    parentheses (jq's printer opens ``} else {`` in one ``#ifdef`` and closes it in the next:
+    read as both branches, the braces never close and the function swallows every later one)
+    or that ends in the middle of a statement (zlib's ``#ifndef FORCE_STATIC`` / ``if (..)`` /
+    ``#endif``, whose body follows the ``#endif``: tree-sitter wants whole statements in a
+    group). With `every`, every group inside a function or class body is one configuration
+    too, for the shapes no rule names. Other groups keep all their branches (graphmem reads
     them all); lines and columns stay where they are. The parse of this source is the better
     one only where the file's own has errors (see c_family)."""
     if b"#" not in source:
         return source
     directives = list(_CONDITIONAL.finditer(source))
+    code = _code_only(source)
+    inside = _inside_bodies(code, [d.start() for d in directives]) if every else []
     blanks: list[tuple[int, int]] = []
     for group in _conditional_groups(directives):
         branches = [(directives[a].end(), directives[b].start()) for a, b in pairwise(group)]
-        if all(_balanced(source[start:end]) for start, end in branches):
+        readable = all(
+            _balanced(source[start:end]) and _complete(code[start:end]) for start, end in branches
+        )
+        if readable and not (every and inside[group[0]]):
             continue
         blanks += [directives[at].span() for at in group]
         blanks += branches[1:]
@@ -401,6 +413,44 @@ def one_configuration(source: bytes) -> bytes:
         last = end
     pieces.append(source[last:])
     return b"".join(pieces)
+
+
+def _code_only(source: bytes) -> bytes:
+    """`source` with its comments, literals and preprocessor lines blanked, offsets kept."""
+
+    def blank(match: re.Match[bytes]) -> bytes:
+        return re.sub(rb"[^\n]", b" ", match.group(0))
+
+    return _DIRECTIVE.sub(blank, _LITERAL_OR_COMMENT.sub(blank, source))
+
+
+def _complete(code: bytes) -> bool:
+    """Whether a branch (its comments and directives blanked) ends where a statement or
+    declaration may end: empty, or on ``;``, ``{``, ``}`` or a label's ``:``."""
+    stripped = code.rstrip()
+    return not stripped or stripped.endswith((b";", b"{", b"}", b":"))
+
+
+def _inside_bodies(code: bytes, positions: list[int]) -> list[bool]:
+    """For each of the ascending `positions`, whether it lies inside braces other than a
+    namespace's or an ``extern "C"`` block's (in a function, class or initialiser)."""
+    found: list[bool] = []
+    opened: list[bool] = []  # per open brace: whether it is a body
+    bodies = 0
+    at = 0
+    for brace in re.finditer(rb"[{}]", code):
+        while at < len(positions) and positions[at] < brace.start():
+            found.append(bodies > 0)
+            at += 1
+        if brace.group(0) == b"{":
+            head = code[max(0, brace.start() - 200) : brace.start()]
+            body = _SCOPE_HEAD.search(head) is None
+            opened.append(body)
+            bodies += body
+        elif opened:
+            bodies -= opened.pop()
+    found += [bodies > 0] * (len(positions) - at)
+    return found
 
 
 def _conditional_groups(directives: list[re.Match[bytes]]) -> list[list[int]]:

@@ -215,3 +215,75 @@ def test_one_configuration_keeps_the_first_branch_of_unbalanced_groups() -> None
     lines = [line.strip() for line in made.split(b"\n")]
     assert lines[:7] == [b"", b"if (x) {", b"", b"", b"", b"f();", b"}"]
     assert made.split(b"\n")[7:] == source.split(b"\n")[7:]  # balanced: both branches kept
+
+
+def test_a_statement_split_by_a_conditional_hides_no_function(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    # zlib's _tr_flush_block: `#ifndef FORCE_STATIC / if (..) / #endif` is a balanced group
+    # whose statement ends after the #endif; with the unbalanced group after it, the
+    # function was one syntax error and left the graph
+    flush = (
+        "static int helper(int x) { return x + 1; }\n"
+        "int flush_block(int a, int b) {\n    if (a > 0) {\n        b = helper(a);\n"
+        "#ifndef FORCE_STATIC\n        if (b <= a)\n#endif\n            a = b;\n    }\n"
+        "#ifdef FORCE_STORED\n    if (b) {\n#else\n    if (a + b > 4) {\n#endif\n"
+        "        a = helper(b);\n    }\n    return helper(a + b);\n}\n"
+        "int after(void) { return flush_block(1, 2); }\n"
+    )
+    # zlib's zip.c: a word tree-sitter does not know (ZEXPORT) before each later function
+    # is one small error each, fewer lines lost than the function the whole file's parse
+    # swallowed
+    exported = flush.replace("helper", "helper2").replace("flush_block", "flush_two") + (
+        "int ZEXPORT second(void) { return flush_two(1, 2); }\n"
+        "int ZEXPORT third(void) { return flush_two(2, 1); }\n"
+    )
+    resolved = resolve_tree({"a.c": flush, "b.c": exported})
+    lines = {
+        d.qualified_name: (d.start_line, d.end_line)
+        for parsed in resolved.parsed.values()
+        for d in parsed.definitions
+    }
+    assert lines["flush_block"] == lines["flush_two"] == (2, 18)
+    calls = resolved.of("CALLS")
+    assert {("flush_block", "helper"), ("after", "flush_block")} <= calls
+    assert {("flush_two", "helper2"), ("second", "flush_two"), ("third", "flush_two")} <= calls
+
+
+def test_a_branch_read_as_one_configuration_keeps_its_includes_and_calls(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    # `#ifdef / else if (..) {..} / #endif` fits no rule: every group in the body is read as
+    # one configuration, and what the other branches include and call is kept (zlib's
+    # inflate.c includes inffixed.h in an #else inside a function)
+    resolved = resolve_tree(
+        {
+            "table.h": "int table;\n",
+            "pick.c": (
+                "int one(void) { return 1; }\nint two(void) { return 2; }\n"
+                "int three(void) { return 3; }\n"
+                "int pick(int a) {\n    if (a) {\n        a = one();\n    }\n"
+                "#ifdef WITH_TWO\n    else if (a > 1) {\n        a = two();\n    }\n#endif\n"
+                '#ifdef ONE_ONLY\n    a = one();\n#else\n#   include "table.h"\n'
+                "    a = three();\n#endif\n    return a;\n}\n"
+                "int after(void) { return pick(1); }\n"
+            ),
+        }
+    )
+    parsed = resolved.parsed["pick.c"]
+    assert not parsed.warnings
+    assert [spec.module for spec in parsed.imports] == ["table.h"]
+    assert {("pick", "one"), ("pick", "two"), ("pick", "three"), ("after", "pick")} <= (
+        resolved.of("CALLS")
+    )
+
+
+def test_one_configuration_of_every_group_spares_namespaces() -> None:
+    source = (
+        b'extern "C" {\n#ifdef A\nint f(void);\n#else\nint g(void);\n#endif\n}\n'
+        b"int h(int x) {\n#ifdef B\n  x = 1;\n#else\n  x = 2;\n#endif\n  return x;\n}\n"
+    )
+    assert one_configuration(source) == source  # balanced, every branch complete
+    made = one_configuration(source, every=True)
+    assert made.split(b"\n")[:7] == source.split(b"\n")[:7]
+    assert [line.strip() for line in made.split(b"\n")[8:13]] == [b"", b"x = 1;", b"", b"", b""]
