@@ -30,7 +30,8 @@ target is determined: a function defined in the file, or declared through its in
 defined once in the repository; ``this->m()`` and ``m()`` in a method (through the class and
 its bases); ``x.m()`` / ``x->m()`` on a receiver of a declared type; qualified calls
 ``ns::f()``; constructors ``Foo(...)`` and ``new Foo``; template arguments written in a call
-(``copy<Char>(..)``) name the same entity. A name defined several times (static functions of
+(``copy<Char>(..)``) name the same entity, and ``using ns::Name;`` makes ``Name`` the other's
+name, as an alias does. A name defined several times (static functions of
 the same name in several files) or not declared through the includes is heuristic, and so
 are a call in the arguments of a macro that renames it (``FMT_POSIX_CALL(close(fd))`` is
 ``::close``) and building a specialised class template (``is_named_arg<T>()``). Calls
@@ -582,10 +583,19 @@ class _CFamilyParse(SourceParse):
             aliases.setdefault(self.join(scope.qualified_name, name), written)
 
     def on_using(self, node: Node, scope: Scope) -> None:
-        """``using namespace ns;`` makes ns's names visible unqualified."""
-        if any(child.type == "namespace" for child in node.children) and node.named_children:
-            written = re.sub(r"\s+", "", self.text(node.named_children[-1])).removeprefix("::")
+        """``using namespace ns;`` makes ns's names visible unqualified; ``using ns::Name;``
+        makes one name another's, as an alias does (catch's ``using
+        Matchers::Impl::MatcherBase;`` names the base of its matchers)."""
+        if not node.named_children:
+            return
+        target = node.named_children[-1]
+        if any(child.type == "namespace" for child in node.children):
+            written = re.sub(r"\s+", "", self.text(target)).removeprefix("::")
             self.parsed.extra.setdefault("using", []).append(written)
+        elif target.type == "qualified_identifier":
+            name = re.sub(r"\s+", "", self.text(target)).rpartition("::")[2]
+            if _NAME.fullmatch(name):
+                self.alias(name, target, scope)
 
     def on_new(self, node: Node, scope: Scope) -> None:
         type_node = node.child_by_field_name("type")
@@ -727,13 +737,20 @@ class CFamilyResolver:
         parts = qualified.split("::") if qualified else []
         return ["::".join(parts[:n]) for n in range(len(parts), -1, -1)]
 
-    def lookup(self, written: str, context: str, using: list[str]) -> list[_Def]:
-        """What a written name means from `context`: the innermost scope defining it."""
+    def lookup(self, written: str, context: str, using: list[str], depth: int = 0) -> list[_Def]:
+        """What a written name means from `context`: the innermost scope defining it, or
+        making it another name (``using impl::helper;``, ``using Base = impl::Base;``)."""
         repo = self.repo()
         for scope in [*self.contexts(context), *using]:
-            found = repo.by_name.get(f"{scope}::{written}" if scope else written)
+            qualified = self.join(scope, written)
+            found = repo.by_name.get(qualified)
             if found:
                 return found
+            target = repo.aliases.get(qualified)
+            if target is not None and depth < 4:
+                found = self.lookup(target, qualified.rpartition("::")[0], using, depth + 1)
+                if found:
+                    return found
         return []
 
     def cls(self, written: str, context: str, using: list[str], depth: int = 0) -> _Def | None:

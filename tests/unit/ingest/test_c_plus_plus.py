@@ -426,3 +426,26 @@ def test_building_a_specialised_class_template_is_a_guess(
         ("fmt::named", "fmt::is_named_arg", "heuristic"),
         ("fmt::named", "fmt::view::view", "exact"),  # one definition: its constructor
     }
+
+
+def test_a_using_declaration_names_a_base_and_a_function(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    # catch's `using Matchers::Impl::MatcherBase;` names the base of twelve matchers
+    resolved = resolve_tree(
+        {
+            "lib.hpp": (
+                "namespace a {\n"
+                "namespace impl { struct Base { int f(){return 1;} }; int helper(){return 2;} }\n"
+                "using impl::Base;\nusing impl::helper;\n"
+                "namespace x { struct D : Base { int g(){ return helper(); } };"
+                " struct E : impl::Base {}; }\n}\n"
+            ),
+        }
+    )
+    edges = {(k, s, t, r) for k, s, t, r in resolved.edges if k in ("CALLS", "INHERITS")}
+    assert edges == {
+        ("INHERITS", "a::x::D", "a::impl::Base", None),
+        ("INHERITS", "a::x::E", "a::impl::Base", None),
+        ("CALLS", "a::x::D::g", "a::impl::helper", "exact"),
+    }
