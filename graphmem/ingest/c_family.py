@@ -372,14 +372,29 @@ class _CFamilyParse(SourceParse):
         return Scope(qualified, node.end_byte, definition)
 
     def declarator_name(self, declarator: Node | None) -> Node | None:
-        """The name a (function) declarator declares, through pointers and references."""
+        """The name a (function) declarator declares, through pointers and references, and
+        through the parentheses that keep ``min`` and ``max`` from expanding as macros:
+        ``int (max)()``, and ``result_type (max)()``, which tree-sitter reads as a function
+        ``result_type`` of a parameter of type ``max``, returning a function (which C++ has
+        not)."""
         while declarator is not None and declarator.type in _WRAPPERS:
             declarator = declarator.child_by_field_name("declarator") or (
                 declarator.named_children[-1] if declarator.named_children else None
             )
         if declarator is None or declarator.type != "function_declarator":
             return None
-        return declarator.child_by_field_name("declarator")
+        name = declarator.child_by_field_name("declarator")
+        if name is not None and name.type == "function_declarator":
+            parameters = name.child_by_field_name("parameters")
+            written = parameters.named_children if parameters is not None else []
+            if len(written) != 1 or written[0].type != "parameter_declaration":
+                return None
+            if written[0].child_by_field_name("declarator") is not None:
+                return None
+            return written[0].child_by_field_name("type")
+        while name is not None and name.type == "parenthesized_declarator":
+            name = name.named_children[0] if name.named_child_count == 1 else None
+        return name
 
     def on_function(self, node: Node, scope: Scope) -> Scope | None:
         if self.in_function(scope):
@@ -510,6 +525,8 @@ class _CFamilyParse(SourceParse):
         function = node.child_by_field_name("function")
         if function is None or not self.in_function(scope):
             return
+        while function.type == "parenthesized_expression" and function.named_child_count == 1:
+            function = function.named_children[0]  # (max)(), kept from a max macro
         if function.type == "field_expression":
             receiver = self.receiver(function.child_by_field_name("argument"))
             member = function.child_by_field_name("field")

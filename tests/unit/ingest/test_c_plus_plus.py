@@ -449,3 +449,34 @@ def test_a_using_declaration_names_a_base_and_a_function(
         ("INHERITS", "a::x::E", "a::impl::Base", None),
         ("CALLS", "a::x::D::g", "a::impl::helper", "exact"),
     }
+
+
+def test_a_parenthesised_name_is_the_function_it_declares(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    # `(min)` and `(max)` keep a min/max macro from expanding; tree-sitter reads
+    # `result_type (min)()` as a function `result_type` returning a function
+    resolved = resolve_tree(
+        {
+            "r.hpp": (
+                "namespace n { class Rng { public:\n"
+                "    using result_type = unsigned;\n"
+                "    static constexpr result_type (min)() { return 0; }\n"
+                "    static constexpr int (max)() { return 9; }\n"
+                "    int span() { return (max)() - (min)(); } };\n"
+                "int (lowest)() { return 0; }\n}\n"
+            ),
+        }
+    )
+    assert resolved.definitions() == {
+        ("Class", "n::Rng"),
+        ("Method", "n::Rng::min"),
+        ("Method", "n::Rng::max"),
+        ("Method", "n::Rng::span"),
+        ("Function", "n::lowest"),
+    }
+    calls = {(s, t, r) for k, s, t, r in resolved.edges if k == "CALLS"}
+    assert calls == {
+        ("n::Rng::span", "n::Rng::max", "exact"),
+        ("n::Rng::span", "n::Rng::min", "exact"),
+    }
