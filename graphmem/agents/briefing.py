@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from graphmem.memory.quoting import QUOTE_HEADER, quote_memory
+from graphmem.memory.quoting import QUOTE_HEADER, one_line, quote_memory
 
 if TYPE_CHECKING:
     from graphmem.memory.results import Application, GoverningMemory
@@ -90,6 +90,7 @@ def left_out_note(count: int, command: str) -> str:
 
 def staleness_notice(path: str, items: Sequence[GoverningMemory]) -> str:
     """After an edit: which memories may now be stale, and how to settle each."""
+    path = one_line(path)
     lines = [f"graphmem: your edit to {path} changed code that these memories govern:"]
     for item in items:
         where = item.applies[0].entity if item.applies else path

@@ -26,6 +26,7 @@ from graphmem.agents.budget import Block, Counter, HookBudget, load_budget, meas
 from graphmem.agents.events import FileTouch, HookEvent
 from graphmem.agents.payloads import parse_payload
 from graphmem.agents.replies import can_inject, reply
+from graphmem.memory.quoting import one_line
 from graphmem.settings import DEFAULT_STORE_DIR, Settings, embedded_path, find_repo_root
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ def _session_start(
     notes.append(freshness(gm).notice())
     notes = [n for n in notes if n]
     title = (
-        f"what this repository ({gm.repo}) has decided. Before editing a file, "
+        f"what this repository ({one_line(gm.repo)}) has decided. Before editing a file, "
         "`graphmem context PATH` shows what governs it."
     )
     counter = default_counter()
@@ -209,7 +210,7 @@ def _session_start(
         session, blocks, budget.briefing_tokens, budget.session_tokens, overhead
     )
     left += unseen
-    if not claimed and not notes:
+    if not claimed and not notes and not left:
         return ""
     parts = [top, *(b.text for b in claimed)]
     if left:
@@ -264,7 +265,9 @@ def _inject(
     counter = default_counter()
     notes = [_file_notice(gm, t.path, t.node) for t in targets if t.node.has(Label.MODULE)]
     tail = "\n".join(n for n in notes if n)
-    title = f"memories that govern {label} (recorded by this team; settle doubts with them)."
+    title = (
+        f"memories that govern {one_line(label)} (recorded by this team; settle doubts with them)."
+    )
     top = heading(title)
     blocks, unseen = _candidates(counter, fresh, budget.injection_tokens)
     note_room = 40
@@ -273,12 +276,12 @@ def _inject(
         session, blocks, budget.injection_tokens, budget.session_tokens, overhead
     )
     left += unseen
-    if not claimed:
+    if not claimed and not left:
         return ""
+    # A memory larger than the whole budget is not shown, but said to be there.
     parts = [top, *(b.text for b in claimed)]
     if left:
-        first = targets[0].path
-        parts.append(left_out_note(left, f"graphmem context {first}"))
+        parts.append(left_out_note(left, f"graphmem context {one_line(targets[0].path)}"))
     if tail:
         parts.append(tail)
     try:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from graphmem.errors import GraphMemError, Remedy
+from graphmem.memory.quoting import visible
 
 
 def to_jsonable(value: Any) -> Any:
@@ -32,7 +33,7 @@ def emit(as_json: bool, data: Any, render: Callable[[Any], str] | None = None) -
     else:
         text = render(data)
         if text:
-            print(text)
+            print(visible(text))
 
 
 def print_json(plain: Any) -> None:

@@ -23,12 +23,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast
 
 from mcp.server.mcpserver import Context
 
 from graphmem.errors import GraphMemError, Remedy
-from graphmem.memory.quoting import QUOTE_HEADER, quote_memory
+from graphmem.memory.quoting import QUOTE_HEADER, quote_memory, visible
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -64,7 +64,8 @@ def _tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            return cast(R, visible(result)) if isinstance(result, str) else result
         except ToolError:
             raise
         except GraphMemError as error:

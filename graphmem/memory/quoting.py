@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "QUOTE_HEADER",
     "Quote",
+    "one_line",
     "is_automatic",
     "memory_body",
     "quote_commit",
@@ -47,6 +48,7 @@ __all__ = [
     "quote_node",
     "quote_seal",
     "read_quotes",
+    "visible",
     "visible_text",
 ]
 
@@ -71,6 +73,8 @@ _HIDDEN = re.compile(
 
 #: In a label literal also the line breaks JSON leaves as they are (NEL, U+2028, U+2029).
 _LITERAL_UNSAFE = re.compile(f"{_HIDDEN.pattern}|[\x85\u2028\u2029]")
+#: In a path, a code name or a line of a rendered answer, every line break too.
+_BREAKS = re.compile(f"{_HIDDEN.pattern}|[\n\x0b\x0c\r\x85\u2028\u2029]")
 
 
 def quote_memory(
@@ -95,7 +99,7 @@ def quote_memory(
         labels.append(f"source {_literal(source)}")
     labels.append("automatic, not reviewed by a person" if automatic else "by a person")
     labels.append(f"quote {seal}")
-    body = [f"> {_visible(line)}" if line else ">" for line in text.splitlines()] or [">"]
+    body = [f"> {visible(line)}" if line else ">" for line in text.splitlines()] or [">"]
     return "\n".join([f"[{' · '.join(labels)}]", *body, f"[end of quote {seal}]"])
 
 
@@ -189,7 +193,7 @@ def read_quotes(served: str) -> list[Quote]:
 
 def visible_text(text: str) -> str:
     """`text` as a quote shows it: lines joined by \\n, hidden characters escaped."""
-    return "\n".join(_visible(line) for line in text.splitlines())
+    return "\n".join(visible(line) for line in text.splitlines())
 
 
 def _label(value: str) -> str:
@@ -202,8 +206,18 @@ def _literal(value: str) -> str:
     return _LITERAL_UNSAFE.sub(_escape, json.dumps(value, ensure_ascii=False))
 
 
-def _visible(line: str) -> str:
-    return _HIDDEN.sub(_escape, line)
+def visible(text: str) -> str:
+    """`text` with every character that can hide, reorder or fake text on screen (an ANSI
+    escape sequence, a bidirectional override) shown as a `\\uXXXX` escape; line breaks and tabs
+    kept. Whatever the CLI and the MCP server print goes through it."""
+    return _HIDDEN.sub(_escape, text)
+
+
+def one_line(value: str) -> str:
+    """A path, a code name or a line of an answer as visible text on one line: a file may be
+    named with a line break, a Markdown heading and an instruction, and names are not quoted
+    the way memory text is."""
+    return _BREAKS.sub(_escape, value)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from graphmem.memory.quoting import one_line
 from graphmem.model import Memory, Node
 from graphmem.model.base import Record, field
 
@@ -63,14 +64,15 @@ class Anchor(Record):
 
 
 def entity_label(kind: str, path: str, qualified_name: str) -> str:
-    """`<repository>`, `src/api/` (directory), `src/api/x.py` (module), or a qualified name."""
+    """`<repository>`, `src/api/` (directory), `src/api/x.py` (module), or a qualified name, as
+    visible text on one line (quoting.one_line: it reaches agents unquoted)."""
     if kind == "Repository":
         return "<repository>"
     if kind == "Directory":
-        return f"{path}/"
+        return one_line(f"{path}/")
     if kind == "Module":
-        return path
-    return qualified_name or path
+        return one_line(path)
+    return one_line(qualified_name or path)
 
 
 def anchors_of(node: Node) -> list[Anchor]:

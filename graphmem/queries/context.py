@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 from graphmem.memory.governance import Containment, ReadScope, governing
-from graphmem.memory.quoting import QUOTE_HEADER
+from graphmem.memory.quoting import QUOTE_HEADER, one_line
 from graphmem.memory.results import GoverningMemory
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.impact import is_test_entity
@@ -318,7 +318,7 @@ def render_context(result: ContextResult) -> str:
         lines.append("")
         lines.append("Code:")
         lines.extend(f"  {line}" for line in code)
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)  # a name cannot start a line
 
 
 def _memory_lines(m: MemoryRef) -> list[str]:

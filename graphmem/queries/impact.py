@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from graphmem.memory.governance import Containment, ReadScope, governing
-from graphmem.memory.quoting import QUOTE_HEADER
+from graphmem.memory.quoting import QUOTE_HEADER, one_line
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import (
     EntityRef,
@@ -345,4 +345,4 @@ def render_impact(result: ImpactResult, max_per_module: int = 8) -> str:
             lines.append(f"  [{m.id}] {m.kind}{m.flags}")
             lines.extend(f"      {why}" for why in m.why)
             lines.extend(f"    {line}" for line in m.quoted().splitlines())
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)  # a name cannot start a line

@@ -32,7 +32,7 @@ import networkx as nx
 from graphmem.embed.base import Embedder
 from graphmem.errors import NotFoundError
 from graphmem.memory.governance import ReadScope, applying_to, containment, governing
-from graphmem.memory.quoting import QUOTE_HEADER, quote_commit, quote_node
+from graphmem.memory.quoting import QUOTE_HEADER, one_line, quote_commit, quote_node
 from graphmem.memory.targets import resolve_target
 from graphmem.model.graph import Edge, Label, Node, RelType
 from graphmem.queries.results import (
@@ -161,8 +161,8 @@ def build_prompt(
         items.append(
             _Item(
                 "code",
-                f"- `{ref.qualified_name}` {ref.kind.lower()}, {ref.path}{span} "
-                f"[{ref.id}] ({score:.3f})",
+                f"- `{one_line(ref.qualified_name)}` {ref.kind.lower()}, "
+                f"{one_line(ref.path)}{span} [{ref.id}] ({score:.3f})",
                 entity_id=ref.id,
             )
         )
@@ -343,8 +343,10 @@ def _flags(stale: bool, orphaned: bool) -> str:
 
 
 def _name(node: Node) -> str:
-    return str(
-        node.get("path")
-        if node.has(Label.MODULE)
-        else node.get("qualified_name") or node.get("path")
+    return one_line(
+        str(
+            node.get("path")
+            if node.has(Label.MODULE)
+            else node.get("qualified_name") or node.get("path")
+        )
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from graphmem.memory.quoting import QUOTE_HEADER, quote_memory
+from graphmem.memory.quoting import QUOTE_HEADER, one_line, quote_memory
 from graphmem.review.report import ChangedEntity, Dependent, ReviewReport, StakeMemory, TestToRun
 
 #: The first line of every Markdown review: the comment upsert finds its own comment by it.
@@ -92,7 +92,7 @@ def render_text(report: ReviewReport) -> str:
         lines += ["", "Not analysed:"]
         lines.extend(f"  {s.path}  ({s.reason})" for s in report.skipped[:MAX_LISTED])
         lines.extend(_more(report.skipped, MAX_LISTED, "  "))
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)  # a name cannot start a line
 
 
 def _change_text(entity: ChangedEntity) -> str:
