@@ -58,8 +58,10 @@ class SessionLedger:
         """Blocks not yet given to `session`, in order, within both caps; records them as given.
 
         `overhead` is the size of what is said around the blocks (a heading, a note), counted
-        against both caps when anything is claimed. Returns the claimed blocks and how many new
-        ones were left out for lack of budget.
+        against both caps when anything is said. Returns the claimed blocks and how many new
+        ones were left out for lack of budget. When no block fits (one memory larger than the
+        budget), what is said around them is (a note of what was left out), if it fits itself;
+        else nothing is, and none is counted as left out.
         """
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -76,8 +78,8 @@ class SessionLedger:
                     used += block.tokens
                 else:
                     left_out += 1
-            if not claimed:
-                used = 0
+            if not claimed and (not left_out or overhead > room):
+                used = left_out = 0  # nothing is said, not even that something was left out
             now = time.time()
             db.executemany(
                 "INSERT OR IGNORE INTO injected VALUES (?, ?, ?, ?)",

@@ -352,6 +352,28 @@ def test_the_per_injection_cap_holds_and_says_what_was_left_out(
     assert "graphmem context src/shop/models.py" in text
 
 
+def test_a_memory_larger_than_the_budget_is_said_to_be_there(
+    repo: HookRepo, embedder: Embedder
+) -> None:
+    """The hook said nothing at all when the one memory governing a file did not fit."""
+    text = "Models are persisted in client cookies: " + " ".join(
+        ["old ones must keep loading for years, whatever the field order"] * 25
+    )
+    with GraphMem(Settings(user=USER), repo_root=repo.root, embedder=embedder) as gm:
+        gm.remember("constraint", text, ["src/shop/models.py"])
+    data = payload(
+        "claude-code",
+        "pre_tool_use_read",
+        repo.root,
+        tool_input={"file_path": str(repo.root / "src/shop/models.py")},
+    )
+    run = run_hook("claude-code", data, repo, GRAPHMEM_HOOK_INJECTION_TOKENS="200")
+    shown = context_of(run, "claude-code")
+    assert "not shown to stay within the hook budget" in shown and "cookies" not in shown
+    assert "graphmem context src/shop/models.py" in shown
+    assert default_counter().count(shown) <= 200
+
+
 def test_the_per_session_cap_holds_across_injections(repo: HookRepo, embedder: Embedder) -> None:
     with GraphMem(Settings(user=USER), repo_root=repo.root, embedder=embedder) as gm:
         for i in range(12):
