@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from graphmem.cli.context import open_graphmem
@@ -36,7 +37,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_ui(args: argparse.Namespace) -> int:
-    from graphmem.ui.server import check_address, create_server
+    import tempfile
+
+    from graphmem.ui.server import check_address, create_server, launch_file
 
     check_address(args.host, args.port)  # before the store is opened: a typo needs no store
     with open_graphmem(args) as gm:
@@ -47,14 +50,15 @@ def run_ui(args: argparse.Namespace) -> int:
             lambda d: f"graphmem ui: serving {d['repo']} at {d['url']}  (Ctrl-C to stop)",
         )
         sys.stdout.flush()
-        if args.open:
-            import webbrowser
+        with tempfile.TemporaryDirectory(prefix="graphmem-ui-") as folder:
+            if args.open:
+                import webbrowser
 
-            webbrowser.open(viewer.url)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+                webbrowser.open(launch_file(viewer, Path(folder)).as_uri())
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.server_close()
     return 0

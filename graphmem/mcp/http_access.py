@@ -117,7 +117,7 @@ def http_access(
         tokens.update(read_token_file(token_file))
         where.append(f"{token_file} (generated)")
     names = {h.lower() for h in _LOOPBACK_NAMES}
-    if not is_loopback(host) and host not in ("0.0.0.0", "::"):
+    if host not in ("0.0.0.0", "::"):  # the address it is bound to (127.0.0.2 is loopback too)
         names.add(f"[{host}]" if ":" in host else host.lower())
     names.update(h.lower() for h in allow_hosts)
     hosts = {name if _has_port(name) else f"{name}:{port}" for name in names}

@@ -13,7 +13,9 @@ Three checks guard every request, because any web page the user opens can reach 
 from __future__ import annotations
 
 import hmac
+import html
 import json
+import os
 import secrets
 import sys
 import threading
@@ -23,6 +25,7 @@ from http import HTTPStatus
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -85,10 +88,31 @@ class Viewer:
     def allowed_origins(self) -> set[str]:
         return {f"http://{host}" for host in self.allowed_hosts()}
 
+    @property
+    def cookie(self) -> str:
+        """The token's cookie, named for this port: cookies are kept per host, not per port,
+        so two viewers (or any other server on 127.0.0.1) would otherwise share it."""
+        return f"{COOKIE}_{self.port}"
+
     def token_matches(self, candidate: str | None) -> bool:
         return candidate is not None and hmac.compare_digest(
             candidate.encode("utf-8"), self.token.encode("utf-8")
         )
+
+
+def launch_file(viewer: Viewer, folder: Path) -> Path:
+    """A page (readable by its owner only) that sends the browser on to the viewer: opening the
+    viewer's URL itself would put its token in the browser's command line, which every user of
+    the machine can read (`ps`). The caller removes it when the viewer stops."""
+    page = folder / f"graphmem-ui-{viewer.port}.html"
+    descriptor = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(
+            '<!doctype html><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0;url={html.escape(viewer.url)}">'
+            "<title>graphmem ui</title>"
+        )
+    return page
 
 
 def check_address(host: str, port: int) -> None:
@@ -193,7 +217,7 @@ class ViewerHandler(BaseHTTPRequestHandler):
             cookie.load(self.headers.get("Cookie", ""))
         except Exception:
             return None
-        morsel = cookie.get(COOKIE)
+        morsel = cookie.get(self.viewer.cookie)
         return morsel.value if morsel else None
 
     def _json_body(self) -> dict[str, Any] | None:
@@ -225,7 +249,8 @@ class ViewerHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if set_cookie:
             self.send_header(
-                "Set-Cookie", f"{COOKIE}={self.viewer.token}; Path=/; HttpOnly; SameSite=Strict"
+                "Set-Cookie",
+                f"{self.viewer.cookie}={self.viewer.token}; Path=/; HttpOnly; SameSite=Strict",
             )
         self.end_headers()
         self.wfile.write(body)

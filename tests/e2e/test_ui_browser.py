@@ -327,6 +327,9 @@ def test_click_through_to_acknowledge_a_stale_memory(viewer: Viewer, tmp_path: P
     browser = DevTools(_chromium(), tmp_path / "profile")
     try:
         browser.open(viewer.url)
+        browser.wait_for("document.body.dataset.view === 'explore'")
+        # the token leaves the address bar (and the history) once the page has it
+        assert browser.evaluate("location.search") == ""
         browser.click('li.module[data-path="src/shop/billing/invoices.py"] a')
         browser.wait_for("document.body.dataset.view === 'entity'")
         browser.wait_for("document.querySelector('svg.graph') !== null")

@@ -5,7 +5,11 @@
 
 const TOKEN = (() => {
   const fromUrl = new URLSearchParams(location.search).get("token");
-  if (fromUrl) sessionStorage.setItem("graphmem-token", fromUrl);
+  if (fromUrl) {
+    sessionStorage.setItem("graphmem-token", fromUrl);
+    // out of the address bar and the history: the token is a secret
+    history.replaceState(null, "", location.pathname + location.hash);
+  }
   return fromUrl || sessionStorage.getItem("graphmem-token") || "";
 })();
 const GRAPH_CAP = 12; // neighbours drawn per relation before "show more"
@@ -56,6 +60,8 @@ const render = (...children) => page.replaceChildren(el("div", { class: "view" }
 
 const entityLink = (target, label) =>
   el("a", { href: "#/entity/" + encodeURIComponent(target) }, label || target);
+const anchorLabel = (anchor) =>
+  anchor.kind === "Repository" ? "<repository>" : anchor.qualified_name || anchor.path;
 const memoryLink = (id, label) => el("a", { href: "#/memory/" + encodeURIComponent(id) }, label || id);
 const badge = (text, cls) => el("span", { class: "badge " + (cls || "") }, text);
 
@@ -266,7 +272,7 @@ async function showMemory(id) {
     el("table", { class: "provenance" }, field("author", m.author), field("source", m.source), field("created", m.created_at),
       field("branch", m.branch), field("user", m.user), field("retracted because", data.view.retracted_reason)),
     el("section", {}, el("h2", {}, "Governs"),
-      el("ul", {}, staleness.anchors.map((a) => el("li", {}, entityLink(a.anchor.entity_id, a.anchor.qualified_name || a.anchor.path), " ", badge(a.state, a.state === "current" ? "ok" : "warn"))))),
+      el("ul", {}, staleness.anchors.map((a) => el("li", {}, entityLink(a.anchor.entity_id, anchorLabel(a.anchor)), " ", badge(a.state, a.state === "ok" ? "ok" : "warn"))))),
     el("section", {}, el("h2", {}, "Scope in the tree"), renderTreeNode(buildTree(tree.modules), scoped)),
     el("section", {}, el("h2", {}, "Supersession timeline"),
       el("ol", { class: "timeline" }, data.history.map((h) => el("li", { class: h.memory.id === m.id ? "current" : "" },
@@ -295,8 +301,8 @@ async function showReview(notice) {
     const m = entry.memory;
     const reason = el("input", { type: "text", placeholder: "reason (optional)", class: "reason" });
     const by = el("input", { type: "text", placeholder: "replacing memory id", class: "by" });
-    const changed = entry.staleness.anchors.filter((a) => a.state !== "current")
-      .map((a) => el("li", {}, entityLink(a.anchor.entity_id, a.anchor.qualified_name || a.anchor.path), " ", badge(a.state, "warn")));
+    const changed = entry.staleness.anchors.filter((a) => a.state !== "ok")
+      .map((a) => el("li", {}, entityLink(a.anchor.entity_id, anchorLabel(a.anchor)), " ", badge(a.state, "warn")));
     return memoryCard({ ...m, possibly_stale: entry.staleness.possibly_stale, orphaned: entry.staleness.orphaned },
       el("div", { class: "actions" }, el("ul", {}, changed),
         el("button", { type: "button", class: "acknowledge", onclick: () => act("/api/acknowledge", { id: m.id }) }, "Acknowledge"),

@@ -64,3 +64,10 @@ def test_token_files_are_private_and_generated_only_on_loopback(tmp_path: Path) 
     (tmp_path / "tokens").chmod(0o640)
     with pytest.raises(UsageError, match="chmod 600"):
         read_token_file(tmp_path / "tokens")
+
+
+def test_a_server_on_another_loopback_address_answers_to_it(tmp_path: Path) -> None:
+    env = {"GRAPHMEM_MCP_TOKEN": "t"}
+    access, summary = http_access("127.0.0.2", 18766, tmp_path / "f", env, "ana")
+    assert access.host_allowed("127.0.0.2:18766") and "127.0.0.2:18766" in summary
+    assert not access.host_allowed("127.0.0.3:18766")

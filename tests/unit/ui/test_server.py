@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,13 +140,22 @@ def test_the_page_sets_a_cookie_that_then_stands_for_the_token(running: Running)
     assert status == 200
     assert '<script src="/app.js"' in html
     cookie = response.getheader("Set-Cookie", "")
-    assert cookie.startswith(f"{COOKIE}={running.viewer.token};")
+    assert cookie.startswith(f"{COOKIE}_{running.viewer.port}={running.viewer.token};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "default-src 'none'" in response.getheader("Content-Security-Policy", "")
-    headers = {"Cookie": f"{COOKIE}={running.viewer.token}"}
+    headers = {"Cookie": f"{running.viewer.cookie}={running.viewer.token}"}
     status, tree, _ = running.request("GET", "/api/tree", token=False, headers=headers)
     assert status == 200
     assert tree["repo"] == "shop"
+
+
+def test_the_cookie_is_this_ports_own(running: Running) -> None:
+    """Browsers send a cookie to every port of 127.0.0.1: one cookie name for every viewer let
+    a second viewer's cookie stand in for (and break) the first one's."""
+    other = f"{COOKIE}_{running.viewer.port + 1}={running.viewer.token}"
+    for cookie in (other, f"{COOKIE}={running.viewer.token}"):
+        status, _, _ = running.request("GET", "/api/tree", token=False, headers={"Cookie": cookie})
+        assert status == 403, cookie
 
 
 def test_tree_lists_directories_and_modules_with_their_badges(running: Running) -> None:
@@ -275,3 +289,36 @@ def test_the_command_refuses_another_host_in_one_line(
     assert code == 2
     assert err.startswith("graphmem: error: --host '0.0.0.0' is not allowed")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_open_gives_the_browser_a_private_page_not_the_token(tmp_path: Path) -> None:
+    """`graphmem ui --open` passed the URL, token and all, on the browser's command line,
+    which every user of the machine can read."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    assert main(["--repo", str(root), "ingest"]) == 0
+    argv_file = tmp_path / "argv"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {argv_file}\n')
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "graphmem.cli.main", "--repo", str(root), "ui", "--json"]
+    process = subprocess.Popen(
+        [*command, "--open", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        started = json.loads(process.stdout.readline())
+        deadline = time.monotonic() + 60
+        while not argv_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        opened = argv_file.read_text()
+        token = started["url"].split("token=")[1]
+        assert opened.startswith("file://") and token not in opened
+        page = Path(opened.removeprefix("file://"))
+        assert (page.stat().st_mode & 0o777) == 0o600
+        assert started["url"] in page.read_text().replace("&amp;", "&")
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C, as a user stops it
+        process.wait(timeout=30)
+    assert not page.exists()  # removed when the viewer stops
