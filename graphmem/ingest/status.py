@@ -23,7 +23,7 @@ def index_status(store: GraphStore, root: Path, repo: str) -> IndexStatus:
         indexed_at=stored.node.get("indexed_at") if stored.node is not None else None,
         head=head_commit(root),
         files_indexed=len(records),
-        counts=store.counts(),
+        counts=store.counts(repo),
     )
     seen: set[str] = set()
     for path in walk_repository(root).files:

@@ -376,7 +376,7 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
     )
     @_tool_errors
     def status() -> str:
-        counts = gm.store.counts()
+        counts = gm.store.counts(gm.repo)
         lines = [f"repository: {gm.repo}   store: {gm.store.name}"]
         lines += [f"  {name}: {count}" for name, count in sorted(counts.items())]
         if not counts.get("Module"):

@@ -233,9 +233,16 @@ class GraphReads(abc.ABC):
             return []
         return self._edges_impl(ids, wanted, _direction(direction))
 
-    def counts(self) -> dict[str, int]:
-        """Number of nodes per label and edges per relationship type (zeros omitted)."""
-        return self._counts_impl()
+    def counts(self, repo: str | None = None) -> dict[str, int]:
+        """Number of nodes per label and edges per relationship type (zeros omitted), by name:
+        of the whole store, or of `repo`'s nodes and the edges from them (one store, a Neo4j
+        database most of all, can hold several repositories). A store of that repository alone
+        is counted whole, which is cheaper."""
+        if repo is not None:
+            held = {str(n.get("repo")) for n in self.find_nodes(Label.REPOSITORY)}
+            if held == {repo}:
+                repo = None
+        return dict(sorted(self._counts_impl(repo).items()))
 
     # -- search ---------------------------------------------------------------------------
 
@@ -589,7 +596,7 @@ class GraphReads(abc.ABC):
         """`ids` non-empty and unique; `types` None (every type) or non-empty; sorted by key."""
 
     @abc.abstractmethod
-    def _counts_impl(self) -> dict[str, int]: ...
+    def _counts_impl(self, repo: str | None) -> dict[str, int]: ...
 
     def _reachable_impl(
         self, ids: list[str], types: tuple[RelType, ...], direction: Direction, max_depth: int

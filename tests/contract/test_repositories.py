@@ -64,3 +64,12 @@ def test_named_queries_answer_for_the_readers_repository(two: tuple[GraphMem, Gr
     modules = {r["module"] for r in shop.named_query("undocumented-modules")}
     assert modules == {"api.invoices", "api.users"}
     assert [r["service"] for r in shop.named_query("services")] == ["api"]
+
+
+def test_counts_are_the_repositorys_own(store: GraphStore, two: tuple[GraphMem, GraphMem]) -> None:
+    whole, shop = store.counts(), store.counts("shop")
+    assert whole["Module"] == 2 * shop["Module"] == 6
+    assert (shop["Commit"], shop["Decision"], shop["Repository"]) == (1, 1, 1)
+    assert whole["CONTAINS"] == 2 * shop["CONTAINS"]
+    assert store.counts("nowhere") == {}
+    assert list(shop) == sorted(shop)  # the same order on every backend

@@ -278,12 +278,21 @@ class EmbeddedStore(GraphStore):
                 yield make_edge(*row)
             after = (rows[-1][0], rows[-1][1], rows[-1][2])
 
-    def _counts_impl(self) -> dict[str, int]:
+    def _counts_impl(self, repo: str | None) -> dict[str, int]:
         with self._connection("read") as conn:
-            rows = conn.execute(
-                "SELECT label, count(*) FROM node_labels GROUP BY label "
-                "UNION ALL SELECT type, count(*) FROM edges GROUP BY type"
-            ).fetchall()
+            if repo is None:
+                rows = conn.execute(
+                    "SELECT label, count(*) FROM node_labels GROUP BY label "
+                    "UNION ALL SELECT type, count(*) FROM edges GROUP BY type"
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT l.label, count(*) FROM nodes n JOIN node_labels l ON l.id = n.id "
+                    "WHERE n.repo = ?1 GROUP BY l.label "
+                    "UNION ALL SELECT e.type, count(*) FROM nodes n "
+                    "JOIN edges e ON e.source = n.id WHERE n.repo = ?1 GROUP BY e.type",
+                    (repo,),
+                ).fetchall()
         return {name: int(count) for name, count in rows if count}
 
     # -- search ---------------------------------------------------------------------------
@@ -461,8 +470,8 @@ class _SnapshotView(GraphReads):
     def _review_impl(self, repo: str) -> Review:
         return self._store._review_impl(repo)
 
-    def _counts_impl(self) -> dict[str, int]:
-        return self._store._counts_impl()
+    def _counts_impl(self, repo: str | None) -> dict[str, int]:
+        return self._store._counts_impl(repo)
 
     def _fulltext_search_impl(
         self, query: str, indexed: Label, narrow: Label | None, limit: int

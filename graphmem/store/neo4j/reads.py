@@ -267,8 +267,8 @@ class Neo4jReads(GraphReads):
                     found[edge.key] = edge
         return [found[key] for key in sorted(found)]
 
-    def _counts_impl(self) -> dict[str, int]:
-        return self._read("counting", _counts)
+    def _counts_impl(self, repo: str | None) -> dict[str, int]:
+        return self._read("counting", _counts, repo)
 
     def _vector_dimensions_impl(self, label: Label) -> frozenset[int]:
         indexed = label if label == schema.VECTOR_LABEL else BASE_OF.get(label)
@@ -510,15 +510,19 @@ def _record_node(record: neo4j.Record) -> Node | None:
     return values.node_from_parts(record["id"], record["labels"], record["props"])
 
 
-def _counts(tx: Tx) -> dict[str, int]:
+def _counts(tx: Tx, repo: str | None) -> dict[str, int]:
+    """Per label and per type, each one count (a statement apiece: counts from the store's
+    statistics when the whole store is counted)."""
     out: dict[str, int] = {}
+    of_repo = "" if repo is None else "_in_repo"
     for label in Label:
-        n = single_int(tx.run(st.render("count_label", label=st.labels(label))), "count")
+        text = st.render(f"count_label{of_repo}", label=st.labels(label))
+        n = single_int(tx.run(text, repo=repo), "count")
         if n:
             out[label.value] = n
     for rel_type in RelType:
-        text = st.render("count_type", type=st.rel_types([rel_type]))
-        n = single_int(tx.run(text), "count")
+        text = st.render(f"count_type{of_repo}", type=st.rel_types([rel_type]))
+        n = single_int(tx.run(text, repo=repo), "count")
         if n:
             out[rel_type.value] = n
     return out

@@ -1,0 +1,3 @@
+MATCH (n{{label}})
+WHERE n.repo = $repo
+RETURN count(n) AS count

@@ -1,0 +1,3 @@
+MATCH (n)-[r{{type}}]->()
+WHERE n.repo = $repo
+RETURN count(r) AS count
