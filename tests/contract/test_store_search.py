@@ -69,6 +69,14 @@ def test_fulltext_finds_words_best_first(notes: GraphStore) -> None:
     assert all(score > 0 for score in scores)
 
 
+def test_fulltext_matches_the_same_words_on_every_backend(notes: GraphStore) -> None:
+    """Words are stemmed alike: "stored" and "storing" find "stores" (FTS5's porter tokenizer,
+    Lucene's English analyzer); Neo4j matched whole words only."""
+    put(notes, memory("d-9", "The ledger stores refunds"))
+    for query in ("storing refunds", "stored", "refund"):
+        assert "d-9" in ids(notes.fulltext_search(query, Label.MEMORY)), query
+
+
 def test_fulltext_covers_every_searchable_field(notes: GraphStore) -> None:
     assert ids(notes.fulltext_search("flaps", Label.MEMORY)) == ["d-2"]  # rationale
     assert ids(notes.fulltext_search("IndexError", Label.MEMORY)) == ["f-1"]  # symptom

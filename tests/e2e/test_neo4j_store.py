@@ -307,6 +307,34 @@ def test_schema_creation_is_idempotent_and_safe_when_opened_at_once(neo4j: Neo4j
     assert _index_names(neo4j) == set(existing)
 
 
+def test_a_full_text_index_of_an_older_version_is_made_again_with_stemming(
+    neo4j: Neo4jStore,
+) -> None:
+    """Made before the analyzer was set, graphmem's index matched other words than the
+    embedded store's: it is dropped and made again once, with what it indexed."""
+    name = schema.fulltext_index_name(Label.COMMIT)
+    neo4j.cypher(f"DROP INDEX {name} IF EXISTS", write=True)
+    neo4j.cypher(f"CREATE FULLTEXT INDEX {name} FOR (n:Commit) ON EACH [n.message]", write=True)
+    neo4j.cypher("CALL db.awaitIndexes(60)")
+    commit = Node(
+        id="e-c1",
+        labels=(Label.CODE_ENTITY, Label.COMMIT),
+        properties={"message": "Compress responses over 1 kB", "repo": "shop"},
+    )
+    neo4j.write(WriteBatch(upsert_nodes=[commit]))
+    store = _open(neo4j.url)
+    try:
+        assert [h.node_id for h in store.fulltext_search("compressing", Label.COMMIT)] == ["e-c1"]
+    finally:
+        store.close()
+    rows = neo4j.cypher(
+        "SHOW FULLTEXT INDEXES YIELD name, options WHERE name = $name "
+        "RETURN options.indexConfig AS config",
+        {"name": name},
+    )
+    assert rows[0]["config"]["fulltext.analyzer"] == schema.FULLTEXT_ANALYZER
+
+
 def test_an_equivalent_index_under_another_name_is_used(neo4j: Neo4jStore) -> None:
     """`CREATE ... IF NOT EXISTS` is a no-op next to an equivalent index of another name."""
     rows = neo4j.cypher("SHOW INDEXES YIELD name, type, labelsOrTypes RETURN *")

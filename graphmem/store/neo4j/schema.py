@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
@@ -42,6 +42,10 @@ def range_index_name(label: Label, prop: str) -> str:
     return f"graphmem_{_snake(label)}_{prop}"
 
 
+#: The analyzer of the full-text indexes: stemming like the embedded store's (see the statement).
+FULLTEXT_ANALYZER = "english"
+
+
 def fulltext_index_name(label: Label) -> str:
     return f"graphmem_{_snake(label)}_fulltext"
 
@@ -57,6 +61,8 @@ class SchemaStatement:
     params: Mapping[str, Any]
     #: What an equivalent index looks like in SHOW INDEXES: (type, label, properties, constraint?).
     shape: tuple[str, str, tuple[str, ...], bool]
+    #: indexConfig settings graphmem's own index of this name must have, else it is made again
+    config: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,15 @@ def wanted(vector_dimensions: int) -> list[SchemaStatement]:
             label=st.labels(label),
             properties=indexed,
         )
-        out.append(SchemaStatement(name, text, {}, ("FULLTEXT", label.value, fields, False)))
+        out.append(
+            SchemaStatement(
+                name,
+                text,
+                {"analyzer": FULLTEXT_ANALYZER},
+                ("FULLTEXT", label.value, fields, False),
+                {"fulltext.analyzer": FULLTEXT_ANALYZER},
+            )
+        )
     name = vector_index_name(VECTOR_LABEL)
     text = st.render(
         "create_vector_index",
@@ -134,9 +148,13 @@ def ensure(
     existing = _existing_indexes(driver, database)
     created = False
     for statement in statements:
-        if find_index(existing, statement) is not None or not create:
+        found = find_index(existing, statement)
+        if not create or (found is not None and not _made_again(found, statement)):
             continue
         with driver.session(database=database) as session:
+            if found is not None:  # graphmem's own, made by an older version: a rebuild, once
+                drop = st.render("drop_index", name=st.identifier(statement.name))
+                session.execute_write(_run, drop, {})
             try:
                 session.execute_write(_run, statement.text, statement.params)
                 created = True
@@ -180,6 +198,15 @@ def find_index(
         ):
             return row
     return None
+
+
+def _made_again(row: Mapping[str, Any], statement: SchemaStatement) -> bool:
+    """Whether `row`, graphmem's own index for `statement`, lacks a setting it must have (an
+    equivalent index under another name is the user's, and is used as it is)."""
+    if row["name"] != statement.name:
+        return False
+    config = (row.get("options") or {}).get("indexConfig") or {}
+    return any(config.get(key) != value for key, value in statement.config.items())
 
 
 def _existing_indexes(driver: Driver, database: str | None) -> dict[str, dict[str, Any]]:
