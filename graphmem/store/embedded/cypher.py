@@ -247,11 +247,7 @@ def run_on_graph(
     except UnexpectedInput as e:
         line, column = getattr(e, "line", -1), getattr(e, "column", -1)
         where = f"at line {line}, column {column}" if line > 0 else "at its end (unfinished?)"
-        raise UsageError(
-            f"cannot parse this query {where}: check the syntax there "
-            "(the embedded store reads MATCH ... WHERE ... RETURN, without WITH, OPTIONAL MATCH "
-            f"or UNWIND; for those, {_UNSUPPORTED_HINT})"
-        ) from e
+        raise UsageError(f"cannot parse this query {where}: {_parse_hint(query)}") from e
     except LarkError as e:
         raise UsageError(
             f"the embedded store's Cypher cannot run this query ({_first_line(e)}); "
@@ -266,6 +262,12 @@ def run_on_graph(
         AssertionError,
         IndexError,
     ) as e:
+        ordered = _ordered_here(graph, query, written, items) if _unorderable(e) else None
+        if ordered is not None:
+            return ordered
+        undefined = _UNDEFINED.search(str(e))
+        if undefined:
+            raise UsageError(f"variable {undefined.group(1)} is not defined in this query") from e
         raise UsageError(
             f"the embedded store's Cypher cannot run this query ({type(e).__name__}: "
             f"{_first_line(e)}); {_UNSUPPORTED_HINT}"
@@ -273,6 +275,78 @@ def run_on_graph(
     if renames:
         columns = {renames.get(_squash(str(k)), str(k)): v for k, v in columns.items()}
     return _rows(columns, order) or _aggregates_of_nothing(items)
+
+
+#: The interpreter's words for a variable no pattern binds (`RETURN type(r)` without `r`).
+_UNDEFINED = re.compile(r"Unknown entity name: (\w+)")
+_CLAUSES_NOT_READ = re.compile(r"(?<![\w.])(WITH|OPTIONAL\s+MATCH|UNWIND|CALL)(?![\w])", re.I)
+
+
+def _parse_hint(query: str) -> str:
+    """What to do about a query the interpreter cannot parse: its clauses, if it has ones the
+    embedded store does not read; else a syntax error or an expression it lacks."""
+    code = "".join(s.text for s in scan(query) if s.kind == "code")
+    clause = _CLAUSES_NOT_READ.search(code)
+    if clause:
+        name = " ".join(clause.group(1).upper().split())
+        return f"the embedded store does not read {name}; {_UNSUPPORTED_HINT}"
+    return (
+        "check the syntax there; if it is right, the embedded store lacks that expression "
+        f"(docs/queries.md lists what it reads); {_UNSUPPORTED_HINT}"
+    )
+
+
+_ORDER_TAIL = re.compile(
+    r"^\s*ORDER\s+BY\s+(?P<keys>.+?)(?:\s+SKIP\s+(?P<skip>\d+))?(?:\s+LIMIT\s+(?P<limit>\d+))?"
+    r"\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DIRECTION = re.compile(r"\s+(ASC|ASCENDING|DESC|DESCENDING)\s*$", re.IGNORECASE)
+
+
+def _unorderable(error: BaseException) -> bool:
+    return isinstance(error, TypeError) and "not supported between instances" in str(error)
+
+
+def _ordered_here(
+    graph: nx.MultiDiGraph, query: str, written: str | None, items: list[tuple[str, str]]
+) -> list[dict[str, Any]] | None:
+    """The rows of a query whose ORDER BY the interpreter cannot sort (a property some rows
+    lack: it compares null with a string), sorted here as Neo4j sorts: null after every value
+    ascending, before them descending. Only for keys that are RETURN columns; else None."""
+    code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+    starts = list(_RETURN.finditer(code))
+    end = _RETURN_END.search(code, starts[-1].end()) if starts else None
+    tail = _ORDER_TAIL.match(code[end.start() :]) if end else None
+    if end is None or tail is None:
+        return None
+    columns = {name: name for name, _ in items} | {_squash(expr): name for name, expr in items}
+    keys: list[tuple[str, bool]] = []
+    for key in _split_top_level(tail.group("keys")):
+        direction = _DIRECTION.search(key)
+        expr = _squash(key[: direction.start()] if direction else key)
+        if expr not in columns:
+            return None
+        keys.append((columns[expr], bool(direction and direction.group(1)[0] in "dD")))
+    rows = run_on_graph(graph, code[: end.start()], written=written)
+    for column, descending in reversed(keys):
+        rows.sort(key=lambda row: _sort_key(row.get(column)), reverse=descending)
+    skip = int(tail.group("skip") or 0)
+    limit = tail.group("limit")
+    return rows[skip : skip + int(limit)] if limit is not None else rows[skip:]
+
+
+def _sort_key(value: Any) -> tuple[bool, int, Any]:
+    """Neo4j's order: values by type (numbers, then strings, then booleans), null last."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return (True, 0, 0)
+    if isinstance(value, bool):
+        return (False, 2, value)
+    if isinstance(value, int | float):
+        return (False, 0, value)
+    if isinstance(value, str):
+        return (False, 1, value)
+    return (False, 3, json.dumps(value, sort_keys=True, default=str))
 
 
 _AS_PROPERTY = re.compile(r"(?<![\w.])(labels|type)\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
