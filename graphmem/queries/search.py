@@ -55,6 +55,8 @@ MIN_SIMILARITY = 0.2
 #: Candidates fetched per retriever, as a multiple of the limit (filters drop some).
 FETCH_FACTOR = 5
 MIN_FETCH = 50
+#: The most candidates a retriever is asked for when other repositories' crowd the store.
+MAX_FETCH = 800
 COMMIT = "commit"
 NEAR_TYPES = (
     RelType.CALLS,
@@ -98,26 +100,36 @@ def search(
     fetch = max(MIN_FETCH, options.limit * FETCH_FACTOR)
 
     keywords = " ".join(query_terms(text)) or text
-    searches = [
-        Search(label, fetch, text=keywords)
-        for label, wanted in ((Label.MEMORY, want_memories), (Label.COMMIT, want_commits))
-        if text and wanted
-    ]
     vector: list[float] | None = None
     if text and want_memories and embedder is not None:
         try:
             vector = list(embedder().embed([text])[0])
         except GraphMemError as error:
             notes.append(f"vector search skipped: {error}")
-    keyword_hits, vector_hits = _retrieve(store, searches, vector, fetch, notes)
+    while True:
+        searches = [
+            Search(label, fetch, text=keywords)
+            for label, wanted in ((Label.MEMORY, want_memories), (Label.COMMIT, want_commits))
+            if text and wanted
+        ]
+        keyword_hits, vector_hits = _retrieve(store, searches, vector, fetch, notes)
+        hits = {
+            "fulltext": _interleave([[(h.node_id, h.score) for h in f] for f in keyword_hits]),
+            "vector": [
+                (h.node_id, h.score) for h in vector_hits or () if h.score >= MIN_SIMILARITY
+            ],
+        }
+        ids = list(dict.fromkeys(node_id for found in hits.values() for node_id, _ in found))
+        nodes = store.get_nodes(ids, embeddings=False)
+        # A store of several repositories (a shared Neo4j database): the candidates are the
+        # whole store's best, so when other repositories' took places that were full, look
+        # deeper, within a bound, for this repository's own.
+        foreign = sum(1 for node in nodes.values() if _foreign(reader, node))
+        full = any(len(found) >= fetch for found in (*keyword_hits, vector_hits or ()))
+        if not (foreign and full) or fetch >= MAX_FETCH:
+            break
+        fetch = min(MAX_FETCH, fetch * 4)
     vector_ran = vector_hits is not None
-    hits = {
-        "fulltext": _interleave([[(h.node_id, h.score) for h in f] for f in keyword_hits]),
-        "vector": [(h.node_id, h.score) for h in vector_hits or () if h.score >= MIN_SIMILARITY],
-    }
-
-    ids = list(dict.fromkeys(node_id for found in hits.values() for node_id, _ in found))
-    nodes = store.get_nodes(ids, embeddings=False)
     keep = {node_id for node_id, node in nodes.items() if _passes(reader, node, options, kinds)}
 
     candidates: dict[str, _Candidate] = {}
@@ -197,12 +209,17 @@ def _interleave(rankings: list[list[tuple[str, float]]]) -> list[tuple[str, floa
     return out
 
 
+def _foreign(reader: ReadScope, node: Node) -> bool:
+    """A node of another repository than the reader's."""
+    return bool(reader.repo and node.get("repo") and node.get("repo") != reader.repo)
+
+
 def _passes(reader: ReadScope, node: Node, options: SearchOptions, kinds: set[str]) -> bool:
     if node.has(Label.COMMIT):
         # Commits are history that stays true: served with active memories, not instead of them.
         if (kinds and COMMIT not in kinds) or "active" not in options.statuses:
             return False
-        if reader.repo and node.get("repo") != reader.repo:
+        if _foreign(reader, node):
             return False
         return _in_window(str(node.get("date") or ""), options)
     if not node.has(Label.MEMORY):

@@ -73,3 +73,25 @@ def test_counts_are_the_repositorys_own(store: GraphStore, two: tuple[GraphMem, 
     assert whole["CONTAINS"] == 2 * shop["CONTAINS"]
     assert store.counts("nowhere") == {}
     assert list(shop) == sorted(shop)  # the same order on every backend
+
+
+def test_another_repositorys_crowd_does_not_hide_the_readers_memory(
+    store: GraphStore, embedder: Any, tmp_path: Path
+) -> None:
+    """The candidates are the store's best; a repository with many closer memories took every
+    place, and the reader's own memory was never found."""
+    from graphmem.memory.remember import RememberRequest
+
+    build_code_graph(store, "busy")
+    busy = make_gm(store, embedder, tmp_path, repo="busy")
+    busy.remember_many(
+        [RememberRequest("fact", f"Tax rounded per line, rule {i}") for i in range(120)]
+    )
+    build_code_graph(store, "quiet")
+    quiet = make_gm(store, embedder, tmp_path, repo="quiet")
+    text = (
+        "Invoices round their tax once per line of the invoice, after the discounts and "
+        "before the shipping costs are added to the total"
+    )
+    quiet.remember("decision", text)
+    assert [hit.text for hit in quiet.search("tax rounded per line").hits] == [text]
