@@ -42,6 +42,8 @@ _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _ANNOTATED = re.compile(r"^(?:typing\.)?(?:Annotated|ClassVar|Final|Type|type)\[([^,\]]+)")
+#: A generic class with its arguments (`types.ParamType[t.Any]`): an instance of the class.
+_SUBSCRIPTED = re.compile(r"([A-Za-z_][\w.]*)\[.*\]", re.DOTALL)
 #: Annotations that qualify a name without typing it (`x: Final = real`): the value tells.
 _QUALIFIERS = re.compile(r"^(?:typing(?:_extensions)?\.)?(?:Final|ClassVar|TypeAlias)$")
 
@@ -119,7 +121,8 @@ def is_in_package(path: str, files: frozenset[str] | set[str]) -> bool:
 
 
 def normalize_annotation(text: str) -> str | None:
-    """A type annotation reduced to one dotted class name, or None (unions, generics...)."""
+    """A type annotation reduced to one dotted class name (a generic class's without its
+    arguments), or None (unions...)."""
     text = _WHITESPACE.sub("", text).strip("'\"")
     if _QUALIFIERS.match(text):
         return None
@@ -132,6 +135,9 @@ def normalize_annotation(text: str) -> str | None:
             return None
         text = options[0]
     match = _ANNOTATED.match(text)
+    if match:
+        text = match.group(1)
+    match = _SUBSCRIPTED.fullmatch(text)
     if match:
         text = match.group(1)
     return text if _DOTTED.fullmatch(text) else None

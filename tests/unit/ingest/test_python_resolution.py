@@ -421,3 +421,27 @@ def test_a_final_alias_is_the_function_it_names(resolve_tree: Any) -> None:
     )
     assert ("pkg.b.use", "pkg.a.real") in tree.of("CALLS")
     assert ("pkg.b.make", "pkg.a.Shape") in tree.of("CALLS")
+
+
+def test_an_attribute_annotated_with_a_generic_class_is_an_instance_of_it(
+    resolve_tree: Any,
+) -> None:
+    """click's `self.type: types.ParamType[t.Any] = types.convert_type(...)`: the arguments hid
+    the class, and once convert_type's implementation (not its first overload) was the entity,
+    every `self.type.m()` lost its edge."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/types.py": (
+                "import typing as t\n\nT = t.TypeVar('T')\n\n\n"
+                "class ParamType(t.Generic[T]):\n    def to_info_dict(self):\n        return {}\n"
+            ),
+            "pkg/core.py": (
+                "import typing as t\n\nfrom . import types\n\n\nclass Parameter:\n"
+                "    def __init__(self, kind):\n"
+                "        self.type: types.ParamType[t.Any] = kind\n\n"
+                "    def info(self):\n        return self.type.to_info_dict()\n"
+            ),
+        }
+    )
+    assert ("pkg.core.Parameter.info", "pkg.types.ParamType.to_info_dict") in tree.of("CALLS")
