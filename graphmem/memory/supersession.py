@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from graphmem.errors import ConflictError, NotFoundError, UsageError
+from graphmem.errors import ConflictError, NotFoundError
 from graphmem.memory.audit import new_event
 from graphmem.memory.results import ChangeResult, HistoryEntry
 from graphmem.model import Edge, Label, Memory, MemoryStatus, Node, RelType, now_iso
@@ -58,7 +58,7 @@ def check_supersedable(
         if status != MemoryStatus.ACTIVE:
             raise ConflictError(f"memory {old_id} is {status}: it cannot be superseded")
         if old_id == new_id:
-            raise UsageError(f"memory {old_id} cannot supersede itself: name the one it replaces")
+            raise ConflictError(f"memory {old_id} cannot supersede itself: name what it replaces")
         if new_id is not None and old_id in _successors(store, new_id):
             raise ConflictError(
                 f"{new_id} superseding {old_id} would make a cycle: {new_id} already follows it"

@@ -12,7 +12,7 @@ import pytest
 from test_memory_support import REPO, build_code_graph, make_gm
 
 from graphmem.api import GraphMem
-from graphmem.errors import ConflictError, NotFoundError, UsageError
+from graphmem.errors import ConflictError, NotFoundError
 from graphmem.memory.audit import record_receipt
 from graphmem.model import Label, MemoryStatus, RelType
 from graphmem.store import Direction, GraphStore
@@ -74,7 +74,7 @@ def test_superseding_twice_or_a_retracted_memory_is_refused(gm: GraphMem) -> Non
 
 def test_cycles_are_refused(gm: GraphMem) -> None:
     a, b, c = chain(gm)
-    with pytest.raises(UsageError, match="cannot supersede itself"):
+    with pytest.raises(ConflictError, match="cannot supersede itself"):
         gm.supersede([c], c)
     # c -> a would close a cycle; a is not active, and even were it, a already precedes c
     with pytest.raises(ConflictError):
