@@ -1209,14 +1209,32 @@ class EcmaScriptResolver:
         if isinstance(value, _Module):
             return self.export(value.path, name, depth + 1)
         if isinstance(value, _Object):
-            return self.member(value, name, depth + 1)
+            owner = f"{self.module_of(value.path)}.{value.name}"
+            return self.member(value, name, depth + 1) or self.set_member(value.path, owner, name)
         if isinstance(value, _Def) and value.kind == CLASS:
-            return self.find_method(value, name, depth + 1)  # a static method
+            return self.find_method(value, name, depth + 1) or self.set_member(  # a static one
+                value.path, value.qualified_name, name
+            )
+        if isinstance(value, _Def):
+            return self.set_member(value.path, value.qualified_name, name)
         if isinstance(value, _Instance):
             return self.find_method(value.cls, name, depth + 1) or self.field(
                 value.cls, name, depth + 1
             )
         return None
+
+    def set_member(self, path: str, owner: str, name: str) -> _Def | None:
+        """A function set on a member at module level (``AxiosError.from = (..) => {}``), as
+        ``owner.name`` reads it."""
+        tables = self.tables(path)
+        found = tables.definitions.get(f"{owner}.{name}") if tables else None
+        if found is None or found.kind != FUNCTION:
+            return None
+        return _Def(path, found.qualified_name, found.kind)
+
+    def module_of(self, path: str) -> str:
+        tables = self.tables(path)
+        return tables.parsed.module if tables else ""
 
     def field(self, cls: _Def, name: str, depth: int) -> _Value | None:
         """What a field of `cls` (or of a class it extends) holds, when one thing does."""

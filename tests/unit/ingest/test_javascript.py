@@ -319,3 +319,27 @@ def test_functions_set_on_members_at_module_level_are_definitions(resolve_tree: 
     assert ("lib/response.res.type", "lib/utils.normalize", "exact") in calls
     assert ("lib/response.res.send", "lib/response.res.type", "heuristic") in calls  # this: res
     assert ("lib/view.View.lookup", "lib/view.View.resolve", "exact") in calls
+
+
+def test_a_function_set_on_a_member_is_called_through_its_owner(resolve_tree: Any) -> None:
+    """axios's `AxiosError.from = (error, code) => {...}`: the function was an entity, but no
+    call `AxiosError.from(...)` reached it, in its file or in another."""
+    edges = resolve_tree(
+        {
+            "lib/E.js": (
+                "function E(message) {\n  this.message = message;\n}\n\n"
+                "E.from = (error) => new E(error.message);\n\n"
+                "export function sameFile(x) {\n  return E.from(x);\n}\n\nexport default E;\n"
+            ),
+            "lib/a.js": (
+                "import E from './E.js';\n\nconst obj = {};\n"
+                "obj.helper = function (x) { return x; };\n\n"
+                "export function plain(x) {\n  return obj.helper(E.from(x));\n}\n"
+            ),
+        }
+    ).of("CALLS")
+    assert {
+        ("lib/E.sameFile", "lib/E.E.from"),
+        ("lib/a.plain", "lib/E.E.from"),
+        ("lib/a.plain", "lib/a.obj.helper"),
+    } <= set(edges)
