@@ -99,14 +99,19 @@ class ReadScope:
         )
         if node.get("status") not in allowed:
             return False
-        if self.repo and node.get("repo") and node.get("repo") != self.repo:
-            return False  # one store (a Neo4j database) can hold several repositories
+        if self.of_another_repository(node):
+            return False
         if self.every_reader:
             return True
         memory_branch = node.get("branch")
         if memory_branch and memory_branch != self.branch:
             return False
         return not (node.get("kind") == MemoryKind.PREFERENCE and node.get("user") != self.user)
+
+    def of_another_repository(self, node: Node) -> bool:
+        """Whether `node` (a memory, a commit) belongs to another repository than the reader's:
+        one store (a Neo4j database) can hold several."""
+        return bool(self.repo and node.get("repo") and node.get("repo") != self.repo)
 
     def with_history(self, include_history: bool = True) -> ReadScope:
         return ReadScope(

@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 __all__ = [
     "QUOTE_HEADER",
     "Quote",
-    "one_line",
     "is_automatic",
     "memory_body",
+    "one_line",
     "quote_commit",
     "quote_memory",
     "quote_node",

@@ -124,7 +124,7 @@ def search(
         # A store of several repositories (a shared Neo4j database): the candidates are the
         # whole store's best, so when other repositories' took places that were full, look
         # deeper, within a bound, for this repository's own.
-        foreign = sum(1 for node in nodes.values() if _foreign(reader, node))
+        foreign = sum(1 for node in nodes.values() if reader.of_another_repository(node))
         full = any(len(found) >= fetch for found in (*keyword_hits, vector_hits or ()))
         if not (foreign and full) or fetch >= MAX_FETCH:
             break
@@ -209,17 +209,12 @@ def _interleave(rankings: list[list[tuple[str, float]]]) -> list[tuple[str, floa
     return out
 
 
-def _foreign(reader: ReadScope, node: Node) -> bool:
-    """A node of another repository than the reader's."""
-    return bool(reader.repo and node.get("repo") and node.get("repo") != reader.repo)
-
-
 def _passes(reader: ReadScope, node: Node, options: SearchOptions, kinds: set[str]) -> bool:
     if node.has(Label.COMMIT):
         # Commits are history that stays true: served with active memories, not instead of them.
         if (kinds and COMMIT not in kinds) or "active" not in options.statuses:
             return False
-        if _foreign(reader, node):
+        if reader.of_another_repository(node):
             return False
         return _in_window(str(node.get("date") or ""), options)
     if not node.has(Label.MEMORY):
