@@ -314,7 +314,7 @@ def _ordered_here(
     """The rows of a query whose ORDER BY the interpreter cannot sort (a property some rows
     lack: it compares null with a string), sorted here as Neo4j sorts: null after every value
     ascending, before them descending. Only for keys that are RETURN columns; else None."""
-    code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+    code = _without_comments(query)
     starts = list(_RETURN.finditer(code))
     end = _RETURN_END.search(code, starts[-1].end()) if starts else None
     tail = _ORDER_TAIL.match(code[end.start() :]) if end else None
@@ -397,7 +397,7 @@ def _unalias_distinct(query: str) -> tuple[str, dict[str, str]]:
     The interpreter refuses aliases in ORDER BY after DISTINCT; Cypher allows them. Returns the
     rewritten query and, per expression, the alias its column is renamed back to.
     """
-    code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+    code = _without_comments(query)
     starts = list(_RETURN.finditer(code))
     if not starts:
         return query, {}
@@ -420,6 +420,11 @@ def _unalias_distinct(query: str) -> tuple[str, dict[str, str]]:
     return f"{head} DISTINCT {', '.join(exprs)} {tail}", renames
 
 
+def _without_comments(query: str) -> str:
+    """`query` with each comment a space, so clause searches see code and strings only."""
+    return "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -428,7 +433,7 @@ def _first_line(error: BaseException) -> str:
 def _return_items(query: str) -> list[tuple[str, str]]:
     """(column name, expression) of each item of the last RETURN clause, in order; the name is
     the alias where one is given."""
-    code = "".join(s.text if s.kind != "comment" else " " for s in scan(query))
+    code = _without_comments(query)
     starts = list(_RETURN.finditer(code))
     if not starts:
         return []
