@@ -23,13 +23,15 @@ are packages and are not followed.
 Calls are resolved, never guessed by name alone: ``f()`` to an imported or local function,
 ``new Foo()`` to the class, ``ns.f()`` through a namespace import or ``require``, ``Foo.s()`` to a
 static method, ``this.m()`` / ``super.m()`` through ``extends``, ``super(...)`` to the base class,
-``obj.f()`` through a module-level object literal's keys and spreads (all ``exact``); ``x.m()``
-where ``x`` holds ``new Foo()``, is typed ``Foo`` (TypeScript, or JSDoc in JavaScript) or holds
-what a function declares it returns is ``heuristic`` (the object may be a subclass); when that
-type is a TypeScript interface, the call is ``exact`` to the interface's method and
-``heuristic`` to that method of each class implementing it (typescript.py). Parameters
-and locals hide the outer names they shadow. Anything else (``obj.m()`` on an unknown object)
-is left out.
+``obj.f()`` through a module-level object literal's keys and spreads, and ``x.m()`` where ``x``
+holds ``new Foo()`` or is typed ``Foo`` (TypeScript, or JSDoc in JavaScript), as the type checker
+binds it (all ``exact``); ``x.m()`` where ``x`` holds what a function declares it returns is
+``heuristic``. An element of an array typed ``Foo[]`` (``Array<Foo>``, JSDoc ``@type {Foo[]}``)
+is a ``Foo``: in a callback of an array method (``xs.forEach((x) => x.m())``) and in ``for (const
+x of xs)``. When the type is a TypeScript interface, the call is ``exact`` to the interface's
+method and ``heuristic`` to that method of each class implementing it (typescript.py).
+Parameters and locals hide the outer names they shadow. Anything else (``obj.m()`` on an unknown
+object) is left out.
 """
 
 from __future__ import annotations
@@ -103,9 +105,21 @@ _LITERALS = frozenset(
         "satisfies_expression",
     }
 )
-#: JSDoc a JavaScript file declares types with: ``@param {Command} cmd``, ``@returns {Help}``
-_JSDOC_PARAM = re.compile(r"@param\s+\{\s*[?!]?([A-Za-z_$][\w$.]*)\s*\}\s+\[?([A-Za-z_$][\w$]*)")
-_JSDOC_RETURNS = re.compile(r"@returns?\s+\{\s*[?!]?([A-Za-z_$][\w$.]*)\s*\}")
+#: JSDoc a JavaScript file declares types with: ``@param {Command} cmd``, ``@returns {Help}``,
+#: ``@type {Option[]}`` (what the braces hold is read by `_jsdoc_type`)
+_JSDOC_PARAM = re.compile(r"@param\s+\{([^{}]*)\}\s+\[?([A-Za-z_$][\w$]*)")
+_JSDOC_RETURNS = re.compile(r"@returns?\s+\{([^{}]*)\}")
+_JSDOC_TYPE = re.compile(r"@type\s+\{([^{}]*)\}")
+_JSDOC_NAMED = re.compile(r"[?!]?([A-Za-z_$][\w$.]*)(\[\])?")
+_JSDOC_ARRAY = re.compile(r"(?:Array|ReadonlyArray)<\s*([A-Za-z_$][\w$.]*)\s*>")
+#: array methods whose callback's first parameter is an element of the array
+_ELEMENT_CALLBACKS = frozenset(
+    {
+        "forEach", "map", "flatMap", "filter", "find", "findLast", "findIndex",
+        "findLastIndex", "some", "every",
+    }
+)  # fmt: skip
+_ARRAY_TYPES = frozenset({"Array", "ReadonlyArray"})
 _JSDOC_TYPEDEF_IMPORT = re.compile(
     r"@typedef\s+\{\s*import\(\s*['\"]([^'\"]+)['\"]\s*\)\.([A-Za-z_$][\w$]*)\s*\}"
     r"\s+([A-Za-z_$][\w$]*)"
@@ -130,6 +144,17 @@ _TEST_BLOCKS = frozenset(
 )  # fmt: skip
 _TEST_MODIFIERS = re.compile(r"(?:\.(?:only|skip|todo|concurrent|serial|failing|each\b.*))*$")
 _TITLE_LIMIT = 80
+
+
+def _jsdoc_type(braces: str) -> str | None:
+    """A JSDoc type naming one type, ``Help``, or an array of one, ``Option[]`` (also
+    ``Array<Option>``), as the resolver reads types; None for anything else (``string|T``)."""
+    text = braces.strip()
+    array = _JSDOC_ARRAY.fullmatch(text)
+    if array is not None:
+        return f"{array.group(1)}[]"
+    named = _JSDOC_NAMED.fullmatch(text)
+    return named.group(1) + (named.group(2) or "") if named is not None else None
 
 
 def ecmascript_module_name(path: str) -> str:
@@ -247,15 +272,16 @@ class _EcmaParse(SourceParse):
         return _Scope(qname, span.end_byte, definition)
 
     def return_type(self, node: Node) -> str | None:
-        """A TypeScript return annotation naming one type (``): Help``), as written."""
+        """A TypeScript return annotation naming one type or an array of one (``): Help``,
+        ``): Option[]``), as `declared_type` reads it; a ``Promise<T>`` is not a T."""
         annotation = node.child_by_field_name("return_type")
         named = annotation.named_children if annotation is not None else []
-        if len(named) == 1 and named[0].type == "generic_type":  # Promise<T> is not a T
-            inner = named[0].child_by_field_name("name")
-            named = [inner] if inner is not None and self.text(inner) != "Promise" else []
-        if len(named) == 1 and named[0].type in ("type_identifier", "nested_type_identifier"):
-            return _WHITESPACE.sub("", self.text(named[0]))
-        return None
+        if len(named) != 1:
+            return None
+        name = named[0].child_by_field_name("name") if named[0].type == "generic_type" else None
+        if name is not None and self.text(name) == "Promise":
+            return None
+        return self.type_name(named[0])
 
     def jsdoc_types(self, span: Node, definition: Definition) -> None:
         """The types a JavaScript function's JSDoc declares: parameters (read as annotations)
@@ -269,12 +295,22 @@ class _EcmaParse(SourceParse):
         text = self.text(comment)
         if not text.startswith("/**"):
             return
-        for declared, name in _JSDOC_PARAM.findall(text):
-            if name in definition.params:
+        for braces, name in _JSDOC_PARAM.findall(text):
+            declared = _jsdoc_type(braces)
+            if declared is not None and name in definition.params:
                 self.bind(definition.qualified_name, name, declared, comment, annotation=True)
         returns = _JSDOC_RETURNS.search(text)
         if returns is not None and definition.returns is None:
-            definition.returns = returns.group(1)
+            definition.returns = _jsdoc_type(returns.group(1))
+
+    def jsdoc_declared(self, statement: Node | None) -> str | None:
+        """The type a JSDoc ``/** @type {Option[]} */`` comment just before `statement`
+        declares (JavaScript)."""
+        comment = statement.prev_named_sibling if statement is not None else None
+        if self.support.name != "javascript" or comment is None or comment.type != "comment":
+            return None
+        found = _JSDOC_TYPE.search(self.text(comment))
+        return _jsdoc_type(found.group(1)) if found is not None else None
 
     def bases(self, node: Node) -> list[str]:
         for child in node.named_children:
@@ -349,6 +385,8 @@ class _EcmaParse(SourceParse):
         named one is a Function (``export default ok && function httpAdapter() {}``), so is a
         test block, and any other callback is a local scope. Inside a definition they are
         part of it."""
+        if scope.definition is not None and not scope.local:
+            self.element_parameter(node, scope)
         if node.id in self.claimed or scope.definition is not None or scope.local:
             return None  # inside a definition: its calls are that definition's
         name_node = node.child_by_field_name("name")
@@ -359,6 +397,62 @@ class _EcmaParse(SourceParse):
             title, call = block
             return self.define(FUNCTION, title, node, scope, span=call)
         return self.local_scope(node, scope)
+
+    def element_parameter(self, node: Node, scope: _Scope) -> None:
+        """``this.options.forEach((option) => option.name())``: a callback of an array method
+        gets an element of the array, bound as ``this.options[]`` (an untyped first parameter
+        only, and not one that hides a parameter of the definition)."""
+        arguments = node.parent
+        call = arguments.parent if arguments is not None else None
+        if arguments is None or call is None or call.type != "call_expression":
+            return
+        if not arguments.named_children or arguments.named_children[0].id != node.id:
+            return
+        function = call.child_by_field_name("function")
+        if function is None or function.type != "member_expression":
+            return
+        method = function.child_by_field_name("property")
+        receiver = function.child_by_field_name("object")
+        if method is None or receiver is None or self.text(method) not in _ELEMENT_CALLBACKS:
+            return
+        self.bind_element(self.first_parameter(node), receiver, scope)
+
+    def first_parameter(self, function: Node) -> Node | None:
+        """The first parameter of a function value when it is a plain, untyped identifier."""
+        single = function.child_by_field_name("parameter")  # `x => ...`
+        if single is not None:
+            return single if single.type == "identifier" else None
+        params = function.child_by_field_name("parameters")
+        first = params.named_children[0] if params is not None and params.named_children else None
+        if first is not None and first.type == "required_parameter":  # TypeScript's wrapper
+            if first.child_by_field_name("type") is not None:
+                return None  # `(o: Other) => ...`: its own annotation says what it is
+            first = first.child_by_field_name("pattern")
+        return first if first is not None and first.type == "identifier" else None
+
+    def bind_element(self, name_node: Node | None, array: Node, scope: _Scope) -> None:
+        """Bind `name_node` in `scope` to an element of what the expression `array` holds."""
+        held = self.value_expression(array)
+        owner = scope.definition
+        if name_node is None or held is None or owner is None:
+            return
+        name = self.text(name_node)
+        if name not in owner.params:
+            self.bind(scope.qualified_name, name, f"{held}[]", name_node)
+
+    def on_for_of(self, node: Node, scope: _Scope) -> _Scope | None:
+        """``for (const option of this.options)``: `option` is an element of the array."""
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if (
+            right is not None
+            and left is not None
+            and left.type == "identifier"
+            and self.in_function(scope)
+            and any(child.type == "of" for child in node.children)
+        ):
+            self.bind_element(left, right, scope)
+        return None
 
     @staticmethod
     def local_scope(node: Node, scope: _Scope) -> _Scope | None:
@@ -428,15 +522,35 @@ class _EcmaParse(SourceParse):
         return None
 
     def declared_type(self, annotation: Node | None) -> str | None:
-        """The one type a TypeScript annotation names (``: Query<T>`` counts as Query)."""
+        """What a TypeScript annotation declares, as `type_name` reads it."""
         type_node = (
             annotation.named_children[0] if annotation and annotation.named_children else None
         )
-        if type_node is not None and type_node.type == "generic_type":
-            type_node = type_node.child_by_field_name("name")
-        if type_node is None or type_node.type not in ("type_identifier", "nested_type_identifier"):
+        return self.type_name(type_node) if type_node is not None else None
+
+    def type_name(self, node: Node) -> str | None:
+        """One type (``Query<T>`` counts as Query) or an array of one (``Option[]``,
+        ``readonly Option[]``, ``Array<Option>``: ``Option[]``); None for anything else."""
+        if node.type == "readonly_type" and node.named_children:
+            node = node.named_children[0]
+        element: Node | None = None
+        if node.type == "array_type":
+            element = node.named_children[0] if node.named_children else None
+        elif node.type == "generic_type":
+            name = node.child_by_field_name("name")
+            arguments = node.child_by_field_name("type_arguments")
+            if name is not None and self.text(name) in _ARRAY_TYPES:
+                if arguments is None or len(arguments.named_children) != 1:
+                    return None
+                element = arguments.named_children[0]
+            elif name is not None:
+                node = name
+        if element is not None:
+            item = self.type_name(element)
+            return f"{item}[]" if item is not None and not item.endswith("[]") else None
+        if node.type not in ("type_identifier", "nested_type_identifier"):
             return None
-        return _WHITESPACE.sub("", self.text(type_node))
+        return _WHITESPACE.sub("", self.text(node))
 
     @staticmethod
     def is_class_scope(scope: _Scope) -> bool:
@@ -770,6 +884,10 @@ class _EcmaParse(SourceParse):
             owner = scope.definition
             field = target.removeprefix("this.")
             if owner.kind == METHOD and target.startswith("this.") and _IDENTIFIER.fullmatch(field):
+                declared = self.jsdoc_declared(node.parent)
+                if declared is not None:
+                    self.bind(owner.parent + FIELDS, field, declared, node, annotation=True)
+                    return None
                 bound = self.value_expression(right)
                 self.bind(owner.parent + FIELDS, field, bound or UNKNOWN, node)
             return None
@@ -849,6 +967,16 @@ class _Def:
 @dataclass(frozen=True, slots=True)
 class _Instance:
     cls: _Def
+    #: the type was read from what a function returns, not declared for the value or
+    #: constructed: a call through it is heuristic
+    inferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Elements:
+    """An array (declared ``Option[]``, or returned as one): what its elements are."""
+
+    item: _Instance
 
 
 @dataclass(frozen=True, slots=True)
@@ -864,7 +992,14 @@ class _Shadowed:
     """A local name whose value is not followed: it hides the outer names it shadows."""
 
 
-_Value = _Module | _Def | _Instance | _Object
+_Value = _Module | _Def | _Instance | _Elements | _Object
+
+
+def _is_element(binding: Binding) -> bool:
+    """A name bound to an element of an array expression (``options[]``), not a declared type."""
+    return not binding.annotation and binding.value.endswith("[]")
+
+
 _SHADOWED = _Shadowed()
 
 _MAX_DEPTH = 12
@@ -1018,13 +1153,8 @@ class EcmaScriptResolver:
                 value = self.as_value(value)
             if head.endswith("()"):
                 value, resolution = self.call_result(value, 0), HEURISTIC
-        for position, part in enumerate(rest):
-            # a typed value may be a subclass; an interface's method is the one declared
-            if (
-                isinstance(value, _Instance)
-                and value.cls.kind != INTERFACE
-                and (position or head != "this")
-            ):
+        for part in rest:
+            if isinstance(value, _Instance) and value.inferred:
                 resolution = HEURISTIC
             value = self.attribute(value, part.removesuffix("()"), 0)
             if part.endswith("()"):
@@ -1056,7 +1186,7 @@ class EcmaScriptResolver:
             return self.export(value.path, "default", 0)
         return value
 
-    def call_result(self, value: _Value | None, depth: int) -> _Instance | None:
+    def call_result(self, value: _Value | None, depth: int) -> _Instance | _Elements | None:
         """What calling `value` gives: an instance of a class, or of the type a function's
         declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``)."""
         value = self.as_value(value)
@@ -1069,10 +1199,12 @@ class EcmaScriptResolver:
         if tables is None or definition is None or definition.returns is None:
             return None
         scope = self.parent_scope(tables, value.qualified_name) or tables.parsed.module
-        returned = self.evaluate(value.path, scope, definition.returns, depth + 1)
-        return (
-            _Instance(returned) if isinstance(returned, _Def) and returned.kind in _TYPES else None
-        )
+        returns = definition.returns
+        returned = self.evaluate(value.path, scope, returns.removesuffix("[]"), depth + 1)
+        if not isinstance(returned, _Def) or returned.kind not in _TYPES:
+            return None
+        item = _Instance(returned, inferred=True)
+        return _Elements(item) if returns.endswith("[]") else item
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -1131,6 +1263,15 @@ class EcmaScriptResolver:
         if spec is not None:
             return self.imported(tables.parsed.path, spec, depth + 1)
         bindings = tables.bindings.get((scope, name))
+        if bindings and any(_is_element(b) for b in bindings):
+            # An element (`for (const x of xs)`, a callback's parameter) is bound in the whole
+            # function, not only where the loop or the callback sees it: one whose array is not
+            # followed neither hides an outer name nor competes with the other bindings.
+            bindings = [
+                b
+                for b in bindings
+                if not _is_element(b) or self.bound_value(tables, scope, b, depth) is not None
+            ]
         if bindings:
             if len({(b.value, b.annotation) for b in bindings}) != 1:
                 return _SHADOWED  # declared here, holding different things
@@ -1152,6 +1293,13 @@ class EcmaScriptResolver:
         self, tables: _Tables, scope: str, binding: Binding, depth: int
     ) -> _Value | None:
         if binding.value == UNKNOWN:
+            return None
+        if binding.value.endswith("[]"):
+            held = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
+            if not binding.annotation:  # `options[]`: an element of what `options` holds
+                return held.item if isinstance(held, _Elements) else None
+            if isinstance(held, _Def) and held.kind in _TYPES:  # declared `Option[]`
+                return _Elements(_Instance(held))
             return None
         if binding.value.endswith("()"):
             called = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)

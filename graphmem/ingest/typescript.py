@@ -3,7 +3,7 @@ ECMAScript support, with the TSX grammar for ``.tsx`` files.
 
 Parsing and resolution live in `graphmem.ingest.ecmascript`, shared with JavaScript. TypeScript
 adds abstract classes, class fields holding functions, typed parameters (``u: User`` makes
-``u.save()`` a heuristic call to ``User.save``) and interfaces: ``interface I extends J { m(): T }``
+``u.save()`` an exact call to ``User.save``) and interfaces: ``interface I extends J { m(): T }``
 is an Interface whose method signatures are its Methods, INHERITS J, and ``class C implements I``
 IMPLEMENTS it (exact). A call through a value typed ``I`` is exact to ``I.m`` and heuristic to
 ``m`` of each class implementing ``I``. Type aliases are not modelled.

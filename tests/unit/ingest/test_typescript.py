@@ -70,11 +70,11 @@ def test_inheritance_and_calls(graph: Graph) -> None:
     }
     assert {e[1:] for e in edges if e[0] == "CALLS"} == {
         ("src/services/billing.BillingService.handle", "src/services/base.Service.log", "exact"),
-        # a parameter typed Invoice: a subclass might be passed
+        # a parameter typed Invoice: its method, as the type checker binds it
         (
             "src/services/billing.BillingService.handle",
             "src/models/invoice.Invoice.total",
-            "heuristic",
+            "exact",
         ),
         ("src/services/billing.BillingService.run", "src/models/invoice.Invoice", "exact"),
         (
@@ -84,7 +84,7 @@ def test_inheritance_and_calls(graph: Graph) -> None:
         ),
         ("src/models/invoice.Invoice.total", "src/models/invoice.sum", "exact"),
         ("src/main.main", "src/services/billing.BillingService", "exact"),
-        ("src/main.main", "src/services/billing.BillingService.run", "heuristic"),
+        ("src/main.main", "src/services/billing.BillingService.run", "exact"),
         ("src/ui/App.App", "src/models/invoice.sum", "exact"),
         # through the interface Priced: its method, and the class implementing it
         ("src/models/invoice.charge", "src/models/invoice.Priced.total", "exact"),
@@ -158,7 +158,7 @@ def test_return_annotations_generic_parameters_and_super(resolve_tree: Any) -> N
     assert calls == {
         ("src/query.Query.constructor", "src/query.Base", "exact"),  # super(...)
         ("src/query.query", "src/query.Query", "exact"),
-        ("src/repo.find", "src/query.Query.where", "heuristic"),  # q: Query<T>
+        ("src/repo.find", "src/query.Query.where", "exact"),  # q: Query<T>
         ("src/repo.find", "src/query.Base.close", "heuristic"),  # where(): Query<T>
         ("src/repo.find", "src/query.query", "exact"),
         ("src/repo.find", "src/query.Query.run", "heuristic"),  # optional chaining
@@ -221,7 +221,7 @@ def test_interfaces_implements_and_calls_through_an_interface(resolve_tree: Any)
         ("CALLS", "src/use.read", "src/store.Named.name", "exact"),
         ("CALLS", "src/use.read", "src/memory.MemoryStore.name", "heuristic"),
         ("CALLS", "src/use.read", "src/memory.Base.name", "heuristic"),  # Label's, inherited
-        ("CALLS", "src/use.direct", "src/memory.MemoryStore.get", "heuristic"),
+        ("CALLS", "src/use.direct", "src/memory.MemoryStore.get", "exact"),  # declared
     }
 
 
@@ -252,9 +252,35 @@ def test_calls_through_a_classs_fields_follow_their_types(
     )
     calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
     assert {
-        ("src/main.Svc.a", "src/reg.Reg.get", "heuristic"),
-        ("src/main.Svc.b", "src/reg.Reg.put", "heuristic"),
-        ("src/main.Svc.c", "src/reg.Reg.has", "heuristic"),
-        ("src/main.Svc.d", "src/reg.Reg.all", "heuristic"),
+        ("src/main.Svc.a", "src/reg.Reg.get", "exact"),
+        ("src/main.Svc.b", "src/reg.Reg.put", "exact"),
+        ("src/main.Svc.c", "src/reg.Reg.has", "exact"),
+        ("src/main.Svc.d", "src/reg.Reg.all", "exact"),
     } <= calls
     assert not any(s == "src/main.Svc.e" for s, _, _ in calls)  # `plain` is no field
+
+
+def test_elements_of_arrays_declared_in_annotations(resolve_tree: Any) -> None:
+    """`Option[]`, `readonly Option[]` and `Array<Option>` are arrays of Option: array methods'
+    callbacks and `for...of` loops get Options; a callback's own annotation is its own."""
+    tree = resolve_tree(
+        {
+            "src/option.ts": "export class Option {\n  name() {}\n}\n"
+            "export class Other {\n  name() {}\n}\n",
+            "src/command.ts": (
+                "import { Option, Other } from './option';\n"
+                "export class Command {\n"
+                "  options: readonly Option[] = [];\n"
+                "  list(): Array<Option> { return []; }\n"
+                "  a(given: Option[]) {\n    given.forEach((o) => o.name());\n  }\n"
+                "  b() {\n    for (const o of this.list()) {\n      o.name();\n    }\n  }\n"
+                "  c() {\n    this.options.map((o: Other) => o.name());\n  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("src/command.Command.a", "src/option.Option.name", "exact") in calls
+    assert ("src/command.Command.b", "src/option.Option.name", "heuristic") in calls
+    assert ("src/command.Command.c", "src/option.Other.name", "exact") in calls
+    assert ("src/command.Command.c", "src/option.Option.name", "exact") not in calls
