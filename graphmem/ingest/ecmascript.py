@@ -28,10 +28,10 @@ holds ``new Foo()`` or is typed ``Foo`` (TypeScript, or JSDoc in JavaScript), as
 binds it (all ``exact``); ``x.m()`` where ``x`` holds what a function declares it returns is
 ``heuristic``. An element of an array typed ``Foo[]`` (``Array<Foo>``, JSDoc ``@type {Foo[]}``)
 is a ``Foo``: in a callback of an array method (``xs.forEach((x) => x.m())``) and in ``for (const
-x of xs)``. When the type is a TypeScript interface, the call is ``exact`` to the interface's
-method and ``heuristic`` to that method of each class implementing it (typescript.py).
-Parameters and locals hide the outer names they shadow. Anything else (``obj.m()`` on an unknown
-object) is left out.
+x of xs)``; ``const {options} = this`` holds ``this.options``. When the type is a TypeScript
+interface, the call is ``exact`` to the interface's method and ``heuristic`` to that method of
+each class implementing it (typescript.py). Parameters and locals hide the outer names they
+shadow. Anything else (``obj.m()`` on an unknown object) is left out.
 """
 
 from __future__ import annotations
@@ -564,7 +564,7 @@ class _EcmaParse(SourceParse):
         if name_node.type == "object_pattern":
             self.destructured_require(name_node, value, scope)
             if self.in_function(scope):
-                self.unknown_names(name_node, scope)
+                self.destructured(name_node, value, scope)
             return None
         if name_node.type != "identifier":
             if self.in_function(scope):
@@ -604,17 +604,41 @@ class _EcmaParse(SourceParse):
             self.bind(scope.qualified_name, name, UNKNOWN, node)
         return None
 
+    def destructured(self, pattern: Node, value: Node, scope: _Scope) -> None:
+        """``const {options, url: target} = this``: a name holds that member of the value
+        (``this.options``, ``this.url``) when the value is one a resolver follows; the other
+        names the pattern declares are locals whose values are not followed."""
+        held = None if self.require_specifier(value) else self.value_expression(value)
+        for child in pattern.named_children:
+            key, local = child, child
+            if child.type == "pair_pattern":
+                key = child.child_by_field_name("key") or child
+                local = child.child_by_field_name("value") or child
+            followed = (
+                held is not None
+                and key.type in ("shorthand_property_identifier_pattern", "property_identifier")
+                and local.type in ("shorthand_property_identifier_pattern", "identifier")
+            )
+            if followed:
+                member = f"{held}.{self.text(key)}"
+                self.bind(scope.qualified_name, self.text(local), member, child)
+            else:
+                self.unknown_name(child, scope)
+
     def unknown_names(self, pattern: Node, scope: _Scope) -> None:
         """Names a destructuring pattern declares: locals whose values are not followed."""
         for child in pattern.named_children:
-            if child.type in ("identifier", "shorthand_property_identifier_pattern"):
-                self.bind(scope.qualified_name, self.text(child), UNKNOWN, child)
-            else:
-                inner = child.child_by_field_name("value") or child.child_by_field_name("left")
-                if inner is not None and inner.type == "identifier":
-                    self.bind(scope.qualified_name, self.text(inner), UNKNOWN, child)
-                elif child.type in ("object_pattern", "array_pattern", "rest_pattern"):
-                    self.unknown_names(child, scope)
+            self.unknown_name(child, scope)
+
+    def unknown_name(self, child: Node, scope: _Scope) -> None:
+        if child.type in ("identifier", "shorthand_property_identifier_pattern"):
+            self.bind(scope.qualified_name, self.text(child), UNKNOWN, child)
+            return
+        inner = child.child_by_field_name("value") or child.child_by_field_name("left")
+        if inner is not None and inner.type == "identifier":
+            self.bind(scope.qualified_name, self.text(inner), UNKNOWN, child)
+        elif child.type in ("object_pattern", "array_pattern", "rest_pattern"):
+            self.unknown_names(child, scope)
 
     def object_members(self, name: str, node: Node) -> None:
         """A module-level object literal (``export default { forEach, merge }``, ``const z =
@@ -692,7 +716,7 @@ class _EcmaParse(SourceParse):
             function = node.child_by_field_name("function")
             dotted = self.dotted(function) if function is not None else None
             return f"{dotted}()" if dotted and dotted != "require" else None
-        if node.type in ("identifier", "member_expression"):
+        if node.type in ("identifier", "member_expression", "this"):
             return self.dotted(node)
         return None
 

@@ -351,7 +351,9 @@ def test_elements_of_arrays_declared_in_jsdoc(resolve_tree: Any) -> None:
     and a `for...of` loop get its elements."""
     tree = resolve_tree(
         {
-            "lib/option.js": "class Option {\n  name() {}\n  is(arg) {}\n}\nexports.Option = Option;\n",
+            "lib/option.js": (
+                "class Option {\n  name() {}\n  is(arg) {}\n}\nexports.Option = Option;\n"
+            ),
             "lib/command.js": (
                 "const { Option } = require('./option.js');\n"
                 "function init() {}\n"

@@ -284,3 +284,28 @@ def test_elements_of_arrays_declared_in_annotations(resolve_tree: Any) -> None:
     assert ("src/command.Command.b", "src/option.Option.name", "heuristic") in calls
     assert ("src/command.Command.c", "src/option.Other.name", "exact") in calls
     assert ("src/command.Command.c", "src/option.Option.name", "exact") not in calls
+
+
+def test_names_destructured_from_a_followed_value_hold_its_members(resolve_tree: Any) -> None:
+    """got's `const {options} = this; options.getInternalHeaders()`, and a renamed key; a
+    name destructured from what is not followed hides the outer name it shadows."""
+    tree = resolve_tree(
+        {
+            "src/options.ts": "export default class Options {\n  headers() {}\n  merge() {}\n}\n",
+            "src/request.ts": (
+                "import Options from './options';\n"
+                "function merge() {}\n"
+                "export class Request {\n"
+                "  options: Options;\n"
+                "  a() {\n    const {options} = this;\n    options.headers();\n  }\n"
+                "  b(other: Request) {\n    const {options: theirs} = other;\n"
+                "    theirs.merge();\n  }\n"
+                "  c(input: any) {\n    const {merge} = input;\n    merge();\n  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("src/request.Request.a", "src/options.Options.headers", "exact") in calls
+    assert ("src/request.Request.b", "src/options.Options.merge", "exact") in calls
+    assert not any(s == "src/request.Request.c" for s, _, _ in calls)
