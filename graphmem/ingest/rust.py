@@ -24,10 +24,13 @@ supertrait (``trait A: B``) INHERITS. Calls: a path (``f()``, ``module::f()``, `
 ``Self::f()``, ``crate::a::f()``), ``self.m()``, and ``x.m()`` where ``x`` is a parameter or a
 ``let`` of a declared type, a struct literal, a field of ``self`` of a declared type, or what a
 function declared to return a type returned (``let s = Store::open(); s.save()``), are exact:
-Rust infers no function's type, so each of them is what the compiler picks. Methods are found in the
-``impl`` blocks of the type's own module (inherent first, then its trait impls, then the traits'
-provided methods); impls elsewhere in the crate, calls through generics bounded by a trait,
-and calls whose receiver type is not declared are left out.
+Rust infers no function's type, so each of them is what the compiler picks. An element of a
+declared sequence (``Vec<T>``, a slice, ``impl Iterator<Item = T>``) is a ``T`` in a ``for``
+loop, at an index, in an iterator's closure and after ``first()``/``next()``...; ``?``,
+``unwrap()`` and ``expect()`` take the ``T`` out of an ``Option<T>`` or ``Result<T, E>``.
+Methods are found in the ``impl`` blocks of the type's modules in its crate (inherent first,
+then its trait impls, then the traits' provided methods); calls through generics bounded by a
+trait, and calls whose receiver type is not declared, are left out.
 """
 
 from __future__ import annotations
@@ -65,6 +68,47 @@ if TYPE_CHECKING:
 
 _PATH = re.compile(r"[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*")
 _WRAPPERS = frozenset({"Box", "Rc", "Arc", "RefCell", "Cell", "Mutex", "RwLock"})
+#: Collections whose elements a loop, an index or an iterator's closure gets (``T[]``).
+_SEQUENCES = frozenset({"Vec", "VecDeque", "LinkedList", "BinaryHeap", "BTreeSet", "HashSet"})
+_ITERATOR_TRAITS = frozenset(
+    {"Iterator", "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator"}
+)
+#: What ``?``, ``unwrap()`` and ``expect()`` take the value out of (``T?``).
+_FALLIBLE = frozenset({"Option", "Result"})
+#: Calls on a sequence that give a sequence of the same elements.
+_SAME_ELEMENTS = frozenset(
+    {
+        "iter", "iter_mut", "into_iter", "rev", "skip", "take", "filter", "cloned", "copied",
+        "by_ref", "peekable", "step_by", "chain", "skip_while", "take_while", "inspect", "drain",
+        "as_slice", "as_mut_slice", "to_vec", "clone", "as_ref", "as_mut",
+    }
+)  # fmt: skip
+#: Calls on a sequence that give an Option of one element.
+_ONE_ELEMENT = frozenset(
+    {
+        "first", "last", "get", "get_mut", "first_mut", "last_mut", "next", "next_back", "pop",
+        "pop_front", "pop_back", "front", "back", "find", "nth", "max_by_key", "min_by_key",
+        "max_by", "min_by", "peek",
+    }
+)  # fmt: skip
+#: Calls that take the value out of an Option or a Result; and those that keep it wrapped.
+_UNWRAPS = frozenset({"unwrap", "expect", "unwrap_or_default", "unwrap_unchecked"})
+_STILL_WRAPPED = frozenset({"as_ref", "as_mut", "as_deref", "as_deref_mut", "cloned", "copied"})
+#: Iterator and slice methods whose closure's first parameter is an element (both of
+#: `_PAIRWISE`'s are).
+_ELEMENT_CLOSURES = frozenset(
+    {
+        "map", "filter", "for_each", "any", "all", "find", "filter_map", "flat_map", "inspect",
+        "position", "take_while", "skip_while", "map_while", "find_map", "partition",
+        "max_by_key", "min_by_key", "sort_by_key", "sort_unstable_by_key", "sort_by_cached_key",
+        "retain", "try_for_each", "dedup_by_key",
+    }
+)  # fmt: skip
+_PAIRWISE = frozenset({"sort_by", "sort_unstable_by", "max_by", "min_by", "dedup_by"})
+#: A step of an expression as `chain` writes it: a name, then calls ``()``, ``?`` and
+#: indexing ``[]`` in order.
+_STEP = re.compile(r"(.*?)((?:\(\)|\?|\[\])*)")
+_OPERATIONS = re.compile(r"\(\)|\?|\[\]")
 _FUNCTIONS = frozenset({FUNCTION, METHOD})
 _MAX_DEPTH = 12
 #: Standard macros whose arguments are expressions (read as a call's arguments).
@@ -162,10 +206,59 @@ def _within_crate(crate: str, relative: str) -> str:
     return "::".join([crate, *parts])
 
 
-def type_path(text: str) -> str | None:
-    """``&mut Box<a::Store<T>>`` -> ``a::Store``; None for tuples, slices, fn types."""
+def _bare(text: str) -> str:
+    """A type without lifetimes, without the references, pointers, ``dyn`` and ``impl`` around
+    it, and without the bounds after its first (``+ Send``)."""
     text = re.sub(r"'\w+\s*", "", text).strip()
     text = re.sub(r"^(&\s*(mut\s+)?|\*(const|mut)\s+|dyn\s+|impl\s+)+", "", text).strip()
+    return re.sub(r"\s*\+[^<>]*$", "", text)  # `dyn Sink + Send`: the first bound
+
+
+def _first_argument(arguments: str) -> str:
+    """The first of a generic's comma-separated arguments (``Store, Error`` -> ``Store``)."""
+    depth = 0
+    for position, char in enumerate(arguments):
+        if char in "<([":
+            depth += 1
+        elif char in ">)]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return arguments[:position].strip()
+    return arguments.strip()
+
+
+def declared_type(text: str) -> str | None:
+    """What a declared type says a value is, as the resolver reads it: a type's path
+    (`type_path`), a sequence of one (``Vec<Entry>``, ``&[Entry]``, ``impl Iterator<Item =
+    Entry>``: ``Entry[]``), or an ``Option`` or ``Result`` of one (``Result<Store, E>``:
+    ``Store?``)."""
+    text = _bare(text)
+    array = re.fullmatch(r"\[(.*?)(?:;.*)?\]", text, re.DOTALL)
+    if array is not None:
+        item = type_path(array.group(1))
+        return f"{item}[]" if item is not None else None
+    generic = re.fullmatch(r"([A-Za-z_][\w:]*)\s*<(.*)>", text, re.DOTALL)
+    if generic is not None:
+        head = generic.group(1).rsplit("::", 1)[-1]
+        first = _first_argument(generic.group(2))
+        if head in _WRAPPERS:
+            return declared_type(first)
+        if head in _ITERATOR_TRAITS and first.startswith("Item") and "=" in first:
+            first, suffix = first.split("=", 1)[1], "[]"
+        elif head in _SEQUENCES:
+            suffix = "[]"
+        elif head in _FALLIBLE:
+            suffix = "?"
+        else:
+            return type_path(text)
+        item = type_path(first)
+        return f"{item}{suffix}" if item is not None else None
+    return type_path(text)
+
+
+def type_path(text: str) -> str | None:
+    """``&mut Box<a::Store<T>>`` -> ``a::Store``; None for tuples, slices, fn types."""
+    text = _bare(text)
     while True:
         match = re.fullmatch(r"([A-Za-z_][\w:]*)\s*<(.*)>", text, re.DOTALL)
         if match is None:
@@ -332,7 +425,7 @@ class _RustParse(SourceParse):
         definition = self.add_definition(kind, name, qualified, parent, node)
         result = node.child_by_field_name("return_type")
         if result is not None:
-            definition.returns = type_path(self.text(result))
+            definition.returns = declared_type(self.text(result))
         return Scope(qualified, node.end_byte, definition)
 
     # -- declared names -------------------------------------------------------------------
@@ -348,7 +441,7 @@ class _RustParse(SourceParse):
         name = self.binding_name(pattern)
         if name is None:
             return
-        declared = type_path(self.text(type_node))
+        declared = declared_type(self.text(type_node))
         self.bind(scope.qualified_name, name, declared or "?", node, annotation=bool(declared))
 
     def on_field(self, node: Node, scope: Scope) -> None:
@@ -357,7 +450,7 @@ class _RustParse(SourceParse):
         if scope.definition is None or scope.definition.kind != CLASS:
             return
         if name_node is not None and type_node is not None:
-            declared = type_path(self.text(type_node))
+            declared = declared_type(self.text(type_node))
             if declared is not None:
                 self.bind(scope.qualified_name, self.text(name_node), declared, node, True)
 
@@ -371,7 +464,7 @@ class _RustParse(SourceParse):
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
         if type_node is not None:
-            declared = type_path(self.text(type_node))
+            declared = declared_type(self.text(type_node))
             self.bind(scope.qualified_name, name, declared or "?", node, bool(declared))
         elif value is not None and value.type == "struct_expression":
             type_name = value.child_by_field_name("name")
@@ -386,9 +479,41 @@ class _RustParse(SourceParse):
     def binding_name(self, pattern: Node) -> str | None:
         if pattern.type == "identifier":
             return self.text(pattern)
-        if pattern.type == "mut_pattern" and pattern.named_child_count:
+        if pattern.type in ("mut_pattern", "reference_pattern") and pattern.named_child_count:
             return self.binding_name(pattern.named_children[-1])
         return None
+
+    def on_for(self, node: Node, scope: Scope) -> None:
+        """``for entry in &self.entries``: `entry` is an element of what the loop walks."""
+        pattern = node.child_by_field_name("pattern")
+        value = node.child_by_field_name("value")
+        if self.in_function(scope) and pattern is not None and value is not None:
+            self.bind_element(pattern, value, scope)
+
+    def on_closure(self, node: Node, scope: Scope) -> None:
+        """``self.entries.iter().map(|e| e.path())``: an iterator's or a slice's closure gets
+        its elements (both parameters of a comparison such as ``sort_by``); a parameter with
+        a declared type is `on_param`'s."""
+        arguments = node.parent
+        call = arguments.parent if arguments is not None else None
+        if not self.in_function(scope) or call is None or call.type != "call_expression":
+            return
+        function = call.child_by_field_name("function")
+        receiver = function.child_by_field_name("value") if function is not None else None
+        method = function.child_by_field_name("field") if function is not None else None
+        params = node.child_by_field_name("parameters")
+        if receiver is None or method is None or params is None:
+            return
+        name = self.text(method)
+        count = 2 if name in _PAIRWISE else 1 if name in _ELEMENT_CLOSURES else 0
+        for param in params.named_children[:count]:
+            self.bind_element(param, receiver, scope)
+
+    def bind_element(self, pattern: Node, sequence: Node, scope: Scope) -> None:
+        name = self.binding_name(pattern)
+        held = self.chain(sequence)
+        if name is not None and held is not None:
+            self.bind(scope.qualified_name, name, f"{held}[]", pattern)
 
     # -- calls and uses -------------------------------------------------------------------
 
@@ -409,12 +534,15 @@ class _RustParse(SourceParse):
             function = node.child_by_field_name("function")
             inner = self.chain(function) if function is not None else None
             return f"{inner}()" if inner is not None else None
-        if node.type in ("reference_expression", "parenthesized_expression", "try_expression"):
+        if node.type in ("index_expression", "try_expression"):
+            first = node.named_children[0] if node.named_children else None
+            inner = self.chain(first) if first is not None else None
+            suffix = "[]" if node.type == "index_expression" else "?"
+            return f"{inner}{suffix}" if inner is not None else None
+        if node.type in ("reference_expression", "parenthesized_expression"):
             inner_node = node.child_by_field_name("value") or (
                 node.named_children[0] if node.named_children else None
             )
-            if inner_node is not None and node.type == "try_expression":
-                return None  # x? unwraps a Result: its type is not the call's
             return self.chain(inner_node) if inner_node is not None else None
         return None
 
@@ -544,7 +672,24 @@ class _Instance:
     exact: bool
 
 
-_Value = _Def | _Module | _Instance
+@dataclass(frozen=True, slots=True)
+class _Elements:
+    """A sequence of `cls` (a ``Vec``, a slice, an iterator over them)."""
+
+    cls: _Def
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Wrapped:
+    """An ``Option`` or a ``Result`` of a `cls`."""
+
+    cls: _Def
+    exact: bool
+
+
+_Held = _Instance | _Elements | _Wrapped
+_Value = _Def | _Module | _Held
 
 
 @dataclass
@@ -888,9 +1033,7 @@ class RustResolver:
         if depth > _MAX_DEPTH:
             return [], False
         steps = expression.split(".")
-        head = steps[0]
-        call = head.endswith("()")
-        head = head[:-2] if call else head
+        head, operations = _split_step(steps[0])
         exact = True
         values: list[_Value]
         if head == "self":
@@ -899,17 +1042,22 @@ class RustResolver:
             values, exact = self.binding_value(parsed, scope, module, self_type, head, depth)
         else:
             values = self.resolve_path(module, head, self_type)
-        if call:
+        if operations and operations[0] == "()":
             values = self.returned(values)
-            exact = exact and all(isinstance(v, _Instance) and v.exact for v in values)
-        for step in steps[1:]:
-            call = step.endswith("()")
-            name = step[:-2] if call else step
+            exact = exact and all(isinstance(v, _Held) and v.exact for v in values)
+            operations = operations[1:]
+        values = _operated(values, operations)
+        for position, step in enumerate(steps[1:], 1):
+            name, operations = _split_step(step)
+            call = bool(operations) and operations[0] == "()"
             next_values: list[_Value] = []
             for value in values:
+                if isinstance(value, _Elements | _Wrapped):
+                    next_values += _adapted(value, name) if call else []
+                    continue
                 if not isinstance(value, _Instance):
                     continue
-                if call or (callee and step is steps[-1]):
+                if call or (callee and position == len(steps) - 1):
                     method = self.find_method(value.cls, name)
                     if method is not None:
                         next_values.append(method)
@@ -917,7 +1065,12 @@ class RustResolver:
                 else:
                     next_values += self.field_value(value.cls, name)
                     exact = exact and value.exact
-            values = self.returned(next_values) if call else next_values
+            if call:
+                called: list[_Value] = [v for v in next_values if isinstance(v, _Def)]
+                next_values = [v for v in next_values if not isinstance(v, _Def)]
+                next_values += self.returned(called)
+                operations = operations[1:]
+            values = _operated(next_values, operations)
         return values, exact
 
     def bindings(self, parsed: ParsedFile) -> dict[tuple[str, str], list[Binding]]:
@@ -945,23 +1098,26 @@ class RustResolver:
         if binding.value == "?":
             return [], False
         if binding.annotation:
-            types = self.resolve_path(module, binding.value, self_type)
-            return [
-                _Instance(t, True) for t in types if isinstance(t, _Def) and t.kind != METHOD
-            ], True
+            return self.declared_values(module, binding.value, self_type), True
         return self.evaluate(parsed, scope, module, self_type, binding.value, False, depth + 1)
+
+    def declared_values(self, module: str, declared: str, self_type: _Def | None) -> list[_Value]:
+        """What a value of a `declared_type` written in `module` holds."""
+        shape: type[_Held] = _Instance
+        if declared.endswith("[]"):
+            shape, declared = _Elements, declared[:-2]
+        elif declared.endswith("?"):
+            shape, declared = _Wrapped, declared[:-1]
+        return [
+            shape(t, True)
+            for t in self.resolve_path(module, declared, self_type)
+            if isinstance(t, _Def) and t.kind in (CLASS, INTERFACE)
+        ]
 
     def field_value(self, cls: _Def, name: str) -> list[_Value]:
         module = cls.qualified_name.rsplit("::", 1)[0]
         declared = self.table(module).fields.get(cls.qualified_name, {}).get(name)
-        if declared is None:
-            return []
-        types = self.resolve_path(module, declared, None)
-        return [
-            _Instance(t, True)
-            for t in types
-            if isinstance(t, _Def) and t.kind in (CLASS, INTERFACE)
-        ]
+        return self.declared_values(module, declared, None) if declared is not None else []
 
     def returned(self, values: list[_Value]) -> list[_Value]:
         """Instances of what the functions in `values` are declared to return (``Self`` is the
@@ -996,7 +1152,36 @@ class RustResolver:
                     ),
                     None,
                 )
-            for target in self.resolve_path(module, definition.returns, self_type):
-                if isinstance(target, _Def) and target.kind in (CLASS, INTERFACE):
-                    results.append(_Instance(target, True))
+            results += self.declared_values(module, definition.returns, self_type)
         return results
+
+
+def _split_step(step: str) -> tuple[str, list[str]]:
+    """``ents()[]`` -> (``ents``, [``()``, ``[]``]): a step's name and what is done to it."""
+    match = _STEP.fullmatch(step)
+    assert match is not None  # the pattern matches every string
+    return match.group(1), _OPERATIONS.findall(match.group(2))
+
+
+def _operated(values: list[_Value], operations: list[str]) -> list[_Value]:
+    """`values` after ``?`` (out of an Option or a Result) and ``[]`` (an element), in order;
+    a call left among `operations` gives nothing that is followed."""
+    for operation in operations:
+        if operation == "?":
+            values = [_Instance(v.cls, v.exact) for v in values if isinstance(v, _Wrapped)]
+        elif operation == "[]":
+            values = [_Instance(v.cls, v.exact) for v in values if isinstance(v, _Elements)]
+        else:
+            return []
+    return values
+
+
+def _adapted(value: _Elements | _Wrapped, method: str) -> list[_Value]:
+    """What a standard method called on a sequence or on an Option or Result gives."""
+    if isinstance(value, _Elements):
+        if method in _SAME_ELEMENTS:
+            return [value]
+        return [_Wrapped(value.cls, value.exact)] if method in _ONE_ELEMENT else []
+    if method in _UNWRAPS:
+        return [_Instance(value.cls, value.exact)]
+    return [value] if method in _STILL_WRAPPED else []

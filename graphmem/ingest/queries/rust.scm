@@ -13,3 +13,5 @@
 (parameter) @param
 (field_declaration) @field
 (macro_invocation) @macro
+(for_expression) @for
+(closure_expression) @closure

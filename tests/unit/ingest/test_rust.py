@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from graphmem.ingest.language import ParsedFile, RepoLayout
-from graphmem.ingest.rust import rust_module_path, type_path
+from graphmem.ingest.rust import declared_type, rust_module_path, type_path
 
 Graph = tuple[dict[str, ParsedFile], set[tuple[str, str, str, str | None]]]
 CORE = "shop_core"
@@ -236,3 +236,48 @@ fn helper() -> usize { size() }
     sizes = [(d.kind, d.qualified_name, d.start_line) for d in definitions if d.name == "size"]
     assert sorted(sizes) == [("Function", "m::size", 4), ("Method", "m::Len::size", 1)]
     assert ("m::helper", "m::size") in resolved.of("CALLS")
+
+
+def test_declared_types_of_elements_and_of_what_question_marks_unwrap() -> None:
+    assert declared_type("Vec<DirEntry>") == "DirEntry[]"
+    assert declared_type("&'a [Ancestor]") == "Ancestor[]"
+    assert declared_type("impl Iterator<Item = &'a Entry> + '_") == "Entry[]"
+    assert declared_type("Box<dyn Sink + Send>") == "Sink"
+    assert declared_type("Result<Store, io::Error>") == "Store?"
+    assert declared_type("Option<Box<dyn Sink>>") == "Sink?"
+    assert declared_type("Rc<Vec<Item>>") == "Item[]"
+    assert declared_type("&mut Box<a::Store<T>>") == "a::Store"
+
+
+def test_elements_and_unwrapped_values_are_followed(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """walkdir's `self.ents.iter().map(|d| d.path())`, `&r.ents()[0]`, `for a in
+    self.stack.iter().rev()`, and `Store::open()?` / `.unwrap()` on a declared Result or
+    Option: each receiver is an element or what is inside."""
+    source = (
+        "pub struct Entry;\n"
+        "impl Entry {\n    pub fn path(&self) {}\n    pub fn depth(&self) {}\n}\n"
+        "pub struct Store {\n    ents: Vec<Entry>,\n}\n"
+        "impl Store {\n"
+        "    pub fn open() -> Result<Store, String> { Ok(Store { ents: vec![] }) }\n"
+        "    pub fn ents(&self) -> &[Entry] { &self.ents }\n"
+        "    pub fn top(&self) -> Option<&Entry> { self.ents.last() }\n"
+        "    pub fn paths(&self) {\n        self.ents.iter().map(|d| d.path()).count();\n    }\n"
+        "    pub fn first(&self) {\n        let e = &self.ents()[0];\n        e.depth();\n    }\n"
+        "    pub fn walk(&self) {\n"
+        "        for entry in self.ents.iter().rev() {\n            entry.path();\n        }\n"
+        "        self.top().unwrap().depth();\n    }\n"
+        "}\n"
+        "pub fn load() -> Result<(), String> {\n"
+        "    let store = Store::open()?;\n    store.paths();\n    Ok(())\n}\n"
+    )
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "w"\n', "src/lib.rs": source})
+    calls = resolved.of("CALLS")
+    assert {
+        ("w::Store::paths", "w::Entry::path"),
+        ("w::Store::first", "w::Entry::depth"),
+        ("w::Store::walk", "w::Entry::path"),
+        ("w::Store::walk", "w::Entry::depth"),
+        ("w::load", "w::Store::paths"),
+    } <= set(calls)
