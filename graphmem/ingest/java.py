@@ -19,8 +19,11 @@ supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a stat
 ``new T()`` (to the class), ``this(...)`` / ``super(...)`` (to the constructor), and ``x.m()``
 where ``x`` is a parameter, local variable or field of a declared type, or ``var x = new T()``,
 and ``new T().m()`` are exact. A receiver whose type comes from what a method returns
-(``a.b().c()``, ``new T().a().b()``, ``var x = f()``) is heuristic. Calls on expressions
-graphmem cannot type are left out.
+(``a.b().c()``, ``new T().a().b()``, ``var x = f()``) is heuristic. An element of a
+declared array, collection, stream or Optional (``List<Option> options``) is of its type
+argument: a lambda's parameter (``options.forEach(o -> o.getOpt())``), a ``for (var o :
+options)`` variable, and what ``get()`` or ``orElse()`` give. Calls on expressions graphmem
+cannot type are left out.
 """
 
 from __future__ import annotations
@@ -111,6 +114,54 @@ def type_name(text: str) -> str | None:
 _PRIMITIVES = frozenset(
     {"int", "long", "short", "byte", "char", "boolean", "float", "double", "void", "var"}
 )
+#: Types whose values hold elements of their first type argument, read as ``T[]``: the
+#: collections, streams and Optional (one element or none).
+_CONTAINERS = frozenset(
+    {
+        "Collection", "List", "ArrayList", "LinkedList", "Set", "HashSet", "LinkedHashSet",
+        "TreeSet", "SortedSet", "NavigableSet", "Queue", "Deque", "ArrayDeque", "PriorityQueue",
+        "Iterable", "Iterator", "ListIterator", "Stream", "Optional", "SequencedCollection",
+        "CopyOnWriteArrayList", "Vector", "Stack",
+    }
+)  # fmt: skip
+#: Calls on such a value that give the same elements; and those that give one element.
+_SAME_ELEMENTS = frozenset(
+    {
+        "stream", "parallelStream", "filter", "sorted", "distinct", "limit", "skip", "peek",
+        "findFirst", "findAny", "max", "min", "iterator", "listIterator", "reversed",
+        "subList", "toList", "takeWhile", "dropWhile", "descendingIterator", "unmodifiableList",
+    }
+)  # fmt: skip
+_ONE_ELEMENT = frozenset(
+    {
+        "get", "orElse", "orElseThrow", "orElseGet", "next", "previous", "getFirst", "getLast",
+        "poll", "pop", "element", "first", "last", "peekFirst", "peekLast", "pollFirst",
+        "pollLast", "removeFirst", "removeLast",
+    }
+)  # fmt: skip
+#: Methods whose lambda's first parameter is an element of the receiver (both for comparators).
+_ELEMENT_LAMBDAS = frozenset(
+    {
+        "forEach", "filter", "map", "flatMap", "anyMatch", "allMatch", "noneMatch", "removeIf",
+        "peek", "takeWhile", "dropWhile", "ifPresent", "ifPresentOrElse", "mapToInt",
+        "mapToLong", "mapToDouble", "forEachOrdered", "forEachRemaining",
+    }
+)  # fmt: skip
+_COMPARATORS = frozenset({"sort", "sorted", "max", "min"})
+
+
+def declared_type(text: str) -> str | None:
+    """What a declared type says a value is: a type (`type_name`), or the elements of an
+    array, a collection, a stream or an Optional, ``T[]`` (``List<Option>``: ``Option[]``)."""
+    text = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", text).strip()
+    if text.endswith("[]"):
+        item = type_name(text[:-2])
+        return f"{item}[]" if item is not None and not text[:-2].endswith("]") else None
+    generic = re.fullmatch(r"([\w.$]+)\s*<\s*(?:\?\s*extends\s+)?([\w.$]+)\s*(?:<.*>)?\s*>", text)
+    if generic is not None and generic.group(1).rsplit(".", 1)[-1] in _CONTAINERS:
+        item = type_name(generic.group(2))
+        return f"{item}[]" if item is not None else None
+    return type_name(text)
 
 
 class JavaSupport:
@@ -235,7 +286,7 @@ class _JavaParse(SourceParse):
         self.overloads.setdefault(qualified, []).append([line(node), node.end_point[0] + 1])
         if self.parsed.definitions[-1] is definition:  # the first overload names the entity
             result = node.child_by_field_name("type")
-            definition.returns = type_name(self.text(result)) if result is not None else None
+            definition.returns = declared_type(self.text(result)) if result is not None else None
         else:
             definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
         return Scope(qualified, node.end_byte, definition)
@@ -252,7 +303,7 @@ class _JavaParse(SourceParse):
         if scope.definition is None:
             return
         type_node = node.child_by_field_name("type")
-        declared = type_name(self.text(type_node)) if type_node is not None else None
+        declared = declared_type(self.text(type_node)) if type_node is not None else None
         for declarator in node.children_by_field_name("declarator"):
             name_node = declarator.child_by_field_name("name")
             if name_node is None:
@@ -297,10 +348,13 @@ class _JavaParse(SourceParse):
             type_node = next(
                 (c for c in node.named_children if c.type not in ("modifiers", "identifier")), None
             )
-        declared = type_name(self.text(type_node)) if type_node is not None else None
+        declared = declared_type(self.text(type_node)) if type_node is not None else None
         name = self.text(name_node)
-        varargs = node.type == "spread_parameter" or node.child_by_field_name("dimensions")
-        if declared is None or varargs:
+        if node.child_by_field_name("dimensions") is not None:
+            declared = None  # `Option opts[]`
+        elif node.type == "spread_parameter" and declared is not None:
+            declared = None if declared.endswith("[]") else f"{declared}[]"  # `Option... opts`
+        if declared is None:
             self.bind(scope.qualified_name, name, "?", node)
         else:
             self.bind(scope.qualified_name, name, declared, node, annotation=True)
@@ -320,13 +374,19 @@ class _JavaParse(SourceParse):
         if name_node is None:
             return
         declared = type_name(self.text(type_node)) if type_node is not None else None
-        if declared is None:
-            self.bind(scope.qualified_name, self.text(name_node), "?", node)
-        else:
+        value = node.child_by_field_name("value")
+        held = self.chain(value) if value is not None and declared is None else None
+        if declared is not None:
             self.bind(scope.qualified_name, self.text(name_node), declared, node, annotation=True)
+        else:  # `for (var option : options)`: an element of what the loop walks
+            self.bind(
+                scope.qualified_name, self.text(name_node), f"{held}[]" if held else "?", node
+            )
 
     def on_lambda(self, node: Node, scope: Scope) -> None:
-        """Untyped lambda parameters hide fields of the same name: bound as unknown."""
+        """Untyped lambda parameters hide fields of the same name. Given to a method of a
+        collection, a stream or an Optional (``options.forEach(o -> o.getOpt())``), the first
+        is an element of the receiver (both are, of a comparator); the others are unknown."""
         if scope.definition is None:
             return
         parameters = node.child_by_field_name("parameters")
@@ -337,8 +397,18 @@ class _JavaParse(SourceParse):
             if parameters.type == "identifier"
             else [c for c in parameters.named_children if c.type == "identifier"]
         )
-        for name in names:
-            self.bind(scope.qualified_name, self.text(name), "?", name)
+        arguments = node.parent
+        call = arguments.parent if arguments is not None else None
+        method = call.child_by_field_name("name") if call is not None else None
+        receiver = call.child_by_field_name("object") if call is not None else None
+        held = self.chain(receiver) if receiver is not None else None
+        elements = 0
+        if held is not None and method is not None and call is not None:
+            called = self.text(method)
+            elements = 2 if called in _COMPARATORS else 1 if called in _ELEMENT_LAMBDAS else 0
+        for position, name in enumerate(names):
+            value = f"{held}[]" if position < elements else "?"
+            self.bind(scope.qualified_name, self.text(name), value, name)
 
     # -- calls and imports ----------------------------------------------------------------
 
@@ -450,7 +520,15 @@ class _Instance:
     exact: bool
 
 
-_Value = _Def | _Instance
+@dataclass(frozen=True, slots=True)
+class _Elements:
+    """An array, collection, stream or Optional of a repository type (``T[]``)."""
+
+    cls: _Def
+    exact: bool
+
+
+_Value = _Def | _Instance | _Elements
 
 
 @dataclass
@@ -702,6 +780,8 @@ class JavaResolver:
         values, exact = self.evaluate(parsed, caller, current, receiver, call.line, 0)
         targets = []
         for value in values:
+            if isinstance(value, _Elements):
+                continue
             if isinstance(value, _Instance):
                 exact = exact and value.exact
                 cls = value.cls
@@ -774,11 +854,16 @@ class JavaResolver:
             exact, parts = True, ["", *rest[1:].split(".")] if rest else [""]
         else:
             parts = expression.split(".")
-            values, exact = self.head(parsed, caller, current, parts[0], at, depth)
-        for part in parts[1:]:
+            head, element = _element_of(parts[0])
+            values, exact = self.head(parsed, caller, current, head, at, depth)
+            values = _elements(values) if element else values
+        for written in parts[1:]:
+            part, element = _element_of(written)
             next_values: list[_Value] = []
             for value in values:
-                if part == "this" and isinstance(value, _Def):  # Outer.this
+                if isinstance(value, _Elements):
+                    next_values += _adapted(value, part)
+                elif part == "this" and isinstance(value, _Def):  # Outer.this
                     next_values.append(_Instance(value, True))
                 elif part.endswith("()"):
                     cls = value.cls if isinstance(value, _Instance) else value
@@ -794,7 +879,7 @@ class JavaResolver:
                         next_values.append(nested)
                     else:
                         next_values += self.field_value(value, part, depth)
-            values = next_values
+            values = _elements(next_values) if element else next_values
         return values, exact
 
     def head(
@@ -825,14 +910,12 @@ class JavaResolver:
                 return [], False
             binding = local[0]
             if binding.annotation:
-                context = caller.parent
-                return [
-                    _Instance(t, True) for t in self.resolve_type(parsed, binding.value, context)
-                ], True
+                return self.declared_values(parsed, binding.value, caller.parent, True), True
             if binding.value == "?":
                 return [], False
-            values, _ = self.evaluate(parsed, caller, current, binding.value, at, depth + 1)
-            return values, False
+            values, exact = self.evaluate(parsed, caller, current, binding.value, at, depth + 1)
+            # an element is of the declared type of what holds it; other values are inferred
+            return values, exact and binding.value.endswith("[]")
         info: _TypeInfo | None = current
         types = self.file_types(parsed)
         while info is not None:
@@ -851,12 +934,8 @@ class JavaResolver:
         if binding is not None:
             if not binding.annotation:
                 return []
-            return [
-                _Instance(t, True)
-                for t in self.resolve_type(
-                    info.parsed, binding.value, info.definition.qualified_name
-                )
-            ]
+            context = info.definition.qualified_name
+            return self.declared_values(info.parsed, binding.value, context, True)
         for parent in self.supertypes(info):
             found = self.field_value(parent, name, depth + 1)
             if found:
@@ -873,7 +952,33 @@ class JavaResolver:
         )
         if definition is None or definition.returns is None:
             return []
-        return [
-            _Instance(t, False)
-            for t in self.resolve_type(owner, definition.returns, definition.parent)
-        ]
+        return self.declared_values(owner, definition.returns, definition.parent, False)
+
+    def declared_values(
+        self, parsed: ParsedFile, declared: str, context: str | None, exact: bool
+    ) -> list[_Value]:
+        """What a value of a `declared_type` written in `parsed` (inside `context`) holds."""
+        if declared.endswith("[]"):
+            return [_Elements(t, exact) for t in self.resolve_type(parsed, declared[:-2], context)]
+        return [_Instance(t, exact) for t in self.resolve_type(parsed, declared, context)]
+
+
+def _element_of(part: str) -> tuple[str, bool]:
+    """``opts[]`` -> (``opts``, True): a step, and whether an element of it is meant."""
+    return (part[:-2], True) if part.endswith("[]") else (part, False)
+
+
+def _elements(values: list[_Value]) -> list[_Value]:
+    """An element of each array, collection, stream or Optional among `values`."""
+    return [_Instance(v.cls, v.exact) for v in values if isinstance(v, _Elements)]
+
+
+def _adapted(value: _Elements, step: str) -> list[_Value]:
+    """What a standard method of a collection, stream or Optional gives: the same elements
+    (``stream()``, ``filter()``), one of them (``get()``, ``orElse()``), or nothing followed."""
+    if not step.endswith("()"):
+        return []
+    name = step[:-2]
+    if name in _SAME_ELEMENTS:
+        return [value]
+    return [_Instance(value.cls, value.exact)] if name in _ONE_ELEMENT else []

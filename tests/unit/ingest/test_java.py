@@ -121,6 +121,8 @@ def test_calls(java: Graph) -> None:
         (f"{STORE}.OrderRepository.save", "heuristic"),  # var repo = inMemory(): inferred
         (f"{SHOP}.Receipts.format", "exact"),  # import static
         (f"{SHOP}.Checkout.items", "exact"),
+        # `items().forEach(orders -> orders.price())`: an element of what items() returns
+        (f"{MODEL}.Order.Item.price", "heuristic"),
         # `orders.save(order)` is left out: a lambda parameter named `orders` hides the field
         # somewhere in the method, and bindings are not read per block.
     }
@@ -213,3 +215,41 @@ class Use {
     assert calls("inferred") == {built, ("p.Pipe.then", "exact"), ("p.Pipe.run", "heuristic")}
     # an anonymous class may override what is called on it: only the construction is known
     assert calls("anonymous") == {built}
+
+
+def test_elements_of_collections_streams_and_optionals(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """commons-cli's `options.forEach(option -> option.getOpt())` over a `List<Option>`
+    field: a lambda's parameter, a `for (var ...)` variable and what `get()`, `orElse()` give
+    are elements of a declared collection, stream or Optional (exact), or of what a method
+    returns (heuristic)."""
+    source = """package p;
+import java.util.*;
+class Opt { String name() { return ""; } boolean on() { return true; } }
+class Cli {
+    private final List<Opt> options = new ArrayList<>();
+    List<Opt> all() { return options; }
+    void each() { options.forEach(option -> option.name()); }
+    Opt find() { return options.stream().filter(o -> o.on()).findFirst().orElse(null); }
+    void first() { options.get(0).name(); }
+    void loop() { for (var o : options) { o.on(); } }
+    void varargs(Opt... given) { for (var o : given) { o.name(); } }
+    void returned() { all().forEach(o -> o.on()); }
+    void sorted(Set<Opt> set) { set.stream().sorted((a, b) -> a.name().compareTo(b.name())); }
+    void other(Map<String, Opt> map) { map.forEach(o -> o.name()); }
+}
+"""
+    resolved = resolve_tree({"src/p/Cli.java": source})
+
+    def calls(caller: str) -> set[tuple[str, str | None]]:
+        return {(t, r) for k, s, t, r in resolved.edges if k == "CALLS" and s == f"p.Cli.{caller}"}
+
+    assert calls("each") == {("p.Opt.name", "exact")}
+    assert calls("find") == {("p.Opt.on", "exact")}
+    assert calls("first") == {("p.Opt.name", "exact")}
+    assert calls("loop") == {("p.Opt.on", "exact")}
+    assert calls("varargs") == {("p.Opt.name", "exact")}
+    assert calls("returned") == {("p.Cli.all", "exact"), ("p.Opt.on", "heuristic")}
+    assert calls("sorted") == {("p.Opt.name", "exact")}
+    assert calls("other") == set()  # a Map's forEach gives keys and values: not followed
