@@ -47,6 +47,17 @@ _SUBSCRIPTED = re.compile(r"([A-Za-z_][\w.]*)\[.*\]", re.DOTALL)
 #: Annotations that qualify a name without typing it (`x: Final = real`): the value tells.
 _QUALIFIERS = re.compile(r"^(?:typing(?:_extensions)?\.)?(?:Final|ClassVar|TypeAlias)$")
 
+#: Annotations of values that hold instances of their (first) argument, read as ``P[]``.
+_SEQUENCES = frozenset(
+    {
+        "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection",
+        "set", "Set", "frozenset", "FrozenSet", "AbstractSet", "MutableSet", "tuple", "Tuple",
+        "deque", "Deque", "Generator", "Reversible", "AsyncIterator", "AsyncIterable",
+        "AsyncGenerator",
+    }
+)  # fmt: skip
+_CASTS = frozenset({"cast", "t.cast", "typing.cast"})
+
 UNKNOWN = "?"
 _TARGET_LISTS = (
     "pattern_list",
@@ -120,6 +131,46 @@ def is_in_package(path: str, files: frozenset[str] | set[str]) -> bool:
     return bool(directory) and f"{directory}/__init__.py" in files
 
 
+def annotation_value(text: str) -> str | None:
+    """What an annotation says a value is, as the resolver reads it: one class
+    (`normalize_annotation`), or a sequence of one, ``P[]`` (``list[P]``, ``Sequence[P]``,
+    ``tuple[P, ...]``, ``Iterator[P]``, also optional)."""
+    text = _WHITESPACE.sub("", text).strip("'\"")
+    match = _OPTIONAL.match(text)
+    if match:
+        text = match.group(1)
+    options = [t for t in text.split("|") if t != "None"]
+    sequence = _SUBSCRIPTED.fullmatch(options[0]) if len(options) == 1 else None
+    if sequence is None or sequence.group(1).rsplit(".", 1)[-1] not in _SEQUENCES:
+        return normalize_annotation(text)
+    head = sequence.group(1).rsplit(".", 1)[-1]
+    arguments = _arguments(options[0][len(sequence.group(1)) + 1 : -1])
+    if head in ("tuple", "Tuple"):
+        single = arguments[1:] in ([], ["..."])  # not a tuple of different things
+    else:
+        single = len(arguments) == 1 or head in ("Generator", "AsyncGenerator")
+    if not single:
+        return None
+    item = normalize_annotation(arguments[0])
+    return f"{item}[]" if item is not None else None
+
+
+def _arguments(text: str) -> list[str]:
+    """A subscript's comma-separated arguments, nested brackets kept whole."""
+    found: list[str] = []
+    depth = start = 0
+    for position, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            found.append(text[start:position])
+            start = position + 1
+    found.append(text[start:])
+    return found
+
+
 def normalize_annotation(text: str) -> str | None:
     """A type annotation reduced to one dotted class name (a generic class's without its
     arguments), or None (unions...)."""
@@ -190,7 +241,9 @@ class _PythonParse(SourceParse):
                 self.assignment(node, scope)
             elif name == "as_target" and self.caught(node, scope):
                 continue
-            elif name in ("for_target", "as_target", "walrus"):
+            elif name in ("for_target", "comprehension_target"):
+                self.loop_target(node, scope, always=name == "for_target")
+            elif name in ("as_target", "walrus"):
                 for target in self.target_names(node):
                     self.bind(scope.qualified_name, target, UNKNOWN, node)
         self.add_variables()
@@ -249,7 +302,7 @@ class _PythonParse(SourceParse):
         else:
             returns = node.child_by_field_name("return_type")
             if returns is not None:
-                definition.returns = normalize_annotation(self.text(returns))
+                definition.returns = annotation_value(self.text(returns))
         # Within the scope the name is bound to the definition, not to an outer value.
         self.bind(scope.qualified_name, name, "def:" + qname, node)
         return definition
@@ -281,11 +334,15 @@ class _PythonParse(SourceParse):
                     name_node = child.named_children[0]
                 annotation = child.child_by_field_name("type")
                 if name_node is not None and name_node.type != "identifier":
-                    # *args: T / **kw: T: a tuple or dict, never an instance of T
+                    # *args: T is a tuple of T; **kw: T a dict, never an instance of T
                     inner = [c for c in name_node.named_children if c.type == "identifier"]
+                    item = normalize_annotation(self.text(annotation)) if annotation else None
                     if inner:
                         definition.params.append(self.text(inner[0]))
-                        self.bind(qname, self.text(inner[0]), UNKNOWN, child)
+                        if item is not None and name_node.type == "list_splat_pattern":
+                            self.bind(qname, self.text(inner[0]), f"{item}[]", child, True)
+                        else:
+                            self.bind(qname, self.text(inner[0]), UNKNOWN, child)
                     continue
             elif kind in ("list_splat_pattern", "dictionary_splat_pattern"):
                 inner = [c for c in child.named_children if c.type == "identifier"]
@@ -299,7 +356,7 @@ class _PythonParse(SourceParse):
                 continue
             pname = self.text(name_node)
             definition.params.append(pname)
-            value = normalize_annotation(self.text(annotation)) if annotation is not None else None
+            value = annotation_value(self.text(annotation)) if annotation is not None else None
             if value is not None:
                 self.bind(qname, pname, value, child, annotation=True)
 
@@ -408,10 +465,14 @@ class _PythonParse(SourceParse):
                     statement = node
                 self.variables.append((scope.qualified_name, name, statement))
             if annotation is not None:
-                ann = normalize_annotation(self.text(annotation))
+                ann = annotation_value(self.text(annotation))
                 if ann is not None:
                     self.bind(scope.qualified_name, name, ann, node, annotation=True)
                     return
+            cast = self.cast_type(right) if right is not None else None
+            if cast is not None:  # `g = t.cast(Group, ctx.command)` says what g is
+                self.bind(scope.qualified_name, name, cast, node, annotation=True)
+                return
             value = UNKNOWN
             if right is not None:
                 value = self.value_expression(right)
@@ -434,6 +495,34 @@ class _PythonParse(SourceParse):
                 if _DOTTED.fullmatch(text):
                     return text + "()"
         return UNKNOWN
+
+    def cast_type(self, node: Node) -> str | None:
+        """The class ``typing.cast(T, value)`` names (an annotation, to the type checker)."""
+        func = node.child_by_field_name("function") if node.type == "call" else None
+        arguments = node.child_by_field_name("arguments") if func is not None else None
+        if func is None or arguments is None or self.text(func) not in _CASTS:
+            return None
+        first = next((c for c in arguments.named_children if c.type != "comment"), None)
+        if first is None or first.type not in ("identifier", "attribute", "string"):
+            return None
+        return annotation_value(self.text(first))
+
+    def loop_target(self, node: Node, scope: _Scope, always: bool) -> None:
+        """``for param in self.get_params(ctx):``: `param` is an element of what the loop
+        walks, read as ``self.get_params()[]``; other targets are unknown. A comprehension's
+        variable (not `always`) lives in the comprehension: bound ``each:...[]``, it hides no
+        name of the function it is in unless it is followed."""
+        loop = node.parent
+        iterated = loop.child_by_field_name("right") if loop is not None else None
+        held = UNKNOWN
+        if node.type == "identifier" and iterated is not None:
+            held = self.value_expression(iterated)
+        if held != UNKNOWN:
+            weak = "" if always else "each:"
+            self.bind(scope.qualified_name, self.text(node), f"{weak}{held}[]", node)
+        elif always:
+            for target in self.target_names(node):
+                self.bind(scope.qualified_name, target, UNKNOWN, node)
 
     def caught(self, alias: Node, scope: _Scope) -> bool:
         """``except ValidationError as err:``: `err` is certainly a ValidationError (one class

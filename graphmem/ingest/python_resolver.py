@@ -6,7 +6,10 @@ the value it finds is one of:
 
 - `ModuleValue`: a module of the repository (``import pkg.mod as m``, a submodule attribute);
 - `DefValue`: a class, function or method of the repository;
-- `InstanceValue`: an instance of a repository class (``x = Foo()``, ``x: Foo``, ``self``).
+- `InstanceValue`: an instance of a repository class (``x = Foo()``, ``x: Foo``, ``self``,
+  ``x = t.cast(Foo, y)``);
+- `ElementsValue`: a sequence of instances (``x: list[Foo]``, ``-> Iterator[Foo]``,
+  ``*args: Foo``), whose element a ``for`` loop or a comprehension over it binds.
 
 Attributes follow modules (their own definitions, imports and re-exports, ``__all__`` and star
 imports, then submodules) and classes (their MRO, class-body assignments, and ``self.x = ...``
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
@@ -69,6 +72,14 @@ class InstanceValue:
 
 
 @dataclass(frozen=True, slots=True)
+class ElementsValue:
+    """A list, tuple, set or iterator of instances of `cls` (``list[P]``): what a loop over
+    it, or a comprehension, gets."""
+
+    cls: DefValue
+
+
+@dataclass(frozen=True, slots=True)
 class SuperValue:
     """``super()`` inside a method of `cls`: attribute lookup starts after `cls` in its MRO."""
 
@@ -84,7 +95,7 @@ class ChoiceValue:
     options: tuple[DefValue, ...]
 
 
-Value = ModuleValue | DefValue | InstanceValue | SuperValue | ChoiceValue
+Value = ModuleValue | DefValue | InstanceValue | ElementsValue | SuperValue | ChoiceValue
 
 
 @dataclass
@@ -327,17 +338,23 @@ class PythonResolver:
                     )
                 if (
                     name in definition.params
-                    or (current, name) in tables.bindings
-                    or (
-                        current,
-                        name,
-                    )
-                    in tables.imports
+                    or (current, name) in tables.imports
+                    or self.binds(tables, current, name)
                 ):
                     return self.lookup_in_scope(tables, current, name)
             first = False
             current = definition.parent if definition is not None else None
         return None
+
+    def binds(self, tables: FileTables, scope: str, name: str) -> bool:
+        """Whether `name` is bound in `scope` for the code there: a comprehension's variable
+        that is not followed is not (it lives in its comprehension)."""
+        bindings = tables.bindings.get((scope, name))
+        if not bindings:
+            return False
+        if any(not binding.value.startswith("each:") for binding in bindings):
+            return True
+        return self.lookup_in_scope(tables, scope, name) is not None
 
     def lookup_in_scope(self, tables: FileTables, scope: str, name: str) -> Value | None:
         """`name` bound directly in `scope`; None when unbound, unknown or ambiguous."""
@@ -370,6 +387,11 @@ class PythonResolver:
                 if found is not None:
                     candidates.append(DefValue(tables.parsed.path, qname, found.kind))
                 continue
+            if binding.value.startswith("each:"):  # a comprehension's variable
+                each = self.bound_value(tables, scope, replace(binding, value=binding.value[5:]))
+                if each is not None:  # else a name outside the comprehension
+                    candidates.append(each)
+                continue
             if binding.value.split(".", 1)[0].removesuffix("()") == name:
                 candidates.append(None)  # x = x.strip(): a rebinding we cannot follow
                 continue
@@ -380,10 +402,19 @@ class PythonResolver:
         """What `binding` holds, read in `scope`; an annotation means an instance of its class."""
         if binding.value == UNKNOWN:
             return None
-        value = self.evaluate(tables, scope, binding.value)
-        if binding.annotation and isinstance(value, DefValue):
-            return InstanceValue(value) if value.kind == CLASS else None
-        return value
+        if binding.value.endswith("[]") and not binding.annotation:  # an element
+            held = self.evaluate(tables, scope, binding.value[:-2])
+            return InstanceValue(held.cls) if isinstance(held, ElementsValue) else None
+        if binding.annotation:
+            return self.declared(tables, scope, binding.value)
+        return self.evaluate(tables, scope, binding.value)
+
+    def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
+        """What a value annotated `annotation` (as `annotation_value` reads it) holds."""
+        cls = self.evaluate(tables, scope, annotation.removesuffix("[]"))
+        if not isinstance(cls, DefValue) or cls.kind != CLASS:
+            return None
+        return ElementsValue(cls) if annotation.endswith("[]") else InstanceValue(cls)
 
     def parameter(self, tables: FileTables, function: Definition, name: str) -> Value | None:
         annotated = [
@@ -401,9 +432,7 @@ class PythonResolver:
                 return cls if "classmethod" in decorators else InstanceValue(cls)
         if len(annotated) == 1:
             scope = _parent(tables, function.qualified_name) or tables.parsed.module
-            value = self.evaluate(tables, scope, annotated[0].value)
-            if isinstance(value, DefValue) and value.kind == CLASS:
-                return InstanceValue(value)
+            return self.declared(tables, scope, annotated[0].value)
         return None
 
     # -- expressions ----------------------------------------------------------------------
@@ -459,10 +488,7 @@ class PythonResolver:
             tables = self.tables(value.path)
             definition = tables.definitions.get(value.qualified_name) if tables else None
             if tables is not None and definition is not None and definition.returns:
-                scope = definition.parent
-                returned = self.evaluate(tables, scope, definition.returns)
-                if isinstance(returned, DefValue) and returned.kind == CLASS:
-                    return InstanceValue(returned)
+                return self.declared(tables, definition.parent, definition.returns)
         return None
 
     def attribute(self, value: Value, name: str) -> Value | None:
@@ -474,7 +500,7 @@ class PythonResolver:
             return self.class_attribute(value, name, instance=False)
         if isinstance(value, InstanceValue):
             return self.class_attribute(value.cls, name, instance=True)
-        if isinstance(value, ChoiceValue):
+        if isinstance(value, ChoiceValue | ElementsValue):
             return None
         mro = self.mro(value.cls)
         for cls in mro[1:]:

@@ -7,5 +7,6 @@
 (future_import_statement) @import_future
 (assignment) @assign
 (for_statement left: (_) @for_target)
+(for_in_clause left: (_) @comprehension_target)
 (as_pattern alias: (_) @as_target)
 (named_expression name: (identifier) @walrus)

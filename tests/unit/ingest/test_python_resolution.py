@@ -445,3 +445,34 @@ def test_an_attribute_annotated_with_a_generic_class_is_an_instance_of_it(
         }
     )
     assert ("pkg.core.Parameter.info", "pkg.types.ParamType.to_info_dict") in tree.of("CALLS")
+
+
+def test_elements_of_annotated_sequences_and_casts_are_followed(resolve_tree: Any) -> None:
+    """click's `for param in self.get_params(ctx): param.get_help_record(ctx)` (returns
+    `list[Parameter]`), a comprehension over a `Sequence[P]` parameter, `*args: P`, a class
+    attribute `items: list[P]`, and `g = t.cast(Group, x)`; a comprehension's variable that is
+    not followed hides nothing outside it."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\n\n\nclass P:\n    def rec(self):\n        pass\n\n\n"
+                "def helper():\n    pass\n\n\n"
+                "class C:\n"
+                "    items: list[P]\n\n"
+                "    def get(self) -> list[P]:\n        return []\n\n"
+                "    def loop(self):\n        for p in self.get():\n            p.rec()\n\n"
+                "    def field(self):\n        for p in self.items:\n            p.rec()\n\n"
+                "    def comprehension(self, ps: t.Sequence[P]):\n"
+                "        return [q.rec() for q in ps]\n\n"
+                "    def star(self, *given: P):\n        for g in given:\n            g.rec()\n\n"
+                "    def cast(self, x):\n        g = t.cast(P, x)\n        g.rec()\n\n"
+                "    def shadow(self, things):\n"
+                "        names = [helper for helper in things]\n        helper()\n"
+            ),
+        }
+    )
+    calls = set(tree.of("CALLS"))
+    for caller in ("loop", "field", "comprehension", "star", "cast"):
+        assert (f"pkg.m.C.{caller}", "pkg.m.P.rec") in calls, caller
+    assert ("pkg.m.C.shadow", "pkg.m.helper") in calls
