@@ -61,9 +61,19 @@ class _Rows:
         self.dim = dim
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
+        self._ranks: Any = None
         np = _numpy()
         self._np = np
         self._data: Any = np.empty((0, dim), dtype=np.float32) if np is not None else []
+
+    def id_ranks(self) -> Any:
+        """Each row's place in the sorted order of the ids (numpy), kept until the ids change."""
+        if self._ranks is None:
+            np = self._np
+            ranks = np.empty(len(self.ids), dtype=np.int64)
+            ranks[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
+            self._ranks = ranks
+        return self._ranks
 
     def matrix(self) -> Any:
         return self._data[: len(self.ids)] if self._np is not None else self._data
@@ -77,6 +87,7 @@ class _Rows:
         if at is None:
             at = len(self.ids)
             self.ids.append(node_id)
+            self._ranks = None
             self.index[node_id] = at
             if self._np is None:
                 self._data.append(row)
@@ -91,6 +102,7 @@ class _Rows:
         at = self.index.pop(node_id, None)
         if at is None:
             return
+        self._ranks = None
         last = len(self.ids) - 1
         if at != last:
             moved = self.ids[last]
@@ -174,11 +186,17 @@ class VectorIndex:
                 for i in indexes:
                     found[i] = self.search(conn, queries[i][0], label, queries[i][1])
                 continue
-            units = np.asarray([_unit_query(queries[i][0]) for i in indexes], dtype=np.float32)
+            asked = np.asarray([queries[i][0] for i in indexes], dtype=np.float64)
+            units = (asked / np.linalg.norm(asked, axis=1)[:, None]).astype(np.float32)
             with _one_blas_thread():
                 scores = units @ rows.matrix().T
+            by_limit: dict[int, list[int]] = {}
             for row, i in enumerate(indexes):
-                found[i] = _top(scores[row], rows.ids, queries[i][1])
+                by_limit.setdefault(queries[i][1], []).append(row)
+            for limit, picked in by_limit.items():
+                tops = _tops(scores[picked] if len(picked) < len(indexes) else scores, rows, limit)
+                for row, hits in zip(picked, tops, strict=True):
+                    found[indexes[row]] = hits
         return found
 
     def applied(self, before: str, after: str, changes: Iterable[VectorChange]) -> None:
@@ -223,12 +241,50 @@ def _top(scores: Any, ids: list[str], limit: int) -> list[tuple[str, float]]:
     np = _numpy()
     assert np is not None
     count = min(limit, len(scores))
-    top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else None
-    picked = np.arange(len(scores)) if top is None else top
+    if count < len(scores):
+        # Every score as good as the count-th, so that ties there, too, go to the lower id.
+        last = np.partition(-scores, count - 1)[count - 1]
+        picked = np.flatnonzero(-scores <= last)
+    else:
+        picked = np.arange(len(scores))
     # (-score, id) tuples sort natively: a key function cost ten times more for 200 hits.
     negated = [-v for v in scores[picked].tolist()]
     ranked = sorted(zip(negated, [ids[i] for i in picked.tolist()], strict=True))
     return [(node_id, max(-1.0, min(1.0, -negative))) for negative, node_id in ranked[:limit]]
+
+
+def _tops(scores: Any, rows: _Rows, limit: int) -> list[list[tuple[str, float]]]:
+    """`_top` of each row of a matrix of scores, in whole-matrix steps: per query, only the
+    final list of hits is built in Python."""
+    np = _numpy()
+    assert np is not None
+    count = min(limit, scores.shape[1])
+    tied: list[int] = []
+    if count < scores.shape[1]:
+        negated = -scores
+        last = np.partition(negated, count - 1, axis=1)[:, count - 1 : count]
+        kept = negated <= last
+        # A row with a tie at the count-th score has more than `count` kept: `_top` ranks it.
+        tied = np.flatnonzero(kept.sum(axis=1) != count).tolist()
+        kept[tied] = False
+        picked = np.nonzero(kept)[1].reshape(-1, count)
+        plain = np.delete(scores, tied, axis=0) if tied else scores
+    else:
+        picked = np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
+        plain = scores
+    values = np.take_along_axis(plain, picked, axis=1)
+    # Best first, ties by id: the ids' sorted order as a number per row.
+    order = np.lexsort((rows.id_ranks()[picked], -values), axis=1)
+    picked = np.take_along_axis(picked, order, axis=1).tolist()
+    values = np.clip(np.take_along_axis(values, order, axis=1), -1.0, 1.0).tolist()
+    ids = rows.ids
+    found = [
+        list(zip([ids[i] for i in row], row_values, strict=True))
+        for row, row_values in zip(picked, values, strict=True)
+    ]
+    for row in tied:
+        found.insert(row, _top(scores[row], ids, limit))
+    return found
 
 
 def _best(scored: list[tuple[float, str]], limit: int) -> list[tuple[str, float]]:

@@ -248,6 +248,32 @@ def test_the_cache_updated_in_place_equals_a_fresh_load(tmp_path: Path) -> None:
     writer.close()
 
 
+def test_many_searches_at_once_rank_ties_by_id_as_the_cache_changes(tmp_path: Path) -> None:
+    """search_all's vector searches share one matrix product and one ranking of the ids; rows
+    added and removed (a removal moves the last row) must re-rank, ties going to the lower id."""
+    rng = random.Random(11)
+    writer = EmbeddedStore(tmp_path / "graph.db")
+    writer.write(WriteBatch(upsert_nodes=[memory("seed", "seed", embedding=[1.0, 0.0])]))
+    queries = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    for step in range(120):
+        node_id = f"m-{rng.randrange(30):02d}"
+        if rng.randrange(3) == 0:
+            writer.write(WriteBatch(delete_nodes=[node_id]))
+        else:  # few distinct directions: most scores tie
+            vector = rng.choice([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [-1.0, 0.5]])
+            writer.write(WriteBatch(upsert_nodes=[memory(node_id, "v", embedding=vector)]))
+        if step % 10 == 0:
+            limit = rng.choice([3, 8, 100])
+            found = writer.search_all([Search(Label.MEMORY, limit, vector=q) for q in queries])
+            for hits in found:
+                ranked = [(-round(h.score, 6), h.node_id) for h in hits]
+                assert ranked == sorted(ranked)
+            fresh = EmbeddedStore(tmp_path / "graph.db")
+            assert found == [fresh.vector_search(q, limit=limit) for q in queries]
+            fresh.close()
+    writer.close()
+
+
 @pytest.mark.parametrize(
     "change",
     [
