@@ -28,7 +28,8 @@ those sit in the CONTAINS tree); only the reported ones are read afresh.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from graphmem.memory.remember_cache import MemoryFacts, RememberCache, remember_cache
@@ -78,33 +79,26 @@ def find_conflicts(
     and their status and scope checked again)."""
     if nearest is None:
         nearest = nearest_memories(store, vector)
-    excluded = set(exclude)
-    scores = {m: s for m, s in nearest.items() if s >= threshold and m not in excluded}
-    if not scores:
+    ranked = [(-score, mid) for mid, score in nearest.items() if score >= threshold]
+    if exclude:
+        excluded = set(exclude)
+        ranked = [hit for hit in ranked if hit[1] not in excluded]
+    ranked.sort()
+    if not ranked:
         return []
     cache = cache or remember_cache(store)
-    facts = cache.memories(store, sorted(scores))
-    candidates = {m: f for m, f in facts.items() if f.comparable(repo, kind, branch, user)}
+    facts = cache.memories(store, [mid for _, mid in ranked])
+    candidates = [
+        (-negative, mid, fact)
+        for negative, mid in ranked
+        if (fact := facts.get(mid)) is not None and fact.comparable(repo, kind, branch, user)
+    ]
     if not candidates:
         return []
-    theirs_all = {t for f in candidates.values() for t in f.governs}
-    above = cache.ancestors(store, [*target_ids, *sorted(theirs_all)])
-    found: list[tuple[float, str, str, str]] = []
-    for mid, fact in candidates.items():
-        best: tuple[str, str] | None = None
-        for theirs in fact.governs:
-            for ours in target_ids:
-                relation = _relation(ours, theirs, above)
-                if relation and (
-                    best is None or _RELATION_RANK[relation] < _RELATION_RANK[best[0]]
-                ):
-                    best = (relation, theirs)
-        if best is not None:
-            found.append((scores[mid], mid, *best))
-    found.sort(key=lambda c: (-c[0], c[1]))
+    theirs_all = {t for _, _, fact in candidates for t in fact.governs}
+    above = cache.ancestors(store, [*target_ids, *theirs_all])
     conflicts: list[ConflictCandidate] = []
-    for start in range(0, len(found), MAX_REPORTED):
-        chunk = found[start : start + MAX_REPORTED]
+    for chunk in _in_scope(candidates, target_ids, above):
         nodes = store.get_nodes([c[1] for c in chunk], embeddings=False)
         labels = cache.labels(store, [c[3] for c in chunk])
         for score, mid, relation, theirs in chunk:
@@ -125,6 +119,47 @@ def find_conflicts(
             if len(conflicts) == MAX_REPORTED:
                 return conflicts
     return conflicts
+
+
+def _in_scope(
+    candidates: Sequence[tuple[float, str, MemoryFacts]],
+    target_ids: Sequence[str],
+    above: Mapping[str, frozenset[str]],
+) -> Iterator[list[tuple[float, str, str, str]]]:
+    """The candidates (best first) whose scope overlaps ours, as (score, id, relation, their
+    target), in chunks of MAX_REPORTED: judged only as far down the ranking as the reports
+    need."""
+    relations: dict[str, tuple[int, str] | None] = {}
+    chunk: list[tuple[float, str, str, str]] = []
+    for score, mid, fact in candidates:
+        best: tuple[int, str] | None = None
+        best_theirs = ""
+        for theirs in fact.governs:
+            if theirs in relations:
+                found = relations[theirs]
+            else:
+                found = relations[theirs] = _closest(target_ids, theirs, above)
+            if found is not None and (best is None or found[0] < best[0]):
+                best, best_theirs = found, theirs
+        if best is not None:
+            chunk.append((score, mid, best[1], best_theirs))
+            if len(chunk) == MAX_REPORTED:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _closest(
+    target_ids: Sequence[str], theirs: str, above: Mapping[str, frozenset[str]]
+) -> tuple[int, str] | None:
+    """The closest relation (rank, name) of `theirs` to any of ours, the first ours on a tie."""
+    best: tuple[int, str] | None = None
+    for ours in target_ids:
+        relation = _relation(ours, theirs, above)
+        if relation and (best is None or _RELATION_RANK[relation] < best[0]):
+            best = (_RELATION_RANK[relation], relation)
+    return best
 
 
 def _relation(ours: str, theirs: str, above: Mapping[str, frozenset[str]]) -> str | None:
@@ -171,15 +206,19 @@ class WrittenVectors:
         self._rows[len(self.ids)] = row
         self.ids.append(memory_id)
 
-    def scores(self, vector: Sequence[float]) -> dict[str, float]:
-        """Cosine of `vector` with each, as the store scores it."""
+    def scores(self, vector: Sequence[float], floor: float = -math.inf) -> dict[str, float]:
+        """Cosine of `vector` with each, as the store scores it; only those of at least `floor`
+        (compared a little below it, in float32: the caller compares exactly)."""
         if not self.ids:
             return {}
         import numpy as np
 
         query = _unit(np.asarray(vector, dtype=np.float32))
         scores = self._rows[: len(self.ids)] @ query
-        return dict(zip(self.ids, scores.tolist(), strict=True))
+        if floor == -math.inf:
+            return dict(zip(self.ids, scores.tolist(), strict=True))
+        picked = np.flatnonzero(scores >= floor - 1e-6).tolist()
+        return {self.ids[i]: float(scores[i]) for i in picked}
 
 
 def _unit(vector: Any) -> Any:
@@ -191,10 +230,21 @@ def _unit(vector: Any) -> Any:
 def nearest_with(
     nearest: Mapping[str, float], vector: Sequence[float], written: WrittenVectors
 ) -> dict[str, float]:
-    """`nearest` (what the store held) joined by the memories `written` since: the CANDIDATES
-    best, best first."""
+    """`nearest` (what the store held, best first: by score, then id) joined by the memories
+    `written` since: the CANDIDATES best, best first. Of the written, only those that can
+    enter a full `nearest` (as close as its last) are merged in; the store's scores are in
+    [-1, 1] already, so only theirs are clamped."""
     if not written.ids:
         return dict(nearest)
-    scores = {**nearest, **written.scores(vector)}
-    best = sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:CANDIDATES]
-    return {mid: max(-1.0, min(1.0, score)) for mid, score in best}
+    floor = min(nearest.values()) if len(nearest) >= CANDIDATES else -math.inf
+    closer = written.scores(vector, floor)
+    if not closer:
+        return dict(nearest)
+    ranked = [(-score, mid) for mid, score in nearest.items()]
+    ranked += [(-score, mid) for mid, score in closer.items()]
+    ranked.sort()  # (-score, id) tuples sort natively; nearest's run is sorted already
+    del ranked[CANDIDATES:]
+    merged = {mid: -negative for negative, mid in ranked}
+    for mid in closer.keys() & merged.keys():
+        merged[mid] = max(-1.0, min(1.0, merged[mid]))
+    return merged

@@ -127,13 +127,15 @@ def remember_many(
     bad one raises, naming its place, before anything is written); texts are embedded a group
     ahead (see `_embedded_groups`); the nearest memories of each group of _GROUP are searched
     in one step (the store as it was when the group began, joined by the group's memories
-    written before); then each memory is written as its own batch. `on_done(n)`: n recorded
-    so far."""
+    written before), and so are free ids for it, which of its targets exist and what the
+    checks will ask of the close memories found; then each memory is written as its own
+    batch. `on_done(n)`: n recorded so far."""
     prepared = []
     superseded: dict[str, int] = {}
+    resolved: dict[tuple[str, ...], list[Node]] = {}
     for number, request in enumerate(requests, 1):
         try:
-            prepared.append(_prepare(store, repo, request))
+            prepared.append(_prepare(store, repo, request, resolved))
             for old in request.supersedes:
                 if old in superseded:
                     raise UsageError(f"{old} is superseded by memory {superseded[old]} already")
@@ -142,12 +144,28 @@ def remember_many(
             error.args = (f"memory {number}: {error}",)
             raise
     results: list[RememberResult] = []
+    threshold = min(CONFLICT_THRESHOLD, DUPLICATE_SCORE)
     for group in _embedded_groups(embedder, prepared):
         stored = nearest_memories_many(store, [vector for _, vector in group])
+        free = _fresh_ids(store, [item.kind for item, _ in group])
+        targets = [t.id for item, _ in group for t in item.targets]
+        present = set(store.get_nodes(targets, embeddings=False))
+        close = [mid for hits in stored for mid, score in hits.items() if score >= threshold]
+        remember_cache(store).read_ahead(store, close, targets)
         written = WrittenVectors()
-        for (item, vector), nearest in zip(group, stored, strict=True):
+        for (item, vector), nearest, free_id in zip(group, stored, free, strict=True):
             nearest = nearest_with(nearest, vector, written)
-            result = _record(store, repo, item, vector, author, CONFLICT_THRESHOLD, nearest=nearest)
+            result = _record(
+                store,
+                repo,
+                item,
+                vector,
+                author,
+                CONFLICT_THRESHOLD,
+                nearest=nearest,
+                free_id=free_id,
+                present=present,
+            )
             if result.created:
                 written.add(result.memory.id, vector)
             results.append(result)
@@ -244,7 +262,14 @@ class _Prepared:
     supersedes: bool
 
 
-def _prepare(store: GraphStore, repo: str, request: RememberRequest) -> _Prepared:
+def _prepare(
+    store: GraphStore,
+    repo: str,
+    request: RememberRequest,
+    resolved: dict[tuple[str, ...], list[Node]] | None = None,
+) -> _Prepared:
+    """`resolved`: the targets of the requests prepared before, by their `governs`, when
+    nothing is written in between (a batch names the same targets again and again)."""
     kind = _kind(request.kind)
     failure = {k: v for k, v in request.failure.items() if v}
     if unknown := set(failure) - set(FAILURE_FIELDS):
@@ -269,15 +294,19 @@ def _prepare(store: GraphStore, repo: str, request: RememberRequest) -> _Prepare
     )
     if not fields["text"]:
         raise UsageError("a memory needs some text")
-    governs = list(request.governs)
-    targets = resolve_targets(store, repo, governs) if governs else []
-    if not targets:
-        targets = [repository_node(store, repo)]
+    governs = tuple(request.governs)
+    targets = resolved.get(governs) if resolved is not None else None
+    if targets is None:
+        targets = resolve_targets(store, repo, list(governs)) if governs else []
+        if not targets:
+            targets = [repository_node(store, repo)]
+        if resolved is not None:
+            resolved[governs] = targets
     return _Prepared(
         kind=kind,
         fields=fields,
         redactions=redactions,
-        targets=targets,
+        targets=list(targets),
         anchors=[Anchor.of(t) for t in targets],
         olds=check_supersedable(store, repo, request.supersedes),
         branch=request.branch,
@@ -297,9 +326,12 @@ def _record(
     memory_id: str | None = None,
     extra: dict[str, Any] | None = None,
     nearest: dict[str, float] | None = None,
+    free_id: str | None = None,
+    present: set[str] | None = None,
 ) -> RememberResult:
     """Check for a duplicate and conflicts, then write the memory in one batch. `nearest`: its
-    nearest memories, if already searched."""
+    nearest memories, if already searched; `free_id`: an id found free for it; `present`: ids
+    of its targets known to exist (those it writes join them)."""
     kind, fields, anchors, olds = prepared.kind, prepared.fields, prepared.anchors, prepared.olds
     branch, user, redactions = prepared.branch, prepared.user, prepared.redactions
     print_ = fingerprint(kind, fields["text"])
@@ -320,7 +352,7 @@ def _record(
                 redactions=redactions,
             )
 
-    memory_id = memory_id or _fresh_id(store, kind)
+    memory_id = memory_id or free_id or _fresh_ids(store, [kind])[0]
     conflicts = find_conflicts(
         store,
         repo,
@@ -357,8 +389,10 @@ def _record(
     }
     written = Node(id=node.id, labels=node.labels, properties=props)
     batch = WriteBatch(upsert_nodes=[written])
-    present = store.get_nodes([t.id for t in prepared.targets], embeddings=False)
-    batch.upsert_nodes += [t for t in prepared.targets if t.id not in present]  # un-ingested repo
+    if present is None:
+        present = set(store.get_nodes([t.id for t in prepared.targets], embeddings=False))
+    absent = [t for t in prepared.targets if t.id not in present]  # an un-ingested repository
+    batch.upsert_nodes += absent
     batch.upsert_edges += [governs_edge(memory_id, a, at) for a in anchors]
     details: dict[str, Any] = {
         "kind": kind.value,
@@ -385,6 +419,7 @@ def _record(
         )
     before = store.data_version()
     store.write(batch)
+    present.update(t.id for t in absent)
     cache.remembered(
         before,
         store.data_version(),
@@ -452,9 +487,19 @@ def _duplicate(
     return None
 
 
-def _fresh_id(store: GraphStore, kind: MemoryKind) -> str:
+def _fresh_ids(store: GraphStore, kinds: Sequence[MemoryKind]) -> list[str]:
+    """A free id for each kind, all different, the store asked once (a retry is rare)."""
+    ids = [new_memory_id(kind) for kind in kinds]
     for _ in range(20):
-        candidate = new_memory_id(kind)
-        if store.get_node(candidate) is None:
-            return candidate
+        taken = store.get_nodes(ids, embeddings=False).keys()
+        seen: set[str] = set()
+        clashes = []
+        for at, candidate in enumerate(ids):
+            if candidate in taken or candidate in seen:
+                clashes.append(at)
+            seen.add(candidate)
+        if not clashes:
+            return ids
+        for at in clashes:
+            ids[at] = new_memory_id(kinds[at])
     raise UsageError("could not find a free memory id")  # 2^32 ids per kind: never in practice

@@ -25,6 +25,7 @@ never report an inactive memory or name a wrong duplicate. Facts hold no memory 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -72,11 +73,16 @@ class MemoryFacts:
         """Whether a memory with these facts may conflict with a new one of `kind` in `repo`
         for `branch` and `user`: active, same repository, a branch that can meet, and
         preferences only of the same user."""
-        if not self.is_memory or self.repo != repo or self.status != MemoryStatus.ACTIVE:
+        if not self.is_memory or self.repo != repo or self.status != _ACTIVE:
             return False
         if self.branch and branch and self.branch != branch:
             return False
-        return not (self.kind == MemoryKind.PREFERENCE and self.user != user)
+        return not (self.kind == _PREFERENCE and self.user != user)
+
+
+# Plain strings: reading an Enum member off its class costs more than the whole comparison.
+_ACTIVE = MemoryStatus.ACTIVE.value
+_PREFERENCE = MemoryKind.PREFERENCE.value
 
 
 class RememberCache:
@@ -96,9 +102,9 @@ class RememberCache:
         GOVERNS edges with the nodes on them in one step, and any left (a memory governing
         nothing) by id."""
         known = {i: f for i in ids if (f := self._memories.get(i)) is not None}
-        missing = [i for i in ids if i not in known]
-        if not missing:
+        if len(known) == len(ids):
             return known
+        missing = [i for i in ids if i not in known]
         linked = store.linked(missing, [RelType.GOVERNS], Direction.OUT)
         governs: dict[str, list[str]] = {}
         for edge in linked.edges:
@@ -112,14 +118,26 @@ class RememberCache:
             self._labels.update(labels)
         return {i: (known.get(i) or read[i]) for i in ids if i in known or i in read}
 
+    def read_ahead(
+        self, store: GraphStore, memory_ids: Iterable[str], entity_ids: Iterable[str]
+    ) -> None:
+        """Read now, in one step each, what the remembers of a batch will ask: the facts of
+        `memory_ids`, and what contains `entity_ids` and the entities those memories govern.
+        Nothing for a cache that serves one remember (it would be read again anyway)."""
+        if self.version is None:
+            return
+        facts = self.memories(store, list(dict.fromkeys(memory_ids)))
+        governed = [t for fact in facts.values() for t in fact.governs]
+        self.ancestors(store, [*entity_ids, *governed])
+
     def ancestors(self, store: GraphStore, entity_ids: Iterable[str]) -> dict[str, frozenset[str]]:
         """Everything that contains each entity (CONTAINS walked up), one walk for those not
         known yet."""
         wanted = list(dict.fromkeys(entity_ids))
+        with contextlib.suppress(KeyError):  # all known: the usual case once a batch is going
+            return {e: self._above[e] for e in wanted}
         known = {e: a for e in wanted if (a := self._above.get(e)) is not None}
         missing = [e for e in wanted if e not in known]
-        if not missing:
-            return known
         tree = containment(store, missing)
         read = {e: frozenset(tree.above(e)) for e in missing}
         if self._keep(store, len(read)):
