@@ -119,7 +119,10 @@ _ELEMENT_CALLBACKS = frozenset(
         "findLastIndex", "some", "every",
     }
 )  # fmt: skip
+_REDUCERS = frozenset({"reduce", "reduceRight"})
 _ARRAY_TYPES = frozenset({"Array", "ReadonlyArray"})
+#: what a union may add to a type without making it another (``Command | undefined``)
+_NOTHING = frozenset({"undefined", "null", "void"})
 _JSDOC_TYPEDEF_IMPORT = re.compile(
     r"@typedef\s+\{\s*import\(\s*['\"]([^'\"]+)['\"]\s*\)\.([A-Za-z_$][\w$]*)\s*\}"
     r"\s+([A-Za-z_$][\w$]*)"
@@ -148,8 +151,10 @@ _TITLE_LIMIT = 80
 
 def _jsdoc_type(braces: str) -> str | None:
     """A JSDoc type naming one type, ``Help``, or an array of one, ``Option[]`` (also
-    ``Array<Option>``), as the resolver reads types; None for anything else (``string|T``)."""
-    text = braces.strip()
+    ``Array<Option>``), maybe ``| undefined``, as the resolver reads types; None for anything
+    else (``string|T``)."""
+    kinds = [t.strip() for t in braces.split("|") if t.strip() not in _NOTHING]
+    text = kinds[0] if len(kinds) == 1 else ""
     array = _JSDOC_ARRAY.fullmatch(text)
     if array is not None:
         return f"{array.group(1)}[]"
@@ -401,7 +406,8 @@ class _EcmaParse(SourceParse):
     def element_parameter(self, node: Node, scope: _Scope) -> None:
         """``this.options.forEach((option) => option.name())``: a callback of an array method
         gets an element of the array, bound as ``this.options[]`` (an untyped first parameter
-        only, and not one that hides a parameter of the definition)."""
+        only, the second of ``reduce``'s, and not one that hides a parameter of the
+        definition)."""
         arguments = node.parent
         call = arguments.parent if arguments is not None else None
         if arguments is None or call is None or call.type != "call_expression":
@@ -413,22 +419,25 @@ class _EcmaParse(SourceParse):
             return
         method = function.child_by_field_name("property")
         receiver = function.child_by_field_name("object")
-        if method is None or receiver is None or self.text(method) not in _ELEMENT_CALLBACKS:
+        called = self.text(method) if method is not None else ""
+        if receiver is None or called not in _ELEMENT_CALLBACKS | _REDUCERS:
             return
-        self.bind_element(self.first_parameter(node), receiver, scope)
+        position = 1 if called in _REDUCERS else 0  # reduce((total, item) => ...)
+        self.bind_element(self.parameter(node, position), receiver, scope)
 
-    def first_parameter(self, function: Node) -> Node | None:
-        """The first parameter of a function value when it is a plain, untyped identifier."""
+    def parameter(self, function: Node, position: int) -> Node | None:
+        """A parameter of a function value when it is a plain, untyped identifier."""
         single = function.child_by_field_name("parameter")  # `x => ...`
         if single is not None:
-            return single if single.type == "identifier" else None
+            return single if single.type == "identifier" and position == 0 else None
         params = function.child_by_field_name("parameters")
-        first = params.named_children[0] if params is not None and params.named_children else None
-        if first is not None and first.type == "required_parameter":  # TypeScript's wrapper
-            if first.child_by_field_name("type") is not None:
+        named = params.named_children if params is not None else []
+        found = named[position] if position < len(named) else None
+        if found is not None and found.type == "required_parameter":  # TypeScript's wrapper
+            if found.child_by_field_name("type") is not None:
                 return None  # `(o: Other) => ...`: its own annotation says what it is
-            first = first.child_by_field_name("pattern")
-        return first if first is not None and first.type == "identifier" else None
+            found = found.child_by_field_name("pattern")
+        return found if found is not None and found.type == "identifier" else None
 
     def bind_element(self, name_node: Node | None, array: Node, scope: _Scope) -> None:
         """Bind `name_node` in `scope` to an element of what the expression `array` holds."""
@@ -530,9 +539,13 @@ class _EcmaParse(SourceParse):
 
     def type_name(self, node: Node) -> str | None:
         """One type (``Query<T>`` counts as Query) or an array of one (``Option[]``,
-        ``readonly Option[]``, ``Array<Option>``: ``Option[]``); None for anything else."""
+        ``readonly Option[]``, ``Array<Option>``: ``Option[]``), maybe ``| undefined``; None
+        for anything else."""
         if node.type == "readonly_type" and node.named_children:
             node = node.named_children[0]
+        if node.type == "union_type":  # `Command | undefined` is a Command where it is one
+            kinds = [c for c in node.named_children if self.text(c) not in _NOTHING]
+            return self.type_name(kinds[0]) if len(kinds) == 1 else None
         element: Node | None = None
         if node.type == "array_type":
             element = node.named_children[0] if node.named_children else None

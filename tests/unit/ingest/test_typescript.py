@@ -309,3 +309,30 @@ def test_names_destructured_from_a_followed_value_hold_its_members(resolve_tree:
     assert ("src/request.Request.a", "src/options.Options.headers", "exact") in calls
     assert ("src/request.Request.b", "src/options.Options.merge", "exact") in calls
     assert not any(s == "src/request.Request.c" for s, _, _ in calls)
+
+
+def test_a_type_or_undefined_is_that_type_and_reduce_gets_elements(resolve_tree: Any) -> None:
+    """commander's `@return {Command | undefined}` (here its TypeScript spelling) and
+    `this.ancestors().reduce((all, cmd) => ..., {})`: the element is reduce's second
+    parameter."""
+    tree = resolve_tree(
+        {
+            "src/command.ts": (
+                "export class Command {\n"
+                "  find(name: string): Command | undefined { return undefined; }\n"
+                "  ancestors(): Command[] { return [this]; }\n"
+                "  opts() { return {}; }\n"
+                "  parse() {}\n"
+                "  label() { return ''; }\n"
+                "  run(name: string, given: Command | null) {\n"
+                "    const sub = this.find(name);\n    sub.parse();\n    given.opts();\n"
+                "    return this.ancestors().reduce((all, cmd) => cmd.label(), {});\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("src/command.Command.run", "src/command.Command.parse", "heuristic") in calls
+    assert ("src/command.Command.run", "src/command.Command.opts", "exact") in calls  # given
+    assert ("src/command.Command.run", "src/command.Command.label", "heuristic") in calls
