@@ -22,9 +22,9 @@ interface IMPLEMENTS it, labelled heuristic, or exact when ``var _ I = (*T)(nil)
 by a guess. Calls: ``pkg.Func()``
 through an import and ``Func()`` in the same package (or brought in by a dot-import) are exact;
 ``x.Method()`` is exact when ``x`` is a receiver, a parameter, a ``var x T``, a composite literal
-``T{}`` / ``&T{}``, a type assertion ``y.(*T)``, a struct field of a declared type or an element
-ranged over (Go's static types make those certain), and heuristic when ``x`` was inferred from
-what a function returns (``x := New()``, ``r.NewRoute().Path()``). When ``x``'s type is a
+``T{}`` / ``&T{}``, a type assertion ``y.(*T)``, a struct field of a declared type, an element
+ranged over, or what a function is declared to return (``x := New()``, ``r.NewRoute().Path()``):
+Go's static types, with no subclasses, make each of those certain. When ``x``'s type is a
 repository interface the call is to the interface's method, and heuristic CALLS go to that
 method of each type implementing the interface. Each use of a name reads the declaration in
 force at its line (Go's block scoping, closures included). Conversions (``Celsius(x)``) and
@@ -902,8 +902,8 @@ class GoResolver:
         return values
 
     def call_result(self, callees: list[_Value]) -> list[_Value]:
-        """What calling each of `callees` returns, by its declared result type (inferred
-        through the call, so heuristic)."""
+        """What calling each of `callees` returns, by its declared result type: Go has no
+        subclasses, so a method called on it is the one the compiler binds (exact)."""
         results: list[_Value] = []
         for value in callees:
             if not isinstance(value, _Def) or value.kind in _TYPES:
@@ -918,7 +918,7 @@ class GoResolver:
             )
             if owner is None or definition is None or definition.returns is None:
                 continue
-            results += self.typed(owner, definition.returns, False)
+            results += self.typed(owner, definition.returns, True)
         return results
 
     def attribute(self, value: _Value, name: str, depth: int) -> list[_Value]:

@@ -124,8 +124,8 @@ def test_calls(graph: Graph) -> None:
         # same package, another file
         (f"{PKG}/store.Store.Name", f"{PKG}/store.label", "exact"),
         (f"{PKG}/cmd/app.main", f"{PKG}/store.New", "exact"),
-        # s was inferred from what New returns
-        (f"{PKG}/cmd/app.main", f"{PKG}/store.Store.Save", "heuristic"),
+        # s is what New is declared to return: with no subclasses in Go, certain
+        (f"{PKG}/cmd/app.main", f"{PKG}/store.Store.Save", "exact"),
         (f"{PKG}/cmd/app.main", f"{PKG}/internal/db.Open", "exact"),  # an aliased import
         (f"{PKG}/cmd/app.main", f"{PKG}/internal/db.Conn.Exec", "exact"),  # var c *dbx.Conn
         (f"{PKG}/cmd/app.main", f"{PKG}/cmd/app.run", "exact"),
@@ -278,22 +278,22 @@ def test_call_shapes_through_fields_results_loops_and_shadowing(tmp_path: Path) 
     assert calls == {
         # fields by their declared types: certain, as the receiver is
         ("fields", "Writer.Out", "exact"),
-        # through a call's declared result: inferred, so heuristic
+        # through a call's declared result: what the compiler binds, exact
         ("fields", "Command.Parent", "exact"),
-        ("fields", "Command.Run", "heuristic"),
+        ("fields", "Command.Run", "exact"),
         ("results", "New", "exact"),
-        ("results", "Command.Run", "heuristic"),
-        ("results", "Command.Child", "heuristic"),
+        ("results", "Command.Run", "exact"),
+        ("results", "Command.Child", "exact"),
         # range over a slice field, a method's slice result and a map field
         ("loops", "Command.Commands", "exact"),
         ("loops", "Command.Run", "exact"),
-        ("loops", "Command.Parent", "heuristic"),
+        ("loops", "Command.Parent", "exact"),
         ("loops", "Flag.Name", "exact"),
         ("asserted", "Command.Run", "exact"),  # y.(*T) is a T
         ("generic", "Get", "exact"),  # explicit type arguments
         # a name declared again in an inner block or a closure: each use reads its own one
         ("shadowed", "Command.Child", "exact"),
-        ("shadowed", "Command.Parent", "heuristic"),
+        ("shadowed", "Command.Parent", "exact"),
         ("shadowed", "Command.Run", "exact"),
         ("shadowed", "Command.Commands", "exact"),
         ("shadowed", "Writer.Out", "exact"),
@@ -472,7 +472,7 @@ def test_what_an_interface_method_returns_is_followed(tmp_path: Path) -> None:
     _, edges = ingest(tmp_path)
     assert {(e[2], e[3], e[4]) for e in edges if e[0] == "CALLS"} == {
         ("example.com/log.handle", "example.com/log.Formatter.NewEntry", "exact"),
-        ("example.com/log.handle", "example.com/log.Entry.Write", "heuristic"),  # a declared result
+        ("example.com/log.handle", "example.com/log.Entry.Write", "exact"),  # a declared result
     }
 
 
@@ -498,7 +498,7 @@ def test_calls_through_package_level_vars_follow_what_they_hold(
     calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
     info = "example.com/logs.Logger.Info"
     assert {
-        ("example.com/logs.Info", info, "heuristic"),  # through New()'s declared result
+        ("example.com/logs.Info", info, "exact"),  # through New()'s declared result
         ("example.com/logs.Typed", info, "exact"),
         ("example.com/logs.Lit", info, "exact"),
     } <= calls
