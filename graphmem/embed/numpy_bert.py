@@ -28,7 +28,8 @@ from threadpoolctl import ThreadpoolController
 from graphmem.errors import GraphMemError
 
 #: Tokens per forward pass: enough rows for BLAS to run at full speed (its rate was flat from 512
-#: to 4096), few enough that the intermediate activations (tokens x 1536 floats) stay small.
+#: to 4096), few enough that the intermediate activations (tokens x 1536 floats for MiniLM) stay
+#: small.
 _CHUNK_TOKENS = 1024
 #: Rows of the intermediate activations GELU works on at a time: its twenty passes then run over
 #: buffers in the core's cache; over the whole array at once it took twice as long.
@@ -94,7 +95,7 @@ def _gelu(h: np.ndarray, bias: np.ndarray) -> None:
 
 def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray], eps: float) -> None:
     """Layer norm of each row of `x`, in place. The mean and the variance are matrix-vector
-    products (BLAS), which took half the time of numpy's row reductions."""
+    products (BLAS): layer norm took half the time it did with numpy's row reductions."""
     weight, bias = norm
     average = np.full(x.shape[1], 1.0 / x.shape[1], dtype=x.dtype)
     x -= (x @ average)[:, None]
@@ -264,7 +265,7 @@ class NumpyBertEmbedder:
         Texts of one length need no padding and no mask. The scores are kept transposed, keys
         down and queries across: the softmax then reduces over the second-to-last axis, which
         numpy does with whole-row vector operations; over the last axis (rows of a few dozen
-        numbers each) its max and sum took twice as long. The product with the values comes
+        numbers each) its max took three times as long. The product with the values comes
         before the division by the sums, which then touches head_dim numbers per query instead
         of length."""
         heads = self._heads
