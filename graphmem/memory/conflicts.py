@@ -95,7 +95,7 @@ def find_conflicts(
     ]
     if not candidates:
         return []
-    theirs_all = {t for _, _, fact in candidates for t in fact.governs}
+    theirs_all = set().union(*[fact.governs for _, _, fact in candidates])
     above = cache.ancestors(store, [*target_ids, *theirs_all])
     conflicts: list[ConflictCandidate] = []
     for chunk in _in_scope(candidates, target_ids, above):

@@ -56,16 +56,16 @@ class MemoryFacts:
 
     @classmethod
     def of(cls, node: Node, governs: Iterable[str]) -> MemoryFacts:
-        anchored = node.get("anchor_ids") or []
+        props = node.properties
         return cls(
-            is_memory=node.has(Label.MEMORY),
-            repo=node.get("repo"),
-            kind=node.get("kind"),
-            status=node.get("status"),
-            branch=node.get("branch") or None,
-            user=node.get("user") or None,
-            fingerprint=node.get("fingerprint"),
-            anchored=tuple(sorted(str(a) for a in anchored)),
+            is_memory=_MEMORY in node.labels,
+            repo=props.get("repo"),
+            kind=props.get("kind"),
+            status=props.get("status"),
+            branch=props.get("branch") or None,
+            user=props.get("user") or None,
+            fingerprint=props.get("fingerprint"),
+            anchored=tuple(sorted(map(str, props.get("anchor_ids") or ()))),
             governs=tuple(sorted(set(governs))),
         )
 
@@ -80,9 +80,10 @@ class MemoryFacts:
         return not (self.kind == _PREFERENCE and self.user != user)
 
 
-# Plain strings: reading an Enum member off its class costs more than the whole comparison.
+# Read once: reading an Enum member off its class costs more than the whole comparison.
 _ACTIVE = MemoryStatus.ACTIVE.value
 _PREFERENCE = MemoryKind.PREFERENCE.value
+_MEMORY = Label.MEMORY
 
 
 class RememberCache:
