@@ -7,7 +7,8 @@
 #   bash neo4j-dev/neo4j-dev.sh status            exit 0 when running, 3 when not
 #   bash neo4j-dev/neo4j-dev.sh wait              wait until a started server answers
 #
-# start and stop are idempotent. --fresh wipes the data directory first.
+# start and stop are idempotent. --fresh wipes the data directory first; start --fresh refuses
+# while a server runs on the port (restart --fresh replaces it).
 #
 # Environment (all optional):
 #   NEO4J_DEV_PORT        Bolt port on 127.0.0.1 (7687)
@@ -184,7 +185,8 @@ cmd_start() {
     done
     if pid="$(running_pid)"; then
         if (( fresh )); then
-            cmd_stop
+            # Someone may be using it: replacing a running server is restart's job.
+            die "a server is running on port $PORT (pid $pid): nothing was changed; use restart --fresh to replace it"
         else
             say "already running (pid $pid)"
             wait_ready "$pid" "$(date +%s)" || die "the running server (pid $pid) does not answer on port $PORT"
