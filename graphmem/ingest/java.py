@@ -18,8 +18,9 @@ resolved the way ``javac`` chooses a declaration: ``m()`` through the enclosing 
 supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a static call),
 ``new T()`` (to the class), ``this(...)`` / ``super(...)`` (to the constructor), and ``x.m()``
 where ``x`` is a parameter, local variable or field of a declared type, or ``var x = new T()``,
-and ``new T().m()`` are exact. A receiver whose type comes from what a method returns
-(``a.b().c()``, ``new T().a().b()``, ``var x = f()``) is heuristic. An element of a
+``new T().m()``, and a receiver typed by what a method is declared to return (``a.b().c()``,
+``new T().a().b()``, ``var x = f()``) are exact; through an overloaded method (overloads share
+one entity, whose return type may be another overload's) it is heuristic. An element of a
 declared array, collection, stream or Optional (``List<Option> options``) is of its type
 argument: a lambda's parameter (``options.forEach(o -> o.getOpt())``), a ``for (var o :
 options)`` variable, and what ``get()`` or ``orElse()`` give. Calls on expressions graphmem
@@ -870,7 +871,7 @@ class JavaResolver:
                     method = self.find_method(cls, part[:-2], 0)
                     if method is not None:
                         next_values += self.returned(method)
-                        exact = False
+                        exact = exact and not self.overloaded(method)
                 elif isinstance(value, _Instance):
                     next_values += self.field_value(value.cls, part, depth)
                 else:
@@ -899,7 +900,8 @@ class JavaResolver:
             return [_Instance(t, True) for t in self.superclass(current)], True
         if name.endswith("()"):
             methods = self.unqualified(parsed, current, name[:-2])
-            return [v for method, _ in methods for v in self.returned(method)], False
+            values = [v for method, _ in methods for v in self.returned(method)]
+            return values, not any(self.overloaded(method) for method, _ in methods)
         local = self.bindings(parsed).get((caller.qualified_name, name))
         spans = parsed.extra.get("overloads", {}).get(caller.qualified_name)
         if local and spans:  # overloads share a name: read the bindings of this one
@@ -915,7 +917,7 @@ class JavaResolver:
                 return [], False
             values, exact = self.evaluate(parsed, caller, current, binding.value, at, depth + 1)
             # an element is of the declared type of what holds it; other values are inferred
-            return values, exact and binding.value.endswith("[]")
+            return values, exact
         info: _TypeInfo | None = current
         types = self.file_types(parsed)
         while info is not None:
@@ -943,7 +945,8 @@ class JavaResolver:
         return []
 
     def returned(self, method: _Def) -> list[_Value]:
-        """Instances of what `method` is declared to return (inferred: heuristic)."""
+        """Instances of what `method` is declared to return: certain, as javac binds a call on
+        it, unless overloads share the entity (then its type may be another overload's)."""
         owner = self.index.file(method.path)
         if owner is None:
             return []
@@ -952,7 +955,13 @@ class JavaResolver:
         )
         if definition is None or definition.returns is None:
             return []
-        return self.declared_values(owner, definition.returns, definition.parent, False)
+        exact = not self.overloaded(method)
+        return self.declared_values(owner, definition.returns, definition.parent, exact)
+
+    def overloaded(self, method: _Def) -> bool:
+        """Whether several declarations share `method`'s entity (Java overloads)."""
+        owner = self.index.file(method.path)
+        return owner is None or method.qualified_name in owner.extra.get("overloads", {})
 
     def declared_values(
         self, parsed: ParsedFile, declared: str, context: str | None, exact: bool

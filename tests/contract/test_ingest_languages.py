@@ -60,7 +60,7 @@ def test_java(store: GraphStore, tmp_path: Path) -> None:
         "CALLS",
         f"{shop}.Checkout.place",
         "com.acme.shop.store.OrderRepository.save",
-        "heuristic",
+        "exact",
     ) in edges
     assert ("CONTAINS", f"{model}.Order", f"{model}.Order.Item", None) in edges
     assert ("DEPENDS_ON", "service:shop-app", "service:shop-core", None) in edges

@@ -118,11 +118,11 @@ def test_calls(java: Graph) -> None:
         (f"{STORE}.OrderRepository.find", "exact"),  # this.orders, a field of a declared type
         (f"{MODEL}.Order.total", "exact"),  # var copy = new Order(...)
         (f"{STORE}.OrderRepository.inMemory", "exact"),  # a static call
-        (f"{STORE}.OrderRepository.save", "heuristic"),  # var repo = inMemory(): inferred
+        (f"{STORE}.OrderRepository.save", "exact"),  # var repo = inMemory(): its declared type
         (f"{SHOP}.Receipts.format", "exact"),  # import static
         (f"{SHOP}.Checkout.items", "exact"),
         # `items().forEach(orders -> orders.price())`: an element of what items() returns
-        (f"{MODEL}.Order.Item.price", "heuristic"),
+        (f"{MODEL}.Order.Item.price", "exact"),
         # `orders.save(order)` is left out: a lambda parameter named `orders` hides the field
         # somewhere in the method, and bindings are not read per block.
     }
@@ -184,6 +184,8 @@ def test_a_call_on_new_is_on_the_type_built_and_a_chain_follows_return_types(
 class Pipe {
     Pipe then(int step) { return this; }
     Pipe also(String name) { return this; }
+    Pipe pick(int i) { return this; }
+    Use pick(String s) { return null; }
     int run() { return 0; }
     static Pipe of() { return new Pipe(); }
 }
@@ -194,6 +196,7 @@ class Use {
     int anonymous() { return new Pipe() { int run() { return 1; } }.run(); }
     int declared() { Pipe pipe = new Pipe(); return pipe.run(); }
     int inferred() { var pipe = new Pipe().then(2); return pipe.run(); }
+    int overloaded() { return new Pipe().pick(1).run(); }
 }
 """
     resolved = resolve_tree({"src/p/Pipe.java": source})
@@ -205,14 +208,16 @@ class Use {
     # the receiver of `new Pipe()` is a Pipe for certain, as `Pipe pipe = new Pipe()` is
     assert calls("direct") == {built, ("p.Pipe.run", "exact")} == calls("declared")
     assert calls("wrapped") == calls("direct")
-    # past the first call the chain is typed by declared return types: heuristic
+    # past the first call the chain is typed by declared return types, as javac binds it
     assert calls("chained") == {
         built,
         ("p.Pipe.then", "exact"),
-        ("p.Pipe.also", "heuristic"),
-        ("p.Pipe.run", "heuristic"),
+        ("p.Pipe.also", "exact"),
+        ("p.Pipe.run", "exact"),
     }
-    assert calls("inferred") == {built, ("p.Pipe.then", "exact"), ("p.Pipe.run", "heuristic")}
+    assert calls("inferred") == {built, ("p.Pipe.then", "exact"), ("p.Pipe.run", "exact")}
+    # overloads share one entity: the return type read may be the other one's
+    assert calls("overloaded") == {built, ("p.Pipe.pick", "exact"), ("p.Pipe.run", "heuristic")}
     # an anonymous class may override what is called on it: only the construction is known
     assert calls("anonymous") == {built}
 
@@ -222,8 +227,7 @@ def test_elements_of_collections_streams_and_optionals(
 ) -> None:
     """commons-cli's `options.forEach(option -> option.getOpt())` over a `List<Option>`
     field: a lambda's parameter, a `for (var ...)` variable and what `get()`, `orElse()` give
-    are elements of a declared collection, stream or Optional (exact), or of what a method
-    returns (heuristic)."""
+    are elements of a declared collection, stream or Optional, or of what a method returns."""
     source = """package p;
 import java.util.*;
 class Opt { String name() { return ""; } boolean on() { return true; } }
@@ -250,6 +254,6 @@ class Cli {
     assert calls("first") == {("p.Opt.name", "exact")}
     assert calls("loop") == {("p.Opt.on", "exact")}
     assert calls("varargs") == {("p.Opt.name", "exact")}
-    assert calls("returned") == {("p.Cli.all", "exact"), ("p.Opt.on", "heuristic")}
+    assert calls("returned") == {("p.Cli.all", "exact"), ("p.Opt.on", "exact")}
     assert calls("sorted") == {("p.Opt.name", "exact")}
     assert calls("other") == set()  # a Map's forEach gives keys and values: not followed
