@@ -24,9 +24,9 @@ Calls are resolved, never guessed by name alone: ``f()`` to an imported or local
 ``new Foo()`` to the class, ``ns.f()`` through a namespace import or ``require``, ``Foo.s()`` to a
 static method, ``this.m()`` / ``super.m()`` through ``extends``, ``super(...)`` to the base class,
 ``obj.f()`` through a module-level object literal's keys and spreads, and ``x.m()`` where ``x``
-holds ``new Foo()`` or is typed ``Foo`` (TypeScript, or JSDoc in JavaScript), as the type checker
-binds it (all ``exact``); ``x.m()`` where ``x`` holds what a function declares it returns is
-``heuristic``. An element of an array typed ``Foo[]`` (``Array<Foo>``, JSDoc ``@type {Foo[]}``)
+holds ``new Foo()``, is typed ``Foo`` (TypeScript, or JSDoc in JavaScript) or holds what a
+function declares it returns (``f().m()``), as the type checker binds it (all ``exact``). An
+element of an array typed ``Foo[]`` (``Array<Foo>``, JSDoc ``@type {Foo[]}``)
 is a ``Foo``: in a callback of an array method (``xs.forEach((x) => x.m())``) and in ``for (const
 x of xs)``; ``const {options} = this`` holds ``this.options``. When the type is a TypeScript
 interface, the call is ``exact`` to the interface's method and ``heuristic`` to that method of
@@ -1004,9 +1004,6 @@ class _Def:
 @dataclass(frozen=True, slots=True)
 class _Instance:
     cls: _Def
-    #: the type was read from what a function returns, not declared for the value or
-    #: constructed: a call through it is heuristic
-    inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -1181,7 +1178,6 @@ class EcmaScriptResolver:
                 value, rest = found, rest[1:]
                 if rest and parts[1].endswith("()"):
                     value = self.call_result(value, 0)
-                    resolution = HEURISTIC
             else:
                 value = _Instance(cls)  # this.m(): the class's own method, certainly
         else:
@@ -1189,13 +1185,11 @@ class EcmaScriptResolver:
             if not rest:
                 value = self.as_value(value)
             if head.endswith("()"):
-                value, resolution = self.call_result(value, 0), HEURISTIC
+                value = self.call_result(value, 0)
         for part in rest:
-            if isinstance(value, _Instance) and value.inferred:
-                resolution = HEURISTIC
             value = self.attribute(value, part.removesuffix("()"), 0)
             if part.endswith("()"):
-                value, resolution = self.call_result(value, 0), HEURISTIC
+                value = self.call_result(value, 0)
         if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
             return value, resolution
         return None
@@ -1240,7 +1234,7 @@ class EcmaScriptResolver:
         returned = self.evaluate(value.path, scope, returns.removesuffix("[]"), depth + 1)
         if not isinstance(returned, _Def) or returned.kind not in _TYPES:
             return None
-        item = _Instance(returned, inferred=True)
+        item = _Instance(returned)
         return _Elements(item) if returns.endswith("[]") else item
 
     # -- evaluation -----------------------------------------------------------------------

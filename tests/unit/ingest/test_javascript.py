@@ -178,10 +178,10 @@ def test_object_exports_jsdoc_types_and_call_results(resolve_tree: Any) -> None:
         ("lib/command.Command.addOption", "lib/utils.forEach", "exact"),
         ("lib/command.Command.addOption", "lib/utils.merge", "exact"),
         ("lib/command.Command.addOption", "lib/schemas.string", "exact"),
-        # this.m() is exact; through what a method's JSDoc says it returns, heuristic
+        # this.m() is exact, and so is a call through what a method's JSDoc says it returns
         ("lib/command.Command.run", "lib/command.Command.create", "exact"),
-        ("lib/command.Command.run", "lib/command.Command.addOption", "heuristic"),
-        ("lib/command.Command.run", "lib/command.Command.run", "heuristic"),
+        ("lib/command.Command.run", "lib/command.Command.addOption", "exact"),
+        ("lib/command.Command.run", "lib/command.Command.run", "exact"),
         ("lib/command.Command.create", "lib/command.Command", "exact"),
     }
 
@@ -385,8 +385,8 @@ def test_elements_of_arrays_declared_in_jsdoc(resolve_tree: Any) -> None:
     assert {
         ("lib/command.Command.find", "lib/option.Option.is", "exact"),
         ("lib/command.Command.names", "lib/option.Option.name", "exact"),
-        # through what a method says it returns: heuristic, as for any call result
-        ("lib/command.Command.names", "lib/command.Command.hasName", "heuristic"),
+        # through what a method says it returns
+        ("lib/command.Command.names", "lib/command.Command.hasName", "exact"),
         # an element of an array nothing declares hides no outer name
         ("lib/command.Command.merge", "lib/command.init", "exact"),
     } <= calls

@@ -159,9 +159,9 @@ def test_return_annotations_generic_parameters_and_super(resolve_tree: Any) -> N
         ("src/query.Query.constructor", "src/query.Base", "exact"),  # super(...)
         ("src/query.query", "src/query.Query", "exact"),
         ("src/repo.find", "src/query.Query.where", "exact"),  # q: Query<T>
-        ("src/repo.find", "src/query.Base.close", "heuristic"),  # where(): Query<T>
+        ("src/repo.find", "src/query.Base.close", "exact"),  # where(): Query<T>
         ("src/repo.find", "src/query.query", "exact"),
-        ("src/repo.find", "src/query.Query.run", "heuristic"),  # optional chaining
+        ("src/repo.find", "src/query.Query.run", "exact"),  # optional chaining
     }  # the parameter `run` shadows the module's run()
 
 
@@ -281,7 +281,7 @@ def test_elements_of_arrays_declared_in_annotations(resolve_tree: Any) -> None:
     )
     calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
     assert ("src/command.Command.a", "src/option.Option.name", "exact") in calls
-    assert ("src/command.Command.b", "src/option.Option.name", "heuristic") in calls
+    assert ("src/command.Command.b", "src/option.Option.name", "exact") in calls
     assert ("src/command.Command.c", "src/option.Other.name", "exact") in calls
     assert ("src/command.Command.c", "src/option.Option.name", "exact") not in calls
 
@@ -333,6 +333,6 @@ def test_a_type_or_undefined_is_that_type_and_reduce_gets_elements(resolve_tree:
         }
     )
     calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
-    assert ("src/command.Command.run", "src/command.Command.parse", "heuristic") in calls
+    assert ("src/command.Command.run", "src/command.Command.parse", "exact") in calls
     assert ("src/command.Command.run", "src/command.Command.opts", "exact") in calls  # given
-    assert ("src/command.Command.run", "src/command.Command.label", "heuristic") in calls
+    assert ("src/command.Command.run", "src/command.Command.label", "exact") in calls
