@@ -1163,7 +1163,6 @@ class EcmaScriptResolver:
         parts = call.callee.split(".")
         head, rest = parts[0], parts[1:]
         value: _Value | None
-        resolution = EXACT
         if head in ("this", "super"):
             cls = self.enclosing_class(path, call.caller)
             if cls is None:
@@ -1191,7 +1190,7 @@ class EcmaScriptResolver:
             if part.endswith("()"):
                 value = self.call_result(value, 0)
         if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
-            return value, resolution
+            return value, EXACT
         return None
 
     def on_owner(self, path: str, caller: str, rest: list[str]) -> tuple[_Def, str] | None:

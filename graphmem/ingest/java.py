@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 _PACKAGE = re.compile(rb"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*;")
 _GENERIC_ARGS = re.compile(r"<[^<>]*>")
+#: a type annotation written in a type (``@Nullable String``)
+_TYPE_ANNOTATION = re.compile(r"@[\w.]+(\([^)]*\))?\s*")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 _TYPES = frozenset({CLASS, INTERFACE})
 _DECLARATIONS = frozenset(
@@ -100,7 +102,7 @@ def java_package(path: str, layout: RepoLayout) -> str:
 
 def type_name(text: str) -> str | None:
     """``java.util.List<Foo>`` -> ``java.util.List``; None for arrays and primitives."""
-    text = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", text).strip()
+    text = _TYPE_ANNOTATION.sub("", text).strip()
     while "<" in text:
         stripped = _GENERIC_ARGS.sub("", text)
         if stripped == text:
@@ -154,7 +156,7 @@ _COMPARATORS = frozenset({"sort", "sorted", "max", "min"})
 def declared_type(text: str) -> str | None:
     """What a declared type says a value is: a type (`type_name`), or the elements of an
     array, a collection, a stream or an Optional, ``T[]`` (``List<Option>``: ``Option[]``)."""
-    text = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", text).strip()
+    text = _TYPE_ANNOTATION.sub("", text).strip()
     if text.endswith("[]"):
         item = type_name(text[:-2])
         return f"{item}[]" if item is not None and not text[:-2].endswith("]") else None
