@@ -160,27 +160,38 @@ class Block:
 def blocks(section: Section) -> list[Block]:
     """The blocks of a section, in order. A list item takes its nested items and continuation
     lines; a paragraph after a blank line ends the list; HTML comments and thematic breaks
-    are nothing."""
+    are nothing. A fenced block indented under a list item is the item's (CommonMark): a short
+    one joins its text as code spans (``Fix snapshots: `make snapshots-fix```)."""
     found: list[Block] = []
     fence: str | None = None
+    nested: list[str] | None = None  # the lines of a code block inside the last list item
     comment = blank = False
     indent = 0
     current: Block | None = None  # the paragraph or list still open
     for number, raw in section.lines:
         stripped = raw.strip()
         if fence is not None:
-            if stripped.startswith(fence):
-                fence = None
-            else:
-                found[-1].text += raw + "\n"
+            if not stripped.startswith(fence):
+                if nested is None:
+                    found[-1].text += raw + "\n"
+                else:
+                    nested.append(stripped)
+                continue
+            fence = None
+            if nested is not None and current is not None:
+                current.items[-1].text += _code_spans(nested)
+                nested, blank = None, False
             continue
         if comment:
             comment = "-->" not in raw
             continue
         if m := _FENCE.match(raw):
             fence = m.group(1)
-            found.append(Block("code", number))
-            current = None
+            if current is not None and current.kind == "list" and _indent(raw) > indent:
+                nested = []
+            else:
+                found.append(Block("code", number))
+                current = None
             continue
         if stripped.startswith("<!--") and "-->" not in stripped:
             comment = True
@@ -224,6 +235,28 @@ def blocks(section: Section) -> list[Block]:
         if block.kind == "paragraph":
             block.text = re.sub(r"\s+", " ", _COMMENT.sub("", block.text)).strip()
     return [b for b in found if b.kind != "list" or b.items]
+
+
+#: A code block inside a list item joins the item's text when it is this small.
+MAX_NESTED_CODE_LINES = 3
+MAX_NESTED_CODE_LINE = 120
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _code_spans(lines: list[str]) -> str:
+    """A list item's short code block as code spans (`` `make test`; `make lint` ``); comment
+    lines left out; '' when it is too long to be part of a sentence."""
+    code = [line for line in lines if line and not line.startswith(("#", "//"))]
+    if (
+        not code
+        or len(code) > MAX_NESTED_CODE_LINES
+        or any(len(line) > MAX_NESTED_CODE_LINE or "`" in line for line in code)
+    ):
+        return ""
+    return " " + "; ".join(f"`{line}`" for line in code)
 
 
 def bullets(section: Section) -> list[Bullet]:

@@ -21,7 +21,8 @@ in any folder.
 
 Each block of a section is read by what it is:
 
-- a top-level bullet is one rule (nested items and continuation lines included);
+- a top-level bullet is one rule (nested items and continuation lines included, and a code
+  block indented under it: a short one joins its text, ``Fix snapshots: `make snapshots-fix```);
 - a ``##`` (or deeper) section with no bullets is one rule if it is short;
 - a paragraph in a section with bullets is a rule if it is one by itself (an imperative, a
   must / never ...); one that introduces the list after it is no rule, but goes in front of
@@ -138,7 +139,7 @@ _IMPERATIVE = frozenset(
         abide add adhere adopt align annotate answer apply ask assert be batch bump catch choose
         clean configure consider convert copy create declare define delegate delete depend
         describe disable do document don't emit enable encapsulate ensure escape explain expose
-        extract fall favor favour follow gate generate give guard hide ignore implement include
+        extract fall favor favour fix follow gate generate give guard hide ignore implement include
         inherit inject install isolate keep leave let lint load make maximise maximize measure
         migrate minimise minimize mirror move never normalise normalize obey omit pass persist
         pick place please prefer prefix preserve prevent prioritise prioritize put raise read

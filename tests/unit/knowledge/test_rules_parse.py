@@ -110,6 +110,25 @@ def test_repeated_rules_in_one_file_are_one_entry() -> None:
     assert len(doc.entries) == 1
 
 
+def test_a_code_block_inside_a_list_item_is_part_of_that_rule() -> None:
+    """openai-agents-python's AGENTS.md gives each command under its bullet: the rule was
+    "Fix snapshots:", and the list ended at the first block."""
+    text = (
+        "## Snapshot tests\n\n"
+        "- Fix snapshots:\n  ```bash\n  make snapshots-fix\n  ```\n"
+        "- Set up:\n\n  ```bash\n  # once\n  uv sync\n  make hooks\n  ```\n"
+        "- Regenerate the fixtures after a schema change.\n"
+        "  ```python\n  a = 1\n  b = 2\n  c = 3\n  d = 4\n  ```\n"
+        "\n```bash\nmake all\n```\n"
+    )
+    doc = parse_rules("AGENTS.md", text)
+    assert [(e.kind, e.text) for e in doc.entries] == [
+        (MemoryKind.CONSTRAINT, "Snapshot tests: Fix snapshots: `make snapshots-fix`"),
+        (MemoryKind.CONSTRAINT, "Snapshot tests: Set up: `uv sync`; `make hooks`"),
+        (MemoryKind.CONSTRAINT, "Snapshot tests: Regenerate the fixtures after a schema change."),
+    ]  # a long block is left out, and an unindented one is no rule
+
+
 @pytest.mark.parametrize(
     ("glob", "path", "matches"),
     [
