@@ -2,6 +2,9 @@
 
 Ranking, for a file about to be edited: memories on the symbol the edit's old text lies in come
 first, then constraints and failures before decisions, preferences and facts, nearest first.
+Rules read from a rules file (AGENTS.md, CLAUDE.md, .cursor/rules ...) come after the rest,
+in the file's own order: agents load those files themselves, while decisions, failures and
+ADRs reach them only through graphmem, so a budget is spent on those first.
 Only active memories are ever rendered (`governing` serves nothing else unless history is asked
 for, and a second check here keeps it so).
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from graphmem.knowledge.documents import RULES_TAG
 from graphmem.memory.quoting import QUOTE_HEADER, one_line, quote_memory
 
 if TYPE_CHECKING:
@@ -30,12 +34,21 @@ def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
         if is_active(item):
             unique.setdefault(item.memory.id, item)
 
-    def key(item: GoverningMemory) -> tuple[int, int, str]:
+    def key(item: GoverningMemory) -> tuple[bool, int, int, tuple[str, int], str]:
         kind = KIND_ORDER.get(_kind(item), len(KIND_ORDER))
         distance = min((a.distance for a in item.applies), default=0)
-        return (kind, distance, item.memory.id)
+        from_rules = RULES_TAG in item.memory.tags
+        order = _source_line(item.memory.source) if from_rules else ("", 0)
+        return (from_rules, kind, distance, order, item.memory.id)
 
     return sorted(unique.values(), key=key)
+
+
+def _source_line(source: str | None) -> tuple[str, int]:
+    """("AGENTS.md", 289) of a document's source "AGENTS.md:289@7f7a44f8dc06"."""
+    path, _, rest = (source or "").partition(":")
+    line = rest.partition("@")[0]
+    return (path, int(line) if line.isdigit() else 0)
 
 
 def rank_for_edit(

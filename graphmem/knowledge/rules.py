@@ -51,6 +51,7 @@ from pathlib import PurePosixPath
 
 from graphmem.knowledge.documents import (
     GENERATED_KEY,
+    RULES_TAG,
     Document,
     Entry,
     in_sample_folder,
@@ -297,7 +298,7 @@ def parse_rules(
                     format=fmt,
                     kind=kind,
                     text=normalised(rule),
-                    tags=["rules", fmt],
+                    tags=[RULES_TAG, fmt],
                     globs=globs,
                     globs_line=globs_line,
                     directory=directory,

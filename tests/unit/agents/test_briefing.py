@@ -1,0 +1,54 @@
+"""How a hook orders the memories it has room for."""
+
+from __future__ import annotations
+
+from graphmem.agents.briefing import rank
+from graphmem.memory.results import Application, GoverningMemory, Staleness
+from graphmem.model import MemoryKind
+from graphmem.model.memories import Memory
+
+
+def served(
+    memory_id: str, kind: MemoryKind, source: str | None = None, rules: bool = False
+) -> GoverningMemory:
+    memory = Memory(
+        id=memory_id,
+        kind=kind,
+        text=f"text of {memory_id}",
+        repo="shop",
+        source=source,
+        tags=["rules", "agents-md"] if rules else [],
+    )
+    where = Application(
+        subject="r",
+        entity_id="r",
+        entity="<repository>",
+        entity_kind="Repository",
+        relation="self",
+        distance=0,
+        path=[],
+    )
+    return GoverningMemory(memory=memory, applies=[where], staleness=Staleness())
+
+
+def test_rules_the_agent_loads_itself_come_after_what_only_graphmem_knows() -> None:
+    """openai-agents-python's briefing was 8 of its 119 AGENTS.md rules, picked by id hash, and
+    none of the team's decisions: the agent had read every one of those rules already."""
+    ranked = rank(
+        [
+            served("c-ffff", MemoryKind.CONSTRAINT, "AGENTS.md:300@abc", rules=True),
+            served("c-0000", MemoryKind.CONSTRAINT, "AGENTS.md:12@abc", rules=True),
+            served("k-1111", MemoryKind.FACT, "AGENTS.md:4@abc", rules=True),
+            served("c-aaaa", MemoryKind.CONSTRAINT, "AGENTS.md:20@abc", rules=True),
+            served("d-9999", MemoryKind.DECISION, "docs/adr/0003-queues.md@abc"),
+            served("f-5555", MemoryKind.FAILURE),
+        ]
+    )
+    assert [m.memory.id for m in ranked] == [
+        "f-5555",  # failures, then decisions, from graphmem and ADRs
+        "d-9999",
+        "c-0000",  # then the rules file's constraints in its own order, then its facts
+        "c-aaaa",
+        "c-ffff",
+        "k-1111",
+    ]
