@@ -169,12 +169,13 @@ class GraphMem:
 
         return resolve_target(self.store, self.repo, target)
 
-    def resolve_for_reading(self, target: str) -> tuple[Node, bool]:
+    def resolve_for_reading(self, target: str, suggest: bool = True) -> tuple[Node, bool]:
         """What to read the memories of for `target`, and whether its contents count: a file
-        of the work tree with no entity of its own (SQL, YAML) stands for its folder alone."""
+        of the work tree with no entity of its own (SQL, YAML) stands for its folder alone.
+        `suggest=False` spares the close-match search when nothing matches."""
         from graphmem.memory.targets import resolve_for_reading
 
-        return resolve_for_reading(self.store, self.repo, target, self.repo_root)
+        return resolve_for_reading(self.store, self.repo, target, self.repo_root, suggest)
 
     def remember(
         self,

@@ -373,7 +373,7 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[_Target]:
         if not path:
             continue
         try:
-            node, inside = gm.resolve_for_reading(path)
+            node, inside = gm.resolve_for_reading(path, suggest=False)
         except NotFoundError:
             continue
         targets.append(_Target(path, node, _enclosing_symbols(gm, path, touch), inside))
@@ -383,6 +383,7 @@ def _file_targets(gm: GraphMem, event: HookEvent) -> list[_Target]:
 def _prompt_targets(gm: GraphMem, prompt: str) -> list[_Target]:
     """Paths, qualified names and symbols named in a prompt that the graph knows."""
     from graphmem.errors import GraphMemError
+    from graphmem.memory.targets import lookup_target
     from graphmem.model import Label
 
     names: list[str] = []
@@ -393,8 +394,10 @@ def _prompt_targets(gm: GraphMem, prompt: str) -> list[_Target]:
     targets: list[_Target] = []
     for name in list(dict.fromkeys(n for n in names if n))[:MAX_FILES]:
         try:
-            node = gm.resolve_target(name)
+            node = lookup_target(gm.store, gm.repo, name)
         except GraphMemError:
+            node = None
+        if node is None:
             found = gm.store.find_nodes(Label.CODE_ENTITY, {"repo": gm.repo, "name": name}, 2)
             if len(found) != 1:
                 continue

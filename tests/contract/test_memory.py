@@ -14,7 +14,7 @@ from test_memory_support import REPO, build_code_graph, make_gm
 from graphmem.api import GraphMem
 from graphmem.errors import ConflictError, NotFoundError, StoreError, UsageError
 from graphmem.memory.governance import ReadScope, governing
-from graphmem.memory.targets import resolve_target
+from graphmem.memory.targets import lookup_target, resolve_for_reading, resolve_target
 from graphmem.model import CodeEntity, Label, MemoryStatus, Node, RelType
 from graphmem.store import Direction, GraphStore, WriteBatch
 
@@ -97,6 +97,24 @@ def test_unknown_target_suggests_close_names(store: GraphStore, graph: Graph) ->
         resolve_target(store, REPO, "api.invoices.InvoiceService.craete")
     assert "api.invoices.InvoiceService.create" in info.value.suggestions
     assert "did you mean" in str(info.value)
+
+
+def test_a_lookup_that_misses_reads_no_suggestions(
+    store: GraphStore, graph: Graph, tmp_path: Path
+) -> None:
+    """A hook guesses at names in every prompt and may touch a file not yet ingested; the
+    suggestions read every entity (0.9 s at 30k), which took it past its deadline."""
+    assert lookup_target(store, REPO, "src/api/invoice.py") is None
+    assert lookup_target(store, REPO, "  ") is None
+    assert lookup_target(store, REPO, graph["tax"].id) == resolve_target(
+        store, REPO, graph["tax"].id
+    )
+    with pytest.raises(NotFoundError) as info:
+        resolve_for_reading(store, REPO, "src/api/invoice.py", tmp_path, suggest=False)
+    assert info.value.suggestions == []
+    with pytest.raises(NotFoundError) as info:
+        resolve_for_reading(store, REPO, "src/api/invoice.py", tmp_path)
+    assert "src/api/invoices.py" in info.value.suggestions
 
 
 def test_target_in_another_repository_is_not_found(store: GraphStore, graph: Graph) -> None:
