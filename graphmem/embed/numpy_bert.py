@@ -18,6 +18,7 @@ import json
 import math
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,18 @@ def blas_threads() -> int:
     return max(1, min(cores, int(idle) + 1))
 
 
-def _chunks(lengths: Sequence[int]) -> Iterator[slice]:
-    """Consecutive runs of texts with at most _CHUNK_TOKENS tokens together (or one text)."""
+def _chunks(lengths: Sequence[int], workers: int = 1) -> Iterator[slice]:
+    """Consecutive runs of texts with at most _CHUNK_TOKENS tokens together (or one text); for
+    several `workers`, as many runs as a multiple of them allows, of even size, so that none
+    waits long for the last."""
+    limit = _CHUNK_TOKENS
+    total = sum(lengths)
+    if workers > 1 and total > _CHUNK_TOKENS:
+        runs = workers * math.ceil(total / (workers * _CHUNK_TOKENS))
+        limit = math.ceil(total / runs)
     start, tokens = 0, 0
     for i, length in enumerate(lengths):
-        if i > start and tokens + length > _CHUNK_TOKENS:
+        if i > start and tokens + length > limit:
             yield slice(start, i)
             start, tokens = i, 0
         tokens += length
@@ -200,13 +208,30 @@ class NumpyBertEmbedder:
         # each such group without padding or a mask (see _attention).
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        workers = os.cpu_count() or 1
+        chunks = list(_chunks([len(encodings[i].ids) for i in order], workers))
+
+        def run(chunk: slice) -> tuple[list[int], list[list[float]]]:
+            batch = order[chunk]
+            return batch, self._embed_sorted([encodings[i].ids for i in batch]).tolist()
+
+        if workers > 1 and len(chunks) > 1:
+            # The chunks side by side, one per core, on one BLAS thread each. A chunk never
+            # waits for another, so unlike BLAS threads (see blas_threads) a busy core slows
+            # only its own chunk, and a core the caller leaves idle (`remember --batch` records
+            # between its calls) goes to the other chunk.
+            with (
+                self._blas.limit(limits=1, user_api="blas"),
+                ThreadPoolExecutor(workers, thread_name_prefix="graphmem-chunk") as pool,
+            ):
+                done = list(pool.map(run, chunks))
+        else:
+            with self._blas.limit(limits=blas_threads(), user_api="blas"):
+                done = [run(chunk) for chunk in chunks]
         out: list[list[float]] = [[] for _ in encodings]
-        with self._blas.limit(limits=blas_threads(), user_api="blas"):
-            for chunk in _chunks([len(encodings[i].ids) for i in order]):
-                batch = order[chunk]
-                vectors = self._embed_sorted([encodings[i].ids for i in batch]).tolist()
-                for i, vector in zip(batch, vectors, strict=True):
-                    out[i] = vector
+        for batch, vectors in done:
+            for i, vector in zip(batch, vectors, strict=True):
+                out[i] = vector
         return out
 
     def _embed_sorted(self, id_lists: Sequence[Sequence[int]]) -> np.ndarray:

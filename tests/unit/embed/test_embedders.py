@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from graphmem.embed import default_embedder
+from graphmem.embed import default_embedder, numpy_bert
 from graphmem.embed.local_model import local_model_path
 from graphmem.embed.numpy_bert import NumpyBertEmbedder, blas_threads
 from graphmem.embed.sentence_transformer import SentenceTransformerEmbedder
@@ -63,6 +63,27 @@ def test_batches_give_the_same_vectors_as_single_calls(numpy_embedder: NumpyBert
     for i, text in enumerate(TEXTS):
         alone = numpy_embedder.embed([text])[0]
         assert max(abs(x - y) for x, y in zip(alone, together[i], strict=True)) < 1e-5
+
+
+def test_chunks_side_by_side_give_the_vectors_of_one_thread(
+    numpy_embedder: NumpyBertEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"{text} ({i})" for i, text in enumerate(TEXTS * 10)]  # several chunks
+    monkeypatch.setattr(numpy_bert, "blas_threads", lambda: 1)
+    one = numpy_embedder.embed(texts)
+    monkeypatch.setattr(numpy_bert, "blas_threads", lambda: 2)
+    side_by_side = numpy_embedder.embed(texts)
+    for a, b in zip(one, side_by_side, strict=True):
+        assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-6
+
+
+def test_chunks_for_workers_are_even_and_cover_every_text() -> None:
+    lengths = [15] * 256  # 3,840 tokens
+    alone = list(numpy_bert._chunks(lengths))
+    assert [c.stop - c.start for c in alone] == [68, 68, 68, 52]  # up to 1,024 tokens a run
+    even = list(numpy_bert._chunks(lengths, workers=2))
+    assert [c.stop - c.start for c in even] == [64, 64, 64, 64]  # two runs per worker
+    assert [i for c in even for i in range(c.start, c.stop)] == list(range(256))
 
 
 def test_default_embedder_is_the_torch_free_one() -> None:
