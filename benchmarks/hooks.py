@@ -140,6 +140,14 @@ def payloads(repo: Path, path: str, old: str, symbol: str) -> dict[str, dict[str
             "tool_input": {"command": "ls"},
         },
         "prompt": {**base, "hook_event_name": "UserPromptSubmit", "prompt": f"Why is {symbol} so?"},
+        "prompt naming nothing known": {
+            **base, "hook_event_name": "UserPromptSubmit",
+            "prompt": "Please tidy the `retry_policy` helper and the FooBarWidget before lunch.",
+        },
+        "before writing a new file": {
+            **base, "hook_event_name": "PreToolUse", "tool_name": "Write",
+            "tool_input": {"file_path": str(repo / "src" / "brand_new.py"), "content": "x = 1\n"},
+        },
         "after edit": {
             **base, "hook_event_name": "PostToolUse", "tool_name": "Edit",
             "tool_input": {"file_path": full, "old_string": old, "new_string": old},
