@@ -70,8 +70,9 @@ def test_chunks_side_by_side_give_the_vectors_of_one_thread(
 ) -> None:
     texts = [f"{text} ({i})" for i, text in enumerate(TEXTS * 10)]  # several chunks
     monkeypatch.setattr(numpy_bert, "blas_threads", lambda: 1)
+    monkeypatch.setattr(numpy_bert.os, "cpu_count", lambda: 1)  # one chunk after another
     one = numpy_embedder.embed(texts)
-    monkeypatch.setattr(numpy_bert, "blas_threads", lambda: 2)
+    monkeypatch.setattr(numpy_bert.os, "cpu_count", lambda: 2)  # two at once
     side_by_side = numpy_embedder.embed(texts)
     for a, b in zip(one, side_by_side, strict=True):
         assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-6
