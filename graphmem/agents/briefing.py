@@ -3,8 +3,10 @@
 Ranking, for a file about to be edited: memories on the symbol the edit's old text lies in come
 first, then constraints and failures before decisions, preferences and facts, nearest first.
 Rules read from a rules file (AGENTS.md, CLAUDE.md, .cursor/rules ...) come after the rest,
-in the file's own order: agents load those files themselves, while decisions, failures and
-ADRs reach them only through graphmem, so a budget is spent on those first.
+the nearest first (a rule that names the file before one on the whole repository), then
+constraints first, in the file's own order: agents load those files themselves, while
+decisions, failures and ADRs reach them only through graphmem, so a budget is spent on those
+first, and among rules on those that single out the code at hand.
 Only active memories are ever rendered (`governing` serves nothing else unless history is asked
 for, and a second check here keeps it so).
 """
@@ -28,7 +30,8 @@ def is_active(served: GoverningMemory) -> bool:
 
 
 def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
-    """Active memories, once each: constraints and failures first, then the nearest first."""
+    """Active memories, once each: constraints and failures first, then the nearest first;
+    rules files' rules last (module docstring)."""
     unique: dict[str, GoverningMemory] = {}
     for item in served:
         if is_active(item):
@@ -37,9 +40,9 @@ def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
     def key(item: GoverningMemory) -> tuple[bool, int, int, tuple[str, int], str]:
         kind = KIND_ORDER.get(_kind(item), len(KIND_ORDER))
         distance = min((a.distance for a in item.applies), default=0)
-        from_rules = RULES_TAG in item.memory.tags
-        order = _source_line(item.memory.source) if from_rules else ("", 0)
-        return (from_rules, kind, distance, order, item.memory.id)
+        if RULES_TAG in item.memory.tags:
+            return (True, distance, kind, _source_line(item.memory.source), item.memory.id)
+        return (False, kind, distance, ("", 0), item.memory.id)
 
     return sorted(unique.values(), key=key)
 

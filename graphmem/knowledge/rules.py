@@ -13,7 +13,11 @@ Where they are, and what each governs:
 - ``.windsurf/rules/*.md``: front matter ``globs:`` when ``trigger: glob`` (else the folder
   above ``.windsurf``);
 - ``.github/instructions/**/*.instructions.md``: front matter ``applyTo:`` (else the
-  repository).
+  repository);
+- a rule of a file without globs that names code in backticks (``src/agents/run.py``,
+  ``agents.Runner``, ``run.py`` in ``src/agents/AGENTS.md``): that code instead, as an ADR
+  governs the code it names, so the edit of that file and the review of its change bring the
+  rule up; names that match no code are dropped.
 
 Cursor and Windsurf read their front matter as plain ``key: value`` lines (``globs: *.ts,*.tsx``,
 which is not YAML); so does graphmem when YAML fails. A glob with no ``/`` matches file names
@@ -59,7 +63,15 @@ from graphmem.knowledge.documents import (
     text_key,
 )
 from graphmem.knowledge.managed import block_warnings
-from graphmem.knowledge.markdown import Block, Section, blocks, front_matter, plain, sections
+from graphmem.knowledge.markdown import (
+    Block,
+    Section,
+    blocks,
+    code_names,
+    front_matter,
+    plain,
+    sections,
+)
 from graphmem.model import MemoryKind
 
 __all__ = [
@@ -299,6 +311,7 @@ def parse_rules(
                     kind=kind,
                     text=normalised(rule),
                     tags=[RULES_TAG, fmt],
+                    governs=[] if globs else code_names(rule),
                     globs=globs,
                     globs_line=globs_line,
                     directory=directory,

@@ -1,8 +1,10 @@
 """What a file-backed entry governs in the code graph.
 
-- names an ADR mentions (``src/billing/``, ``billing.invoices.InvoiceService``, links to code):
-  each resolved like a ``--governs`` TARGET, else as the name of a service (a package such as
-  ``@acme/web``); names that match nothing are dropped;
+- names an ADR or a rule mentions (``src/billing/``, ``billing.invoices.InvoiceService``, an
+  ADR's links to code): each resolved like a ``--governs`` TARGET, first inside the folder the
+  entry's file governs (``run.py`` in ``src/agents/AGENTS.md``), else as the name of a service
+  (a package such as ``@acme/web``; a manifest's path, ``pyproject.toml``, names the file,
+  not the package); names that match nothing are dropped;
 - a nested AGENTS.md / CLAUDE.md / CONVENTIONS.md (or rules folder, ``web/.cursor/rules``),
   an ADR of a package (a log4brains package's ``adrFolder``, ``packages/core/docs/adr``): its
   folder (or the nearest folder above it that the graph knows), unless the ADR names code;
@@ -19,9 +21,8 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from graphmem.errors import NotFoundError
 from graphmem.knowledge.documents import Entry
-from graphmem.memory.targets import repository_node, resolve_target
+from graphmem.memory.targets import lookup_target, repository_node
 from graphmem.model import Label, Node
 from graphmem.store import GraphStore
 
@@ -42,14 +43,14 @@ class EntryScope:
         self.files = sorted(files)
         self._modules: dict[str, Node] | None = None
         self._dirs: dict[str, Node] | None = None
-        self._names: dict[str, Node | None] = {}
+        self._names: dict[tuple[str, str], Node | None] = {}
         self._warned: set[tuple[str, str]] = set()
 
     def targets(self, entry: Entry, warnings: list[str]) -> list[Node]:
         """The code `entry` governs; [] for the repository."""
         found: dict[str, Node] = {}
         for name in entry.governs:
-            node = self._named(name)
+            node = self._named(name, entry.directory)
             if node is not None and not node.has(Label.REPOSITORY) and not node.has(Label.COMMIT):
                 found.setdefault(node.id, node)
         for glob in entry.globs:
@@ -71,18 +72,22 @@ class EntryScope:
                 found.setdefault(node.id, node)
         return list(found.values())
 
-    def _named(self, name: str) -> Node | None:
-        """A TARGET, else a service of that name (ADRs name packages: `@acme/web`); each name
-        is looked up once per sync, however many entries name it."""
-        if name not in self._names:
-            self._names[name] = None
-            for target in (name, f"service:{name}"):
-                try:
-                    self._names[name] = resolve_target(self.store, self.repo, target)
-                    break
-                except NotFoundError:
-                    continue
-        return self._names[name]
+    def _named(self, name: str, folder: str = "") -> Node | None:
+        """A TARGET in `folder`, else in the repository, else a service of that name (ADRs
+        name packages: `@acme/web`); each is looked up once per sync, however many entries
+        name it."""
+        key = (name, folder)
+        if key not in self._names:
+            self._names[key] = None
+            inside = [f"{folder}/{name.lstrip('/')}"] if folder else []
+            for target in (*inside, name, f"service:{name}"):
+                # No suggestions for a miss: they read every entity, per name named.
+                node = lookup_target(self.store, self.repo, target)
+                if node is None or (node.has(Label.SERVICE) and target != f"service:{name}"):
+                    continue  # `pyproject.toml` names that file, not the whole package
+                self._names[key] = node
+                break
+        return self._names[key]
 
     def repository(self) -> Node:
         return repository_node(self.store, self.repo)

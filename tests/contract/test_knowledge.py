@@ -255,6 +255,36 @@ def test_rules_are_scoped_by_their_files_convention(
     assert not any("written by graphmem" in str(t) for t in memories)
 
 
+def test_a_rule_that_names_code_governs_that_code(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    """openai-agents-python's AGENTS.md says "keep `src/agents/run.py` thin": an edit of that
+    file should bring the rule up, not every edit of the repository equally."""
+    root = make_repo(tmp_path)
+    (root / "AGENTS.md").write_text(
+        "- Route handlers in `src/shop/api/routes.py` return JSON only.\n"
+        "- Keep `src/shop/legacy.py` untouched.\n"  # no such file: the repository
+    )
+    (root / "src/shop/billing/AGENTS.md").write_text(
+        "- Rounding in `tax.py` is half-even.\n"  # inside this file's folder
+    )
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+
+    def served(target: str) -> set[str]:
+        return {g.memory.text for g in gm.governing(target)}
+
+    json_only = "Route handlers in `src/shop/api/routes.py` return JSON only."
+    half_even = "Rounding in `tax.py` is half-even."
+    legacy = "Keep `src/shop/legacy.py` untouched."
+    assert json_only in served("src/shop/api/routes.py")
+    assert json_only not in served("src/shop/billing/tax.py")
+    assert half_even in served("src/shop/billing/tax.py")
+    assert half_even not in served("src/shop/billing/invoices.py")
+    assert legacy in served("src/shop/billing/invoices.py")
+    assert anchors(by_file(store)[half_even]) == ["shop.billing.tax"]  # the module
+
+
 def test_a_glob_over_many_modules_governs_their_folder_and_a_miss_is_said_once(
     store: GraphStore, embedder: Embedder, tmp_path: Path
 ) -> None:

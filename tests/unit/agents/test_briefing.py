@@ -9,7 +9,11 @@ from graphmem.model.memories import Memory
 
 
 def served(
-    memory_id: str, kind: MemoryKind, source: str | None = None, rules: bool = False
+    memory_id: str,
+    kind: MemoryKind,
+    source: str | None = None,
+    rules: bool = False,
+    distance: int = 0,
 ) -> GoverningMemory:
     memory = Memory(
         id=memory_id,
@@ -24,8 +28,8 @@ def served(
         entity_id="r",
         entity="<repository>",
         entity_kind="Repository",
-        relation="self",
-        distance=0,
+        relation="self" if distance == 0 else "ancestor",
+        distance=distance,
         path=[],
     )
     return GoverningMemory(memory=memory, applies=[where], staleness=Staleness())
@@ -52,3 +56,15 @@ def test_rules_the_agent_loads_itself_come_after_what_only_graphmem_knows() -> N
         "c-ffff",
         "k-1111",
     ]
+
+
+def test_a_rule_that_names_the_file_comes_before_the_repository_wide_ones() -> None:
+    """Before an edit of src/agents/run.py: the rule naming run.py is the one to see first."""
+    ranked = rank(
+        [
+            served("c-0001", MemoryKind.CONSTRAINT, "AGENTS.md:10@abc", rules=True, distance=3),
+            served("k-0002", MemoryKind.FACT, "AGENTS.md:154@abc", rules=True, distance=0),
+            served("k-0003", MemoryKind.FACT, "AGENTS.md:25@abc", rules=True, distance=1),
+        ]
+    )
+    assert [m.memory.id for m in ranked] == ["k-0002", "k-0003", "c-0001"]

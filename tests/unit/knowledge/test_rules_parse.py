@@ -79,6 +79,16 @@ def test_scope_follows_each_files_convention() -> None:
     assert scope(".github/copilot-instructions.md") == ("", [])
 
 
+def test_a_rule_names_the_code_it_is_about_unless_its_file_has_globs() -> None:
+    text = "- Keep `src/agents/run.py` thin: logic goes in `src/agents/run_internal/`.\n"
+    [entry] = parse_rules("AGENTS.md", text).entries
+    assert entry.governs == ["src/agents/run.py", "src/agents/run_internal/"]
+    [command] = parse_rules("AGENTS.md", "- Run `make lint` before a commit.\n").entries
+    assert command.governs == []  # a command, not a name of code
+    globbed = "---\nglobs: src/**\n---\n- Keep `src/agents/run.py` thin.\n"
+    assert parse_rules(".cursor/rules/run.mdc", globbed).entries[0].governs == []
+
+
 def test_a_file_graphmem_wrote_is_not_read_back() -> None:
     text = "---\ngraphmem:\n  generated: true\npaths:\n- src/**\n---\n\n- **constraint** `c-1`: x\n"
     assert parse_rules(".claude/rules/graphmem-src.md", text).entries == []
