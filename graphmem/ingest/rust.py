@@ -15,8 +15,8 @@ Functions, functions of an ``impl`` or a ``trait`` are Methods (the type's Class
 when the type is declared in the same file, else the file's Module does). Items inside function
 bodies are not modelled, and neither is anything a macro expands to (tree-sitter does not
 expand macros): the arguments of the standard expression macros (``assert_eq!``, ``vec!``,
-``println!``, ``write!``...) are read as code, those of any other macro and the bodies of
-``macro_rules!`` are not.
+``println!``, ``write!``...) are read as code, and a ``macro_rules!`` of the same file is
+expanded where it is invoked (`rust_macros`); other macros are not read.
 
 Edges. ``use`` IMPORTS the files of the modules it names (or that declare the items it names),
 ``mod x;`` IMPORTS the file of ``x``. ``impl Trait for Type`` is IMPLEMENTS (Type → Trait) and a
@@ -38,6 +38,7 @@ from __future__ import annotations
 import posixpath
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
+from graphmem.ingest.rust_macros import MacroRule, expand, invocation_tokens, macro_rules
 from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
 from graphmem.model import RelType
 
@@ -111,12 +113,23 @@ _STEP = re.compile(r"(.*?)((?:\(\)|\?|\[\])*)")
 _OPERATIONS = re.compile(r"\(\)|\?|\[\]")
 _FUNCTIONS = frozenset({FUNCTION, METHOD})
 _MAX_DEPTH = 12
+#: How deep macros expanding to macros are followed.
+_MAX_EXPANSIONS = 4
 #: Standard macros whose arguments are expressions (read as a call's arguments).
 _EXPRESSION_MACROS = frozenset(
     {"assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne"}
     | {"vec", "format", "format_args", "print", "println", "eprint", "eprintln", "write"}
     | {"writeln", "panic", "dbg", "unreachable", "todo", "unimplemented"}
 )
+#: Crates whose macros are read as `_EXPRESSION_MACROS` when named by path (``std::write!``,
+#: ``log::debug!``, ``anyhow::bail!``): each of these takes expressions, or format arguments.
+_EXPRESSION_MACRO_CRATES = {
+    "std": _EXPRESSION_MACROS,
+    "core": _EXPRESSION_MACROS,
+    "alloc": _EXPRESSION_MACROS,
+    "log": frozenset({"log", "trace", "debug", "info", "warn", "error"}),
+    "anyhow": frozenset({"anyhow", "bail", "ensure", "format_err"}),
+}
 
 
 @cache
@@ -310,8 +323,19 @@ class _RustParse(SourceParse):
     are its fields' types.
     """
 
-    def __init__(self, path: str, source: bytes, module: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        source: bytes,
+        module: str,
+        macros: dict[str, list[MacroRule]] | None = None,
+        depth: int = 0,
+    ) -> None:
         super().__init__("rust", path, source, module)
+        #: the ``macro_rules!`` defined so far (a macro is visible after its definition)
+        self.macros: dict[str, list[MacroRule]] = dict(macros or {})
+        #: how many macro expansions this parse is inside of
+        self.depth = depth
         self.impls: list[list[Any]] = []
         self.uses: list[list[str]] = []
         self.mods: list[str] = []
@@ -573,32 +597,68 @@ class _RustParse(SourceParse):
         if callee is not None:
             self.add_call(scope.qualified_name, callee, node)
 
+    def on_macro_rules(self, node: Node, scope: Scope) -> None:
+        name = node.child_by_field_name("name")
+        if name is not None:
+            self.macros[self.text(name)] = macro_rules(node, self.source)
+
     def on_macro(self, node: Node, scope: Scope) -> None:
-        """A macro's arguments are tokens, not code. The standard macros whose arguments are
-        expressions (``assert_eq!(a, f(b))``, ``vec![..]``, ``println!("{}", f())``) are read
-        as the argument list of a call; any other macro invocation is counted and not read."""
+        """A macro's arguments are tokens, not code. A ``macro_rules!`` of this file is
+        expanded (`rust_macros`) and its body read where it is invoked; the arguments of the
+        standard macros whose arguments are expressions (``assert_eq!(a, f(b))``,
+        ``vec![..]``, ``println!("{}", f())``) are read as the argument list of a call; any
+        other macro invocation is counted and not read."""
         if not self.in_function(scope):
             return
-        name = node.child_by_field_name("macro")
+        name_node = node.child_by_field_name("macro")
         tokens = next((c for c in node.named_children if c.type == "token_tree"), None)
-        if name is None or tokens is None or self.text(name) not in _EXPRESSION_MACROS:
+        name = self.text(name_node) if name_node is not None else ""
+        read = False
+        if tokens is not None and name in self.macros and self.depth < _MAX_EXPANSIONS:
+            body = expand(self.macros[name], invocation_tokens(tokens, self.source), self.source)
+            if body is not None:
+                read = self.read_as_code(body.encode(), scope, lambda _line: line(node))
+        elif tokens is not None and _takes_expressions(name):
+            inner = self.source[tokens.start_byte + 1 : tokens.end_byte - 1]
+            offset = line(tokens) - 1
+            code = b"__arguments(" + inner + b");"
+            read = self.read_as_code(code, scope, lambda at: at + offset)
+        if not read:
             self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + 1
-            return
-        inner = self.source[tokens.start_byte + 1 : tokens.end_byte - 1]
-        wrapper = b"fn __macro_arguments() { __arguments(" + inner + b"); }"
-        nested = _RustParse(self.path, wrapper, self.module)
+
+    def read_as_code(self, code: bytes, scope: Scope, line_of: Callable[[int], int]) -> bool:
+        """Parse `code` as the body of a function and record its calls and bindings as
+        `scope`'s (its bindings too, so that a name bound both there and in `scope` is seen as
+        shadowed and not followed); False, recording nothing, if it is not code."""
+        wrapper = b"fn __macro_arguments() { " + code + b"\n}"
+        nested = _RustParse(self.path, wrapper, self.module, self.macros, self.depth + 1)
         found = nested.captures(grammar("tree_sitter_rust"), "rust")
         if nested.parsed.warnings:  # not expressions after all: not guessed at
-            self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + 1
-            return
-        ordered = in_source_order(found, ("function",))
-        nested.sweep(ordered, Scope(self.module, len(wrapper) + 1, None))
-        offset = line(tokens) - 1
+            return False
+        nested.sweep(
+            in_source_order(found, ("function",)), Scope(self.module, len(wrapper) + 1, None)
+        )
+        inner = f"{self.module}::__macro_arguments"
         for call in nested.parsed.calls:
-            if call.callee != "__arguments":
+            if call.caller == inner and call.callee != "__arguments":
                 self.parsed.calls.append(
-                    CallSite(scope.qualified_name, call.callee, call.line + offset)
+                    CallSite(scope.qualified_name, call.callee, line_of(call.line))
                 )
+        for binding in nested.parsed.bindings:
+            if binding.scope == inner:
+                self.parsed.bindings.append(
+                    Binding(
+                        scope.qualified_name,
+                        binding.name,
+                        binding.value,
+                        line_of(binding.line),
+                        binding.annotation,
+                    )
+                )
+        unread = nested.parsed.extra.get("macro_calls", 0)
+        if unread:
+            self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + unread
+        return True
 
     def on_use(self, node: Node, scope: Scope) -> None:
         """A `use` in a module, or in a function body, where its paths are read from the
@@ -1154,6 +1214,14 @@ class RustResolver:
                 )
             results += self.declared_values(module, definition.returns, self_type)
         return results
+
+
+def _takes_expressions(macro: str) -> bool:
+    """Whether a macro not defined in the file takes expressions (see `_EXPRESSION_MACROS`)."""
+    crate, _, name = macro.removeprefix("::").rpartition("::")
+    if not crate:
+        return name in _EXPRESSION_MACROS
+    return name in _EXPRESSION_MACRO_CRATES.get(crate, ())
 
 
 def _split_step(step: str) -> tuple[str, list[str]]:

@@ -13,5 +13,6 @@
 (parameter) @param
 (field_declaration) @field
 (macro_invocation) @macro
+(macro_definition) @macro_rules
 (for_expression) @for
 (closure_expression) @closure

@@ -281,3 +281,46 @@ def test_elements_and_unwrapped_values_are_followed(
         ("w::Store::walk", "w::Entry::depth"),
         ("w::load", "w::Store::paths"),
     } <= set(calls)
+
+
+def test_macros_of_the_file_are_expanded_where_they_are_invoked(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """bytes' `buf_get_impl!(self, u16::from_be_bytes)`: the calls of the body of the rule that
+    matches run in the invoking method, on its receivers; a rule that repeats fragments, and
+    an invocation that no rule matches, are left unread."""
+    source = """pub fn panic_advance() {}
+pub fn helper() -> u8 { 1 }
+macro_rules! try_get {
+    ($this:ident, $typ:tt::$conv:tt) => {{
+        if $this.remaining() < 2 { panic_advance(); }
+        $this.advance(2);
+    }};
+    (le => $this:ident, $len:expr) => {{ $this.skip($len) }};
+}
+macro_rules! get { ($($tt:tt)*) => { (|| try_get!($($tt)*))() }; }
+macro_rules! each { ($($e:expr),*) => { $( $e; )* }; }
+pub struct Buf;
+impl Buf {
+    pub fn remaining(&self) -> usize { 0 }
+    pub fn advance(&self, n: usize) {}
+    pub fn skip(&self, n: u8) {}
+    pub fn get_u16(&self) { get!(self, u16::from_be_bytes); }
+    pub fn get_le(&self) { try_get!(le => self, helper()); }
+    pub fn other(&self) { try_get!(self); each!(panic_advance()); }
+}
+pub fn logged() { log::debug!("{}", helper()); std::println!("{}", panic_advance()); }
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "b"\n', "src/lib.rs": source})
+    calls = {(s, t) for s, t in resolved.of("CALLS")}
+    assert {
+        ("b::Buf::get_u16", "b::Buf::remaining"),
+        ("b::Buf::get_u16", "b::Buf::advance"),
+        ("b::Buf::get_u16", "b::panic_advance"),
+        ("b::Buf::get_le", "b::Buf::skip"),
+        ("b::Buf::get_le", "b::helper"),
+        ("b::logged", "b::helper"),  # macros of log and std named by their path
+        ("b::logged", "b::panic_advance"),
+    } <= calls
+    assert not {t for s, t in calls if s == "b::Buf::other"}
+    assert resolved.parsed["src/lib.rs"].extra["macro_calls"] == 2  # try_get!(self), each!
