@@ -29,8 +29,9 @@ declared sequence (``Vec<T>``, a slice, ``impl Iterator<Item = T>``) is a ``T`` 
 loop, at an index, in an iterator's closure and after ``first()``/``next()``...; ``?``,
 ``unwrap()`` and ``expect()`` take the ``T`` out of an ``Option<T>`` or ``Result<T, E>``.
 Methods are found in the ``impl`` blocks of the type's modules in its crate (inherent first,
-then its trait impls, then the traits' provided methods); calls through generics bounded by a
-trait, and calls whose receiver type is not declared, are left out.
+then its trait impls, then the traits' provided methods); a value of a type parameter
+(``m: &M`` with ``M: Matcher``) calls its first bound's methods. Calls whose receiver type is
+not declared are left out.
 """
 
 from __future__ import annotations
@@ -310,6 +311,8 @@ class _ImplScope(Scope):
     it."""
 
     impl: list[Any] = field(default_factory=list)
+    #: the impl's type parameters' trait bounds (`generic_bounds`)
+    bounds: dict[str, str] = field(default_factory=dict)
 
 
 class _RustParse(SourceParse):
@@ -341,6 +344,8 @@ class _RustParse(SourceParse):
         self.mods: list[str] = []
         self.inline_mods: list[str] = []
         self.local_types: set[str] = set()
+        #: function -> the trait bound of each of its (and its impl's) type parameters
+        self.bounds: dict[str, dict[str, str]] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_rust"), "rust")
@@ -421,9 +426,37 @@ class _RustParse(SourceParse):
             node.end_byte,
             None,
             [scope.qualified_name, self_type, trait, []],
+            self.generic_bounds(node),
         )
         self.impls.append(opened.impl)
         return opened
+
+    def generic_bounds(self, node: Node) -> dict[str, str]:
+        """``<M: Matcher>`` and ``where M: Matcher``: the first trait bound of each type
+        parameter of an item. A method called on an `M` is that trait's (rustc looks a method
+        of a type parameter up in its bounds only, and two bounds with the method are an
+        error)."""
+        bounds: dict[str, str] = {}
+        for holder in node.named_children:
+            if holder.type not in ("type_parameters", "where_clause"):
+                continue
+            for parameter in holder.named_children:
+                named = parameter.named_children
+                trait_bounds = next((c for c in named if c.type == "trait_bounds"), None)
+                if not named or named[0].type != "type_identifier" or trait_bounds is None:
+                    continue
+                first = next(
+                    (
+                        type_path(self.text(bound))
+                        for bound in trait_bounds.named_children
+                        if bound.type
+                        in ("type_identifier", "scoped_type_identifier", "generic_type")
+                    ),
+                    None,
+                )
+                if first is not None:
+                    bounds.setdefault(self.text(named[0]), first)
+        return bounds
 
     def on_function(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
@@ -450,7 +483,30 @@ class _RustParse(SourceParse):
         result = node.child_by_field_name("return_type")
         if result is not None:
             definition.returns = declared_type(self.text(result))
+        impl_bounds = scope.bounds if isinstance(scope, _ImplScope) else {}
+        self.bounds[qualified] = {**impl_bounds, **self.generic_bounds(node)}
+        if impl is not None and impl[1] in impl_bounds:
+            self.bind_deref_self(qualified, impl_bounds[impl[1]], node, scope)
         return Scope(qualified, node.end_byte, definition)
+
+    def bind_deref_self(self, qualified: str, bound: str, node: Node, scope: Scope) -> None:
+        """``impl<M: Matcher> Matcher for &M { fn find(&self) { (*self).find() } }``: `*self`
+        is an `&M`, whose methods are `M`'s, so the bound's; `self` itself is an `&&M`, whose
+        methods are this impl's, and is not bound."""
+        impl_node = node.parent.parent if node.parent is not None else None
+        type_node = impl_node.child_by_field_name("type") if impl_node is not None else None
+        if type_node is not None and type_node.type == "reference_type":
+            self.bind(qualified, "*self", bound, node, annotation=True)
+
+    def declared(self, type_node: Node, scope: Scope) -> str | None:
+        """`declared_type` of a type written in a function, its type parameters read as their
+        trait bounds (``matcher: &M`` with ``M: Matcher`` is a ``Matcher``)."""
+        declared = declared_type(self.text(type_node))
+        if declared is None:
+            return None
+        base = declared.rstrip("[]?")
+        bound = self.bounds.get(scope.qualified_name, {}).get(base)
+        return declared.replace(base, bound, 1) if bound is not None else declared
 
     # -- declared names -------------------------------------------------------------------
 
@@ -465,7 +521,7 @@ class _RustParse(SourceParse):
         name = self.binding_name(pattern)
         if name is None:
             return
-        declared = declared_type(self.text(type_node))
+        declared = self.declared(type_node, scope)
         self.bind(scope.qualified_name, name, declared or "?", node, annotation=bool(declared))
 
     def on_field(self, node: Node, scope: Scope) -> None:
@@ -488,7 +544,7 @@ class _RustParse(SourceParse):
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
         if type_node is not None:
-            declared = declared_type(self.text(type_node))
+            declared = self.declared(type_node, scope)
             self.bind(scope.qualified_name, name, declared or "?", node, bool(declared))
         elif value is not None and value.type == "struct_expression":
             type_name = value.child_by_field_name("name")
@@ -563,6 +619,10 @@ class _RustParse(SourceParse):
             inner = self.chain(first) if first is not None else None
             suffix = "[]" if node.type == "index_expression" else "?"
             return f"{inner}{suffix}" if inner is not None else None
+        if node.type == "unary_expression" and self.text(node).startswith("*"):
+            operand = node.named_children[0] if node.named_children else None
+            inner = self.chain(operand) if operand is not None else None
+            return "*self" if inner == "self" else inner
         if node.type in ("reference_expression", "parenthesized_expression"):
             inner_node = node.child_by_field_name("value") or (
                 node.named_children[0] if node.named_children else None
@@ -1096,10 +1156,10 @@ class RustResolver:
         head, operations = _split_step(steps[0])
         exact = True
         values: list[_Value]
-        if head == "self":
-            values = [_Instance(self_type, True)] if self_type is not None else []
-        elif "::" not in head and self.bindings(parsed).get((scope, head)):
+        if "::" not in head and self.bindings(parsed).get((scope, head)):
             values, exact = self.binding_value(parsed, scope, module, self_type, head, depth)
+        elif head in ("self", "*self"):
+            values = [_Instance(self_type, True)] if self_type is not None else []
         else:
             values = self.resolve_path(module, head, self_type)
         if operations and operations[0] == "()":

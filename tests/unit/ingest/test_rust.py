@@ -324,3 +324,32 @@ pub fn logged() { log::debug!("{}", helper()); std::println!("{}", panic_advance
     } <= calls
     assert not {t for s, t in calls if s == "b::Buf::other"}
     assert resolved.parsed["src/lib.rs"].extra["macro_calls"] == 2  # try_get!(self), each!
+
+
+def test_values_of_a_bounded_type_parameter_call_the_traits_methods(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """ripgrep's `fn search<M: Matcher>(matcher: M)` and `impl<M: Matcher> Matcher for &M {
+    fn find(&self) { (*self).find() } }`: rustc looks a type parameter's methods up in its
+    bounds. `self` in that impl is an `&&M`, whose `find` is the impl's own: not bound."""
+    source = """pub trait Matcher { fn find(&self) -> bool; fn line(&self) {} }
+pub trait Sink { fn put(&mut self); }
+impl<'a, M: Matcher> Matcher for &'a M {
+    fn find(&self) -> bool { (*self).find() }
+    fn line(&self) { self.find(); }
+}
+pub fn search<M: Matcher, S>(matcher: &M, sink: &mut S, all: Vec<M>) where S: Sink + Send {
+    matcher.line();
+    sink.put();
+    all[0].find();
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "g"\n', "src/lib.rs": source})
+    calls = set(resolved.of("CALLS"))
+    assert {
+        ("g::M::find", "g::Matcher::find"),
+        ("g::search", "g::Matcher::line"),
+        ("g::search", "g::Sink::put"),
+        ("g::search", "g::Matcher::find"),
+    } <= calls
+    assert not {t for s, t in calls if s == "g::M::line"}
