@@ -110,7 +110,11 @@ def staleness_notice(path: str, items: Sequence[GoverningMemory]) -> str:
     lines = [f"graphmem: your edit to {path} changed code that these memories govern:"]
     for item in items:
         where = item.applies[0].entity if item.applies else path
-        lines.append(f"- {_kind(item)} {item.memory.id} on {where}")
+        line = f"- {_kind(item)} {item.memory.id} on {where}"
+        if RULES_TAG in item.memory.tags and (file := _source_line(item.memory.source)[0]):
+            # Its text lives in that file: a retraction here would leave the file saying it.
+            line += f" (a rule of {one_line(file)}: if it no longer holds, edit that file)"
+        lines.append(line)
     lines.append(
         "If one still holds, run `graphmem acknowledge ID`; if it no longer does, record what "
         "holds now with `graphmem remember KIND TEXT --governs TARGET --supersedes ID`, or "

@@ -14,6 +14,12 @@ Where they are, and what each governs:
   above ``.windsurf``);
 - ``.github/instructions/**/*.instructions.md``: front matter ``applyTo:`` (else the
   repository);
+- ``.kiro/steering/*.md``: front matter ``fileMatchPattern:`` when ``inclusion: fileMatch``
+  (else the folder above ``.kiro``);
+- ``.continue/rules/*.md``: front matter ``globs:`` unless ``alwaysApply: true`` (else the
+  folder above ``.continue``);
+- ``.roo/rules/**`` (``.md``, ``.txt``), ``.amazonq/rules/**/*.md``: the folder above;
+  ``.roorules``, ``.junie/guidelines.md`` and Zed's ``.rules``: the repository;
 - a rule of a file without globs that names code in backticks (``src/agents/run.py``,
   ``agents.Runner``, ``run.py`` in ``src/agents/AGENTS.md``): that code instead, as an ADR
   governs the code it names, so the edit of that file and the review of its change bring the
@@ -109,6 +115,9 @@ _ROOT_FILES = {
     ".cursorrules": "cursorrules",
     ".windsurfrules": "windsurfrules",
     ".clinerules": "clinerules",
+    ".roorules": "roorules",
+    ".junie/guidelines.md": "junie",
+    ".rules": "zed",
 }
 #: Folders of rules files: (the folder's path ending, suffix of its files) -> format.
 _RULE_FOLDERS = {
@@ -117,6 +126,11 @@ _RULE_FOLDERS = {
     (".windsurf/rules", ".md"): "windsurf",
     (".clinerules", ".md"): "cline",
     (".cline/rules", ".md"): "cline",
+    (".roo/rules", ".md"): "roo",
+    (".roo/rules", ".txt"): "roo",
+    (".kiro/steering", ".md"): "kiro",
+    (".continue/rules", ".md"): "continue",
+    (".amazonq/rules", ".md"): "amazonq",
 }
 #: Folders read only at the repository's root and only their own files (Cline keeps
 #: workflows/ and hooks/ inside .clinerules/; Windsurf's nested rules sit in a nested folder).
@@ -128,6 +142,8 @@ _GLOB_KEYS = {
     "copilot-instructions": "applyto",
     "claude-rules": "paths",
     "cline": "paths",
+    "kiro": "filematchpattern",
+    "continue": "globs",
 }
 #: Formats whose tool reads front matter as plain `key: value` lines (see `front_matter`).
 _PLAIN_FRONT_MATTER = frozenset({"cursor", "windsurf"})
@@ -526,8 +542,10 @@ def _directory(path: str, fmt: str) -> str:
 def _globs(meta: dict[str, object], fmt: str) -> list[str]:
     key = _GLOB_KEYS.get(fmt)
     value = meta.get(key) if key else None
-    if fmt == "cursor" and meta.get("alwaysapply") is True:
+    if fmt in ("cursor", "continue") and meta.get("alwaysapply") is True:
         return []
+    if fmt == "kiro" and str(meta.get("inclusion") or "always").strip().lower() != "filematch":
+        return []  # always, auto, manual: not tied to files
     if fmt == "windsurf" and str(meta.get("trigger") or "glob").strip().lower() != "glob":
         return []  # always_on, model_decision, manual: not tied to files
     items = value if isinstance(value, list) else _split_globs(str(value or ""))

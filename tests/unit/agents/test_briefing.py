@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphmem.agents.briefing import rank
+from graphmem.agents.briefing import rank, staleness_notice
 from graphmem.memory.results import Application, GoverningMemory, Staleness
 from graphmem.model import MemoryKind
 from graphmem.model.memories import Memory
@@ -68,3 +68,19 @@ def test_a_rule_that_names_the_file_comes_before_the_repository_wide_ones() -> N
         ]
     )
     assert [m.memory.id for m in ranked] == ["k-0002", "k-0003", "c-0001"]
+
+
+def test_a_stale_rule_is_settled_in_the_file_that_states_it() -> None:
+    notice = staleness_notice(
+        "src/agents/run.py",
+        [
+            served("c-0001", MemoryKind.CONSTRAINT, "AGENTS.md:154@abc", rules=True),
+            served("d-0002", MemoryKind.DECISION),
+        ],
+    )
+    lines = notice.splitlines()
+    assert lines[1] == (
+        "- constraint c-0001 on <repository> (a rule of AGENTS.md: if it no longer holds, "
+        "edit that file)"
+    )
+    assert lines[2] == "- decision d-0002 on <repository>"

@@ -34,6 +34,41 @@ def test_every_kind_of_rules_file_is_found() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        (".roo/rules/01-general.md", "roo"),
+        (".roo/rules/style/02-python.txt", "roo"),  # Roo reads its folder recursively
+        (".roorules", "roorules"),
+        (".kiro/steering/tech.md", "kiro"),
+        (".continue/rules/typescript.md", "continue"),
+        (".amazonq/rules/security.md", "amazonq"),
+        (".junie/guidelines.md", "junie"),
+        (".rules", "zed"),
+        ("web/.kiro/steering/api.md", "kiro"),
+        ("src/.rules", None),  # Zed reads it at the root only
+        (".kiro/specs/login/design.md", None),  # specs are plans, not rules
+    ],
+)
+def test_each_agents_own_rules_files_are_found(path: str, fmt: str | None) -> None:
+    assert rules_format(path) == fmt
+
+
+def test_kiro_and_continue_front_matter_scope_their_rules() -> None:
+    def globs(path: str, meta: str) -> list[str]:
+        return parse_rules(path, f"---\n{meta}\n---\n- Validate input first.\n").entries[0].globs
+
+    kiro = ".kiro/steering/api.md"
+    assert globs(kiro, 'inclusion: fileMatch\nfileMatchPattern: "src/api/**/*.ts"') == [
+        "src/api/**/*.ts"
+    ]
+    assert globs(kiro, "inclusion: always") == []
+    assert globs(kiro, 'inclusion: manual\nfileMatchPattern: "src/**"') == []
+    cont = ".continue/rules/ts.md"
+    assert globs(cont, 'name: TS\nglobs: ["**/*.ts", "**/*.tsx"]') == ["**/*.ts", "**/*.tsx"]
+    assert globs(cont, 'name: TS\nglobs: "**/*.ts"\nalwaysApply: true') == []
+
+
 def test_rules_files_inside_test_fixtures_are_samples() -> None:
     files = [
         "AGENTS.md",
