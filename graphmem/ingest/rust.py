@@ -27,7 +27,9 @@ function declared to return a type returned (``let s = Store::open(); s.save()``
 Rust infers no function's type, so each of them is what the compiler picks. An element of a
 declared sequence (``Vec<T>``, a slice, ``impl Iterator<Item = T>``) is a ``T`` in a ``for``
 loop, at an index, in an iterator's closure and after ``first()``/``next()``...; ``?``,
-``unwrap()`` and ``expect()`` take the ``T`` out of an ``Option<T>`` or ``Result<T, E>``.
+``unwrap()`` and ``expect()`` take the ``T`` out of an ``Option<T>`` or ``Result<T, E>``, and
+so do ``Some(x)`` and ``Ok(x)`` in a ``match`` arm or an ``if let``; a tuple variant's pattern
+(``Literal(ref s)``) binds its fields' declared types.
 Methods are found in the ``impl`` blocks of the type's modules in its crate (inherent first,
 then its trait impls, then the traits' provided methods); a value of a type parameter
 (``m: &M`` with ``M: Matcher``) calls its first bound's methods. Calls whose receiver type is
@@ -346,6 +348,8 @@ class _RustParse(SourceParse):
         self.local_types: set[str] = set()
         #: function -> the trait bound of each of its (and its impl's) type parameters
         self.bounds: dict[str, dict[str, str]] = {}
+        #: name -> (start byte, end byte, alias) of the patterns that bind it (`bind_pattern`)
+        self.aliases: dict[str, list[tuple[int, int, str]]] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_rust"), "rust")
@@ -393,7 +397,29 @@ class _RustParse(SourceParse):
                 and (variant_name := variant.child_by_field_name("name")) is not None
             ]
             self.parsed.extra.setdefault("variants", {})[qualified] = variants
+            for variant in body.named_children:
+                self.bind_variant_fields(qualified, variant)
         return Scope(qualified, node.end_byte, definition)
+
+    def bind_variant_fields(self, enum: str, variant: Node) -> None:
+        """``Literal(LiteralStrategy)``: the fields of a tuple variant, as fields of the enum
+        named ``Literal(0)``, what a pattern ``Literal(ref s)`` binds `s` to."""
+        name = variant.child_by_field_name("name")
+        fields = next(
+            (c for c in variant.named_children if c.type == "ordered_field_declaration_list"), None
+        )
+        if variant.type != "enum_variant" or name is None or fields is None:
+            return
+        types = [
+            c
+            for c in fields.named_children
+            if c.type not in ("attribute_item", "visibility_modifier")
+        ]
+        for position, type_node in enumerate(types):
+            declared = declared_type(self.text(type_node))
+            if declared is not None:
+                field_name = f"{self.text(name)}({position})"
+                self.bind(enum, field_name, declared, type_node, annotation=True)
 
     def on_trait(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
@@ -557,11 +583,114 @@ class _RustParse(SourceParse):
             self.bind(scope.qualified_name, name, "?", node)
 
     def binding_name(self, pattern: Node) -> str | None:
+        """The name a simple pattern binds (``x``, ``mut x``, ``&x``, ``ref x``), as the
+        bindings know it there (`alias`)."""
         if pattern.type == "identifier":
-            return self.text(pattern)
-        if pattern.type in ("mut_pattern", "reference_pattern") and pattern.named_child_count:
+            return self.alias(self.text(pattern), pattern.start_byte)
+        if (
+            pattern.type in ("mut_pattern", "reference_pattern", "ref_pattern")
+            and pattern.named_child_count
+        ):
             return self.binding_name(pattern.named_children[-1])
         return None
+
+    def alias(self, name: str, at: int) -> str:
+        """`name` at byte `at`: a match arm's or an ``if let``'s binding of it where that is
+        in force (``s@1234``), else `name` itself. The arms of one match bind one name to a
+        value of each variant; each is its own binding."""
+        spans = [span for span in self.aliases.get(name, []) if span[0] <= at < span[1]]
+        return max(spans)[2] if spans else name
+
+    def on_let_condition(self, node: Node, scope: Scope) -> None:
+        """``if let Some(entry) = self.next()`` (and ``while let``): `entry` is what the value
+        wraps, in the block the condition opens."""
+        pattern = node.child_by_field_name("pattern")
+        value = node.child_by_field_name("value")
+        holder = node.parent
+        while holder is not None and holder.type == "let_chain":
+            holder = holder.parent
+        block = None
+        if holder is not None and holder.type in ("if_expression", "while_expression"):
+            block = holder.child_by_field_name(
+                "consequence" if holder.type == "if_expression" else "body"
+            )
+        if (
+            self.in_function(scope)
+            and pattern is not None
+            and value is not None
+            and block is not None
+        ):
+            self.bind_pattern(pattern, value, (value.end_byte, block.end_byte), scope)
+
+    def on_arm(self, node: Node, scope: Scope) -> None:
+        """``match self.next() { Some(entry) => .., }``, ``match *self { Literal(ref s) => ..
+        }``: what the arm's pattern binds, in the arm."""
+        block = node.parent
+        match = block.parent if block is not None else None
+        value = match.child_by_field_name("value") if match is not None else None
+        pattern = node.child_by_field_name("pattern")
+        inner = (
+            pattern.named_children[0] if pattern is not None and pattern.named_children else None
+        )
+        if self.in_function(scope) and value is not None and inner is not None:
+            self.bind_pattern(inner, value, (node.start_byte, node.end_byte), scope)
+
+    def bind_pattern(self, pattern: Node, value: Node, span: tuple[int, int], scope: Scope) -> None:
+        """``Some(x)`` and ``Ok(x)`` bind `x` to what an Option or a Result holds, an enum's
+        ``Variant(a, b)`` its fields (`bind_variant_fields`); every other name the pattern
+        binds is bound to nothing known, so that it hides the function's other bindings of
+        that name in `span` (``Error::WithDepth { ref err, .. } => err.fmt(f)``)."""
+        typed = self.typed_pattern_names(pattern, self.chain(value))
+        for name, node in self.pattern_names(pattern):
+            alias = f"{name}@{span[0]}"
+            self.aliases.setdefault(name, []).append((span[0], span[1], alias))
+            self.bind(scope.qualified_name, alias, typed.get(node.start_byte, "?"), node)
+
+    def typed_pattern_names(self, pattern: Node, held: str | None) -> dict[int, str]:
+        """Start byte of a name in ``Some(x)``, ``Ok(x)`` or ``Variant(.., x, ..)`` -> what it
+        is, from the value `held` matched."""
+        if held is None or pattern.type != "tuple_struct_pattern" or not pattern.named_children:
+            return {}
+        head = pattern.named_children[0]
+        variant = self.text(head).rsplit("::", 1)[-1]
+        parts = [c for c in pattern.children[1:] if c.type not in ("(", ")", ",") and c != head]
+        typed: dict[int, str] = {}
+        for position, part in enumerate(parts):
+            if part.type == "remaining_field_pattern" or variant in ("None", "Err"):
+                break
+            names = self.pattern_names(part) if self.simple_pattern(part) else []
+            for _name, node in names:
+                if variant not in ("Some", "Ok"):
+                    typed[node.start_byte] = f"{held}.{variant}({position})"
+                elif len(parts) == 1:
+                    typed[node.start_byte] = f"{held}?"
+        return typed
+
+    @staticmethod
+    def simple_pattern(pattern: Node) -> bool:
+        while pattern.type in ("mut_pattern", "reference_pattern", "ref_pattern"):
+            if not pattern.named_child_count:
+                return False
+            pattern = pattern.named_children[-1]
+        return pattern.type == "identifier"
+
+    def pattern_names(self, pattern: Node) -> list[tuple[str, Node]]:
+        """(name, node) of the names a pattern binds: its identifiers, but for the paths of
+        the variants and structs it names (a unit variant or a constant written alone is
+        taken for a name too, which only hides that name there)."""
+        if pattern.type == "identifier":
+            return [(self.text(pattern), pattern)]
+        children = pattern.named_children
+        if pattern.type in ("tuple_struct_pattern", "struct_pattern") and children:
+            children = children[1:]
+        if pattern.type == "field_pattern":  # `ref err`, or `glob: Some(ref g)`
+            shorthand = [c for c in children if c.type == "shorthand_field_identifier"]
+            if shorthand:
+                return [(self.text(shorthand[0]), shorthand[0])]
+            children = [c for c in children if c.type != "field_identifier"]
+        if pattern.type in ("scoped_identifier", "scoped_type_identifier"):
+            return []
+        return [found for child in children for found in self.pattern_names(child)]
 
     def on_for(self, node: Node, scope: Scope) -> None:
         """``for entry in &self.entries``: `entry` is an element of what the loop walks."""
@@ -599,8 +728,10 @@ class _RustParse(SourceParse):
 
     def chain(self, node: Node) -> str | None:
         """A receiver as ``a.b().c`` (steps by ``.``, paths by ``::``); None if untypable."""
-        if node.type in ("identifier", "self"):
-            return self.text(node)
+        if node.type == "identifier":
+            return self.alias(self.text(node), node.start_byte)
+        if node.type == "self":
+            return "self"
         if node.type in ("scoped_identifier", "generic_function"):
             return self.path_text(node)
         if node.type == "field_expression":
@@ -677,21 +808,27 @@ class _RustParse(SourceParse):
         if tokens is not None and name in self.macros and self.depth < _MAX_EXPANSIONS:
             body = expand(self.macros[name], invocation_tokens(tokens, self.source), self.source)
             if body is not None:
-                read = self.read_as_code(body.encode(), scope, lambda _line: line(node))
+                read = self.read_as_code(body.encode(), scope, node, lambda _line: line(node))
         elif tokens is not None and _takes_expressions(name):
             inner = self.source[tokens.start_byte + 1 : tokens.end_byte - 1]
             offset = line(tokens) - 1
             code = b"__arguments(" + inner + b");"
-            read = self.read_as_code(code, scope, lambda at: at + offset)
+            read = self.read_as_code(code, scope, node, lambda at: at + offset)
         if not read:
             self.parsed.extra["macro_calls"] = self.parsed.extra.get("macro_calls", 0) + 1
 
-    def read_as_code(self, code: bytes, scope: Scope, line_of: Callable[[int], int]) -> bool:
+    def read_as_code(
+        self, code: bytes, scope: Scope, invocation: Node, line_of: Callable[[int], int]
+    ) -> bool:
         """Parse `code` as the body of a function and record its calls and bindings as
         `scope`'s (its bindings too, so that a name bound both there and in `scope` is seen as
         shadowed and not followed); False, recording nothing, if it is not code."""
         wrapper = b"fn __macro_arguments() { " + code + b"\n}"
         nested = _RustParse(self.path, wrapper, self.module, self.macros, self.depth + 1)
+        for name in self.aliases:  # the pattern bindings in force where the macro is invoked
+            alias = self.alias(name, invocation.start_byte)
+            if alias != name:
+                nested.aliases[name] = [(0, len(wrapper), alias)]
         found = nested.captures(grammar("tree_sitter_rust"), "rust")
         if nested.parsed.warnings:  # not expressions after all: not guessed at
             return False

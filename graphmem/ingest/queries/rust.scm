@@ -15,4 +15,6 @@
 (macro_invocation) @macro
 (macro_definition) @macro_rules
 (for_expression) @for
+(let_condition) @let_condition
+(match_arm) @arm
 (closure_expression) @closure

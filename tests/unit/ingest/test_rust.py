@@ -353,3 +353,37 @@ pub fn search<M: Matcher, S>(matcher: &M, sink: &mut S, all: Vec<M>) where S: Si
         ("g::search", "g::Matcher::find"),
     } <= calls
     assert not {t for s, t in calls if s == "g::M::line"}
+
+
+def test_match_arms_and_if_let_bind_what_the_value_holds(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """globset's `match *self { Literal(ref s) => s.is_match(), Suffix(ref s) => .. }`, and
+    `if let Some(entry) = self.next()`: each arm's `s` is its variant's field; a name bound by
+    a pattern that is not read hides the function's other bindings of it in the arm."""
+    source = """pub struct Lit;
+impl Lit { pub fn hit(&self) {} }
+pub struct Suf;
+impl Suf { pub fn hit(&self) {} }
+pub struct Entry;
+impl Entry { pub fn path(&self) {} }
+pub struct Other;
+impl Other { pub fn hit(&self) {} }
+pub enum Strategy { Literal(Lit), Suffix(Suf), Nested { err: Lit } }
+impl Strategy {
+    pub fn next(&self) -> Option<Entry> { None }
+    pub fn run(&self, err: Other) {
+        match *self {
+            Strategy::Literal(ref s) => s.hit(),
+            Suffix(ref s) => s.hit(),
+            Strategy::Nested { ref err } => err.hit(),
+        }
+        if let Some(entry) = self.next() { entry.path(); }
+        while let Some(mut found) = self.next() { found.path(); }
+    }
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "p"\n', "src/lib.rs": source})
+    run = {t for s, t in resolved.of("CALLS") if s == "p::Strategy::run"}
+    # `err.hit()` in the struct variant's arm is left out, not taken for the parameter's
+    assert run == {"p::Lit::hit", "p::Suf::hit", "p::Strategy::next", "p::Entry::path"}
