@@ -455,15 +455,16 @@ class GraphMem:
         result.receipt_id = self.record_receipt("search", result.query, memory_ids).id
         return result
 
-    def context(self, target: str, history: bool = False) -> ContextResult:
-        """What to know before changing `target`: governing and nearby memories, commits, code."""
+    def context(self, target: str, history: bool = False, all_rules: bool = False) -> ContextResult:
+        """What to know before changing `target`: governing and nearby memories, commits, code.
+        Rules files' repository-wide rules beyond ten a file are counted, unless `all_rules`."""
         from graphmem.memory.targets import resolve_for_reading
         from graphmem.queries.context import context
 
         with self.store.snapshot() as view:
             node, inside = resolve_for_reading(view, self.repo, target, self.repo_root)
             file = None if inside else target.strip().removeprefix("./")
-            result = context(self.read_scope(history, view=view), node, file)
+            result = context(self.read_scope(history, view=view), node, file, all_rules)
         served = [m.id for m in result.memories] + [m.id for m in result.nearby]
         named = target.strip().rstrip("/") in {
             node.id,

@@ -27,7 +27,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "with why it applies; stale and orphaned ones flagged), memories on its direct "
             "neighbours (marked nearby), the latest commits that touched it, and a short "
             "summary of the code. TARGET is a path, a directory, a qualified name, "
-            "path::Symbol or service:NAME."
+            "path::Symbol or service:NAME. Of the rules of AGENTS.md and other rules files "
+            "that govern the whole repository, the first 10 of each file are listed and the "
+            "rest counted (--all-rules lists them all)."
             "\n\nexamples:\n  graphmem context src/billing/invoices.py\n"
             "  graphmem context billing.invoices.InvoiceService.create --history\n"
             "  graphmem context src/billing/ --json"
@@ -36,6 +38,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="TARGET")
     p.add_argument(
         "--history", action="store_true", help="include superseded and retracted memories"
+    )
+    p.add_argument(
+        "--all-rules",
+        action="store_true",
+        help="list the rules files' repository-wide rules too, not just their number",
     )
     p.set_defaults(handler=run_context)
 
@@ -196,7 +203,7 @@ def run_context(args: argparse.Namespace) -> int:
     from graphmem.queries.context import render_context
 
     with open_graphmem(args) as gm:
-        result = gm.context(args.target, history=args.history)
+        result = gm.context(args.target, history=args.history, all_rules=args.all_rules)
         emit_answer(args, gm, result, render_context)
     return 0
 

@@ -177,12 +177,16 @@ def build_server(gm: GraphMem, read_only: bool = False) -> MCPServer:
             "directories or anything inside it (each with why it applies; possibly stale or "
             "orphaned ones flagged), memories on its callers/callees/importers marked nearby, "
             "recent commits that touched it, and a short code summary (members, callers, "
-            "callees, imports). history=true adds superseded and retracted memories."
+            "callees, imports). history=true adds superseded and retracted memories; "
+            "all_rules=true lists every repository-wide rule of AGENTS.md and other rules "
+            "files (otherwise the first 10 of each file, and a count of the rest)."
         ),
     )
     @_tool_errors
-    def context(target: str, history: bool = False, ctx: Context | None = None) -> str:
-        return render_context(as_caller(ctx).context(target, history=history))
+    def context(
+        target: str, history: bool = False, all_rules: bool = False, ctx: Context | None = None
+    ) -> str:
+        return render_context(as_caller(ctx).context(target, history=history, all_rules=all_rules))
 
     @server.tool(
         name="impact",

@@ -9,6 +9,10 @@
 - a short summary of the code: what it contains and how it is connected.
 
 With `history`, superseded and retracted memories are included, marked, with their successors.
+Rules read from a rules file that govern the whole repository are listed up to
+MAX_REPOSITORY_RULES per file, in its order, and the rest counted (unless `all_rules`, or the
+target is the repository): AGENTS.md can state a hundred of them, none about this code, and
+the agent asking has loaded that file already.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
+from graphmem.knowledge.documents import RULES_TAG
 from graphmem.memory.governance import Containment, ReadScope, governing
 from graphmem.memory.quoting import QUOTE_HEADER, one_line
 from graphmem.memory.results import GoverningMemory
@@ -34,6 +39,8 @@ from graphmem.store.base import Direction, GraphReads
 
 MAX_COMMITS = 10
 MAX_LISTED = 20
+#: repository-wide rules listed per rules file; the rest are counted
+MAX_REPOSITORY_RULES = 10
 #: nearby memories shown at most (those covering the most neighbours first)
 MAX_NEARBY = 20
 NEIGHBOUR_TYPES = (RelType.CALLS, RelType.IMPORTS, RelType.INHERITS, RelType.IMPLEMENTS)
@@ -62,7 +69,9 @@ _FOLDER_RELATION = {
 }
 
 
-def context(scope: ReadScope, target: Node, file: str | None = None) -> ContextResult:
+def context(
+    scope: ReadScope, target: Node, file: str | None = None, all_rules: bool = False
+) -> ContextResult:
     """The context of `target` (see the module docstring). It only reads: GraphMem records
     the retrieval receipt of what it returns. `file`: a file that is not code, which `target`,
     its folder, stands for: then of the folder alone, not of what else it contains."""
@@ -89,6 +98,9 @@ def context(scope: ReadScope, target: Node, file: str | None = None) -> ContextR
         scope, [target.id], down=inside, near=neighbours, near_limit=MAX_NEARBY, tree=tree
     )
     direct = [g for g in served if any(a.relation != "nearby" for a in g.applies)]
+    counted: dict[str, int] = {}
+    if not all_rules and not target.has(Label.REPOSITORY):
+        direct, counted = _without_repository_rules(direct)
     close = [g for g in served if all(a.relation == "nearby" for a in g.applies)]
     history = [g.memory.id for g in direct if g.memory.status != "active"]
     successors = _successors(store, history) if history else {}
@@ -100,7 +112,35 @@ def context(scope: ReadScope, target: Node, file: str | None = None) -> ContextR
         summary=_summary(target, seeds, links, seed_set, nodes),
         history=scope.include_history,
         file=file,
+        repository_rules=counted,
     )
+
+
+def _without_repository_rules(
+    served: list[GoverningMemory],
+) -> tuple[list[GoverningMemory], dict[str, int]]:
+    """`served` less the rules files' rules that apply only through the repository beyond the
+    first MAX_REPOSITORY_RULES of each file (in its own order), and how many each file lost."""
+    by_file: dict[str, list[tuple[int, str]]] = {}
+    for item in served:
+        applies = [a for a in item.applies if a.relation != "nearby"]
+        if RULES_TAG in item.memory.tags and all(a.entity_kind == "Repository" for a in applies):
+            path, _, rest = (item.memory.source or "").partition(":")
+            line = rest.partition("@")[0]
+            by_file.setdefault(path, []).append(
+                (int(line) if line.isdigit() else 0, item.memory.id)
+            )
+    left_out = {
+        memory_id
+        for rules in by_file.values()
+        for _, memory_id in sorted(rules)[MAX_REPOSITORY_RULES:]
+    }
+    counted = {
+        path or "a rules file": len(rules) - MAX_REPOSITORY_RULES
+        for path, rules in sorted(by_file.items())
+        if len(rules) > MAX_REPOSITORY_RULES
+    }
+    return [g for g in served if g.memory.id not in left_out], counted
 
 
 def _memory_ref(served: GoverningMemory, successors: list[str], file: str | None) -> MemoryRef:
@@ -287,6 +327,12 @@ def render_context(result: ContextResult) -> str:
             lines.extend(_memory_lines(m))
     else:
         lines.append("No memories govern this code.")
+    for path, count in result.repository_rules.items():
+        rules = "rule" if count == 1 else "rules"
+        lines.append(
+            f"(And {count} more {rules} of {path} on the whole repository, not listed: that "
+            "file states them; `--all-rules` lists them here.)"
+        )
     if result.nearby:
         lines.append("")
         lines.append(f"Nearby ({len(result.nearby)}), on code connected to it:")

@@ -271,6 +271,10 @@ class ContextResult(Record):
     receipt_id: str | None = None
     #: the file asked about, when it is not code: `target` is the folder that holds it
     file: str | None = None
+    #: rules read from a rules file that govern the whole repository, left out of `memories`
+    #: beyond the first ten of each file (the agent loads that file itself): file -> how many
+    #: were left out; `all_rules` lists them all
+    repository_rules: dict[str, int] = field(default_factory=dict)
 
 
 class PromptPack(Record):

@@ -261,9 +261,10 @@ def test_a_rule_that_names_code_governs_that_code(
     """openai-agents-python's AGENTS.md says "keep `src/agents/run.py` thin": an edit of that
     file should bring the rule up, not every edit of the repository equally."""
     root = make_repo(tmp_path)
+    many = "".join(f"- Release train {i} ships on a Thursday.\n" for i in range(1, 12))
     (root / "AGENTS.md").write_text(
         "- Route handlers in `src/shop/api/routes.py` return JSON only.\n"
-        "- Keep `src/shop/legacy.py` untouched.\n"  # no such file: the repository
+        "- Keep `src/shop/legacy.py` untouched.\n" + many  # no such file: the repository
     )
     (root / "src/shop/billing/AGENTS.md").write_text(
         "- Rounding in `tax.py` is half-even.\n"  # inside this file's folder
@@ -283,6 +284,16 @@ def test_a_rule_that_names_code_governs_that_code(
     assert half_even not in served("src/shop/billing/invoices.py")
     assert legacy in served("src/shop/billing/invoices.py")
     assert anchors(by_file(store)[half_even]) == ["shop.billing.tax"]  # the module
+
+    # context lists a file's first ten repository-wide rules, in its order, and counts the rest
+    routes = gm.context("src/shop/api/routes.py")
+    listed = {m.text for m in routes.memories}
+    assert json_only in listed and legacy in listed and len(listed) == 11
+    assert "Release train 9 ships on a Thursday." in listed
+    assert "Release train 10 ships on a Thursday." not in listed
+    assert routes.repository_rules == {"AGENTS.md": 2}
+    assert len(gm.context("src/shop/api/routes.py", all_rules=True).memories) == 13
+    assert len(gm.context(".").memories) == 14 and gm.context(".").repository_rules == {}
 
 
 def test_a_glob_over_many_modules_governs_their_folder_and_a_miss_is_said_once(
