@@ -217,6 +217,19 @@ _OPENERS = (
 )  # fmt: skip
 
 
+#: A line that starts with a name like `in_progress` or `in2`: tree-sitter's JavaScript and
+#: TypeScript scanners take its `in` for the operator and insert no semicolon before it, so an
+#: interface member or type literal field of that name (`in_progress_tasks: number`) is a
+#: syntax error that breaks the rest of the declaration.
+_IN_NAME = re.compile(rb"(?m)^([ \t]*i)n(?=[_$0-9])")
+
+
+def _unstuck(source: bytes) -> bytes:
+    """`source` with each such name's `n` upper-cased, for the grammar only: the same length,
+    and still a name (definitions and calls are read from the source itself)."""
+    return _IN_NAME.sub(rb"\1N", source) if b"in" in source else source
+
+
 class _EcmaParse(SourceParse):
     def __init__(self, support: EcmaScriptSupport, path: str, source: bytes, module: str) -> None:
         super().__init__(support.name, path, source, module)
@@ -233,7 +246,8 @@ class _EcmaParse(SourceParse):
         self.variables: list[tuple[str, Node]] = []
 
     def run(self) -> ParsedFile:
-        found = self.captures(self.support.grammar(self.path), *self.support.query_files)
+        grammar = self.support.grammar(self.path)
+        found = self.captures(grammar, *self.support.query_files, parsed=_unstuck(self.source))
         ordered = in_source_order(found, _OPENERS)
         self.sweep(ordered, _Scope(self.module, len(self.source) + 1, None))
         for name, declaration in self.variables:

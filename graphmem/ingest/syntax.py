@@ -107,12 +107,15 @@ class SourceParse:
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
-    def captures(self, language: Language, *query_files: str) -> dict[str, list[Node]]:
+    def captures(
+        self, language: Language, *query_files: str, parsed: bytes | None = None
+    ) -> dict[str, list[Node]]:
         """Parse the source and run the queries on it, by capture name. A syntax error leaves a
-        warning; tree-sitter recovers, so what parsed is still captured."""
+        warning; tree-sitter recovers, so what parsed is still captured. `parsed`: the bytes
+        the grammar reads instead, of the same length (names are still read from the source)."""
         from tree_sitter import QueryCursor
 
-        root = parser_for(language).parse(self.source).root_node
+        root = parser_for(language).parse(self.source if parsed is None else parsed).root_node
         if root.has_error:
             self.parsed.warnings.append(
                 f"{self.path}: syntax errors; the graph of this file is partial"

@@ -336,3 +336,30 @@ def test_a_type_or_undefined_is_that_type_and_reduce_gets_elements(resolve_tree:
     assert ("src/command.Command.run", "src/command.Command.parse", "exact") in calls
     assert ("src/command.Command.run", "src/command.Command.opts", "exact") in calls  # given
     assert ("src/command.Command.run", "src/command.Command.label", "exact") in calls
+
+
+def test_a_member_named_like_in_progress_is_no_syntax_error(resolve_tree: Any) -> None:
+    """task-orchestrator-mcp's `ProgressSummary` has `in_progress_tasks: number` on its own
+    line: tree-sitter's scanner read the `in` as the operator, and the error swallowed the
+    class after it."""
+    parsed = resolve_tree(
+        {
+            "src/progress.ts": (
+                "export interface ProgressSummary {\n"
+                "  completed_tasks: number\n"
+                "  in_progress_tasks: number\n"
+                "  in2: string\n"
+                "}\n"
+                "export class Tracker {\n"
+                "  in_progress(): number {\n    return 1\n  }\n"
+                "  total(): number {\n    return this.in_progress()\n  }\n"
+                "}\n"
+            ),
+        }
+    )
+    file = parsed.parsed["src/progress.ts"]
+    assert file.warnings == []
+    names = {d.qualified_name for d in file.definitions}
+    assert {"src/progress.Tracker.in_progress", "src/progress.Tracker.total"} <= names
+    calls = {(s, t) for k, s, t, _ in parsed.edges if k == "CALLS"}
+    assert ("src/progress.Tracker.total", "src/progress.Tracker.in_progress") in calls
