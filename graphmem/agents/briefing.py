@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from graphmem.knowledge.documents import RULES_TAG
+from graphmem.knowledge.documents import RULES_TAG, source_line
 from graphmem.memory.quoting import QUOTE_HEADER, one_line, quote_memory
 
 if TYPE_CHECKING:
@@ -41,17 +41,10 @@ def rank(served: Iterable[GoverningMemory]) -> list[GoverningMemory]:
         kind = KIND_ORDER.get(_kind(item), len(KIND_ORDER))
         distance = min((a.distance for a in item.applies), default=0)
         if RULES_TAG in item.memory.tags:
-            return (True, distance, kind, _source_line(item.memory.source), item.memory.id)
+            return (True, distance, kind, source_line(item.memory.source), item.memory.id)
         return (False, kind, distance, ("", 0), item.memory.id)
 
     return sorted(unique.values(), key=key)
-
-
-def _source_line(source: str | None) -> tuple[str, int]:
-    """("AGENTS.md", 289) of a document's source "AGENTS.md:289@7f7a44f8dc06"."""
-    path, _, rest = (source or "").partition(":")
-    line = rest.partition("@")[0]
-    return (path, int(line) if line.isdigit() else 0)
 
 
 def rank_for_edit(
@@ -111,7 +104,7 @@ def staleness_notice(path: str, items: Sequence[GoverningMemory]) -> str:
     for item in items:
         where = item.applies[0].entity if item.applies else path
         line = f"- {_kind(item)} {item.memory.id} on {where}"
-        if RULES_TAG in item.memory.tags and (file := _source_line(item.memory.source)[0]):
+        if RULES_TAG in item.memory.tags and (file := source_line(item.memory.source)[0]):
             # Its text lives in that file: a retraction here would leave the file saying it.
             line += f" (a rule of {one_line(file)}: if it no longer holds, edit that file)"
         lines.append(line)

@@ -31,6 +31,14 @@ GENERATED_KEY = "graphmem"
 RULES_TAG = "rules"
 
 
+def source_line(source: str | None) -> tuple[str, int]:
+    """("AGENTS.md", 289) of a document's memory's source "AGENTS.md:289@7f7a44f8dc06" (what
+    `Entry.where` and the sync write); ("", 0) for any other source."""
+    path, _, rest = (source or "").partition(":")
+    line = rest.partition("@")[0]
+    return (path, int(line) if line.isdigit() else 0)
+
+
 #: Folders that hold samples for tests, at any depth: an ADR or a rules file inside one is an
 #: example input (graphmem's own test fixtures are ADRs), not what the team decided.
 SAMPLE_DIRS = frozenset(

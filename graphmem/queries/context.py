@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
-from graphmem.knowledge.documents import RULES_TAG
+from graphmem.knowledge.documents import RULES_TAG, source_line
 from graphmem.memory.governance import Containment, ReadScope, governing
 from graphmem.memory.quoting import QUOTE_HEADER, one_line
 from graphmem.memory.results import GoverningMemory
@@ -125,11 +125,8 @@ def _without_repository_rules(
     for item in served:
         applies = [a for a in item.applies if a.relation != "nearby"]
         if RULES_TAG in item.memory.tags and all(a.entity_kind == "Repository" for a in applies):
-            path, _, rest = (item.memory.source or "").partition(":")
-            line = rest.partition("@")[0]
-            by_file.setdefault(path, []).append(
-                (int(line) if line.isdigit() else 0, item.memory.id)
-            )
+            path, line = source_line(item.memory.source)
+            by_file.setdefault(path, []).append((line, item.memory.id))
     left_out = {
         memory_id
         for rules in by_file.values()
