@@ -731,7 +731,8 @@ class _EcmaParse(SourceParse):
 
     def value_expression(self, node: Node) -> str | None:
         """What a variable holds, when a resolver can follow it: ``Foo()`` for ``new Foo()``
-        and for a call of ``Foo`` (what it returns), ``a.b`` for a member."""
+        (also the default of ``a ?? new Foo()``) and for a call of ``Foo`` (what it returns),
+        ``a.b`` for a member."""
         if node.type in ("await_expression", "parenthesized_expression", "non_null_expression"):
             inner = node.named_children[0] if node.named_children else None
             return self.value_expression(inner) if inner is not None else None
@@ -745,7 +746,23 @@ class _EcmaParse(SourceParse):
             return f"{dotted}()" if dotted and dotted != "require" else None
         if node.type in ("identifier", "member_expression", "this"):
             return self.dotted(node)
+        if node.type == "binary_expression" and self._fallback(node):
+            # `options.store ?? new MemoryStore()`: a default built when none is given, of the
+            # type the given one has
+            right = node.child_by_field_name("right")
+            return self.value_expression(right) if right is not None else None
         return None
+
+    def _fallback(self, node: Node) -> bool:
+        """`a ?? new Foo()` or `a || new Foo()`."""
+        operator = node.child_by_field_name("operator")
+        right = node.child_by_field_name("right")
+        return (
+            operator is not None
+            and operator.type in ("??", "||")
+            and right is not None
+            and right.type == "new_expression"
+        )
 
     def on_typed_param(self, node: Node, scope: _Scope) -> _Scope | None:
         pattern = node.child_by_field_name("pattern")

@@ -363,3 +363,26 @@ def test_a_member_named_like_in_progress_is_no_syntax_error(resolve_tree: Any) -
     assert {"src/progress.Tracker.in_progress", "src/progress.Tracker.total"} <= names
     calls = {(s, t) for k, s, t, _ in parsed.edges if k == "CALLS"}
     assert ("src/progress.Tracker.total", "src/progress.Tracker.in_progress") in calls
+
+
+def test_a_default_built_when_none_is_given_holds_that_class(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    tree = resolve_tree(
+        {
+            "src/store.ts": "export class Store {\n  get(k: string) {}\n}\n",
+            "src/main.ts": (
+                "import { Store } from './store';\n"
+                "export function given(opts: any) {\n"
+                "  const store = opts.store ?? new Store();\n  store.get('a');\n}\n"
+                "export function either(other: any) {\n"
+                "  const store = other || new Store();\n  store.get('b');\n}\n"
+                "export function both(other: any) {\n"
+                "  const store = other && new Store();\n  store.get('c');\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t) for k, s, t, _ in tree.edges if k == "CALLS"}
+    assert ("src/main.given", "src/store.Store.get") in calls
+    assert ("src/main.either", "src/store.Store.get") in calls
+    assert not any(s == "src/main.both" and t.endswith(".get") for s, t in calls)
