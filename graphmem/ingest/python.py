@@ -41,7 +41,9 @@ _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
-_ANNOTATED = re.compile(r"^(?:typing\.)?(?:Annotated|ClassVar|Final|Type|type)\[([^,\]]+)")
+_ANNOTATED = re.compile(r"(?:typing\.|t\.)?(?:Annotated|ClassVar|Final)\[(.+)\]", re.DOTALL)
+#: ``type[Response]``: the class itself, read as ``type:Response`` (calling it makes one).
+_CLASS_OF = re.compile(r"(?:typing\.|t\.)?(?:Type|type)\[(.+)\]", re.DOTALL)
 #: A generic class with its arguments (`types.ParamType[t.Any]`): an instance of the class.
 _SUBSCRIPTED = re.compile(r"([A-Za-z_][\w.]*)\[.*\]", re.DOTALL)
 #: Annotations that qualify a name without typing it (`x: Final = real`): the value tells.
@@ -173,7 +175,7 @@ def _arguments(text: str) -> list[str]:
 
 def normalize_annotation(text: str) -> str | None:
     """A type annotation reduced to one dotted class name (a generic class's without its
-    arguments), or None (unions...)."""
+    arguments), ``type:C`` for the class object ``type[C]``, or None (unions...)."""
     text = _WHITESPACE.sub("", text).strip("'\"")
     if _QUALIFIERS.match(text):
         return None
@@ -185,9 +187,13 @@ def normalize_annotation(text: str) -> str | None:
         if len(options) != 1:
             return None
         text = options[0]
-    match = _ANNOTATED.match(text)
+    match = _ANNOTATED.fullmatch(text)
     if match:
-        text = match.group(1)
+        text = _arguments(match.group(1))[0]
+    match = _CLASS_OF.fullmatch(text)
+    if match:
+        held = normalize_annotation(match.group(1))
+        return f"type:{held}" if held is not None and not held.startswith("type:") else None
     match = _SUBSCRIPTED.fullmatch(text)
     if match:
         text = match.group(1)

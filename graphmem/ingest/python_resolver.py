@@ -410,11 +410,17 @@ class PythonResolver:
         return self.evaluate(tables, scope, binding.value)
 
     def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
-        """What a value annotated `annotation` (as `annotation_value` reads it) holds."""
-        cls = self.evaluate(tables, scope, annotation.removesuffix("[]"))
+        """What a value annotated `annotation` (as `annotation_value` reads it) holds; the
+        class itself for ``type:C`` (``response_class: type[Response]``)."""
+        elements = annotation.endswith("[]")
+        name = annotation.removesuffix("[]")
+        of_class = name.startswith("type:")
+        cls = self.evaluate(tables, scope, name.removeprefix("type:"))
         if not isinstance(cls, DefValue) or cls.kind != CLASS:
             return None
-        return ElementsValue(cls) if annotation.endswith("[]") else InstanceValue(cls)
+        if of_class:
+            return None if elements else cls
+        return ElementsValue(cls) if elements else InstanceValue(cls)
 
     def parameter(self, tables: FileTables, function: Definition, name: str) -> Value | None:
         annotated = [
@@ -430,9 +436,12 @@ class PythonResolver:
                     return None
                 cls = DefValue(tables.parsed.path, owner.qualified_name, CLASS)
                 return cls if "classmethod" in decorators else InstanceValue(cls)
-        if len(annotated) == 1:
+        if len({binding.value for binding in annotated}) == 1:  # overloads may repeat it
             scope = _parent(tables, function.qualified_name) or tables.parsed.module
-            return self.declared(tables, scope, annotated[0].value)
+            value = self.declared(tables, scope, annotated[0].value)
+            if isinstance(value, DefValue):  # `tag_class: type[JSONTag]`: any subclass of it
+                return ChoiceValue((value,))
+            return value
         return None
 
     # -- expressions ----------------------------------------------------------------------

@@ -476,3 +476,35 @@ def test_elements_of_annotated_sequences_and_casts_are_followed(resolve_tree: An
     for caller in ("loop", "field", "comprehension", "star", "cast"):
         assert (f"pkg.m.C.{caller}", "pkg.m.P.rec") in calls, caller
     assert ("pkg.m.C.shadow", "pkg.m.helper") in calls
+
+
+def test_an_attribute_annotated_type_of_a_class_holds_the_class(resolve_tree: Any) -> None:
+    """flask's `response_class: type[Response] = Response`, then `self.response_class()`: the
+    annotation was read as an instance, so the call made nothing. A parameter of that type may
+    be any subclass (a registry's `tag_class: type[Tag]`): heuristic. Overloads that repeat a
+    parameter's annotation still type it (click's `get_default(self, ctx: Context)`)."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\n\n\nclass Response:\n    def allow(self):\n        pass\n\n\n"
+                "class App:\n"
+                "    response_class: type[Response] = Response\n"
+                "    other_class: t.ClassVar[t.Type[Response]] = Response\n\n"
+                "    def make(self):\n        rv = self.response_class()\n        rv.allow()\n\n"
+                "    def other(self):\n        return self.other_class()\n\n"
+                "    @t.overload\n    def default(self, r: Response, call: int) -> None: ...\n\n"
+                "    @t.overload\n    def default(self, r: Response, call: str) -> None: ...\n\n"
+                "    def default(self, r, call):\n        r.allow()\n\n\n"
+                "def register(tag_class: type[Response]):\n    return tag_class()\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("pkg.m.App.make", "pkg.m.Response", "exact"),
+        ("pkg.m.App.make", "pkg.m.Response.allow", "exact"),
+        ("pkg.m.App.other", "pkg.m.Response", "exact"),
+        ("pkg.m.App.default", "pkg.m.Response.allow", "exact"),
+        ("pkg.m.register", "pkg.m.Response", "heuristic"),
+    }
