@@ -245,7 +245,7 @@ class _PythonParse(SourceParse):
                 self.note_type_checking(node)
             elif name == "assign":
                 self.assignment(node, scope)
-            elif name == "as_target" and self.caught(node, scope):
+            elif name == "as_target" and (self.caught(node, scope) or self.entered(node, scope)):
                 continue
             elif name in ("for_target", "comprehension_target"):
                 self.loop_target(node, scope, always=name == "for_target")
@@ -544,6 +544,25 @@ class _PythonParse(SourceParse):
         if declared is None:
             return False
         self.bind(scope.qualified_name, names[0], declared, alias, annotation=True)
+        return True
+
+    def entered(self, alias: Node, scope: _Scope) -> bool:
+        """``with sessions.Session() as session:``: `session` is what the value's
+        ``__enter__`` returns (``__aenter__`` under ``async with``), read as
+        ``sessions.Session().__enter__()``."""
+        pattern = alias.parent
+        item = pattern.parent if pattern is not None else None
+        if pattern is None or item is None or item.type != "with_item":
+            return False
+        names = self.target_names(alias.named_children[0]) if alias.named_children else []
+        value = pattern.named_children[0] if pattern.named_children else None
+        held = self.value_expression(value) if value is not None and len(names) == 1 else UNKNOWN
+        if held == UNKNOWN:
+            return False
+        statement = item.parent.parent if item.parent is not None else None
+        is_async = statement is not None and any(c.type == "async" for c in statement.children)
+        enter = "__aenter__" if is_async else "__enter__"
+        self.bind(scope.qualified_name, names[0], f"{held}.{enter}()", alias)
         return True
 
     def wraps(self, node: Node, name: str) -> bool:

@@ -474,9 +474,9 @@ class PythonResolver:
                 return None
             called = part.endswith("()")
             attr = part[:-2] if called else part
-            value = self.attribute(value, attr)
+            receiver, value = value, self.attribute(value, attr)
             if value is not None and called:
-                value = self.call_result(value)
+                value = self.call_result(value, receiver)
         return value
 
     def super_value(self, tables: FileTables, scope: str) -> Value | None:
@@ -490,14 +490,19 @@ class PythonResolver:
             return None
         return SuperValue(DefValue(tables.parsed.path, owner.qualified_name, CLASS))
 
-    def call_result(self, value: Value) -> Value | None:
+    def call_result(self, value: Value, receiver: Value | None = None) -> Value | None:
+        """What calling `value` returns; `receiver` is what it was looked up on, which a
+        method declared ``-> Self`` returns (an instance of the class it was called on)."""
         if isinstance(value, DefValue):
             if value.kind == CLASS:
                 return InstanceValue(value)
             tables = self.tables(value.path)
             definition = tables.definitions.get(value.qualified_name) if tables else None
-            if tables is not None and definition is not None and definition.returns:
-                return self.declared(tables, definition.parent, definition.returns)
+            if tables is None or definition is None or not definition.returns:
+                return None
+            if definition.returns.rsplit(".", 1)[-1] == "Self":
+                return _self_of(receiver) if definition.kind == METHOD else None
+            return self.declared(tables, definition.parent, definition.returns)
         return None
 
     def attribute(self, value: Value, name: str) -> Value | None:
@@ -600,6 +605,15 @@ def _agree(candidates: list[Value | None]) -> Value | None:
         else:
             return None
     return ChoiceValue(tuple(options))
+
+
+def _self_of(receiver: Value | None) -> Value | None:
+    """What ``Self`` is for a method called on `receiver` (an instance, or a class)."""
+    if isinstance(receiver, InstanceValue):
+        return receiver
+    if isinstance(receiver, DefValue) and receiver.kind == CLASS:
+        return InstanceValue(receiver)
+    return None
 
 
 def _parent(tables: FileTables, scope: str) -> str | None:

@@ -508,3 +508,33 @@ def test_an_attribute_annotated_type_of_a_class_holds_the_class(resolve_tree: An
         ("pkg.m.App.default", "pkg.m.Response.allow", "exact"),
         ("pkg.m.register", "pkg.m.Response", "heuristic"),
     }
+
+
+def test_a_with_target_is_what_enter_returns(resolve_tree: Any) -> None:
+    """requests' `with sessions.Session() as session: session.request(...)` and click's `with
+    self.make_context(...) as ctx: ctx.exit()`: `__enter__` declared `-> Self` returns the
+    instance it was called on (a subclass's, `Sub()`); `async with` reads `__aenter__`."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing_extensions as te\n\n\nclass Session:\n"
+                "    def __enter__(self) -> te.Self:\n        return self\n\n"
+                "    def request(self):\n        pass\n\n\n"
+                "class Sub(Session):\n    def request(self):\n        pass\n\n\n"
+                "class Plain:\n    def __enter__(self) -> 'Plain':\n        return self\n\n"
+                "    def go(self):\n        pass\n\n\n"
+                "def open_session() -> Session:\n    return Session()\n\n\n"
+                "def use():\n    with open_session() as s:\n        s.request()\n\n\n"
+                "def both():\n    with Sub() as b, Plain() as p:\n        b.request()\n"
+                "        p.go()\n\n\n"
+                "async def later():\n    async with Session() as s:\n        s.request()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.use", "pkg.m.Session.request") in calls
+    assert ("pkg.m.both", "pkg.m.Sub.request") in calls
+    assert ("pkg.m.both", "pkg.m.Session.request") not in calls
+    assert ("pkg.m.both", "pkg.m.Plain.go") in calls
+    assert ("pkg.m.later", "pkg.m.Session.request") not in calls  # no __aenter__
