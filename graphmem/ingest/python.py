@@ -68,6 +68,7 @@ _TARGET_LISTS = (
     "tuple",
     "list",
     "list_splat_pattern",
+    "as_pattern_target",
 )
 
 
@@ -532,10 +533,13 @@ class _PythonParse(SourceParse):
 
     def caught(self, alias: Node, scope: _Scope) -> bool:
         """``except ValidationError as err:``: `err` is certainly a ValidationError (one class
-        named, not a tuple of them), bound as if annotated."""
+        named, not a tuple of them), bound as if annotated. Its line goes in
+        `extra["caught"]`: the name lives in its clause only, so it declares nothing for the
+        rest of the function."""
         pattern = alias.parent
         if pattern is None or pattern.parent is None or pattern.parent.type != "except_clause":
             return False
+        self.parsed.extra.setdefault("caught", []).append(line(alias))
         caught = pattern.named_children[0] if pattern.named_children else None
         names = self.target_names(alias.named_children[0]) if alias.named_children else []
         if caught is None or caught.type not in ("identifier", "attribute") or len(names) != 1:

@@ -374,6 +374,8 @@ class PythonResolver:
             specs = [spec for spec in specs if spec.line not in type_only]
         for spec in specs:
             candidates.append(self.import_value(tables, spec))
+        if not specs:
+            bindings = _declared_bindings(tables, bindings)
         for binding in bindings:
             if binding.value.startswith("wrap:"):  # X = wrap(X): probably still the def
                 found = tables.definitions.get(binding.value[5:])
@@ -580,6 +582,8 @@ class PythonResolver:
         if instance:
             assigned = tables.self_attributes.get(cls.qualified_name, {}).get(name)
             if assigned:
+                kept = _declared_bindings(tables, [binding for _, binding in assigned])
+                assigned = [(method, binding) for method, binding in assigned if binding in kept]
                 return _agree(
                     [self.bound_value(tables, method, binding) for method, binding in assigned]
                 )
@@ -605,6 +609,22 @@ def _agree(candidates: list[Value | None]) -> Value | None:
         else:
             return None
     return ChoiceValue(tuple(options))
+
+
+def _declared_bindings(tables: FileTables, bindings: list[Binding]) -> list[Binding]:
+    """The one annotation of a name when it has one (``cap: _FDCapture | None = None``, then
+    ``cap = _FDCapture(1)``; ``self.field: Field = String()``): a declared type holds for
+    every assignment, as a type checker reads it. A name an ``except`` clause binds keeps all
+    its bindings, each lives in its clause only."""
+    declared = [binding for binding in bindings if binding.annotation]
+    if not declared or len(declared) == len(bindings):
+        return bindings
+    if len({binding.value for binding in declared}) != 1:
+        return bindings
+    caught = tables.parsed.extra.get("caught", ())
+    if any(binding.line in caught for binding in bindings):
+        return bindings
+    return declared[:1]
 
 
 def _self_of(receiver: Value | None) -> Value | None:

@@ -538,3 +538,36 @@ def test_a_with_target_is_what_enter_returns(resolve_tree: Any) -> None:
     assert ("pkg.m.both", "pkg.m.Session.request") not in calls
     assert ("pkg.m.both", "pkg.m.Plain.go") in calls
     assert ("pkg.m.later", "pkg.m.Session.request") not in calls  # no __aenter__
+
+
+def test_a_declared_type_holds_for_every_assignment_of_the_name(resolve_tree: Any) -> None:
+    """click's `cap_out: _FDCapture | None = None`, then `cap_out = _FDCapture(1)`, and
+    marshmallow's `self.field: Field = String()` beside other `self.field = ...`: the two
+    assignments disagreed, so the name held nothing. A name `except` clauses bind is not
+    declared by one of them."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class Capture:\n    def start(self):\n        pass\n\n\n"
+                "class Error(Exception):\n    def show(self):\n        pass\n\n\n"
+                "def make():\n    return 1\n\n\n"
+                "class Field:\n"
+                "    def __init__(self, plain):\n"
+                "        if plain:\n            self.inner: Capture = make()\n"
+                "        else:\n            self.inner = make()\n\n"
+                "    def run(self):\n        self.inner.start()\n\n\n"
+                "def capture(fd):\n"
+                "    cap: Capture | None = None\n    if fd:\n        cap = make()\n"
+                "        cap.start()\n\n\n"
+                "def guarded(run):\n    try:\n        run()\n"
+                "    except (KeyError, OSError) as e:\n        e.show()\n"
+                "    except Error as e:\n        pass\n"
+            ),
+        }
+    )
+    calls = {(s, t) for s, t in tree.of("CALLS") if t != "pkg.m.make"}
+    assert calls == {
+        ("pkg.m.Field.run", "pkg.m.Capture.start"),
+        ("pkg.m.capture", "pkg.m.Capture.start"),
+    }
