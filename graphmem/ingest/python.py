@@ -492,6 +492,8 @@ class _PythonParse(SourceParse):
                 self.bind(scope.qualified_name, target, UNKNOWN, node)
 
     def value_expression(self, node: Node) -> str:
+        if node.type == "none":  # `get_buffer = None` beside a def: no other callee
+            return "None"
         if node.type in ("identifier", "attribute"):
             text = _WHITESPACE.sub("", self.text(node))
             return text if _DOTTED.fullmatch(text) else UNKNOWN

@@ -22,7 +22,7 @@ here is ``exact``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
@@ -96,6 +96,15 @@ class ChoiceValue:
 
 
 Value = ModuleValue | DefValue | InstanceValue | ElementsValue | SuperValue | ChoiceValue
+
+
+@dataclass(frozen=True, slots=True)
+class NoneValue:
+    """``x = None``, one of a name's bindings: a call through the name reaches only what its
+    other bindings hold (`_agree` drops it)."""
+
+
+NONE = NoneValue()
 
 
 @dataclass
@@ -365,7 +374,7 @@ class PythonResolver:
         definition = tables.definitions.get(scope)
         if definition is not None and name in definition.params:
             return self.parameter(tables, definition, name)
-        candidates: list[Value | None] = []
+        candidates: list[Value | NoneValue | None] = []
         specs = tables.imports.get((scope, name), [])
         bindings = tables.bindings.get((scope, name), [])
         type_only = set(tables.parsed.extra.get("type_only", ()))
@@ -400,10 +409,14 @@ class PythonResolver:
             candidates.append(self.bound_value(tables, scope, binding))
         return _agree(candidates)
 
-    def bound_value(self, tables: FileTables, scope: str, binding: Binding) -> Value | None:
+    def bound_value(
+        self, tables: FileTables, scope: str, binding: Binding
+    ) -> Value | NoneValue | None:
         """What `binding` holds, read in `scope`; an annotation means an instance of its class."""
         if binding.value == UNKNOWN:
             return None
+        if binding.value == "None" and not binding.annotation:
+            return NONE
         if binding.value.endswith("[]") and not binding.annotation:  # an element
             held = self.evaluate(tables, scope, binding.value[:-2])
             return InstanceValue(held.cls) if isinstance(held, ElementsValue) else None
@@ -590,18 +603,20 @@ class PythonResolver:
         return None
 
 
-def _agree(candidates: list[Value | None]) -> Value | None:
+def _agree(candidates: Sequence[Value | NoneValue | None]) -> Value | None:
     """The one value every candidate agrees on; None if any is unknown or they differ, except
-    that functions, methods and classes that differ are a `ChoiceValue` of all of them."""
-    if not candidates:
+    that functions, methods and classes that differ are a `ChoiceValue` of all of them. A
+    `NoneValue` agrees with anything (calling None runs nothing)."""
+    values = [c for c in candidates if not isinstance(c, NoneValue)]
+    if not values:
         return None
-    first = candidates[0]
+    first = values[0]
     if first is None:
         return None
-    if all(other == first for other in candidates[1:]):
+    if all(other == first for other in values[1:]):
         return first
     options: dict[DefValue, None] = {}
-    for candidate in candidates:
+    for candidate in values:
         if isinstance(candidate, DefValue) and candidate.kind in (CLASS, FUNCTION, METHOD):
             options[candidate] = None
         elif isinstance(candidate, ChoiceValue):

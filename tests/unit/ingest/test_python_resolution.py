@@ -571,3 +571,29 @@ def test_a_declared_type_holds_for_every_assignment_of_the_name(resolve_tree: An
         ("pkg.m.Field.run", "pkg.m.Capture.start"),
         ("pkg.m.capture", "pkg.m.Capture.start"),
     }
+
+
+def test_a_name_also_bound_to_none_calls_what_else_it_holds(resolve_tree: Any) -> None:
+    """click's `get_buffer = None` beside `def get_buffer`, and requests' `hash_utf8 = None`
+    then `hash_utf8 = md5_utf8` or `sha_utf8` by branch: calling None runs nothing, so the
+    call reaches the definition (several: each heuristic)."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "get_buffer = None\n\nif True:\n    def get_buffer():\n        pass\n\n\n"
+                "def read():\n    return get_buffer()\n\n\n"
+                "def digest(kind):\n    hash_utf8 = None\n    if kind:\n"
+                "        def md5_utf8():\n            pass\n\n        hash_utf8 = md5_utf8\n"
+                "    else:\n        def sha_utf8():\n            pass\n\n"
+                "        hash_utf8 = sha_utf8\n    return hash_utf8()\n\n\n"
+                "def nothing():\n    missing = None\n    return missing()\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("pkg.m.read", "pkg.m.get_buffer", "exact"),
+        ("pkg.m.digest", "pkg.m.digest.md5_utf8", "heuristic"),
+        ("pkg.m.digest", "pkg.m.digest.sha_utf8", "heuristic"),
+    }
