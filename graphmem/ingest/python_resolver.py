@@ -5,9 +5,9 @@ A small abstract interpreter over ParsedFile data. A name is looked up the way P
 the value it finds is one of:
 
 - `ModuleValue`: a module of the repository (``import pkg.mod as m``, a submodule attribute);
-- `DefValue`: a class, function or method of the repository;
+- `DefValue`: a class, function or method of the repository (a class also for ``type[Foo]``);
 - `InstanceValue`: an instance of a repository class (``x = Foo()``, ``x: Foo``, ``self``,
-  ``x = t.cast(Foo, y)``);
+  ``x = t.cast(Foo, y)``, ``with Foo() as x`` through ``__enter__``);
 - `ElementsValue`: a sequence of instances (``x: list[Foo]``, ``-> Iterator[Foo]``,
   ``*args: Foo``), whose element a ``for`` loop or a comprehension over it binds.
 
