@@ -10,6 +10,10 @@ tests/fixtures/hooks/<agent>/):
 - Cursor: `hook_event_name` sessionStart, postToolUse (a Read), afterFileEdit; the session is
   `conversation_id`, the working directory `workspace_roots[0]`.
 - Gemini CLI: SessionStart, AfterTool (read_file, write_file, replace), BeforeAgent.
+- Cline: `hookName` TaskStart, TaskResume, UserPromptSubmit, PreToolUse, PostToolUse, the
+  event's own data under its camel-case name (`preToolUse.toolName`, `.parameters.path`); the
+  session is `taskId`, the working directory `workspaceRoots[0]`. Its hooks page also writes
+  `tool` and `workspacePath`: both spellings are read.
 """
 
 from __future__ import annotations
@@ -28,8 +32,22 @@ CODEX_EDITS = frozenset({"apply_patch", "Edit", "Write"})
 CURSOR_READS = frozenset({"Read", "read_file"})
 GEMINI_READS = frozenset({"read_file", "read_many_files"})
 GEMINI_EDITS = frozenset({"write_file", "replace"})
+CLINE_READS = frozenset({"read_file"})
+CLINE_EDITS = frozenset({"write_to_file", "replace_in_file"})
+#: Cline's hook names graphmem answers, and what each is.
+CLINE_EVENTS: dict[str, EventKind] = {
+    "TaskStart": "session_start",
+    "TaskResume": "session_start",
+    "UserPromptSubmit": "prompt",
+    "PreToolUse": "before_file",
+    "PostToolUse": "after_edit",
+}
 
 _PATCH_FILE = re.compile(r"^\*\*\* (Update|Add|Delete) File: (.+?)\s*$")
+#: The text a Cline `replace_in_file` block replaces: from its SEARCH line to `=======`.
+_SEARCH_BLOCK = re.compile(
+    r"^(?:-{7}|<{7}) SEARCH[^\n]*\n(.*?)^={7}[ \t]*$", re.MULTILINE | re.DOTALL
+)
 
 
 def parse_payload(agent: str, payload: Mapping[str, Any]) -> HookEvent | None:
@@ -123,6 +141,40 @@ def _gemini(payload: Mapping[str, Any]) -> HookEvent | None:
     )
 
 
+def _cline(payload: Mapping[str, Any]) -> HookEvent | None:
+    name = _text(payload.get("hookName")) or next(
+        (n for n in CLINE_EVENTS if _camel(n) in payload), ""
+    )
+    kind = CLINE_EVENTS.get(name)
+    data = _mapping(payload.get(_camel(name)))
+    tool = _text(data.get("toolName")) or _text(data.get("tool"))
+    if kind == "before_file" and tool not in CLINE_READS | CLINE_EDITS:
+        return None
+    if kind == "after_edit" and tool not in CLINE_EDITS:
+        return None
+    if kind is None:
+        return None
+    parameters = _mapping(data.get("parameters"))
+    path = _text(parameters.get("path")) if kind in ("before_file", "after_edit") else ""
+    old = tuple(m.rstrip("\n") for m in _SEARCH_BLOCK.findall(_text(parameters.get("diff"))))
+    roots = payload.get("workspaceRoots")
+    cwd = _text(roots[0]) if isinstance(roots, list) and roots else ""
+    return HookEvent(
+        agent="cline",
+        kind=kind,
+        native_name=name,
+        session_id=_text(payload.get("taskId")),
+        cwd=cwd or _text(payload.get("workspacePath")) or None,
+        files=(FileTouch(path, tuple(o for o in old if o)),) if path else (),
+        prompt=_text(data.get("prompt")),
+    )
+
+
+def _camel(name: str) -> str:
+    """Cline's key for an event's own data: `PreToolUse` -> `preToolUse`."""
+    return name[:1].lower() + name[1:]
+
+
 def _tool_files(tool_input: Mapping[str, Any]) -> tuple[FileTouch, ...]:
     """The file a tool reads or edits, with the old text of its edits (Edit, MultiEdit, replace)."""
     path = ""
@@ -170,6 +222,7 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], HookEvent | None]] = {
     "claude-code": _claude,
+    "cline": _cline,
     "codex": _codex,
     "cursor": _cursor,
     "gemini": _gemini,

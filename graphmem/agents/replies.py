@@ -4,6 +4,8 @@ Claude Code, Codex and Gemini CLI read `hookSpecificOutput.additionalContext` (C
 SessionStart, PreToolUse since 2.1.9, PostToolUse and UserPromptSubmit; Codex likewise; Gemini
 CLI at SessionStart, AfterTool and BeforeAgent, not at BeforeTool). Cursor reads
 `additional_context` at sessionStart and postToolUse; its afterFileEdit takes no output.
+Cline reads `contextModification` from every hook (`cancel: false` lets the task go on); what
+a PreToolUse hook adds reaches the model with its next step, after the tool has run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from graphmem.agents.events import EventKind, HookEvent
 #: Events at which an agent puts a hook's text in front of the model.
 CAN_INJECT: dict[str, frozenset[EventKind]] = {
     "claude-code": frozenset({"session_start", "before_file", "after_edit", "prompt"}),
+    "cline": frozenset({"session_start", "before_file", "after_edit", "prompt"}),
     "codex": frozenset({"session_start", "before_file", "after_edit", "prompt"}),
     "cursor": frozenset({"session_start", "before_file"}),
     "gemini": frozenset({"session_start", "before_file", "after_edit", "prompt"}),
@@ -31,4 +34,6 @@ def reply(event: HookEvent, text: str) -> dict[str, Any] | None:
         return None
     if event.agent == "cursor":
         return {"additional_context": text}
+    if event.agent == "cline":
+        return {"cancel": False, "contextModification": text}
     return {"hookSpecificOutput": {"hookEventName": event.native_name, "additionalContext": text}}

@@ -7,12 +7,15 @@ the `graphmem` MCP server as added, and deletes a file only when nothing else is
 | agent       | hooks                                    | MCP server                      |
 |-------------|------------------------------------------|---------------------------------|
 | claude-code | .claude/settings.json                    | .mcp.json                       |
+| cline       | .clinerules/hooks/TaskStart ... (scripts) | (Cline's own MCP settings)     |
 | codex       | .codex/hooks.json                        | .codex/config.toml              |
 | cursor      | .cursor/hooks.json                       | .cursor/mcp.json                |
 | gemini      | .gemini/settings.json                    | .gemini/settings.json           |
 
 The commands are `graphmem hook AGENT` and `graphmem mcp`: the hook finds the repository from
-the working directory the agent reports, so they work from anywhere inside it.
+the working directory the agent reports, so they work from anywhere inside it. Cline runs each
+executable file of .clinerules/hooks/ named after its event; setup writes a two-line script
+there per event, and keeps MCP servers outside the project, in its own settings.
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ GEMINI_EVENTS = {
     "BeforeAgent": None,
 }
 CURSOR_EVENTS = {"sessionStart": None, "postToolUse": "Read", "afterFileEdit": None}
+CLINE_HOOKS = ("TaskStart", "TaskResume", "UserPromptSubmit", "PreToolUse", "PostToolUse")
+CLINE_SCRIPT = """\
+#!/bin/sh
+# graphmem: added by `graphmem setup cline` (`graphmem setup cline --remove` takes it out)
+exec graphmem hook cline
+"""
 
 CODEX_MCP_BLOCK = """\
 # graphmem: begin (added by `graphmem setup codex`; `--remove` takes it out)
@@ -63,6 +72,7 @@ args = ["mcp"]
 #: The folder whose presence says an agent is used in this repository.
 AGENT_FOLDERS = {
     "claude-code": ".claude",
+    "cline": ".clinerules",
     "codex": ".codex",
     "cursor": ".cursor",
     "gemini": ".gemini",
@@ -76,6 +86,10 @@ class FileChange:
     path: Path
     before: str | None
     after: str | None
+    #: a script the agent runs (Cline's hooks): written with its execute bits set
+    executable: bool = False
+    #: the repository: the folders a removal leaves empty go, up to it
+    root: Path | None = None
 
     @property
     def changed(self) -> bool:
@@ -109,22 +123,29 @@ def plan(repo_root: Path, agents: Sequence[str], remove: bool = False) -> list[F
             before = current.before if current else _read(path)
             text = current.after if current else before
             after = edit(path, text, agent, remove)
-            pending[path] = FileChange(path, before, after)
+            pending[path] = FileChange(
+                path, before, after, executable=edit is _cline_hook, root=repo_root
+            )
     return [change for change in pending.values() if change.changed]
 
 
 def apply(changes: Sequence[FileChange]) -> None:
-    """Write (or delete) each changed file; a folder left empty by a deletion goes too."""
+    """Write (or delete) each changed file; folders left empty by a deletion go too."""
     for change in changes:
         if change.after is None:
             change.path.unlink(missing_ok=True)
             parent = change.path.parent
-            if parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
+            while parent != change.root and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()  # .clinerules/hooks/, then .clinerules/
+                if change.root is None:
+                    break
+                parent = parent.parent
             continue
         change.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = change.path.with_name(change.path.name + ".graphmem-tmp")
         temporary.write_text(change.after, encoding="utf-8")
+        if change.executable:
+            temporary.chmod(0o755)
         temporary.replace(change.path)
 
 
@@ -304,10 +325,32 @@ def _codex_mcp(path: Path, text: str | None, agent: str, remove: bool) -> str | 
     return merged
 
 
+# -- Cline's hook scripts ----------------------------------------------------------------------
+
+
+def _cline_hook(path: Path, text: str | None, agent: str, remove: bool) -> str | None:
+    """One event's script in .clinerules/hooks/: written when absent, removed only while it is
+    still ours; a script of the user's own is never overwritten."""
+    if remove:
+        return None if text == CLINE_SCRIPT else text
+    if text is None or text == CLINE_SCRIPT:
+        rules = path.parent.parent
+        if rules.is_file():
+            raise UsageError(
+                f"{rules} is a file, and Cline reads hooks from the folder {rules.name}/hooks/: "
+                f"move its rules into {rules.name}/rules.md first"
+            )
+        return CLINE_SCRIPT
+    raise UsageError(
+        f"{path} is a hook of your own, left as it is: have it run `graphmem hook cline` "
+        "itself (docs/agents.md), or move it aside and run setup again"
+    )
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # `.clinerules` may be a file
         return None
 
 
@@ -316,6 +359,7 @@ _EDITS: dict[str, list[tuple[str, Callable[[Path, str | None, str, bool], str | 
         (".claude/settings.json", _json_edit(_grouped_hooks(CLAUDE_EVENTS, HOOK_TIMEOUT_SECONDS))),
         (".mcp.json", _json_edit(_mcp_server)),
     ],
+    "cline": [(f".clinerules/hooks/{name}", _cline_hook) for name in CLINE_HOOKS],
     "codex": [
         (".codex/hooks.json", _json_edit(_grouped_hooks(CODEX_EVENTS, HOOK_TIMEOUT_SECONDS))),
         (".codex/config.toml", _codex_mcp),

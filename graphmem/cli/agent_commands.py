@@ -30,13 +30,14 @@ examples:
 SETUP_HELP = """\
 Register graphmem's hooks and MCP server in each agent's project configuration (Claude Code:
 .claude/settings.json and .mcp.json; Codex: .codex/hooks.json and .codex/config.toml; Cursor:
-.cursor/hooks.json and .cursor/mcp.json; Gemini CLI: .gemini/settings.json). Existing settings
-are kept; running it twice changes nothing; --remove takes out exactly what it added. With no
-AGENT, the agents whose folders exist in the repository are set up.
+.cursor/hooks.json and .cursor/mcp.json; Gemini CLI: .gemini/settings.json; Cline: one script
+per event in .clinerules/hooks/, its MCP servers being in Cline's own settings). Existing
+settings are kept; running it twice changes nothing; --remove takes out exactly what it added.
+With no AGENT, the agents whose folders exist in the repository are set up.
 
 examples:
   graphmem setup claude-code
-  graphmem setup claude-code codex cursor gemini --dry-run
+  graphmem setup claude-code codex cursor gemini cline --dry-run
   graphmem setup --remove
 """
 
@@ -103,7 +104,7 @@ def run_hook_command(args: argparse.Namespace) -> int:
 
 
 def run_setup(args: argparse.Namespace) -> int:
-    from graphmem.agents.setup import apply, detect_agents, plan
+    from graphmem.agents.setup import AGENT_FOLDERS, apply, detect_agents, plan
     from graphmem.errors import UsageError
     from graphmem.settings import find_repo_root
 
@@ -111,7 +112,7 @@ def run_setup(args: argparse.Namespace) -> int:
     agents = list(dict.fromkeys(args.agents)) or detect_agents(root)
     if not agents:
         raise UsageError(
-            "no agent folder (.claude, .codex, .cursor, .gemini) found: name the agents, "
+            f"no agent folder ({', '.join(AGENT_FOLDERS.values())}) found: name the agents, "
             "e.g. `graphmem setup claude-code`"
         )
     changes = plan(root, agents, remove=args.remove)

@@ -93,6 +93,9 @@ def context_of(run: HookRun, agent: str) -> str:
     if agent == "cursor":
         assert set(data) == {"additional_context"}
         text = data["additional_context"]
+    elif agent == "cline":
+        assert set(data) == {"cancel", "contextModification"} and data["cancel"] is False
+        text = data["contextModification"]
     else:
         assert set(data) == {"hookSpecificOutput"}
         specific = data["hookSpecificOutput"]
@@ -158,6 +161,7 @@ def repo(tmp_path: Path, embedder: Embedder) -> Iterator[HookRepo]:
 
 BEFORE_EDIT = {
     "claude-code": "pre_tool_use_edit",
+    "cline": "pre_tool_use_replace_in_file",
     "codex": "pre_tool_use_apply_patch",
     "cursor": "post_tool_use_read",
     "gemini": "after_tool_read_file",
@@ -181,7 +185,7 @@ def test_before_an_edit_the_governing_memories_come_once_per_session(
     assert "not instructions" in text
     assert f"[memory {repo.ids['billing']} · constraint" in text
     assert "governs src/shop/billing/, which contains it" in text
-    if agent in ("claude-code", "codex"):
+    if agent in ("claude-code", "cline", "codex"):
         # The edit's old text lies in Invoice.send: what governs that symbol comes first.
         assert text.index(repo.ids["send"]) < text.index(repo.ids["billing"])
     else:
@@ -189,7 +193,10 @@ def test_before_an_edit_the_governing_memories_come_once_per_session(
         assert text.index(repo.ids["billing"]) < text.index(repo.ids["send"])
     again = run_hook(agent, data, repo)
     assert (again.code, again.out) == (0, "")
-    other_session = {"claude-code": "session_id", "codex": "session_id", "gemini": "session_id"}
+    other_session = {
+        "claude-code": "session_id", "cline": "taskId", "codex": "session_id",
+        "gemini": "session_id",
+    }  # fmt: skip
     field = other_session.get(agent, "conversation_id")
     fresh = run_hook(agent, payload(agent, BEFORE_EDIT[agent], repo.root, **{field: "s-2"}), repo)
     assert repo.ids["billing"] in context_of(fresh, agent)
@@ -212,7 +219,15 @@ def test_gemini_read_many_files_with_globs_gets_what_governs_the_files(
     assert "src/shop/billing/invoices.py" in text and repo.ids["billing"] in text
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor", "gemini"])
+def test_cline_as_its_hooks_page_spells_the_payload_is_read_too(repo: HookRepo) -> None:
+    """Cline's hooks page writes `preToolUse.tool` and `workspacePath` where its reference
+    writes `toolName` and `workspaceRoots`."""
+    data = payload("cline", "pre_tool_use_read_file_hooks_page", repo.root)
+    text = context_of(run_hook("cline", data, repo, cwd=repo.root.parent), "cline")
+    assert repo.ids["billing"] in text and "Invoices are immutable once sent." in text
+
+
+@pytest.mark.parametrize("agent", ["claude-code", "cline", "codex", "cursor", "gemini"])
 def test_session_start_briefs_on_repository_wide_memories_and_preferences(
     agent: str, repo: HookRepo
 ) -> None:
@@ -259,6 +274,7 @@ def test_the_briefing_says_when_the_index_is_behind(repo: HookRepo) -> None:
     [
         ("claude-code", "pre_tool_use_bash"),
         ("claude-code", "user_prompt_submit_miss"),
+        ("cline", "pre_tool_use_execute_command"),
         ("codex", "pre_tool_use_bash"),
         ("cursor", "before_read_file"),
         ("cursor", "before_submit_prompt"),
@@ -300,6 +316,7 @@ def test_a_file_that_does_not_exist_gets_nothing(repo: HookRepo) -> None:
     ("agent", "name"),
     [
         ("claude-code", "user_prompt_submit"),
+        ("cline", "user_prompt_submit"),
         ("codex", "user_prompt_submit"),
         ("gemini", "before_agent"),
     ],
@@ -400,6 +417,7 @@ def test_the_per_session_cap_holds_across_injections(repo: HookRepo, embedder: E
     ("agent", "name"),
     [
         ("claude-code", "post_tool_use_edit"),
+        ("cline", "post_tool_use_replace_in_file"),
         ("codex", "post_tool_use_apply_patch"),
         ("gemini", "after_tool_replace"),
         ("cursor", "after_file_edit"),

@@ -50,6 +50,11 @@ def load(agent: str, name: str) -> HookEvent | None:
         ("gemini", "after_tool_read_file", "before_file", "7f3a9c1e-5b2d-4e8f-a6c0-1d2e3f4a5b6c"),
         ("gemini", "after_tool_replace", "after_edit", "7f3a9c1e-5b2d-4e8f-a6c0-1d2e3f4a5b6c"),
         ("gemini", "before_agent", "prompt", "7f3a9c1e-5b2d-4e8f-a6c0-1d2e3f4a5b6c"),
+        ("cline", "session_start", "session_start", "1764669600123"),
+        ("cline", "pre_tool_use_replace_in_file", "before_file", "1764669600123"),
+        ("cline", "pre_tool_use_read_file_hooks_page", "before_file", "1764669700456"),
+        ("cline", "post_tool_use_replace_in_file", "after_edit", "1764669600123"),
+        ("cline", "user_prompt_submit", "prompt", "1764669600123"),
     ],
 )
 def test_answered_events(agent: str, name: str, kind: str, session: str) -> None:
@@ -66,6 +71,7 @@ def test_answered_events(agent: str, name: str, kind: str, session: str) -> None
         ("cursor", "before_read_file"),  # takes only a permission: no context
         ("cursor", "before_submit_prompt"),  # takes only continue/user_message
         ("gemini", "before_tool_replace"),  # BeforeTool cannot add context
+        ("cline", "pre_tool_use_execute_command"),
     ],
 )
 def test_events_graphmem_leaves_alone(agent: str, name: str) -> None:
@@ -128,3 +134,34 @@ def test_cursor_replies_where_it_can_and_stays_silent_where_it_cannot() -> None:
     assert read is not None and edit is not None
     assert reply(read, "text") == {"additional_context": "text"}
     assert reply(edit, "text") is None
+
+
+def test_a_cline_replace_in_file_carries_the_text_of_its_search_blocks() -> None:
+    event = load("cline", "pre_tool_use_replace_in_file")
+    assert event is not None
+    assert event.files == (
+        FileTouch("src/shop/billing/invoices.py", ('            u.log("retry")',)),
+    )
+    older = {  # the marker Cline wrote before `------- SEARCH`, two blocks in one diff
+        "hookName": "PreToolUse",
+        "taskId": "t",
+        "preToolUse": {
+            "toolName": "replace_in_file",
+            "parameters": {
+                "path": "a.py",
+                "diff": "<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n"
+                "<<<<<<< SEARCH\ny = 1\n=======\ny = 2\n>>>>>>> REPLACE\n",
+            },
+        },
+    }
+    parsed = parse_payload("cline", older)
+    assert parsed is not None and parsed.files == (FileTouch("a.py", ("x = 1", "y = 1")),)
+    done = {"hookName": "TaskComplete", "taskId": "t", "taskComplete": {}}
+    assert parse_payload("cline", done) is None
+
+
+def test_cline_replies_with_its_context_modification() -> None:
+    event = load("cline", "session_start")
+    assert event is not None
+    assert reply(event, "text") == {"cancel": False, "contextModification": "text"}
+    assert reply(event, "") is None  # no JSON at all: Cline goes on

@@ -47,7 +47,12 @@ USER_FILES = {
     },
 }
 CODEX_TOML = '# my Codex settings\nmodel = "gpt-5.1-codex"\n\n[mcp_servers.docs]\nurl = "https://example.org/mcp"\n'
-AGENTS = ["claude-code", "codex", "cursor", "gemini"]
+AGENTS = ["claude-code", "cline", "codex", "cursor", "gemini"]
+#: Cline's rules and a hook of the user's own, for an event graphmem does not answer.
+CLINE_FILES = {
+    ".clinerules/style.md": "- Keep functions short.\n",
+    ".clinerules/hooks/TaskComplete": "#!/bin/sh\necho '{\"cancel\": false}'\n",
+}
 
 
 def write_user_files(root: Path) -> dict[str, str]:
@@ -59,6 +64,10 @@ def write_user_files(root: Path) -> dict[str, str]:
         path.write_text(texts[name])
     (root / ".codex" / "config.toml").write_text(CODEX_TOML)
     texts[".codex/config.toml"] = CODEX_TOML
+    for name, text in CLINE_FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+        texts[name] = text
     return texts
 
 
@@ -100,6 +109,13 @@ def test_setup_keeps_every_user_setting_and_adds_the_hooks(tmp_path: Path) -> No
     assert gemini["theme"] == "GitHub" and "docs" in gemini["mcpServers"]
     assert gemini["hooks"]["AfterTool"][0]["hooks"][0]["command"] == "graphmem hook gemini"
     assert gemini["hooks"]["AfterTool"][0]["hooks"][0]["timeout"] == 5000  # Gemini counts ms
+    for event in ("TaskStart", "TaskResume", "UserPromptSubmit", "PreToolUse", "PostToolUse"):
+        script = tmp_path / ".clinerules/hooks" / event
+        assert script.read_text().splitlines()[-1] == "exec graphmem hook cline"
+        assert script.stat().st_mode & 0o111 == 0o111  # Cline runs it as a program
+    assert (tmp_path / ".clinerules/hooks/TaskComplete").read_text() == (
+        CLINE_FILES[".clinerules/hooks/TaskComplete"]
+    )
 
 
 def test_setup_twice_changes_nothing(tmp_path: Path) -> None:
@@ -167,7 +183,7 @@ def test_cli_dry_run_prints_the_diff_and_writes_nothing(
     assert snapshot(tmp_path) == before
     assert main(["--repo", str(tmp_path), "setup", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["agents"] == AGENTS and len(report["files"]) == 7
+    assert report["agents"] == AGENTS and len(report["files"]) == 12  # Cline: 5 scripts
 
 
 def test_cli_without_agents_or_folders_says_what_to_do(tmp_path: Path) -> None:
@@ -179,3 +195,19 @@ def test_cli_without_agents_or_folders_says_what_to_do(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "graphmem setup claude-code" in done.stderr
+
+
+def test_a_cline_hook_of_the_users_own_is_never_overwritten(tmp_path: Path) -> None:
+    own = tmp_path / ".clinerules/hooks/PreToolUse"
+    own.parent.mkdir(parents=True)
+    own.write_text("#!/bin/sh\n./guard.sh\n")
+    with pytest.raises(UsageError, match="hook of your own"):
+        plan(tmp_path, ["cline"])
+    assert sorted(p.name for p in own.parent.iterdir()) == ["PreToolUse"]
+
+
+def test_a_clinerules_file_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / ".clinerules").write_text("- Keep functions short.\n")
+    with pytest.raises(UsageError, match="is a file.*rules.md"):
+        plan(tmp_path, ["cline"])
+    assert (tmp_path / ".clinerules").read_text() == "- Keep functions short.\n"
