@@ -117,7 +117,8 @@ def adr_scopes(root: Path, files: Iterable[str], configured: Iterable[str] = ())
         declared = (root / ".adr-dir").read_text(encoding="utf-8", errors="replace").strip()
         if declared:
             found.setdefault(_clean(declared), "")
-    for name in sorted(f for f in listed if PurePosixPath(f).name == ".log4brains.yml"):
+    named = (f for f in listed if f.endswith(".log4brains.yml"))
+    for name in sorted(f for f in named if PurePosixPath(f).name == ".log4brains.yml"):
         if not in_sample_folder(name, tests=True):
             for folder, scope in _log4brains_dirs(root, name):
                 found.setdefault(folder, scope)
@@ -145,6 +146,8 @@ def find_adrs(files: Iterable[str], extra_dirs: Iterable[str] = ()) -> list[str]
     explicit = tuple(d + "/" for d in extra_dirs)
     found = []
     for rel in files:
+        if rel[-3:].lower() != ".md":  # before any Path is made: most files are code
+            continue
         path = PurePosixPath(rel)
         if path.suffix.lower() != ".md" or _NOT_DECISIONS.match(path.name):
             continue

@@ -243,18 +243,20 @@ _ENDS_INTRODUCING = re.compile(r"[:：]\s*$")
 def rules_format(path: str) -> str | None:
     """Which kind of rules file `path` is, or None."""
     text = path.replace("\\", "/")
-    p = PurePosixPath(text)
-    if p.name in _DIRECTORY_FILES:
-        return _DIRECTORY_FILES[p.name]
+    parent, _, name = text.rpartition("/")  # string work: every file of a walk passes here
+    if name in _DIRECTORY_FILES:
+        return _DIRECTORY_FILES[name]
     if text in _ROOT_FILES:
         return _ROOT_FILES[text]
-    if text.startswith(".github/instructions/") and p.name.endswith(".instructions.md"):
+    if text.startswith(".github/instructions/") and name.endswith(".instructions.md"):
         return "copilot-instructions"
-    for (folder, suffix), fmt in _RULE_FOLDERS.items():
-        if p.suffix != suffix:
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # as PurePosixPath.suffix
+    for (folder, folder_suffix), fmt in _RULE_FOLDERS.items():
+        if suffix != folder_suffix:
             continue
         if fmt in _ROOT_FOLDER_ONLY:
-            if str(p.parent) == folder:
+            if parent == folder:
                 return fmt
         elif _rules_folder(text, folder) is not None:
             return fmt
