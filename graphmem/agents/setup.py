@@ -14,7 +14,7 @@ the `graphmem` MCP server as added, and deletes a file only when nothing else is
 
 The commands are `graphmem hook AGENT` and `graphmem mcp`: the hook finds the repository from
 the working directory the agent reports, so they work from anywhere inside it. Cline runs each
-executable file of .clinerules/hooks/ named after its event; setup writes a two-line script
+executable file of .clinerules/hooks/ named after its event; setup writes a small script
 there per event, and keeps MCP servers outside the project, in its own settings.
 """
 
@@ -55,10 +55,12 @@ GEMINI_EVENTS = {
 }
 CURSOR_EVENTS = {"sessionStart": None, "postToolUse": "Read", "afterFileEdit": None}
 CLINE_HOOKS = ("TaskStart", "TaskResume", "UserPromptSubmit", "PreToolUse", "PostToolUse")
+#: Cline cancels the tool call of a hook that exits non-zero: without graphmem on the PATH (or
+#: with a broken install), the script still exits 0 and prints nothing, so the task goes on.
 CLINE_SCRIPT = """\
 #!/bin/sh
 # graphmem: added by `graphmem setup cline` (`graphmem setup cline --remove` takes it out)
-exec graphmem hook cline
+graphmem hook cline 2>/dev/null || true
 """
 
 CODEX_MCP_BLOCK = """\
