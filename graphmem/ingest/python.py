@@ -58,6 +58,10 @@ _SEQUENCES = frozenset(
         "AsyncGenerator",
     }
 )  # fmt: skip
+#: Annotations of mappings, read as ``{K,V}`` (``dict[str, Command]`` is ``{str,Command}``).
+_MAPPINGS = frozenset(
+    {"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "DefaultDict", "defaultdict"}
+)
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
 
 UNKNOWN = "?"
@@ -137,13 +141,20 @@ def is_in_package(path: str, files: frozenset[str] | set[str]) -> bool:
 def annotation_value(text: str) -> str | None:
     """What an annotation says a value is, as the resolver reads it: one class
     (`normalize_annotation`), or a sequence of one, ``P[]`` (``list[P]``, ``Sequence[P]``,
-    ``tuple[P, ...]``, ``Iterator[P]``, also optional)."""
+    ``tuple[P, ...]``, ``Iterator[P]``, also optional), or a mapping ``{K,V}`` of key and
+    value classes, either empty when it is not one class (``dict[str, list[P]]`` is ``{str,}``)."""
     text = _WHITESPACE.sub("", text).strip("'\"")
     match = _OPTIONAL.match(text)
     if match:
         text = match.group(1)
     options = [t for t in text.split("|") if t != "None"]
     sequence = _SUBSCRIPTED.fullmatch(options[0]) if len(options) == 1 else None
+    if sequence is not None and sequence.group(1).rsplit(".", 1)[-1] in _MAPPINGS:
+        pair = _arguments(options[0][len(sequence.group(1)) + 1 : -1])
+        if len(pair) != 2:
+            return None
+        key, value = (normalize_annotation(part) or "" for part in pair)
+        return f"{{{key},{value}}}"
     if sequence is None or sequence.group(1).rsplit(".", 1)[-1] not in _SEQUENCES:
         return normalize_annotation(text)
     head = sequence.group(1).rsplit(".", 1)[-1]
@@ -503,6 +514,13 @@ class _PythonParse(SourceParse):
                 text = _WHITESPACE.sub("", self.text(func))
                 if _DOTTED.fullmatch(text):
                     return text + "()"
+        if node.type == "subscript":  # `cmd = self.commands[name]`, not a slice
+            value = node.child_by_field_name("value")
+            keys = node.children_by_field_name("subscript")
+            if value is not None and len(keys) == 1 and keys[0].type != "slice":
+                held = self.value_expression(value)
+                if held not in (UNKNOWN, "None"):
+                    return f"{held}.__getitem__()"
         return UNKNOWN
 
     def cast_type(self, node: Node) -> str | None:
@@ -520,18 +538,62 @@ class _PythonParse(SourceParse):
         """``for param in self.get_params(ctx):``: `param` is an element of what the loop
         walks, read as ``self.get_params()[]``; other targets are unknown. A comprehension's
         variable (not `always`) lives in the comprehension: bound ``each:...[]``, it hides no
-        name of the function it is in unless it is followed."""
+        name of the function it is in unless it is followed. A tuple target gets what the
+        loop's items hold at its position (`unpacked`)."""
         loop = node.parent
         iterated = loop.child_by_field_name("right") if loop is not None else None
+        weak = "" if always else "each:"
+        names = [self.text(child) for child in node.named_children]
+        if (
+            node.type in ("pattern_list", "tuple_pattern")
+            and iterated is not None
+            and all(child.type == "identifier" for child in node.named_children)
+        ):
+            for name, each in zip(names, self.unpacked(iterated, len(names)), strict=True):
+                if each != UNKNOWN:
+                    self.bind(scope.qualified_name, name, f"{weak}{each}", node)
+                elif always:
+                    self.bind(scope.qualified_name, name, UNKNOWN, node)
+            return
         held = UNKNOWN
         if node.type == "identifier" and iterated is not None:
             held = self.value_expression(iterated)
         if held != UNKNOWN:
-            weak = "" if always else "each:"
             self.bind(scope.qualified_name, self.text(node), f"{weak}{held}[]", node)
         elif always:
             for target in self.target_names(node):
                 self.bind(scope.qualified_name, target, UNKNOWN, node)
+
+    def unpacked(self, iterated: Node, count: int) -> list[str]:
+        """What each of `count` names unpacking the items of `iterated` holds:
+        ``enumerate(E)`` gives an index and an element of E (``E[]``), ``zip(A, B)`` an
+        element of each, ``D.items()`` a key and a value (``D.items()[0]``, ``[1]``);
+        anything else is unknown."""
+        unknown = [UNKNOWN] * count
+        func = iterated.child_by_field_name("function") if iterated.type == "call" else None
+        arguments = iterated.child_by_field_name("arguments") if func is not None else None
+        if func is None or arguments is None or arguments.type != "argument_list":
+            return unknown
+        given = [c for c in arguments.named_children if c.type != "comment"]
+        positional = [c for c in given if c.type != "keyword_argument"]
+        if func.type == "identifier" and self.text(func) == "enumerate" and count == 2:
+            if not positional or positional[0].type in ("list_splat", "dictionary_splat"):
+                return unknown
+            held = self.value_expression(positional[0])
+            return [UNKNOWN, UNKNOWN if held == UNKNOWN else f"{held}[]"]
+        if func.type == "identifier" and self.text(func) == "zip":
+            if len(positional) != count or len(given) - len(positional) > 1:
+                return unknown
+            walked = [self.value_expression(argument) for argument in positional]
+            return [UNKNOWN if each == UNKNOWN else f"{each}[]" for each in walked]
+        receiver = func.child_by_field_name("object") if func.type == "attribute" else None
+        attribute = func.child_by_field_name("attribute") if receiver is not None else None
+        if receiver is None or attribute is None or self.text(attribute) != "items":
+            return unknown
+        held = self.value_expression(receiver)
+        if given or count != 2 or held in (UNKNOWN, "None"):
+            return unknown
+        return [f"{held}.items()[0]", f"{held}.items()[1]"]
 
     def caught(self, alias: Node, scope: _Scope) -> bool:
         """``except ValidationError as err:``: `err` is certainly a ValidationError (one class

@@ -9,7 +9,10 @@ the value it finds is one of:
 - `InstanceValue`: an instance of a repository class (``x = Foo()``, ``x: Foo``, ``self``,
   ``x = t.cast(Foo, y)``, ``with Foo() as x`` through ``__enter__``);
 - `ElementsValue`: a sequence of instances (``x: list[Foo]``, ``-> Iterator[Foo]``,
-  ``*args: Foo``), whose element a ``for`` loop or a comprehension over it binds.
+  ``*args: Foo``), whose element a ``for`` loop or a comprehension over it binds;
+- `MappingValue`: a mapping of instances (``x: dict[str, Foo]``), whose ``.items()`` a loop
+  unpacks into key and value, and whose ``x[k]``, ``.get()``, ``.values()``, ``.keys()`` hold
+  them.
 
 Attributes follow modules (their own definitions, imports and re-exports, ``__all__`` and star
 imports, then submodules) and classes (their MRO, class-body assignments, and ``self.x = ...``
@@ -80,6 +83,29 @@ class ElementsValue:
 
 
 @dataclass(frozen=True, slots=True)
+class MappingValue:
+    """A dict or Mapping whose keys are instances of `key` and values of `value`, either None
+    when the annotation names no one class (``dict[str, Command]``: no key class)."""
+
+    key: DefValue | None
+    value: DefValue | None
+
+    def held(self, which: DefValue | None) -> InstanceValue | None:
+        return InstanceValue(which) if which is not None else None
+
+    def method(self, name: str) -> Value | None:
+        """What calling the mapping method `name` returns, when it is one of its keys or
+        values (``get`` may also return its default, which adds no callee here)."""
+        if name in ("get", "__getitem__", "pop", "setdefault"):
+            return self.held(self.value)
+        if name == "values" and self.value is not None:
+            return ElementsValue(self.value)
+        if name == "keys" and self.key is not None:
+            return ElementsValue(self.key)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class SuperValue:
     """``super()`` inside a method of `cls`: attribute lookup starts after `cls` in its MRO."""
 
@@ -95,7 +121,9 @@ class ChoiceValue:
     options: tuple[DefValue, ...]
 
 
-Value = ModuleValue | DefValue | InstanceValue | ElementsValue | SuperValue | ChoiceValue
+Value = (
+    ModuleValue | DefValue | InstanceValue | ElementsValue | MappingValue | SuperValue | ChoiceValue
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +447,14 @@ class PythonResolver:
             return NONE
         if binding.value.endswith("[]") and not binding.annotation:  # an element
             held = self.evaluate(tables, scope, binding.value[:-2])
+            if isinstance(held, MappingValue):  # iterating a dict walks its keys
+                return held.held(held.key)
             return InstanceValue(held.cls) if isinstance(held, ElementsValue) else None
+        if binding.value.endswith((".items()[0]", ".items()[1]")) and not binding.annotation:
+            held = self.evaluate(tables, scope, binding.value[:-11])
+            if not isinstance(held, MappingValue):
+                return None
+            return held.held(held.key if binding.value.endswith("[0]") else held.value)
         if binding.annotation:
             return self.declared(tables, scope, binding.value)
         return self.evaluate(tables, scope, binding.value)
@@ -427,6 +462,17 @@ class PythonResolver:
     def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
         """What a value annotated `annotation` (as `annotation_value` reads it) holds; the
         class itself for ``type:C`` (``response_class: type[Response]``)."""
+        if annotation.startswith("{"):
+            key, value = (
+                self.declared(tables, scope, part) if part else None
+                for part in annotation[1:-1].split(",")
+            )
+            if not isinstance(key, InstanceValue) and not isinstance(value, InstanceValue):
+                return None
+            return MappingValue(
+                key.cls if isinstance(key, InstanceValue) else None,
+                value.cls if isinstance(value, InstanceValue) else None,
+            )
         elements = annotation.endswith("[]")
         name = annotation.removesuffix("[]")
         of_class = name.startswith("type:")
@@ -489,6 +535,11 @@ class PythonResolver:
                 return None
             called = part.endswith("()")
             attr = part[:-2] if called else part
+            if isinstance(value, MappingValue):
+                value = value.method(attr) if called else None
+                continue
+            if attr == "__getitem__" and not isinstance(value, InstanceValue):
+                return None  # `Foo[int]` on a class is `__class_getitem__`
             receiver, value = value, self.attribute(value, attr)
             if value is not None and called:
                 value = self.call_result(value, receiver)
@@ -529,7 +580,7 @@ class PythonResolver:
             return self.class_attribute(value, name, instance=False)
         if isinstance(value, InstanceValue):
             return self.class_attribute(value.cls, name, instance=True)
-        if isinstance(value, ChoiceValue | ElementsValue):
+        if isinstance(value, ChoiceValue | ElementsValue | MappingValue):
             return None
         mro = self.mro(value.cls)
         for cls in mro[1:]:

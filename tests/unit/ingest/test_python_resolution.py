@@ -597,3 +597,64 @@ def test_a_name_also_bound_to_none_calls_what_else_it_holds(resolve_tree: Any) -
         ("pkg.m.digest", "pkg.m.digest.md5_utf8", "heuristic"),
         ("pkg.m.digest", "pkg.m.digest.sha_utf8", "heuristic"),
     }
+
+
+def test_tuple_loop_targets_get_what_each_position_holds(resolve_tree: Any) -> None:
+    """click's `for idx, arg in enumerate(self._args)` and `for name, cmd in
+    self.commands.items()`, `zip(A, B)`, comprehensions of the same shapes, and `D[k]`,
+    `D.get(k)`, `D.values()` of a `dict[str, Command]`. A tuple target of anything else, a
+    dict of no one class, or a slice stays unbound."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\n\n\nclass Arg:\n    def process(self):\n        pass\n\n\n"
+                "class Command:\n    def invoke(self):\n        pass\n\n\n"
+                "class Key:\n    def hash(self):\n        pass\n\n\n"
+                "class Group:\n"
+                "    def __init__(self):\n"
+                "        self._args: list[Arg] = []\n"
+                "        self.commands: dict[str, Command] = {}\n"
+                "        self.by_key: t.Mapping[Key, Command] = {}\n"
+                "        self.loose: dict[str, list[Command]] = {}\n\n"
+                "    def numbered(self):\n"
+                "        for idx, arg in enumerate(self._args, start=1):\n"
+                "            arg.process()\n\n"
+                "    def items(self):\n"
+                "        for name, cmd in self.commands.items():\n            cmd.invoke()\n\n"
+                "    def keyed(self):\n"
+                "        for key, cmd in self.by_key.items():\n            key.hash()\n"
+                "        for key in self.by_key:\n            key.hash()\n\n"
+                "    def paired(self, xs: list[Arg], ys: t.Sequence[Command]):\n"
+                "        for a, b in zip(xs, ys, strict=True):\n            a.process()\n"
+                "            b.invoke()\n\n"
+                "    def comprehension(self):\n"
+                "        return [c.invoke() for _, c in self.commands.items()]\n\n"
+                "    def subscript(self, name):\n"
+                "        found = self.commands[name]\n        found.invoke()\n\n"
+                "    def get(self, name):\n"
+                "        other = self.commands.get(name)\n        other.invoke()\n\n"
+                "    def values(self):\n"
+                "        return [v.invoke() for v in self.commands.values()]\n\n"
+                "    def uncertain(self, pairs):\n"
+                "        for a, b in pairs:\n            a.process()\n"
+                "        for name, cmds in self.loose.items():\n            cmds.invoke()\n"
+                "        for i, arg in enumerate(self._args[1:]):\n            arg.process()\n"
+                "        part = self._args[0:2]\n        part.process()\n"
+            ),
+        }
+    )
+    calls = set(tree.of("CALLS"))
+    for caller, callee in (
+        ("numbered", "Arg.process"),
+        ("items", "Command.invoke"),
+        ("keyed", "Key.hash"),
+        ("paired", "Arg.process"),
+        ("paired", "Command.invoke"),
+        ("comprehension", "Command.invoke"),
+        ("subscript", "Command.invoke"),
+        ("get", "Command.invoke"),
+        ("values", "Command.invoke"),
+    ):
+        assert (f"pkg.m.Group.{caller}", f"pkg.m.{callee}") in calls, caller
+    assert not {call for call in calls if call[0] == "pkg.m.Group.uncertain"}
