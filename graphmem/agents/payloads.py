@@ -148,11 +148,11 @@ def _cline(payload: Mapping[str, Any]) -> HookEvent | None:
     kind = CLINE_EVENTS.get(name)
     data = _mapping(payload.get(_camel(name)))
     tool = _text(data.get("toolName")) or _text(data.get("tool"))
-    if kind == "before_file" and tool not in CLINE_READS | CLINE_EDITS:
-        return None
-    if kind == "after_edit" and tool not in CLINE_EDITS:
-        return None
-    if kind is None:
+    if (
+        kind is None
+        or (kind == "before_file" and tool not in CLINE_READS | CLINE_EDITS)
+        or (kind == "after_edit" and tool not in CLINE_EDITS)
+    ):
         return None
     parameters = _mapping(data.get("parameters"))
     path = _text(parameters.get("path")) if kind in ("before_file", "after_edit") else ""

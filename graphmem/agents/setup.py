@@ -88,8 +88,6 @@ class FileChange:
     path: Path
     before: str | None
     after: str | None
-    #: a script the agent runs (Cline's hooks): written with its execute bits set
-    executable: bool = False
     #: the repository: the folders a removal leaves empty go, up to it
     root: Path | None = None
 
@@ -125,9 +123,7 @@ def plan(repo_root: Path, agents: Sequence[str], remove: bool = False) -> list[F
             before = current.before if current else _read(path)
             text = current.after if current else before
             after = edit(path, text, agent, remove)
-            pending[path] = FileChange(
-                path, before, after, executable=edit is _cline_hook, root=repo_root
-            )
+            pending[path] = FileChange(path, before, after, root=repo_root)
     return [change for change in pending.values() if change.changed]
 
 
@@ -146,7 +142,7 @@ def apply(changes: Sequence[FileChange]) -> None:
         change.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = change.path.with_name(change.path.name + ".graphmem-tmp")
         temporary.write_text(change.after, encoding="utf-8")
-        if change.executable:
+        if change.after.startswith("#!"):  # a script the agent runs (Cline's hooks)
             temporary.chmod(0o755)
         temporary.replace(change.path)
 

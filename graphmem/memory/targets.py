@@ -62,15 +62,21 @@ def resolve_target(store: GraphReads, repo: str, text: str) -> Node:
     Raises NotFoundError, with the closest names, paths and qualified names of the repository as
     suggestions, when nothing matches.
     """
+    target = _stripped(text)
+    found = _lookup(store, repo, target)
+    if found is None:
+        raise _not_found(store, repo, target, suggest=True)
+    return found
+
+
+def _stripped(text: str) -> str:
+    """`text` without surrounding spaces; an empty target is refused."""
     target = text.strip()
     if not target:
         raise NotFoundError(
             "empty target: name a path, a directory, a qualified name or service:NAME"
         )
-    found = _lookup(store, repo, target)
-    if found is not None:
-        return found
-    raise _not_found(store, repo, target, suggest=True)
+    return target
 
 
 def _not_found(store: GraphReads, repo: str, target: str, suggest: bool) -> NotFoundError:
@@ -95,14 +101,13 @@ def resolve_for_reading(
     folder's other contents. Only reads use this: a memory is anchored to what it names.
     `suggest=False`: the NotFoundError names no close matches (see `lookup_target`).
     """
-    if not text.strip():
-        return resolve_target(store, repo, text), True  # raises: the target is empty
-    found = lookup_target(store, repo, text)
+    target = _stripped(text)
+    found = _lookup(store, repo, target)
     if found is not None:
         return found, True
-    folder = _folder_of_file(root, text.strip())
+    folder = _folder_of_file(root, target)
     if folder is None:
-        raise _not_found(store, repo, text.strip(), suggest)
+        raise _not_found(store, repo, target, suggest)
     return nearest_directory(store, repo, folder), False
 
 
