@@ -141,8 +141,9 @@ def type_name(text: str) -> str | None:
 @lru_cache(maxsize=4096)
 def declared_type(text: str) -> str | None:
     """A named type as `type_name` gives it, or ``[]T`` for a slice, array or map of one
-    (``[]*Command``, ``[4]T``, ``map[string]*T``): what ranging over it or indexing it gives."""
-    text = re.sub(r"\s+", "", text)
+    (``[]*Command``, ``[4]T``, ``map[string]*T``): what ranging over it or indexing it gives;
+    ``[][]T`` for one of those of them (``[][]Flag``, ``map[Level][]Hook``)."""
+    text = _TYPE_WRAPPERS.sub("", re.sub(r"\s+", "", text))
     element: str | None = None
     if text.startswith("map["):
         depth = 0
@@ -156,8 +157,93 @@ def declared_type(text: str) -> str | None:
         element = _ARRAY.sub("", text, count=1)
     if element is None:
         return type_name(text)
-    named = type_name(element)
+    named = declared_type(element)
     return f"[]{named}" if named is not None else None
+
+
+#: what ``go build`` without ``-tags`` leaves undecided: the platform (GOOS, GOARCH), cgo
+_PLATFORM_TAGS = frozenset(
+    "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9"  # noqa: SIM905
+    " solaris wasip1 wasi windows zos unix 386 amd64 amd64p32 arm armbe arm64 arm64be loong64"
+    " mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390"
+    " s390x sparc sparc64 wasm cgo".split()
+)
+_BUILD_LINE = re.compile(r"^//go:build\s+(.+?)\s*$", re.MULTILINE)
+_PLUS_BUILD_LINE = re.compile(r"^//\s*\+build\s+(.+?)\s*$", re.MULTILINE)
+_BUILD_TOKEN = re.compile(r"\s*(\|\||&&|!|\(|\)|[\w.]+)")
+
+
+def build_constraint(header: str) -> str | None:
+    """A file's build constraint from the comments above its package clause, as a
+    ``//go:build`` expression (old ``// +build a,b c`` lines rewritten to ``(a && b) || c``)."""
+    found = _BUILD_LINE.search(header)
+    if found is not None:
+        return found.group(1)
+    lines = _PLUS_BUILD_LINE.findall(header)
+    if not lines:
+        return None
+    return " && ".join(
+        "(" + " || ".join("(" + " && ".join(o.split(",")) + ")" for o in line.split()) + ")"
+        for line in lines
+    )
+
+
+def in_default_build(parsed: ParsedFile | None) -> bool | None:
+    """Whether ``go build`` without ``-tags`` compiles the file: False when its constraint
+    needs a tag nobody set (``nomsgpack``, ``appengine``), None when it depends on the platform
+    (``linux``, ``!windows``, ``cgo``), True otherwise. Unparsable constraints count as None."""
+    constraint = parsed.extra.get("build") if parsed is not None else None
+    if not isinstance(constraint, str):
+        return True
+    tokens: list[str] = _BUILD_TOKEN.findall(constraint)
+    if "".join(tokens) != re.sub(r"\s+", "", constraint):
+        return None
+    tokens.reverse()  # popped from the end
+
+    def either() -> bool | None:
+        value = both()
+        while tokens and tokens[-1] == "||":
+            tokens.pop()
+            right = both()
+            value = True if True in (value, right) else None if None in (value, right) else False
+        return value
+
+    def both() -> bool | None:
+        value = term()
+        while tokens and tokens[-1] == "&&":
+            tokens.pop()
+            right = term()
+            value = False if False in (value, right) else None if None in (value, right) else True
+        return value
+
+    def term() -> bool | None:
+        token = tokens.pop()
+        if token == "!":
+            value = term()
+            return None if value is None else not value
+        if token == "(":
+            value = either()
+            if tokens.pop() != ")":
+                raise ValueError(constraint)
+            return value
+        if token in _PLATFORM_TAGS:
+            return None
+        return token == "gc" or re.fullmatch(r"go1\.\d+", token) is not None
+
+    try:
+        value = either()
+    except (IndexError, ValueError):
+        return None
+    return None if tokens else value
+
+
+def _part(part: str) -> tuple[str, bool, int]:
+    """One part of a chain: its name, whether it is called, how many times it is indexed
+    (``children[]``, ``Commands()[]``)."""
+    name = part.rstrip("[]")
+    indexed = (len(part) - len(name)) // 2
+    called = name.endswith("()")
+    return (name[:-2] if called else name), called, indexed
 
 
 class GoSupport:
@@ -185,6 +271,10 @@ class _GoParse(SourceParse):
         self.file_types: set[str] = set()
         #: node id -> `block_end` of what is declared directly in it
         self.block_ends: dict[int, int] = {}
+        #: generic type of this file -> the constraints of its type parameters, in order
+        self.generic_types: dict[str, list[str | None]] = {}
+        #: function or method -> its type parameters and their constraints (see `generic`)
+        self.type_params: dict[str, dict[str, str | None]] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_go"), "go")
@@ -192,6 +282,13 @@ class _GoParse(SourceParse):
             type_name_node = node.child_by_field_name("name")
             if type_name_node is not None and self.top_level(node):
                 self.file_types.add(self.text(type_name_node))
+                parameters = self.parameters_of(node)
+                if parameters:
+                    self.generic_types[self.text(type_name_node)] = list(parameters.values())
+        for node in found.get("package", []):
+            constraint = build_constraint(self.source[: node.start_byte].decode("utf-8", "replace"))
+            if constraint is not None:
+                self.parsed.extra["build"] = constraint
         ordered = in_source_order(found, first=("function", "method", "type"))
         self.sweep(ordered, Scope(self.module, len(self.source) + 1, None))
         return self.parsed
@@ -204,6 +301,37 @@ class _GoParse(SourceParse):
             and declaration.parent is not None
             and declaration.parent.type == "source_file"
         )
+
+    def parameters_of(self, node: Node) -> dict[str, str | None]:
+        """The type parameters a generic function or type declares, each with its constraint
+        when that is one named type (``VC ValueCreator[T, C]``: ``ValueCreator``), else None
+        (``any``, ``~int | ~string``)."""
+        found: dict[str, str | None] = {}
+        parameters = node.child_by_field_name("type_parameters")
+        for declaration in parameters.named_children if parameters is not None else []:
+            constraint = declaration.child_by_field_name("type")
+            if constraint is not None and constraint.type == "type_constraint":
+                constraint = (
+                    constraint.named_children[0] if len(constraint.named_children) == 1 else None
+                )
+            named = type_name(self.text(constraint)) if constraint is not None else None
+            for child in declaration.named_children:
+                if child.type == "identifier":
+                    found[self.text(child)] = None if named in ("any", "comparable") else named
+        return found
+
+    @staticmethod
+    def generic(declared: str | None, parameters: dict[str, str | None]) -> str | None:
+        """A declared type with a type parameter in it read as the parameter's constraint
+        (``[]VC`` -> ``[]ValueCreator``), or None when the constraint is no named type: inside
+        a generic function a method called on a `VC` is the constraint's."""
+        if declared is None or not parameters:
+            return declared
+        element = declared.lstrip("[]")
+        if element not in parameters:
+            return declared
+        constraint = parameters[element]
+        return None if constraint is None else declared[: len(declared) - len(element)] + constraint
 
     # -- definitions ----------------------------------------------------------------------
 
@@ -238,12 +366,18 @@ class _GoParse(SourceParse):
                     )
                     method_definition.returns = self.result_type(element)
                     self.record_arity(method_qname, element)
-        fields = self.field_types(body)
+        parameters = self.parameters_of(node)
+        fields = self.field_types(body, parameters)
         if fields:
             self.parsed.extra.setdefault("fields", {})[definition.qualified_name] = fields
+        underlying = declared_type(self.text(body)) if body.type != "struct_type" else None
+        if not parameters and underlying is not None and underlying.startswith("[]"):
+            # type Routes []*Route: indexing it or ranging over it gives Routes' elements
+            self.parsed.extra.setdefault("underlying", {})[definition.qualified_name] = underlying
 
-    def field_types(self, body: Node) -> dict[str, str]:
-        """A struct's named fields whose declared type can be followed: name -> type."""
+    def field_types(self, body: Node, parameters: dict[str, str | None]) -> dict[str, str]:
+        """A struct's named fields whose declared type can be followed: name -> type (none of a
+        generic struct's typed by its type parameters: an instance has its type arguments)."""
         found: dict[str, str] = {}
         if body.type != "struct_type":
             return found
@@ -253,7 +387,7 @@ class _GoParse(SourceParse):
             if declaration.type != "field_declaration" or type_node is None:
                 continue
             declared = declared_type(self.text(type_node))
-            if declared is None:
+            if declared is None or declared.lstrip("[]") in parameters:
                 continue
             for child in declaration.named_children:
                 if child.type == "field_identifier":
@@ -288,7 +422,10 @@ class _GoParse(SourceParse):
             return None
         name = self.text(name_node)
         definition = self.add_definition(FUNCTION, name, f"{self.module}.{name}", self.module, node)
-        definition.returns = self.result_type(node)
+        parameters = self.parameters_of(node)
+        if parameters:
+            self.type_params[definition.qualified_name] = parameters
+        definition.returns = self.result_type(node, parameters)
         return Scope(definition.qualified_name, node.end_byte, definition)
 
     def on_method(self, node: Node, scope: Scope) -> Scope | None:
@@ -307,9 +444,28 @@ class _GoParse(SourceParse):
         type_qname = f"{self.module}.{receiver_type}"
         parent = type_qname if receiver_type in self.file_types else self.module
         definition = self.add_definition(METHOD, name, f"{type_qname}.{name}", parent, node)
-        definition.returns = self.result_type(node)
+        parameters = (
+            self.receiver_parameters(type_node, receiver_type) if type_node is not None else {}
+        )
+        if parameters:
+            self.type_params[definition.qualified_name] = parameters
+        definition.returns = self.result_type(node, parameters)
         self.record_arity(definition.qualified_name, node)
         return Scope(definition.qualified_name, node.end_byte, definition)
+
+    def receiver_parameters(self, type_node: Node, receiver_type: str) -> dict[str, str | None]:
+        """``func (f *FlagBase[T, C, VC]) ...``: the names the receiver gives the type's
+        parameters, with the constraints the type declares for them (in this file), else None."""
+        while type_node.type == "pointer_type" and type_node.named_children:
+            type_node = type_node.named_children[0]
+        arguments = type_node.child_by_field_name("type_arguments")
+        if type_node.type != "generic_type" or arguments is None:
+            return {}
+        names = [self.text(c) for c in arguments.named_children]
+        constraints = self.generic_types.get(receiver_type, [])
+        if len(constraints) != len(names):
+            constraints = [None] * len(names)
+        return dict(zip(names, constraints, strict=True))
 
     def record_arity(self, qualified_name: str, node: Node) -> None:
         """How many parameters and results a method (or interface method) declares, in
@@ -332,7 +488,11 @@ class _GoParse(SourceParse):
                 total += max(names, 1)
         return total
 
-    def result_type(self, node: Node) -> str | None:
+    def result_type(
+        self, node: Node, parameters: dict[str, str | None] | None = None
+    ) -> str | None:
+        """The declared type of the first result; None when a type parameter is in it (what a
+        caller gets is its type argument)."""
         result = node.child_by_field_name("result")
         if result is None:
             return None
@@ -343,7 +503,10 @@ class _GoParse(SourceParse):
             result = first.child_by_field_name("type") if first is not None else None
             if result is None:
                 return None
-        return declared_type(self.text(result))
+        declared = declared_type(self.text(result))
+        if declared is not None and parameters and declared.lstrip("[]") in parameters:
+            return None
+        return declared
 
     # -- names in functions ---------------------------------------------------------------
 
@@ -354,6 +517,8 @@ class _GoParse(SourceParse):
         declared = declared_type(self.text(type_node)) if type_node is not None else None
         if declared is None:
             return
+        if node.type == "variadic_parameter_declaration":  # cmds ...*Command: a []*Command
+            declared = f"[]{declared}"
         names = [self.text(c) for c in node.named_children if c.type == "identifier"]
         for name in names:
             self.bind(scope.qualified_name, name, declared, node, annotation=True)
@@ -493,15 +658,28 @@ class _GoParse(SourceParse):
         return (chain, False) if chain is not None else None
 
     def chain(self, node: Node) -> str | None:
-        """An expression a resolver can follow, with ``()`` after each call in it:
-        ``r.NewRoute().Path``, ``cmd.parent.out``, ``getFloat`` for ``getFloat[float64]``."""
+        """An expression a resolver can follow, with ``()`` after each call in it and ``[]``
+        after each index: ``r.NewRoute().Path``, ``cmd.parent.out``, ``r.middlewares[]`` for
+        ``r.middlewares[i]``, ``getFloat()`` for ``getFloat[float64](...)``; a composite literal
+        ``T{}`` or ``&T{}`` is written as the conversion ``T()``, which gives a T too."""
         if node.type in ("identifier", "field_identifier", "package_identifier"):
             return self.text(node)
         if node.type == "parenthesized_expression" and len(node.named_children) == 1:
             return self.chain(node.named_children[0])
-        if node.type == "index_expression":  # explicit type arguments: f[T](...)
+        if node.type in ("unary_expression", "slice_expression"):  # *p, &v, s[i:j]
+            operator = node.child_by_field_name("operator")
             operand = node.child_by_field_name("operand")
-            return self.chain(operand) if operand is not None else None
+            if operand is None or (operator is not None and self.text(operator) not in "*&"):
+                return None
+            return self.chain(operand)
+        if node.type == "index_expression":
+            operand = node.child_by_field_name("operand")
+            inner = self.chain(operand) if operand is not None else None
+            return f"{inner}[]" if inner is not None else None
+        if node.type == "composite_literal":
+            type_node = node.child_by_field_name("type")
+            named = type_name(self.text(type_node)) if type_node is not None else None
+            return f"{named}()" if named is not None else None
         if node.type == "selector_expression":
             operand = node.child_by_field_name("operand")
             field_node = node.child_by_field_name("field")
@@ -511,6 +689,8 @@ class _GoParse(SourceParse):
             return f"{inner}.{self.text(field_node)}"
         if node.type == "call_expression":
             function = node.child_by_field_name("function")
+            if function is not None and function.type == "index_expression":
+                function = function.child_by_field_name("operand")  # type arguments: f[T]()
             inner = self.chain(function) if function is not None else None
             return f"{inner}()" if inner is not None else None
         return None
@@ -528,20 +708,42 @@ class _GoParse(SourceParse):
         if ranged is not None:
             self.bind(scope.qualified_name, self.text(names[-1]), f"{ranged}[]", node)
 
-    def bind(self, scope: str, name: str, value: str, node: Node, annotation: bool = False) -> None:
-        """A binding, and (in ``extra["binding_spans"]``) the lines it is in force: from the
-        line after its declaration (a parameter: its own line) to the end of the block it is
-        declared in, 0 for the whole function. A name declared again in an inner block or a
-        closure is a new variable there, and the outer one again after it; in
-        ``cmd := cmd.Child()`` the right side still reads the outer ``cmd``."""
+    def bind(
+        self,
+        scope: str,
+        name: str,
+        value: str,
+        node: Node,
+        annotation: bool = False,
+        span: tuple[int, int] | None = None,
+    ) -> None:
+        """A binding, and (in ``extra["binding_spans"]``) the bytes it is in force and the
+        byte its value is read at: from the end of its declaration (a parameter: its start)
+        to the end of the block it is declared in, 0 for the whole function. A name declared
+        again in an inner block or a closure is a new variable there, and the outer one again
+        after it; in ``cmd := cmd.Child()`` the right side still reads the outer ``cmd``, in
+        ``if c, ok := v.(*C); ok && c.Run()`` the condition the new one. A declared type with
+        a type parameter in it is read as the parameter's constraint (see `generic`)."""
+        if annotation and value != "?":
+            declared = self.generic(value, self.type_params.get(scope, {}))
+            if declared is None:
+                value, annotation = "?", False
+            else:
+                value = declared
         super().bind(scope, name, value, node, annotation)
-        start = node.start_point[0] + 1
-        if node.type in _DECLARATIONS:
-            start = node.end_point[0] + 2
-        self.parsed.extra.setdefault("binding_spans", []).append([start, self.block_end(node)])
+        if span is None:
+            start = node.end_byte if node.type in _DECLARATIONS else node.start_byte
+            span = (start, self.block_end(node))
+        self.parsed.extra.setdefault("binding_spans", []).append([*span, node.start_byte])
+
+    def add_call(self, caller: str, callee: str, node: Node) -> None:
+        """A call, and (in ``extra["call_offsets"]``) the byte it starts at, which picks the
+        bindings in force for it."""
+        super().add_call(caller, callee, node)
+        self.parsed.extra.setdefault("call_offsets", []).append(node.start_byte)
 
     def block_end(self, node: Node) -> int:
-        """The last line of the block `node` is declared in (0: the function's own body).
+        """The last byte of the block `node` is declared in (0: the function's own body).
         Remembered for every ancestor walked, as the declarations of one block share it."""
         walked = []
         end = 0
@@ -558,7 +760,7 @@ class _GoParse(SourceParse):
                     and current.parent is not None
                     and current.parent.type in _FUNCTIONS
                 ):
-                    end = current.end_point[0] + 1
+                    end = current.end_byte
                 break
             current = current.parent
         for walked_id in walked:
@@ -571,9 +773,34 @@ class _GoParse(SourceParse):
         if scope.definition is None:
             return
         function = node.child_by_field_name("function")
+        if function is not None and function.type == "index_expression":
+            function = function.child_by_field_name("operand")  # type arguments: f[T](...)
         callee = self.chain(function) if function is not None else None
         if callee is not None:
             self.add_call(scope.qualified_name, callee, node)
+
+    def on_type_switch(self, node: Node, scope: Scope) -> None:
+        """``switch v := x.(type) { case *T: ... }``: in a case of one type `v` is a T; in any
+        other case (several types, nil, default) it is nothing followed."""
+        alias = node.child_by_field_name("alias")
+        names = (
+            [c for c in alias.named_children if c.type == "identifier"] if alias is not None else []
+        )
+        if scope.definition is None or len(names) != 1:
+            return
+        name = self.text(names[0])
+        for case in node.named_children:
+            if case.type not in ("type_case", "default_case"):
+                continue
+            types = [
+                c for i, c in enumerate(case.children) if case.field_name_for_child(i) == "type"
+            ]
+            declared = declared_type(self.text(types[0])) if len(types) == 1 else None
+            span = (case.start_byte, case.end_byte)
+            if declared is None or declared == "nil":
+                self.bind(scope.qualified_name, name, "?", case, span=span)
+            else:
+                self.bind(scope.qualified_name, name, declared, case, annotation=True, span=span)
 
     def on_alias(self, node: Node, scope: Scope) -> None:
         """``type A = B[int]``: no type of its own, so values typed `A` are `B`s."""
@@ -628,22 +855,34 @@ class _Instance:
 
 @dataclass(frozen=True, slots=True)
 class _Elements:
-    """A slice, array or map of `cls`: ranging over it or indexing it gives instances."""
+    """A slice, array or map of `cls` (`depth` 2: of slices of them): ranging over it or
+    indexing it gives instances."""
 
     cls: _Def
     exact: bool
+    depth: int = 1
 
 
-_Value = _Def | _Package | _Instance | _Elements
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A function or method held by a variable (``var ShowHelp = DefaultShowHelp``): calling
+    the variable may call it, or whatever was assigned since."""
+
+    function: _Def
+
+
+_Value = _Def | _Package | _Instance | _Elements | _Held
 
 
 @dataclass(frozen=True, slots=True)
 class _Scoped:
-    """A binding and the lines it is in force (`end` 0: to the end of the function)."""
+    """A binding, the bytes it is in force (`end` 0: to the end of the function) and the byte
+    its value is read at."""
 
     binding: Binding
     start: int
     end: int
+    at: int
 
 
 @dataclass
@@ -684,25 +923,25 @@ class GoResolver:
         self.index = index
         self._bindings: dict[str, tuple[ParsedFile, dict[tuple[str, str], list[_Scoped]]]] = {}
 
-    def binding(self, parsed: ParsedFile, scope: str, name: str, line: int) -> Binding | None:
-        """The declaration of `name` in force at `line` of function `scope` (Go's block
+    def binding(self, parsed: ParsedFile, scope: str, name: str, offset: int) -> _Scoped | None:
+        """The declaration of `name` in force at byte `offset` of function `scope` (Go's block
         scoping, by the spans the parser recorded: the nearest one in force), or None."""
         cached = self._bindings.get(parsed.path)
         if cached is None or cached[0] is not parsed:
             table: dict[tuple[str, str], list[_Scoped]] = {}
             spans: list[list[int]] = list(parsed.extra.get("binding_spans", []))
             for i, binding in enumerate(parsed.bindings):
-                start, end = spans[i] if i < len(spans) else (binding.line, 0)
-                scoped = _Scoped(binding, start, end)
+                start, end, at = spans[i] if i < len(spans) else (0, 0, 0)
+                scoped = _Scoped(binding, start, end, at)
                 table.setdefault((binding.scope, binding.name), []).append(scoped)
             cached = (parsed, table)
             self._bindings[parsed.path] = cached
         found: _Scoped | None = None
         for scoped in cached[1].get((scope, name), []):
-            in_force = scoped.start <= line and (scoped.end == 0 or line <= scoped.end)
+            in_force = scoped.start <= offset and (scoped.end == 0 or offset <= scoped.end)
             if in_force and (found is None or scoped.start >= found.start):
                 found = scoped
-        return found.binding if found is not None else None
+        return found
 
     def fields(self, cls: _Def) -> dict[str, str]:
         owner = self.index.file(cls.path)
@@ -717,7 +956,10 @@ class GoResolver:
             if not paths:
                 return None
             table = _PackageTable()
-            for path in paths:
+            # what the default build leaves out last: of the names declared in several files
+            # (binding.go and binding_nomsgpack.go) the one it compiles comes first
+            built = {path: in_default_build(self.index.file(path)) for path in paths}
+            for path in sorted(paths, key=lambda path: built[path] is False):
                 parsed = self.index.file(path)
                 if parsed is None or parsed.language != "go":
                     continue
@@ -742,6 +984,10 @@ class GoResolver:
                         table.names.setdefault(d.name, []).append(value)
                         if d.kind in _TYPES:
                             table.bases.setdefault(d.qualified_name, (path, d.bases))
+            for name, found in table.names.items():
+                kept = [d for d in found if built[d.path] is not False]
+                if kept and len(kept) < len(found):
+                    table.names[name] = kept
             return table
 
         return self.index.memo(("go-package", import_path), build)
@@ -778,8 +1024,10 @@ class GoResolver:
                         )
                     )
 
-        for call in parsed.calls:
-            for target, resolution in self.resolve_call(parsed, call):
+        offsets: list[int] = parsed.extra.get("call_offsets", [])
+        for i, call in enumerate(parsed.calls):
+            offset = offsets[i] if i < len(offsets) else 0
+            for target, resolution in self.resolve_call(parsed, call, offset):
                 edges.append(
                     ResolvedEdge(
                         RelType.CALLS,
@@ -842,22 +1090,21 @@ class GoResolver:
         return [self.package(spec.module) for spec in parsed.imports if spec.alias == "."]
 
     def lookup(
-        self, parsed: ParsedFile, scope: str, name: str, line: int, depth: int
+        self, parsed: ParsedFile, scope: str, name: str, offset: int, depth: int
     ) -> list[_Value]:
         if depth > _MAX_DEPTH:
             return []
-        binding = self.binding(parsed, scope, name, line)
-        if binding is not None:
+        scoped = self.binding(parsed, scope, name, offset)
+        if scoped is not None:
+            binding = scoped.binding
             if binding.annotation:
                 return self.typed(parsed, binding.value, True)
             if binding.value == "?":
                 return []
             ranged = binding.value.endswith("[]")
             expression = binding.value[:-2] if ranged else binding.value
-            values = self.evaluate(parsed, scope, expression, binding.line, depth + 1)
-            if ranged:
-                return [_Instance(v.cls, v.exact) for v in values if isinstance(v, _Elements)]
-            return values
+            values = self.evaluate(parsed, scope, expression, scoped.at, depth + 1)
+            return self.elements(values) if ranged else self.held(values)
         import_path = self.imports_of(parsed).get(name)
         if import_path is not None:
             return [_Package(import_path)] if self.package(import_path) is not None else []
@@ -868,6 +1115,14 @@ class GoResolver:
                 return list(table.names[name])
         return []
 
+    @staticmethod
+    def held(values: list[_Value]) -> list[_Value]:
+        """What a variable assigned `values` holds: a function it was given is one it may
+        call (`_Held`); instances are what they are, as a variable's type cannot change."""
+        return [
+            _Held(v) if isinstance(v, _Def) and v.kind in (FUNCTION, METHOD) else v for v in values
+        ]
+
     def package_var(self, held: tuple[str, str, bool], depth: int) -> list[_Value]:
         """A package-level var's value: an instance of its declared (or composite literal's)
         type, or what its initialiser evaluates to, read in the file that declares it."""
@@ -877,36 +1132,65 @@ class GoResolver:
             return []
         if is_type:
             return self.typed(owner, expression, True)
-        return self.evaluate(owner, owner.module, expression, 0, depth + 1)
+        return self.held(self.evaluate(owner, owner.module, expression, 0, depth + 1))
 
     def typed(self, parsed: ParsedFile, declared: str, exact: bool) -> list[_Value]:
-        """Values of a declared type written in `parsed`: ``T`` instances, ``[]T`` elements."""
-        if declared.startswith("[]"):
-            return [_Elements(cls, exact) for cls in self.type_values(parsed, declared[2:])]
-        return [_Instance(cls, exact) for cls in self.type_values(parsed, declared)]
+        """Values of a declared type written in `parsed`: ``T`` instances, ``[]T`` elements,
+        ``[][]T`` elements of depth 2."""
+        named = declared.lstrip("[]")
+        depth = (len(declared) - len(named)) // 2
+        if depth:
+            return [_Elements(cls, exact, depth) for cls in self.type_values(parsed, named)]
+        return [_Instance(cls, exact) for cls in self.type_values(parsed, named)]
+
+    def elements(self, values: list[_Value]) -> list[_Value]:
+        """What indexing or ranging over each of `values` gives: an element of a slice, array
+        or map, also of a named one (``type Routes []*Route``)."""
+        found: list[_Value] = []
+        for value in values:
+            if isinstance(value, _Instance):
+                owner = self.index.file(value.cls.path)
+                underlying = owner.extra.get("underlying", {}) if owner is not None else {}
+                declared = underlying.get(value.cls.qualified_name)
+                if owner is None or declared is None:
+                    continue
+                value = next(iter(self.typed(owner, declared, value.exact)), value)
+            if isinstance(value, _Elements):
+                if value.depth > 1:
+                    found.append(_Elements(value.cls, value.exact, value.depth - 1))
+                else:
+                    found.append(_Instance(value.cls, value.exact))
+        return found
 
     def evaluate(
-        self, parsed: ParsedFile, scope: str, expression: str, line: int, depth: int
+        self, parsed: ParsedFile, scope: str, expression: str, offset: int, depth: int
     ) -> list[_Value]:
-        """A chain as the parser writes it (``r.NewRoute().Path``), read at `line`."""
+        """A chain as the parser writes it (``r.NewRoute().Path``), read at byte `offset`."""
         values: list[_Value] = []
         for position, part in enumerate(expression.split(".")):
-            called = part.endswith("()")
-            name = part[:-2] if called else part
+            name, called, indexed = _part(part)
             if position == 0:
-                values = self.lookup(parsed, scope, name, line, depth)
+                values = self.lookup(parsed, scope, name, offset, depth)
             else:
                 values = [v for value in values for v in self.attribute(value, name, depth)]
             if called:
                 values = self.call_result(values)
+            for _ in range(indexed):
+                values = self.elements(values)
         return values
 
     def call_result(self, callees: list[_Value]) -> list[_Value]:
         """What calling each of `callees` returns, by its declared result type: Go has no
-        subclasses, so a method called on it is the one the compiler binds (exact)."""
+        subclasses, so a method called on it is the one the compiler binds (exact). Calling a
+        type is a conversion (``Level(x)``), which gives a value of that type."""
         results: list[_Value] = []
         for value in callees:
-            if not isinstance(value, _Def) or value.kind in _TYPES:
+            if isinstance(value, _Held):
+                value = value.function  # whatever it holds, its type is this function's
+            if not isinstance(value, _Def):
+                continue
+            if value.kind in _TYPES:
+                results.append(_Instance(value, True))
                 continue
             owner = self.index.file(value.path)
             definition = (
@@ -989,24 +1273,30 @@ class GoResolver:
 
     # -- calls ----------------------------------------------------------------------------
 
-    def resolve_call(self, parsed: ParsedFile, call: CallSite) -> list[tuple[_Def, str]]:
-        parts = call.callee.split(".")
+    def resolve_call(
+        self, parsed: ParsedFile, call: CallSite, offset: int
+    ) -> list[tuple[_Def, str]]:
         values: list[_Value] = []
         exact = True
-        for position, part in enumerate(parts):
-            called = part.endswith("()")
-            name = part[:-2] if called else part
+        for position, part in enumerate(call.callee.split(".")):
+            name, called, indexed = _part(part)
             if position == 0:
-                values = self.lookup(parsed, call.caller, name, call.line, 0)
+                values = self.lookup(parsed, call.caller, name, offset, 0)
             else:
                 if any(isinstance(v, _Instance) and not v.exact for v in values):
                     exact = False
                 values = [v for value in values for v in self.attribute(value, name, 0)]
             if called:
                 values = self.call_result(values)
-        targets = [
-            v for v in values if isinstance(v, _Def) and v.kind in (FUNCTION, METHOD)
-        ]  # calling a type is a conversion, not a constructor
+            for _ in range(indexed):
+                values = self.elements(values)
+        targets: list[_Def] = []
+        for value in values:
+            if isinstance(value, _Held):  # what a variable was given, not certainly what it holds
+                exact = False
+                value = value.function
+            if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD):
+                targets.append(value)  # calling a type is a conversion, not a constructor
         if not targets:
             return []
         resolution = EXACT if exact and len(targets) == 1 else HEURISTIC

@@ -155,9 +155,9 @@ class Binding:
     annotation: bool = False
 
 
-#: `extra` entries only resolving the file itself reads, by line: Go's block scopes, Java's
-#: overload spans, Rust's count of macro calls left unread.
-_OWN_EXTRAS = frozenset({"binding_spans", "overloads", "macro_calls"})
+#: `extra` entries only resolving the file itself reads, by position: Go's block scopes and
+#: where its calls start, Java's overload spans, Rust's count of macro calls left unread.
+_OWN_EXTRAS = frozenset({"binding_spans", "call_offsets", "overloads", "macro_calls"})
 
 
 @dataclass(slots=True)

@@ -12,3 +12,5 @@
 (const_spec) @const
 (range_clause) @range
 (type_conversion_expression) @conversion
+(variadic_parameter_declaration) @param
+(type_switch_statement) @type_switch
