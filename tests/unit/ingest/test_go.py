@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from graphmem.ingest.go import GoSupport, go_package_path, type_name
+from graphmem.ingest.go import GoSupport, go_package_path, in_default_build, type_name
 from graphmem.ingest.language import ParsedFile, RepoIndex, RepoLayout
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "go_app"
@@ -529,3 +529,331 @@ def test_calls_through_another_packages_vars_follow_what_they_hold(
         ("example.com/m/cmd.viaVar", dial, "exact"),
         ("example.com/m/cmd.viaTyped", dial, "exact"),
     } <= calls
+
+
+def calls_of(files: dict[str, str], resolve_tree: Callable[[dict[str, str]], Any]) -> set[Any]:
+    """(caller, callee, resolution) of each CALLS edge, names without the module path."""
+    tree = resolve_tree({"go.mod": "module example.com/m\n\ngo 1.22\n", **files})
+    local = len("example.com/m.")
+    return {(s[local:], t[local:], r) for k, s, t, r in tree.edges if k == "CALLS"}
+
+
+INDEXING = """package m
+
+type Command struct {
+	children    []*Command
+	middlewares []Middleware
+	groups      [][]*Command
+	byName      map[string][]*Command
+	tree        [2]Commands
+}
+
+func (c *Command) Name() string { return "" }
+
+type Middleware struct{}
+
+func (m Middleware) Wrap() {}
+
+type Commands []*Command
+
+func (s Commands) Sort() {}
+
+func (s Commands) Less(i, j int) bool { return s[i].Name() < s[j].Name() }
+
+type byName []*Command
+
+func (s *byName) First() string { return (*s)[0].Name() }
+
+type Errors []error
+
+func (e Errors) Error() string { return e[0].Error() }
+
+func (c *Command) walk(index map[string]*Command) {
+	c.middlewares[0].Wrap()
+	c.tree[1].Sort()
+	c.children[1:][0].Name()
+	for _, group := range c.groups {
+		for _, child := range group {
+			child.Name()
+		}
+	}
+	for _, list := range c.byName {
+		list[0].Name()
+	}
+	if found, ok := index["x"]; ok {
+		found.Name()
+	}
+}
+"""
+
+
+def test_indexing_gives_elements_of_slices_maps_and_named_slice_types(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """gorilla/mux calls `r.middlewares[i].Middleware(h)`, cobra's sorter `s[i].Name()`: the
+    index used to be dropped, which missed those and linked gin's `err[i].Error()` to the
+    receiver's own Error method."""
+    assert calls_of({"m.go": INDEXING}, resolve_tree) == {
+        ("Commands.Less", "Command.Name", "exact"),  # an element of a named slice type
+        ("byName.First", "Command.Name", "exact"),  # through a pointer to one
+        # Errors.Error calls error's Error, no method of the repository: no edge
+        ("Command.walk", "Middleware.Wrap", "exact"),
+        ("Command.walk", "Commands.Sort", "exact"),  # an element of an array of Commands
+        ("Command.walk", "Command.Name", "exact"),  # s[i:j][k], [][]T, map[K][]T, v, ok := m[k]
+    }
+
+
+def test_each_element_form_resolves_on_its_own(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    forms = {
+        "slice": "c.children[0].Name()",
+        "resliced": "c.children[1:][0].Name()",
+        "nested": "for _, g := range c.groups {\n\t\tg[0].Name()\n\t}",
+        "map of slices": 'c.byName["x"][0].Name()',
+        "comma ok": 'if v, ok := index["x"]; ok {\n\t\tv.Name()\n\t}',
+    }
+    head = INDEXING.split("func (c *Command) walk")[0]
+    for form, body in forms.items():
+        source = head + f"func (c *Command) walk(index map[string]*Command) {{\n\t{body}\n}}\n"
+        calls = calls_of({"m.go": source}, resolve_tree)
+        assert ("Command.walk", "Command.Name", "exact") in calls, form
+
+
+def test_variadic_parameters_are_slices(resolve_tree: Callable[[dict[str, str]], Any]) -> None:
+    """cobra's `AddCommand(cmds ...*Command)` and viper's `NewWithOptions(opts ...Option)`."""
+    source = (
+        'package m\n\ntype Command struct{}\n\nfunc (c *Command) Name() string { return "" }\n\n'
+        "func (c *Command) Add(cmds ...*Command) {\n\tfor _, x := range cmds {\n\t\tx.Name()\n"
+        "\t}\n\tcmds[0].Name()\n}\n"
+    )
+    assert calls_of({"m.go": source}, resolve_tree) == {
+        ("Command.Add", "Command.Name", "exact"),
+    }
+
+
+def test_a_type_switch_case_of_one_type_binds_that_type(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    source = """package m
+
+type Unmarshaler interface {
+	UnmarshalParam(s string) error
+}
+
+type Text struct{}
+
+func (t *Text) UnmarshalParam(s string) error { return nil }
+
+func (t *Text) Reset() {}
+
+func set(v any, t *Text) {
+	switch t := v.(type) {
+	case Unmarshaler:
+		t.UnmarshalParam("x")
+	case *Text, nil:
+		t.Reset()
+	default:
+		t.Reset()
+	}
+	t.Reset()
+}
+"""
+    assert calls_of({"m.go": source}, resolve_tree) == {
+        ("set", "Unmarshaler.UnmarshalParam", "exact"),
+        ("set", "Text.UnmarshalParam", "heuristic"),  # the interface's implementation
+        # in the other cases `t` is v's interface type, not the parameter: only after the
+        # switch is the parameter `t` called
+        ("set", "Text.Reset", "exact"),
+    }
+
+
+def test_conversions_and_composite_literals_give_values_of_their_type(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """logrus's `SlogLevel(level).Level()`, urfave/cli's `boolValue{}.ToString(v)` and
+    `(&cli.Command{}).Run(...)`."""
+    files = {
+        "lib/lib.go": (
+            'package lib\n\ntype Level int\n\nfunc (l Level) Name() string { return "" }\n\n'
+            "type Command struct{}\n\nfunc (c *Command) Run() {}\n"
+        ),
+        "main.go": (
+            'package m\n\nimport "example.com/m/lib"\n\n'
+            "func main() {\n\t_ = lib.Level(3).Name()\n\t(&lib.Command{}).Run()\n"
+            "\tlib.Command{}.Run()\n}\n"
+        ),
+    }
+    assert calls_of(files, resolve_tree) == {
+        ("main", "lib.Level.Name", "exact"),
+        ("main", "lib.Command.Run", "exact"),
+    }
+
+
+def test_type_parameters_are_read_as_their_constraints(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """urfave/cli's `var vc VC; vc.Create(...)` in a method of `ArgumentBase[T, C, VC
+    ValueCreator[T, C]]` calls ValueCreator's Create, as go/types says."""
+    source = """package m
+
+type Creator[T any] interface {
+	Create(v T) T
+}
+
+type Stringer interface {
+	String() string
+}
+
+type T struct{}
+
+func (t T) String() string { return "" }
+
+type Arg[T any, VC Creator[T]] struct {
+	value T
+	vc    VC
+}
+
+func (a *Arg[T, VC]) Parse() {
+	var vc VC
+	vc.Create(a.value)
+	a.value.String()
+}
+
+func Join[S Stringer](items ...S) {
+	items[0].String()
+}
+
+func Any[T any](x T) {
+	x.String()
+}
+
+func New[X any]() X {
+	var x X
+	return x
+}
+
+func use() {
+	New[T]().String()
+}
+"""
+    calls = calls_of({"m.go": source}, resolve_tree)
+    assert {c for c in calls if c[2] == "exact"} == {
+        ("Arg.Parse", "Creator.Create", "exact"),
+        ("Join", "Stringer.String", "exact"),
+        # `a.value` is a type parameter T (not the type T), `x` in Any too, and what New[T]()
+        # returns is its type argument: none of them is followed
+        ("use", "New", "exact"),
+    }
+
+
+def test_bindings_are_in_force_from_where_they_are_declared_on_their_line(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """`if rf, ok := f.(RequiredFlag); ok && rf.IsRequired()`, `for p := c; p != nil; p =
+    p.Parent()` and a closure parameter shadowing the receiver on the line of the call
+    (`r.Get("/", func(w http.ResponseWriter, r *http.Request) {...})`) were read by line."""
+    source = """package m
+
+type Required interface {
+	IsRequired() bool
+}
+
+type Request struct{}
+
+func (r *Request) Host() string { return "" }
+
+type Router struct{}
+
+func (r *Router) Get(path string, h func(r *Request)) {}
+
+func (r *Router) Parent() *Router { return nil }
+
+func (r *Router) Child() (*Request, error) { return nil, nil }
+
+func (r *Router) routes(f any) {
+	if rf, ok := f.(Required); ok && rf.IsRequired() {
+	}
+	for p := r; p != nil; p = p.Parent() {
+	}
+	r.Get("/", func(r *Request) { r.Host() })
+}
+
+func (r *Router) shadowed() {
+	r, _ := r.Child()
+	r.Host()
+}
+"""
+    assert calls_of({"m.go": source}, resolve_tree) == {
+        ("Router.routes", "Required.IsRequired", "exact"),
+        ("Router.routes", "Router.Parent", "exact"),
+        ("Router.routes", "Router.Get", "exact"),  # the receiver: the parameter comes after it
+        ("Router.routes", "Request.Host", "exact"),  # the closure's parameter
+        ("Router.shadowed", "Router.Child", "exact"),  # the right side reads the receiver
+        ("Router.shadowed", "Request.Host", "exact"),
+    }
+
+
+def test_the_default_build_picks_among_files_declaring_the_same_name(tmp_path: Path) -> None:
+    """gin declares `validate` in binding.go (`//go:build !nomsgpack`) and again in
+    binding_nomsgpack.go (`//go:build nomsgpack`); logrus splits its terminal check by OS."""
+    files = {
+        "go.mod": "module example.com/m\n",
+        "a.go": "//go:build !nomsgpack\n\npackage m\n\nfunc validate() {}\n",
+        "a_nomsgpack.go": "//go:build nomsgpack\n\npackage m\n\nfunc validate() {}\n",
+        "t_unix.go": "// +build linux,!appengine darwin\n\npackage m\n\nfunc isTerm() {}\n",
+        "t_windows.go": "//go:build windows\n\npackage m\n\nfunc isTerm() {}\n",
+        "t_appengine.go": "//go:build appengine\n\npackage m\n\nfunc isTerm() {}\n",
+        "main.go": "package m\n\nfunc run() {\n\tvalidate()\n\tisTerm()\n}\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).write_text(text)
+    parsed, _ = ingest(tmp_path)
+    resolver = SUPPORT.resolver(RepoIndex.from_files(list(parsed.values())))
+    calls = {
+        (edge.target.path, edge.target.qualified_name, edge.resolution)
+        for edge in resolver.resolve(parsed["main.go"])
+        if edge.type.value == "CALLS"
+    }
+    assert calls == {
+        ("a.go", "example.com/m.validate", "exact"),  # what `go build` compiles
+        # which of these a build compiles depends on the platform: both, heuristic
+        ("t_unix.go", "example.com/m.isTerm", "heuristic"),
+        ("t_windows.go", "example.com/m.isTerm", "heuristic"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "built"),
+    [
+        ("package m\n", True),
+        ("//go:build !nomsgpack\n\npackage m\n", True),
+        ("//go:build nomsgpack\n\npackage m\n", False),
+        ("//go:build go1.18 && !appengine\n\npackage m\n", True),
+        ("//go:build linux && !tinygo\n\npackage m\n", None),
+        ("//go:build (linux || windows) && sonic\n\npackage m\n", False),
+        ("//go:build linux || !sonic\n\npackage m\n", True),
+        ("// +build appengine gopherjs\n\npackage m\n", False),
+        ("// +build !js,!appengine\n\npackage m\n", None),
+        ("//go:build (linux\n\npackage m\n", None),  # unparsable: not decided
+    ],
+)
+def test_which_files_the_default_build_compiles(header: str, built: bool | None) -> None:
+    parsed = SUPPORT.parse("x.go", header.encode(), "example.com/m")
+    assert in_default_build(parsed) is built
+
+
+def test_a_call_through_a_variable_holding_a_function_is_heuristic(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """urfave/cli's `var ShowCommandHelp = DefaultShowCommandHelp`, which users replace: its
+    calls were exact edges to the default, which go/types does not give (a function value)."""
+    source = (
+        'package m\n\ntype Command struct{}\n\nfunc (c *Command) Name() string { return "" }\n\n'
+        "func DefaultHelp(c *Command) *Command { return c }\n\nvar ShowHelp = DefaultHelp\n\n"
+        "func run(c *Command) {\n\tShowHelp(c)\n\tshow := DefaultHelp\n\tshow(c).Name()\n}\n"
+    )
+    assert calls_of({"m.go": source}, resolve_tree) == {
+        ("run", "DefaultHelp", "heuristic"),
+        ("run", "Command.Name", "exact"),  # the variable's type is the function's
+    }
