@@ -638,9 +638,9 @@ class _GoParse(SourceParse):
         if node.type == "unary_expression":
             operand = node.child_by_field_name("operand")
             return self.value_expression(operand) if operand is not None else None
-        if node.type == "composite_literal":
+        if node.type == "composite_literal":  # T{}, []*T{...}, map[string]T{...}
             type_node = node.child_by_field_name("type")
-            declared = type_name(self.text(type_node)) if type_node is not None else None
+            declared = declared_type(self.text(type_node)) if type_node is not None else None
             return (declared, True) if declared is not None else None
         if node.type == "type_assertion_expression":  # y.(*T): certainly a T
             type_node = node.child_by_field_name("type")
@@ -648,10 +648,12 @@ class _GoParse(SourceParse):
             return (declared, True) if declared is not None else None
         if node.type == "call_expression":
             function = node.child_by_field_name("function")
-            if function is not None and self.text(function) == "new":
+            if function is not None and self.text(function) in ("new", "make"):
                 arguments = node.child_by_field_name("arguments")
-                if arguments is not None and arguments.named_children:
-                    declared = type_name(self.text(arguments.named_children[0]))
+                if arguments is not None and arguments.named_children:  # new(T), make([]T, n)
+                    written = self.text(arguments.named_children[0])
+                    made = type_name if self.text(function) == "new" else declared_type
+                    declared = made(written)
                     return (declared, True) if declared is not None else None
                 return None
         chain = self.chain(node)
@@ -661,7 +663,8 @@ class _GoParse(SourceParse):
         """An expression a resolver can follow, with ``()`` after each call in it and ``[]``
         after each index: ``r.NewRoute().Path``, ``cmd.parent.out``, ``r.middlewares[]`` for
         ``r.middlewares[i]``, ``getFloat()`` for ``getFloat[float64](...)``; a composite literal
-        ``T{}`` or ``&T{}`` is written as the conversion ``T()``, which gives a T too."""
+        ``T{}`` or ``&T{}`` and a type assertion ``x.(*T)`` are written as the conversion
+        ``T()``, which gives a T too."""
         if node.type in ("identifier", "field_identifier", "package_identifier"):
             return self.text(node)
         if node.type == "parenthesized_expression" and len(node.named_children) == 1:
@@ -676,7 +679,7 @@ class _GoParse(SourceParse):
             operand = node.child_by_field_name("operand")
             inner = self.chain(operand) if operand is not None else None
             return f"{inner}[]" if inner is not None else None
-        if node.type == "composite_literal":
+        if node.type in ("composite_literal", "type_assertion_expression"):  # T{}, x.(*T)
             type_node = node.child_by_field_name("type")
             named = type_name(self.text(type_node)) if type_node is not None else None
             return f"{named}()" if named is not None else None

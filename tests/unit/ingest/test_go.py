@@ -857,3 +857,48 @@ def test_a_call_through_a_variable_holding_a_function_is_heuristic(
         ("run", "DefaultHelp", "heuristic"),
         ("run", "Command.Name", "exact"),  # the variable's type is the function's
     }
+
+
+def test_slice_and_map_literals_make_and_inline_assertions_are_followed(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """zap's `var _levelToColor = map[Level]color.Color{...}` ranged over, and
+    `f.Interface.(ObjectMarshaler).MarshalLogObject(enc)`."""
+    source = """package m
+
+type Color struct{}
+
+func (c Color) Add(s string) string { return s }
+
+type Marshaler interface {
+	Marshal() error
+}
+
+type Field struct {
+	Value any
+}
+
+var colors = map[string]Color{"red": {}}
+
+func paint(f Field) {
+	for _, c := range colors {
+		c.Add("x")
+	}
+	made := make([]*Color, 0, 4)
+	made[0].Add("y")
+	listed := []Color{{}}
+	listed[0].Add("z")
+	_ = f.Value.(Marshaler).Marshal()
+}
+"""
+    assert calls_of({"m.go": source}, resolve_tree) == {
+        ("paint", "Color.Add", "exact"),
+        ("paint", "Marshaler.Marshal", "exact"),
+    }
+    for line in ("c.Add", "made[0].Add", "listed[0].Add"):  # each of them on its own
+        alone = "\n".join(
+            text
+            for text in source.splitlines()
+            if not any(other in text for other in ("c.Add", "made[0]", "listed[0]")) or line in text
+        )
+        assert ("paint", "Color.Add", "exact") in calls_of({"m.go": alone}, resolve_tree), line
