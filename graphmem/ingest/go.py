@@ -21,14 +21,21 @@ interface IMPLEMENTS it, labelled heuristic, or exact when ``var _ I = (*T)(nil)
 ``T{}``, ``&T{}``) makes the compiler prove it; no type implements an interface without methods
 by a guess. Calls: ``pkg.Func()``
 through an import and ``Func()`` in the same package (or brought in by a dot-import) are exact;
-``x.Method()`` is exact when ``x`` is a receiver, a parameter, a ``var x T``, a composite literal
-``T{}`` / ``&T{}``, a type assertion ``y.(*T)``, a struct field of a declared type, an element
-ranged over, or what a function is declared to return (``x := New()``, ``r.NewRoute().Path()``):
-Go's static types, with no subclasses, make each of those certain. When ``x``'s type is a
-repository interface the call is to the interface's method, and heuristic CALLS go to that
-method of each type implementing the interface. Each use of a name reads the declaration in
-force at its line (Go's block scoping, closures included). Conversions (``Celsius(x)``) and
-unknown values are left out.
+``x.Method()`` is exact when ``x`` is a receiver, a parameter (a variadic one is a slice), a
+``var x T``, a composite literal ``T{}`` / ``&T{}`` / ``[]T{...}``, ``make([]T, n)``, a type
+assertion ``y.(*T)`` or a type switch case of one type, a conversion ``T(y)``, a struct field
+of a declared type, an element indexed or ranged over (of a slice, array or map, also a named
+one: ``type Routes []*Route``), or what a function is declared to return (``x := New()``,
+``r.NewRoute().Path()``): Go's static types, with no subclasses, make each of those certain.
+When ``x``'s type is a repository interface the call is to the interface's method, and
+heuristic CALLS go to that method of each type implementing the interface; a type parameter is
+read as its constraint (``VC ValueCreator[T]``: ``ValueCreator``'s methods), never as a type of
+the same name. A variable given a function (``var ShowHelp = DefaultShowHelp``) calls it
+heuristically: it may have been replaced since. Each use of a name reads the declaration in
+force at its byte (Go's block scoping: if and for headers, closures and their parameters
+included). Of a name declared in several files (build tags), the files ``go build`` without
+``-tags`` leaves out are not candidates; a choice that depends on the platform stays heuristic.
+Unknown values are left out.
 
 Interfaces are matched against every type of the repository, so each Go file declaring a type
 depends on every Go package: a change to one re-resolves them all (resolution is the cheap step).
@@ -237,6 +244,7 @@ def in_default_build(parsed: ParsedFile | None) -> bool | None:
     return None if tokens else value
 
 
+@lru_cache(maxsize=4096)  # the same few names, called in every function
 def _part(part: str) -> tuple[str, bool, int]:
     """One part of a chain: its name, whether it is called, how many times it is indexed
     (``children[]``, ``Commands()[]``)."""
@@ -672,7 +680,7 @@ class _GoParse(SourceParse):
         if node.type in ("unary_expression", "slice_expression"):  # *p, &v, s[i:j]
             operator = node.child_by_field_name("operator")
             operand = node.child_by_field_name("operand")
-            if operand is None or (operator is not None and self.text(operator) not in "*&"):
+            if operand is None or (operator is not None and self.text(operator) not in ("*", "&")):
                 return None
             return self.chain(operand)
         if node.type == "index_expression":
@@ -934,7 +942,8 @@ class GoResolver:
             table: dict[tuple[str, str], list[_Scoped]] = {}
             spans: list[list[int]] = list(parsed.extra.get("binding_spans", []))
             for i, binding in enumerate(parsed.bindings):
-                start, end, at = spans[i] if i < len(spans) else (0, 0, 0)
+                span = spans[i] if i < len(spans) else []
+                start, end, at = span if len(span) == 3 else (0, 0, 0)
                 scoped = _Scoped(binding, start, end, at)
                 table.setdefault((binding.scope, binding.name), []).append(scoped)
             cached = (parsed, table)
@@ -1149,20 +1158,22 @@ class GoResolver:
     def elements(self, values: list[_Value]) -> list[_Value]:
         """What indexing or ranging over each of `values` gives: an element of a slice, array
         or map, also of a named one (``type Routes []*Route``)."""
-        found: list[_Value] = []
+        slices: list[_Value] = []
         for value in values:
             if isinstance(value, _Instance):
                 owner = self.index.file(value.cls.path)
                 underlying = owner.extra.get("underlying", {}) if owner is not None else {}
                 declared = underlying.get(value.cls.qualified_name)
-                if owner is None or declared is None:
-                    continue
-                value = next(iter(self.typed(owner, declared, value.exact)), value)
-            if isinstance(value, _Elements):
-                if value.depth > 1:
-                    found.append(_Elements(value.cls, value.exact, value.depth - 1))
-                else:
-                    found.append(_Instance(value.cls, value.exact))
+                if owner is not None and declared is not None:
+                    slices += self.typed(owner, declared, value.exact)
+            else:
+                slices.append(value)
+        found: list[_Value] = []
+        for value in slices:
+            if isinstance(value, _Elements) and value.depth > 1:
+                found.append(_Elements(value.cls, value.exact, value.depth - 1))
+            elif isinstance(value, _Elements):
+                found.append(_Instance(value.cls, value.exact))
         return found
 
     def evaluate(
