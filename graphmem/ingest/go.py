@@ -971,11 +971,14 @@ class GoResolver:
             # what the default build leaves out last: of the names declared in several files
             # (binding.go and binding_nomsgpack.go) the one it compiles comes first
             built = {path: in_default_build(self.index.file(path)) for path in paths}
+            tested: str | None = None
             for path in sorted(paths, key=lambda path: built[path] is False):
                 parsed = self.index.file(path)
                 if parsed is None or parsed.language != "go":
                     continue
-                if not path.endswith("_test.go") or table.name is None:
+                if path.endswith("_test.go"):  # maybe `package toml_test`, not importable
+                    tested = tested or parsed.extra.get("package")
+                else:
                     table.name = table.name or parsed.extra.get("package")
                 for alias, target in parsed.extra.get("aliases", {}).items():
                     table.aliases.setdefault(alias, (path, target))
@@ -996,6 +999,7 @@ class GoResolver:
                         table.names.setdefault(d.name, []).append(value)
                         if d.kind in _TYPES:
                             table.bases.setdefault(d.qualified_name, (path, d.bases))
+            table.name = table.name or tested
             for name, found in table.names.items():
                 kept = [d for d in found if built[d.path] is not False]
                 if kept and len(kept) < len(found):

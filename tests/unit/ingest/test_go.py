@@ -902,3 +902,18 @@ func paint(f Field) {
             if not any(other in text for other in ("c.Add", "made[0]", "listed[0]")) or line in text
         )
         assert ("paint", "Color.Add", "exact") in calls_of({"m.go": alone}, resolve_tree), line
+
+
+def test_an_external_test_package_does_not_name_the_package(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """BurntSushi/toml's bench_test.go (`package toml_test`) sorts before decode.go: every
+    `toml.Decode(...)` from its commands was unresolved, as if the package were `toml_test`."""
+    files = {
+        "lib/a_test.go": "package lib_test\n\nfunc helper() {}\n",
+        "lib/lib.go": "package lib\n\nfunc Decode() {}\n",
+        "cmd/main.go": (
+            'package main\n\nimport "example.com/m/lib"\n\nfunc main() {\n\tlib.Decode()\n}\n'
+        ),
+    }
+    assert calls_of(files, resolve_tree) == {("cmd.main", "lib.Decode", "exact")}
