@@ -21,9 +21,10 @@ conventional folders inside tests or test fixtures (``tests/fixtures/docs/adr``,
 ``integration-tests/project/docs/adr``) unless configured; a ``.log4brains.yml`` inside one
 is a test's input and is not read.
 
-Scope: an ADR governs the code it names; one that names none governs its package when it
-is a package's (a log4brains package's ``adrFolder``, or a conventional folder in a folder
-with a package manifest, ``packages/core/docs/adr``), else the repository.
+Scope: an ADR governs the code it names (in backticks, by a relative link, or by a link to a
+file of a GitHub, GitLab or Bitbucket repository at a revision); one that names none governs
+its package when it is a package's (a log4brains package's ``adrFolder``, or a conventional
+folder in a folder with a package manifest, ``packages/core/docs/adr``), else the repository.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import yaml
 
@@ -370,14 +372,26 @@ def _joined(items: list[str]) -> str:
     return "; ".join(items) + "." if items else ""
 
 
+#: A link to a file or folder of a repository at some revision, as GitHub, GitLab and
+#: Bitbucket write it: the path is group 1 (``…/blob/v9.6.0/src/handler.js#L52``).
+_HOSTED_FILE = re.compile(
+    r"https?://(?:www\.)?(?:github\.com/[^/\s]+/[^/\s]+/(?:blob|tree)"
+    r"|gitlab\.com/[^\s]+?/-/(?:blob|tree)|bitbucket\.org/[^/\s]+/[^/\s]+/src)"
+    r"/[^/\s]+/([^\s)#?>\]\"'`]+)"
+)
+
+
 def _named_code(path: str, text: str) -> list[str]:
-    """Code an ADR names: backticked names, and relative links that are not other documents."""
+    """Code an ADR names: backticked names, relative links that are not other documents, and
+    links to a file at a revision (ADRs point at the code they discuss so; a path that is
+    not in this repository's graph resolves to nothing and is dropped)."""
     folder = PurePosixPath(path).parent
     names = code_names(text)
     for _, target in links(text):
         if target.startswith(("http:", "https:", "mailto:", "#")) or target.endswith(".md"):
             continue
         names.append(_clean(str(folder / target.split("#", 1)[0])))
+    names += [_clean(unquote(m.group(1))) for m in _HOSTED_FILE.finditer(text)]
     return [n for n in dict.fromkeys(names) if n and not n.endswith(".md")]
 
 

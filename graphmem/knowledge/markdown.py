@@ -37,6 +37,12 @@ _UNDERSCORE_EMPHASIS = re.compile(
 )
 _THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 _FRONT_MATTER_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:(.*)$")
+#: A bare name that can only be an identifier: camelCase or PascalCase with two humps or more
+#: (`createSessionRequest`, `InvoiceService`), or with an underscore inside (`make_payment`,
+#: `MAX_RETRIES`). One word (`key`, `Success`) could be anything.
+_COMPOUND_IDENTIFIER = re.compile(
+    r"(?=[A-Za-z_]\w{5,199}$)_*[A-Za-z0-9]+(?:[a-z0-9][A-Z]|_[A-Za-z0-9])\w*"
+)
 
 
 @dataclass
@@ -281,11 +287,12 @@ def paragraphs(text: str) -> list[str]:
 
 
 def code_names(text: str) -> list[str]:
-    """What a text names in backticks that may be code: paths, qualified names, path::Symbol."""
+    """What a text names in backticks that may be code: paths, qualified names, path::Symbol,
+    and bare identifiers that can only be code (see `is_compound_identifier`)."""
     names = []
     for span in _BACKTICK.findall(text):
         name = span.strip().removesuffix("()").removeprefix("./")
-        if (
+        if is_compound_identifier(name) or (
             name
             and len(name) <= 200
             and not re.search(r"[\s\"'<>{}$=,;|*?]", name)
@@ -295,6 +302,11 @@ def code_names(text: str) -> list[str]:
         ):
             names.append(name)
     return names
+
+
+def is_compound_identifier(name: str) -> bool:
+    """`createSessionRequest`, `InvoiceService`, `make_payment`: a name no prose word is."""
+    return _COMPOUND_IDENTIFIER.fullmatch(name) is not None
 
 
 def links(text: str) -> list[tuple[str, str]]:

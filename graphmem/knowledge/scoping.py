@@ -4,7 +4,9 @@
   ADR's links to code): each resolved like a ``--governs`` TARGET, first inside the folder the
   entry's file governs (``run.py`` in ``src/agents/AGENTS.md``), else as the name of a service
   (a package such as ``@acme/web``; a manifest's path, ``pyproject.toml``, names the file,
-  not the package); names that match nothing are dropped;
+  not the package); a bare compound identifier (``createSessionRequest``, ``make_payment``)
+  is the one definition of that name, if only one has it; names that match nothing are
+  dropped;
 - a nested AGENTS.md / CLAUDE.md / CONVENTIONS.md (or rules folder, ``web/.cursor/rules``),
   an ADR of a package (a log4brains package's ``adrFolder``, ``packages/core/docs/adr``): its
   folder (or the nearest folder above it that the graph knows), unless the ADR names code;
@@ -22,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from graphmem.knowledge.documents import Entry
+from graphmem.knowledge.markdown import is_compound_identifier
 from graphmem.memory.targets import lookup_target, repository_node
 from graphmem.model import Label, Node
 from graphmem.store import GraphStore
@@ -29,6 +32,7 @@ from graphmem.store import GraphStore
 __all__ = ["MAX_GLOB_MODULES", "EntryScope", "glob_regex"]
 
 MAX_GLOB_MODULES = 50
+_DEFINITIONS = (Label.CLASS, Label.INTERFACE, Label.FUNCTION, Label.METHOD, Label.VARIABLE)
 _WILD = re.compile(r"[*?\[{]")
 
 
@@ -87,7 +91,25 @@ class EntryScope:
                     continue  # `pyproject.toml` names that file, not the whole package
                 self._names[key] = node
                 break
+            if self._names[key] is None and is_compound_identifier(name):
+                self._names[key] = self._defined(name, folder)
         return self._names[key]
+
+    def _defined(self, name: str, folder: str) -> Node | None:
+        """The one definition named `name` (in `folder` if it has one there): a reviewed
+        document that writes `createSessionRequest` means that function. A name defined
+        twice is left out (`lookup_target` never takes a bare name: a user's guess may be
+        anyone's; a compound name in a document is far less often)."""
+        found = [
+            node
+            for node in self.store.find_nodes(Label.CODE_ENTITY, {"repo": self.repo, "name": name})
+            if any(node.has(label) for label in _DEFINITIONS)
+        ]
+        inside = [n for n in found if str(n.get("path") or "").startswith(f"{folder}/")]
+        for candidates in (inside, found) if folder else (found,):
+            if len({n.get("qualified_name") for n in candidates}) == 1:
+                return min(candidates, key=lambda n: n.id)
+        return None
 
     def repository(self) -> Node:
         return repository_node(self.store, self.repo)

@@ -306,7 +306,11 @@ class _Conflict(NamedTuple):
 def _real_conflicts(store: GraphStore, found: list[_Conflict]) -> list[str]:
     """The conflicts `remember` reported, less the pairs that one supersession chain links
     (either way, at any depth): a decision and the one that replaced it are not a clash,
-    however alike (the chains as they are after this sync's supersessions)."""
+    however alike (the chains as they are after this sync's supersessions); and less the
+    pairs with a memory this sync left inactive (a deprecated ADR clashes with nothing)."""
+    nodes = store.get_nodes(list({i for c in found for i in (c.memory_id, c.other)}))
+    active = {i for i, node in nodes.items() if node.get("status") == MemoryStatus.ACTIVE}
+    found = [c for c in found if c.memory_id in active and c.other in active]
     chains: dict[str, set[str]] = {}
 
     def chain(memory_id: str) -> set[str]:

@@ -79,7 +79,10 @@ EXPECTED = {
         "0003-round-half-even.md": ("active", ["shop.billing.tax"]),
     },
     "madr4": {
-        "0001-keep-invoice-totals-in-memory.md": ("superseded", []),
+        "0001-keep-invoice-totals-in-memory.md": (  # names `InvoiceService` bare
+            "superseded",
+            ["shop.billing.invoices.InvoiceService"],
+        ),
         "0002-persist-invoice-totals.md": ("active", ["shop.billing.invoices.InvoiceService"]),
     },
     "log4brains": {
@@ -294,6 +297,56 @@ def test_a_rule_that_names_code_governs_that_code(
     assert routes.repository_rules == {"AGENTS.md": 2}
     assert len(gm.context("src/shop/api/routes.py", all_rules=True).memories) == 13
     assert len(gm.context(".").memories) == 14 and gm.context(".").repository_rules == {}
+
+
+def test_an_adr_governs_the_definition_it_names_bare_and_the_file_it_links_at_a_revision(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    """Adyen's ADRs name `createSessionRequest` and link their code as
+    https://github.com/<org>/<repo>/blob/<sha>/<path>#L52: both anchored them to nothing."""
+    root = make_repo(tmp_path)
+    for name in ("a", "b"):  # one name defined twice: which one is meant cannot be told
+        (root / f"src/shop/{name}.py").write_text("def make_receipt():\n    return 1\n")
+    adr = root / "docs/adr"
+    adr.mkdir(parents=True)
+    (adr / "0001-tax-in-one-place.md").write_text(
+        "# 1. Tax in one place\n\nDate: 2024-01-02\n\n## Status\n\nAccepted\n\n"
+        "## Decision\n\nTax is computed by `compute_tax` only, never by `make_receipt`; the "
+        "`create` methods call it.\n"
+    )
+    (adr / "0002-json-routes.md").write_text(
+        "# 2. JSON routes\n\nDate: 2024-01-03\n\n## Status\n\nAccepted\n\n## Decision\n\n"
+        "Routes return JSON, as [the route](https://github.com/acme/shop/blob/0a1b2c3/"
+        "src/shop/api/routes.py#L8) does; like https://github.com/other/lib/blob/main/lib/x.py.\n"
+    )
+    gm = open_gm(store, embedder, root)
+    ingest(gm)
+    found = by_file(store)
+    assert anchors(found["0001-tax-in-one-place.md"]) == ["shop.billing.tax.compute_tax"]
+    assert anchors(found["0002-json-routes.md"]) == ["shop.api.routes"]
+
+
+def test_a_deprecated_adr_is_reported_in_conflict_with_nothing(
+    store: GraphStore, embedder: Embedder, tmp_path: Path
+) -> None:
+    """Adyen's deprecated ADR 2 and its successor 11 (no "Superseded by" line) came out of the
+    sync as a possible conflict."""
+    root = make_repo(tmp_path)
+    adr = root / "docs/adr"
+    adr.mkdir(parents=True)
+    decision = "We match notifications to payments by the payment key."
+    for number, status in ((1, "Deprecated"), (2, "Accepted"), (3, "Accepted")):
+        (adr / f"000{number}-matching.md").write_text(
+            f"# {number}. Matching\n\n## Status\n\n{status}\n\n## Decision\n\n{decision}\n"
+        )
+    report = ingest(open_gm(store, embedder, root))
+    found = by_file(store)
+    ids = {name: node.id for name, node in found.items()}
+    assert found["0001-matching.md"].get("status") == MemoryStatus.RETRACTED
+    assert not any(ids["0001-matching.md"] in c for c in report.conflicts), report.conflicts
+    assert any(
+        ids["0003-matching.md"] in c and ids["0002-matching.md"] in c for c in report.conflicts
+    ), report.conflicts
 
 
 def test_a_glob_over_many_modules_governs_their_folder_and_a_miss_is_said_once(
