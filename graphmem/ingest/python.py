@@ -40,7 +40,8 @@ _WHITESPACE = re.compile(r"\s+")
 _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 
-_OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
+#: ``Optional[X]`` as ``typing``, ``t`` (``import typing as t``) or any alias writes it.
+_OPTIONAL = re.compile(r"^(?:\w+\.)?Optional\[(.+)\]$")
 _ANNOTATED = re.compile(r"(?:typing\.|t\.)?(?:Annotated|ClassVar|Final)\[(.+)\]", re.DOTALL)
 #: ``type[Response]``: the class itself, read as ``type:Response`` (calling it makes one).
 _CLASS_OF = re.compile(r"(?:typing\.|t\.)?(?:Type|type)\[(.+)\]", re.DOTALL)
@@ -62,6 +63,9 @@ _SEQUENCES = frozenset(
 _MAPPINGS = frozenset(
     {"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "DefaultDict", "defaultdict"}
 )
+#: Builtins that call a protocol method of their one argument: ``next(it)`` is
+#: ``it.__next__()``, ``iter(x)`` is ``x.__iter__()``.
+_ITERATION_BUILTINS = {"next": "__next__", "iter": "__iter__"}
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
 
 UNKNOWN = "?"
@@ -146,7 +150,7 @@ def annotation_value(text: str) -> str | None:
     text = _WHITESPACE.sub("", text).strip("'\"")
     match = _OPTIONAL.match(text)
     if match:
-        text = match.group(1)
+        text = match.group(1).strip("'\"")
     options = [t for t in text.split("|") if t != "None"]
     sequence = _SUBSCRIPTED.fullmatch(options[0]) if len(options) == 1 else None
     if sequence is not None and sequence.group(1).rsplit(".", 1)[-1] in _MAPPINGS:
@@ -193,7 +197,7 @@ def normalize_annotation(text: str) -> str | None:
         return None
     match = _OPTIONAL.match(text)
     if match:
-        text = match.group(1)
+        text = match.group(1).strip("'\"")
     if "|" in text:
         options = [t for t in text.split("|") if t != "None"]
         if len(options) != 1:
@@ -503,6 +507,9 @@ class _PythonParse(SourceParse):
                 self.bind(scope.qualified_name, target, UNKNOWN, node)
 
     def value_expression(self, node: Node) -> str:
+        if node.type == "await":  # `await f()` of an `async def f() -> R` is an R
+            awaited = node.named_children
+            return self.value_expression(awaited[0]) if len(awaited) == 1 else UNKNOWN
         if node.type == "none":  # `get_buffer = None` beside a def: no other callee
             return "None"
         if node.type in ("identifier", "attribute"):
@@ -512,6 +519,13 @@ class _PythonParse(SourceParse):
             func = node.child_by_field_name("function")
             if func is not None and func.type in ("identifier", "attribute"):
                 text = _WHITESPACE.sub("", self.text(func))
+                protocol = _ITERATION_BUILTINS.get(text)
+                if protocol is not None:  # jinja's `old = next(self)`: what __next__ returns
+                    arguments = node.child_by_field_name("arguments")
+                    args = arguments.named_children if arguments is not None else []
+                    if len(args) == 1 and args[0].type in ("identifier", "attribute"):
+                        held = self.value_expression(args[0])
+                        return f"{held}.{protocol}()" if held not in (UNKNOWN, "None") else UNKNOWN
                 if _DOTTED.fullmatch(text):
                     return text + "()"
         if node.type == "subscript":  # `cmd = self.commands[name]`, not a slice

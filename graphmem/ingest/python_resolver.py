@@ -566,8 +566,8 @@ class PythonResolver:
             definition = tables.definitions.get(value.qualified_name) if tables else None
             if tables is None or definition is None or not definition.returns:
                 return None
-            if definition.returns.rsplit(".", 1)[-1] == "Self":
-                return _self_of(receiver) if definition.kind == METHOD else None
+            if definition.kind == METHOD and _returns_receiver(tables, definition):
+                return _self_of(receiver)
             return self.declared(tables, definition.parent, definition.returns)
         return None
 
@@ -691,6 +691,18 @@ def _declared_bindings(tables: FileTables, bindings: list[Binding]) -> list[Bind
     if any(binding.line in caught for binding in bindings):
         return bindings
     return declared[:1]
+
+
+def _returns_receiver(tables: FileTables, method: Definition) -> bool:
+    """``-> Self``, or ``def __enter__(self: T) -> T`` (httpx's ``T = TypeVar("T",
+    bound="Client")``): the method returns what it was called on. Also ``cls: type[T]``."""
+    returns = str(method.returns)
+    if returns.rsplit(".", 1)[-1] == "Self":
+        return True
+    if not method.params:
+        return False
+    first = tables.bindings.get((method.qualified_name, method.params[0]), [])
+    return any(b.annotation and b.value in (returns, f"type[{returns}]") for b in first)
 
 
 def _self_of(receiver: Value | None) -> Value | None:

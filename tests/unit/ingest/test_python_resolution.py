@@ -658,3 +658,44 @@ def test_tuple_loop_targets_get_what_each_position_holds(resolve_tree: Any) -> N
     ):
         assert (f"pkg.m.Group.{caller}", f"pkg.m.{callee}") in calls, caller
     assert not {call for call in calls if call[0] == "pkg.m.Group.uncertain"}
+
+
+def test_a_method_typed_by_its_receiver_returns_it_and_await_gives_the_coroutines_result(
+    resolve_tree: Any,
+) -> None:
+    """httpx: `def __enter__(self: T) -> T` with `T = TypeVar("T", bound="Client")`, then
+    `with Client() as client: client.request()`; and `response = await
+    self._send_single_request(request)`, declared `async def ... -> Response`, then
+    `await response.aread()`; jinja's `old = next(self)`, then `self.current = old`, where
+    `__next__` is declared `-> Token`; and its `parent: t.Optional["Symbols"]`."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing\nimport typing as t\n\nT = typing.TypeVar('T', bound='Client')\n\n\n"
+                "class Response:\n    async def aread(self):\n        pass\n\n\n"
+                "class Client:\n    def __enter__(self: T) -> T:\n        return self\n\n"
+                "    @classmethod\n    def make(cls: type[T]) -> T:\n        return cls()\n\n"
+                "    def other(self, x: T) -> T:\n        return x\n\n"
+                "    def request(self):\n        pass\n\n"
+                "    async def _send(self) -> Response:\n        return Response()\n\n"
+                "    async def send(self):\n        response = await self._send()\n"
+                "        await response.aread()\n\n\n"
+                "def use():\n    with Client() as client:\n        client.request()\n"
+                "    Client.make().request()\n    Client().other(1).request()\n\n\n"
+                "class Stream:\n    def __init__(self):\n        self.current = Response()\n\n"
+                "    def __next__(self) -> Response:\n        return Response()\n\n"
+                "    def look(self):\n        old = next(self)\n        self.current = old\n\n"
+                "    async def expect(self):\n        await self.current.aread()\n\n\n"
+                "class Symbols:\n    def __init__(self, parent: t.Optional['Symbols'] = None):\n"
+                "        self.parent = parent\n\n"
+                "    def find(self):\n        return self.parent.find()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.use", "pkg.m.Client.request") in calls
+    assert ("pkg.m.Client.send", "pkg.m.Response.aread") in calls
+    assert ("pkg.m.Client.send", "pkg.m.Client._send") in calls
+    assert ("pkg.m.Stream.expect", "pkg.m.Response.aread") in calls
+    assert ("pkg.m.Symbols.find", "pkg.m.Symbols.find") in calls
