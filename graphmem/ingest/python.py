@@ -495,6 +495,13 @@ class _PythonParse(SourceParse):
             if cast is not None:  # `g = t.cast(Group, ctx.command)` says what g is
                 self.bind(scope.qualified_name, name, cast, node, annotation=True)
                 return
+            if right is not None and right.type == "conditional_expression":
+                # `x = Foo(a) if a else None`: x is what both branches agree on
+                branches = right.named_children
+                if len(branches) == 3:
+                    for branch in (branches[0], branches[2]):
+                        self.bind(scope.qualified_name, name, self.value_expression(branch), node)
+                    return
             value = UNKNOWN
             if right is not None:
                 value = self.value_expression(right)

@@ -699,3 +699,26 @@ def test_a_method_typed_by_its_receiver_returns_it_and_await_gives_the_coroutine
     assert ("pkg.m.Client.send", "pkg.m.Client._send") in calls
     assert ("pkg.m.Stream.expect", "pkg.m.Response.aread") in calls
     assert ("pkg.m.Symbols.find", "pkg.m.Symbols.find") in calls
+
+
+def test_a_conditional_expression_binds_what_its_branches_agree_on(resolve_tree: Any) -> None:
+    """httpx's `timeout = self.timeout if ... else Timeout(timeout)` and the common `x = Foo(a)
+    if a else None`: the name holds a Foo when both branches are one, or one is None."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class Timeout:\n    def as_dict(self):\n        pass\n\n\n"
+                "class Other:\n    def as_dict(self):\n        pass\n\n\n"
+                "def maybe(a, c):\n    t = Timeout(a) if c else None\n    t.as_dict()\n\n\n"
+                "def both(a, c):\n    t = Timeout(a) if c else Timeout(1)\n    t.as_dict()\n\n\n"
+                "def differ(a, c):\n    t = Timeout(a) if c else Other()\n    t.as_dict()\n\n\n"
+                "def unknown(a, c):\n    t = Timeout(a) if c else a\n    t.as_dict()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.maybe", "pkg.m.Timeout.as_dict") in calls
+    assert ("pkg.m.both", "pkg.m.Timeout.as_dict") in calls
+    assert not {("pkg.m.differ", f"pkg.m.{c}.as_dict") for c in ("Timeout", "Other")} & calls
+    assert ("pkg.m.unknown", "pkg.m.Timeout.as_dict") not in calls
