@@ -829,6 +829,15 @@ class _EcmaParse(SourceParse):
                 called = self.dotted(function) if function is not None else None
                 inner = f"{called}()" if called is not None else None
             return f"{inner}.{self.text(prop)}" if inner is not None else None
+        if node.type == "subscript_expression":
+            # `this[kRun]()`: a method declared with the computed key `[kRun]` (a symbol held
+            # by a binding) is named `[kRun]`; any other index stays computed
+            obj = node.child_by_field_name("object")
+            index = node.child_by_field_name("index")
+            if obj is None or index is None or index.type != "identifier":
+                return None
+            inner = self.dotted(obj)
+            return f"{inner}.[{self.text(index)}]" if inner is not None else None
         return None
 
     # -- imports and exports --------------------------------------------------------------

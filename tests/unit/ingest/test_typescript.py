@@ -386,3 +386,28 @@ def test_a_default_built_when_none_is_given_holds_that_class(
     assert ("src/main.given", "src/store.Store.get") in calls
     assert ("src/main.either", "src/store.Store.get") in calls
     assert not any(s == "src/main.both" and t.endswith(".get") for s, t in calls)
+
+
+def test_a_method_with_a_computed_key_is_called_through_that_key(resolve_tree: Any) -> None:
+    """yargs's `[kReset]() {}` called as `this[kReset]()`: the method is named `[kReset]`; an
+    index that is a string or an expression is no such name."""
+    tree = resolve_tree(
+        {
+            "src/yargs.ts": (
+                "const kReset = Symbol('reset');\n"
+                "const kOther = Symbol('other');\n"
+                "export class Yargs {\n"
+                "  [kReset]() {}\n"
+                "  [kOther]() {}\n"
+                "  run(key: string) {\n"
+                "    this[kReset]();\n"
+                "    this['kOther']();\n"
+                "    this[key + 'x']();\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("src/yargs.Yargs.run", "src/yargs.Yargs.[kReset]", "exact") in calls
+    assert not any(t == "src/yargs.Yargs.[kOther]" for _, t, _ in calls)
