@@ -623,6 +623,10 @@ class _EcmaParse(SourceParse):
             self.variables.append((name, declaration))
         if value.type == "object" and scope.definition is None:
             self.object_members(name, value)
+        cast = self.cast_type(value)
+        if cast is not None:  # yargs's `const self = {} as UsageInstance`, as the checker types it
+            self.bind(scope.qualified_name, name, cast, node, annotation=True)
+            return None
         bound = self.value_expression(value)
         if bound is not None:
             self.bind(scope.qualified_name, name, bound, node)
@@ -630,6 +634,14 @@ class _EcmaParse(SourceParse):
             # a local that shadows an outer name: calls through it are not the outer one's
             self.bind(scope.qualified_name, name, UNKNOWN, node)
         return None
+
+    def cast_type(self, value: Node) -> str | None:
+        """The type ``x as Foo`` (or ``x satisfies Foo``) says its value is, as `type_name` reads
+        it; None for ``as const`` and for anything else."""
+        if value.type not in ("as_expression", "satisfies_expression"):
+            return None
+        parts = value.named_children
+        return self.type_name(parts[1]) if len(parts) == 2 else None
 
     def destructured(self, pattern: Node, value: Node, scope: _Scope) -> None:
         """``const {options, url: target} = this``: a name holds that member of the value

@@ -411,3 +411,26 @@ def test_a_method_with_a_computed_key_is_called_through_that_key(resolve_tree: A
     calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
     assert ("src/yargs.Yargs.run", "src/yargs.Yargs.[kReset]", "exact") in calls
     assert not any(t == "src/yargs.Yargs.[kOther]" for _, t, _ in calls)
+
+
+def test_a_local_cast_with_as_holds_that_type(resolve_tree: Any) -> None:
+    """yargs's `const self = {} as UsageInstance; self.describe()`; `as const` declares no type."""
+    tree = resolve_tree(
+        {
+            "src/usage.ts": (
+                "export interface UsageInstance {\n  describe(): void;\n}\n"
+                "export class Other {\n  describe() {}\n}\n"
+                "export function usage() {\n"
+                "  const self = {} as UsageInstance;\n"
+                "  self.describe();\n"
+                "}\n"
+                "export function frozen() {\n"
+                "  const other = new Other() as const;\n"
+                "  other.describe();\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("src/usage.usage", "src/usage.UsageInstance.describe", "exact") in calls
+    assert ("src/usage.usage", "src/usage.Other.describe", "exact") not in calls
