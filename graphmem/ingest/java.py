@@ -17,7 +17,8 @@ class, interface to interface), ``implements`` is IMPLEMENTS (class to interface
 resolved the way ``javac`` chooses a declaration: ``m()`` through the enclosing classes, their
 supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a static call),
 ``new T()`` (to the class), ``this(...)`` / ``super(...)`` (to the constructor), and ``x.m()``
-where ``x`` is a parameter, local variable or field of a declared type, or ``var x = new T()``,
+where ``x`` is a parameter, local variable, try-with-resources variable or field of a declared
+type (a type variable ``<T extends Node>`` read as its first bound), or ``var x = new T()``,
 ``new T().m()``, and a receiver typed by what a method is declared to return (``a.b().c()``,
 ``new T().a().b()``, ``var x = f()``) are exact; through an overloaded method (overloads share
 one entity, whose return type may be another overload's) it is heuristic. An element of a
@@ -198,6 +199,9 @@ class _JavaParse(SourceParse):
         super().__init__("java", path, source, module)
         self.implements: dict[str, list[str]] = {}
         self.overloads: dict[str, list[list[int]]] = {}
+        #: type variables a class or method declares, by its qualified name: their first bound
+        #: (None for an unbounded one, whose members are Object's)
+        self.type_vars: dict[str, dict[str, str | None]] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_java"), "java")
@@ -248,6 +252,7 @@ class _JavaParse(SourceParse):
         name = self.text(name_node)
         qualified = scope.qualified_name + "." + name if scope.definition else self.top(name)
         definition = self.add_definition(kind, name, qualified, scope.qualified_name, node)
+        self.declare_type_vars(qualified, node)
         superclass = node.child_by_field_name("superclass")
         if superclass is not None:
             definition.bases = self.type_list(superclass)
@@ -257,6 +262,39 @@ class _JavaParse(SourceParse):
             elif child.type == "extends_interfaces":
                 definition.bases.extend(self.type_list(child))
         return Scope(qualified, node.end_byte, definition)
+
+    def declare_type_vars(self, qualified: str, node: Node) -> None:
+        """``<T extends Node>`` on a class or method: within it, a T is a Node (its first
+        bound, which is what javac binds a call on a T to)."""
+        parameters = node.child_by_field_name("type_parameters")
+        if parameters is None:
+            return
+        found: dict[str, str | None] = {}
+        for parameter in parameters.named_children:
+            if parameter.type != "type_parameter":
+                continue
+            name = next((c for c in parameter.named_children if c.type == "type_identifier"), None)
+            bound = next((c for c in parameter.named_children if c.type == "type_bound"), None)
+            first = bound.named_children[0] if bound is not None and bound.named_children else None
+            if name is not None:
+                found[self.text(name)] = type_name(self.text(first)) if first is not None else None
+        if found:
+            self.type_vars.setdefault(qualified, {}).update(found)
+
+    def declared(self, text: str, scope: str) -> str | None:
+        """`declared_type` of `text` written in `scope`, a type variable read as its bound."""
+        declared = declared_type(text)
+        if declared is None:
+            return None
+        base, array = (declared[:-2], "[]") if declared.endswith("[]") else (declared, "")
+        owner = scope
+        while owner:
+            variables = self.type_vars.get(owner)
+            if variables is not None and base in variables:
+                bound = variables[base]
+                return f"{bound}{array}" if bound is not None else None
+            owner = owner.rpartition(".")[0]
+        return declared
 
     def top(self, name: str) -> str:
         return f"{self.module}.{name}" if self.module else name
@@ -286,10 +324,11 @@ class _JavaParse(SourceParse):
     def open_method(self, name: str, node: Node, scope: Scope) -> Scope:
         qualified = f"{scope.qualified_name}.{name}"
         definition = self.add_definition(METHOD, name, qualified, scope.qualified_name, node)
+        self.declare_type_vars(qualified, node)
         self.overloads.setdefault(qualified, []).append([line(node), node.end_point[0] + 1])
         if self.parsed.definitions[-1] is definition:  # the first overload names the entity
             result = node.child_by_field_name("type")
-            definition.returns = declared_type(self.text(result)) if result is not None else None
+            definition.returns = self.declared(self.text(result), qualified) if result else None
         else:
             definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
         return Scope(qualified, node.end_byte, definition)
@@ -306,7 +345,7 @@ class _JavaParse(SourceParse):
         if scope.definition is None:
             return
         type_node = node.child_by_field_name("type")
-        declared = declared_type(self.text(type_node)) if type_node is not None else None
+        declared = self.declared(self.text(type_node), scope.qualified_name) if type_node else None
         for declarator in node.children_by_field_name("declarator"):
             name_node = declarator.child_by_field_name("name")
             if name_node is None:
@@ -335,6 +374,21 @@ class _JavaParse(SourceParse):
         expression = self.chain(value) if value.type == "method_invocation" else None
         self.bind(scope.qualified_name, name, expression or "?", value)
 
+    def on_resource(self, node: Node, scope: Scope) -> None:
+        """``try (Reader r = open())``: a local of its declared type (or ``var``'s value)."""
+        name_node = node.child_by_field_name("name")
+        type_node = node.child_by_field_name("type")
+        if scope.definition is None or name_node is None or type_node is None:
+            return
+        name = self.text(name_node)
+        declared = self.declared(self.text(type_node), scope.qualified_name)
+        if declared is not None:
+            self.bind(scope.qualified_name, name, declared, node, annotation=True)
+        elif self.text(type_node) == "var":
+            self.bind_inferred(scope, name, node.child_by_field_name("value"))
+        else:
+            self.bind(scope.qualified_name, name, "?", node)
+
     def on_param(self, node: Node, scope: Scope) -> None:
         if scope.definition is None:
             return
@@ -351,7 +405,7 @@ class _JavaParse(SourceParse):
             type_node = next(
                 (c for c in node.named_children if c.type not in ("modifiers", "identifier")), None
             )
-        declared = declared_type(self.text(type_node)) if type_node is not None else None
+        declared = self.declared(self.text(type_node), scope.qualified_name) if type_node else None
         name = self.text(name_node)
         if node.child_by_field_name("dimensions") is not None:
             declared = None  # `Option opts[]`
@@ -376,10 +430,13 @@ class _JavaParse(SourceParse):
         type_node = node.child_by_field_name("type")
         if name_node is None:
             return
-        declared = type_name(self.text(type_node)) if type_node is not None else None
+        declared = self.declared(self.text(type_node), scope.qualified_name) if type_node else None
+        written = type_node is not None and self.text(type_node) != "var"
         value = node.child_by_field_name("value")
-        held = self.chain(value) if value is not None and declared is None else None
-        if declared is not None:
+        held = self.chain(value) if value is not None and not written else None
+        if declared is not None and declared.endswith("[]"):  # `for (Row[] row : rows)`
+            self.bind(scope.qualified_name, self.text(name_node), "?", node)
+        elif declared is not None:
             self.bind(scope.qualified_name, self.text(name_node), declared, node, annotation=True)
         else:  # `for (var option : options)`: an element of what the loop walks
             self.bind(

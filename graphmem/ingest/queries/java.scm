@@ -15,6 +15,7 @@
 (field_declaration) @field
 (constant_declaration) @field
 (local_variable_declaration) @local
+(resource) @resource
 (formal_parameter) @param
 (spread_parameter) @param
 (catch_formal_parameter) @param

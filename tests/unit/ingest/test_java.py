@@ -257,3 +257,41 @@ class Cli {
     assert calls("returned") == {("p.Cli.all", "exact"), ("p.Opt.on", "exact")}
     assert calls("sorted") == {("p.Opt.name", "exact")}
     assert calls("other") == set()  # a Map's forEach gives keys and values: not followed
+
+
+def test_resources_and_type_variables_are_typed(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """jsoup's `try (TokenQueue tq = new TokenQueue(in))` and `class Nodes<T extends Node>`:
+    a try-with-resources variable is a local of its declared type, and a type variable is
+    its first bound (what javac binds a call on it to); an unbounded one is left untyped."""
+    source = """package p;
+import java.util.*;
+class Node { void wrap() {} Node parent() { return this; } }
+class Reader implements AutoCloseable { int read() { return 0; } public void close() {} }
+class Nodes<T extends Node> {
+    T first;
+    List<T> all;
+    void each() { first.wrap(); for (T t : all) { t.parent(); } all.forEach(n -> n.wrap()); }
+    <U extends Reader> void one(U given) { given.read(); }
+    static <X> void untyped(X given) { given.wrap(); }
+    <Node> void shadowed(Node given) { given.wrap(); }
+    void resource() { try (Reader r = new Reader(); var s = new Reader()) { r.read(); s.close(); } }
+}
+class Mixed<T extends Node> { <T extends Reader> void inner(T given) { given.read(); } }
+"""
+    resolved = resolve_tree({"src/p/Nodes.java": source})
+
+    def calls(caller: str) -> set[tuple[str, str | None]]:
+        return {(t, r) for k, s, t, r in resolved.edges if k == "CALLS" and s == f"p.{caller}"}
+
+    assert calls("Nodes.each") == {("p.Node.wrap", "exact"), ("p.Node.parent", "exact")}
+    assert calls("Nodes.one") == {("p.Reader.read", "exact")}
+    assert calls("Nodes.untyped") == set()
+    assert calls("Nodes.shadowed") == set()  # a type variable named like a class hides it
+    assert calls("Nodes.resource") == {
+        ("p.Reader", "exact"),
+        ("p.Reader.read", "exact"),
+        ("p.Reader.close", "exact"),
+    }
+    assert calls("Mixed.inner") == {("p.Reader.read", "exact")}  # the method's own T
