@@ -20,8 +20,9 @@ supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a stat
 where ``x`` is a parameter, local variable, try-with-resources variable or field of a declared
 type (a type variable ``<T extends Node>`` read as its first bound), or ``var x = new T()``,
 ``new T().m()``, and a receiver typed by what a method is declared to return (``a.b().c()``,
-``new T().a().b()``, ``var x = f()``) are exact; through an overloaded method (overloads share
-one entity, whose return type may be another overload's) it is heuristic. An element of a
+``new T().a().b()``, ``var x = f()``) are exact; through an overloaded method whose overloads
+(sharing one entity) are not all declared to return the same type, or that a supertype
+overloads with another return type, it is heuristic. An element of a
 declared array, collection, stream or Optional (``List<Option> options``) is of its type
 argument: a lambda's parameter (``options.forEach(o -> o.getOpt())``), a ``for (var o :
 options)`` variable, and what ``get()`` or ``orElse()`` give. Calls on expressions graphmem
@@ -202,6 +203,8 @@ class _JavaParse(SourceParse):
         #: type variables a class or method declares, by its qualified name: their first bound
         #: (None for an unbounded one, whose members are Object's)
         self.type_vars: dict[str, dict[str, str | None]] = {}
+        #: overloaded methods whose declarations do not all return the same type
+        self.mixed_returns: set[str] = set()
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_java"), "java")
@@ -212,6 +215,8 @@ class _JavaParse(SourceParse):
         overloaded = {name: spans for name, spans in self.overloads.items() if len(spans) > 1}
         if overloaded:
             self.parsed.extra["overloads"] = overloaded
+        if self.mixed_returns:
+            self.parsed.extra["mixed_returns"] = sorted(self.mixed_returns)
         return self.parsed
 
     def prefix(self, scope: Scope) -> str:
@@ -266,6 +271,7 @@ class _JavaParse(SourceParse):
     def declare_type_vars(self, qualified: str, node: Node) -> None:
         """``<T extends Node>`` on a class or method: within it, a T is a Node (its first
         bound, which is what javac binds a call on a T to)."""
+        self.type_vars.pop(qualified, None)  # an earlier overload's are not this one's
         parameters = node.child_by_field_name("type_parameters")
         if parameters is None:
             return
@@ -279,7 +285,7 @@ class _JavaParse(SourceParse):
             if name is not None:
                 found[self.text(name)] = type_name(self.text(first)) if first is not None else None
         if found:
-            self.type_vars.setdefault(qualified, {}).update(found)
+            self.type_vars[qualified] = found
 
     def declared(self, text: str, scope: str) -> str | None:
         """`declared_type` of `text` written in `scope`, a type variable read as its bound."""
@@ -326,11 +332,14 @@ class _JavaParse(SourceParse):
         definition = self.add_definition(METHOD, name, qualified, scope.qualified_name, node)
         self.declare_type_vars(qualified, node)
         self.overloads.setdefault(qualified, []).append([line(node), node.end_point[0] + 1])
+        result = node.child_by_field_name("type")
+        returns = self.declared(self.text(result), qualified) if result else None
         if self.parsed.definitions[-1] is definition:  # the first overload names the entity
-            result = node.child_by_field_name("type")
-            definition.returns = self.declared(self.text(result), qualified) if result else None
+            definition.returns = returns
         else:
             definition = next(d for d in self.parsed.definitions if d.qualified_name == qualified)
+            if returns != definition.returns:
+                self.mixed_returns.add(qualified)
         return Scope(qualified, node.end_byte, definition)
 
     # -- declared names -------------------------------------------------------------------
@@ -930,7 +939,7 @@ class JavaResolver:
                     method = self.find_method(cls, part[:-2], 0)
                     if method is not None:
                         next_values += self.returned(method)
-                        exact = exact and not self.overloaded(method)
+                        exact = exact and not self.returns_vary(method)
                 elif isinstance(value, _Instance):
                     next_values += self.field_value(value.cls, part, depth)
                 else:
@@ -960,7 +969,7 @@ class JavaResolver:
         if name.endswith("()"):
             methods = self.unqualified(parsed, current, name[:-2])
             values = [v for method, _ in methods for v in self.returned(method)]
-            return values, not any(self.overloaded(method) for method, _ in methods)
+            return values, not any(self.returns_vary(method) for method, _ in methods)
         local = self.bindings(parsed).get((caller.qualified_name, name))
         spans = parsed.extra.get("overloads", {}).get(caller.qualified_name)
         if local and spans:  # overloads share a name: read the bindings of this one
@@ -1014,13 +1023,54 @@ class JavaResolver:
         )
         if definition is None or definition.returns is None:
             return []
-        exact = not self.overloaded(method)
+        exact = not self.returns_vary(method)
         return self.declared_values(owner, definition.returns, definition.parent, exact)
 
-    def overloaded(self, method: _Def) -> bool:
-        """Whether several declarations share `method`'s entity (Java overloads)."""
+    def returns_vary(self, method: _Def) -> bool:
+        """Whether `method`'s entity is shared by overloads not all declared to return the
+        same type (the one a call binds to may return another overload's)."""
+
+        def build() -> bool:
+            owner = self.index.file(method.path)
+            if owner is None or method.qualified_name in owner.extra.get("mixed_returns", []):
+                return True
+            # an overload a supertype declares may be the one bound, and return another type
+            cls, _, name = method.qualified_name.rpartition(".")
+            info = self.info(_Def(method.path, cls, CLASS))
+            found = [method]
+            seen: set[_Def] = set()
+            pending = list(self.supertypes(info)) if info is not None else []
+            while pending and len(seen) <= 4 * _MAX_DEPTH:
+                parent = pending.pop()
+                parent_info = self.info(parent) if parent not in seen else None
+                seen.add(parent)
+                if parent_info is None:
+                    continue
+                if name in parent_info.methods:
+                    found.append(parent_info.methods[name])
+                pending.extend(self.supertypes(parent_info))
+            if len(found) == 1:
+                return False
+            overloaded = any(
+                d.qualified_name in (self.index.file(d.path) or owner).extra.get("overloads", {})
+                for d in found
+            )
+            return overloaded and len({self.declared_return(d) for d in found}) > 1
+
+        return self.index.memo(("java-returns-vary", method), build)
+
+    def declared_return(self, method: _Def) -> tuple[str, ...]:
+        """The repository types (or the written type) `method` is declared to return."""
         owner = self.index.file(method.path)
-        return owner is None or method.qualified_name in owner.extra.get("overloads", {})
+        definition = (
+            next((d for d in owner.definitions if d.qualified_name == method.qualified_name), None)
+            if owner is not None
+            else None
+        )
+        if definition is None or definition.returns is None or owner is None:
+            return ()
+        values = self.declared_values(owner, definition.returns, definition.parent, True)
+        return tuple(sorted(repr(v) for v in values)) or (definition.returns,)
 
     def declared_values(
         self, parsed: ParsedFile, declared: str, context: str | None, exact: bool

@@ -295,3 +295,47 @@ class Mixed<T extends Node> { <T extends Reader> void inner(T given) { given.rea
         ("p.Reader.close", "exact"),
     }
     assert calls("Mixed.inner") == {("p.Reader.read", "exact")}  # the method's own T
+
+
+def test_a_chain_through_overloads_that_agree_on_their_return_type_is_exact(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """javapoet's builders (`add(String)`, `add(CodeBlock)`, both `Builder`): whichever
+    overload javac binds, the chain goes on from the same type. When a supertype declares an
+    overload of that name with another return type (jsoup's `Node.attr(String)` is a String,
+    `Element.attr(String, String)` an Element), the one bound may be it: heuristic."""
+    source = """package p;
+class Builder {
+    Builder add(String s) { return this; }
+    Builder add(int i) { return this; }
+    Out build() { return new Out(); }
+}
+class Out { void emit() {} }
+class Base { Out attr(String key) { return null; } }
+class Derived extends Base {
+    Derived attr(String key, String value) { return this; }
+    Derived attr(String key, int value) { return this; }
+    void emit() {}
+}
+class Plain extends Base { Out attr(String key) { return null; } }
+class Use {
+    void agreed() { new Builder().add("a").add(1).build().emit(); }
+    void inherited(Derived d) { d.attr("k").emit(); }
+    void overridden(Plain p) { p.attr("k").emit(); }
+}
+"""
+    resolved = resolve_tree({"src/p/Builder.java": source})
+
+    def calls(caller: str) -> set[tuple[str, str | None]]:
+        return {(t, r) for k, s, t, r in resolved.edges if k == "CALLS" and s == f"p.Use.{caller}"}
+
+    assert calls("agreed") == {
+        ("p.Builder", "exact"),
+        ("p.Builder.add", "exact"),
+        ("p.Builder.build", "exact"),
+        ("p.Out.emit", "exact"),
+    }
+    # `d.attr("k")` binds Base.attr: an Out, not the Derived the entity is declared to return
+    assert calls("inherited") == {("p.Derived.attr", "exact"), ("p.Derived.emit", "heuristic")}
+    # an override without overloads keeps its declared (covariant) return type
+    assert calls("overridden") == {("p.Plain.attr", "exact"), ("p.Out.emit", "exact")}
