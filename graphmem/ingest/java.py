@@ -20,7 +20,8 @@ supertypes and static imports; ``this.m()``, ``super.m()``, ``Type.m()`` (a stat
 where ``x`` is a parameter, local variable, try-with-resources variable or field of a declared
 type (a type variable ``<T extends Node>`` read as its first bound), or ``var x = new T()``,
 ``new T().m()``, and a receiver typed by what a method is declared to return (``a.b().c()``,
-``new T().a().b()``, ``var x = f()``) are exact; through an overloaded method whose overloads
+``new T().a().b()``, ``var x = f()``, ``new T() {...}.m()`` where the anonymous class does not
+declare ``m``) are exact; through an overloaded method whose overloads
 (sharing one entity) are not all declared to return the same type, or that a supertype
 overloads with another return type, it is heuristic. An element of a
 declared array, collection, stream or Optional (``List<Option> options``) is of its type
@@ -533,8 +534,25 @@ class _JavaParse(SourceParse):
             self.add_call(scope.qualified_name, self.text(name), node)
             return
         receiver = self.chain(obj)
+        if receiver is None and obj.type == "object_creation_expression":
+            receiver = self.anonymous_receiver(obj, self.text(name))
         if receiver is not None:
             self.add_call(scope.qualified_name, f"{receiver}.{self.text(name)}", node)
+
+    def anonymous_receiver(self, node: Node, method: str) -> str | None:
+        """``new T() {...}.m()`` where the anonymous class does not declare ``m``: javac binds
+        it to T's ``m``, as on a ``(T)`` value."""
+        body = next((c for c in node.named_children if c.type == "class_body"), None)
+        created = self.created_type(node)
+        if body is None or created is None:
+            return None
+        overridden = any(
+            member.type == "method_declaration"
+            and (name := member.child_by_field_name("name")) is not None
+            and self.text(name) == method
+            for member in body.named_children
+        )
+        return None if overridden else f"({created})"
 
     def on_new(self, node: Node, scope: Scope) -> None:
         if not self.in_method(scope):

@@ -339,3 +339,24 @@ class Use {
     assert calls("inherited") == {("p.Derived.attr", "exact"), ("p.Derived.emit", "heuristic")}
     # an override without overloads keeps its declared (covariant) return type
     assert calls("overridden") == {("p.Plain.attr", "exact"), ("p.Out.emit", "exact")}
+
+
+def test_a_call_on_an_anonymous_class_that_does_not_override_it_is_on_its_supertype(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """gson's `new TypeAdapter<AtomicLong>() {...}.nullSafe()`: the anonymous class declares
+    no `nullSafe`, so javac binds the supertype's; one it overrides is left out."""
+    source = """package p;
+abstract class Adapter { abstract int read(); Adapter nullSafe() { return this; } }
+class Use {
+    Adapter plain() { return new Adapter() { int read() { return 1; } }.nullSafe(); }
+    int overriding() { return new Adapter() { int read() { return 1; } }.read(); }
+}
+"""
+    resolved = resolve_tree({"src/p/Adapter.java": source})
+
+    def calls(caller: str) -> set[tuple[str, str | None]]:
+        return {(t, r) for k, s, t, r in resolved.edges if k == "CALLS" and s == f"p.Use.{caller}"}
+
+    assert calls("plain") == {("p.Adapter", "exact"), ("p.Adapter.nullSafe", "exact")}
+    assert calls("overriding") == {("p.Adapter", "exact")}
