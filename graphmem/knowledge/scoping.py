@@ -25,14 +25,13 @@ from pathlib import PurePosixPath
 
 from graphmem.knowledge.documents import Entry
 from graphmem.knowledge.markdown import is_compound_identifier
-from graphmem.memory.targets import lookup_target, repository_node
+from graphmem.memory.targets import lookup_definition, lookup_target, repository_node
 from graphmem.model import Label, Node
 from graphmem.store import GraphStore
 
 __all__ = ["MAX_GLOB_MODULES", "EntryScope", "glob_regex"]
 
 MAX_GLOB_MODULES = 50
-_DEFINITIONS = (Label.CLASS, Label.INTERFACE, Label.FUNCTION, Label.METHOD, Label.VARIABLE)
 _WILD = re.compile(r"[*?\[{]")
 
 
@@ -92,24 +91,9 @@ class EntryScope:
                 self._names[key] = node
                 break
             if self._names[key] is None and is_compound_identifier(name):
-                self._names[key] = self._defined(name, folder)
+                # a reviewed document's `createSessionRequest` is that definition
+                self._names[key] = lookup_definition(self.store, self.repo, name, folder)
         return self._names[key]
-
-    def _defined(self, name: str, folder: str) -> Node | None:
-        """The one definition named `name` (in `folder` if it has one there): a reviewed
-        document that writes `createSessionRequest` means that function. A name defined
-        twice is left out (`lookup_target` never takes a bare name: a user's guess may be
-        anyone's; a compound name in a document is far less often)."""
-        found = [
-            node
-            for node in self.store.find_nodes(Label.CODE_ENTITY, {"repo": self.repo, "name": name})
-            if any(node.has(label) for label in _DEFINITIONS)
-        ]
-        inside = [n for n in found if str(n.get("path") or "").startswith(f"{folder}/")]
-        for candidates in (inside, found) if folder else (found,):
-            if len({n.get("qualified_name") for n in candidates}) == 1:
-                return min(candidates, key=lambda n: n.id)
-        return None
 
     def repository(self) -> Node:
         return repository_node(self.store, self.repo)

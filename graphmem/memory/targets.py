@@ -199,7 +199,30 @@ def _by_qualified_tail(store: GraphReads, repo: str, target: str) -> Node | None
         for n in store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "name": tail.group(1)})
         if str(n.get("qualified_name") or "").endswith(ends)
     ]
-    return _best(found) if len({n.get("qualified_name") for n in found}) == 1 else None
+    return _one(found)
+
+
+_DEFINITIONS = (Label.CLASS, Label.INTERFACE, Label.FUNCTION, Label.METHOD, Label.VARIABLE)
+
+
+def lookup_definition(store: GraphReads, repo: str, name: str, folder: str = "") -> Node | None:
+    """The one class, function, method or variable named `name` (the one inside `folder`
+    first), None if none or several are. Never part of `lookup_target`, where a bare name is
+    a user's guess and may be anyone's: a reviewed document that writes a compound name
+    (`createSessionRequest`) means that definition."""
+    found = [
+        n
+        for n in store.find_nodes(Label.CODE_ENTITY, {"repo": repo, "name": name})
+        if any(n.has(label) for label in _DEFINITIONS)
+    ]
+    inside = [n for n in found if str(n.get("path") or "").startswith(f"{folder}/")]
+    return (_one(inside) if folder else None) or _one(found)
+
+
+def _one(nodes: list[Node]) -> Node | None:
+    """The entity `nodes` are, when they all have one qualified name (a Go package's files
+    share theirs); None for none or several."""
+    return _best(nodes) if len({n.get("qualified_name") for n in nodes}) == 1 else None
 
 
 def _folder_of_file(root: Path, target: str) -> str | None:
