@@ -9,7 +9,7 @@ from typing import Literal
 #: the user submitted a prompt.
 EventKind = Literal["session_start", "before_file", "after_edit", "prompt"]
 
-AGENTS = ("claude-code", "cline", "codex", "cursor", "gemini")
+AGENTS = ("claude-code", "cline", "codex", "cursor", "gemini", "vscode")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ tests/fixtures/hooks/<agent>/):
   event's own data under its camel-case name (`preToolUse.toolName`, `.parameters.path`); the
   session is `taskId`, the working directory `workspaceRoots[0]`. Its hooks page also writes
   `tool` and `workspacePath`: both spellings are read.
+- VS Code (GitHub Copilot's agent): `hookEventName` SessionStart, PreToolUse, PostToolUse, the
+  session `sessionId`; its own tools (`read_file`, `replace_string_in_file`, ...) with
+  camel-case inputs (`filePath`, `oldString`, `replacements`). VS Code also runs the hooks of
+  `.claude/settings.json` with these payloads: `graphmem hook claude-code` leaves them alone,
+  so an agent is never briefed twice (`graphmem setup vscode` gives VS Code hooks of its own).
 """
 
 from __future__ import annotations
@@ -34,6 +39,17 @@ GEMINI_READS = frozenset({"read_file", "read_many_files"})
 GEMINI_EDITS = frozenset({"write_file", "replace"})
 CLINE_READS = frozenset({"read_file"})
 CLINE_EDITS = frozenset({"write_to_file", "replace_in_file"})
+VSCODE_READS = frozenset({"read_file"})
+VSCODE_EDITS = frozenset(
+    {
+        "create_file",
+        "replace_string_in_file",
+        "multi_replace_string_in_file",
+        "insert_edit_into_file",
+        "apply_patch",
+        "edit_notebook_file",
+    }
+)
 #: Cline's hook names graphmem answers, and what each is.
 CLINE_EVENTS: dict[str, EventKind] = {
     "TaskStart": "session_start",
@@ -170,29 +186,75 @@ def _cline(payload: Mapping[str, Any]) -> HookEvent | None:
     )
 
 
+def _vscode(payload: Mapping[str, Any]) -> HookEvent | None:
+    name = _text(payload.get("hookEventName"))
+    tool = _text(payload.get("tool_name"))
+    kind: EventKind | None = None
+    if name == "SessionStart":
+        kind = "session_start"
+    elif name == "PreToolUse" and tool in VSCODE_READS | VSCODE_EDITS:
+        kind = "before_file"
+    elif name == "PostToolUse" and tool in VSCODE_EDITS:
+        kind = "after_edit"
+    if kind is None:
+        return None
+    tool_input = _mapping(payload.get("tool_input"))
+    files = _patch_files(tool_input) if tool == "apply_patch" else _tool_files(tool_input)
+    return HookEvent(
+        agent="vscode",
+        kind=kind,
+        native_name=name,
+        session_id=_text(payload.get("sessionId")),
+        cwd=_text(payload.get("cwd")) or None,
+        files=files,
+    )
+
+
 def _camel(name: str) -> str:
     """Cline's key for an event's own data: `PreToolUse` -> `preToolUse`."""
     return name[:1].lower() + name[1:]
 
 
 def _tool_files(tool_input: Mapping[str, Any]) -> tuple[FileTouch, ...]:
-    """The file a tool reads or edits, with the old text of its edits (Edit, MultiEdit, replace)."""
-    path = ""
-    for key in ("file_path", "notebook_path", "absolute_path", "target_file", "path"):
-        path = _text(tool_input.get(key))
-        if path:
-            break
-    if not path:  # Gemini's read_many_files: paths and `include`, either may be globs
-        names = []
+    """The files a tool reads or edits, with the old text of its edits (Edit, MultiEdit, replace,
+    VS Code's `replacements`)."""
+    path = _path_of(tool_input)
+    if not path:
+        replacements = tool_input.get("replacements")
+        if isinstance(replacements, list):  # VS Code's multi_replace_string_in_file
+            return _grouped_by_file([r for r in replacements if isinstance(r, Mapping)])
+        names = []  # Gemini's read_many_files: paths and `include`, either may be globs
         for key in ("paths", "include"):
             listed = tool_input.get(key)
             names += [_text(p) for p in listed] if isinstance(listed, list) else []
         return tuple(FileTouch(p) for p in dict.fromkeys(names) if p)
-    old = [_text(tool_input.get("old_string"))]
+    old = [_old_text(tool_input)]
     edits = tool_input.get("edits")
     if isinstance(edits, list):
-        old += [_text(e.get("old_string")) for e in edits if isinstance(e, Mapping)]
+        old += [_old_text(e) for e in edits if isinstance(e, Mapping)]
     return (FileTouch(path, tuple(o for o in old if o)),)
+
+
+def _path_of(tool_input: Mapping[str, Any]) -> str:
+    for key in ("file_path", "filePath", "notebook_path", "absolute_path", "target_file", "path"):
+        path = _text(tool_input.get(key))
+        if path:
+            return path
+    return ""
+
+
+def _old_text(edit: Mapping[str, Any]) -> str:
+    return _text(edit.get("old_string")) or _text(edit.get("oldString"))
+
+
+def _grouped_by_file(edits: list[Mapping[str, Any]]) -> tuple[FileTouch, ...]:
+    """One FileTouch per file the edits name, in order, with the old texts of its edits."""
+    old: dict[str, list[str]] = {}
+    for edit in edits:
+        path = _path_of(edit)
+        if path:
+            old.setdefault(path, []).append(_old_text(edit))
+    return tuple(FileTouch(path, tuple(o for o in texts if o)) for path, texts in old.items())
 
 
 def _patch_files(tool_input: Mapping[str, Any]) -> tuple[FileTouch, ...]:
@@ -226,4 +288,5 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], HookEvent | None]] = {
     "codex": _codex,
     "cursor": _cursor,
     "gemini": _gemini,
+    "vscode": _vscode,
 }

@@ -6,6 +6,8 @@ CLI at SessionStart, AfterTool and BeforeAgent, not at BeforeTool). Cursor reads
 `additional_context` at sessionStart and postToolUse; its afterFileEdit takes no output.
 Cline reads `contextModification` from every hook (`cancel: false` lets the task go on); what
 a PreToolUse hook adds reaches the model with its next step, after the tool has run.
+VS Code reads `hookSpecificOutput.additionalContext` at SessionStart, PreToolUse and
+PostToolUse; its UserPromptSubmit takes only the common output (no context).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CAN_INJECT: dict[str, frozenset[EventKind]] = {
     "codex": frozenset({"session_start", "before_file", "after_edit", "prompt"}),
     "cursor": frozenset({"session_start", "before_file"}),
     "gemini": frozenset({"session_start", "before_file", "after_edit", "prompt"}),
+    "vscode": frozenset({"session_start", "before_file", "after_edit"}),
 }
 
 

@@ -11,6 +11,7 @@ the `graphmem` MCP server as added, and deletes a file only when nothing else is
 | codex       | .codex/hooks.json                        | .codex/config.toml              |
 | cursor      | .cursor/hooks.json                       | .cursor/mcp.json                |
 | gemini      | .gemini/settings.json                    | .gemini/settings.json           |
+| vscode      | .github/hooks/graphmem.json              | .vscode/mcp.json                |
 
 The commands are `graphmem hook AGENT` and `graphmem mcp`: the hook finds the repository from
 the working directory the agent reports, so they work from anywhere inside it. Cline runs each
@@ -33,6 +34,8 @@ from graphmem.agents.events import AGENTS
 from graphmem.errors import UsageError
 
 MCP_SERVER = {"command": "graphmem", "args": ["mcp"]}
+#: VS Code's `.vscode/mcp.json` names the transport of each server under `servers`.
+VSCODE_MCP_SERVER = {"type": "stdio", **MCP_SERVER}
 HOOK_TIMEOUT_SECONDS = 5
 
 #: Per agent: hook event -> matcher (None: the event takes no matcher).
@@ -54,6 +57,12 @@ GEMINI_EVENTS = {
     "BeforeAgent": None,
 }
 CURSOR_EVENTS = {"sessionStart": None, "postToolUse": "Read", "afterFileEdit": None}
+#: VS Code ignores matchers (every tool call runs the hook; the payload says which tool it is).
+VSCODE_EVENTS: dict[str, str | None] = {
+    "SessionStart": None,
+    "PreToolUse": None,
+    "PostToolUse": None,
+}
 CLINE_HOOKS = ("TaskStart", "TaskResume", "UserPromptSubmit", "PreToolUse", "PostToolUse")
 #: Cline cancels the tool call of a hook that exits non-zero: without graphmem on the PATH (or
 #: with a broken install), the script still exits 0 and prints nothing, so the task goes on.
@@ -78,6 +87,7 @@ AGENT_FOLDERS = {
     "codex": ".codex",
     "cursor": ".cursor",
     "gemini": ".gemini",
+    "vscode": ".vscode",
 }
 
 
@@ -223,35 +233,46 @@ def _without(group: object, command: str) -> object | None:
     return group
 
 
-def _cursor_hooks(document: dict[str, Any], agent: str, remove: bool) -> None:
-    """Cursor: {"version": 1, "hooks": {"event": [{"command", "matcher"?}]}}."""
-    command = hook_command(agent)
-    hooks = _child(document, "hooks", dict)
-    for event, matcher in CURSOR_EVENTS.items():
-        entries = hooks.get(event)
+def _flat_hooks(events: dict[str, str | None], **fields: Any) -> Callable[..., None]:
+    """Cursor and VS Code: hooks.EVENT = [{command, matcher?, ...fields}]."""
+
+    def change(document: dict[str, Any], agent: str, remove: bool) -> None:
+        command = hook_command(agent)
+        hooks = _child(document, "hooks", dict)
+        for event, matcher in events.items():
+            entries = hooks.get(event)
+            if remove:
+                if isinstance(entries, list):
+                    entries[:] = [e for e in entries if not _ours(e, command)]
+                    if not entries:
+                        del hooks[event]
+                continue
+            entries = _child(hooks, event, list)
+            if not any(_ours(e, command) for e in entries):
+                matched = {"matcher": matcher} if matcher else {}
+                entries.append({**fields, "command": command, **matched})
+        if not hooks:
+            del document["hooks"]
+
+    return change
+
+
+def _mcp_server(
+    key: str = "mcpServers", server: dict[str, Any] = MCP_SERVER
+) -> Callable[..., None]:
+    """`KEY.graphmem`, added when absent, removed only when it is still ours."""
+
+    def change(document: dict[str, Any], agent: str, remove: bool) -> None:
+        servers = _child(document, key, dict)
         if remove:
-            if isinstance(entries, list):
-                entries[:] = [e for e in entries if not _ours(e, command)]
-                if not entries:
-                    del hooks[event]
-            continue
-        entries = _child(hooks, event, list)
-        if not any(_ours(e, command) for e in entries):
-            entries.append({"command": command, **({"matcher": matcher} if matcher else {})})
-    if not hooks:
-        del document["hooks"]
+            if servers.get("graphmem") == server:
+                del servers["graphmem"]
+        elif "graphmem" not in servers:
+            servers["graphmem"] = dict(server)
+        if not servers:
+            del document[key]
 
-
-def _mcp_server(document: dict[str, Any], agent: str, remove: bool) -> None:
-    """`mcpServers.graphmem`, added when absent, removed only when it is still ours."""
-    servers = _child(document, "mcpServers", dict)
-    if remove:
-        if servers.get("graphmem") == MCP_SERVER:
-            del servers["graphmem"]
-    elif "graphmem" not in servers:
-        servers["graphmem"] = dict(MCP_SERVER)
-    if not servers:
-        del document["mcpServers"]
+    return change
 
 
 def _both(*changes: Callable[[dict[str, Any], str, bool], None]) -> Callable[..., None]:
@@ -355,7 +376,7 @@ def _read(path: Path) -> str | None:
 _EDITS: dict[str, list[tuple[str, Callable[[Path, str | None, str, bool], str | None]]]] = {
     "claude-code": [
         (".claude/settings.json", _json_edit(_grouped_hooks(CLAUDE_EVENTS, HOOK_TIMEOUT_SECONDS))),
-        (".mcp.json", _json_edit(_mcp_server)),
+        (".mcp.json", _json_edit(_mcp_server())),
     ],
     "cline": [(f".clinerules/hooks/{name}", _cline_hook) for name in CLINE_HOOKS],
     "codex": [
@@ -363,15 +384,22 @@ _EDITS: dict[str, list[tuple[str, Callable[[Path, str | None, str, bool], str | 
         (".codex/config.toml", _codex_mcp),
     ],
     "cursor": [
-        (".cursor/hooks.json", _json_edit(_cursor_hooks, skeleton={"version": 1})),
-        (".cursor/mcp.json", _json_edit(_mcp_server)),
+        (".cursor/hooks.json", _json_edit(_flat_hooks(CURSOR_EVENTS), skeleton={"version": 1})),
+        (".cursor/mcp.json", _json_edit(_mcp_server())),
     ],
     "gemini": [
         (
             ".gemini/settings.json",
             _json_edit(
-                _both(_grouped_hooks(GEMINI_EVENTS, 1000 * HOOK_TIMEOUT_SECONDS), _mcp_server)
+                _both(_grouped_hooks(GEMINI_EVENTS, 1000 * HOOK_TIMEOUT_SECONDS), _mcp_server())
             ),
         ),
+    ],
+    "vscode": [
+        (
+            ".github/hooks/graphmem.json",
+            _json_edit(_flat_hooks(VSCODE_EVENTS, type="command", timeout=HOOK_TIMEOUT_SECONDS)),
+        ),
+        (".vscode/mcp.json", _json_edit(_mcp_server("servers", VSCODE_MCP_SERVER))),
     ],
 }

@@ -31,13 +31,14 @@ SETUP_HELP = """\
 Register graphmem's hooks and MCP server in each agent's project configuration (Claude Code:
 .claude/settings.json and .mcp.json; Codex: .codex/hooks.json and .codex/config.toml; Cursor:
 .cursor/hooks.json and .cursor/mcp.json; Gemini CLI: .gemini/settings.json; Cline: one script
-per event in .clinerules/hooks/, its MCP servers being in Cline's own settings). Existing
+per event in .clinerules/hooks/, its MCP servers being in Cline's own settings; VS Code's
+Copilot agent: .github/hooks/graphmem.json and .vscode/mcp.json). Existing
 settings are kept; running it twice changes nothing; --remove takes out exactly what it added.
 With no AGENT, the agents whose folders exist in the repository are set up.
 
 examples:
   graphmem setup claude-code
-  graphmem setup claude-code codex cursor gemini cline --dry-run
+  graphmem setup claude-code codex cursor gemini cline vscode --dry-run
   graphmem setup --remove
 """
 

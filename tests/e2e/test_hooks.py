@@ -165,6 +165,7 @@ BEFORE_EDIT = {
     "codex": "pre_tool_use_apply_patch",
     "cursor": "post_tool_use_read",
     "gemini": "after_tool_read_file",
+    "vscode": "pre_tool_use_replace_string",
 }
 
 
@@ -185,7 +186,7 @@ def test_before_an_edit_the_governing_memories_come_once_per_session(
     assert "not instructions" in text
     assert f"[memory {repo.ids['billing']} · constraint" in text
     assert "governs src/shop/billing/, which contains it" in text
-    if agent in ("claude-code", "cline", "codex"):
+    if agent in ("claude-code", "cline", "codex", "vscode"):
         # The edit's old text lies in Invoice.send: what governs that symbol comes first.
         assert text.index(repo.ids["send"]) < text.index(repo.ids["billing"])
     else:
@@ -195,7 +196,7 @@ def test_before_an_edit_the_governing_memories_come_once_per_session(
     assert (again.code, again.out) == (0, "")
     other_session = {
         "claude-code": "session_id", "cline": "taskId", "codex": "session_id",
-        "gemini": "session_id",
+        "gemini": "session_id", "vscode": "sessionId",
     }  # fmt: skip
     field = other_session.get(agent, "conversation_id")
     fresh = run_hook(agent, payload(agent, BEFORE_EDIT[agent], repo.root, **{field: "s-2"}), repo)
@@ -227,7 +228,7 @@ def test_cline_as_its_hooks_page_spells_the_payload_is_read_too(repo: HookRepo) 
     assert repo.ids["billing"] in text and "Invoices are immutable once sent." in text
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "cline", "codex", "cursor", "gemini"])
+@pytest.mark.parametrize("agent", ["claude-code", "cline", "codex", "cursor", "gemini", "vscode"])
 def test_session_start_briefs_on_repository_wide_memories_and_preferences(
     agent: str, repo: HookRepo
 ) -> None:
@@ -279,6 +280,8 @@ def test_the_briefing_says_when_the_index_is_behind(repo: HookRepo) -> None:
         ("cursor", "before_read_file"),
         ("cursor", "before_submit_prompt"),
         ("gemini", "before_tool_replace"),
+        ("vscode", "pre_tool_use_run_in_terminal"),
+        ("vscode", "user_prompt_submit"),
     ],
 )
 def test_nothing_at_all_on_a_miss(agent: str, name: str, repo: HookRepo) -> None:
@@ -421,6 +424,7 @@ def test_the_per_session_cap_holds_across_injections(repo: HookRepo, embedder: E
         ("codex", "post_tool_use_apply_patch"),
         ("gemini", "after_tool_replace"),
         ("cursor", "after_file_edit"),
+        ("vscode", "post_tool_use_replace_string"),
     ],
 )
 def test_after_an_edit_the_file_is_reingested_and_stale_memories_are_named(

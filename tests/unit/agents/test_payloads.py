@@ -15,6 +15,7 @@ from graphmem.agents.replies import reply
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "hooks"
 ROOT = "/work/repo"
 INVOICES = f"{ROOT}/src/shop/billing/invoices.py"
+VSCODE_SESSION = "vscode-chat-session://local/b1f4c2d8-0a7e-4c39-9e55-6f1d2a3b4c5d"
 
 
 def load(agent: str, name: str) -> HookEvent | None:
@@ -55,6 +56,11 @@ def load(agent: str, name: str) -> HookEvent | None:
         ("cline", "pre_tool_use_read_file_hooks_page", "before_file", "1764669700456"),
         ("cline", "post_tool_use_replace_in_file", "after_edit", "1764669600123"),
         ("cline", "user_prompt_submit", "prompt", "1764669600123"),
+        ("vscode", "session_start", "session_start", VSCODE_SESSION),
+        ("vscode", "pre_tool_use_read_file", "before_file", VSCODE_SESSION),
+        ("vscode", "pre_tool_use_replace_string", "before_file", VSCODE_SESSION),
+        ("vscode", "pre_tool_use_multi_replace", "before_file", VSCODE_SESSION),
+        ("vscode", "post_tool_use_replace_string", "after_edit", VSCODE_SESSION),
     ],
 )
 def test_answered_events(agent: str, name: str, kind: str, session: str) -> None:
@@ -72,6 +78,8 @@ def test_answered_events(agent: str, name: str, kind: str, session: str) -> None
         ("cursor", "before_submit_prompt"),  # takes only continue/user_message
         ("gemini", "before_tool_replace"),  # BeforeTool cannot add context
         ("cline", "pre_tool_use_execute_command"),
+        ("vscode", "pre_tool_use_run_in_terminal"),
+        ("vscode", "user_prompt_submit"),  # takes only the common output: no context
     ],
 )
 def test_events_graphmem_leaves_alone(agent: str, name: str) -> None:
@@ -85,6 +93,26 @@ def test_an_edit_carries_its_old_text() -> None:
     multi = load("claude-code", "pre_tool_use_multiedit")
     assert multi is not None
     assert multi.files[0].old_texts == ('        u.log("sending")', "        self.helper.run()")
+
+
+def test_a_vscode_edit_carries_its_old_text_and_a_multi_replace_each_file() -> None:
+    event = load("vscode", "pre_tool_use_replace_string")
+    assert event is not None
+    assert event.files == (FileTouch(INVOICES, ('            u.log("retry")',)),)
+    multi = load("vscode", "pre_tool_use_multi_replace")
+    assert multi is not None
+    assert multi.files == (
+        FileTouch(INVOICES, ('        u.log("sending")', '            u.log("retry")')),
+        FileTouch(f"{ROOT}/src/shop/billing/tax.py", ("def compute(",)),
+    )
+
+
+def test_vscode_running_claude_codes_hooks_gets_nothing_from_them() -> None:
+    """VS Code runs .claude/settings.json's hooks too, with its own payloads: only
+    `graphmem hook vscode` answers them, so a session is never briefed twice."""
+    text = (FIXTURES / "vscode" / "session_start.json").read_text().replace("__REPO__", ROOT)
+    assert parse_payload("claude-code", json.loads(text)) is None
+    assert parse_payload("vscode", json.loads(text)) is not None
 
 
 def test_a_codex_patch_names_its_files_and_removed_lines() -> None:
@@ -117,9 +145,13 @@ def test_unexpected_shapes_are_tolerated() -> None:
     assert parse_payload("nobody", {"hook_event_name": "SessionStart"}) is None
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "codex", "gemini"])
+@pytest.mark.parametrize("agent", ["claude-code", "codex", "gemini", "vscode"])
 def test_replies_use_hook_specific_output(agent: str) -> None:
-    name = {"claude-code": "pre_tool_use_edit", "codex": "pre_tool_use_apply_patch"}
+    name = {
+        "claude-code": "pre_tool_use_edit",
+        "codex": "pre_tool_use_apply_patch",
+        "vscode": "pre_tool_use_read_file",
+    }
     event = load(agent, name.get(agent, "after_tool_read_file"))
     assert event is not None
     assert reply(event, "text") == {

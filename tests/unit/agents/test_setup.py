@@ -33,6 +33,13 @@ USER_FILES = {
         "hooks": {"afterFileEdit": [{"command": "./format.sh"}]},
     },
     ".cursor/mcp.json": {"mcpServers": {"linear": {"url": "https://mcp.linear.app/sse"}}},
+    ".vscode/mcp.json": {
+        "servers": {"github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}},
+        "inputs": [],
+    },
+    ".github/hooks/format.json": {
+        "hooks": {"PostToolUse": [{"type": "command", "command": "npx prettier --write ."}]}
+    },
     ".gemini/settings.json": {
         "theme": "GitHub",
         "mcpServers": {"docs": {"httpUrl": "https://example.org/mcp"}},
@@ -47,7 +54,7 @@ USER_FILES = {
     },
 }
 CODEX_TOML = '# my Codex settings\nmodel = "gpt-5.1-codex"\n\n[mcp_servers.docs]\nurl = "https://example.org/mcp"\n'
-AGENTS = ["claude-code", "cline", "codex", "cursor", "gemini"]
+AGENTS = ["claude-code", "cline", "codex", "cursor", "gemini", "vscode"]
 #: Cline's rules and a hook of the user's own, for an event graphmem does not answer.
 CLINE_FILES = {
     ".clinerules/style.md": "- Keep functions short.\n",
@@ -109,6 +116,21 @@ def test_setup_keeps_every_user_setting_and_adds_the_hooks(tmp_path: Path) -> No
     assert gemini["theme"] == "GitHub" and "docs" in gemini["mcpServers"]
     assert gemini["hooks"]["AfterTool"][0]["hooks"][0]["command"] == "graphmem hook gemini"
     assert gemini["hooks"]["AfterTool"][0]["hooks"][0]["timeout"] == 5000  # Gemini counts ms
+    vscode = json.loads((tmp_path / ".github/hooks/graphmem.json").read_text())
+    ours_in_vscode = [{"type": "command", "timeout": 5, "command": "graphmem hook vscode"}]
+    assert vscode == {
+        "hooks": {event: ours_in_vscode for event in ("SessionStart", "PreToolUse", "PostToolUse")}
+    }
+    assert (tmp_path / ".github/hooks/format.json").read_text() == json.dumps(
+        USER_FILES[".github/hooks/format.json"], indent=2
+    ) + "\n"
+    vscode_mcp = json.loads((tmp_path / ".vscode/mcp.json").read_text())
+    assert vscode_mcp["inputs"] == [] and "github" in vscode_mcp["servers"]
+    assert vscode_mcp["servers"]["graphmem"] == {
+        "type": "stdio",
+        "command": "graphmem",
+        "args": ["mcp"],
+    }
     for event in ("TaskStart", "TaskResume", "UserPromptSubmit", "PreToolUse", "PostToolUse"):
         script = tmp_path / ".clinerules/hooks" / event
         assert script.read_text().splitlines()[-1] == "graphmem hook cline 2>/dev/null || true"
@@ -183,7 +205,7 @@ def test_cli_dry_run_prints_the_diff_and_writes_nothing(
     assert snapshot(tmp_path) == before
     assert main(["--repo", str(tmp_path), "setup", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["agents"] == AGENTS and len(report["files"]) == 12  # Cline: 5 scripts
+    assert report["agents"] == AGENTS and len(report["files"]) == 14  # Cline: 5 scripts
 
 
 def test_cli_without_agents_or_folders_says_what_to_do(tmp_path: Path) -> None:
