@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphmem.ingest.language import (
     CLASS,
@@ -78,6 +78,7 @@ _DECLARATIONS = frozenset(
     }
 )
 _MAX_DEPTH = 12
+_COMMENTS = frozenset({"line_comment", "block_comment"})
 #: How much of a file is read to find its package declaration (licence headers come first).
 _HEADER_BYTES = 65536
 
@@ -206,6 +207,10 @@ class _JavaParse(SourceParse):
         self.type_vars: dict[str, dict[str, str | None]] = {}
         #: overloaded methods whose declarations do not all return the same type
         self.mixed_returns: set[str] = set()
+        #: per method, each declaration's [parameter count, takes varargs, declared return]
+        self.signatures: dict[str, list[list[Any]]] = {}
+        #: how many arguments each call passes, by its place in `parsed.calls`
+        self.call_arity: list[int | None] = []
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_java"), "java")
@@ -218,7 +223,15 @@ class _JavaParse(SourceParse):
             self.parsed.extra["overloads"] = overloaded
         if self.mixed_returns:
             self.parsed.extra["mixed_returns"] = sorted(self.mixed_returns)
+        if self.signatures:
+            self.parsed.extra["signatures"] = self.signatures
+        if any(n is not None for n in self.call_arity):
+            self.parsed.extra["call_arity"] = self.call_arity
         return self.parsed
+
+    def add_call(self, caller: str, callee: str, node: Node) -> None:
+        super().add_call(caller, callee, node)
+        self.call_arity.append(_arity(node))
 
     def prefix(self, scope: Scope) -> str:
         if scope.definition is not None:
@@ -335,6 +348,15 @@ class _JavaParse(SourceParse):
         self.overloads.setdefault(qualified, []).append([line(node), node.end_point[0] + 1])
         result = node.child_by_field_name("type")
         returns = self.declared(self.text(result), qualified) if result else None
+        parameters = node.child_by_field_name("parameters")
+        declared = [c.type for c in parameters.named_children] if parameters is not None else []
+        self.signatures.setdefault(qualified, []).append(
+            [
+                sum(t in ("formal_parameter", "spread_parameter") for t in declared),
+                "spread_parameter" in declared,
+                returns,
+            ]
+        )
         if self.parsed.definitions[-1] is definition:  # the first overload names the entity
             definition.returns = returns
         else:
@@ -499,10 +521,11 @@ class _JavaParse(SourceParse):
             obj = node.child_by_field_name("object")
             if name is None:
                 return None
+            called = f"{self.text(name)}({_arity(node) or ''})"  # `m()`, `m(2)`: its arguments
             if obj is None:
-                return f"{self.text(name)}()"
+                return called
             inner = self.chain(obj)
-            return f"{inner}.{self.text(name)}()" if inner is not None else None
+            return f"{inner}.{called}" if inner is not None else None
         if node.type == "parenthesized_expression" and node.named_child_count == 1:
             return self.chain(node.named_children[0])
         if node.type == "cast_expression":
@@ -812,11 +835,13 @@ class JavaResolver:
                 for target in self.resolve_type(parsed, written, context):
                     edges.append(ResolvedEdge(RelType.IMPLEMENTS, source, self.ref(target)))
         owners = {d.qualified_name: d for d in parsed.definitions}
-        for call in parsed.calls:
+        arities: list[int | None] = parsed.extra.get("call_arity", [])
+        for i, call in enumerate(parsed.calls):
             caller = owners.get(call.caller)
             if caller is None:
                 continue
-            for target, resolution in self.resolve_call(parsed, caller, call):
+            arity = arities[i] if i < len(arities) else None
+            for target, resolution in self.resolve_call(parsed, caller, call, arity):
                 edges.append(
                     ResolvedEdge(
                         RelType.CALLS,
@@ -842,7 +867,7 @@ class JavaResolver:
     # -- calls ----------------------------------------------------------------------------
 
     def resolve_call(
-        self, parsed: ParsedFile, caller: Definition, call: CallSite
+        self, parsed: ParsedFile, caller: Definition, call: CallSite, arity: int | None = None
     ) -> list[tuple[_Def, str]]:
         cls_name = caller.parent
         types = self.file_types(parsed)
@@ -863,7 +888,7 @@ class JavaResolver:
             ]
         receiver, _, method_name = callee.rpartition(".")
         if not receiver:
-            return self.unqualified(parsed, current, method_name)
+            return self.unqualified(parsed, current, method_name, arity)
         values, exact = self.evaluate(parsed, caller, current, receiver, call.line, 0)
         targets = []
         for value in values:
@@ -874,7 +899,7 @@ class JavaResolver:
                 cls = value.cls
             else:
                 cls = value
-            method = self.find_method(cls, method_name, 0)
+            method = self.find_method(cls, method_name, 0, arity)
             if method is not None:
                 targets.append(method)
         if len(targets) != 1:
@@ -890,34 +915,63 @@ class JavaResolver:
         info = self.info(cls)
         return info.methods.get(name) if info is not None else None
 
-    def find_method(self, cls: _Def, name: str, depth: int) -> _Def | None:
-        """`name` declared on `cls` or inherited: superclass chain first, then interfaces."""
+    def find_method(
+        self, cls: _Def, name: str, depth: int, arity: int | None = None
+    ) -> _Def | None:
+        """`name` declared on `cls` or inherited: superclass chain first, then interfaces.
+        Given the call's argument count, the first type that declares an overload taking it
+        (``el.attr("k")`` is Node's ``attr(String)`` when Element declares only
+        ``attr(String, String)``), else the first that declares the name."""
+        if arity is not None:
+            fits = self.find_method_where(cls, name, depth, arity)
+            if fits is not None:
+                return fits
+        return self.find_method_where(cls, name, depth, None)
+
+    def find_method_where(self, cls: _Def, name: str, depth: int, arity: int | None) -> _Def | None:
         info = self.info(cls)
         if info is None or depth > _MAX_DEPTH:
             return None
-        if name in info.methods:
-            return info.methods[name]
+        method = info.methods.get(name)
+        if method is not None and (arity is None or self.accepts(method, arity)):
+            return method
         for parent in self.supertypes(info):
-            found = self.find_method(parent, name, depth + 1)
+            found = self.find_method_where(parent, name, depth + 1, arity)
             if found is not None:
                 return found
         return None
 
+    def signatures(self, method: _Def, arity: int | None) -> list[list[Any]]:
+        """The declarations of `method` a call with `arity` arguments can bind (all of them
+        when the count is unknown): [parameter count, varargs, declared return]."""
+        owner = self.index.file(method.path)
+        declared = owner.extra.get("signatures", {}).get(method.qualified_name, []) if owner else []
+        if arity is None:
+            return list(declared)
+        return [s for s in declared if s[0] == arity or (s[1] and arity >= s[0] - 1)]
+
+    def accepts(self, method: _Def, arity: int) -> bool:
+        """Whether an overload of `method` takes `arity` arguments (yes when unrecorded)."""
+        owner = self.index.file(method.path)
+        if owner is None or method.qualified_name not in owner.extra.get("signatures", {}):
+            return True
+        return bool(self.signatures(method, arity))
+
     def unqualified(
-        self, parsed: ParsedFile, current: _TypeInfo, name: str
+        self, parsed: ParsedFile, current: _TypeInfo, name: str, arity: int | None = None
     ) -> list[tuple[_Def, str]]:
         """``m()``: the innermost enclosing type that has `m`, then static imports."""
         info: _TypeInfo | None = current
         types = self.file_types(parsed)
         while info is not None:
-            found = self.find_method(info.definition, name, 0)
+            found = self.find_method(info.definition, name, 0, arity)
             if found is not None:
                 return [(found, EXACT)]
             info = types.get(info.outer) if info.outer else None
         for owner, member in parsed.extra.get("static_imports", []):
             if member in (name, "*"):
                 for cls in self.qualified_type(owner):
-                    found = self.find_method(cls, name, 0)
+                    found = self.find_method(cls, name, 0, arity)
                     if found is not None:
                         return [(found, EXACT)]
         return []
@@ -952,12 +1006,12 @@ class JavaResolver:
                     next_values += _adapted(value, part)
                 elif part == "this" and isinstance(value, _Def):  # Outer.this
                     next_values.append(_Instance(value, True))
-                elif part.endswith("()"):
+                elif (step := _call_step(part)) is not None:
                     cls = value.cls if isinstance(value, _Instance) else value
-                    method = self.find_method(cls, part[:-2], 0)
+                    method = self.find_method(cls, step[0], 0, step[1])
                     if method is not None:
-                        next_values += self.returned(method)
-                        exact = exact and not self.returns_vary(method)
+                        next_values += self.returned(method, step[1])
+                        exact = exact and not self.returns_vary(method, step[1])
                 elif isinstance(value, _Instance):
                     next_values += self.field_value(value.cls, part, depth)
                 else:
@@ -984,10 +1038,10 @@ class JavaResolver:
             return [_Instance(current.definition, True)], True
         if name == "super":
             return [_Instance(t, True) for t in self.superclass(current)], True
-        if name.endswith("()"):
-            methods = self.unqualified(parsed, current, name[:-2])
-            values = [v for method, _ in methods for v in self.returned(method)]
-            return values, not any(self.returns_vary(method) for method, _ in methods)
+        if (step := _call_step(name)) is not None:
+            methods = self.unqualified(parsed, current, step[0], step[1])
+            values = [v for method, _ in methods for v in self.returned(method, step[1])]
+            return values, not any(self.returns_vary(method, step[1]) for method, _ in methods)
         local = self.bindings(parsed).get((caller.qualified_name, name))
         spans = parsed.extra.get("overloads", {}).get(caller.qualified_name)
         if local and spans:  # overloads share a name: read the bindings of this one
@@ -1030,29 +1084,33 @@ class JavaResolver:
                 return found
         return []
 
-    def returned(self, method: _Def) -> list[_Value]:
-        """Instances of what `method` is declared to return: certain, as javac binds a call on
-        it, unless overloads share the entity (then its type may be another overload's)."""
+    def returned(self, method: _Def, arity: int | None = None) -> list[_Value]:
+        """Instances of what `method` is declared to return (by the overloads a call with
+        `arity` arguments can bind): certain, as javac binds a call on it, unless overloads
+        that call could bind return other types."""
         owner = self.index.file(method.path)
         if owner is None:
             return []
         definition = next(
             (d for d in owner.definitions if d.qualified_name == method.qualified_name), None
         )
-        if definition is None or definition.returns is None:
+        if definition is None:
             return []
-        exact = not self.returns_vary(method)
-        return self.declared_values(owner, definition.returns, definition.parent, exact)
+        written = {s[2] for s in self.signatures(method, arity)} if arity is not None else set()
+        declared = written.pop() if len(written) == 1 else definition.returns
+        if declared is None:
+            return []
+        exact = not self.returns_vary(method, arity)
+        return self.declared_values(owner, declared, definition.parent, exact)
 
-    def returns_vary(self, method: _Def) -> bool:
-        """Whether `method`'s entity is shared by overloads not all declared to return the
-        same type (the one a call binds to may return another overload's)."""
+    def returns_vary(self, method: _Def, arity: int | None = None) -> bool:
+        """Whether a call of `method` (with `arity` arguments) may bind a declaration, of its
+        own type or of a supertype, that returns another type than the others."""
 
         def build() -> bool:
             owner = self.index.file(method.path)
-            if owner is None or method.qualified_name in owner.extra.get("mixed_returns", []):
+            if owner is None:
                 return True
-            # an overload a supertype declares may be the one bound, and return another type
             cls, _, name = method.qualified_name.rpartition(".")
             info = self.info(_Def(method.path, cls, CLASS))
             found = [method]
@@ -1067,6 +1125,12 @@ class JavaResolver:
                 if name in parent_info.methods:
                     found.append(parent_info.methods[name])
                 pending.extend(self.supertypes(parent_info))
+            if arity is not None and all(self.is_recorded(d) for d in found):
+                returns = {r for d in found for r in self.declared_returns(d, arity)}
+                if returns:
+                    return len(returns) > 1
+            if method.qualified_name in owner.extra.get("mixed_returns", []):
+                return True
             if len(found) == 1:
                 return False
             overloaded = any(
@@ -1075,7 +1139,29 @@ class JavaResolver:
             )
             return overloaded and len({self.declared_return(d) for d in found}) > 1
 
-        return self.index.memo(("java-returns-vary", method), build)
+        return self.index.memo(("java-returns-vary", method, arity), build)
+
+    def is_recorded(self, method: _Def) -> bool:
+        owner = self.index.file(method.path)
+        return owner is not None and method.qualified_name in owner.extra.get("signatures", {})
+
+    def declared_returns(self, method: _Def, arity: int) -> set[tuple[str, ...]]:
+        """The types the overloads of `method` that take `arity` arguments return."""
+        owner = self.index.file(method.path)
+        definition = (
+            next((d for d in owner.definitions if d.qualified_name == method.qualified_name), None)
+            if owner is not None
+            else None
+        )
+        if definition is None or owner is None:
+            return set()
+        found = set()
+        for _, _, written in self.signatures(method, arity):
+            values = (
+                self.declared_values(owner, written, definition.parent, True) if written else []
+            )
+            found.add(tuple(sorted(repr(v) for v in values)) or (written or "",))
+        return found
 
     def declared_return(self, method: _Def) -> tuple[str, ...]:
         """The repository types (or the written type) `method` is declared to return."""
@@ -1099,6 +1185,23 @@ class JavaResolver:
         return [_Instance(t, exact) for t in self.resolve_type(parsed, declared, context)]
 
 
+def _arity(node: Node) -> int | None:
+    """How many arguments a call passes (None for what is no call with an argument list)."""
+    arguments = node.child_by_field_name("arguments")
+    if arguments is None:
+        return None
+    return sum(1 for c in arguments.named_children if c.type not in _COMMENTS)
+
+
+def _call_step(part: str) -> tuple[str, int] | None:
+    """``m()`` -> (``m``, 0), ``m(2)`` -> (``m``, 2): a call step of a receiver chain."""
+    name, paren, rest = part.partition("(")
+    count = rest[:-1]
+    if not name or not paren or not rest.endswith(")") or not (count == "" or count.isdigit()):
+        return None
+    return name, int(count or 0)
+
+
 def _element_of(part: str) -> tuple[str, bool]:
     """``opts[]`` -> (``opts``, True): a step, and whether an element of it is meant."""
     return (part[:-2], True) if part.endswith("[]") else (part, False)
@@ -1112,9 +1215,10 @@ def _elements(values: list[_Value]) -> list[_Value]:
 def _adapted(value: _Elements, step: str) -> list[_Value]:
     """What a standard method of a collection, stream or Optional gives: the same elements
     (``stream()``, ``filter()``), one of them (``get()``, ``orElse()``), or nothing followed."""
-    if not step.endswith("()"):
+    call = _call_step(step)
+    if call is None:
         return []
-    name = step[:-2]
+    name = call[0]
     if name in _SAME_ELEMENTS:
         return [value]
     return [_Instance(value.cls, value.exact)] if name in _ONE_ELEMENT else []

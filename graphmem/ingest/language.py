@@ -156,8 +156,9 @@ class Binding:
 
 
 #: `extra` entries only resolving the file itself reads, by position: Go's block scopes and
-#: where its calls start, Java's overload spans, Rust's count of macro calls left unread.
-_OWN_EXTRAS = frozenset({"binding_spans", "call_offsets", "overloads", "macro_calls"})
+#: where its calls start, Java's overload spans and argument counts, Rust's count of macro calls
+#: left unread.
+_OWN_EXTRAS = frozenset({"binding_spans", "call_offsets", "overloads", "macro_calls", "call_arity"})
 
 
 @dataclass(slots=True)

@@ -301,9 +301,9 @@ def test_a_chain_through_overloads_that_agree_on_their_return_type_is_exact(
     resolve_tree: Callable[[dict[str, str]], Any],
 ) -> None:
     """javapoet's builders (`add(String)`, `add(CodeBlock)`, both `Builder`): whichever
-    overload javac binds, the chain goes on from the same type. When a supertype declares an
-    overload of that name with another return type (jsoup's `Node.attr(String)` is a String,
-    `Element.attr(String, String)` an Element), the one bound may be it: heuristic."""
+    overload javac binds, the chain goes on from the same type. A supertype's overload of that
+    name is the one bound when only it takes the call's argument count (jsoup's
+    `el.attr("k")` is `Node.attr(String)`, a String, not `Element.attr(String, String)`)."""
     source = """package p;
 class Builder {
     Builder add(String s) { return this; }
@@ -335,10 +335,43 @@ class Use {
         ("p.Builder.build", "exact"),
         ("p.Out.emit", "exact"),
     }
-    # `d.attr("k")` binds Base.attr: an Out, not the Derived the entity is declared to return
-    assert calls("inherited") == {("p.Derived.attr", "exact"), ("p.Derived.emit", "heuristic")}
+    # `d.attr("k")` passes one argument: only Base declares an attr that takes one, an Out
+    assert calls("inherited") == {("p.Base.attr", "exact"), ("p.Out.emit", "exact")}
     # an override without overloads keeps its declared (covariant) return type
     assert calls("overridden") == {("p.Plain.attr", "exact"), ("p.Out.emit", "exact")}
+
+
+def test_overloads_are_told_apart_by_their_argument_count(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """jsoup's `el.tag().namespace()`: `tag()` is a getter returning a Tag, `tag(Tag)` a setter
+    returning the Element; the call's argument count says which one javac binds. Varargs take
+    their fixed parameters' count or more; counts no overload takes stay heuristic."""
+    source = """package p;
+class Tag { String namespace() { return ""; } }
+class Element {
+    Tag tag() { return null; }
+    Element tag(Tag t) { return this; }
+    Element append(String first, String... more) { return this; }
+    Tag append() { return null; }
+    void remove() {}
+}
+class Use {
+    void getter(Element e) { e.tag().namespace(); }
+    void setter(Element e, Tag t) { e.tag(t).remove(); }
+    void varargs(Element e) { e.append("a", "b", "c").remove(); e.append("a").remove(); }
+    void unknown(Element e) { e.tag(1, 2).remove(); }
+}
+"""
+    resolved = resolve_tree({"src/p/Element.java": source})
+
+    def calls(caller: str) -> set[tuple[str, str | None]]:
+        return {(t, r) for k, s, t, r in resolved.edges if k == "CALLS" and s == f"p.Use.{caller}"}
+
+    assert calls("getter") == {("p.Element.tag", "exact"), ("p.Tag.namespace", "exact")}
+    assert calls("setter") == {("p.Element.tag", "exact"), ("p.Element.remove", "exact")}
+    assert calls("varargs") == {("p.Element.append", "exact"), ("p.Element.remove", "exact")}
+    assert ("p.Element.remove", "exact") not in calls("unknown")
 
 
 def test_a_call_on_an_anonymous_class_that_does_not_override_it_is_on_its_supertype(
