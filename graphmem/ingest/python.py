@@ -66,7 +66,15 @@ _MAPPINGS = frozenset(
 #: Builtins that call a protocol method of their one argument: ``next(it)`` is
 #: ``it.__next__()``, ``iter(x)`` is ``x.__iter__()``.
 _ITERATION_BUILTINS = {"next": "__next__", "iter": "__iter__"}
+#: Builtins that gather what their one argument yields: ``list(x)`` holds what ``iter(x)``
+#: walks, as httpx's ``self.children = list(reversed(children))`` does.
+_GATHERING_BUILTINS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed"})
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
+#: Builtin types a union may hold beside one class (the resolver knows their attributes).
+_BUILTIN_TYPES = frozenset(
+    {"str", "bytes", "bytearray", "int", "float", "complex", "bool", "list", "dict", "set",
+     "frozenset", "tuple"}
+)  # fmt: skip
 
 UNKNOWN = "?"
 _TARGET_LISTS = (
@@ -78,6 +86,25 @@ _TARGET_LISTS = (
     "list_splat_pattern",
     "as_pattern_target",
 )
+
+
+def _unwrapped(node: Node) -> Node:
+    """What parentheses hold: httpx's ``timeout = (a if c else Timeout(b))`` over lines."""
+    while node.type == "parenthesized_expression":
+        inner = [child for child in node.named_children if child.type != "comment"]
+        if len(inner) != 1:
+            return node
+        node = inner[0]
+    return node
+
+
+def _is_empty_display(arguments: Sequence[Node]) -> bool:
+    """One argument, ``()`` or ``[]``."""
+    return (
+        len(arguments) == 1
+        and arguments[0].type in ("tuple", "list")
+        and not arguments[0].named_children
+    )
 
 
 def _is_overload(decorators: Sequence[str]) -> bool:
@@ -151,13 +178,15 @@ def annotation_value(text: str) -> str | None:
     match = _OPTIONAL.match(text)
     if match:
         text = match.group(1).strip("'\"")
-    options = [t for t in text.split("|") if t != "None"]
+    options = [t for t in _split_top(text, "|") if t != "None"]
+    if len(options) > 1:
+        return _beside_builtins(options)
     sequence = _SUBSCRIPTED.fullmatch(options[0]) if len(options) == 1 else None
     if sequence is not None and sequence.group(1).rsplit(".", 1)[-1] in _MAPPINGS:
         pair = _arguments(options[0][len(sequence.group(1)) + 1 : -1])
         if len(pair) != 2:
             return None
-        key, value = (normalize_annotation(part) or "" for part in pair)
+        key, value = (_mapped(part) for part in pair)
         return f"{{{key},{value}}}"
     if sequence is None or sequence.group(1).rsplit(".", 1)[-1] not in _SEQUENCES:
         return normalize_annotation(text)
@@ -165,6 +194,8 @@ def annotation_value(text: str) -> str | None:
     arguments = _arguments(options[0][len(sequence.group(1)) + 1 : -1])
     if head in ("tuple", "Tuple"):
         single = arguments[1:] in ([], ["..."])  # not a tuple of different things
+        if not single:  # `tuple[BaseLoader, str]`, read as `(BaseLoader,)`
+            return "(" + ",".join(normalize_annotation(a) or "" for a in arguments) + ")"
     else:
         single = len(arguments) == 1 or head in ("Generator", "AsyncGenerator")
     if not single:
@@ -173,8 +204,36 @@ def annotation_value(text: str) -> str | None:
     return f"{item}[]" if item is not None else None
 
 
+def _beside_builtins(options: Sequence[str]) -> str | None:
+    """A union of one class and builtins (werkzeug's ``value: ContentRange | str | None``),
+    read as ``ContentRange|str``: a method no builtin has can only be the class's."""
+    builtins = [o for o in options if _SUBSCRIPTED.sub(r"\1", o) in _BUILTIN_TYPES]
+    if len(builtins) != len(options) - 1:
+        return None
+    (other,) = (o for o in options if o not in builtins)
+    held = normalize_annotation(other)
+    if held is None or held.startswith("type:"):
+        return None
+    return "|".join([held, *sorted({_SUBSCRIPTED.sub(r"\1", b) for b in builtins})])
+
+
+def _mapped(text: str) -> str:
+    """A mapping's key or value annotation: one class, a sequence of one (``list[Rule]``
+    is ``Rule[]``), or empty."""
+    held = annotation_value(text)
+    if held is not None and held.endswith("[]"):
+        return held
+    return normalize_annotation(text) or ""
+
+
 def _arguments(text: str) -> list[str]:
     """A subscript's comma-separated arguments, nested brackets kept whole."""
+    return _split_top(text, ",")
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    """`text` split at each `separator` outside brackets: ``dict[K, V | None]`` is one union
+    member, not ``dict[K, V`` and ``None]``."""
     found: list[str] = []
     depth = start = 0
     for position, char in enumerate(text):
@@ -182,7 +241,7 @@ def _arguments(text: str) -> list[str]:
             depth += 1
         elif char == "]":
             depth -= 1
-        elif char == "," and depth == 0:
+        elif char == separator and depth == 0:
             found.append(text[start:position])
             start = position + 1
     found.append(text[start:])
@@ -199,7 +258,7 @@ def normalize_annotation(text: str) -> str | None:
     if match:
         text = match.group(1).strip("'\"")
     if "|" in text:
-        options = [t for t in text.split("|") if t != "None"]
+        options = [t for t in _split_top(text, "|") if t != "None"]
         if len(options) != 1:
             return None
         text = options[0]
@@ -265,7 +324,11 @@ class _PythonParse(SourceParse):
                 continue
             elif name in ("for_target", "comprehension_target"):
                 self.loop_target(node, scope, always=name == "for_target")
-            elif name in ("as_target", "walrus"):
+            elif name == "walrus":  # `if etags := ETags.from_header(h):`
+                value = node.parent.child_by_field_name("value") if node.parent else None
+                held = self.value_expression(value) if value is not None else UNKNOWN
+                self.bind(scope.qualified_name, self.text(node), held, node)
+            elif name == "as_target":
                 for target in self.target_names(node):
                     self.bind(scope.qualified_name, target, UNKNOWN, node)
         self.add_variables()
@@ -394,11 +457,15 @@ class _PythonParse(SourceParse):
             self.add_call(scope.qualified_name, callee, node)
 
     def attribute_callee(self, node: Node) -> str | None:
-        """``Foo(...).m`` / ``super(...).m``: argument lists dropped, as ``Foo().m``."""
+        """``Foo(...).m`` / ``super(...).m``: argument lists dropped, as ``Foo().m``; and
+        ``self.tags[key].m``, read as ``self.tags.__getitem__().m``."""
         obj = node.child_by_field_name("object")
         attr = node.child_by_field_name("attribute")
         if obj is None or attr is None:
             return None
+        if obj.type == "subscript":
+            held = self.value_expression(obj)
+            return f"{held}.{self.text(attr)}" if held != UNKNOWN else None
         if obj.type == "call":
             func = obj.child_by_field_name("function")
             if func is None:
@@ -491,6 +558,7 @@ class _PythonParse(SourceParse):
                 if ann is not None:
                     self.bind(scope.qualified_name, name, ann, node, annotation=True)
                     return
+            right = _unwrapped(right) if right is not None else None
             cast = self.cast_type(right) if right is not None else None
             if cast is not None:  # `g = t.cast(Group, ctx.command)` says what g is
                 self.bind(scope.qualified_name, name, cast, node, annotation=True)
@@ -509,11 +577,29 @@ class _PythonParse(SourceParse):
                 if wrapped in self.seen and self.wraps(right, name):
                     value = "wrap:" + wrapped  # Factory = _add_hash(_add_repr(Factory))
             self.bind(scope.qualified_name, name, value, node)
-        else:
+        elif not self.unpack(left, right, scope, node):
             for target in self.target_names(left):
                 self.bind(scope.qualified_name, target, UNKNOWN, node)
 
+    def unpack(self, left: Node, right: Node | None, scope: _Scope, node: Node) -> bool:
+        """``loader, name = self.get_loader(t)``: each name takes its position of what the
+        value holds (``-> tuple[BaseLoader, str]``), read as ``unpack:0:self.get_loader()``."""
+        names = left.named_children
+        if (
+            left.type not in ("pattern_list", "tuple_pattern")
+            or right is None
+            or not all(child.type == "identifier" for child in names)
+        ):
+            return False
+        held = self.value_expression(right)
+        if held in (UNKNOWN, "None"):
+            return False
+        for index, child in enumerate(names):
+            self.bind(scope.qualified_name, self.text(child), f"unpack:{index}:{held}", node)
+        return True
+
     def value_expression(self, node: Node) -> str:
+        node = _unwrapped(node)
         if node.type == "await":  # `await f()` of an `async def f() -> R` is an R
             awaited = node.named_children
             return self.value_expression(awaited[0]) if len(awaited) == 1 else UNKNOWN
@@ -530,9 +616,13 @@ class _PythonParse(SourceParse):
                 if protocol is not None:  # jinja's `old = next(self)`: what __next__ returns
                     arguments = node.child_by_field_name("arguments")
                     args = arguments.named_children if arguments is not None else []
+                    if protocol == "__iter__" and _is_empty_display(args):
+                        return "None"  # jinja's `self._iter = iter(())`: it yields nothing
                     if len(args) == 1 and args[0].type in ("identifier", "attribute"):
                         held = self.value_expression(args[0])
                         return f"{held}.{protocol}()" if held not in (UNKNOWN, "None") else UNKNOWN
+                if text in _GATHERING_BUILTINS:
+                    return self.gathered(node)
                 if _DOTTED.fullmatch(text):
                     return text + "()"
         if node.type == "subscript":  # `cmd = self.commands[name]`, not a slice
@@ -543,6 +633,17 @@ class _PythonParse(SourceParse):
                 if held not in (UNKNOWN, "None"):
                     return f"{held}.__getitem__()"
         return UNKNOWN
+
+    def gathered(self, call: Node) -> str:
+        """``list(x)``, ``sorted(x, key=k)``: what iterating `x` gives, read as
+        ``x.__iter__()``; anything else (no argument, a splat) is unknown."""
+        arguments = call.child_by_field_name("arguments")
+        given = arguments.named_children if arguments is not None else []
+        positional = [c for c in given if c.type not in ("keyword_argument", "comment")]
+        if len(positional) != 1 or positional[0].type in ("list_splat", "dictionary_splat"):
+            return UNKNOWN
+        held = self.value_expression(positional[0])
+        return f"{held}.__iter__()" if held not in (UNKNOWN, "None") else UNKNOWN
 
     def cast_type(self, node: Node) -> str | None:
         """The class ``typing.cast(T, value)`` names (an annotation, to the type checker)."""

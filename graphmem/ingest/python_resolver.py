@@ -12,7 +12,11 @@ the value it finds is one of:
   ``*args: Foo``), whose element a ``for`` loop or a comprehension over it binds;
 - `MappingValue`: a mapping of instances (``x: dict[str, Foo]``), whose ``.items()`` a loop
   unpacks into key and value, and whose ``x[k]``, ``.get()``, ``.values()``, ``.keys()`` hold
-  them.
+  them;
+- `TupleValue`: a tuple of instances by position (``-> tuple[BaseLoader, str]``), which
+  ``loader, name = ...`` unpacks;
+- `NarrowedValue`: an instance of a class or of builtins (``value: ContentRange | str``),
+  whose attributes no builtin has are the class's.
 
 Attributes follow modules (their own definitions, imports and re-exports, ``__all__`` and star
 imports, then submodules) and classes (their MRO, class-body assignments, and ``self.x = ...``
@@ -24,6 +28,7 @@ here is ``exact``.
 
 from __future__ import annotations
 
+import builtins
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -81,28 +86,67 @@ class ElementsValue:
 
     cls: DefValue
 
+    def method(self, name: str) -> Value | None:
+        """What calling the sequence or iterator method `name` returns: an element for
+        ``pop``, ``popleft``, ``x[i]`` and ``__next__`` (jinja's ``self._pushed.popleft()``
+        of a ``deque[Token]``), the same elements for ``__iter__`` (``list(x)``, ``iter(x)``)."""
+        if name in ("pop", "popleft", "__getitem__", "__next__"):
+            return InstanceValue(self.cls)
+        return self if name == "__iter__" else None
+
 
 @dataclass(frozen=True, slots=True)
 class MappingValue:
     """A dict or Mapping whose keys are instances of `key` and values of `value`, either None
-    when the annotation names no one class (``dict[str, Command]``: no key class)."""
+    when the annotation names no one class (``dict[str, Command]``: no key class); each value
+    is a sequence of `value` instances when `many` (werkzeug's ``dict[t.Any, list[Rule]]``)."""
 
     key: DefValue | None
     value: DefValue | None
+    many: bool = False
 
     def held(self, which: DefValue | None) -> InstanceValue | None:
         return InstanceValue(which) if which is not None else None
+
+    def held_value(self) -> InstanceValue | ElementsValue | None:
+        if self.many and self.value is not None:
+            return ElementsValue(self.value)
+        return self.held(self.value)
 
     def method(self, name: str) -> Value | None:
         """What calling the mapping method `name` returns, when it is one of its keys or
         values (``get`` may also return its default, which adds no callee here)."""
         if name in ("get", "__getitem__", "pop", "setdefault"):
-            return self.held(self.value)
-        if name == "values" and self.value is not None:
+            return self.held_value()
+        if name == "values" and self.value is not None and not self.many:
             return ElementsValue(self.value)
-        if name == "keys" and self.key is not None:
+        if name in ("keys", "__iter__") and self.key is not None:
             return ElementsValue(self.key)
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class NarrowedValue:
+    """An instance of `cls` or of one of the builtin types `beside` (``value: ContentRange
+    | str``): an attribute no such builtin has is the class's, as nothing else could answer."""
+
+    cls: DefValue
+    beside: tuple[str, ...]
+
+    def answers(self, name: str) -> bool:
+        return not any(hasattr(getattr(builtins, each), name) for each in self.beside)
+
+
+@dataclass(frozen=True, slots=True)
+class TupleValue:
+    """A tuple of a known length whose items are instances of `items`, None where the
+    annotation names no one class (``tuple[BaseLoader, str]``): what unpacking it binds."""
+
+    items: tuple[DefValue | None, ...]
+
+    def item(self, index: int) -> InstanceValue | None:
+        held = self.items[index] if index < len(self.items) else None
+        return InstanceValue(held) if held is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +166,15 @@ class ChoiceValue:
 
 
 Value = (
-    ModuleValue | DefValue | InstanceValue | ElementsValue | MappingValue | SuperValue | ChoiceValue
+    ModuleValue
+    | DefValue
+    | InstanceValue
+    | ElementsValue
+    | MappingValue
+    | TupleValue
+    | NarrowedValue
+    | SuperValue
+    | ChoiceValue
 )
 
 
@@ -235,7 +287,7 @@ class PythonResolver:
             caller = tables.definitions.get(call.caller)
             if caller is None or caller.kind == CLASS:
                 continue
-            value = self.evaluate(tables, call.caller, call.callee)
+            value = self.evaluate(tables, call.caller, call.callee, call.line)
             if isinstance(value, DefValue):
                 add(ResolvedEdge(RelType.CALLS, Ref(parsed.path, call.caller), value.ref, EXACT))
             elif isinstance(value, ChoiceValue):
@@ -431,11 +483,73 @@ class PythonResolver:
                 if each is not None:  # else a name outside the comprehension
                     candidates.append(each)
                 continue
-            if binding.value.split(".", 1)[0].removesuffix("()") == name:
-                candidates.append(None)  # x = x.strip(): a rebinding we cannot follow
+            if _rebinds_itself(binding, name):
                 continue
             candidates.append(self.bound_value(tables, scope, binding))
-        return _agree(candidates)
+        return self.rebinding_agrees(tables, scope, name, bindings, _agree(candidates))
+
+    def rebinding_agrees(
+        self,
+        tables: FileTables,
+        scope: str,
+        name: str,
+        bindings: Sequence[Binding],
+        agreed: Value | None,
+    ) -> Value | None:
+        """`agreed`, what a name's other bindings hold, when each ``x = x.m()`` among
+        `bindings` gives it back (httpx's ``url = url.copy_with(...)``, declared ``-> URL``);
+        None when one gives anything else (``x = x.strip()``)."""
+        for binding in bindings:
+            if not _rebinds_itself(binding, name):
+                continue
+            if agreed is None:
+                return None
+            head, _, tail = binding.value.partition(".")
+            value = self.call_result(agreed) if head.endswith("()") else agreed
+            if value is None or self.follow(value, tail.split(".") if tail else []) != agreed:
+                return None
+        return agreed
+
+    def lookup_at(self, tables: FileTables, scope: str, name: str, line: int) -> Value | None:
+        """`name` read at `line` of `scope`. A parameter its function assigns again (``def
+        f(url): url = URL(url)``) holds, after the first assignment, what all of them agree
+        on, unless its annotation names one class; before it, the parameter."""
+        definition = tables.definitions.get(scope)
+        if definition is not None and name in definition.params:
+            rebound = self.reassigned(tables, definition, name)
+            if rebound is not None and line > rebound[0]:
+                return rebound[1]
+        return self.lookup(tables, scope, name)
+
+    def reassigned(
+        self, tables: FileTables, function: Definition, name: str
+    ) -> tuple[int, Value] | None:
+        """The first line assigning the parameter `name` in `function`'s body, and the one
+        value every assignment there agrees on; None when there is none, or the parameter's
+        annotation already types it."""
+        key = ("reassigned", tables.parsed.path, function.qualified_name, name)
+        return self.memo(key, lambda: self._reassigned(tables, function, name), cycle=None)
+
+    def _reassigned(
+        self, tables: FileTables, function: Definition, name: str
+    ) -> tuple[int, Value] | None:
+        scope = function.qualified_name
+        bindings = tables.bindings.get((scope, name), [])
+        body = [binding for binding in bindings if not binding.annotation]
+        declared = self.parameter(tables, function, name)
+        if not body or (declared is not None and not isinstance(declared, NarrowedValue)):
+            return None  # an annotation that types it (`url: URL`) holds throughout
+        if any(binding.value.startswith(("each:", "def:", "wrap:")) for binding in body):
+            return None  # a comprehension's own variable, or a def: not a plain assignment
+        candidates = [
+            self.bound_value(tables, scope, binding)
+            for binding in body
+            if not _rebinds_itself(binding, name)
+        ]
+        agreed = self.rebinding_agrees(tables, scope, name, body, _agree(candidates))
+        if agreed is None or isinstance(agreed, ChoiceValue):
+            return None
+        return min(binding.line for binding in body), agreed
 
     def bound_value(
         self, tables: FileTables, scope: str, binding: Binding
@@ -446,33 +560,56 @@ class PythonResolver:
         if binding.value == "None" and not binding.annotation:
             return NONE
         if binding.value.endswith("[]") and not binding.annotation:  # an element
-            held = self.evaluate(tables, scope, binding.value[:-2])
+            held = self.evaluate(tables, scope, binding.value[:-2], binding.line)
             if isinstance(held, MappingValue):  # iterating a dict walks its keys
                 return held.held(held.key)
             return InstanceValue(held.cls) if isinstance(held, ElementsValue) else None
         if binding.value.endswith((".items()[0]", ".items()[1]")) and not binding.annotation:
-            held = self.evaluate(tables, scope, binding.value[:-11])
+            held = self.evaluate(tables, scope, binding.value[:-11], binding.line)
             if not isinstance(held, MappingValue):
                 return None
-            return held.held(held.key if binding.value.endswith("[0]") else held.value)
+            return held.held(held.key) if binding.value.endswith("[0]") else held.held_value()
+        if binding.value.startswith("unpack:") and not binding.annotation:
+            _, index, expression = binding.value.split(":", 2)
+            held = self.evaluate(tables, scope, expression, binding.line)
+            if isinstance(held, ElementsValue):  # `a, b = pair` of a `list[Foo]`
+                return InstanceValue(held.cls)
+            return held.item(int(index)) if isinstance(held, TupleValue) else None
         if binding.annotation:
             return self.declared(tables, scope, binding.value)
-        return self.evaluate(tables, scope, binding.value)
+        return self.evaluate(tables, scope, binding.value, binding.line)
 
     def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
         """What a value annotated `annotation` (as `annotation_value` reads it) holds; the
         class itself for ``type:C`` (``response_class: type[Response]``)."""
+        if annotation.startswith("("):
+            items = (
+                self.declared(tables, scope, part) if part else None
+                for part in annotation[1:-1].split(",")
+            )
+            return TupleValue(
+                tuple(item.cls if isinstance(item, InstanceValue) else None for item in items)
+            )
         if annotation.startswith("{"):
             key, value = (
                 self.declared(tables, scope, part) if part else None
                 for part in annotation[1:-1].split(",")
             )
-            if not isinstance(key, InstanceValue) and not isinstance(value, InstanceValue):
+            if not isinstance(key, InstanceValue) and not isinstance(
+                value, InstanceValue | ElementsValue
+            ):
                 return None
             return MappingValue(
                 key.cls if isinstance(key, InstanceValue) else None,
-                value.cls if isinstance(value, InstanceValue) else None,
+                value.cls if isinstance(value, InstanceValue | ElementsValue) else None,
+                many=isinstance(value, ElementsValue),
             )
+        if "|" in annotation:
+            held, *others = annotation.split("|")
+            instance = self.declared(tables, scope, held)
+            if not isinstance(instance, InstanceValue):
+                return None
+            return NarrowedValue(instance.cls, tuple(others))
         elements = annotation.endswith("[]")
         name = annotation.removesuffix("[]")
         of_class = name.startswith("type:")
@@ -507,17 +644,22 @@ class PythonResolver:
 
     # -- expressions ----------------------------------------------------------------------
 
-    def evaluate(self, tables: FileTables, scope: str, expression: str) -> Value | None:
-        """A dotted expression such as ``mod.Cls().method`` evaluated in `scope`."""
+    def evaluate(
+        self, tables: FileTables, scope: str, expression: str, line: int | None = None
+    ) -> Value | None:
+        """A dotted expression such as ``mod.Cls().method`` evaluated in `scope`, at `line`
+        when known (a parameter assigned again holds the new value after it)."""
         if self._depth > _MAX_DEPTH:
             return None
         self._depth += 1
         try:
-            return self._evaluate(tables, scope, expression)
+            return self._evaluate(tables, scope, expression, line)
         finally:
             self._depth -= 1
 
-    def _evaluate(self, tables: FileTables, scope: str, expression: str) -> Value | None:
+    def _evaluate(
+        self, tables: FileTables, scope: str, expression: str, line: int | None
+    ) -> Value | None:
         parts = expression.split(".")
         head = parts[0]
         called = head.endswith("()")
@@ -526,16 +668,25 @@ class PythonResolver:
         if name == "super" and called:
             value = self.super_value(tables, scope)
             called = False
+        elif line is not None:
+            value = self.lookup_at(tables, scope, name, line)
         else:
             value = self.lookup(tables, scope, name)
         if value is not None and called:
             value = self.call_result(value)
-        for part in parts[1:]:
+        return self.follow(value, parts[1:])
+
+    def follow(self, value: Value | None, parts: Sequence[str]) -> Value | None:
+        """`value` followed through the attributes and calls `parts` (``["m()", "x"]``)."""
+        for part in parts:
             if value is None:
                 return None
             called = part.endswith("()")
             attr = part[:-2] if called else part
             if isinstance(value, MappingValue):
+                value = value.method(attr) if called else None
+                continue
+            if isinstance(value, ElementsValue):
                 value = value.method(attr) if called else None
                 continue
             if attr == "__getitem__" and not isinstance(value, InstanceValue):
@@ -580,7 +731,9 @@ class PythonResolver:
             return self.class_attribute(value, name, instance=False)
         if isinstance(value, InstanceValue):
             return self.class_attribute(value.cls, name, instance=True)
-        if isinstance(value, ChoiceValue | ElementsValue | MappingValue):
+        if isinstance(value, NarrowedValue):
+            return self.class_attribute(value.cls, name, True) if value.answers(name) else None
+        if isinstance(value, ChoiceValue | ElementsValue | MappingValue | TupleValue):
             return None
         mro = self.mro(value.cls)
         for cls in mro[1:]:
@@ -677,6 +830,11 @@ def _agree(candidates: Sequence[Value | NoneValue | None]) -> Value | None:
     return ChoiceValue(tuple(options))
 
 
+def _rebinds_itself(binding: Binding, name: str) -> bool:
+    """``x = x.m()``: the new value is read from the old one."""
+    return binding.value.split(".", 1)[0].removesuffix("()") == name
+
+
 def _declared_bindings(tables: FileTables, bindings: list[Binding]) -> list[Binding]:
     """The one annotation of a name when it has one (``cap: _FDCapture | None = None``, then
     ``cap = _FDCapture(1)``; ``self.field: Field = String()``): a declared type holds for
@@ -709,6 +867,8 @@ def _self_of(receiver: Value | None) -> Value | None:
     """What ``Self`` is for a method called on `receiver` (an instance, or a class)."""
     if isinstance(receiver, InstanceValue):
         return receiver
+    if isinstance(receiver, NarrowedValue):
+        return InstanceValue(receiver.cls)
     if isinstance(receiver, DefValue) and receiver.kind == CLASS:
         return InstanceValue(receiver)
     return None

@@ -722,3 +722,184 @@ def test_a_conditional_expression_binds_what_its_branches_agree_on(resolve_tree:
     assert ("pkg.m.both", "pkg.m.Timeout.as_dict") in calls
     assert not {("pkg.m.differ", f"pkg.m.{c}.as_dict") for c in ("Timeout", "Other")} & calls
     assert ("pkg.m.unknown", "pkg.m.Timeout.as_dict") not in calls
+
+
+def test_a_parameter_assigned_again_holds_the_new_value_after_it(resolve_tree: Any) -> None:
+    """httpx's `def __init__(self, url: URL | str): url = URL(url)`, then `url.copy_with()`,
+    and `timeout = (self.timeout if ... else Timeout(timeout))` over lines: after the first
+    assignment the parameter is what every assignment agrees on; before it, and when they
+    differ, it is still the parameter. A local assigned from itself (`url =
+    url.copy_with()`, declared `-> URL`) keeps its class; `x = x.strip()` does not."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\n\n\n"
+                "class URL:\n    def copy_with(self) -> 'URL':\n        return self\n\n"
+                "    def strip(self) -> str:\n        return ''\n\n\n"
+                "class Timeout:\n    def as_dict(self):\n        pass\n\n\n"
+                "class Other:\n    def as_dict(self):\n        pass\n\n\n"
+                "def proxy(url: URL | str):\n    url = URL(url)\n    url.copy_with()\n\n\n"
+                "def plain(url):\n    url = URL(url)\n    url = url.copy_with()\n"
+                "    url.copy_with()\n\n\n"
+                "def early(url):\n    url.copy_with()\n    url = URL(url)\n\n\n"
+                "def differ(url):\n    url = URL(url)\n    url = url.strip()\n"
+                "    url.copy_with()\n\n\n"
+                "def two(x):\n    x = Timeout()\n    x = Other()\n    x.as_dict()\n\n\n"
+                "def timeout_of(timeout, default: Timeout):\n"
+                "    timeout = (\n        default\n        if timeout is None\n"
+                "        else Timeout(timeout)\n    )\n    timeout.as_dict()\n\n\n"
+                "def redirect(location):\n    url = URL(location)\n    if url:\n"
+                "        url = url.copy_with()\n    url.copy_with()\n\n\n"
+                "URLTypes = t.Union[URL, str]\n\n\n"
+                "def aliased(url: URLTypes | None = None):\n    url = URL(url)\n"
+                "    url.copy_with()\n\n\n"
+                "def narrowed(url: Timeout | str):\n    url = URL(url)\n    url.copy_with()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    for caller, callee in (
+        ("proxy", "URL.copy_with"),
+        ("plain", "URL.copy_with"),
+        ("timeout_of", "Timeout.as_dict"),
+        ("redirect", "URL.copy_with"),
+        ("aliased", "URL.copy_with"),
+        ("narrowed", "URL.copy_with"),
+    ):
+        assert (f"pkg.m.{caller}", f"pkg.m.{callee}") in calls, caller
+    assert ("pkg.m.early", "pkg.m.URL.copy_with") not in calls
+    assert ("pkg.m.differ", "pkg.m.URL.copy_with") not in calls
+    assert not {("pkg.m.two", f"pkg.m.{c}.as_dict") for c in ("Timeout", "Other")} & calls
+
+
+def test_sequences_give_their_elements_through_methods_and_builtins(resolve_tree: Any) -> None:
+    """jinja's `self.current = self._pushed.popleft()` of a `deque[Token]`, `next(self._iter)`
+    of `iter(generator)` with `generator: t.Iterable[Token]`, beside `self._iter = iter(())`
+    (which yields nothing); httpx's `self.children = list(reversed(children))`; `x[i]` of a
+    `list[Foo]`; and a union inside brackets (`dict[URLPattern, Transport | None]`)."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\nfrom collections import deque\n\n\n"
+                "class Token:\n    def test(self):\n        pass\n\n\n"
+                "class Transport:\n    def send(self):\n        pass\n\n\n"
+                "class Stream:\n    def __init__(self, generator: t.Iterable[Token]):\n"
+                "        self._iter = iter(generator)\n"
+                "        self._pushed: deque[Token] = deque()\n"
+                "        self.children = list(reversed(list(generator)))\n"
+                "        self.mounts: dict[str, Transport | None] = {}\n\n"
+                "    def pushed(self):\n        self._pushed.popleft().test()\n\n"
+                "    def advance(self):\n        token = next(self._iter)\n        token.test()\n\n"
+                "    def close(self):\n        self._iter = iter(())\n\n"
+                "    def each(self):\n        for child in self.children:\n"
+                "            child.test()\n\n"
+                "    def first(self, tokens: list[Token]):\n        tokens[0].test()\n\n"
+                "    def mounted(self):\n        for key, transport in self.mounts.items():\n"
+                "            transport.send()\n\n"
+                "    def unknown(self, xs):\n        for x in list(xs):\n            x.test()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    for caller, callee in (
+        ("pushed", "Token.test"),
+        ("advance", "Token.test"),
+        ("each", "Token.test"),
+        ("first", "Token.test"),
+        ("mounted", "Transport.send"),
+    ):
+        assert (f"pkg.m.Stream.{caller}", f"pkg.m.{callee}") in calls, caller
+    assert ("pkg.m.Stream.unknown", "pkg.m.Token.test") not in calls
+
+
+def test_subscripted_receivers_walrus_targets_and_mappings_of_lists(resolve_tree: Any) -> None:
+    """flask's `self.tags[key].to_python(v)` with `tags: dict[str, JSONTag]`, werkzeug's
+    `if etags := ETags.from_header(h): etags.contains_weak()` and `for r in
+    self._rules_by_endpoint[e]` with `dict[t.Any, list[Rule]]`; a mapping's list values are
+    not one instance (`.values()` holds lists)."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\n\n\n"
+                "class Tag:\n    def to_python(self, v):\n        pass\n\n\n"
+                "class Rule:\n    def build(self):\n        pass\n\n\n"
+                "class ETags:\n    @classmethod\n    def parse(cls, h) -> 'ETags':\n"
+                "        return cls()\n\n    def weak(self):\n        pass\n\n\n"
+                "class Map:\n    def __init__(self):\n"
+                "        self.tags: dict[str, Tag] = {}\n"
+                "        self.rules: dict[t.Any, list[Rule]] = {}\n\n"
+                "    def untag(self, key, v):\n        return self.tags[key].to_python(v)\n\n"
+                "    def walrus(self, h):\n        if etags := ETags.parse(h):\n"
+                "            etags.weak()\n\n"
+                "    def build(self, e):\n        for r in self.rules[e]:\n"
+                "            r.build()\n\n"
+                "    def lists(self):\n        for rules in self.rules.values():\n"
+                "            rules.build()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.Map.untag", "pkg.m.Tag.to_python") in calls
+    assert ("pkg.m.Map.walrus", "pkg.m.ETags.weak") in calls
+    assert ("pkg.m.Map.build", "pkg.m.Rule.build") in calls
+    assert ("pkg.m.Map.lists", "pkg.m.Rule.build") not in calls
+
+
+def test_unpacking_a_declared_tuple_binds_each_position(resolve_tree: Any) -> None:
+    """jinja's `loader, name = self.get_loader(template)` with `-> tuple[BaseLoader, str]`
+    and click's `cmd_name, cmd, args = self.resolve_command(ctx, args)`, where the command
+    is `Command | None`; a position of no one class, or a value of no known shape, binds
+    nothing."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class Loader:\n    def load(self):\n        pass\n\n\n"
+                "class Command:\n    def make(self):\n        pass\n\n\n"
+                "class Prefix:\n    def get_loader(self, name) -> tuple[Loader, str]:\n"
+                "        return Loader(), name\n\n"
+                "    def resolve(self) -> tuple[str | None, Command | None, list[str]]:\n"
+                "        return None, None, []\n\n"
+                "    def use(self, name):\n        loader, local = self.get_loader(name)\n"
+                "        loader.load()\n        cmd_name, cmd, args = self.resolve()\n"
+                "        cmd.make()\n\n"
+                "    def other(self, pair):\n        name, cmd = self.resolve()[1:]\n"
+                "        cmd.make()\n        loader, local = pair\n        loader.load()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.Prefix.use", "pkg.m.Loader.load") in calls
+    assert ("pkg.m.Prefix.use", "pkg.m.Command.make") in calls
+    assert ("pkg.m.Prefix.other", "pkg.m.Command.make") not in calls
+    assert ("pkg.m.Prefix.other", "pkg.m.Loader.load") not in calls
+
+
+def test_a_union_of_one_class_and_builtins_calls_what_no_builtin_has(resolve_tree: Any) -> None:
+    """werkzeug's `def content_range(self, value: ContentRange | str | None)`, then
+    `value.to_header()` after an `isinstance(value, str)` branch: no `str` has `to_header`,
+    so only the class can answer; `value.split()` may be the str's, and a union of two
+    classes is neither's."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class ContentRange:\n    def to_header(self):\n        pass\n\n"
+                "    def split(self):\n        pass\n\n\n"
+                "class Other:\n    def to_header(self):\n        pass\n\n\n"
+                "def setter(value: ContentRange | str | None):\n"
+                "    if isinstance(value, str):\n        return value.split()\n"
+                "    return value.to_header()\n\n\n"
+                "def both(value: ContentRange | Other):\n    value.to_header()\n\n\n"
+                "def listed(value: list[str] | ContentRange):\n    value.to_header()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.setter", "pkg.m.ContentRange.to_header") in calls
+    assert ("pkg.m.listed", "pkg.m.ContentRange.to_header") in calls
+    assert ("pkg.m.setter", "pkg.m.ContentRange.split") not in calls
+    assert not {call for call in calls if call[0] == "pkg.m.both"}
