@@ -28,10 +28,14 @@ holds ``new Foo()``, is typed ``Foo`` (TypeScript, or JSDoc in JavaScript) or ho
 function declares it returns (``f().m()``), as the type checker binds it (all ``exact``). An
 element of an array typed ``Foo[]`` (``Array<Foo>``, JSDoc ``@type {Foo[]}``)
 is a ``Foo``: in a callback of an array method (``xs.forEach((x) => x.m())``) and in ``for (const
-x of xs)``; ``const {options} = this`` holds ``this.options``. When the type is a TypeScript
-interface, the call is ``exact`` to the interface's method and ``heuristic`` to that method of
-each class implementing it (typescript.py). Parameters and locals hide the outer names they
-shadow. Anything else (``obj.m()`` on an unknown object) is left out.
+x of xs)``; ``const {options} = this`` holds ``this.options``. TypeScript also declares types
+with ``const x: Foo = ...``, an interface's ``parent: Foo`` property, a destructured parameter's
+type (``({gen}: Cxt)``), a returned type literal (``(): { status: S }``), a ``this: Foo``
+parameter, and ``x instanceof Foo`` narrows `x` in the branch it guards. A namespace's members
+are named under it (``helpers/util.util.assertNever``) and called through it. When the type is
+a TypeScript interface, the call is ``exact`` to the interface's method and ``heuristic`` to
+that method of each class implementing it (typescript.py). Parameters and locals hide the outer
+names they shadow. Anything else (``obj.m()`` on an unknown object) is left out.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from graphmem.ingest.language import (
@@ -66,7 +71,7 @@ from graphmem.ingest.syntax import Scope, SourceParse, in_source_order
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node
+    from tree_sitter import Language, Node, Query
 
 #: Extensions tried, in order, when a specifier names no file exactly.
 RESOLVE_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -82,6 +87,15 @@ _FUNCTION_VALUES = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
 )
 _CLASS_VALUES = frozenset({"class"})
+_FUNCTION_NODES = frozenset(
+    {"function_declaration", "generator_function_declaration", "method_definition"}
+)
+#: branches a test guards: (the node's field holding the test, the field of the branch)
+_GUARDED_BRANCHES = {
+    "if_statement": ("condition", "consequence"),
+    "ternary_expression": ("condition", "consequence"),
+    "binary_expression": ("left", "right"),
+}
 _TYPESCRIPT = (".ts", ".tsx", ".mts", ".cts")
 #: what a class body, or an interface's, holds: members, not a scope of their own
 _TYPES = frozenset({CLASS, INTERFACE})
@@ -132,6 +146,9 @@ _DECLARATION_WRAPPERS = frozenset(
     {"export_statement", "lexical_declaration", "variable_declaration", "variable_declarator"}
 )
 UNKNOWN = "?"
+#: What a function returns when it is declared to return an object type literal: the members'
+#: types are bound in the scope ``<function>{}``.
+SHAPE = "{}"
 #: The scope a class's fields are bound in (``Registry.#fields``): not a scope its methods'
 #: bare names see (a field is only ever ``this.reg``), which `attribute` reads.
 FIELDS = ".#fields"
@@ -213,7 +230,8 @@ class _Scope(Scope):
 
 #: captures that may open a scope
 _OPENERS = (
-    "class", "interface", "function", "method", "field_function", "var", "export", "lambda"
+    "class", "interface", "function", "method", "field_function", "var", "export", "lambda",
+    "namespace",
 )  # fmt: skip
 
 
@@ -222,6 +240,28 @@ _OPENERS = (
 #: interface member or type literal field of that name (`in_progress_tasks: number`) is a
 #: syntax error that breaks the rest of the declaration.
 _IN_NAME = re.compile(rb"(?m)^([ \t]*i)n(?=[_$0-9])")
+
+
+_NAMESPACE_WORDS = re.compile(rb"\b(?:namespace|module)\s+[A-Za-z_$]")
+
+
+@cache
+def _namespace_query(language: Language) -> Query:
+    from tree_sitter import Query
+
+    return Query(language, "(internal_module) @namespace (module) @namespace")
+
+
+def _namespace_nodes(language: Language, found: dict[str, list[Node]]) -> list[Node]:
+    """The TypeScript namespaces of the tree the captures in `found` are from."""
+    from tree_sitter import QueryCursor
+
+    root = next((nodes[0] for nodes in found.values() if nodes), None)
+    while root is not None and root.parent is not None:
+        root = root.parent
+    if root is None:
+        return []
+    return QueryCursor(_namespace_query(language)).captures(root).get("namespace", [])
 
 
 def _unstuck(source: bytes) -> bytes:
@@ -241,19 +281,25 @@ class _EcmaParse(SourceParse):
         self.reexports: list[list[str | None]] = []
         #: node ids already turned into a definition (an export's anonymous default value)
         self.claimed: set[int] = set()
-        #: top-level bindings that are not functions or classes: (name, declaration), made
-        #: Variables after the sweep so that a function or class of the same name wins
-        self.variables: list[tuple[str, Node]] = []
+        #: top-level bindings that are not functions or classes: (name, scope, declaration),
+        #: made Variables after the sweep so that a function or class of the same name wins
+        self.variables: list[tuple[str, str, Node]] = []
+        #: each TypeScript namespace (``module.util``) -> the scope it is declared in
+        self.namespaces: dict[str, str] = {}
 
     def run(self) -> ParsedFile:
         grammar = self.support.grammar(self.path)
         found = self.captures(grammar, *self.support.query_files, parsed=_unstuck(self.source))
+        if self.support.name == "typescript" and _NAMESPACE_WORDS.search(self.source):
+            found["namespace"] = _namespace_nodes(grammar, found)
         ordered = in_source_order(found, _OPENERS)
         self.sweep(ordered, _Scope(self.module, len(self.source) + 1, None))
-        for name, declaration in self.variables:
-            qualified_name = f"{self.module}.{name}"
+        for name, scope, declaration in self.variables:
+            qualified_name = f"{scope}.{name}"
             if qualified_name not in self.seen:
-                self.add_definition(VARIABLE, name, qualified_name, self.module, declaration)
+                self.add_definition(VARIABLE, name, qualified_name, self.entity(scope), declaration)
+        if self.namespaces:
+            self.parsed.extra["namespaces"] = self.namespaces
         if self.exports or self.export_aliases:
             self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
         self.parsed.extra.update(export_aliases=self.export_aliases, reexports=self.reexports)
@@ -274,7 +320,7 @@ class _EcmaParse(SourceParse):
     ) -> _Scope:
         span = span or node
         qname = f"{scope.qualified_name}.{name}"
-        definition = self.add_definition(kind, name, qname, scope.qualified_name, span)
+        definition = self.add_definition(kind, name, qname, self.entity(scope.qualified_name), span)
         if kind == CLASS:
             definition.bases = self.bases(node)
             implemented = self.implemented(node)
@@ -284,11 +330,33 @@ class _EcmaParse(SourceParse):
             definition.bases = self.heritage_types(node, "extends_type_clause")
         else:
             definition.params = self.params(node)
-            definition.returns = self.return_type(node)
+            definition.returns = self.return_type(node) or self.returned_shape(node, qname)
+            self.destructured_params(node, qname)
             if self.support.name == "javascript":
                 self.jsdoc_types(span, definition)
         self.claimed.add(node.id)
         return _Scope(qname, span.end_byte, definition)
+
+    def entity(self, scope: str) -> str:
+        """The entity that holds what `scope` declares: a namespace is none, so its members
+        hang off the module (or the definition) the namespace is declared in."""
+        while scope in self.namespaces:
+            scope = self.namespaces[scope]
+        return scope
+
+    def on_namespace(self, node: Node, scope: _Scope) -> _Scope | None:
+        """``namespace util { export function f() {} }`` (TypeScript, also ``namespace a.b``
+        and ``module m``): its members are named under it, ``helpers/util.util.f``, as
+        ``util.f()`` reaches them; declarations of one name merge, as the checker merges them."""
+        name_node = node.child_by_field_name("name")
+        names = _WHITESPACE.sub("", self.text(name_node)) if name_node is not None else ""
+        if not _DOTTED.fullmatch(names) or scope.definition is not None or scope.local:
+            return None  # `declare module "x"`, or one inside a function
+        qualified_name = scope.qualified_name
+        for name in names.split("."):
+            self.namespaces.setdefault(f"{qualified_name}.{name}", qualified_name)
+            qualified_name = f"{qualified_name}.{name}"
+        return _Scope(qualified_name, node.end_byte, None)
 
     def return_type(self, node: Node) -> str | None:
         """A TypeScript return annotation naming one type or an array of one (``): Help``,
@@ -301,6 +369,17 @@ class _EcmaParse(SourceParse):
         if name is not None and self.text(name) == "Promise":
             return None
         return self.type_name(named[0])
+
+    def returned_shape(self, node: Node, qualified_name: str) -> str | None:
+        """``_processInputParams(): { status: ParseStatus; ctx: Context }``: the function returns
+        an object whose members are of those types (bound under ``<function>{}``), as
+        ``const { status } = this._processInputParams(input); status.dirty()`` reads them."""
+        annotation = node.child_by_field_name("return_type")
+        named = annotation.named_children if annotation is not None else []
+        if len(named) != 1 or named[0].type != "object_type":
+            return None
+        self.property_types(named[0], qualified_name + SHAPE)
+        return SHAPE
 
     def jsdoc_types(self, span: Node, definition: Definition) -> None:
         """The types a JavaScript function's JSDoc declares: parameters (read as annotations)
@@ -362,6 +441,26 @@ class _EcmaParse(SourceParse):
                     names.append(named)
         return names
 
+    def destructured_params(self, node: Node, qualified_name: str) -> None:
+        """``function serialize({gen, data}: SerializeCxt)``: `gen` holds the member `gen` of a
+        `SerializeCxt` (the parameter is bound as ``#0``, a name no code can use); the names
+        an untyped or nested pattern declares are locals whose values are not followed."""
+        params = node.child_by_field_name("parameters")
+        for position, child in enumerate(params.named_children if params is not None else []):
+            pattern = child.child_by_field_name("pattern") or child
+            declared = self.declared_type(child.child_by_field_name("type"))
+            if pattern.type == "this" and declared is not None:  # `function f(this: Ajv)`
+                self.bind(qualified_name, "this", declared, child, annotation=True)
+            if pattern.type != "object_pattern":
+                continue
+            scope = _Scope(qualified_name, node.end_byte, None)
+            if declared is None:
+                self.unknown_names(pattern, scope)
+                continue
+            held = f"#{position}"
+            self.bind(qualified_name, held, declared, child, annotation=True)
+            self.destructured_names(pattern, held, scope)
+
     def params(self, node: Node) -> list[str]:
         params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
         if params is None:
@@ -391,7 +490,23 @@ class _EcmaParse(SourceParse):
         name_node = node.child_by_field_name("name")
         if name_node is None:
             return None
-        return self.define(INTERFACE, self.text(name_node), node, scope)
+        opened = self.define(INTERFACE, self.text(name_node), node, scope)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            self.property_types(body, opened.qualified_name + FIELDS)
+        return opened
+
+    def property_types(self, body: Node, scope: str) -> None:
+        """``interface Ctx { parent: Ctx; registry: Registry }``: each property declared with
+        a type is a field of that type, as a class's ``reg: Registry`` is (``ctx.parent.m()``),
+        bound in `scope`."""
+        for member in body.named_children:
+            name_node = member.child_by_field_name("name")
+            if member.type != "property_signature" or name_node is None:
+                continue
+            declared = self.declared_type(member.child_by_field_name("type"))
+            if declared is not None and name_node.type == "property_identifier":
+                self.bind(scope, self.text(name_node), declared, member, annotation=True)
 
     def on_function(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("name")
@@ -620,11 +735,13 @@ class _EcmaParse(SourceParse):
             declaration = node.parent
             if declaration is None or len(declaration.named_children) != 1:
                 declaration = node  # `const a = 1, b = 2`: each declarator is its own Variable
-            self.variables.append((name, declaration))
-        if value.type == "object" and scope.definition is None:
+            self.variables.append((name, scope.qualified_name, declaration))
+        if value.type == "object" and scope.qualified_name == self.module:
             self.object_members(name, value)
-        cast = self.cast_type(value)
-        if cast is not None:  # yargs's `const self = {} as UsageInstance`, as the checker types it
+        # `const registry: Registry = ...` holds what it declares, as the checker types it; so
+        # does yargs's `const self = {} as UsageInstance`
+        cast = self.declared_type(node.child_by_field_name("type")) or self.cast_type(value)
+        if cast is not None:
             self.bind(scope.qualified_name, name, cast, node, annotation=True)
             return None
         bound = self.value_expression(value)
@@ -648,6 +765,11 @@ class _EcmaParse(SourceParse):
         (``this.options``, ``this.url``) when the value is one a resolver follows; the other
         names the pattern declares are locals whose values are not followed."""
         held = None if self.require_specifier(value) else self.value_expression(value)
+        self.destructured_names(pattern, held, scope)
+
+    def destructured_names(self, pattern: Node, held: str | None, scope: _Scope) -> None:
+        """Bind each name `pattern` declares to that member of `held` (an expression), or as
+        a local whose value is not followed."""
         for child in pattern.named_children:
             key, local = child, child
             if child.type == "pair_pattern":
@@ -808,8 +930,45 @@ class _EcmaParse(SourceParse):
             return None  # CALLS start at functions and methods
         callee = self.dotted(function)  # `super(...)`: the base class's constructor
         if callee is not None:
-            self.add_call(scope.qualified_name, callee, node)
+            self.add_call(scope.qualified_name, self.narrowed(callee, node), node)
         return None
+
+    def narrowed(self, callee: str, call: Node) -> str:
+        """``if (schema instanceof ZodOptional) schema.unwrap()``: inside the branch the test
+        guards (an ``if``'s consequence, a ternary's, the right of ``&&``), `schema` is a
+        ``ZodOptional``, as the checker narrows it; the call is read as ``ZodOptional().unwrap``.
+        The innermost such test of the name, inside the same function, wins."""
+        head, dot, rest = callee.partition(".")
+        if not dot or not _IDENTIFIER.fullmatch(head) or head in ("this", "super"):
+            return callee
+        child, node = call, call.parent
+        while node is not None and node.type not in _FUNCTION_VALUES | _FUNCTION_NODES:
+            guard = _GUARDED_BRANCHES.get(node.type)
+            branch = node.child_by_field_name(guard[1]) if guard is not None else None
+            operator = node.child_by_field_name("operator")
+            if node.type == "binary_expression" and (operator is None or operator.type != "&&"):
+                branch = None  # only `a instanceof C && a.m()` guards its right
+            if guard is not None and branch is not None and branch.id == child.id:
+                tested = self.instance_test(node.child_by_field_name(guard[0]), head)
+                if tested is not None:
+                    return f"{tested}().{rest}"
+            child, node = node, node.parent
+        return callee
+
+    def instance_test(self, condition: Node | None, name: str) -> str | None:
+        """The class `condition` tests `name` to be an instance of (``name instanceof C``)."""
+        while condition is not None and condition.type == "parenthesized_expression":
+            condition = condition.named_children[0] if condition.named_children else None
+        if condition is None or condition.type != "binary_expression":
+            return None
+        operator = condition.child_by_field_name("operator")
+        left = condition.child_by_field_name("left")
+        right = condition.child_by_field_name("right")
+        if operator is None or operator.type != "instanceof" or left is None or right is None:
+            return None
+        if left.type != "identifier" or self.text(left) != name:
+            return None
+        return self.dotted(right) if right.type in ("identifier", "member_expression") else None
 
     def on_new(self, node: Node, scope: _Scope) -> _Scope | None:
         constructor = node.child_by_field_name("constructor")
@@ -876,6 +1035,8 @@ class _EcmaParse(SourceParse):
         return None
 
     def on_export(self, node: Node, scope: _Scope) -> _Scope | None:
+        if scope.qualified_name in self.namespaces:
+            return None  # a namespace's member: reached through the namespace, not the module
         source = node.child_by_field_name("source")
         is_default = any(c.type == "default" for c in node.children)
         if source is not None:
@@ -1034,7 +1195,7 @@ class _EcmaParse(SourceParse):
         owner_scope = _Scope(f"{scope.qualified_name}.{owner}", scope.end_byte, None)
         opened = self.define(FUNCTION, name, value, owner_scope, span=node)
         if opened.definition is not None:  # the object is no entity: the module holds it
-            opened.definition.parent = scope.qualified_name
+            opened.definition.parent = self.entity(scope.qualified_name)
         return opened
 
 
@@ -1074,11 +1235,27 @@ class _Object:
 
 
 @dataclass(frozen=True, slots=True)
+class _Shape:
+    """An object a function is declared to return as a type literal (``{ status: S }``)."""
+
+    path: str
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Namespace:
+    """A TypeScript namespace: its members are what it declares."""
+
+    path: str
+    qualified_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Shadowed:
     """A local name whose value is not followed: it hides the outer names it shadows."""
 
 
-_Value = _Module | _Def | _Instance | _Elements | _Object
+_Value = _Module | _Def | _Instance | _Elements | _Object | _Namespace | _Shape
 
 
 def _is_element(binding: Binding) -> bool:
@@ -1215,7 +1392,10 @@ class EcmaScriptResolver:
         parts = call.callee.split(".")
         head, rest = parts[0], parts[1:]
         value: _Value | None
-        if head in ("this", "super"):
+        declared = self.declared_this(path, call.caller) if head == "this" else None
+        if declared is not None:
+            value = declared  # `function addFormats(this: Ajv)`: `this` is what it declares
+        elif head in ("this", "super"):
             cls = self.enclosing_class(path, call.caller)
             if cls is None:
                 return self.on_owner(path, call.caller, rest) if head == "this" else None
@@ -1245,6 +1425,15 @@ class EcmaScriptResolver:
             return value, EXACT
         return None
 
+    def declared_this(self, path: str, function: str, depth: int = 0) -> _Value | None:
+        """What a function's ``this`` parameter declares it is (``function f(this: Ajv)``):
+        only the function's own, as a function nested in it has a ``this`` of its own."""
+        tables = self.tables(path)
+        bindings = tables.bindings.get((function, "this")) if tables else None
+        if tables is None or not bindings or len(bindings) != 1:
+            return None
+        return self.bound_value(tables, function, bindings[0], depth + 1)
+
     def on_owner(self, path: str, caller: str, rest: list[str]) -> tuple[_Def, str] | None:
         """`this.set()` inside ``app.enable = function () {}``: `this` is `app` (or an object
         made from it, as Express's responses are from `res`), and the call is of ``app.set``
@@ -1254,7 +1443,7 @@ class EcmaScriptResolver:
         if tables is None or definition is None or len(rest) != 1:
             return None
         owner = caller.rpartition(".")[0]
-        if owner == definition.parent:
+        if owner == self.enclosing(tables, caller):
             return None  # not a member function: its qualified name has no owner part
         sibling = tables.definitions.get(f"{owner}.{rest[0].removesuffix('()')}")
         if sibling is None or sibling.kind not in (FUNCTION, METHOD):
@@ -1268,7 +1457,9 @@ class EcmaScriptResolver:
             return self.export(value.path, "default", 0)
         return value
 
-    def call_result(self, value: _Value | None, depth: int) -> _Instance | _Elements | None:
+    def call_result(
+        self, value: _Value | None, depth: int
+    ) -> _Instance | _Elements | _Shape | None:
         """What calling `value` gives: an instance of a class, or of the type a function's
         declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``)."""
         value = self.as_value(value)
@@ -1280,6 +1471,8 @@ class EcmaScriptResolver:
         definition = tables.definitions.get(value.qualified_name) if tables else None
         if tables is None or definition is None or definition.returns is None:
             return None
+        if definition.returns == SHAPE:
+            return _Shape(value.path, value.qualified_name)
         scope = self.parent_scope(tables, value.qualified_name) or tables.parsed.module
         returns = definition.returns
         returned = self.evaluate(value.path, scope, returns.removesuffix("[]"), depth + 1)
@@ -1299,6 +1492,7 @@ class EcmaScriptResolver:
             elif name == "this":
                 cls = self.enclosing_class(path, scope)
                 value = _Instance(cls) if cls is not None else None
+                value = self.declared_this(path, scope, depth) or value
             else:
                 value = self.lookup(path, scope, name, depth)
             if part.endswith("()"):
@@ -1323,14 +1517,25 @@ class EcmaScriptResolver:
         return None
 
     def parent_scope(self, tables: _Tables, scope: str) -> str | None:
-        definition = tables.definitions.get(scope)
-        if definition is None:
+        namespaces = tables.parsed.extra.get("namespaces", {})
+        if scope in namespaces:
+            return str(namespaces[scope])
+        if scope not in tables.definitions:
             return None  # the module
-        parent = definition.parent
+        parent = self.enclosing(tables, scope)
         # a class body is not a scope for the methods inside it
         while parent in tables.definitions and tables.definitions[parent].kind in _TYPES:
-            parent = tables.definitions[parent].parent
+            parent = self.enclosing(tables, parent)
         return parent
+
+    @staticmethod
+    def enclosing(tables: _Tables, qualified_name: str) -> str:
+        """The scope a definition is declared in: its parent, or the namespace it is a member
+        of (a namespace is no entity, so it is no parent)."""
+        owner = qualified_name.rpartition(".")[0]
+        if owner in tables.parsed.extra.get("namespaces", {}):
+            return owner
+        return tables.definitions[qualified_name].parent
 
     def lookup_in(
         self, tables: _Tables, scope: str, name: str, depth: int
@@ -1341,6 +1546,8 @@ class EcmaScriptResolver:
         definition = tables.definitions.get(qname)
         if definition is not None and definition.kind in (CLASS, FUNCTION, INTERFACE):
             return _Def(tables.parsed.path, qname, definition.kind)
+        if qname in tables.parsed.extra.get("namespaces", {}):
+            return _Namespace(tables.parsed.path, qname)
         spec = tables.imports.get((scope, name))
         if spec is not None:
             return self.imported(tables.parsed.path, spec, depth + 1)
@@ -1441,17 +1648,43 @@ class EcmaScriptResolver:
         if isinstance(value, _Object):
             owner = f"{self.module_of(value.path)}.{value.name}"
             return self.member(value, name, depth + 1) or self.set_member(value.path, owner, name)
+        if isinstance(value, _Namespace):
+            return self.namespace_member(value.path, value.qualified_name, name, depth + 1)
+        if isinstance(value, _Shape):
+            return self.shape_member(value, name, depth + 1)
         if isinstance(value, _Def) and value.kind == CLASS:
-            return self.find_method(value, name, depth + 1) or self.set_member(  # a static one
-                value.path, value.qualified_name, name
+            return (
+                self.find_method(value, name, depth + 1)  # a static one
+                or self.set_member(value.path, value.qualified_name, name)
+                or self.namespace_member(value.path, value.qualified_name, name, depth + 1)
             )
         if isinstance(value, _Def):
-            return self.set_member(value.path, value.qualified_name, name)
+            return self.set_member(value.path, value.qualified_name, name) or self.namespace_member(
+                value.path, value.qualified_name, name, depth + 1
+            )
         if isinstance(value, _Instance):
             return self.find_method(value.cls, name, depth + 1) or self.field(
                 value.cls, name, depth + 1
             )
         return None
+
+    def shape_member(self, shape: _Shape, name: str, depth: int) -> _Value | None:
+        """A member of a returned type literal, of the type it is declared with (read where
+        the function is declared)."""
+        tables = self.tables(shape.path)
+        bindings = tables.bindings.get((shape.function + SHAPE, name)) if tables else None
+        if tables is None or not bindings or len(bindings) != 1:
+            return None
+        return self.bound_value(tables, shape.function, bindings[0], depth)
+
+    def namespace_member(self, path: str, namespace: str, name: str, depth: int) -> _Value | None:
+        """What a namespace declares as `name` (``util.assertNever``), also one merged with a
+        function, class or interface of its name."""
+        tables = self.tables(path)
+        if tables is None or namespace not in tables.parsed.extra.get("namespaces", {}):
+            return None
+        found = self.lookup_in(tables, namespace, name, depth)
+        return None if isinstance(found, _Shadowed) else found
 
     def set_member(self, path: str, owner: str, name: str) -> _Def | None:
         """A function set on a member at module level (``AxiosError.from = (..) => {}``), as
@@ -1527,8 +1760,9 @@ class EcmaScriptResolver:
         if definition is None:
             return []
         bases = []
+        scope = self.enclosing(tables, cls.qualified_name)
         for base in definition.bases:
-            value = self.as_value(self.evaluate(cls.path, definition.parent, base, depth + 1))
+            value = self.as_value(self.evaluate(cls.path, scope, base, depth + 1))
             # a class extends a class; an interface extends interfaces (or a class's shape)
             if isinstance(value, _Def) and value.kind in (CLASS, definition.kind):
                 bases.append(value)
@@ -1541,8 +1775,12 @@ class EcmaScriptResolver:
     ) -> list[_Def]:
         """The repository interfaces a class's ``implements`` clause names."""
         found = []
+        tables = self.tables(path)
+        if tables is None:
+            return []
+        scope = self.enclosing(tables, definition.qualified_name)
         for written in implements.get(definition.qualified_name, []):
-            value = self.evaluate(path, definition.parent, written, 0)
+            value = self.evaluate(path, scope, written, 0)
             if isinstance(value, _Def) and value.kind == INTERFACE:
                 found.append(value)
         return found

@@ -6,7 +6,10 @@ adds abstract classes, class fields holding functions, typed parameters (``u: Us
 ``u.save()`` an exact call to ``User.save``) and interfaces: ``interface I extends J { m(): T }``
 is an Interface whose method signatures are its Methods, INHERITS J, and ``class C implements I``
 IMPLEMENTS it (exact). A call through a value typed ``I`` is exact to ``I.m`` and heuristic to
-``m`` of each class implementing ``I``. Type aliases are not modelled.
+``m`` of each class implementing ``I``; so is one through an interface's property typed ``I``
+(``ctx.parent.m()``). ``namespace util { export function f() {} }`` names ``f`` under the
+namespace (``<module>.util.f``), no entity of its own, and ``util.f()`` calls it. Type aliases
+are not modelled.
 """
 
 from __future__ import annotations

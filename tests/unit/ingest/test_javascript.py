@@ -390,3 +390,22 @@ def test_elements_of_arrays_declared_in_jsdoc(resolve_tree: Any) -> None:
         # an element of an array nothing declares hides no outer name
         ("lib/command.Command.merge", "lib/command.init", "exact"),
     } <= calls
+
+
+def test_a_destructured_parameter_shadows_outer_names(resolve_tree: Any) -> None:
+    """`function draw({ render, format: fmt = format })`: the names the pattern declares are
+    what the caller passes, not the module's functions of those names."""
+    edges = resolve_tree(
+        {
+            "app.js": (
+                "function render() {}\n"
+                "function format() {}\n"
+                "export function draw({ render, format: fmt = format }, [first]) {\n"
+                "  render();\n  fmt();\n  first();\n"
+                "}\n"
+                "export function show() {\n  render();\n}\n"
+            ),
+        }
+    ).edges
+    calls = {(s, t) for k, s, t, _ in edges if k == "CALLS"}
+    assert calls == {("app.show", "app.render")}

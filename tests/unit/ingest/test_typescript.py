@@ -434,3 +434,203 @@ def test_a_local_cast_with_as_holds_that_type(resolve_tree: Any) -> None:
     calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
     assert ("src/usage.usage", "src/usage.UsageInstance.describe", "exact") in calls
     assert ("src/usage.usage", "src/usage.Other.describe", "exact") not in calls
+
+
+def test_a_namespace_member_is_called_through_the_namespace(resolve_tree: Any) -> None:
+    """zod's `export namespace util { export function assertNever() }`, imported and called as
+    `util.assertNever()`; nested (`namespace a.b`), merged and interface members too."""
+    tree = resolve_tree(
+        {
+            "src/helpers/util.ts": (
+                "export namespace util {\n"
+                "  export function assertNever(x: never): never { throw new Error(); }\n"
+                "  export const keys = (o: any) => values(o);\n"
+                "  export const values = (o: any) => o;\n"
+                "  export namespace inner {\n"
+                "    export function deep() {}\n"
+                "  }\n"
+                "}\n"
+                "export namespace util {\n"
+                "  export function later() { assertNever(1 as never); }\n"
+                "}\n"
+                "export namespace a.b {\n"
+                "  export class Box { open() {} }\n"
+                "}\n"
+                "export function assertNever() {}\n"
+            ),
+            "src/types.ts": (
+                'import { util, a } from "./helpers/util";\n'
+                "export function parse(box: a.b.Box) {\n"
+                "  util.assertNever(1 as never);\n"
+                "  util.keys({});\n"
+                "  util.inner.deep();\n"
+                "  util.missing();\n"
+                "  box.open();\n"
+                "}\n"
+            ),
+        }
+    )
+    names = {d.qualified_name for d in tree.parsed["src/helpers/util.ts"].definitions}
+    assert {"src/helpers/util.util.assertNever", "src/helpers/util.a.b.Box.open"} <= names
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert {c for c in calls if c[0] == "src/types.parse"} == {
+        ("src/types.parse", "src/helpers/util.util.assertNever", "exact"),
+        ("src/types.parse", "src/helpers/util.util.keys", "exact"),
+        ("src/types.parse", "src/helpers/util.util.inner.deep", "exact"),
+        ("src/types.parse", "src/helpers/util.a.b.Box.open", "exact"),
+    }
+    assert ("src/helpers/util.util.keys", "src/helpers/util.util.values", "exact") in calls
+    # a merged declaration's bare name is the namespace's member, not the module's function
+    assert ("src/helpers/util.util.later", "src/helpers/util.util.assertNever", "exact") in calls
+    assert not any(t == "src/helpers/util.assertNever" for _, t, _ in calls)
+    definitions = tree.parsed["src/helpers/util.ts"].definitions
+    assert {d.parent for d in definitions if d.name == "assertNever"} == {"src/helpers/util"}
+
+
+def test_a_declared_variable_and_an_interface_property_hold_their_types(resolve_tree: Any) -> None:
+    """zod's `export const globalRegistry: Registry<Meta> = ...` and `ctx.parent.run()` through
+    an interface's `parent: Context | null`; a property without a named type is not followed."""
+    tree = resolve_tree(
+        {
+            "src/registries.ts": (
+                "export class Registry<M> {\n  add() {}\n}\n"
+                "export const globalRegistry: Registry<number> = (globalThis as any).r!;\n"
+            ),
+            "src/parse.ts": (
+                'import * as registries from "./registries";\n'
+                "export class Runner {\n  run() {}\n}\n"
+                "export interface Context {\n"
+                "  readonly parent: Context | null;\n"
+                "  runner: Runner;\n"
+                "  other: { run(): void };\n"
+                "}\n"
+                "export function describe(ctx: Context) {\n"
+                "  registries.globalRegistry.add();\n"
+                "  ctx.parent!.runner.run();\n"
+                "  ctx.other.run();\n"
+                "  let later: Runner;\n"
+                "  const local: Runner = make();\n"
+                "  local.run();\n"
+                "}\n"
+                "function make(): any { return null; }\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert {c for c in calls if c[0] == "src/parse.describe"} == {
+        ("src/parse.describe", "src/registries.Registry.add", "exact"),
+        ("src/parse.describe", "src/parse.Runner.run", "exact"),
+        ("src/parse.describe", "src/parse.make", "exact"),
+    }
+
+
+def test_a_destructured_typed_parameter_holds_the_members_types(resolve_tree: Any) -> None:
+    """ajv's `function serialize({gen, data}: SerializeCxt) { gen.add() }`; an untyped pattern's
+    names hide the module's functions of those names."""
+    tree = resolve_tree(
+        {
+            "src/serialize.ts": (
+                "export class CodeGen {\n  add() {}\n}\n"
+                "interface SerializeCxt {\n  readonly gen: CodeGen;\n  data: string;\n}\n"
+                "function gen() {}\n"
+                "export function serialize({gen, data: out}: SerializeCxt): void {\n"
+                "  gen.add();\n"
+                "}\n"
+                "export function renamed({gen: g}: SerializeCxt, n: number) {\n"
+                "  g.add();\n"
+                "}\n"
+                "export function untyped({gen}: any) {\n"
+                "  gen();\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/serialize.serialize", "src/serialize.CodeGen.add", "exact"),
+        ("src/serialize.renamed", "src/serialize.CodeGen.add", "exact"),
+    }
+
+
+def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
+    """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
+    `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
+    tree = resolve_tree(
+        {
+            "src/types.ts": (
+                "export class ParseStatus {\n  dirty() {}\n}\n"
+                "export class ZodType {\n"
+                "  _processInputParams(input: string): { status: ParseStatus; ctx: any } {\n"
+                "    return { status: new ParseStatus(), ctx: input };\n"
+                "  }\n"
+                "  _parse(input: string) {\n"
+                "    const { ctx, status } = this._processInputParams(input);\n"
+                "    status.dirty();\n"
+                "    ctx.dirty();\n"
+                "    this._processInputParams(input).status.dirty();\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert {c for c in calls if c[0] == "src/types.ZodType._parse"} == {
+        ("src/types.ZodType._parse", "src/types.ZodType._processInputParams", "exact"),
+        ("src/types.ZodType._parse", "src/types.ParseStatus.dirty", "exact"),
+    }
+
+
+def test_instanceof_narrows_a_name_inside_the_branch_it_guards(resolve_tree: Any) -> None:
+    """zod's `if (schema instanceof ZodOptional) return schema.unwrap()`: inside the guarded
+    branch the checker binds the method of the tested class; outside it nothing is known."""
+    tree = resolve_tree(
+        {
+            "src/types.ts": (
+                "export class ZodOptional {\n  unwrap() {}\n}\n"
+                "export class ZodNullable {\n  unwrap() {}\n  other() {}\n}\n"
+                "export function deepPartial(schema: any) {\n"
+                "  if (schema instanceof ZodOptional) {\n"
+                "    schema.unwrap();\n"
+                "  } else if (schema instanceof ZodNullable) schema.unwrap();\n"
+                "  const x = schema instanceof ZodNullable ? schema.other() : null;\n"
+                "  schema.unwrap();\n"
+                "  if (!(schema instanceof ZodOptional)) schema.unwrap();\n"
+                "  schema instanceof ZodNullable || schema.other();\n"
+                "}\n"
+                "export function guarded(schema: any) {\n"
+                "  schema instanceof ZodNullable && schema.other();\n"
+                "  schema instanceof ZodOptional || schema.unwrap();\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/types.deepPartial", "src/types.ZodOptional.unwrap", "exact"),
+        ("src/types.deepPartial", "src/types.ZodNullable.unwrap", "exact"),
+        ("src/types.deepPartial", "src/types.ZodNullable.other", "exact"),
+        ("src/types.guarded", "src/types.ZodNullable.other", "exact"),
+    }
+
+
+def test_a_this_parameter_declares_what_this_is(resolve_tree: Any) -> None:
+    """ajv's `function addInitialFormats(this: Ajv) { this.addFormat(); this.logger.warn() }`;
+    a function declared inside it has a `this` of its own."""
+    tree = resolve_tree(
+        {
+            "src/core.ts": (
+                "export class Logger {\n  warn() {}\n}\n"
+                "export class Ajv {\n  logger: Logger;\n  addFormat() {}\n}\n"
+                "function addInitialFormats(this: Ajv): void {\n"
+                "  this.addFormat();\n"
+                "  this.logger.warn();\n"
+                "  function inner() {\n    this.addFormat();\n  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/core.addInitialFormats", "src/core.Ajv.addFormat", "exact"),
+        ("src/core.addInitialFormats", "src/core.Logger.warn", "exact"),
+    }
