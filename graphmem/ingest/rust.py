@@ -65,7 +65,14 @@ from graphmem.ingest.language import (
     unique_edges,
 )
 from graphmem.ingest.rust_macros import MacroRule, expand, invocation_tokens, macro_rules
-from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
+from graphmem.ingest.syntax import (
+    Scope,
+    SourceParse,
+    grammar,
+    in_source_order,
+    line,
+    parser_for,
+)
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
@@ -109,6 +116,14 @@ _ELEMENT_CLOSURES = frozenset(
         "retain", "try_for_each", "dedup_by_key",
     }
 )  # fmt: skip
+#: Methods of the standard traits that every repository type gets (``Clone``, ``Borrow``,
+#: ``RefCell``'s, which `_WRAPPERS` sees through) and that give a value of the same type, when
+#: the type declares no method of that name.
+_SAME_VALUE = frozenset({"clone", "borrow", "borrow_mut"})
+#: A field's name: a struct's, or a place of a tuple or tuple struct (``self.0``).
+_FIELD_NAMES = frozenset({"field_identifier", "integer_literal"})
+#: What an argument list holds besides the arguments.
+_NOT_ARGUMENTS = frozenset({"line_comment", "block_comment", "attribute_item"})
 _PAIRWISE = frozenset({"sort_by", "sort_unstable_by", "max_by", "min_by", "dedup_by"})
 #: A step of an expression as `chain` writes it: a name, then calls ``()``, ``?`` and
 #: indexing ``[]`` in order.
@@ -315,6 +330,10 @@ class _ImplScope(Scope):
     impl: list[Any] = field(default_factory=list)
     #: the impl's type parameters' trait bounds (`generic_bounds`)
     bounds: dict[str, str] = field(default_factory=dict)
+    #: the self type's generic arguments as written, lifetimes left out (``Chain<T, U>``)
+    arguments: list[str] = field(default_factory=list)
+    #: the impl's own type parameters
+    parameters: frozenset[str] = frozenset()
 
 
 class _RustParse(SourceParse):
@@ -346,6 +365,11 @@ class _RustParse(SourceParse):
         self.mods: list[str] = []
         self.inline_mods: list[str] = []
         self.local_types: set[str] = set()
+        #: struct -> its type parameters (lifetimes left out), and its fields of a declared type
+        self.type_parameters: dict[str, list[str]] = {}
+        #: ``[module, name, type path]`` of each ``type Range = Match;`` of a module
+        self.type_aliases: list[list[str]] = []
+        self.fields: dict[str, dict[str, str]] = {}
         #: function -> the trait bound of each of its (and its impl's) type parameters
         self.bounds: dict[str, dict[str, str]] = {}
         #: name -> (start byte, end byte, alias) of the patterns that bind it (`bind_pattern`)
@@ -360,7 +384,48 @@ class _RustParse(SourceParse):
         self.parsed.extra["mods"] = self.mods
         if self.inline_mods:
             self.parsed.extra["inline_mods"] = self.inline_mods
+        root = next((nodes[0] for nodes in found.values() if nodes), None)
+        while root is not None and root.parent is not None:
+            root = root.parent
+        if root is None:  # nothing captured: grep's lib.rs is only `extern crate`s
+            root = parser_for(grammar("tree_sitter_rust")).parse(self.source).root_node
+        constants = self.constants(root, self.module) if not self.depth else []
+        if constants:
+            self.parsed.extra["constants"] = constants
+        if self.type_aliases:
+            self.parsed.extra["type_aliases"] = self.type_aliases
         return self.parsed
+
+    def constants(self, holder: Node, prefix: str) -> list[list[str]]:
+        """``[module, name, declared type]`` of the ``const`` and ``static`` items of a module
+        and of its inline modules (ripgrep's ``const FLAGS: &[&dyn Flag]``): values of what
+        they declare, wherever they are named; a ``type Range = Match;`` names what it
+        aliases (`type_aliases`). ``extern crate grep_cli as cli;`` is read as
+        a `use` of the crate there (grep's ``grep::cli::..``), which IMPORTS nothing; one
+        behind a ``#[cfg(..)]`` is not (grep's ``pcre2`` is a feature that is off by
+        default, and the code that names it is built with it only)."""
+        found: list[list[str]] = []
+        for item in holder.named_children:
+            name = item.child_by_field_name("name")
+            if name is None:
+                continue
+            alias = item.child_by_field_name("alias")
+            extern = item.type == "extern_crate_declaration" and alias is not None
+            if extern and alias is not None and not _configured(item):
+                self.uses.append([prefix, self.text(name), self.text(alias)])
+            type_node = item.child_by_field_name("type")
+            body = item.child_by_field_name("body")
+            if item.type in ("const_item", "static_item") and type_node is not None:
+                declared = declared_type(self.text(type_node))
+                if declared is not None:
+                    found.append([prefix, self.text(name), declared])
+            elif item.type == "type_item" and type_node is not None:
+                aliased = type_path(self.text(type_node))
+                if aliased is not None:
+                    self.type_aliases.append([prefix, self.text(name), aliased])
+            elif item.type == "mod_item" and body is not None:
+                found += self.constants(body, f"{prefix}::{self.text(name)}")
+        return found
 
     def item_scope(self, scope: Scope) -> bool:
         """Items are modelled at module level (and in inline modules), not inside bodies."""
@@ -388,6 +453,7 @@ class _RustParse(SourceParse):
         qualified = f"{scope.qualified_name}::{name}"
         self.local_types.add(qualified)
         definition = self.add_definition(CLASS, name, qualified, self.module, node)
+        self.type_parameters[qualified] = self.type_parameter_names(node)
         body = node.child_by_field_name("body")
         if node.type == "enum_item" and body is not None:
             variants = [
@@ -399,7 +465,22 @@ class _RustParse(SourceParse):
             self.parsed.extra.setdefault("variants", {})[qualified] = variants
             for variant in body.named_children:
                 self.bind_variant_fields(qualified, variant)
+        elif body is not None and body.type == "ordered_field_declaration_list":
+            self.bind_tuple_fields(qualified, body)
         return Scope(qualified, node.end_byte, definition)
+
+    def bind_tuple_fields(self, struct: str, fields: Node) -> None:
+        """``struct Override(Gitignore)``: ``self.0`` is a ``Gitignore``."""
+        types = [
+            c
+            for c in fields.named_children
+            if c.type not in ("attribute_item", "visibility_modifier")
+        ]
+        for position, type_node in enumerate(types):
+            declared = declared_type(self.text(type_node))
+            if declared is not None:
+                self.bind(struct, str(position), declared, type_node, annotation=True)
+                self.fields.setdefault(struct, {})[str(position)] = declared
 
     def bind_variant_fields(self, enum: str, variant: Node) -> None:
         """``Literal(LiteralStrategy)``: the fields of a tuple variant, as fields of the enum
@@ -447,15 +528,31 @@ class _RustParse(SourceParse):
             return _ImplScope(scope.qualified_name, node.end_byte, None)
         trait_node = node.child_by_field_name("trait")
         trait = type_path(self.text(trait_node)) if trait_node is not None else None
+        arguments = next((c for c in type_node.named_children if c.type == "type_arguments"), None)
         opened = _ImplScope(
             f"{scope.qualified_name}::{self_type.rsplit('::', 1)[-1]}",
             node.end_byte,
             None,
             [scope.qualified_name, self_type, trait, []],
             self.generic_bounds(node),
+            [
+                self.text(argument)
+                for argument in (arguments.named_children if arguments is not None else [])
+                if argument.type != "lifetime"
+            ],
+            frozenset(self.type_parameter_names(node)),
         )
         self.impls.append(opened.impl)
         return opened
+
+    def type_parameter_names(self, node: Node) -> list[str]:
+        """An item's type and const parameters in order, lifetimes left out."""
+        parameters = node.child_by_field_name("type_parameters")
+        return [
+            self.text(named[0])
+            for parameter in (parameters.named_children if parameters is not None else [])
+            if parameter.type != "lifetime_parameter" and (named := parameter.named_children)
+        ]
 
     def generic_bounds(self, node: Node) -> dict[str, str]:
         """``<M: Matcher>`` and ``where M: Matcher``: the first trait bound of each type
@@ -507,13 +604,44 @@ class _RustParse(SourceParse):
         qualified = f"{scope.qualified_name}::{name}"
         definition = self.add_definition(kind, name, qualified, parent, node)
         result = node.child_by_field_name("return_type")
-        if result is not None:
+        if result is not None and result.type == "tuple_type":
+            places = [declared_type(self.text(part)) or "?" for part in result.named_children]
+            definition.returns = f"({','.join(places)})"
+        elif result is not None:
             definition.returns = declared_type(self.text(result))
         impl_bounds = scope.bounds if isinstance(scope, _ImplScope) else {}
         self.bounds[qualified] = {**impl_bounds, **self.generic_bounds(node)}
+        closures = self.closure_parameters(node, qualified)
+        if closures:
+            self.parsed.extra.setdefault("closures", {})[qualified] = closures
         if impl is not None and impl[1] in impl_bounds:
             self.bind_deref_self(qualified, impl_bounds[impl[1]], node, scope)
+        if isinstance(scope, _ImplScope):
+            self.bind_generic_fields(qualified, scope, node)
         return Scope(qualified, node.end_byte, definition)
+
+    def bind_generic_fields(self, qualified: str, impl: _ImplScope, node: Node) -> None:
+        """``struct Chain<T, U> { a: T }`` in ``impl<T: Buf, U> Buf for Chain<T, U>``: in the
+        impl's methods ``self.a`` is what the impl says `T` is, its bound (a ``Buf``) or the
+        type written there (``impl Iterator for FilterEntry<IntoIter, P>``: an ``IntoIter``).
+        Bound as ``self.a``; the struct must be declared earlier in the file."""
+        parameters = self.type_parameters.get(impl.qualified_name, [])
+        if len(parameters) != len(impl.arguments):
+            return
+        given = dict(zip(parameters, impl.arguments, strict=True))
+        for name, declared in self.fields.get(impl.qualified_name, {}).items():
+            base = declared.rstrip("[]?")
+            argument = given.get(base)
+            if argument is None:
+                continue
+            if argument in impl.bounds:
+                actual: str | None = impl.bounds[argument]
+            elif argument in impl.parameters:
+                continue  # a parameter of the impl without a bound
+            else:
+                actual = declared_type(argument)
+            if actual is not None and not actual.endswith(("[]", "?")):
+                self.bind(qualified, f"self.{name}", declared.replace(base, actual, 1), node, True)
 
     def bind_deref_self(self, qualified: str, bound: str, node: Node, scope: Scope) -> None:
         """``impl<M: Matcher> Matcher for &M { fn find(&self) { (*self).find() } }``: `*self`
@@ -527,11 +655,14 @@ class _RustParse(SourceParse):
     def declared(self, type_node: Node, scope: Scope) -> str | None:
         """`declared_type` of a type written in a function, its type parameters read as their
         trait bounds (``matcher: &M`` with ``M: Matcher`` is a ``Matcher``)."""
-        declared = declared_type(self.text(type_node))
+        return self.declared_in(self.text(type_node), scope.qualified_name)
+
+    def declared_in(self, text: str, function: str) -> str | None:
+        declared = declared_type(text)
         if declared is None:
             return None
         base = declared.rstrip("[]?")
-        bound = self.bounds.get(scope.qualified_name, {}).get(base)
+        bound = self.bounds.get(function, {}).get(base)
         return declared.replace(base, bound, 1) if bound is not None else declared
 
     # -- declared names -------------------------------------------------------------------
@@ -559,17 +690,20 @@ class _RustParse(SourceParse):
             declared = declared_type(self.text(type_node))
             if declared is not None:
                 self.bind(scope.qualified_name, self.text(name_node), declared, node, True)
+                self.fields.setdefault(scope.qualified_name, {})[self.text(name_node)] = declared
 
     def on_let(self, node: Node, scope: Scope) -> None:
         pattern = node.child_by_field_name("pattern")
         if not self.in_function(scope) or pattern is None:
             return
-        name = self.binding_name(pattern)
+        name = self.binding_name(pattern) if pattern.type != "tuple_pattern" else ""
         if name is None:
             return
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
-        if type_node is not None:
+        if pattern.type == "tuple_pattern":
+            self.bind_tuple(pattern, value if type_node is None else None, scope)
+        elif type_node is not None:
             declared = self.declared(type_node, scope)
             self.bind(scope.qualified_name, name, declared or "?", node, bool(declared))
         elif value is not None and value.type == "struct_expression":
@@ -581,6 +715,25 @@ class _RustParse(SourceParse):
             self.bind(scope.qualified_name, name, expression or "?", node)
         else:
             self.bind(scope.qualified_name, name, "?", node)
+
+    def bind_tuple(self, pattern: Node, value: Node | None, scope: Scope) -> None:
+        """``let (src, link) = (&ents[1], &ents[2])``: each name is what the tuple holds at its
+        place; the names of any other tuple pattern are bound to nothing known, so that they
+        hide the function's other bindings of them."""
+        parts = [c for c in pattern.named_children if c.type != "attribute_item"]
+        values = (
+            value.named_children if value is not None and value.type == "tuple_expression" else []
+        )
+        whole = self.chain(value) if value is not None and not values else None
+        for position, part in enumerate(parts):
+            held = self.chain(values[position]) if len(values) == len(parts) else None
+            held = f"{whole}.{position}" if whole is not None else held
+            name = self.binding_name(part)
+            if name is not None:
+                self.bind(scope.qualified_name, name, held or "?", part)
+            else:
+                for other, node in self.pattern_names(part):
+                    self.bind(scope.qualified_name, self.alias(other, node.start_byte), "?", node)
 
     def binding_name(self, pattern: Node) -> str | None:
         """The name a simple pattern binds (``x``, ``mut x``, ``&x``, ``ref x``), as the
@@ -701,24 +854,81 @@ class _RustParse(SourceParse):
 
     def on_closure(self, node: Node, scope: Scope) -> None:
         """``self.entries.iter().map(|e| e.path())``: an iterator's or a slice's closure gets
-        its elements (both parameters of a comparison such as ``sort_by``); a parameter with
-        a declared type is `on_param`'s."""
+        its elements (both parameters of a comparison such as ``sort_by``), and a closure
+        passed to a function of the repository what that function's ``Fn`` bound declares
+        (walkdir's ``filter_entry(|ent| ..)``, ``P: FnMut(&DirEntry) -> bool``), bound as
+        ``callee=>argument.parameter`` and read by the resolver, which tries the function
+        first; a parameter with a declared type is `on_param`'s."""
         arguments = node.parent
         call = arguments.parent if arguments is not None else None
+        params = node.child_by_field_name("parameters")
         if not self.in_function(scope) or call is None or call.type != "call_expression":
             return
         function = call.child_by_field_name("function")
-        receiver = function.child_by_field_name("value") if function is not None else None
-        method = function.child_by_field_name("field") if function is not None else None
-        params = node.child_by_field_name("parameters")
-        if receiver is None or method is None or params is None:
+        callee = self.chain(function) if function is not None else None
+        if callee is None or params is None or arguments is None:
             return
-        name = self.text(method)
-        count = 2 if name in _PAIRWISE else 1 if name in _ELEMENT_CLOSURES else 0
-        for param in params.named_children[:count]:
-            self.bind_element(param, receiver, scope)
+        argument = [c for c in arguments.named_children if c.type not in _NOT_ARGUMENTS].index(node)
+        method = function.child_by_field_name("field") if function is not None else None
+        receiver = function.child_by_field_name("value") if function is not None else None
+        for position, param in enumerate(params.named_children):
+            name = self.binding_name(param)
+            if name is not None:
+                self.bind(scope.qualified_name, name, f"{callee}=>{argument}.{position}", param)
+            elif (
+                method is not None
+                and receiver is not None
+                and self.text(method) in _ELEMENT_CLOSURES
+            ):
+                self.bind_element(param, receiver, scope)  # `.enumerate().map(|(i, e)| ..)`
+
+    def closure_parameters(self, node: Node, qualified: str) -> list[list[Any]]:
+        """``[argument, [declared types]]`` of a function's arguments that are closures of a
+        declared ``Fn`` type (``cmp: F`` with ``F: FnMut(&DirEntry, &DirEntry) -> Ordering``,
+        or ``impl Fn(&Entry)``), counted without ``self``: what the parameters of a closure
+        passed there are (`on_closure`)."""
+        bounds: dict[str, Node] = {}
+        for holder in node.named_children:
+            if holder.type not in ("type_parameters", "where_clause"):
+                continue
+            for parameter in holder.named_children:
+                named = parameter.named_children
+                trait_bounds = next((c for c in named if c.type == "trait_bounds"), None)
+                if named and named[0].type == "type_identifier" and trait_bounds is not None:
+                    for bound in trait_bounds.named_children:
+                        if bound.type == "function_type":
+                            bounds.setdefault(self.text(named[0]), bound)
+        parameters = node.child_by_field_name("parameters")
+        found: list[list[Any]] = []
+        listed = [
+            c for c in (parameters.named_children if parameters is not None else [])
+            if c.type == "parameter"
+        ]  # fmt: skip
+        for position, parameter in enumerate(listed):
+            type_node = parameter.child_by_field_name("type")
+            if type_node is not None and type_node.type == "abstract_type":
+                type_node = type_node.named_children[0] if type_node.named_children else None
+            elif type_node is not None:
+                type_node = bounds.get(self.text(type_node))
+            inputs = type_node.child_by_field_name("parameters") if type_node is not None else None
+            if type_node is None or type_node.type != "function_type" or inputs is None:
+                continue
+            declared = [
+                self.declared_in(self.text(t), qualified) or "?" for t in inputs.named_children
+            ]
+            found.append([position, declared])
+        return found
 
     def bind_element(self, pattern: Node, sequence: Node, scope: Scope) -> None:
+        """`pattern` is an element of `sequence`; ``(i, entry)`` is the index and an element
+        of ``entries.iter().enumerate()``."""
+        if pattern.type == "tuple_pattern" and len(pattern.named_children) == 2:
+            function = sequence.child_by_field_name("function")
+            method = function.child_by_field_name("field") if function is not None else None
+            inner = function.child_by_field_name("value") if function is not None else None
+            if method is None or inner is None or self.text(method) != "enumerate":
+                return
+            pattern, sequence = pattern.named_children[1], inner
         name = self.binding_name(pattern)
         held = self.chain(sequence)
         if name is not None and held is not None:
@@ -738,7 +948,7 @@ class _RustParse(SourceParse):
             value = node.child_by_field_name("value")
             name = node.child_by_field_name("field")
             inner = self.chain(value) if value is not None else None
-            if inner is None or name is None or name.type != "field_identifier":
+            if inner is None or name is None or name.type not in _FIELD_NAMES:
                 return None
             return f"{inner}.{self.text(name)}"
         if node.type == "call_expression":
@@ -945,8 +1155,17 @@ class _Wrapped:
     exact: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Tuple:
+    """What a function declared to return a tuple returns: the values of each place
+    (``(Ignore, Option<Error>)``)."""
+
+    parts: tuple[tuple[_Value, ...], ...]
+    exact: bool = True
+
+
 _Held = _Instance | _Elements | _Wrapped
-_Value = _Def | _Module | _Held
+_Value = _Def | _Module | _Held | _Tuple
 
 
 @dataclass
@@ -961,6 +1180,10 @@ class _ModuleTable:
     impls: list[tuple[str, str, str | None, str, list[str]]] = field(default_factory=list)
     #: struct qualified name -> field -> declared type (written in this module)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: const or static -> its declared type
+    constants: dict[str, str] = field(default_factory=dict)
+    #: type alias -> the path of the type it aliases, as written
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 class RustResolver:
@@ -970,6 +1193,8 @@ class RustResolver:
         self.index = index
         #: (module, name) lookups under way: a glob that leads back to itself ends there
         self._looking: set[tuple[str, str]] = set()
+        #: (path, function, name) of names bound more than once being read (`agreed_value`)
+        self._binding_values: set[tuple[str, str, str]] = set()
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -1004,6 +1229,12 @@ class RustResolver:
                 for prefix, self_type, trait, names in parsed.extra.get("impls", []):
                     if prefix == module:
                         table.impls.append((prefix, self_type, trait, path, names))
+                for prefix, name, declared in parsed.extra.get("constants", []):
+                    if prefix == module:
+                        table.constants.setdefault(name, declared)
+                for prefix, name, aliased in parsed.extra.get("type_aliases", []):
+                    if prefix == module:
+                        table.aliases.setdefault(name, aliased)
                 for binding in parsed.bindings:
                     if binding.annotation and binding.scope.rpartition("::")[0] == module:
                         table.fields.setdefault(binding.scope, {})[binding.name] = binding.value
@@ -1071,6 +1302,10 @@ class RustResolver:
         table = self.table(module)
         if name in table.items:
             return [table.items[name]]
+        if name in table.constants:
+            return self.declared_values(module, table.constants[name], None)
+        if name in table.aliases and table.aliases[name] != name:
+            return self.resolve_path(module, table.aliases[name], None, depth + 1)
         if name in table.children:
             return [_Module(f"{module}::{name}")]
         if name in table.uses:
@@ -1284,24 +1519,37 @@ class RustResolver:
         expression: str,
         callee: bool,
         depth: int,
+        unbound: str = "",
     ) -> tuple[list[_Value], bool]:
         """What an expression names (a `callee`: its last step is a method) or holds (a
-        receiver: its last step is a field), and whether that is certain."""
+        receiver: its last step is a field), and whether that is certain; a head named
+        `unbound` is read as an item's path, not as a local binding."""
         if depth > _MAX_DEPTH:
             return [], False
         steps = expression.split(".")
+        if steps[0] == "self" and len(steps) > (2 if callee else 1):
+            field_name, field_operations = _split_step(steps[1])
+            generic_field = self.bindings(parsed).get((scope, f"self.{field_name}"))
+            if generic_field and field_operations[:1] != ["()"]:  # `bind_generic_fields`
+                steps = [f"self.{steps[1]}", *steps[2:]]
         head, operations = _split_step(steps[0])
         exact = True
         values: list[_Value]
-        if "::" not in head and self.bindings(parsed).get((scope, head)):
+        if "::" not in head and head != unbound and self.bindings(parsed).get((scope, head)):
             values, exact = self.binding_value(parsed, scope, module, self_type, head, depth)
+            if callee and len(steps) == 1 and values and all(_uncallable(v) for v in values):
+                # `let ov = ov()`: a value of a struct is not called; the function is
+                values, exact = self.resolve_path(module, head, self_type), True
         elif head in ("self", "*self"):
             values = [_Instance(self_type, True)] if self_type is not None else []
         else:
             values = self.resolve_path(module, head, self_type)
-        if operations and operations[0] == "()":
+        if operations and operations[0] == "()" and not values and head.endswith("::default"):
+            values = self.defaulted(module, head.removesuffix("::default"), self_type)
+            operations = operations[1:]
+        elif operations and operations[0] == "()":
             values = self.returned(values)
-            exact = exact and all(isinstance(v, _Held) and v.exact for v in values)
+            exact = exact and all(isinstance(v, _Held | _Tuple) and v.exact for v in values)
             operations = operations[1:]
         values = _operated(values, operations)
         for position, step in enumerate(steps[1:], 1):
@@ -1312,6 +1560,10 @@ class RustResolver:
                 if isinstance(value, _Elements | _Wrapped):
                     next_values += _adapted(value, name) if call else []
                     continue
+                if isinstance(value, _Tuple):  # `let (ig, err) = ig.add_child(..)`: `.0`
+                    place = int(name) if name.isdigit() and not call else len(value.parts)
+                    next_values += value.parts[place] if place < len(value.parts) else ()
+                    continue
                 if not isinstance(value, _Instance):
                     continue
                 if call or (callee and position == len(steps) - 1):
@@ -1319,6 +1571,8 @@ class RustResolver:
                     if method is not None:
                         next_values.append(method)
                         exact = exact and value.exact
+                    elif call and name in _SAME_VALUE:
+                        next_values.append(value)
                 else:
                     next_values += self.field_value(value.cls, name)
                     exact = exact and value.exact
@@ -1329,6 +1583,15 @@ class RustResolver:
                 operations = operations[1:]
             values = _operated(next_values, operations)
         return values, exact
+
+    def defaulted(self, module: str, path: str, self_type: _Def | None) -> list[_Value]:
+        """``PartialErrorBuilder::default()`` of a type that declares no ``default``: the
+        ``Default`` trait's (a ``#[derive]``), whose ``default()`` is a ``Self``."""
+        return [
+            _Instance(value, True)
+            for value in self.resolve_path(module, path, self_type)
+            if isinstance(value, _Def) and value.kind == CLASS
+        ]
 
     def bindings(self, parsed: ParsedFile) -> dict[tuple[str, str], list[Binding]]:
         def build() -> dict[tuple[str, str], list[Binding]]:
@@ -1349,14 +1612,107 @@ class RustResolver:
         depth: int,
     ) -> tuple[list[_Value], bool]:
         found = self.bindings(parsed)[(scope, name)]
-        if len({(b.value, b.annotation) for b in found}) != 1:
-            return [], False  # shadowed by a second `let` of another kind: not followed
-        binding = found[0]
-        if binding.value == "?":
+        kinds = list(dict.fromkeys((b.value, b.annotation) for b in found))
+        if len(kinds) == 1 and _split_step(kinds[0][0].split(".", 1)[0])[0] == name:
+            # `let ov = ov(&["*.rs"])`: the name the value starts with is not yet this one
+            value = kinds[0][0]
+            return self.evaluate(parsed, scope, module, self_type, value, False, depth + 1, name)
+        if len(kinds) == 1:
+            return self.one_binding_value(parsed, scope, module, self_type, kinds[0], depth)
+        return self.agreed_value(parsed, scope, module, self_type, name, kinds, depth)
+
+    def agreed_value(
+        self,
+        parsed: ParsedFile,
+        scope: str,
+        module: str,
+        self_type: _Def | None,
+        name: str,
+        kinds: list[tuple[str, bool]],
+        depth: int,
+    ) -> tuple[list[_Value], bool]:
+        """A name bound more than once in a function (``let mut m = Match::new(..)`` and a
+        closure's ``|m|`` of a ``FnMut(Match)``): followed when every binding gives the same
+        one type, whichever is in force where it is used. A binding that reads the name
+        itself (``let x = x.parse()``), or a name already being read, is not followed."""
+        key = (parsed.path, scope, name)
+        if key in self._binding_values or any(
+            _split_step(value.split(".", 1)[0])[0] == name for value, _annotation in kinds
+        ):
             return [], False
-        if binding.annotation:
-            return self.declared_values(module, binding.value, self_type), True
-        return self.evaluate(parsed, scope, module, self_type, binding.value, False, depth + 1)
+        self._binding_values.add(key)
+        try:
+            agreed: list[_Value] | None = None
+            exact = True
+            for kind in kinds:
+                values, certain = self.one_binding_value(
+                    parsed, scope, module, self_type, kind, depth
+                )
+                if len(values) != 1 or (agreed is not None and values != agreed):
+                    return [], False
+                agreed, exact = values, exact and certain
+            return agreed or [], exact
+        finally:
+            self._binding_values.discard(key)
+
+    def one_binding_value(
+        self,
+        parsed: ParsedFile,
+        scope: str,
+        module: str,
+        self_type: _Def | None,
+        binding: tuple[str, bool],
+        depth: int,
+    ) -> tuple[list[_Value], bool]:
+        """What one binding (its value and whether that is a declared type) gives."""
+        value, annotation = binding
+        if value == "?":
+            return [], False
+        if "=>" in value:
+            return self.closure_value(parsed, scope, module, self_type, value, depth)
+        if annotation:
+            return self.declared_values(module, value, self_type), True
+        return self.evaluate(parsed, scope, module, self_type, value, False, depth + 1)
+
+    def closure_value(
+        self,
+        parsed: ParsedFile,
+        scope: str,
+        module: str,
+        self_type: _Def | None,
+        value: str,
+        depth: int,
+    ) -> tuple[list[_Value], bool]:
+        """A closure's parameter, ``callee=>argument.parameter`` (`_RustParse.on_closure`):
+        what the called function of the repository declares it (its ``Fn`` bound), else an
+        element of the receiver when the callee is an iterator's or a slice's method."""
+        callee, _, place = value.rpartition("=>")
+        position, index = (int(part) for part in place.split("."))
+        called, exact = self.evaluate(parsed, scope, module, self_type, callee, True, depth + 1)
+        functions = list(
+            dict.fromkeys(v for v in called if isinstance(v, _Def) and v.kind in _FUNCTIONS)
+        )
+        if len(functions) == 1 and ("." in callee or functions[0].kind == FUNCTION):
+            declared = self.closure_parameter(functions[0], position, index)
+            if declared is not None:
+                owner = functions[0].qualified_name.rsplit("::", 1)[0]
+                home = owner.rsplit("::", 1)[0] if functions[0].kind == METHOD else owner
+                return self.declared_values(home, declared, None), exact
+            return [], False
+        receiver, _, method = callee.rpartition(".")
+        count = 2 if method in _PAIRWISE else 1 if method in _ELEMENT_CLOSURES else 0
+        if not receiver or index >= count:
+            return [], False
+        return self.evaluate(parsed, scope, module, self_type, f"{receiver}[]", False, depth + 1)
+
+    def closure_parameter(self, function: _Def, argument: int, parameter: int) -> str | None:
+        """The declared type of `parameter` of the closure a function takes as `argument`."""
+        owner = self.index.file(function.path)
+        closures = owner.extra.get("closures", {}) if owner is not None else {}
+        for position, declared in closures.get(function.qualified_name, []):
+            if position == argument and parameter < len(declared) and declared[parameter] != "?":
+                return str(declared[parameter])
+        return None
 
     def declared_values(self, module: str, declared: str, self_type: _Def | None) -> list[_Value]:
         """What a value of a `declared_type` written in `module` holds."""
@@ -1409,7 +1765,17 @@ class RustResolver:
                     ),
                     None,
                 )
-            results += self.declared_values(module, definition.returns, self_type)
+            if definition.returns.startswith("("):
+                results.append(
+                    _Tuple(
+                        tuple(
+                            tuple(self.declared_values(module, part, self_type))
+                            for part in definition.returns[1:-1].split(",")
+                        )
+                    )
+                )
+            else:
+                results += self.declared_values(module, definition.returns, self_type)
         return results
 
 
@@ -1450,3 +1816,22 @@ def _adapted(value: _Elements | _Wrapped, method: str) -> list[_Value]:
     if method in _UNWRAPS:
         return [_Instance(value.cls, value.exact)]
     return [value] if method in _STILL_WRAPPED else []
+
+
+def _uncallable(value: _Value) -> bool:
+    """Whether a local's value cannot be what a call ``name()`` calls: a struct's value, a
+    sequence, an Option or Result, a tuple (closures and ``Fn`` values are none of these)."""
+    if isinstance(value, _Instance):
+        return value.cls.kind == CLASS
+    return isinstance(value, _Elements | _Wrapped | _Tuple)
+
+
+def _configured(item: Node) -> bool:
+    """Whether an item has a ``#[cfg(..)]`` attribute (the attributes before it)."""
+    attribute = item.prev_named_sibling
+    while attribute is not None and attribute.type in ("attribute_item", "line_comment"):
+        text = attribute.text.decode("utf-8", "replace") if attribute.text is not None else ""
+        if re.match(r"#\s*\[\s*cfg\s*\(", text):
+            return True
+        attribute = attribute.prev_named_sibling
+    return False

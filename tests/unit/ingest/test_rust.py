@@ -387,3 +387,236 @@ impl Strategy {
     run = {t for s, t in resolved.of("CALLS") if s == "p::Strategy::run"}
     # `err.hit()` in the struct variant's arm is left out, not taken for the parameter's
     assert run == {"p::Lit::hit", "p::Suf::hit", "p::Strategy::next", "p::Entry::path"}
+
+
+def test_fields_of_a_structs_type_parameter_are_what_the_impl_says(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """bytes' `struct Chain<T, U> { a: T, b: U }` in `impl<T: Buf, U> Buf for Chain<T, U>
+    where U: Buf`, and walkdir's `impl<P> Iterator for FilterEntry<IntoIter, P>`: `self.a` is
+    a `Buf`, `self.it` an `IntoIter`; a parameter the impl leaves unbounded gives no edge."""
+    source = """pub trait Buf { fn remaining(&self) -> usize; fn advance(&mut self) {} }
+pub struct IntoIter;
+impl IntoIter { pub fn skip(&mut self) {} }
+pub struct Chain<T, U> { a: T, b: U }
+impl<T: Buf, U> Buf for Chain<T, U> where U: Buf {
+    fn remaining(&self) -> usize { self.a.remaining() + self.b.remaining() }
+    fn advance(&mut self) { (&mut self.b).advance(); }
+}
+pub struct FilterEntry<I, P> { it: I, predicate: P }
+impl<P> FilterEntry<IntoIter, P> {
+    pub fn skip(&mut self) { self.it.skip(); }
+}
+impl<I, P> FilterEntry<I, P> {
+    pub fn other(&mut self) { self.it.skip(); }
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "c"\n', "src/lib.rs": source})
+    calls = set(resolved.of("CALLS"))
+    assert {
+        ("c::Chain::remaining", "c::Buf::remaining"),
+        ("c::Chain::advance", "c::Buf::advance"),
+        ("c::FilterEntry::skip", "c::IntoIter::skip"),
+    } <= calls
+    assert not {t for s, t in calls if s == "c::FilterEntry::other"}
+
+
+def test_clone_borrow_and_derived_default_keep_the_type(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """ripgrep's `self.wtr().borrow_mut().reset()` (a `RefCell<CounterWriter<W>>`),
+    `builder.clone()` and `PartialErrorBuilder::default()` of a `#[derive(Default)]`: each is
+    a value of the same type; a type's own `clone` is followed to what it returns."""
+    source = """use std::cell::RefCell;
+#[derive(Clone, Default)]
+pub struct Writer;
+impl Writer { pub fn reset(&mut self) {} }
+pub struct Other;
+impl Other { pub fn reset(&mut self) {} }
+pub struct Odd;
+impl Odd { pub fn clone(&self) -> Other { Other } }
+pub struct Printer { wtr: RefCell<Writer> }
+impl Printer {
+    fn wtr(&self) -> &RefCell<Writer> { &self.wtr }
+    pub fn print(&self, odd: Odd) {
+        self.wtr().borrow_mut().reset();
+        self.wtr.borrow().clone().reset();
+        let mut errs = Writer::default();
+        errs.reset();
+        odd.clone().reset();
+    }
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "d"\n', "src/lib.rs": source})
+    print_calls = {t for s, t in resolved.of("CALLS") if s == "d::Printer::print"}
+    assert print_calls == {
+        "d::Printer::wtr",
+        "d::Writer::reset",
+        "d::Odd::clone",
+        "d::Other::reset",
+    }
+
+
+def test_tuple_patterns_bind_each_place(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """walkdir's `let (src, link) = (&ents[1], &ents[2])` and `let (ents, errs) =
+    (r.ents(), r.errs())`, ripgrep's `let (ig, err) = ig.add_child(..)` of a function declared
+    to return `(Ignore, Option<Error>)`, `for (i, e) in errs.iter().enumerate()`, and a tuple
+    struct's `self.0`: each name is what the tuple holds at its place."""
+    source = """pub struct Entry;
+impl Entry { pub fn path(&self) {} }
+pub struct Fail;
+impl Fail { pub fn depth(&self) {} }
+pub struct Wrap(Entry);
+impl Wrap { pub fn inner(&self) { self.0.path(); } }
+pub struct Run;
+impl Run {
+    pub fn ents(&self) -> Vec<Entry> { vec![] }
+    pub fn errs(&self) -> Vec<Fail> { vec![] }
+    pub fn pair(&self) -> (Fail, Option<Entry>) { (Fail, None) }
+}
+pub fn check(r: Run) {
+    let (ents, errs) = (r.ents(), r.errs());
+    let (src, link) = (&ents[1], &ents[2]);
+    src.path();
+    link.path();
+    for (i, f) in errs.iter().enumerate() { f.depth(); }
+}
+pub fn closures(r: Run) {
+    r.ents().iter().enumerate().for_each(|(i, e)| e.path());
+}
+pub fn returned(r: Run) {
+    let (fail, entry) = r.pair();
+    fail.depth();
+    entry.unwrap().path();
+}
+pub fn unknown(r: Run, x: Entry) {
+    let (x, y) = (r, 1);
+    x.path();
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "t"\n', "src/lib.rs": source})
+    calls = resolved.of("CALLS")
+    assert {t for s, t in calls if s == "t::check"} == {
+        "t::Run::ents",
+        "t::Run::errs",
+        "t::Entry::path",
+        "t::Fail::depth",
+    }
+    assert {t for s, t in calls if s == "t::closures"} == {"t::Run::ents", "t::Entry::path"}
+    assert {t for s, t in calls if s == "t::returned"} == {
+        "t::Run::pair",
+        "t::Fail::depth",
+        "t::Entry::path",
+    }
+    assert {t for s, t in calls if s == "t::Wrap::inner"} == {"t::Entry::path"}
+    assert not {t for s, t in calls if s == "t::unknown"}  # `x` is the `Run` now, not an Entry
+
+
+def test_constants_and_closures_passed_to_the_repositorys_functions(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """ripgrep's `for flag in FLAGS.iter()` over `const FLAGS: &[&dyn Flag]`, walkdir's
+    `sort_by(|a, b| a.file_name().cmp(b.file_name()))` where `F: FnMut(&DirEntry,
+    &DirEntry) -> Ordering`, and `filter_entry(|ent| ..)` of an `impl FnMut(&DirEntry)`."""
+    source = """pub trait Flag { fn name(&self) -> &str; }
+pub const FLAGS: &[&dyn Flag] = &[];
+pub struct DirEntry;
+impl DirEntry { pub fn file_name(&self) -> &str { "" } }
+pub struct WalkDir;
+impl WalkDir {
+    pub fn new() -> WalkDir { WalkDir }
+    pub fn sort_by<F>(self, cmp: F) -> WalkDir
+    where F: FnMut(&DirEntry, &DirEntry) -> std::cmp::Ordering + Send + 'static { self }
+    pub fn filter_entry(self, keep: impl FnMut(&DirEntry) -> bool) -> WalkDir { self }
+    pub fn visit<T>(self, other: T) -> WalkDir { self }
+}
+pub fn names() {
+    for flag in FLAGS.iter() { flag.name(); }
+}
+pub fn sorted() {
+    WalkDir::new()
+        .sort_by(|a, b| a.file_name().cmp(b.file_name()))
+        .filter_entry(|ent| ent.file_name() != "x");
+}
+pub fn untyped() {
+    WalkDir::new().visit(|d| d.file_name());
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "k"\n', "src/lib.rs": source})
+    calls = resolved.of("CALLS")
+    assert {t for s, t in calls if s == "k::names"} == {"k::Flag::name"}
+    assert {t for s, t in calls if s == "k::sorted"} == {
+        "k::WalkDir::new",
+        "k::WalkDir::sort_by",
+        "k::WalkDir::filter_entry",
+        "k::DirEntry::file_name",
+    }
+    assert {t for s, t in calls if s == "k::untyped"} == {"k::WalkDir::new", "k::WalkDir::visit"}
+
+
+def test_a_name_bound_twice_is_followed_when_both_bindings_agree(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """ripgrep's `let mut m = Match::new(..)` then a closure's `|m|` of a `FnMut(Match)`: one
+    type whichever is in force; `let ov = ov(&[..])` reads the function `ov`; two bindings
+    of different types give no edge."""
+    source = """pub struct Match;
+impl Match { pub fn new() -> Match { Match } pub fn end(&self) -> usize { 0 } }
+pub struct Other;
+impl Other { pub fn end(&self) -> usize { 1 } }
+pub fn find<F: FnMut(Match) -> bool>(matched: F) {}
+pub fn ov() -> Other { Other }
+pub fn agree() {
+    let m = Match::new();
+    m.end();
+    find(|m| m.end() > 0);
+}
+pub fn differ() {
+    let m = Match::new();
+    let m = Other;
+    m.end();
+}
+pub fn named() {
+    let ov = ov();
+    ov.end();
+}
+"""
+    resolved = resolve_tree({"Cargo.toml": '[package]\nname = "a"\n', "src/lib.rs": source})
+    calls = resolved.of("CALLS")
+    assert {t for s, t in calls if s == "a::agree"} == {"a::Match::new", "a::Match::end", "a::find"}
+    assert {t for s, t in calls if s == "a::differ"} == {"a::Match::new"}
+    assert {t for s, t in calls if s == "a::named"} == {"a::ov", "a::Other::end"}
+
+
+def test_extern_crate_aliases_and_type_aliases_name_what_they_alias(
+    resolve_tree: Callable[[dict[str, str]], Any],
+) -> None:
+    """ripgrep's facade `pub extern crate grep_cli as cli;` (`grep::cli::resolve_binary()`)
+    and grep_searcher's `type Range = Match;` (`Range::new(..).end()`); an `extern crate`
+    behind `#[cfg(feature = ..)]` names nothing (the feature may be off)."""
+    resolved = resolve_tree(
+        {
+            "cli/Cargo.toml": '[package]\nname = "grep-cli"\n',
+            "cli/src/lib.rs": "pub fn resolve_binary() {}\n",
+            "extra/Cargo.toml": '[package]\nname = "grep-extra"\n',
+            "extra/src/lib.rs": "pub fn optional() {}\n",
+            "grep/Cargo.toml": '[package]\nname = "grep"\n',
+            "grep/src/lib.rs": (
+                "pub extern crate grep_cli as cli;\n"
+                '#[cfg(feature = "extra")]\npub extern crate grep_extra as extra;\n'
+            ),
+            "rg/Cargo.toml": '[package]\nname = "rg"\n',
+            "rg/src/main.rs": (
+                "pub struct Match;\n"
+                "impl Match {\n    pub fn new() -> Match { Match }\n"
+                "    pub fn end(&self) -> usize { 0 }\n}\n"
+                "type Range = Match;\n"
+                "fn main() {\n    grep::cli::resolve_binary();\n    grep::extra::optional();\n"
+                "    Range::new().end();\n}\n"
+            ),
+        }
+    )
+    main = {t for s, t in resolved.of("CALLS") if s == "rg::main"}
+    assert main == {"grep_cli::resolve_binary", "rg::Match::new", "rg::Match::end"}
