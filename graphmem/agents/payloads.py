@@ -81,14 +81,22 @@ def _codex(payload: Mapping[str, Any]) -> HookEvent | None:
 
 
 def _claude_like(
-    agent: str, payload: Mapping[str, Any], reads: frozenset[str], edits: frozenset[str]
+    agent: str,
+    payload: Mapping[str, Any],
+    reads: frozenset[str],
+    edits: frozenset[str],
+    event_key: str = "hook_event_name",
+    session_key: str = "session_id",
+    prompts: bool = True,
 ) -> HookEvent | None:
-    name = _text(payload.get("hook_event_name"))
+    """Claude Code's payload shape, which Codex and VS Code share (VS Code spells the event
+    and session keys in camel case)."""
+    name = _text(payload.get(event_key))
     tool = _text(payload.get("tool_name"))
     kind: EventKind | None = None
     if name == "SessionStart":
         kind = "session_start"
-    elif name == "UserPromptSubmit":
+    elif name == "UserPromptSubmit" and prompts:
         kind = "prompt"
     elif name == "PreToolUse" and (tool in reads or tool in edits):
         kind = "before_file"
@@ -102,7 +110,7 @@ def _claude_like(
         agent=agent,
         kind=kind,
         native_name=name,
-        session_id=_text(payload.get("session_id")),
+        session_id=_text(payload.get(session_key)),
         cwd=_text(payload.get("cwd")) or None,
         files=files,
         prompt=_text(payload.get("prompt")),
@@ -187,26 +195,14 @@ def _cline(payload: Mapping[str, Any]) -> HookEvent | None:
 
 
 def _vscode(payload: Mapping[str, Any]) -> HookEvent | None:
-    name = _text(payload.get("hookEventName"))
-    tool = _text(payload.get("tool_name"))
-    kind: EventKind | None = None
-    if name == "SessionStart":
-        kind = "session_start"
-    elif name == "PreToolUse" and tool in VSCODE_READS | VSCODE_EDITS:
-        kind = "before_file"
-    elif name == "PostToolUse" and tool in VSCODE_EDITS:
-        kind = "after_edit"
-    if kind is None:
-        return None
-    tool_input = _mapping(payload.get("tool_input"))
-    files = _patch_files(tool_input) if tool == "apply_patch" else _tool_files(tool_input)
-    return HookEvent(
-        agent="vscode",
-        kind=kind,
-        native_name=name,
-        session_id=_text(payload.get("sessionId")),
-        cwd=_text(payload.get("cwd")) or None,
-        files=files,
+    return _claude_like(
+        "vscode",
+        payload,
+        VSCODE_READS,
+        VSCODE_EDITS,
+        event_key="hookEventName",
+        session_key="sessionId",
+        prompts=False,  # its UserPromptSubmit takes no context
     )
 
 

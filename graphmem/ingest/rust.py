@@ -471,16 +471,24 @@ class _RustParse(SourceParse):
 
     def bind_tuple_fields(self, struct: str, fields: Node) -> None:
         """``struct Override(Gitignore)``: ``self.0`` is a ``Gitignore``."""
+        for position, type_node, declared in self.tuple_fields(fields):
+            self.bind(struct, str(position), declared, type_node, annotation=True)
+            self.fields.setdefault(struct, {})[str(position)] = declared
+
+    def tuple_fields(self, fields: Node) -> list[tuple[int, Node, str]]:
+        """The place, type node and declared type of each typed field of a tuple struct or
+        variant."""
         types = [
             c
             for c in fields.named_children
             if c.type not in ("attribute_item", "visibility_modifier")
         ]
+        found = []
         for position, type_node in enumerate(types):
             declared = declared_type(self.text(type_node))
             if declared is not None:
-                self.bind(struct, str(position), declared, type_node, annotation=True)
-                self.fields.setdefault(struct, {})[str(position)] = declared
+                found.append((position, type_node, declared))
+        return found
 
     def bind_variant_fields(self, enum: str, variant: Node) -> None:
         """``Literal(LiteralStrategy)``: the fields of a tuple variant, as fields of the enum
@@ -491,16 +499,9 @@ class _RustParse(SourceParse):
         )
         if variant.type != "enum_variant" or name is None or fields is None:
             return
-        types = [
-            c
-            for c in fields.named_children
-            if c.type not in ("attribute_item", "visibility_modifier")
-        ]
-        for position, type_node in enumerate(types):
-            declared = declared_type(self.text(type_node))
-            if declared is not None:
-                field_name = f"{self.text(name)}({position})"
-                self.bind(enum, field_name, declared, type_node, annotation=True)
+        for position, type_node, declared in self.tuple_fields(fields):
+            field_name = f"{self.text(name)}({position})"
+            self.bind(enum, field_name, declared, type_node, annotation=True)
 
     def on_trait(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
