@@ -41,7 +41,7 @@ from __future__ import annotations
 import posixpath
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -560,27 +560,23 @@ class _RustParse(SourceParse):
         parameter of an item. A method called on an `M` is that trait's (rustc looks a method
         of a type parameter up in its bounds only, and two bounds with the method are an
         error)."""
-        bounds: dict[str, str] = {}
+        bounds: dict[str, str | None] = {}
+        for name, bound in self.trait_bounds(node):
+            if bound.type in ("type_identifier", "scoped_type_identifier", "generic_type"):
+                bounds.setdefault(name, type_path(self.text(bound)))
+        return {name: bound for name, bound in bounds.items() if bound is not None}
+
+    def trait_bounds(self, node: Node) -> Iterator[tuple[str, Node]]:
+        """Each bound of each type parameter of an item, in ``<..>`` and ``where``, in order."""
         for holder in node.named_children:
             if holder.type not in ("type_parameters", "where_clause"):
                 continue
             for parameter in holder.named_children:
                 named = parameter.named_children
-                trait_bounds = next((c for c in named if c.type == "trait_bounds"), None)
-                if not named or named[0].type != "type_identifier" or trait_bounds is None:
-                    continue
-                first = next(
-                    (
-                        type_path(self.text(bound))
-                        for bound in trait_bounds.named_children
-                        if bound.type
-                        in ("type_identifier", "scoped_type_identifier", "generic_type")
-                    ),
-                    None,
-                )
-                if first is not None:
-                    bounds.setdefault(self.text(named[0]), first)
-        return bounds
+                bounds = next((c for c in named if c.type == "trait_bounds"), None)
+                if named and named[0].type == "type_identifier" and bounds is not None:
+                    for bound in bounds.named_children:
+                        yield self.text(named[0]), bound
 
     def on_function(self, node: Node, scope: Scope) -> Scope | None:
         name_node = node.child_by_field_name("name")
@@ -889,16 +885,9 @@ class _RustParse(SourceParse):
         or ``impl Fn(&Entry)``), counted without ``self``: what the parameters of a closure
         passed there are (`on_closure`)."""
         bounds: dict[str, Node] = {}
-        for holder in node.named_children:
-            if holder.type not in ("type_parameters", "where_clause"):
-                continue
-            for parameter in holder.named_children:
-                named = parameter.named_children
-                trait_bounds = next((c for c in named if c.type == "trait_bounds"), None)
-                if named and named[0].type == "type_identifier" and trait_bounds is not None:
-                    for bound in trait_bounds.named_children:
-                        if bound.type == "function_type":
-                            bounds.setdefault(self.text(named[0]), bound)
+        for name, bound in self.trait_bounds(node):
+            if bound.type == "function_type":
+                bounds.setdefault(name, bound)
         parameters = node.child_by_field_name("parameters")
         found: list[list[Any]] = []
         listed = [
