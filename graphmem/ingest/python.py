@@ -107,6 +107,15 @@ def _is_empty_display(arguments: Sequence[Node]) -> bool:
     )
 
 
+def _leaves(block: Node) -> bool:
+    """Whether a block's last statement leaves it (``raise``, ``return``, ``continue``,
+    ``break``): what follows the ``if`` runs only when its test failed."""
+    last = block.named_children[-1] if block.named_children else None
+    return last is not None and last.type in (
+        "raise_statement", "return_statement", "continue_statement", "break_statement"
+    )  # fmt: skip
+
+
 def _is_overload(decorators: Sequence[str]) -> bool:
     return any(d == "overload" or d.endswith(".overload") for d in decorators)
 
@@ -206,8 +215,13 @@ def annotation_value(text: str) -> str | None:
 
 def _beside_builtins(options: Sequence[str]) -> str | None:
     """A union of one class and builtins (werkzeug's ``value: ContentRange | str | None``),
-    read as ``ContentRange|str``: a method no builtin has can only be the class's."""
+    read as ``ContentRange|str``: a method no builtin has can only be the class's. A union of
+    classes alone (``Headers | MultiDict``) is ``Headers|MultiDict``."""
     builtins = [o for o in options if _SUBSCRIPTED.sub(r"\1", o) in _BUILTIN_TYPES]
+    if not builtins:
+        classes = [normalize_annotation(option) for option in options]
+        plain = [c for c in classes if c is not None and not c.startswith("type:")]
+        return "|".join(plain) if len(plain) == len(options) else None
     if len(builtins) != len(options) - 1:
         return None
     (other,) = (o for o in options if o not in builtins)
@@ -328,6 +342,8 @@ class _PythonParse(SourceParse):
                 value = node.parent.child_by_field_name("value") if node.parent else None
                 held = self.value_expression(value) if value is not None else UNKNOWN
                 self.bind(scope.qualified_name, self.text(node), held, node)
+            elif name == "condition":
+                self.narrowing(node, scope)
             elif name == "as_target":
                 for target in self.target_names(node):
                     self.bind(scope.qualified_name, target, UNKNOWN, node)
@@ -735,6 +751,49 @@ class _PythonParse(SourceParse):
             return False
         self.bind(scope.qualified_name, names[0], declared, alias, annotation=True)
         return True
+
+    def narrowing(self, condition: Node, scope: _Scope) -> None:
+        """``if isinstance(x, Foo):`` (alone or first of an ``and``): `x` is a Foo in the
+        branch's lines; ``if not isinstance(x, Foo): raise ...`` (a branch that cannot fall
+        through): in the lines after the statement, to the end of its block. Kept in
+        `extra["narrowed"]` as [scope, name, annotation, first line, last line], not as a
+        binding: the name holds its other values everywhere else."""
+        clause = condition.parent
+        negated = condition.type == "not_operator"
+        test = condition.child_by_field_name("argument") if negated else condition
+        while test is not None and test.type == "boolean_operator" and not negated:
+            operator = test.child_by_field_name("operator")
+            if operator is None or operator.type != "and":
+                return
+            test = test.child_by_field_name("left")
+        declared = self.isinstance_test(test) if test is not None else None
+        branch = clause.child_by_field_name("consequence") if clause is not None else None
+        if declared is None or clause is None or branch is None:
+            return
+        if not negated:
+            lines = (line(branch), branch.end_point[0] + 1)
+        elif clause.type != "if_statement" or not _leaves(branch) or clause.parent is None:
+            return
+        else:
+            lines = (clause.end_point[0] + 2, clause.parent.end_point[0] + 1)
+        entry = [scope.qualified_name, declared[0], declared[1], *lines]
+        self.parsed.extra.setdefault("narrowed", []).append(entry)
+
+    def isinstance_test(self, test: Node) -> tuple[str, str] | None:
+        """``isinstance(name, Foo)`` or ``isinstance(name, (Foo, str))``: the name and the
+        annotation its classes spell (``Foo | str``)."""
+        function = test.child_by_field_name("function") if test.type == "call" else None
+        if function is None or self.text(function) != "isinstance":
+            return None
+        arguments = test.child_by_field_name("arguments")
+        named = arguments.named_children if arguments is not None else []
+        if len(named) != 2 or named[0].type != "identifier":
+            return None
+        classes = named[1].named_children if named[1].type == "tuple" else [named[1]]
+        if not classes or any(c.type not in ("identifier", "attribute") for c in classes):
+            return None
+        declared = annotation_value(" | ".join(self.text(c) for c in classes))
+        return (self.text(named[0]), declared) if declared is not None else None
 
     def entered(self, alias: Node, scope: _Scope) -> bool:
         """``with sessions.Session() as session:``: `session` is what the value's

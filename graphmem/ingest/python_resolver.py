@@ -16,7 +16,9 @@ the value it finds is one of:
 - `TupleValue`: a tuple of instances by position (``-> tuple[BaseLoader, str]``), which
   ``loader, name = ...`` unpacks;
 - `NarrowedValue`: an instance of a class or of builtins (``value: ContentRange | str``),
-  whose attributes no builtin has are the class's.
+  whose attributes no builtin has are the class's;
+- `UnionValue`: an instance of one of several classes (``x: Headers | MultiDict``, or inside
+  ``if isinstance(x, (Headers, MultiDict)):``), whose method is each class's that has one.
 
 Attributes follow modules (their own definitions, imports and re-exports, ``__all__`` and star
 imports, then submodules) and classes (their MRO, class-body assignments, and ``self.x = ...``
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import builtins
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
@@ -138,6 +140,14 @@ class NarrowedValue:
 
 
 @dataclass(frozen=True, slots=True)
+class UnionValue:
+    """An instance of one of `classes`: ``x.m()`` may run any of their ``m``s, and each is a
+    certain target (the value is one of them), not a guess."""
+
+    classes: tuple[DefValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TupleValue:
     """A tuple of a known length whose items are instances of `items`, None where the
     annotation names no one class (``tuple[BaseLoader, str]``): what unpacking it binds."""
@@ -160,9 +170,11 @@ class SuperValue:
 class ChoiceValue:
     """One of several functions, methods or classes, depending on a branch the resolver
     cannot decide (``self.f = self._safe`` or ``self._unsafe``; ``X = wrap(X)``): a call
-    through it may reach each of them, so each edge is heuristic."""
+    through it may reach each of them, so each edge is heuristic; `exact` when it is the
+    method of each class of a `UnionValue`, all of them real targets."""
 
     options: tuple[DefValue, ...]
+    exact: bool = False
 
 
 Value = (
@@ -173,6 +185,7 @@ Value = (
     | MappingValue
     | TupleValue
     | NarrowedValue
+    | UnionValue
     | SuperValue
     | ChoiceValue
 )
@@ -198,6 +211,8 @@ class FileTables:
     star_imports: dict[str, list[ImportSpec]] = field(default_factory=dict)
     #: class qualified name -> attribute name -> bindings of ``self.<name>`` in its methods
     self_attributes: dict[str, dict[str, list[tuple[str, Binding]]]] = field(default_factory=dict)
+    #: (scope, name) -> (first line, last line, annotation) where an isinstance test types it
+    narrowed: dict[tuple[str, str], list[tuple[int, int, str]]] = field(default_factory=dict)
     is_package: bool = False
 
     @classmethod
@@ -228,6 +243,8 @@ class FileTables:
                     tables.self_attributes.setdefault(method.parent, {}).setdefault(
                         attr, []
                     ).append((binding.scope, binding))
+        for scope, name, annotation, first, last in parsed.extra.get("narrowed", ()):
+            tables.narrowed.setdefault((scope, name), []).append((first, last, annotation))
         for spec in parsed.imports:
             if spec.name == "*":
                 tables.star_imports.setdefault(spec.scope, []).append(spec)
@@ -293,7 +310,8 @@ class PythonResolver:
             elif isinstance(value, ChoiceValue):
                 for option in value.options:
                     source = Ref(parsed.path, call.caller)
-                    add(ResolvedEdge(RelType.CALLS, source, option.ref, HEURISTIC))
+                    resolution = EXACT if value.exact else HEURISTIC
+                    add(ResolvedEdge(RelType.CALLS, source, option.ref, resolution))
         return list(edges.values())
 
     # -- files and modules ----------------------------------------------------------------
@@ -513,7 +531,16 @@ class PythonResolver:
     def lookup_at(self, tables: FileTables, scope: str, name: str, line: int) -> Value | None:
         """`name` read at `line` of `scope`. A parameter its function assigns again (``def
         f(url): url = URL(url)``) holds, after the first assignment, what all of them agree
-        on, unless its annotation names one class; before it, the parameter."""
+        on, unless its annotation names one class; before it, the parameter. Inside an
+        isinstance test's lines the name is an instance of what it tests, unless the scope
+        binds it again there."""
+        for first, last, annotation in tables.narrowed.get((scope, name), ()):
+            if first <= line <= last and not any(
+                first <= binding.line <= last for binding in tables.bindings.get((scope, name), ())
+            ):
+                narrowed = self.declared(tables, scope, annotation)
+                if narrowed is not None:
+                    return narrowed
         definition = tables.definitions.get(scope)
         if definition is not None and name in definition.params:
             rebound = self.reassigned(tables, definition, name)
@@ -606,10 +633,14 @@ class PythonResolver:
             )
         if "|" in annotation:
             held, *others = annotation.split("|")
-            instance = self.declared(tables, scope, held)
-            if not isinstance(instance, InstanceValue):
-                return None
-            return NarrowedValue(instance.cls, tuple(others))
+            if all(hasattr(builtins, other) for other in others):
+                instance = self.declared(tables, scope, held)
+                if not isinstance(instance, InstanceValue):
+                    return None
+                return NarrowedValue(instance.cls, tuple(others))
+            instances = [self.declared(tables, scope, part) for part in (held, *others)]
+            classes = [i.cls for i in instances if isinstance(i, InstanceValue)]
+            return UnionValue(tuple(classes)) if len(classes) == len(instances) else None
         elements = annotation.endswith("[]")
         name = annotation.removesuffix("[]")
         of_class = name.startswith("type:")
@@ -733,6 +764,8 @@ class PythonResolver:
             return self.class_attribute(value.cls, name, instance=True)
         if isinstance(value, NarrowedValue):
             return self.class_attribute(value.cls, name, True) if value.answers(name) else None
+        if isinstance(value, UnionValue):
+            return _either(self.class_attribute(cls, name, True) for cls in value.classes)
         if isinstance(value, ChoiceValue | ElementsValue | MappingValue | TupleValue):
             return None
         mro = self.mro(value.cls)
@@ -849,6 +882,16 @@ def _declared_bindings(tables: FileTables, bindings: list[Binding]) -> list[Bind
     if any(binding.line in caught for binding in bindings):
         return bindings
     return declared[:1]
+
+
+def _either(found: Iterable[Value | None]) -> Value | None:
+    """What an attribute of a `UnionValue` is: the one value its classes agree on, or all
+    their methods (the classes that lack it are not what the value is)."""
+    options = list(dict.fromkeys(value for value in found if value is not None))
+    if len(options) == 1:
+        return options[0]
+    methods = [option for option in options if isinstance(option, DefValue)]
+    return ChoiceValue(tuple(methods), exact=True) if methods and methods == options else None
 
 
 def _returns_receiver(tables: FileTables, method: Definition) -> bool:

@@ -10,3 +10,5 @@
 (for_in_clause left: (_) @comprehension_target)
 (as_pattern alias: (_) @as_target)
 (named_expression name: (identifier) @walrus)
+(if_statement condition: (_) @condition)
+(elif_clause condition: (_) @condition)

@@ -882,7 +882,7 @@ def test_a_union_of_one_class_and_builtins_calls_what_no_builtin_has(resolve_tre
     """werkzeug's `def content_range(self, value: ContentRange | str | None)`, then
     `value.to_header()` after an `isinstance(value, str)` branch: no `str` has `to_header`,
     so only the class can answer; `value.split()` may be the str's, and a union of two
-    classes is neither's."""
+    classes calls each class's method, exactly."""
     tree = resolve_tree(
         {
             "pkg/__init__.py": "",
@@ -902,4 +902,46 @@ def test_a_union_of_one_class_and_builtins_calls_what_no_builtin_has(resolve_tre
     assert ("pkg.m.setter", "pkg.m.ContentRange.to_header") in calls
     assert ("pkg.m.listed", "pkg.m.ContentRange.to_header") in calls
     assert ("pkg.m.setter", "pkg.m.ContentRange.split") not in calls
-    assert not {call for call in calls if call[0] == "pkg.m.both"}
+    assert {call for call in calls if call[0] == "pkg.m.both"} == {
+        ("pkg.m.both", "pkg.m.ContentRange.to_header"),
+        ("pkg.m.both", "pkg.m.Other.to_header"),
+    }
+    assert {e[3] for e in tree.edges if e[1] == "pkg.m.both"} == {"exact"}
+
+
+def test_an_isinstance_test_narrows_the_name_in_its_branch_and_after_a_guard(
+    resolve_tree: Any,
+) -> None:
+    """werkzeug's `if isinstance(mapping, MultiDict): mapping.lists()` and `if
+    isinstance(arg, (Headers, MultiDict)): arg.keys()`; `if not isinstance(x, A): raise`
+    types `x` for the rest of the block; outside the branch, or rebound in it, the name is
+    not narrowed."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class A:\n    def run(self):\n        pass\n\n\n"
+                "class B:\n    def run(self):\n        pass\n\n    def only_b(self):\n"
+                "        pass\n\n\n"
+                "def branch(x):\n    if isinstance(x, A) and x:\n        x.run()\n"
+                "    x.only_b()\n\n\n"
+                "def either(x):\n    if isinstance(x, (A, B)):\n        x.run()\n"
+                "        x.only_b()\n\n\n"
+                "def guard(x):\n    if not isinstance(x, B):\n        raise TypeError(x)\n"
+                "    x.only_b()\n\n\n"
+                "def rebound(x, make):\n    if isinstance(x, A):\n        x = make()\n"
+                "        x.run()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert {call for call in calls if call[0] == "pkg.m.branch"} == {
+        ("pkg.m.branch", "pkg.m.A.run")
+    }
+    assert {call for call in calls if call[0] == "pkg.m.either"} == {
+        ("pkg.m.either", "pkg.m.A.run"),
+        ("pkg.m.either", "pkg.m.B.run"),
+        ("pkg.m.either", "pkg.m.B.only_b"),
+    }
+    assert ("pkg.m.guard", "pkg.m.B.only_b") in calls
+    assert not {call for call in calls if call[0] == "pkg.m.rebound"}
