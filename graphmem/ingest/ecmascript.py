@@ -10,8 +10,9 @@ functions (declarations, ``const f = () => {}`` and function expressions bound t
 ``exports.f = function () {}``, ``export default function () {}`` named ``default``, named
 function expressions at module level) and methods (class-body methods, and class fields holding
 a function). A test runner's block at module level, ``it('doubles', () => {...})``, is a
-Function named ``it("doubles")``; other module-level callbacks are local scopes whose calls
-count for nobody. Top-level bindings of literal values (``export const MAX_ATTEMPTS = 5``) are
+Function named ``it("doubles")``; other module-level callbacks (and object literals' methods)
+are local scopes whose calls count for nobody and whose locals the functions declared inside
+them see. Top-level bindings of literal values (``export const MAX_ATTEMPTS = 5``) are
 Variables.
 
 Imports (``import``, ``export ... from``, ``require('./x')``, ``import('./x')`` with a literal)
@@ -223,9 +224,10 @@ class _Scope(Scope):
     #: an anonymous class expression: its members are not modelled, and calls inside belong to
     #: the enclosing definition
     opaque: bool = False
-    #: inside an anonymous function at module level (a callback, an IIFE): its bindings are
-    #: locals, not the module's, and its calls count for nobody
-    local: bool = False
+    #: inside an anonymous function at module level (a callback, an IIFE, an object literal's
+    #: method): the scope its locals are bound in (``module#<offset>``), not the module's, seen
+    #: by the functions it declares; its own calls count for nobody
+    local: str | None = None
 
 
 #: captures that may open a scope
@@ -286,6 +288,8 @@ class _EcmaParse(SourceParse):
         self.variables: list[tuple[str, str, Node]] = []
         #: each TypeScript namespace (``module.util``) -> the scope it is declared in
         self.namespaces: dict[str, str] = {}
+        #: a module-level local scope -> the module; a definition inside one -> that scope
+        self.lexical: dict[str, str] = {}
 
     def run(self) -> ParsedFile:
         grammar = self.support.grammar(self.path)
@@ -300,6 +304,8 @@ class _EcmaParse(SourceParse):
                 self.add_definition(VARIABLE, name, qualified_name, self.entity(scope), declaration)
         if self.namespaces:
             self.parsed.extra["namespaces"] = self.namespaces
+        if self.lexical:
+            self.parsed.extra["lexical"] = self.lexical
         if self.exports or self.export_aliases:
             self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
         self.parsed.extra.update(export_aliases=self.export_aliases, reexports=self.reexports)
@@ -321,6 +327,8 @@ class _EcmaParse(SourceParse):
         span = span or node
         qname = f"{scope.qualified_name}.{name}"
         definition = self.add_definition(kind, name, qname, self.entity(scope.qualified_name), span)
+        if scope.local:
+            self.lexical[qname] = scope.local
         if kind == CLASS:
             definition.bases = self.bases(node)
             implemented = self.implemented(node)
@@ -592,11 +600,26 @@ class _EcmaParse(SourceParse):
             self.bind_element(left, right, scope)
         return None
 
-    @staticmethod
-    def local_scope(node: Node, scope: _Scope) -> _Scope | None:
+    def local_scope(self, node: Node, scope: _Scope) -> _Scope | None:
+        """A scope for an anonymous function at module level. Its locals and parameters are
+        bound under a name of its own, which the functions declared inside it look through
+        before the module (ajv's ``code(cxt) { const {gen} = cxt; function loop() { gen.if()
+        } }``), as `extra["lexical"]` records."""
         if scope.definition is not None or scope.local:
             return None
-        return _Scope(scope.qualified_name, node.end_byte, None, local=True)
+        local = f"{scope.qualified_name}#{node.start_byte}"
+        self.lexical[local] = scope.qualified_name
+        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        for child in params.named_children if params is not None else []:
+            pattern = child.child_by_field_name("pattern") or child
+            declared = self.declared_type(child.child_by_field_name("type"))
+            if pattern.type == "identifier":
+                held = declared or UNKNOWN
+                self.bind(local, self.text(pattern), held, child, annotation=declared is not None)
+        if params is not None and params.type == "identifier":
+            self.bind(local, self.text(params), UNKNOWN, params)
+        self.destructured_params(node, local)
+        return _Scope(scope.qualified_name, node.end_byte, None, local=local)
 
     def test_block(self, node: Node) -> tuple[str, Node] | None:
         """``it("keeps order", () => ...)``'s name, `it("keeps order")`, and the call, when
@@ -703,14 +726,15 @@ class _EcmaParse(SourceParse):
         value = node.child_by_field_name("value")
         if name_node is None or value is None:
             return None
+        binds = self.binding_scope(scope)
         if name_node.type == "object_pattern":
             self.destructured_require(name_node, value, scope)
-            if self.in_function(scope):
-                self.destructured(name_node, value, scope)
+            if binds is not None:
+                self.destructured(name_node, value, binds)
             return None
         if name_node.type != "identifier":
-            if self.in_function(scope):
-                self.unknown_names(name_node, scope)
+            if binds is not None:
+                self.unknown_names(name_node, binds)
             return None
         name = self.text(name_node)
         if value.type in _FUNCTION_VALUES:
@@ -729,28 +753,34 @@ class _EcmaParse(SourceParse):
         if specifier is not None and member is not None:  # `require('./utils').compileETag`
             self.add_import(specifier, self.text(member), name, node, scope.qualified_name)
             return None
-        if scope.local:
-            return None  # a callback's local: neither the module's Variable nor its binding
-        if scope.definition is None and value.type in _LITERALS:
+        if scope.definition is None and not scope.local and value.type in _LITERALS:
             declaration = node.parent
             if declaration is None or len(declaration.named_children) != 1:
                 declaration = node  # `const a = 1, b = 2`: each declarator is its own Variable
             self.variables.append((name, scope.qualified_name, declaration))
-        if value.type == "object" and scope.qualified_name == self.module:
+        if value.type == "object" and scope.qualified_name == self.module and not scope.local:
             self.object_members(name, value)
+        where = scope.local or scope.qualified_name
         # `const registry: Registry = ...` holds what it declares, as the checker types it; so
         # does yargs's `const self = {} as UsageInstance`
         cast = self.declared_type(node.child_by_field_name("type")) or self.cast_type(value)
         if cast is not None:
-            self.bind(scope.qualified_name, name, cast, node, annotation=True)
+            self.bind(where, name, cast, node, annotation=True)
             return None
         bound = self.value_expression(value)
         if bound is not None:
-            self.bind(scope.qualified_name, name, bound, node)
-        elif self.in_function(scope):
+            self.bind(where, name, bound, node)
+        elif binds is not None:
             # a local that shadows an outer name: calls through it are not the outer one's
-            self.bind(scope.qualified_name, name, UNKNOWN, node)
+            self.bind(where, name, UNKNOWN, node)
         return None
+
+    def binding_scope(self, scope: _Scope) -> _Scope | None:
+        """Where a local declared in `scope` is bound: the function's scope, a module-level
+        callback's own one, or None at module level (a module's names are its definitions)."""
+        if scope.local:
+            return _Scope(scope.local, scope.end_byte, None)
+        return scope if self.in_function(scope) else None
 
     def cast_type(self, value: Node) -> str | None:
         """The type ``x as Foo`` (or ``x satisfies Foo``) says its value is, as `type_name` reads
@@ -1520,12 +1550,13 @@ class EcmaScriptResolver:
         namespaces = tables.parsed.extra.get("namespaces", {})
         if scope in namespaces:
             return str(namespaces[scope])
+        lexical: dict[str, str] = tables.parsed.extra.get("lexical", {})
         if scope not in tables.definitions:
-            return None  # the module
-        parent = self.enclosing(tables, scope)
+            return lexical.get(scope)  # a callback's locals: the module; the module: None
+        parent = lexical.get(scope) or self.enclosing(tables, scope)
         # a class body is not a scope for the methods inside it
         while parent in tables.definitions and tables.definitions[parent].kind in _TYPES:
-            parent = self.enclosing(tables, parent)
+            parent = lexical.get(parent) or self.enclosing(tables, parent)
         return parent
 
     @staticmethod

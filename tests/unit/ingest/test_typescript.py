@@ -552,6 +552,58 @@ def test_a_destructured_typed_parameter_holds_the_members_types(resolve_tree: An
     }
 
 
+def test_a_function_inside_an_object_literals_method_sees_the_methods_locals(
+    resolve_tree: Any,
+) -> None:
+    """ajv's keywords: `code(cxt: KeywordCxt) { const {gen} = cxt; function loop() { gen.if()
+    } }` at module level. The method is no entity, but its parameters and locals are what the
+    functions declared in it see; an untyped parameter hides the module's name, and one
+    callback's locals are not another's."""
+    tree = resolve_tree(
+        {
+            "src/codegen.ts": "export class CodeGen {\n  if() {}\n  let() {}\n}\n",
+            "src/cxt.ts": (
+                'import {CodeGen} from "./codegen"\n'
+                "export class KeywordCxt {\n  gen: CodeGen\n  error() {}\n}\n"
+            ),
+            "src/keyword.ts": (
+                'import {KeywordCxt} from "./cxt"\n'
+                "function gen() {}\n"
+                "function out() {}\n"
+                "const def = {\n"
+                "  code(cxt: KeywordCxt) {\n"
+                "    const {gen} = cxt\n"
+                "    function loop(): void {\n"
+                "      gen.if()\n"
+                "      cxt.error()\n"
+                "    }\n"
+                "    loop()\n"
+                "  },\n"
+                "  other(out) {\n"
+                "    function inner() {\n"
+                "      out()\n"
+                "      gen()\n"
+                "    }\n"
+                "  },\n"
+                "}\n"
+                "register(() => {\n"
+                "  const cxt = new KeywordCxt()\n"
+                "  function later() {\n"
+                "    cxt.error()\n"
+                "  }\n"
+                "})\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert {c for c in calls if c[0].startswith("src/keyword.")} == {
+        ("src/keyword.loop", "src/codegen.CodeGen.if", "exact"),
+        ("src/keyword.loop", "src/cxt.KeywordCxt.error", "exact"),
+        ("src/keyword.inner", "src/keyword.gen", "exact"),
+        ("src/keyword.later", "src/cxt.KeywordCxt.error", "exact"),
+    }
+
+
 def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
     """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
     `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
