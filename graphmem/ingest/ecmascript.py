@@ -135,7 +135,17 @@ _ELEMENT_CALLBACKS = frozenset(
     }
 )  # fmt: skip
 _REDUCERS = frozenset({"reduce", "reduceRight"})
-_ARRAY_TYPES = frozenset({"Array", "ReadonlyArray"})
+_ARRAY_TYPES = frozenset({"Array", "ReadonlyArray", "Set", "ReadonlySet", "Iterable"})
+#: types whose values are read by key (``routes[k]``, ``map.get(k)``): a `Record<K, V>`'s,
+#: a `Map<K, V>`'s, held like an array's elements
+_MAPPING_TYPES = frozenset({"Record", "Map", "ReadonlyMap", "WeakMap"})
+#: methods of an array, map or set that return one of its elements, or some of them
+_ELEMENT_METHODS = frozenset({"at", "get", "pop", "shift", "find", "findLast"})
+_SUBSET_METHODS = frozenset({"filter", "slice", "sort", "reverse", "concat", "values", "toSorted"})
+#: nodes whose parameters are a type's, not a function's: they bind no names
+_SIGNATURES = frozenset(
+    {"function_type", "constructor_type", "call_signature", "construct_signature"}
+)
 #: what a union may add to a type without making it another (``Command | undefined``)
 _NOTHING = frozenset({"undefined", "null", "void"})
 _JSDOC_TYPEDEF_IMPORT = re.compile(
@@ -654,7 +664,11 @@ class _EcmaParse(SourceParse):
             node.parent is None or node.parent.type != "interface_body"
         ):
             return None  # a method of an object type written inside the interface
-        return self.define(METHOD, self.text(name_node), node, scope)
+        opened = self.define(METHOD, self.text(name_node), node, scope)
+        if any(child.type == "get" for child in node.children):
+            # `c.req` reads what `get req(): HonoRequest` returns, as a call would
+            self.parsed.extra.setdefault("getters", []).append(opened.qualified_name)
+        return opened
 
     def on_field_function(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("property") or node.child_by_field_name("name")
@@ -670,16 +684,16 @@ class _EcmaParse(SourceParse):
         name_node = node.child_by_field_name("property") or node.child_by_field_name("name")
         if name_node is None or not self.is_class_scope(scope):
             return None
+        field_scope = scope.qualified_name + FIELDS
+        declared = self.declared_type(node.child_by_field_name("type"))
+        if declared is not None:  # `routes: Route[] = []`: the declared type, as the checker
+            self.bind(field_scope, self.text(name_node), declared, node, annotation=True)
+            return None
         value = node.child_by_field_name("value")
         if value is not None and value.id not in self.claimed:
             bound = self.value_expression(value)
             if bound is not None:
-                self.bind(scope.qualified_name + FIELDS, self.text(name_node), bound, node)
-            return None
-        declared = self.declared_type(node.child_by_field_name("type"))
-        if declared is not None:
-            field_scope = scope.qualified_name + FIELDS
-            self.bind(field_scope, self.text(name_node), declared, node, annotation=True)
+                self.bind(field_scope, self.text(name_node), bound, node)
         return None
 
     def declared_type(self, annotation: Node | None) -> str | None:
@@ -691,8 +705,10 @@ class _EcmaParse(SourceParse):
 
     def type_name(self, node: Node) -> str | None:
         """One type (``Query<T>`` counts as Query) or an array of one (``Option[]``,
-        ``readonly Option[]``, ``Array<Option>``: ``Option[]``), maybe ``| undefined``; None
-        for anything else."""
+        ``readonly Option[]``, ``Array<Option>``, ``Set<Option>``: ``Option[]``), maybe ``|
+        undefined``; a mapping's values count as its elements (``Record<string, Node>``,
+        ``Map<string, Node>``, ``{ [key: string]: Node }``: ``Node[]``). None for anything
+        else."""
         if node.type == "readonly_type" and node.named_children:
             node = node.named_children[0]
         if node.type == "union_type":  # `Command | undefined` is a Command where it is one
@@ -704,12 +720,19 @@ class _EcmaParse(SourceParse):
         elif node.type == "generic_type":
             name = node.child_by_field_name("name")
             arguments = node.child_by_field_name("type_arguments")
-            if name is not None and self.text(name) in _ARRAY_TYPES:
-                if arguments is None or len(arguments.named_children) != 1:
+            kind = self.text(name) if name is not None else ""
+            if kind in _ARRAY_TYPES | _MAPPING_TYPES:
+                wanted = 1 if kind in _ARRAY_TYPES else 2
+                if arguments is None or len(arguments.named_children) != wanted:
                     return None
-                element = arguments.named_children[0]
+                element = arguments.named_children[-1]
             elif name is not None:
                 node = name
+        elif node.type == "object_type" and len(node.named_children) == 1:
+            signature = node.named_children[0]  # `{ [key: string]: Node }`
+            if signature.type == "index_signature":
+                element = signature.child_by_field_name("type")
+                element = element.named_children[0] if element is not None else None
         if element is not None:
             item = self.type_name(element)
             return f"{item}[]" if item is not None and not item.endswith("[]") else None
@@ -908,7 +931,7 @@ class _EcmaParse(SourceParse):
             function = node.child_by_field_name("function")
             dotted = self.dotted(function) if function is not None else None
             return f"{dotted}()" if dotted and dotted != "require" else None
-        if node.type in ("identifier", "member_expression", "this"):
+        if node.type in ("identifier", "member_expression", "this", "subscript_expression"):
             return self.dotted(node)
         if node.type == "binary_expression" and self._fallback(node):
             # `options.store ?? new MemoryStore()`: a default built when none is given, of the
@@ -930,8 +953,15 @@ class _EcmaParse(SourceParse):
 
     def on_typed_param(self, node: Node, scope: _Scope) -> _Scope | None:
         pattern = node.child_by_field_name("pattern")
+        signature = node.parent.parent if node.parent is not None else None
         if pattern is None or not self.in_function(scope):
             return None
+        if signature is not None and (
+            signature.type in _SIGNATURES
+            or (signature.type == "method_signature" and signature.parent is not None
+                and signature.parent.type == "object_type")
+        ):  # fmt: skip
+            return None  # `onError?: (e: Error, stream: Stream) => void` names no local
         declared = self.declared_type(node.child_by_field_name("type"))
         if declared is None:
             return None
@@ -1032,13 +1062,21 @@ class _EcmaParse(SourceParse):
             return f"{inner}.{self.text(prop)}" if inner is not None else None
         if node.type == "subscript_expression":
             # `this[kRun]()`: a method declared with the computed key `[kRun]` (a symbol held
-            # by a binding) is named `[kRun]`; any other index stays computed
+            # by a binding) is named `[kRun]`, or an element by that key; `xs[0]`,
+            # `routes[a.b]`: an element, `[]`; `obj["name"]` is `obj.name`
             obj = node.child_by_field_name("object")
             index = node.child_by_field_name("index")
-            if obj is None or index is None or index.type != "identifier":
+            inner = self.dotted(obj) if obj is not None else None
+            if inner is None and obj is not None and obj.type == "call_expression":
+                function = obj.child_by_field_name("function")
+                called = self.dotted(function) if function is not None else None
+                inner = f"{called}()" if called is not None else None
+            if inner is None or index is None:
                 return None
-            inner = self.dotted(obj)
-            return f"{inner}.[{self.text(index)}]" if inner is not None else None
+            if index.type == "identifier":
+                return f"{inner}.[{self.text(index)}]"
+            key = self.text(index)[1:-1] if index.type == "string" else ""
+            return f"{inner}.{key}" if _IDENTIFIER.fullmatch(key) else f"{inner}.[]"
         return None
 
     # -- imports and exports --------------------------------------------------------------
@@ -1257,6 +1295,14 @@ class _Elements:
 
 
 @dataclass(frozen=True, slots=True)
+class _ElementMethod:
+    """A method of an array or map that gives `result` when called: one element
+    (``routes.get(k)``, ``xs.pop()``) or some of them (``xs.filter(f)``)."""
+
+    result: _Instance | _Elements
+
+
+@dataclass(frozen=True, slots=True)
 class _Object:
     """A module-level object literal: its members are what its keys hold."""
 
@@ -1285,7 +1331,7 @@ class _Shadowed:
     """A local name whose value is not followed: it hides the outer names it shadows."""
 
 
-_Value = _Module | _Def | _Instance | _Elements | _Object | _Namespace | _Shape
+_Value = _Module | _Def | _Instance | _Elements | _ElementMethod | _Object | _Namespace | _Shape
 
 
 def _is_element(binding: Binding) -> bool:
@@ -1493,6 +1539,8 @@ class EcmaScriptResolver:
         """What calling `value` gives: an instance of a class, or of the type a function's
         declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``)."""
         value = self.as_value(value)
+        if isinstance(value, _ElementMethod):
+            return value.result
         if not isinstance(value, _Def) or depth > _MAX_DEPTH:
             return None
         if value.kind == CLASS:
@@ -1593,9 +1641,11 @@ class EcmaScriptResolver:
                 if not _is_element(b) or self.bound_value(tables, scope, b, depth) is not None
             ]
         if bindings:
-            if len({(b.value, b.annotation) for b in bindings}) != 1:
-                return _SHADOWED  # declared here, holding different things
-            found = self.bound_value(tables, scope, bindings[0], depth)
+            if len({(b.value, b.annotation) for b in bindings}) == 1:
+                found = self.bound_value(tables, scope, bindings[0], depth)
+            else:  # written differently (`xs[]`, `xs.filter()[]`), maybe holding one thing
+                held = {self.bound_value(tables, scope, b, depth) for b in bindings}
+                found = held.pop() if len(held) == 1 else None
             return _SHADOWED if found is None else found  # declared here, whatever it holds
         owner = tables.definitions.get(scope)
         if owner is not None and name in owner.params:
@@ -1674,6 +1724,12 @@ class EcmaScriptResolver:
     def attribute(self, value: _Value | None, name: str, depth: int) -> _Value | None:
         if depth > _MAX_DEPTH:
             return None
+        if isinstance(value, _Elements):
+            if name.startswith("["):  # `xs[0]`, `routes[key]`
+                return value.item
+            if name in _ELEMENT_METHODS:
+                return _ElementMethod(value.item)
+            return _ElementMethod(value) if name in _SUBSET_METHODS else None
         if isinstance(value, _Module):
             return self.export(value.path, name, depth + 1)
         if isinstance(value, _Object):
@@ -1689,6 +1745,8 @@ class EcmaScriptResolver:
                 or self.set_member(value.path, value.qualified_name, name)
                 or self.namespace_member(value.path, value.qualified_name, name, depth + 1)
             )
+        if isinstance(value, _Def) and self.is_getter(value):
+            return self.attribute(self.call_result(value, depth + 1), name, depth + 1)
         if isinstance(value, _Def):
             return self.set_member(value.path, value.qualified_name, name) or self.namespace_member(
                 value.path, value.qualified_name, name, depth + 1
@@ -1698,6 +1756,14 @@ class EcmaScriptResolver:
                 value.cls, name, depth + 1
             )
         return None
+
+    def is_getter(self, method: _Def) -> bool:
+        """``get req(): HonoRequest``: reading ``c.req`` runs it (a call ``c.req()`` is of the
+        getter, as the checker reads it), so ``c.req.header`` is a member of what it returns."""
+        tables = self.tables(method.path)
+        return tables is not None and method.qualified_name in tables.parsed.extra.get(
+            "getters", ()
+        )
 
     def shape_member(self, shape: _Shape, name: str, depth: int) -> _Value | None:
         """A member of a returned type literal, of the type it is declared with (read where

@@ -604,6 +604,89 @@ def test_a_function_inside_an_object_literals_method_sees_the_methods_locals(
     }
 
 
+def test_elements_by_index_key_and_element_methods_hold_the_declared_element_type(
+    resolve_tree: Any,
+) -> None:
+    """hono's routers: `routers[i].match()` of a `Router[]`, `this.#children[k]` of a
+    `Record<string, Node>`, `map.get(k)` of a `Map`, an index signature, `xs.filter(f)`'s
+    elements; a field's declared type wins over its initial `[]`."""
+    tree = resolve_tree(
+        {
+            "src/router.ts": (
+                "export class Node {\n  build() {}\n}\n"
+                "export class Router {\n  add() {}\n  match() {}\n  pop() {}\n}\n"
+                "export class Holder {\n"
+                "  #children: Record<string, Node> = {}\n"
+                "  routers: Router[] = []\n"
+                "  byName: Map<string, Router> = new Map()\n"
+                "  index: { [key: string]: Node } = {}\n"
+                "  first(k: string) {\n"
+                "    const child = this.#children[k]\n"
+                "    child.build()\n"
+                "    this.routers[0].match()\n"
+                "  }\n"
+                "  second(k: string) {\n"
+                "    this.byName.get(k).add()\n"
+                "    this.index[k + 1].build()\n"
+                "  }\n"
+                "  third() {\n"
+                "    this.routers.filter((r) => r.add()).forEach((r) => r.pop())\n"
+                "    this.routers.pop().match()\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/router.Holder.first", "src/router.Node.build", "exact"),
+        ("src/router.Holder.first", "src/router.Router.match", "exact"),
+        ("src/router.Holder.second", "src/router.Router.add", "exact"),
+        ("src/router.Holder.second", "src/router.Node.build", "exact"),
+        ("src/router.Holder.third", "src/router.Router.add", "exact"),
+        ("src/router.Holder.third", "src/router.Router.pop", "exact"),
+        ("src/router.Holder.third", "src/router.Router.match", "exact"),
+    }
+
+
+def test_a_getter_holds_what_it_returns_and_a_signatures_parameters_bind_nothing(
+    resolve_tree: Any,
+) -> None:
+    """hono's `c.req.header()` through `get req(): HonoRequest`; calling a getter's value is
+    a call of the getter. `onError?: (e: Error, stream: Api) => void` declares no local
+    `stream`, so `const stream = new Api()` is the only one."""
+    tree = resolve_tree(
+        {
+            "src/context.ts": (
+                "export class HonoRequest {\n  header() {}\n}\n"
+                "export class Api {\n  abort() {}\n}\n"
+                "export class Context {\n"
+                "  get req(): HonoRequest {\n    return new HonoRequest()\n  }\n"
+                "  get stringify(): (x: unknown) => string {\n    return String\n  }\n"
+                "}\n"
+                "export function cors(c: Context) {\n"
+                "  c.req.header()\n"
+                "  const req = c.req\n"
+                "  req.header()\n"
+                "  c.stringify(1)\n"
+                "}\n"
+                "export function stream(onError?: (e: Error, stream: Api) => void) {\n"
+                "  const stream = new Api()\n"
+                "  stream.abort()\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/context.Context.req", "src/context.HonoRequest", "exact"),
+        ("src/context.cors", "src/context.HonoRequest.header", "exact"),
+        ("src/context.cors", "src/context.Context.stringify", "exact"),
+        ("src/context.stream", "src/context.Api", "exact"),
+        ("src/context.stream", "src/context.Api.abort", "exact"),
+    }
+
+
 def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
     """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
     `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
