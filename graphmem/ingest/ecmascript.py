@@ -243,7 +243,7 @@ class _Scope(Scope):
 #: captures that may open a scope
 _OPENERS = (
     "class", "interface", "function", "method", "field_function", "var", "export", "lambda",
-    "namespace",
+    "namespace", "signature",
 )  # fmt: skip
 
 
@@ -539,6 +539,8 @@ class _EcmaParse(SourceParse):
         part of it."""
         if scope.definition is not None and not scope.local:
             self.element_parameter(node, scope)
+            if self.returned(node):
+                self.contextual_params(node, scope.definition.returns, scope.qualified_name)
         if node.id in self.claimed or scope.definition is not None or scope.local:
             return None  # inside a definition: its calls are that definition's
         name_node = node.child_by_field_name("name")
@@ -549,6 +551,42 @@ class _EcmaParse(SourceParse):
             title, call = block
             return self.define(FUNCTION, title, node, scope, span=call)
         return self.local_scope(node, scope)
+
+    def on_signature(self, node: Node, scope: _Scope) -> _Scope | None:
+        """``type MiddlewareHandler = (c: Context, next: Next) => Promise<void>`` at module
+        level: the types of its parameters, by position, for the functions it types."""
+        name = node.child_by_field_name("name")
+        function = node.child_by_field_name("value")
+        params = function.child_by_field_name("parameters") if function is not None else None
+        if name is None or params is None or scope.definition is not None or scope.local:
+            return None
+        types = [self.declared_type(p.child_by_field_name("type")) for p in params.named_children]
+        self.parsed.extra.setdefault("signatures", {})[self.text(name)] = types
+        return None
+
+    def contextual_params(self, function: Node, declared: str | None, scope: str) -> None:
+        """``const getConnInfo: GetConnInfo = (c) => ...``: an untyped parameter is what the
+        function type the value is declared with gives at its position (``GetConnInfo.#0``),
+        as the checker types it from context."""
+        if declared is None or declared.endswith("[]"):
+            return
+        params = function.child_by_field_name("parameters")
+        count = len(params.named_children) if params is not None else 1
+        for position in range(count):
+            param = self.parameter(function, position)
+            if param is not None:
+                self.bind(scope, self.text(param), f"{declared}.#{position}", param)
+
+    def returned(self, function: Node) -> bool:
+        """Whether the function value `function` is what the definition around it returns
+        (``return async (c, next) => {...}``, or an arrow's body), so typed by its return."""
+        parent = function.parent
+        if parent is not None and parent.type == "return_statement":
+            while parent is not None and parent.type not in _FUNCTION_VALUES | _FUNCTION_NODES:
+                parent = parent.parent
+        elif parent is None or parent.child_by_field_name("body") != function:
+            return False
+        return parent is not None and parent.id in self.claimed
 
     def element_parameter(self, node: Node, scope: _Scope) -> None:
         """``this.options.forEach((option) => option.name())``: a callback of an array method
@@ -762,7 +800,10 @@ class _EcmaParse(SourceParse):
         name = self.text(name_node)
         if value.type in _FUNCTION_VALUES:
             self.claimed.add(value.id)
-            return self.define(FUNCTION, name, value, scope, span=node)
+            opened = self.define(FUNCTION, name, value, scope, span=node)
+            declared = self.declared_type(node.child_by_field_name("type"))
+            self.contextual_params(value, declared, opened.qualified_name)
+            return opened
         if value.type in _CLASS_VALUES:
             self.claimed.add(value.id)
             return self.define(CLASS, name, value, scope, span=node)
@@ -1295,6 +1336,15 @@ class _Elements:
 
 
 @dataclass(frozen=True, slots=True)
+class _Signature:
+    """A function type a module declares (``type GetConnInfo = (c: Context) => ConnInfo``):
+    ``#0`` is an instance of its first parameter's type."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class _ElementMethod:
     """A method of an array or map that gives `result` when called: one element
     (``routes.get(k)``, ``xs.pop()``) or some of them (``xs.filter(f)``)."""
@@ -1331,7 +1381,10 @@ class _Shadowed:
     """A local name whose value is not followed: it hides the outer names it shadows."""
 
 
-_Value = _Module | _Def | _Instance | _Elements | _ElementMethod | _Object | _Namespace | _Shape
+_Value = (
+    _Module | _Def | _Instance | _Elements | _ElementMethod | _Object | _Namespace | _Shape
+    | _Signature
+)  # fmt: skip
 
 
 def _is_element(binding: Binding) -> bool:
@@ -1653,6 +1706,8 @@ class EcmaScriptResolver:
         if scope == tables.parsed.module:
             if name in tables.parsed.extra.get("objects", {}):
                 return _Object(tables.parsed.path, name)
+            if name in tables.parsed.extra.get("signatures", {}):
+                return _Signature(tables.parsed.path, name)
             type_import = tables.parsed.extra.get("type_imports", {}).get(name)
             if type_import is not None:
                 target = self.resolve_specifier(tables.parsed.path, type_import[0])
@@ -1732,6 +1787,8 @@ class EcmaScriptResolver:
             return _ElementMethod(value) if name in _SUBSET_METHODS else None
         if isinstance(value, _Module):
             return self.export(value.path, name, depth + 1)
+        if isinstance(value, _Signature):
+            return self.parameter_type(value, name, depth + 1)
         if isinstance(value, _Object):
             owner = f"{self.module_of(value.path)}.{value.name}"
             return self.member(value, name, depth + 1) or self.set_member(value.path, owner, name)
@@ -1764,6 +1821,23 @@ class EcmaScriptResolver:
         return tables is not None and method.qualified_name in tables.parsed.extra.get(
             "getters", ()
         )
+
+    def parameter_type(self, signature: _Signature, name: str, depth: int) -> _Value | None:
+        """``GetConnInfo.#0``: an instance of the type a function type declares its parameter
+        at that position with (read where the type is declared)."""
+        tables = self.tables(signature.path)
+        types = tables.parsed.extra.get("signatures", {}).get(signature.name) if tables else None
+        position = int(name[1:]) if name[:1] == "#" and name[1:].isdigit() else -1
+        if tables is None or not types or not 0 <= position < len(types):
+            return None
+        written = types[position]
+        if written is None:
+            return None
+        module = tables.parsed.module
+        held = self.evaluate(signature.path, module, written.removesuffix("[]"), depth + 1)
+        if not isinstance(held, _Def) or held.kind not in _TYPES:
+            return None
+        return _Elements(_Instance(held)) if written.endswith("[]") else _Instance(held)
 
     def shape_member(self, shape: _Shape, name: str, depth: int) -> _Value | None:
         """A member of a returned type literal, of the type it is declared with (read where

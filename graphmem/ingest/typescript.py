@@ -8,8 +8,10 @@ is an Interface whose method signatures are its Methods, INHERITS J, and ``class
 IMPLEMENTS it (exact). A call through a value typed ``I`` is exact to ``I.m`` and heuristic to
 ``m`` of each class implementing ``I``; so is one through an interface's property typed ``I``
 (``ctx.parent.m()``). ``namespace util { export function f() {} }`` names ``f`` under the
-namespace (``<module>.util.f``), no entity of its own, and ``util.f()`` calls it. Type aliases
-are not modelled.
+namespace (``<module>.util.f``), no entity of its own, and ``util.f()`` calls it. A type alias
+of a function type (``type Handler = (c: Context) => void``) types the untyped parameters of a
+function declared with it (``const h: Handler = (c) => ...``) or returned where it is the
+declared return; other type aliases are not modelled.
 """
 
 from __future__ import annotations

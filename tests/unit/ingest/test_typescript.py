@@ -687,6 +687,41 @@ def test_a_getter_holds_what_it_returns_and_a_signatures_parameters_bind_nothing
     }
 
 
+def test_a_function_typed_by_a_declared_function_type_takes_its_parameter_types(
+    resolve_tree: Any,
+) -> None:
+    """hono's `export const getConnInfo: GetConnInfo = (c) => c.req.header()` and middleware
+    factories `(): MiddlewareHandler => async function (c, next) {...}` (or `return`ed): an
+    untyped parameter has the type the function type gives at its position, imported or
+    not. A function returned from inside a callback is not the definition's return."""
+    tree = resolve_tree(
+        {
+            "src/context.ts": (
+                "export class Context {\n  text() {}\n  json() {}\n  body() {}\n}\n"
+                "export type Handler = (c: Context, next: () => void) => Promise<void>\n"
+            ),
+            "src/mw.ts": (
+                'import type { Context, Handler } from "./context"\n'
+                "type GetInfo = (c: Context) => string\n"
+                "export const info: GetInfo = (c) => c.text()\n"
+                "export const mw = (opts?: string): Handler => async function mw(c, next) {\n"
+                "  c.json()\n"
+                "}\n"
+                "export function other(): Handler {\n"
+                "  [1].map(() => {\n    return (c) => c.body()\n  })\n"
+                "  return async (ctx, next) => {\n    ctx.text()\n  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/mw.info", "src/context.Context.text", "exact"),
+        ("src/mw.mw", "src/context.Context.json", "exact"),
+        ("src/mw.other", "src/context.Context.text", "exact"),
+    }
+
+
 def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
     """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
     `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
