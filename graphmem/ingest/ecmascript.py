@@ -28,11 +28,15 @@ static method, ``this.m()`` / ``super.m()`` through ``extends``, ``super(...)`` 
 holds ``new Foo()``, is typed ``Foo`` (TypeScript, or JSDoc in JavaScript) or holds what a
 function declares it returns (``f().m()``), as the type checker binds it (all ``exact``). An
 element of an array typed ``Foo[]`` (``Array<Foo>``, JSDoc ``@type {Foo[]}``)
-is a ``Foo``: in a callback of an array method (``xs.forEach((x) => x.m())``) and in ``for (const
-x of xs)``; ``const {options} = this`` holds ``this.options``. TypeScript also declares types
-with ``const x: Foo = ...``, an interface's ``parent: Foo`` property, a destructured parameter's
-type (``({gen}: Cxt)``), a returned type literal (``(): { status: S }``), a ``this: Foo``
-parameter, and ``x instanceof Foo`` narrows `x` in the branch it guards. A namespace's members
+is a ``Foo``: in a callback of an array method (``xs.forEach((x) => x.m())``), in ``for (const
+x of xs)``, as ``xs[i]`` and from ``xs.pop()``; a ``Record<K, Foo>``'s or ``Map<K, Foo>``'s
+values likewise (``routes[k]``, ``map.get(k)``). ``const {options} = this`` holds
+``this.options``, and a getter holds what it returns (``c.req.header()``). TypeScript also
+declares types with ``const x: Foo = ...``, an interface's ``parent: Foo`` property, a
+destructured parameter's type (``({gen}: Cxt)``), a returned type literal (``(): { status: S
+}``), a ``this: Foo`` parameter, a function type alias for the parameters of a function typed
+with it (``const h: Handler = (c) => ...``), and ``x instanceof Foo`` narrows `x` in the branch
+it guards. A namespace's members
 are named under it (``helpers/util.util.assertNever``) and called through it. When the type is
 a TypeScript interface, the call is ``exact`` to the interface's method and ``heuristic`` to
 that method of each class implementing it (typescript.py). Parameters and locals hide the outer
