@@ -42,6 +42,9 @@ _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 #: ``Optional[X]`` as ``typing``, ``t`` (``import typing as t``) or any alias writes it.
 _OPTIONAL = re.compile(r"^(?:\w+\.)?Optional\[(.+)\]$")
+_UNION = re.compile(r"(?:\w+\.)?Union\[(.+)\]", re.DOTALL)
+#: ``A | B | None`` of names alone, as a module's type alias spells a union
+_TYPE_UNION = re.compile(r"[\w.]+(?:\s*\|\s*[\w.]+)+")
 _ANNOTATED = re.compile(r"(?:typing\.|t\.)?(?:Annotated|ClassVar|Final)\[(.+)\]", re.DOTALL)
 #: ``type[Response]``: the class itself, read as ``type:Response`` (calling it makes one).
 _CLASS_OF = re.compile(r"(?:typing\.|t\.)?(?:Type|type)\[(.+)\]", re.DOTALL)
@@ -105,6 +108,25 @@ def _is_empty_display(arguments: Sequence[Node]) -> bool:
         and arguments[0].type in ("tuple", "list")
         and not arguments[0].named_children
     )
+
+
+_MAIN_TEST = re.compile(r"""__name__==(['"])__main__\1|(['"])__main__\2==__name__""")
+
+
+def _main_guards(found: dict[str, list[Node]]) -> list[tuple[int, int]]:
+    """The byte spans of the module-level ``if __name__ == "__main__":`` blocks of the tree
+    the captures in `found` are from: rich's demos ``from .live import Live as Live`` there."""
+    root = next((nodes[0] for nodes in found.values() if nodes), None)
+    while root is not None and root.parent is not None:
+        root = root.parent
+    spans = []
+    for statement in root.named_children if root is not None else []:
+        condition = statement.child_by_field_name("condition")
+        if statement.type == "if_statement" and condition is not None:
+            test = _WHITESPACE.sub("", (condition.text or b"").decode("utf-8", "replace"))
+            if _MAIN_TEST.fullmatch(test):
+                spans.append((statement.start_byte, statement.end_byte))
+    return spans
 
 
 def _leaves(block: Node) -> bool:
@@ -187,7 +209,12 @@ def annotation_value(text: str) -> str | None:
     match = _OPTIONAL.match(text)
     if match:
         text = match.group(1).strip("'\"")
+    match = _UNION.fullmatch(text)  # `Union[str, "Text"]` is `str | Text`
+    if match:
+        text = "|".join(option.strip("'\"") for option in _arguments(match.group(1)))
     options = [t for t in _split_top(text, "|") if t != "None"]
+    if len(options) == 1 and options[0] != text:
+        return annotation_value(options[0])
     if len(options) > 1:
         return _beside_builtins(options)
     sequence = _SUBSCRIPTED.fullmatch(options[0]) if len(options) == 1 else None
@@ -306,6 +333,7 @@ class _PythonParse(SourceParse):
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_python"), "python")
         stack: list[_Scope] = [_Scope(self.module, len(self.source) + 1, None)]
+        script = _main_guards(found) if b"__main__" in self.source else []
         for name, node in in_source_order(found, first=("class", "function")):
             start = node.start_byte
             while stack[-1].end_byte <= start:
@@ -314,6 +342,9 @@ class _PythonParse(SourceParse):
             while depth > 0 and stack[depth].body_byte > start:
                 depth -= 1
             scope = stack[depth]
+            inside_script = any(first <= start < last for first, last in script)
+            if inside_script and depth == 0 and name not in ("class", "function"):
+                continue  # run as a script only: no module that imports this sees it
             if name in ("class", "function"):
                 definition = self.definition(node, name, scope)
                 if definition is not None:
@@ -586,6 +617,12 @@ class _PythonParse(SourceParse):
                     for branch in (branches[0], branches[2]):
                         self.bind(scope.qualified_name, name, self.value_expression(branch), node)
                     return
+            alias = (
+                self.type_alias(right) if right is not None and scope.definition is None else None
+            )
+            if alias is not None:  # `TextType = Union[str, "Text"]`, which annotations name
+                self.bind(scope.qualified_name, name, "alias:" + alias, node)
+                return
             value = UNKNOWN
             if right is not None:
                 value = self.value_expression(right)
@@ -596,6 +633,17 @@ class _PythonParse(SourceParse):
         elif not self.unpack(left, right, scope, node):
             for target in self.target_names(left):
                 self.bind(scope.qualified_name, target, UNKNOWN, node)
+
+    def type_alias(self, value: Node) -> str | None:
+        """What a module-level ``X = Union[A, B]``, ``Optional[A]`` or ``A | B`` names, as an
+        annotation (`annotation_value`); None for any other value."""
+        if value.type == "subscript":
+            head = value.child_by_field_name("value")
+            if head is None or self.text(head).rsplit(".", 1)[-1] not in ("Union", "Optional"):
+                return None
+        elif value.type != "binary_operator" or not _TYPE_UNION.fullmatch(self.text(value)):
+            return None
+        return annotation_value(self.text(value))
 
     def unpack(self, left: Node, right: Node | None, scope: _Scope, node: Node) -> bool:
         """``loader, name = self.get_loader(t)``: each name takes its position of what the
@@ -641,13 +689,18 @@ class _PythonParse(SourceParse):
                     return self.gathered(node)
                 if _DOTTED.fullmatch(text):
                     return text + "()"
-        if node.type == "subscript":  # `cmd = self.commands[name]`, not a slice
+        if node.type == "subscript":  # `cmd = self.commands[name]`; a slice `hooks[:]`
             value = node.child_by_field_name("value")
             keys = node.children_by_field_name("subscript")
-            if value is not None and len(keys) == 1 and keys[0].type != "slice":
+            if value is not None and len(keys) == 1:
                 held = self.value_expression(value)
+                method = "__iter__" if keys[0].type == "slice" else "__getitem__"
                 if held not in (UNKNOWN, "None"):
-                    return f"{held}.__getitem__()"
+                    return f"{held}.{method}()"
+        if node.type == "list":  # `lines = [_Line(node=self)]`: a list of what all items are
+            items = {self.value_expression(item) for item in node.named_children}
+            if len(items) == 1 and not items & {UNKNOWN, "None"}:
+                return "elements:" + items.pop()
         return UNKNOWN
 
     def gathered(self, call: Node) -> str:
@@ -787,7 +840,7 @@ class _PythonParse(SourceParse):
             return None
         arguments = test.child_by_field_name("arguments")
         named = arguments.named_children if arguments is not None else []
-        if len(named) != 2 or named[0].type != "identifier":
+        if len(named) != 2 or not _DOTTED.fullmatch(self.text(named[0])):
             return None
         classes = named[1].named_children if named[1].type == "tuple" else [named[1]]
         if not classes or any(c.type not in ("identifier", "attribute") for c in classes):

@@ -148,6 +148,16 @@ class UnionValue:
 
 
 @dataclass(frozen=True, slots=True)
+class AliasValue:
+    """A module's name for a type (``TextType = Union[str, "Text"]``): an annotation naming
+    it means `annotation`, read in the module (`path`, `scope`) that declares it."""
+
+    path: str
+    scope: str
+    annotation: str
+
+
+@dataclass(frozen=True, slots=True)
 class TupleValue:
     """A tuple of a known length whose items are instances of `items`, None where the
     annotation names no one class (``tuple[BaseLoader, str]``): what unpacking it binds."""
@@ -188,6 +198,7 @@ Value = (
     | UnionValue
     | SuperValue
     | ChoiceValue
+    | AliasValue
 )
 
 
@@ -534,6 +545,19 @@ class PythonResolver:
         on, unless its annotation names one class; before it, the parameter. Inside an
         isinstance test's lines the name is an instance of what it tests, unless the scope
         binds it again there."""
+        narrowed = self.narrowed_at(tables, scope, name, line)
+        if narrowed is not None:
+            return narrowed
+        definition = tables.definitions.get(scope)
+        if definition is not None and name in definition.params:
+            rebound = self.reassigned(tables, definition, name)
+            if rebound is not None and line > rebound[0]:
+                return rebound[1]
+        return self.lookup(tables, scope, name)
+
+    def narrowed_at(self, tables: FileTables, scope: str, name: str, line: int) -> Value | None:
+        """What an isinstance test makes `name` (``x`` or ``self.x``) at `line`, if one does
+        there and the scope does not bind the name again in its lines."""
         for first, last, annotation in tables.narrowed.get((scope, name), ()):
             if first <= line <= last and not any(
                 first <= binding.line <= last for binding in tables.bindings.get((scope, name), ())
@@ -541,12 +565,7 @@ class PythonResolver:
                 narrowed = self.declared(tables, scope, annotation)
                 if narrowed is not None:
                     return narrowed
-        definition = tables.definitions.get(scope)
-        if definition is not None and name in definition.params:
-            rebound = self.reassigned(tables, definition, name)
-            if rebound is not None and line > rebound[0]:
-                return rebound[1]
-        return self.lookup(tables, scope, name)
+        return None
 
     def reassigned(
         self, tables: FileTables, function: Definition, name: str
@@ -590,7 +609,12 @@ class PythonResolver:
             held = self.evaluate(tables, scope, binding.value[:-2], binding.line)
             if isinstance(held, MappingValue):  # iterating a dict walks its keys
                 return held.held(held.key)
+            if isinstance(held, InstanceValue):  # a class of its own: what its __iter__ gives
+                held = self.follow(held, ["__iter__()"])
             return InstanceValue(held.cls) if isinstance(held, ElementsValue) else None
+        if binding.value.startswith("elements:") and not binding.annotation:
+            item = self.evaluate(tables, scope, binding.value[9:], binding.line)
+            return ElementsValue(item.cls) if isinstance(item, InstanceValue) else None
         if binding.value.endswith((".items()[0]", ".items()[1]")) and not binding.annotation:
             held = self.evaluate(tables, scope, binding.value[:-11], binding.line)
             if not isinstance(held, MappingValue):
@@ -604,6 +628,8 @@ class PythonResolver:
             return held.item(int(index)) if isinstance(held, TupleValue) else None
         if binding.annotation:
             return self.declared(tables, scope, binding.value)
+        if binding.value.startswith("alias:"):
+            return AliasValue(tables.parsed.path, scope, binding.value[6:])
         return self.evaluate(tables, scope, binding.value, binding.line)
 
     def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
@@ -645,11 +671,25 @@ class PythonResolver:
         name = annotation.removesuffix("[]")
         of_class = name.startswith("type:")
         cls = self.evaluate(tables, scope, name.removeprefix("type:"))
+        if isinstance(cls, AliasValue) and not elements and not of_class:
+            return self.aliased(cls)
         if not isinstance(cls, DefValue) or cls.kind != CLASS:
             return None
         if of_class:
             return None if elements else cls
         return ElementsValue(cls) if elements else InstanceValue(cls)
+
+    def aliased(self, alias: AliasValue) -> Value | None:
+        """What an annotation naming a type alias holds: what the alias's own annotation does,
+        read where it is declared (an alias of an alias too, to a bounded depth)."""
+        tables = self.tables(alias.path)
+        if tables is None or self._depth > _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self.declared(tables, alias.scope, alias.annotation)
+        finally:
+            self._depth -= 1
 
     def parameter(self, tables: FileTables, function: Definition, name: str) -> Value | None:
         annotated = [
@@ -696,6 +736,10 @@ class PythonResolver:
         called = head.endswith("()")
         name = head[:-2] if called else head
         value: Value | None
+        if line is not None and not called and len(parts) > 1:
+            narrowed = self.narrowed_chain(tables, scope, parts, line)
+            if narrowed is not None:
+                return narrowed
         if name == "super" and called:
             value = self.super_value(tables, scope)
             called = False
@@ -706,6 +750,20 @@ class PythonResolver:
         if value is not None and called:
             value = self.call_result(value)
         return self.follow(value, parts[1:])
+
+    def narrowed_chain(
+        self, tables: FileTables, scope: str, parts: Sequence[str], line: int
+    ) -> Value | None:
+        """``self.x.m()`` inside ``if isinstance(self.x, C):``: the longest dotted prefix an
+        isinstance test narrows at `line`, followed through the rest of the chain."""
+        for length in range(len(parts), 1, -1):
+            prefix = parts[:length]
+            if any(part.endswith("()") for part in prefix):
+                continue
+            value = self.narrowed_at(tables, scope, ".".join(prefix), line)
+            if value is not None:
+                return self.follow(value, parts[length:])
+        return None
 
     def follow(self, value: Value | None, parts: Sequence[str]) -> Value | None:
         """`value` followed through the attributes and calls `parts` (``["m()", "x"]``)."""
@@ -766,7 +824,7 @@ class PythonResolver:
             return self.class_attribute(value.cls, name, True) if value.answers(name) else None
         if isinstance(value, UnionValue):
             return _either(self.class_attribute(cls, name, True) for cls in value.classes)
-        if isinstance(value, ChoiceValue | ElementsValue | MappingValue | TupleValue):
+        if isinstance(value, ChoiceValue | ElementsValue | MappingValue | TupleValue | AliasValue):
             return None
         mro = self.mro(value.cls)
         for cls in mro[1:]:

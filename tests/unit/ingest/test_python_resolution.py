@@ -602,8 +602,9 @@ def test_a_name_also_bound_to_none_calls_what_else_it_holds(resolve_tree: Any) -
 def test_tuple_loop_targets_get_what_each_position_holds(resolve_tree: Any) -> None:
     """click's `for idx, arg in enumerate(self._args)` and `for name, cmd in
     self.commands.items()`, `zip(A, B)`, comprehensions of the same shapes, and `D[k]`,
-    `D.get(k)`, `D.values()` of a `dict[str, Command]`. A tuple target of anything else, a
-    dict of no one class, or a slice stays unbound."""
+    `D.get(k)`, `D.values()` of a `dict[str, Command]`; a slice holds the same elements. A
+    tuple target of anything else, a dict of no one class, or a method a list lacks stays
+    unbound."""
     tree = resolve_tree(
         {
             "pkg/__init__.py": "",
@@ -639,8 +640,9 @@ def test_tuple_loop_targets_get_what_each_position_holds(resolve_tree: Any) -> N
                 "    def uncertain(self, pairs):\n"
                 "        for a, b in pairs:\n            a.process()\n"
                 "        for name, cmds in self.loose.items():\n            cmds.invoke()\n"
+                "        part = self._args[0:2]\n        part.process()\n\n"
+                "    def sliced(self):\n"
                 "        for i, arg in enumerate(self._args[1:]):\n            arg.process()\n"
-                "        part = self._args[0:2]\n        part.process()\n"
             ),
         }
     )
@@ -655,6 +657,7 @@ def test_tuple_loop_targets_get_what_each_position_holds(resolve_tree: Any) -> N
         ("subscript", "Command.invoke"),
         ("get", "Command.invoke"),
         ("values", "Command.invoke"),
+        ("sliced", "Arg.process"),
     ):
         assert (f"pkg.m.Group.{caller}", f"pkg.m.{callee}") in calls, caller
     assert not {call for call in calls if call[0] == "pkg.m.Group.uncertain"}
@@ -945,3 +948,88 @@ def test_an_isinstance_test_narrows_the_name_in_its_branch_and_after_a_guard(
     }
     assert ("pkg.m.guard", "pkg.m.B.only_b") in calls
     assert not {call for call in calls if call[0] == "pkg.m.rebound"}
+
+
+def test_an_isinstance_test_of_an_attribute_narrows_the_chain_through_it(
+    resolve_tree: Any,
+) -> None:
+    """`if isinstance(self.handler, B): self.handler.only_b()`; assigning the attribute again
+    in the branch undoes it."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class B:\n    def only_b(self):\n        pass\n\n"
+                "    def after(self):\n        pass\n\n\n"
+                "class User:\n    def __init__(self, handler):\n        self.handler = handler\n\n"
+                "    def use(self):\n        if isinstance(self.handler, B):\n"
+                "            self.handler.only_b()\n        self.handler.after()\n\n"
+                "    def reset(self, other):\n        if isinstance(self.handler, B):\n"
+                "            self.handler = other\n            self.handler.only_b()\n"
+            ),
+        }
+    )
+    calls = {call for call in tree.of("CALLS") if call[0].startswith("pkg.m.User.")}
+    assert calls == {("pkg.m.User.use", "pkg.m.B.only_b")}
+
+
+def test_union_subscripts_and_module_type_aliases_read_as_their_members(
+    resolve_tree: Any,
+) -> None:
+    """rich's `TextType = Union[str, "Text"]`, then `title: Optional[TextType]`, and
+    `t.Union[A, B]` read as `A | B`: `title.copy()` is Text's (no `str` has it)."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/text.py": (
+                "import typing as t\nfrom typing import Optional, Union\n\n\n"
+                "class Text:\n    def copy(self):\n        pass\n\n\n"
+                "class Style:\n    def copy(self):\n        pass\n\n\n"
+                'TextType = Union[str, "Text"]\nEither = Text | Style\n'
+            ),
+            "pkg/panel.py": (
+                "import typing as t\nfrom typing import Optional\n\n"
+                "from .text import Either, Style, Text, TextType\n\n\n"
+                "def title(title: Optional[TextType]):\n    title.copy()\n\n\n"
+                "def both(x: t.Union[Text, Style]):\n    x.copy()\n\n\n"
+                "def alias(x: Either):\n    x.copy()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert {c for c in calls if c[0] == "pkg.panel.title"} == {
+        ("pkg.panel.title", "pkg.text.Text.copy")
+    }
+    for caller in ("pkg.panel.both", "pkg.panel.alias"):
+        assert {c for c in calls if c[0] == caller} == {
+            (caller, "pkg.text.Text.copy"),
+            (caller, "pkg.text.Style.copy"),
+        }
+
+
+def test_iterating_a_container_class_and_a_list_display_give_their_items(
+    resolve_tree: Any,
+) -> None:
+    """rich's `for line in self.split():` of a `Lines` whose `__iter__` is declared
+    `-> Iterator["Text"]`, `lines = [_Line(...)]; lines[0].expand()`, and imports inside
+    `if __name__ == "__main__":` hiding nothing (`from .m import Line as Line` there)."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "from typing import Iterator\n\n\n"
+                "class Line:\n    def expand(self):\n        pass\n\n\n"
+                "class Lines:\n"
+                '    def __iter__(self) -> Iterator["Line"]:\n        return iter([])\n\n\n'
+                "def split() -> Lines:\n    return Lines()\n\n\n"
+                "def walk():\n    for line in split():\n        line.expand()\n\n\n"
+                "def listed():\n    lines = [Line(), Line()]\n    lines[0].expand()\n"
+                "    Line()\n\n\n"
+                'if __name__ == "__main__":\n    from .m import Line as Line\n'
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.walk", "pkg.m.Line.expand") in calls
+    assert ("pkg.m.listed", "pkg.m.Line.expand") in calls
+    assert ("pkg.m.listed", "pkg.m.Line") in calls
