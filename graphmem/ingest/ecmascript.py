@@ -164,6 +164,8 @@ UNKNOWN = "?"
 #: What a function returns when it is declared to return an object type literal: the members'
 #: types are bound in the scope ``<function>{}``.
 SHAPE = "{}"
+#: What a method returns when each of its ``return``s gives ``this``: what it was called on.
+THIS = "this"
 #: The scope a class's fields are bound in (``Registry.#fields``): not a scope its methods'
 #: bare names see (a field is only ever ``this.reg``), which `attribute` reads.
 FIELDS = ".#fields"
@@ -304,6 +306,8 @@ class _EcmaParse(SourceParse):
         self.namespaces: dict[str, str] = {}
         #: a module-level local scope -> the module; a definition inside one -> that scope
         self.lexical: dict[str, str] = {}
+        #: each definition with no declared return -> what its ``return``s give, as written
+        self.returns_given: dict[str, set[str]] = {}
 
     def run(self) -> ParsedFile:
         grammar = self.support.grammar(self.path)
@@ -320,6 +324,7 @@ class _EcmaParse(SourceParse):
             self.parsed.extra["namespaces"] = self.namespaces
         if self.lexical:
             self.parsed.extra["lexical"] = self.lexical
+        self.infer_returns()
         if self.exports or self.export_aliases:
             self.parsed.exports = sorted(set(self.exports) | set(self.export_aliases))
         self.parsed.extra.update(export_aliases=self.export_aliases, reexports=self.reexports)
@@ -353,6 +358,9 @@ class _EcmaParse(SourceParse):
         else:
             definition.params = self.params(node)
             definition.returns = self.return_type(node) or self.returned_shape(node, qname)
+            body = node.child_by_field_name("body") if node.type == "arrow_function" else None
+            if body is not None and body.type != "statement_block":  # `() => new Foo()`
+                self.note_return(qname, node, body)
             self.destructured_params(node, qname)
             if self.support.name == "javascript":
                 self.jsdoc_types(span, definition)
@@ -555,6 +563,49 @@ class _EcmaParse(SourceParse):
             title, call = block
             return self.define(FUNCTION, title, node, scope, span=call)
         return self.local_scope(node, scope)
+
+    def on_return(self, node: Node, scope: _Scope) -> _Scope | None:
+        """Note what a definition's own ``return`` gives (not one of a callback inside it);
+        a bare ``return`` gives nothing to note."""
+        owner = node.parent
+        while owner is not None and owner.type not in _FUNCTION_VALUES | _FUNCTION_NODES:
+            owner = owner.parent
+        value = node.named_children[0] if node.named_children else None
+        if owner is None or owner.id not in self.claimed or scope.definition is None:
+            return None
+        if value is not None and value.type != "comment":
+            self.note_return(scope.qualified_name, owner, value)
+        return None
+
+    def note_return(self, qualified_name: str, function: Node, value: Node) -> None:
+        """Record what `function` returns; an async function or a generator returns a
+        promise or an iterator of it, noted as unknown."""
+        plain = function.type not in ("generator_function", "generator_function_declaration")
+        plain = plain and not any(child.type in ("async", "*") for child in function.children)
+        given = self.returned_value(value) if plain else None
+        self.returns_given.setdefault(qualified_name, set()).add(given or UNKNOWN)
+
+    def returned_value(self, value: Node) -> str | None:
+        """``new Foo(...)`` gives ``Foo``, ``this`` gives `THIS`; anything else is unknown."""
+        while (
+            value.type in ("parenthesized_expression", "await_expression") and value.named_children
+        ):
+            value = value.named_children[0]
+        if value.type == "this":
+            return THIS
+        constructor = (
+            value.child_by_field_name("constructor") if value.type == "new_expression" else None
+        )
+        return self.dotted(constructor) if constructor is not None else None
+
+    def infer_returns(self) -> None:
+        """A function or method with no declared return type whose ``return``s all give
+        ``new Foo()`` returns a Foo, and one whose ``return``s all give ``this`` returns what it
+        was called on (fastify's ``reply.code(404).send()``), as the checker infers them."""
+        for definition in self.parsed.definitions:
+            given = self.returns_given.get(definition.qualified_name, set())
+            if definition.returns is None and len(given) == 1 and UNKNOWN not in given:
+                definition.returns = given.pop()
 
     def on_signature(self, node: Node, scope: _Scope) -> _Scope | None:
         """``type MiddlewareHandler = (c: Context, next: Next) => Promise<void>`` at module
@@ -1099,11 +1150,7 @@ class _EcmaParse(SourceParse):
             prop = node.child_by_field_name("property")
             if obj is None or prop is None or prop.type not in _PROPERTY_NAMES:
                 return None
-            inner = self.dotted(obj)
-            if inner is None and obj.type == "call_expression":
-                function = obj.child_by_field_name("function")
-                called = self.dotted(function) if function is not None else None
-                inner = f"{called}()" if called is not None else None
+            inner = self.receiver(obj)
             return f"{inner}.{self.text(prop)}" if inner is not None else None
         if node.type == "subscript_expression":
             # `this[kRun]()`: a method declared with the computed key `[kRun]` (a symbol held
@@ -1111,11 +1158,7 @@ class _EcmaParse(SourceParse):
             # `routes[a.b]`: an element, `[]`; `obj["name"]` is `obj.name`
             obj = node.child_by_field_name("object")
             index = node.child_by_field_name("index")
-            inner = self.dotted(obj) if obj is not None else None
-            if inner is None and obj is not None and obj.type == "call_expression":
-                function = obj.child_by_field_name("function")
-                called = self.dotted(function) if function is not None else None
-                inner = f"{called}()" if called is not None else None
+            inner = self.receiver(obj) if obj is not None else None
             if inner is None or index is None:
                 return None
             if index.type == "identifier":
@@ -1123,6 +1166,19 @@ class _EcmaParse(SourceParse):
             key = self.text(index)[1:-1] if index.type == "string" else ""
             return f"{inner}.{key}" if _IDENTIFIER.fullmatch(key) else f"{inner}.[]"
         return None
+
+    def receiver(self, node: Node) -> str | None:
+        """What a member is read on, as `dotted` writes it: a chain, or a call or
+        construction of one (``f().m``, ``new ContentType(x).toString``: ``ContentType()``)."""
+        found = self.dotted(node)
+        if found is not None:
+            return found
+        if node.type == "parenthesized_expression" and node.named_children:
+            node = node.named_children[0]
+        field = {"call_expression": "function", "new_expression": "constructor"}.get(node.type)
+        called = node.child_by_field_name(field) if field is not None else None
+        chain = self.dotted(called) if called is not None else None
+        return f"{chain}()" if chain is not None else None
 
     # -- imports and exports --------------------------------------------------------------
 
@@ -1551,9 +1607,9 @@ class EcmaScriptResolver:
             if head.endswith("()"):
                 value = self.call_result(value, 0)
         for part in rest:
-            value = self.attribute(value, part.removesuffix("()"), 0)
+            receiver, value = value, self.attribute(value, part.removesuffix("()"), 0)
             if part.endswith("()"):
-                value = self.call_result(value, 0)
+                value = self.call_result(value, 0, receiver)
         if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
             return value, EXACT
         return None
@@ -1591,10 +1647,11 @@ class EcmaScriptResolver:
         return value
 
     def call_result(
-        self, value: _Value | None, depth: int
+        self, value: _Value | None, depth: int, receiver: _Value | None = None
     ) -> _Instance | _Elements | _Shape | None:
         """What calling `value` gives: an instance of a class, or of the type a function's
-        declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``)."""
+        declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``, or what
+        its ``return``s give); `receiver` is what a method was looked up on (``return this``)."""
         value = self.as_value(value)
         if isinstance(value, _ElementMethod):
             return value.result
@@ -1608,6 +1665,8 @@ class EcmaScriptResolver:
             return None
         if definition.returns == SHAPE:
             return _Shape(value.path, value.qualified_name)
+        if definition.returns == THIS:
+            return receiver if isinstance(receiver, _Instance) else None
         scope = self.parent_scope(tables, value.qualified_name) or tables.parsed.module
         returns = definition.returns
         returned = self.evaluate(value.path, scope, returns.removesuffix("[]"), depth + 1)
@@ -1620,10 +1679,11 @@ class EcmaScriptResolver:
 
     def evaluate(self, path: str, scope: str, expression: str, depth: int) -> _Value | None:
         value: _Value | None = None
+        receiver: _Value | None = None
         for position, part in enumerate(expression.split(".")):
             name = part.removesuffix("()")
             if position:
-                value = self.attribute(value, name, depth)
+                receiver, value = value, self.attribute(value, name, depth)
             elif name == "this":
                 cls = self.enclosing_class(path, scope)
                 value = _Instance(cls) if cls is not None else None
@@ -1631,7 +1691,7 @@ class EcmaScriptResolver:
             else:
                 value = self.lookup(path, scope, name, depth)
             if part.endswith("()"):
-                value = self.call_result(value, depth + 1)
+                value = self.call_result(value, depth + 1, receiver)
         return value
 
     def lookup(self, path: str, scope: str, name: str, depth: int) -> _Value | None:
@@ -1790,7 +1850,11 @@ class EcmaScriptResolver:
                 return _ElementMethod(value.item)
             return _ElementMethod(value) if name in _SUBSET_METHODS else None
         if isinstance(value, _Module):
-            return self.export(value.path, name, depth + 1)
+            found = self.export(value.path, name, depth + 1)
+            exported = self.as_value(value) if found is None else None
+            if isinstance(exported, _Def):  # `ContentType.from()` of `module.exports = ContentType`
+                return self.attribute(exported, name, depth + 1)
+            return found
         if isinstance(value, _Signature):
             return self.parameter_type(value, name, depth + 1)
         if isinstance(value, _Object):

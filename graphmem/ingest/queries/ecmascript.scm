@@ -1,6 +1,6 @@
 ; Shared by JavaScript and TypeScript (graphmem/ingest/ecmascript.py).
 ; Capture names are the contract with the parser: @class, @function, @method, @field_function, @field,
-; @var, @call, @new, @import, @export, @assign, @typed_param, @lambda, @for_of.
+; @var, @call, @new, @import, @export, @assign, @typed_param, @lambda, @for_of, @return.
 
 (class_declaration) @class
 (class) @class
@@ -16,3 +16,4 @@
 (function_expression) @lambda
 (arrow_function) @lambda
 (for_in_statement) @for_of
+(return_statement) @return

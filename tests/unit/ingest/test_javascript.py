@@ -92,6 +92,8 @@ def test_calls(graph: Graph) -> None:
         ("src/app.main", "src/models/user.User", "exact"),
         # a variable holding `new User()`: User's method
         ("src/app.main", "src/models/user.User.greet", "exact"),
+        # a method of a new instance: `new Person("bob").rename(...)`
+        ("src/app.main", "src/models/user.User.rename", "exact"),
         ("src/app.main", "src/util/strings.shout", "exact"),
         # destructured require with a rename, and a required namespace
         ("src/cli.run", "src/util/strings.shout", "exact"),
@@ -409,3 +411,56 @@ def test_a_destructured_parameter_shadows_outer_names(resolve_tree: Any) -> None
     ).edges
     calls = {(s, t) for k, s, t, _ in edges if k == "CALLS"}
     assert calls == {("app.show", "app.render")}
+
+
+def test_returns_of_new_and_of_this_type_the_call_and_a_commonjs_class_has_statics(
+    resolve_tree: Any,
+) -> None:
+    """fastify: `Reply.prototype.code = function () { ...; return this }`, so
+    `this.code(302).send()` is Reply's `send`; `static from () { return new ContentType() }`
+    through `const ContentType = require('./content-type')` (`module.exports = ContentType`);
+    `new ContentType(x).toString()`. An async function's `return new X()` is a promise, and a
+    function that also returns something else returns no one type."""
+    tree = resolve_tree(
+        {
+            "lib/content-type.js": (
+                "class ContentType {\n"
+                "  static from (header) { return new ContentType(header) }\n"
+                "  toString () { return '' }\n"
+                "  isEmpty () { return false }\n"
+                "}\n"
+                "module.exports = ContentType\n"
+            ),
+            "lib/reply.js": (
+                "const ContentType = require('./content-type')\n"
+                "function Reply () {}\n"
+                "Reply.prototype.code = function (code) {\n"
+                "  if (!code) { return this }\n"
+                "  return this\n"
+                "}\n"
+                "Reply.prototype.send = function () {\n"
+                "  ContentType.from('a').isEmpty()\n"
+                "  new ContentType('b').toString()\n"
+                "}\n"
+                "Reply.prototype.redirect = function () {\n"
+                "  this.code(302).send()\n"
+                "  later().isEmpty()\n"
+                "  either().toString()\n"
+                "}\n"
+                "async function later () { return new ContentType('c') }\n"
+                "function either (x) { if (x) { return new ContentType('d') } return x }\n"
+                "module.exports = { Reply }\n"
+            ),
+        }
+    )
+    calls = {(s, t) for k, s, t, r in tree.edges if k == "CALLS" and r == "exact"}
+    assert {c for c in calls if c[0].startswith("lib/reply.Reply.")} == {
+        ("lib/reply.Reply.send", "lib/content-type.ContentType.from"),
+        ("lib/reply.Reply.send", "lib/content-type.ContentType.isEmpty"),
+        ("lib/reply.Reply.send", "lib/content-type.ContentType"),
+        ("lib/reply.Reply.send", "lib/content-type.ContentType.toString"),
+        ("lib/reply.Reply.redirect", "lib/reply.Reply.code"),
+        ("lib/reply.Reply.redirect", "lib/reply.Reply.send"),
+        ("lib/reply.Reply.redirect", "lib/reply.later"),
+        ("lib/reply.Reply.redirect", "lib/reply.either"),
+    }
