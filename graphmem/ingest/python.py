@@ -70,8 +70,10 @@ _MAPPINGS = frozenset(
 #: ``it.__next__()``, ``iter(x)`` is ``x.__iter__()``.
 _ITERATION_BUILTINS = {"next": "__next__", "iter": "__iter__"}
 #: Builtins that gather what their one argument yields: ``list(x)`` holds what ``iter(x)``
-#: walks, as httpx's ``self.children = list(reversed(children))`` does.
-_GATHERING_BUILTINS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed"})
+#: walks, as httpx's ``self.children = list(reversed(children))`` does; so does a deque.
+_GATHERING_BUILTINS = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "reversed", "deque", "collections.deque"}
+)
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
 #: Builtin types a union may hold beside one class (the resolver knows their attributes).
 _BUILTIN_TYPES = frozenset(
@@ -209,9 +211,7 @@ def annotation_value(text: str) -> str | None:
     match = _OPTIONAL.match(text)
     if match:
         text = match.group(1).strip("'\"")
-    match = _UNION.fullmatch(text)  # `Union[str, "Text"]` is `str | Text`
-    if match:
-        text = "|".join(option.strip("'\"") for option in _arguments(match.group(1)))
+    text = _union_text(text)
     options = [t for t in _split_top(text, "|") if t != "None"]
     if len(options) == 1 and options[0] != text:
         return annotation_value(options[0])
@@ -237,6 +237,13 @@ def annotation_value(text: str) -> str | None:
     if not single:
         return None
     item = normalize_annotation(arguments[0])
+    members_text = _union_text(arguments[0])
+    if item is None and "|" in members_text:  # `list[DataField | FileField]`: `A[]|B[]`
+        options = [o.strip("'\"") for o in _split_top(members_text, "|") if o != "None"]
+        union = _beside_builtins(options) if len(options) > 1 else None
+        members = union.split("|") if union is not None else []
+        if members and not any(_SUBSCRIPTED.sub(r"\1", m) in _BUILTIN_TYPES for m in members):
+            return "|".join(f"{member}[]" for member in members)
     return f"{item}[]" if item is not None else None
 
 
@@ -289,6 +296,14 @@ def _split_top(text: str, separator: str) -> list[str]:
     return found
 
 
+def _union_text(text: str) -> str:
+    """``Union[str, "Text"]`` (under any module alias) written as ``str|Text``."""
+    match = _UNION.fullmatch(text)
+    if match is None:
+        return text
+    return "|".join(option.strip("'\"") for option in _arguments(match.group(1)))
+
+
 def normalize_annotation(text: str) -> str | None:
     """A type annotation reduced to one dotted class name (a generic class's without its
     arguments), ``type:C`` for the class object ``type[C]``, or None (unions...)."""
@@ -298,6 +313,7 @@ def normalize_annotation(text: str) -> str | None:
     match = _OPTIONAL.match(text)
     if match:
         text = match.group(1).strip("'\"")
+    text = _union_text(text)
     if "|" in text:
         options = [t for t in _split_top(text, "|") if t != "None"]
         if len(options) != 1:
@@ -712,6 +728,8 @@ class _PythonParse(SourceParse):
         if len(positional) != 1 or positional[0].type in ("list_splat", "dictionary_splat"):
             return UNKNOWN
         held = self.value_expression(positional[0])
+        if held.startswith("elements:"):  # jinja's `todo = deque([self])`
+            return held
         return f"{held}.__iter__()" if held not in (UNKNOWN, "None") else UNKNOWN
 
     def cast_type(self, node: Node) -> str | None:

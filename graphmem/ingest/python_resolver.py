@@ -83,17 +83,22 @@ class InstanceValue:
 
 @dataclass(frozen=True, slots=True)
 class ElementsValue:
-    """A list, tuple, set or iterator of instances of `cls` (``list[P]``): what a loop over
-    it, or a comprehension, gets."""
+    """A list, tuple, set or iterator of instances of `cls` (``list[P]``), or of one of `cls`
+    and `others` (httpx's ``list[DataField | FileField]``): what a loop over it, or a
+    comprehension, gets."""
 
     cls: DefValue
+    others: tuple[DefValue, ...] = ()
+
+    def element(self) -> InstanceValue | UnionValue:
+        return UnionValue((self.cls, *self.others)) if self.others else InstanceValue(self.cls)
 
     def method(self, name: str) -> Value | None:
         """What calling the sequence or iterator method `name` returns: an element for
         ``pop``, ``popleft``, ``x[i]`` and ``__next__`` (jinja's ``self._pushed.popleft()``
         of a ``deque[Token]``), the same elements for ``__iter__`` (``list(x)``, ``iter(x)``)."""
         if name in ("pop", "popleft", "__getitem__", "__next__"):
-            return InstanceValue(self.cls)
+            return self.element()
         return self if name == "__iter__" else None
 
 
@@ -611,7 +616,7 @@ class PythonResolver:
                 return held.held(held.key)
             if isinstance(held, InstanceValue):  # a class of its own: what its __iter__ gives
                 held = self.follow(held, ["__iter__()"])
-            return InstanceValue(held.cls) if isinstance(held, ElementsValue) else None
+            return held.element() if isinstance(held, ElementsValue) else None
         if binding.value.startswith("elements:") and not binding.annotation:
             item = self.evaluate(tables, scope, binding.value[9:], binding.line)
             return ElementsValue(item.cls) if isinstance(item, InstanceValue) else None
@@ -624,7 +629,7 @@ class PythonResolver:
             _, index, expression = binding.value.split(":", 2)
             held = self.evaluate(tables, scope, expression, binding.line)
             if isinstance(held, ElementsValue):  # `a, b = pair` of a `list[Foo]`
-                return InstanceValue(held.cls)
+                return held.element()
             return held.item(int(index)) if isinstance(held, TupleValue) else None
         if binding.annotation:
             return self.declared(tables, scope, binding.value)
@@ -665,6 +670,9 @@ class PythonResolver:
                     return None
                 return NarrowedValue(instance.cls, tuple(others))
             instances = [self.declared(tables, scope, part) for part in (held, *others)]
+            sequences = [i.cls for i in instances if isinstance(i, ElementsValue)]
+            if len(sequences) == len(instances):  # `A[]|B[]`: `list[A | B]`
+                return ElementsValue(sequences[0], tuple(sequences[1:]))
             classes = [i.cls for i in instances if isinstance(i, InstanceValue)]
             return UnionValue(tuple(classes)) if len(classes) == len(instances) else None
         elements = annotation.endswith("[]")

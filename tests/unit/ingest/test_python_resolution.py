@@ -1033,3 +1033,37 @@ def test_iterating_a_container_class_and_a_list_display_give_their_items(
     assert ("pkg.m.walk", "pkg.m.Line.expand") in calls
     assert ("pkg.m.listed", "pkg.m.Line.expand") in calls
     assert ("pkg.m.listed", "pkg.m.Line") in calls
+
+
+def test_a_sequence_of_a_union_and_a_deque_of_a_display_give_their_members(
+    resolve_tree: Any,
+) -> None:
+    """httpx's `self.fields: list[DataField | FileField]`, then `for field in self.fields:
+    field.render()` (each class's `render`, exact); jinja's `todo = deque([self])`, then
+    `todo.popleft().walk()`. `list[A | str]` follows nothing."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import typing as t\nfrom collections import deque\n\n\n"
+                "class DataField:\n    def render(self):\n        pass\n\n\n"
+                "class FileField:\n    def render(self):\n        pass\n\n\n"
+                "class Stream:\n"
+                "    def __init__(self, fields: t.List[t.Union[DataField, FileField]]):\n"
+                "        self.fields = fields\n\n"
+                "    def chunks(self):\n        for field in self.fields:\n"
+                "            field.render()\n\n"
+                "    def loose(self, xs: list[DataField | str]):\n"
+                "        for x in xs:\n            x.render()\n\n\n"
+                "class Node:\n    def walk(self):\n        todo = deque([self])\n"
+                "        while todo:\n            todo.popleft().walk()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert {c for c in calls if c[0] == "pkg.m.Stream.chunks"} == {
+        ("pkg.m.Stream.chunks", "pkg.m.DataField.render"),
+        ("pkg.m.Stream.chunks", "pkg.m.FileField.render"),
+    }
+    assert not {c for c in calls if c[0] == "pkg.m.Stream.loose"}
+    assert ("pkg.m.Node.walk", "pkg.m.Node.walk") in calls
