@@ -142,6 +142,9 @@ _REDUCERS = frozenset({"reduce", "reduceRight"})
 _ARRAY_TYPES = frozenset({"Array", "ReadonlyArray", "Set", "ReadonlySet", "Iterable"})
 #: types whose values are read by key (``routes[k]``, ``map.get(k)``): a `Record<K, V>`'s,
 #: a `Map<K, V>`'s, held like an array's elements
+#: how many different expressions one name may be bound to and still be read as one value:
+#: each is evaluated at every use
+_FEW_FORMS = 2
 _MAPPING_TYPES = frozenset({"Record", "Map", "ReadonlyMap", "WeakMap"})
 #: methods of an array, map or set that return one of its elements, or some of them
 _ELEMENT_METHODS = frozenset({"at", "get", "pop", "shift", "find", "findLast"})
@@ -1473,6 +1476,11 @@ class EcmaScriptResolver:
     def __init__(self, index: RepoIndex) -> None:
         self.index = index
         self._tables: dict[str, _Tables] = {}
+        #: names whose differently written bindings are being compared, up the stack, and
+        #: what comparing them found (a test's `app`, bound in each of its blocks, is read at
+        #: hundreds of calls)
+        self._comparing: set[tuple[str, str, str]] = set()
+        self._agreed: dict[tuple[str, str, str], _Value | None] = {}
 
     # -- files ----------------------------------------------------------------------------
 
@@ -1761,8 +1769,7 @@ class EcmaScriptResolver:
             if len({(b.value, b.annotation) for b in bindings}) == 1:
                 found = self.bound_value(tables, scope, bindings[0], depth)
             else:  # written differently (`xs[]`, `xs.filter()[]`), maybe holding one thing
-                held = {self.bound_value(tables, scope, b, depth) for b in bindings}
-                found = held.pop() if len(held) == 1 else None
+                found = self.agreed(tables, scope, name, bindings, depth)
             return _SHADOWED if found is None else found  # declared here, whatever it holds
         owner = tables.definitions.get(scope)
         if owner is not None and name in owner.params:
@@ -1777,6 +1784,27 @@ class EcmaScriptResolver:
                 target = self.resolve_specifier(tables.parsed.path, type_import[0])
                 return self.export(target, type_import[1], depth + 1) if target else None
         return None
+
+    def agreed(
+        self, tables: _Tables, scope: str, name: str, bindings: list[Binding], depth: int
+    ) -> _Value | None:
+        """The one value a name's differently written bindings all hold, if they do: a few
+        forms only, and not while the same name is being compared further up (``x = x.next``
+        would otherwise evaluate itself at every depth)."""
+        key = (tables.parsed.path, scope, name)
+        if key in self._agreed:
+            return self._agreed[key]
+        if key in self._comparing or len({b.value for b in bindings}) > _FEW_FORMS:
+            return None
+        self._comparing.add(key)
+        try:
+            held = {self.bound_value(tables, scope, b, depth) for b in bindings}
+        finally:
+            self._comparing.discard(key)
+        found = held.pop() if len(held) == 1 else None
+        if found is not None or depth == 0:  # a None deeper down may be the depth's doing
+            self._agreed[key] = found
+        return found
 
     def bound_value(
         self, tables: _Tables, scope: str, binding: Binding, depth: int
