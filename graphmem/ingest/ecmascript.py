@@ -142,13 +142,12 @@ _REDUCERS = frozenset({"reduce", "reduceRight"})
 _ARRAY_TYPES = frozenset({"Array", "ReadonlyArray", "Set", "ReadonlySet", "Iterable"})
 #: types whose values are read by key (``routes[k]``, ``map.get(k)``): a `Record<K, V>`'s,
 #: a `Map<K, V>`'s, held like an array's elements
-#: how many different expressions one name may be bound to and still be read as one value:
-#: each is evaluated at every use
-_FEW_FORMS = 2
 _MAPPING_TYPES = frozenset({"Record", "Map", "ReadonlyMap", "WeakMap"})
 #: methods of an array, map or set that return one of its elements, or some of them
 _ELEMENT_METHODS = frozenset({"at", "get", "pop", "shift", "find", "findLast"})
 _SUBSET_METHODS = frozenset({"filter", "slice", "sort", "reverse", "concat", "values", "toSorted"})
+#: how many different expressions one name may be bound to and still be read as one value
+_FEW_FORMS = 2
 #: nodes whose parameters are a type's, not a function's: they bind no names
 _SIGNATURES = frozenset(
     {"function_type", "constructor_type", "call_signature", "construct_signature"}
@@ -554,7 +553,7 @@ class _EcmaParse(SourceParse):
         part of it."""
         if scope.definition is not None and not scope.local:
             self.element_parameter(node, scope)
-            if self.returned(node):
+            if self.is_returned(node):
                 self.contextual_params(node, scope.definition.returns, scope.qualified_name)
         if node.id in self.claimed or scope.definition is not None or scope.local:
             return None  # inside a definition: its calls are that definition's
@@ -635,7 +634,7 @@ class _EcmaParse(SourceParse):
             if param is not None:
                 self.bind(scope, self.text(param), f"{declared}.#{position}", param)
 
-    def returned(self, function: Node) -> bool:
+    def is_returned(self, function: Node) -> bool:
         """Whether the function value `function` is what the definition around it returns
         (``return async (c, next) => {...}``, or an arrow's body), so typed by its return."""
         parent = function.parent
@@ -882,7 +881,7 @@ class _EcmaParse(SourceParse):
             self.variables.append((name, scope.qualified_name, declaration))
         if value.type == "object" and scope.qualified_name == self.module and not scope.local:
             self.object_members(name, value)
-        where = scope.local or scope.qualified_name
+        where = binds.qualified_name if binds is not None else scope.qualified_name
         # `const registry: Registry = ...` holds what it declares, as the checker types it; so
         # does yargs's `const self = {} as UsageInstance`
         cast = self.declared_type(node.child_by_field_name("type")) or self.cast_type(value)
