@@ -42,7 +42,10 @@ _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 #: ``Optional[X]`` as ``typing``, ``t`` (``import typing as t``) or any alias writes it.
 _OPTIONAL = re.compile(r"^(?:\w+\.)?Optional\[(.+)\]$")
+#: ``Union[A, B]`` under any module alias; read as ``A | B``
 _UNION = re.compile(r"(?:\w+\.)?Union\[(.+)\]", re.DOTALL)
+#: the test of a script's block, ``if __name__ == "__main__":``, without its spaces
+_MAIN_TEST = re.compile(r"""__name__==(['"])__main__\1|(['"])__main__\2==__name__""")
 #: ``A | B | None`` of names alone, as a module's type alias spells a union
 _TYPE_UNION = re.compile(r"[\w.]+(?:\s*\|\s*[\w.]+)+")
 _ANNOTATED = re.compile(r"(?:typing\.|t\.)?(?:Annotated|ClassVar|Final)\[(.+)\]", re.DOTALL)
@@ -110,9 +113,6 @@ def _is_empty_display(arguments: Sequence[Node]) -> bool:
         and arguments[0].type in ("tuple", "list")
         and not arguments[0].named_children
     )
-
-
-_MAIN_TEST = re.compile(r"""__name__==(['"])__main__\1|(['"])__main__\2==__name__""")
 
 
 def _main_guards(found: dict[str, list[Node]]) -> list[tuple[int, int]]:
@@ -851,8 +851,8 @@ class _PythonParse(SourceParse):
         self.parsed.extra.setdefault("narrowed", []).append(entry)
 
     def isinstance_test(self, test: Node) -> tuple[str, str] | None:
-        """``isinstance(name, Foo)`` or ``isinstance(name, (Foo, str))``: the name and the
-        annotation its classes spell (``Foo | str``)."""
+        """``isinstance(name, Foo)`` or ``isinstance(self.name, (Foo, str))``: the (dotted)
+        name and the annotation its classes spell (``Foo | str``)."""
         function = test.child_by_field_name("function") if test.type == "call" else None
         if function is None or self.text(function) != "isinstance":
             return None

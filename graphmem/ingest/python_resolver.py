@@ -18,7 +18,9 @@ the value it finds is one of:
 - `NarrowedValue`: an instance of a class or of builtins (``value: ContentRange | str``),
   whose attributes no builtin has are the class's;
 - `UnionValue`: an instance of one of several classes (``x: Headers | MultiDict``, or inside
-  ``if isinstance(x, (Headers, MultiDict)):``), whose method is each class's that has one.
+  ``if isinstance(x, (Headers, MultiDict)):``), whose method is each class's that has one;
+- `AliasValue`: a module's type alias (``TextType = Union[str, "Text"]``), which an
+  annotation naming it reads as what it names.
 
 Attributes follow modules (their own definitions, imports and re-exports, ``__all__`` and star
 imports, then submodules) and classes (their MRO, class-body assignments, and ``self.x = ...``
@@ -91,6 +93,7 @@ class ElementsValue:
     others: tuple[DefValue, ...] = ()
 
     def element(self) -> InstanceValue | UnionValue:
+        """What one element is."""
         return UnionValue((self.cls, *self.others)) if self.others else InstanceValue(self.cls)
 
     def method(self, name: str) -> Value | None:
