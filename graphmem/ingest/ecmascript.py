@@ -72,7 +72,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, in_source_order
+from graphmem.ingest.syntax import Scope, SourceParse, in_source_order, parser_for
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
@@ -262,6 +262,13 @@ _OPENERS = (
 _IN_NAME = re.compile(rb"(?m)^([ \t]*i)n(?=[_$0-9])")
 
 
+#: an indented line that starts with ``<`` (see `_repaired`)
+_ANGLE_LINE = re.compile(rb"(?m)^[ \t]+<")
+#: a type parameter's variance (``interface Check<in T>``, ``<out O = unknown>``), which the
+#: grammar predates
+_VARIANCE = re.compile(rb"([<,](?:\s|/\*(?:[^*]|\*(?!/))*\*/)*)(in|out)(?=\s+[A-Za-z_$])")
+
+
 _NAMESPACE_WORDS = re.compile(rb"\b(?:namespace|module)\s+[A-Za-z_$]")
 
 
@@ -290,6 +297,49 @@ def _unstuck(source: bytes) -> bytes:
     return _IN_NAME.sub(rb"\1N", source) if b"in" in source else source
 
 
+#: what may end a member of an interface or type literal that has no separator after it
+_MEMBER_ENDS = frozenset(b")]>}'\"_$0123456789")
+
+
+def _repaired(source: bytes) -> bytes:
+    """`source` as the grammar can read two newer forms of TypeScript, the same length and
+    the same lines: variance keywords blanked (zod's ``$ZodCheck<in T>``), and a ``;`` (in
+    place of the last space of its indentation) before each indented line that starts with
+    ``<`` after a line ending a member. tree-sitter inserts no semicolon before ``<``, so
+    hono's overloaded call signatures (``interface Get { <K extends A>(key: K): V`` then
+    ``<K extends B>(key: K): W }``) run together into a syntax error that breaks the rest
+    of the file."""
+    source = _VARIANCE.sub(lambda m: m.group(1) + b" " * len(m.group(2)), source)
+    lines = source.split(b"\n")
+    last = b""
+    for number, text in enumerate(lines):
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        ends_member = last[-1:].isalpha() or (last[-1:] and last[-1] in _MEMBER_ENDS)
+        if stripped.startswith(b"<") and indent and ends_member:
+            lines[number] = text[: indent - 1] + b";" + stripped
+        if stripped and not stripped.startswith((b"//", b"*", b"/*")):
+            last = text.rstrip()
+    return b"\n".join(lines)
+
+
+@cache
+def _error_query(language: Language) -> Query:
+    from tree_sitter import Query
+
+    return Query(language, "(ERROR) @error")
+
+
+def _error_count(language: Language, source: bytes) -> int:
+    """How many syntax errors the grammar finds in `source`."""
+    from tree_sitter import QueryCursor
+
+    root = parser_for(language).parse(source).root_node
+    if not root.has_error:
+        return 0
+    return len(QueryCursor(_error_query(language)).captures(root).get("error", []))
+
+
 class _EcmaParse(SourceParse):
     def __init__(self, support: EcmaScriptSupport, path: str, source: bytes, module: str) -> None:
         super().__init__(support.name, path, source, module)
@@ -313,7 +363,7 @@ class _EcmaParse(SourceParse):
 
     def run(self) -> ParsedFile:
         grammar = self.support.grammar(self.path)
-        found = self.captures(grammar, *self.support.query_files, parsed=_unstuck(self.source))
+        found = self.parse_tree(grammar)
         if self.support.name == "typescript" and _NAMESPACE_WORDS.search(self.source):
             found["namespace"] = _namespace_nodes(grammar, found)
         ordered = in_source_order(found, _OPENERS)
@@ -339,6 +389,24 @@ class _EcmaParse(SourceParse):
             if type_imports:  # names JSDoc types may use: `@typedef {import("./x").T} T`
                 self.parsed.extra["type_imports"] = type_imports
         return self.parsed
+
+    def parse_tree(self, grammar: Language) -> dict[str, list[Node]]:
+        """The captures of the bytes the grammar reads: `_unstuck`, and in a TypeScript file
+        with syntax errors, `_repaired` too when that parses with fewer of them (not in TSX,
+        where a line may open an element)."""
+        parsed = _unstuck(self.source)
+        found = self.captures(grammar, *self.support.query_files, parsed=parsed)
+        if not self.parsed.warnings or self.support.name != "typescript":
+            return found
+        if self.path.endswith(".tsx") or not (
+            _ANGLE_LINE.search(parsed) or _VARIANCE.search(parsed)
+        ):
+            return found
+        repaired = _repaired(parsed)
+        if _error_count(grammar, repaired) >= _error_count(grammar, parsed):
+            return found
+        self.parsed.warnings.clear()
+        return self.captures(grammar, *self.support.query_files, parsed=repaired)
 
     # -- definitions ----------------------------------------------------------------------
 

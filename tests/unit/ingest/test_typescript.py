@@ -804,3 +804,29 @@ def test_a_this_parameter_declares_what_this_is(resolve_tree: Any) -> None:
         ("src/core.addInitialFormats", "src/core.Ajv.addFormat", "exact"),
         ("src/core.addInitialFormats", "src/core.Logger.warn", "exact"),
     }
+
+
+def test_overloaded_call_signatures_and_variance_parse_without_errors(
+    resolve_tree: Any,
+) -> None:
+    """hono's `interface Get { <K extends A>(key: K): V` then a line `<K extends B>(...)` with
+    no separator, and zod's `interface Check<in T>` / `<\n  /** c */\n  out O = unknown>`:
+    the grammar would stop at them and lose the rest of the file."""
+    tree = resolve_tree(
+        {
+            "src/types.ts": (
+                "interface Get<E> {\n"
+                "  <Key extends keyof E>(key: Key): E[Key]\n"
+                "  <Key extends string>(key: Key): unknown\n"
+                "}\n"
+                "export interface Check<in T = never> {\n  run(x: T): void\n}\n"
+                "export interface Internals<\n  /** @ts-ignore */\n  out O = unknown,\n"
+                "  out I = unknown,\n> {\n  output: O\n}\n"
+                "export class Factory {\n  create() {\n    return new Factory()\n  }\n}\n"
+                "export function make() {\n  return new Factory().create()\n}\n"
+            ),
+        }
+    )
+    assert not tree.parsed["src/types.ts"].warnings
+    assert {("Class", "src/types.Factory"), ("Function", "src/types.make")} <= tree.definitions()
+    assert ("src/types.make", "src/types.Factory.create") in tree.of("CALLS")
