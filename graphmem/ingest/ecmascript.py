@@ -264,6 +264,8 @@ _IN_NAME = re.compile(rb"(?m)^([ \t]*i)n(?=[_$0-9])")
 
 #: an indented line that starts with ``<`` (see `_repaired`)
 _ANGLE_LINE = re.compile(rb"(?m)^[ \t]+<")
+#: ``export type * from "./x"`` (TypeScript 5.0), which the grammar predates
+_TYPE_STAR = re.compile(rb"(\bexport\s+)type(?=\s+\*)")
 #: a type parameter's variance (``interface Check<in T>``, ``<out O = unknown>``), which the
 #: grammar predates
 _VARIANCE = re.compile(rb"([<,](?:\s|/\*(?:[^*]|\*(?!/))*\*/)*)(in|out)(?=\s+[A-Za-z_$])")
@@ -302,14 +304,16 @@ _MEMBER_ENDS = frozenset(b")]>}'\"_$0123456789")
 
 
 def _repaired(source: bytes) -> bytes:
-    """`source` as the grammar can read two newer forms of TypeScript, the same length and
-    the same lines: variance keywords blanked (zod's ``$ZodCheck<in T>``), and a ``;`` (in
+    """`source` as the grammar can read newer forms of TypeScript, the same length and the
+    same lines: ``export type *`` read as ``export *`` (got's index), variance keywords
+    blanked (zod's ``$ZodCheck<in T>``), and a ``;`` (in
     place of the last space of its indentation) before each indented line that starts with
     ``<`` after a line ending a member. tree-sitter inserts no semicolon before ``<``, so
     hono's overloaded call signatures (``interface Get { <K extends A>(key: K): V`` then
     ``<K extends B>(key: K): W }``) run together into a syntax error that breaks the rest
     of the file."""
     source = _VARIANCE.sub(lambda m: m.group(1) + b" " * len(m.group(2)), source)
+    source = _TYPE_STAR.sub(rb"\1    ", source)
     lines = source.split(b"\n")
     last = b""
     for number, text in enumerate(lines):
@@ -398,9 +402,8 @@ class _EcmaParse(SourceParse):
         found = self.captures(grammar, *self.support.query_files, parsed=parsed)
         if not self.parsed.warnings or self.support.name != "typescript":
             return found
-        if self.path.endswith(".tsx") or not (
-            _ANGLE_LINE.search(parsed) or _VARIANCE.search(parsed)
-        ):
+        newer = (_ANGLE_LINE, _VARIANCE, _TYPE_STAR)
+        if self.path.endswith(".tsx") or not any(form.search(parsed) for form in newer):
             return found
         repaired = _repaired(parsed)
         if _error_count(grammar, repaired) >= _error_count(grammar, parsed):

@@ -810,11 +810,12 @@ def test_overloaded_call_signatures_and_variance_parse_without_errors(
     resolve_tree: Any,
 ) -> None:
     """hono's `interface Get { <K extends A>(key: K): V` then a line `<K extends B>(...)` with
-    no separator, and zod's `interface Check<in T>` / `<\n  /** c */\n  out O = unknown>`:
-    the grammar would stop at them and lose the rest of the file."""
+    no separator, zod's `interface Check<in T>` / `<\n  /** c */\n  out O = unknown>`, got's
+    `export type * from`: the grammar would stop at them and lose the rest of the file."""
     tree = resolve_tree(
         {
             "src/types.ts": (
+                "export type * from './other.js'\n"
                 "interface Get<E> {\n"
                 "  <Key extends keyof E>(key: Key): E[Key]\n"
                 "  <Key extends string>(key: Key): unknown\n"
