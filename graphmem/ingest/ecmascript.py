@@ -364,6 +364,8 @@ class _EcmaParse(SourceParse):
         self.lexical: dict[str, str] = {}
         #: each definition with no declared return -> what its ``return``s give, as written
         self.returns_given: dict[str, set[str]] = {}
+        #: each generic class -> its type parameters and what bounds them, for its methods
+        self.class_type_params: dict[str, list[tuple[str, str]]] = {}
 
     def run(self) -> ParsedFile:
         grammar = self.support.grammar(self.path)
@@ -421,7 +423,13 @@ class _EcmaParse(SourceParse):
         definition = self.add_definition(kind, name, qname, self.entity(scope.qualified_name), span)
         if scope.local:
             self.lexical[qname] = scope.local
+        type_params = self.type_params(node)
+        if kind == METHOD and scope.definition is not None:
+            type_params = self.class_type_params.get(scope.qualified_name, []) + type_params
+        for type_param, bound in type_params:
+            self.bind(qname, type_param, bound, node)
         if kind == CLASS:
+            self.class_type_params[qname] = type_params
             definition.bases = self.bases(node)
             implemented = self.implemented(node)
             if implemented:
@@ -439,6 +447,22 @@ class _EcmaParse(SourceParse):
                 self.jsdoc_types(span, definition)
         self.claimed.add(node.id)
         return _Scope(qname, span.end_byte, definition)
+
+    def type_params(self, node: Node) -> list[tuple[str, str]]:
+        """``<T extends Node, U>``: each type parameter and what stands for it inside (the
+        class its constraint names, so ``n: T`` is a Node; an unbounded one hides any outer
+        name of its name)."""
+        params = node.child_by_field_name("type_parameters")
+        found = []
+        for param in params.named_children if params is not None else []:
+            name = param.child_by_field_name("name")
+            constraint = param.child_by_field_name("constraint")
+            bound_node = constraint.named_children[0] if constraint is not None else None
+            bound = self.type_name(bound_node) if bound_node is not None else None
+            if name is not None:
+                held = bound if bound is not None and not bound.endswith("[]") else UNKNOWN
+                found.append((self.text(name), held))
+        return found
 
     def entity(self, scope: str) -> str:
         """The entity that holds what `scope` declares: a namespace is none, so its members
@@ -1745,9 +1769,11 @@ class EcmaScriptResolver:
             return _Shape(value.path, value.qualified_name)
         if definition.returns == THIS:
             return receiver if isinstance(receiver, _Instance) else None
-        scope = self.parent_scope(tables, value.qualified_name) or tables.parsed.module
+        # read in the function's own scope, where its type parameters are (``get(): T``)
         returns = definition.returns
-        returned = self.evaluate(value.path, scope, returns.removesuffix("[]"), depth + 1)
+        returned = self.evaluate(
+            value.path, value.qualified_name, returns.removesuffix("[]"), depth + 1
+        )
         if not isinstance(returned, _Def) or returned.kind not in _TYPES:
             return None
         item = _Instance(returned)

@@ -831,3 +831,32 @@ def test_overloaded_call_signatures_and_variance_parse_without_errors(
     assert not tree.parsed["src/types.ts"].warnings
     assert {("Class", "src/types.Factory"), ("Function", "src/types.make")} <= tree.definitions()
     assert ("src/types.make", "src/types.Factory.create") in tree.of("CALLS")
+
+
+def test_a_type_parameter_stands_for_what_bounds_it(resolve_tree: Any) -> None:
+    """`function visit<T extends Node>(n: T)`, a generic class's `item: T` and `get(): T`
+    (`class Box<T extends Node>`): `T` is a Node there. An unbounded `T` is nothing known."""
+    tree = resolve_tree(
+        {
+            "src/box.ts": (
+                "export class Node {\n  walk() {}\n  visit() {}\n  peek() {}\n}\n"
+                "export function visit<T extends Node>(n: T, all: T[]) {\n"
+                "  n.visit()\n  all[0].walk()\n}\n"
+                "export class Box<T extends Node> {\n"
+                "  item: T\n"
+                "  get(): T {\n    return this.item\n  }\n"
+                "  run(x: T) {\n    this.item.walk()\n    x.visit()\n    this.get().peek()\n  }\n"
+                "}\n"
+                "export function plain<T>(n: T) {\n  n.walk()\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert {c for c in calls if not c[0].endswith(".get")} == {
+        ("src/box.visit", "src/box.Node.visit"),
+        ("src/box.visit", "src/box.Node.walk"),
+        ("src/box.Box.run", "src/box.Node.walk"),
+        ("src/box.Box.run", "src/box.Node.visit"),
+        ("src/box.Box.run", "src/box.Node.peek"),
+        ("src/box.Box.run", "src/box.Box.get"),
+    }
