@@ -891,7 +891,7 @@ class PythonResolver:
         qname = f"{cls.qualified_name}.{name}"
         member = tables.definitions.get(qname)
         if member is not None and member.parent == cls.qualified_name:
-            if member.kind == METHOD and "property" in member.decorators:
+            if member.kind == METHOD and any(map(_is_property, member.decorators)):
                 return (
                     self.call_result(DefValue(cls.path, qname, member.kind)) if instance else None
                 )
@@ -951,6 +951,12 @@ def _declared_bindings(tables: FileTables, bindings: list[Binding]) -> list[Bind
     if any(binding.line in caught for binding in bindings):
         return bindings
     return declared[:1]
+
+
+def _is_property(decorator: str) -> bool:
+    """``@property``, or a cached one (``functools.cached_property``, werkzeug's and
+    Django's ``cached_property``): reading the attribute runs the method."""
+    return decorator == "property" or decorator.rsplit(".", 1)[-1] == "cached_property"
 
 
 def _either(found: Iterable[Value | None]) -> Value | None:

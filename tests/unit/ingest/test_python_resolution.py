@@ -1067,3 +1067,24 @@ def test_a_sequence_of_a_union_and_a_deque_of_a_display_give_their_members(
     }
     assert not {c for c in calls if c[0] == "pkg.m.Stream.loose"}
     assert ("pkg.m.Node.walk", "pkg.m.Node.walk") in calls
+
+
+def test_a_cached_property_holds_what_it_returns(resolve_tree: Any) -> None:
+    """`functools.cached_property` (or werkzeug's `cached_property`) reads like `property`:
+    `self.spare.stop()` is what `spare` returns's `stop`."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import functools\nfrom functools import cached_property\n\n\n"
+                "class Engine:\n    def stop(self):\n        pass\n\n\n"
+                "class Car:\n    @functools.cached_property\n    def spare(self) -> Engine:\n"
+                "        return Engine()\n\n    @cached_property\n    def other(self) -> Engine:\n"
+                "        return Engine()\n\n    def drive(self):\n        self.spare.stop()\n\n"
+                "    def park(self):\n        self.other.stop()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.Car.drive", "pkg.m.Engine.stop") in calls
+    assert ("pkg.m.Car.park", "pkg.m.Engine.stop") in calls
