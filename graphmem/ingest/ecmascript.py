@@ -168,6 +168,10 @@ UNKNOWN = "?"
 SHAPE = "{}"
 #: What a method returns when each of its ``return``s gives ``this``: what it was called on.
 THIS = "this"
+#: A return type ``Promise<Foo>`` (or an async function's ``return new Foo()``), written
+#: ``promise:Foo``: awaiting the call (``await f()``, read as ``f().#await``) gives a Foo.
+PROMISE = "promise:"
+AWAIT = "#await"
 #: The scope a class's fields are bound in (``Registry.#fields``): not a scope its methods'
 #: bare names see (a field is only ever ``this.reg``), which `attribute` reads.
 FIELDS = ".#fields"
@@ -487,14 +491,18 @@ class _EcmaParse(SourceParse):
 
     def return_type(self, node: Node) -> str | None:
         """A TypeScript return annotation naming one type or an array of one (``): Help``,
-        ``): Option[]``), as `declared_type` reads it; a ``Promise<T>`` is not a T."""
+        ``): Option[]``), as `declared_type` reads it; a ``Promise<T>`` is not a T but
+        ``promise:T``, what awaiting it gives."""
         annotation = node.child_by_field_name("return_type")
         named = annotation.named_children if annotation is not None else []
         if len(named) != 1:
             return None
         name = named[0].child_by_field_name("name") if named[0].type == "generic_type" else None
         if name is not None and self.text(name) == "Promise":
-            return None
+            arguments = named[0].child_by_field_name("type_arguments")
+            awaited = arguments.named_children if arguments is not None else []
+            item = self.type_name(awaited[0]) if len(awaited) == 1 else None
+            return PROMISE + item if item is not None else None
         return self.type_name(named[0])
 
     def returned_shape(self, node: Node, qualified_name: str) -> str | None:
@@ -675,11 +683,13 @@ class _EcmaParse(SourceParse):
         return None
 
     def note_return(self, qualified_name: str, function: Node, value: Node) -> None:
-        """Record what `function` returns; an async function or a generator returns a
-        promise or an iterator of it, noted as unknown."""
-        plain = function.type not in ("generator_function", "generator_function_declaration")
-        plain = plain and not any(child.type in ("async", "*") for child in function.children)
-        given = self.returned_value(value) if plain else None
+        """Record what `function` returns; an async function returns a promise of it, a
+        generator an iterator (noted as unknown)."""
+        generator = function.type in ("generator_function", "generator_function_declaration")
+        generator = generator or any(child.type == "*" for child in function.children)
+        given = None if generator else self.returned_value(value)
+        if given is not None and any(child.type == "async" for child in function.children):
+            given = PROMISE + given if given != THIS else None
         self.returns_given.setdefault(qualified_name, set()).add(given or UNKNOWN)
 
     def returned_value(self, value: Node) -> str | None:
@@ -1113,7 +1123,11 @@ class _EcmaParse(SourceParse):
         """What a variable holds, when a resolver can follow it: ``Foo()`` for ``new Foo()``
         (also the default of ``a ?? new Foo()``) and for a call of ``Foo`` (what it returns),
         ``a.b`` for a member."""
-        if node.type in ("await_expression", "parenthesized_expression", "non_null_expression"):
+        if node.type == "await_expression":  # `await repo.find(id)`: what its promise gives
+            inner = node.named_children[0] if node.named_children else None
+            awaited = self.value_expression(inner) if inner is not None else None
+            return f"{awaited}.{AWAIT}" if awaited is not None else None
+        if node.type in ("parenthesized_expression", "non_null_expression"):
             inner = node.named_children[0] if node.named_children else None
             return self.value_expression(inner) if inner is not None else None
         if node.type == "new_expression":
@@ -1272,6 +1286,8 @@ class _EcmaParse(SourceParse):
             return found
         if node.type == "parenthesized_expression" and node.named_children:
             node = node.named_children[0]
+        if node.type == "await_expression":  # `(await load()).run`
+            return self.value_expression(node)
         field = {"call_expression": "function", "new_expression": "constructor"}.get(node.type)
         called = node.child_by_field_name(field) if field is not None else None
         chain = self.dotted(called) if called is not None else None
@@ -1351,6 +1367,11 @@ class _EcmaParse(SourceParse):
                 self.export_aliases["default"] = name
                 kind = CLASS if value.type in _CLASS_VALUES else FUNCTION
                 return self.define(kind, name, value, scope)
+            held = self.value_expression(value)
+            if held is not None and scope.definition is None and not scope.local:
+                # `export default new Logger()`: importers get the instance
+                self.exports.append("default")
+                self.bind(scope.qualified_name, "default", held, node)
             return None
         clause = next((c for c in node.named_children if c.type == "export_clause"), None)
         if clause is not None:
@@ -1502,6 +1523,13 @@ class _Signature:
 
 
 @dataclass(frozen=True, slots=True)
+class _Promise:
+    """What an async call gives before it is awaited: awaiting it gives `item`."""
+
+    item: _Instance | _Elements
+
+
+@dataclass(frozen=True, slots=True)
 class _ElementMethod:
     """A method of an array or map that gives `result` when called: one element
     (``routes.get(k)``, ``xs.pop()``) or some of them (``xs.filter(f)``)."""
@@ -1540,7 +1568,7 @@ class _Shadowed:
 
 _Value = (
     _Module | _Def | _Instance | _Elements | _ElementMethod | _Object | _Namespace | _Shape
-    | _Signature
+    | _Signature | _Promise
 )  # fmt: skip
 
 
@@ -1750,7 +1778,7 @@ class EcmaScriptResolver:
 
     def call_result(
         self, value: _Value | None, depth: int, receiver: _Value | None = None
-    ) -> _Instance | _Elements | _Shape | None:
+    ) -> _Instance | _Elements | _Shape | _Promise | None:
         """What calling `value` gives: an instance of a class, or of the type a function's
         declaration says it returns (a TypeScript annotation, or JSDoc ``@returns``, or what
         its ``return``s give); `receiver` is what a method was looked up on (``return this``)."""
@@ -1770,14 +1798,15 @@ class EcmaScriptResolver:
         if definition.returns == THIS:
             return receiver if isinstance(receiver, _Instance) else None
         # read in the function's own scope, where its type parameters are (``get(): T``)
-        returns = definition.returns
+        returns = definition.returns.removeprefix(PROMISE)
         returned = self.evaluate(
             value.path, value.qualified_name, returns.removesuffix("[]"), depth + 1
         )
         if not isinstance(returned, _Def) or returned.kind not in _TYPES:
             return None
         item = _Instance(returned)
-        return _Elements(item) if returns.endswith("[]") else item
+        result = _Elements(item) if returns.endswith("[]") else item
+        return _Promise(result) if definition.returns.startswith(PROMISE) else result
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -1967,6 +1996,8 @@ class EcmaScriptResolver:
     def attribute(self, value: _Value | None, name: str, depth: int) -> _Value | None:
         if depth > _MAX_DEPTH:
             return None
+        if name == AWAIT:  # awaiting anything but a promise gives the value itself
+            return value.item if isinstance(value, _Promise) else value
         if isinstance(value, _Elements):
             if name.startswith("["):  # `xs[0]`, `routes[key]`
                 return value.item

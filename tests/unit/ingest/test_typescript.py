@@ -860,3 +860,43 @@ def test_a_type_parameter_stands_for_what_bounds_it(resolve_tree: Any) -> None:
         ("src/box.Box.run", "src/box.Node.peek"),
         ("src/box.Box.run", "src/box.Box.get"),
     }
+
+
+def test_awaiting_a_promise_gives_its_type_and_a_default_export_instance_is_followed(
+    resolve_tree: Any,
+) -> None:
+    """outline's `const user = await User.findByEmail(e); user.save()` through `Promise<User>`
+    (and an async function's `return new User()`), `(await load()).save()`; a promise not
+    awaited has no `save`. `export default new Logger()`, imported as `Logger`, is the
+    instance: `Logger.info()` is `Logger`'s method."""
+    tree = resolve_tree(
+        {
+            "server/logging/Logger.ts": (
+                "class Logger {\n  info(m: string) {}\n}\nexport default new Logger();\n"
+            ),
+            "server/models/User.ts": (
+                'import Logger from "../logging/Logger";\n'
+                "export class User {\n"
+                "  save() {}\n"
+                "  static async findByEmail(e: string): Promise<User> {\n"
+                "    return new User()\n  }\n"
+                "  static async make() {\n    return new User()\n  }\n"
+                "}\n"
+                "export async function signIn(e: string) {\n"
+                "  const user = await User.findByEmail(e)\n"
+                "  user.save()\n"
+                "  ;(await User.make()).save()\n"
+                "  Logger.info(e)\n"
+                "}\n"
+                "export function early(e: string) {\n  User.findByEmail(e).save()\n}\n"
+            ),
+        }
+    )
+    calls = {(s, t) for k, s, t, r in tree.edges if k == "CALLS" and r == "exact"}
+    assert {c for c in calls if c[0] == "server/models/User.signIn"} == {
+        ("server/models/User.signIn", "server/models/User.User.findByEmail"),
+        ("server/models/User.signIn", "server/models/User.User.make"),
+        ("server/models/User.signIn", "server/models/User.User.save"),
+        ("server/models/User.signIn", "server/logging/Logger.Logger.info"),
+    }
+    assert ("server/models/User.early", "server/models/User.User.save") not in calls
