@@ -297,6 +297,16 @@ def _namespace_nodes(language: Language, found: dict[str, list[Node]]) -> list[N
     return QueryCursor(_namespace_query(language)).captures(root).get("namespace", [])
 
 
+def _called(call: Node) -> tuple[Node | None, bool]:
+    """What a call calls, and whether it is awaited: the grammar reads ``await f<T>(x)`` as a
+    call of ``await f``, so the function is the awaited expression and the call's result is
+    what is awaited."""
+    function = call.child_by_field_name("function")
+    if function is not None and function.type == "await_expression" and function.named_children:
+        return function.named_children[0], True
+    return function, False
+
+
 def _unstuck(source: bytes) -> bytes:
     """`source` with each such name's `n` upper-cased, for the grammar only: the same length,
     and still a name (definitions and calls are read from the source itself)."""
@@ -1135,9 +1145,11 @@ class _EcmaParse(SourceParse):
             dotted = self.dotted(constructor) if constructor is not None else None
             return f"{dotted}()" if dotted else None
         if node.type == "call_expression":
-            function = node.child_by_field_name("function")
+            function, is_awaited = _called(node)
             dotted = self.dotted(function) if function is not None else None
-            return f"{dotted}()" if dotted and dotted != "require" else None
+            if not dotted or dotted == "require":
+                return None
+            return f"{dotted}().{AWAIT}" if is_awaited else f"{dotted}()"
         if node.type in ("identifier", "member_expression", "this", "subscript_expression"):
             return self.dotted(node)
         if node.type == "binary_expression" and self._fallback(node):
@@ -1185,7 +1197,7 @@ class _EcmaParse(SourceParse):
     # -- calls ----------------------------------------------------------------------------
 
     def on_call(self, node: Node, scope: _Scope) -> _Scope | None:
-        function = node.child_by_field_name("function")
+        function, _ = _called(node)
         if function is None:
             return None
         if function.type == "import" or self.text(function) == "require":
@@ -1286,7 +1298,9 @@ class _EcmaParse(SourceParse):
             return found
         if node.type == "parenthesized_expression" and node.named_children:
             node = node.named_children[0]
-        if node.type == "await_expression":  # `(await load()).run`
+        if node.type == "await_expression" or (
+            node.type == "call_expression" and _called(node)[1]
+        ):  # `(await load()).run`, `(await load<T>()).run`
             return self.value_expression(node)
         field = {"call_expression": "function", "new_expression": "constructor"}.get(node.type)
         called = node.child_by_field_name(field) if field is not None else None

@@ -900,3 +900,26 @@ def test_awaiting_a_promise_gives_its_type_and_a_default_export_instance_is_foll
         ("server/models/User.signIn", "server/logging/Logger.Logger.info"),
     }
     assert ("server/models/User.early", "server/models/User.User.save") not in calls
+
+
+def test_an_awaited_generic_call_is_a_call(resolve_tree: Any) -> None:
+    """The grammar reads `await this.getData<T>(key)` as a call of `await this.getData`
+    (outline's CacheHelper): it is still a call of `getData`, and its result is awaited."""
+    tree = resolve_tree(
+        {
+            "src/cache.ts": (
+                "export class Entry {\n  touch() {}\n}\n"
+                "export class CacheHelper {\n"
+                "  static async getData<T>(key: string): Promise<Entry> {\n"
+                "    return new Entry()\n  }\n"
+                "  static async populate<T>(key: string) {\n"
+                "    const entry = await this.getData<T>(key)\n"
+                "    entry.touch()\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("src/cache.CacheHelper.populate", "src/cache.CacheHelper.getData") in calls
+    assert ("src/cache.CacheHelper.populate", "src/cache.Entry.touch") in calls
