@@ -72,7 +72,7 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, in_source_order, parser_for
+from graphmem.ingest.syntax import Scope, SourceParse, in_source_order, line, parser_for
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
@@ -1184,6 +1184,13 @@ class _EcmaParse(SourceParse):
         declared = self.declared_type(node.child_by_field_name("type"))
         if declared is None:
             return None
+        if signature is not None and signature.id not in self.claimed:
+            # a callback's own parameter (`.map((ext: Node) => ext.walk())`): typed in its
+            # lines only, so two callbacks of one method may each type their `ext`
+            where = [scope.qualified_name, self.text(pattern), declared]
+            lines = [line(signature), signature.end_point[0] + 1]
+            self.parsed.extra.setdefault("callback_params", []).append(where + lines)
+            return None
         self.bind(scope.qualified_name, self.text(pattern), declared, node, annotation=True)
         owner = scope.definition
         if (
@@ -1604,6 +1611,10 @@ class _Tables:
     imports: dict[tuple[str, str], ImportSpec] = field(default_factory=dict)
     #: (scope, name) -> bindings (several: the name is reassigned, so it is not followed)
     bindings: dict[tuple[str, str], list[Binding]] = field(default_factory=dict)
+    #: (scope, name) -> (first line, last line, type) of a callback's typed parameter
+    callback_params: dict[tuple[str, str], list[tuple[int, int, str]]] = field(default_factory=dict)
+    #: (scope, name) -> what its differently written bindings agree on (`agreed`)
+    agreed: dict[tuple[str, str], _Value | None] = field(default_factory=dict)
 
 
 class EcmaScriptResolver:
@@ -1612,11 +1623,8 @@ class EcmaScriptResolver:
     def __init__(self, index: RepoIndex) -> None:
         self.index = index
         self._tables: dict[str, _Tables] = {}
-        #: names whose differently written bindings are being compared, up the stack, and
-        #: what comparing them found (a test's `app`, bound in each of its blocks, is read at
-        #: hundreds of calls)
+        #: names whose differently written bindings are being compared, up the stack
         self._comparing: set[tuple[str, str, str]] = set()
-        self._agreed: dict[tuple[str, str, str], _Value | None] = {}
 
     # -- files ----------------------------------------------------------------------------
 
@@ -1635,6 +1643,9 @@ class EcmaScriptResolver:
                     tables.imports[(spec.scope, spec.alias)] = spec
             for binding in parsed.bindings:
                 tables.bindings.setdefault((binding.scope, binding.name), []).append(binding)
+            for scope, name, declared, first, last in parsed.extra.get("callback_params", ()):
+                entry = (first, last, declared)
+                tables.callback_params.setdefault((scope, name), []).append(entry)
             self._tables[path] = tables
         return tables
 
@@ -1745,7 +1756,8 @@ class EcmaScriptResolver:
             else:
                 value = _Instance(cls)  # this.m(): the class's own method, certainly
         else:
-            value = self.lookup(path, call.caller, head.removesuffix("()"), 0)
+            name = head.removesuffix("()")
+            value = self.callback_param(path, call, name) or self.lookup(path, call.caller, name, 0)
             if not rest:
                 value = self.as_value(value)
             if head.endswith("()"):
@@ -1757,6 +1769,17 @@ class EcmaScriptResolver:
         if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD, CLASS):
             return value, EXACT
         return None
+
+    def callback_param(self, path: str, call: CallSite, name: str) -> _Value | None:
+        """What the typed parameter `name` of the innermost callback around `call` holds."""
+        tables = self.tables(path)
+        ranges = tables.callback_params.get((call.caller, name)) if tables else None
+        around = [r for r in ranges or () if r[0] <= call.line <= r[1]]
+        if tables is None or not around:
+            return None
+        declared = max(around)[2]
+        binding = Binding(call.caller, name, declared, call.line, annotation=True)
+        return self.bound_value(tables, call.caller, binding, 0)
 
     def declared_this(self, path: str, function: str, depth: int = 0) -> _Value | None:
         """What a function's ``this`` parameter declares it is (``function f(this: Ajv)``):
@@ -1929,10 +1952,11 @@ class EcmaScriptResolver:
     ) -> _Value | None:
         """The one value a name's differently written bindings all hold, if they do: a few
         forms only, and not while the same name is being compared further up (``x = x.next``
-        would otherwise evaluate itself at every depth)."""
+        would otherwise evaluate itself at every depth). Kept per file: a test's `app`, bound
+        in each of its blocks, is read at hundreds of calls."""
         key = (tables.parsed.path, scope, name)
-        if key in self._agreed:
-            return self._agreed[key]
+        if (scope, name) in tables.agreed:
+            return tables.agreed[(scope, name)]
         if key in self._comparing or len({b.value for b in bindings}) > _FEW_FORMS:
             return None
         self._comparing.add(key)
@@ -1942,7 +1966,7 @@ class EcmaScriptResolver:
             self._comparing.discard(key)
         found = held.pop() if len(held) == 1 else None
         if found is not None or depth == 0:  # a None deeper down may be the depth's doing
-            self._agreed[key] = found
+            tables.agreed[(scope, name)] = found
         return found
 
     def bound_value(

@@ -42,7 +42,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from graphmem.model import Edge, Label, RelType, entity_id
 
 #: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
-PARSE_FORMAT = 34
+PARSE_FORMAT = 35
 
 #: Definition kinds a parser may emit (values of the corresponding Labels).
 CLASS = Label.CLASS.value
@@ -157,10 +157,11 @@ class Binding:
 
 #: `extra` entries only resolving the file itself reads, by position: Go's block scopes and
 #: where its calls start, Java's overload spans and argument counts, Rust's count of macro calls
-#: left unread, Python's isinstance narrowings, ECMAScript's module-level local scopes.
+#: left unread, Python's isinstance narrowings, ECMAScript's module-level local scopes and
+#: callbacks' typed parameters.
 _OWN_EXTRAS = frozenset(
     {"binding_spans", "call_offsets", "overloads", "macro_calls", "call_arity", "narrowed",
-     "lexical"}
+     "lexical", "callback_params"}
 )  # fmt: skip
 
 

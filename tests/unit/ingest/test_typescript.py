@@ -923,3 +923,28 @@ def test_an_awaited_generic_call_is_a_call(resolve_tree: Any) -> None:
     calls = tree.of("CALLS")
     assert ("src/cache.CacheHelper.populate", "src/cache.CacheHelper.getData") in calls
     assert ("src/cache.CacheHelper.populate", "src/cache.Entry.touch") in calls
+
+
+def test_each_callbacks_typed_parameter_holds_in_its_own_lines(resolve_tree: Any) -> None:
+    """outline's ExtensionManager: `.map((extension: Node) => extension.toMarkdown())` and,
+    in the same method, `.map((extension: Mark) => extension.toMarkdown())`: each callback's
+    `extension` is its own type, not a name the method binds twice."""
+    tree = resolve_tree(
+        {
+            "src/manager.ts": (
+                "export class Node {\n  toMarkdown() {}\n}\n"
+                "export class Mark {\n  toMarkdown() {}\n}\n"
+                "export class Manager {\n"
+                "  serializer(nodes: any[], marks: any[]) {\n"
+                "    nodes.map((extension: Node) => extension.toMarkdown())\n"
+                "    marks.map((extension: Mark) =>\n      extension.toMarkdown()\n    )\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t) for k, s, t, r in tree.edges if k == "CALLS" and r == "exact"}
+    assert calls == {
+        ("src/manager.Manager.serializer", "src/manager.Node.toMarkdown"),
+        ("src/manager.Manager.serializer", "src/manager.Mark.toMarkdown"),
+    }
