@@ -266,8 +266,6 @@ _OPENERS = (
 _IN_NAME = re.compile(rb"(?m)^([ \t]*i)n(?=[_$0-9])")
 
 
-#: an indented line that starts with ``<`` (see `_repaired`)
-_ANGLE_LINE = re.compile(rb"(?m)^[ \t]+<")
 #: ``export type * from "./x"`` (TypeScript 5.0), which the grammar predates
 _TYPE_STAR = re.compile(rb"(\bexport\s+)type(?=\s+\*)")
 #: a type parameter's variance (``interface Check<in T>``, ``<out O = unknown>``), which the
@@ -317,17 +315,21 @@ def _unstuck(source: bytes) -> bytes:
 _MEMBER_ENDS = frozenset(b")]>}'\"_$0123456789")
 
 
-def _repaired(source: bytes) -> bytes:
+def _repaired(source: bytes, tsx: bool) -> bytes:
     """`source` as the grammar can read newer forms of TypeScript, the same length and the
     same lines: ``export type *`` read as ``export *`` (got's index), variance keywords
-    blanked (zod's ``$ZodCheck<in T>``), and a ``;`` (in
-    place of the last space of its indentation) before each indented line that starts with
-    ``<`` after a line ending a member. tree-sitter inserts no semicolon before ``<``, so
-    hono's overloaded call signatures (``interface Get { <K extends A>(key: K): V`` then
-    ``<K extends B>(key: K): W }``) run together into a syntax error that breaks the rest
-    of the file."""
+    blanked (zod's ``$ZodCheck<in T>``), a tagged template's type arguments blanked
+    (styled-components' ``styled.div<{ $size: Size }>`...```), and, outside TSX (where a line
+    may open an element), a ``;`` (in place of the last space of its indentation) before each
+    indented line that starts with ``<`` after a line ending a member. tree-sitter inserts no
+    semicolon before ``<``, so hono's overloaded call signatures (``interface Get { <K
+    extends A>(key: K): V`` then ``<K extends B>(key: K): W }``) run together into a syntax
+    error that breaks the rest of the file."""
     source = _VARIANCE.sub(lambda m: m.group(1) + b" " * len(m.group(2)), source)
     source = _TYPE_STAR.sub(rb"\1    ", source)
+    source = _untyped_tags(source)
+    if tsx:
+        return source
     lines = source.split(b"\n")
     last = b""
     for number, text in enumerate(lines):
@@ -339,6 +341,38 @@ def _repaired(source: bytes) -> bytes:
         if stripped and not stripped.startswith((b"//", b"*", b"/*")):
             last = text.rstrip()
     return b"\n".join(lines)
+
+
+#: how far back a tagged template's type arguments may start (``styled.div<{ ... }>```)
+_TAG_TYPE_LIMIT = 2000
+
+
+def _untyped_tags(source: bytes) -> bytes:
+    """`source` with the type arguments of each tagged template (``tag<T>`...```) blanked,
+    newlines kept: the ``<`` matching the ``>`` just before the backtick, when a name or a
+    call closes before it."""
+    out = bytearray(source)
+    end = source.find(b">`")
+    while end != -1:
+        depth, position = 0, end
+        while position >= max(end - _TAG_TYPE_LIMIT, 0):
+            char = source[position : position + 1]
+            if char == b">" and source[position - 1 : position] != b"=":
+                depth += 1
+            elif char == b"<":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif char == b"`":  # another template: these are no type arguments
+                position = 0
+            position -= 1
+        before = source[position - 1 : position] if position > 0 else b""
+        if position > 0 and (before.isalnum() or before in (b")", b"_", b"$", b"]")):
+            for index in range(position, end + 1):
+                if out[index] not in (0x0A, 0x0D):
+                    out[index] = 0x20
+        end = source.find(b">`", end + 2)
+    return bytes(out)
 
 
 @cache
@@ -355,7 +389,8 @@ def _error_count(language: Language, source: bytes) -> int:
     root = parser_for(language).parse(source).root_node
     if not root.has_error:
         return 0
-    return len(QueryCursor(_error_query(language)).captures(root).get("error", []))
+    errors = QueryCursor(_error_query(language)).captures(root).get("error", [])
+    return max(len(errors), 1)  # a tree may hold only missing nodes
 
 
 class _EcmaParse(SourceParse):
@@ -412,16 +447,12 @@ class _EcmaParse(SourceParse):
 
     def parse_tree(self, grammar: Language) -> dict[str, list[Node]]:
         """The captures of the bytes the grammar reads: `_unstuck`, and in a TypeScript file
-        with syntax errors, `_repaired` too when that parses with fewer of them (not in TSX,
-        where a line may open an element)."""
+        with syntax errors, `_repaired` too when that parses with fewer of them."""
         parsed = _unstuck(self.source)
         found = self.captures(grammar, *self.support.query_files, parsed=parsed)
         if not self.parsed.warnings or self.support.name != "typescript":
             return found
-        newer = (_ANGLE_LINE, _VARIANCE, _TYPE_STAR)
-        if self.path.endswith(".tsx") or not any(form.search(parsed) for form in newer):
-            return found
-        repaired = _repaired(parsed)
+        repaired = _repaired(parsed, tsx=self.path.endswith(".tsx"))
         if _error_count(grammar, repaired) >= _error_count(grammar, parsed):
             return found
         self.parsed.warnings.clear()

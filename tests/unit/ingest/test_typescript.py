@@ -811,11 +811,14 @@ def test_overloaded_call_signatures_and_variance_parse_without_errors(
 ) -> None:
     """hono's `interface Get { <K extends A>(key: K): V` then a line `<K extends B>(...)` with
     no separator, zod's `interface Check<in T>` / `<\n  /** c */\n  out O = unknown>`, got's
-    `export type * from`: the grammar would stop at them and lose the rest of the file."""
+    `export type * from`, styled-components' `styled.span<{...}>`...``: the grammar would stop
+    at them and lose the rest of the file."""
     tree = resolve_tree(
         {
             "src/types.ts": (
                 "export type * from './other.js'\n"
+                "const Badge = styled.span<{ yellow?: boolean; size: number }>`\n"
+                "  padding: ${(p) => p.size}px;\n`\n"
                 "interface Get<E> {\n"
                 "  <Key extends keyof E>(key: Key): E[Key]\n"
                 "  <Key extends string>(key: Key): unknown\n"
