@@ -283,13 +283,19 @@ def _namespace_query(language: Language) -> Query:
     return Query(language, "(internal_module) @namespace (module) @namespace")
 
 
+def _root(found: dict[str, list[Node]]) -> Node | None:
+    """The root of the tree the captures in `found` are from."""
+    root = next((nodes[0] for nodes in found.values() if nodes), None)
+    while root is not None and root.parent is not None:
+        root = root.parent
+    return root
+
+
 def _namespace_nodes(language: Language, found: dict[str, list[Node]]) -> list[Node]:
     """The TypeScript namespaces of the tree the captures in `found` are from."""
     from tree_sitter import QueryCursor
 
-    root = next((nodes[0] for nodes in found.values() if nodes), None)
-    while root is not None and root.parent is not None:
-        root = root.parent
+    root = _root(found)
     if root is None:
         return []
     return QueryCursor(_namespace_query(language)).captures(root).get("namespace", [])
@@ -382,11 +388,10 @@ def _error_query(language: Language) -> Query:
     return Query(language, "(ERROR) @error")
 
 
-def _error_count(language: Language, source: bytes) -> int:
-    """How many syntax errors the grammar finds in `source`."""
+def _error_count(language: Language, root: Node) -> int:
+    """How many syntax errors the tree under `root` holds."""
     from tree_sitter import QueryCursor
 
-    root = parser_for(language).parse(source).root_node
     if not root.has_error:
         return 0
     errors = QueryCursor(_error_query(language)).captures(root).get("error", [])
@@ -453,7 +458,9 @@ class _EcmaParse(SourceParse):
         if not self.parsed.warnings or self.support.name != "typescript":
             return found
         repaired = _repaired(parsed, tsx=self.path.endswith(".tsx"))
-        if _error_count(grammar, repaired) >= _error_count(grammar, parsed):
+        root = _root(found)
+        fixed = parser_for(grammar).parse(repaired).root_node
+        if root is None or _error_count(grammar, fixed) >= _error_count(grammar, root):
             return found
         self.parsed.warnings.clear()
         return self.captures(grammar, *self.support.query_files, parsed=repaired)
@@ -1803,7 +1810,7 @@ class EcmaScriptResolver:
 
     def callback_param(self, path: str, call: CallSite, name: str) -> _Value | None:
         """What the typed parameter `name` of the innermost callback around `call` holds."""
-        tables = self.tables(path)
+        tables = self._tables.get(path) or self.tables(path)  # the file being resolved
         ranges = tables.callback_params.get((call.caller, name)) if tables else None
         around = [r for r in ranges or () if r[0] <= call.line <= r[1]]
         if tables is None or not around:
