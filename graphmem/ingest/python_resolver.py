@@ -910,15 +910,14 @@ class PythonResolver:
 
 
 def _agree(candidates: Sequence[Value | NoneValue | None]) -> Value | None:
-    """The one value every candidate agrees on; None if any is unknown or they differ, except
-    that functions, methods and classes that differ are a `ChoiceValue` of all of them. A
-    `NoneValue` agrees with anything (calling None runs nothing)."""
+    """The one value every candidate agrees on; None if they differ, except that functions,
+    methods and classes are a `ChoiceValue` of all of them, beside values not followed too
+    (jinja's ``func = make_attrgetter(...)`` or else ``def func``: calling it may run the
+    def). A `NoneValue` agrees with anything (calling None runs nothing)."""
     values = [c for c in candidates if not isinstance(c, NoneValue)]
     if not values:
         return None
     first = values[0]
-    if first is None:
-        return None
     if all(other == first for other in values[1:]):
         return first
     options: dict[DefValue, None] = {}
@@ -927,9 +926,9 @@ def _agree(candidates: Sequence[Value | NoneValue | None]) -> Value | None:
             options[candidate] = None
         elif isinstance(candidate, ChoiceValue):
             options.update(dict.fromkeys(candidate.options))
-        else:
+        elif candidate is not None:
             return None
-    return ChoiceValue(tuple(options))
+    return ChoiceValue(tuple(options)) if options else None
 
 
 def _rebinds_itself(binding: Binding, name: str) -> bool:

@@ -1088,3 +1088,28 @@ def test_a_cached_property_holds_what_it_returns(resolve_tree: Any) -> None:
     calls = tree.of("CALLS")
     assert ("pkg.m.Car.drive", "pkg.m.Engine.stop") in calls
     assert ("pkg.m.Car.park", "pkg.m.Engine.stop") in calls
+
+
+def test_a_def_beside_a_value_not_followed_is_a_heuristic_target(resolve_tree: Any) -> None:
+    """jinja's `func = make_attrgetter(...)` or else `def func(x): ...`, then `func(item)`: the
+    call may run the def, a heuristic edge; a name bound only to values not followed calls
+    nothing."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "import operator\n\n\n"
+                "def do_sum(items, attribute=None):\n"
+                "    if attribute is not None:\n"
+                "        func = operator.attrgetter(attribute)\n"
+                "    else:\n\n"
+                "        def func(x):\n            return x\n\n"
+                "    return [func(item) for item in items]\n\n\n"
+                "def plain(attribute):\n"
+                "    func = operator.attrgetter(attribute)\n    return func(1)\n"
+            ),
+        }
+    )
+    assert {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"} == {
+        ("pkg.m.do_sum", "pkg.m.do_sum.func", "heuristic")
+    }
