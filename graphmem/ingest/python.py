@@ -713,6 +713,11 @@ class _PythonParse(SourceParse):
                 method = "__iter__" if keys[0].type == "slice" else "__getitem__"
                 if held not in (UNKNOWN, "None"):
                     return f"{held}.{method}()"
+        if node.type == "dictionary":  # `{"gzip": GZipDecoder, ...}`: a table of callables
+            values = [pair.child_by_field_name("value") for pair in node.named_children]
+            names = [self.text(v) for v in values if v is not None and v.type == "identifier"]
+            if names and len(names) == len(node.named_children):
+                return "dict:" + ",".join(names)
         if node.type == "list":  # `lines = [_Line(node=self)]`: a list of what all items are
             items = {self.value_expression(item) for item in node.named_children}
             if len(items) == 1 and not items & {UNKNOWN, "None"}:

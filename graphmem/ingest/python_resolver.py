@@ -53,6 +53,7 @@ from graphmem.ingest.language import (
     Ref,
     RepoIndex,
     ResolvedEdge,
+    unique_edges,
 )
 from graphmem.model import RelType
 
@@ -103,6 +104,18 @@ class ElementsValue:
         if name in ("pop", "popleft", "__getitem__", "__next__"):
             return self.element()
         return self if name == "__iter__" else None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchValue:
+    """A dict literal whose values are functions or classes (httpx's ``SUPPORTED_DECODERS =
+    {"gzip": GZipDecoder, ...}``): ``d[k]`` and ``d.get(k)`` are one of them, which a
+    call may run (heuristic)."""
+
+    options: tuple[DefValue, ...]
+
+    def method(self, name: str) -> Value | None:
+        return ChoiceValue(self.options) if name in ("__getitem__", "get") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +220,7 @@ Value = (
     | SuperValue
     | ChoiceValue
     | AliasValue
+    | DispatchValue
 )
 
 
@@ -300,11 +314,9 @@ class PythonResolver:
         tables = self.tables(parsed.path)
         if tables is None:
             return []
-        edges: dict[tuple[RelType, Ref, Ref], ResolvedEdge] = {}
+        edges: list[ResolvedEdge] = []
+        add = edges.append
         module_ref = Ref(parsed.path, parsed.module)
-
-        def add(edge: ResolvedEdge) -> None:
-            edges.setdefault((edge.type, edge.source, edge.target), edge)
 
         for spec in parsed.imports:
             for target in self.imported_modules(tables, spec):
@@ -331,7 +343,7 @@ class PythonResolver:
                     source = Ref(parsed.path, call.caller)
                     resolution = EXACT if value.exact else HEURISTIC
                     add(ResolvedEdge(RelType.CALLS, source, option.ref, resolution))
-        return list(edges.values())
+        return unique_edges(edges)
 
     # -- files and modules ----------------------------------------------------------------
 
@@ -638,6 +650,10 @@ class PythonResolver:
             return self.declared(tables, scope, binding.value)
         if binding.value.startswith("alias:"):
             return AliasValue(tables.parsed.path, scope, binding.value[6:])
+        if binding.value.startswith("dict:") and not binding.annotation:
+            table = [self.evaluate(tables, scope, each) for each in binding.value[5:].split(",")]
+            defs = [v for v in table if isinstance(v, DefValue) and v.kind != METHOD]
+            return DispatchValue(tuple(dict.fromkeys(defs))) if len(defs) == len(table) else None
         return self.evaluate(tables, scope, binding.value, binding.line)
 
     def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
@@ -783,7 +799,7 @@ class PythonResolver:
                 return None
             called = part.endswith("()")
             attr = part[:-2] if called else part
-            if isinstance(value, MappingValue):
+            if isinstance(value, MappingValue | DispatchValue):
                 value = value.method(attr) if called else None
                 continue
             if isinstance(value, ElementsValue):
@@ -835,7 +851,10 @@ class PythonResolver:
             return self.class_attribute(value.cls, name, True) if value.answers(name) else None
         if isinstance(value, UnionValue):
             return _either(self.class_attribute(cls, name, True) for cls in value.classes)
-        if isinstance(value, ChoiceValue | ElementsValue | MappingValue | TupleValue | AliasValue):
+        if isinstance(
+            value,
+            ChoiceValue | ElementsValue | MappingValue | TupleValue | AliasValue | DispatchValue,
+        ):
             return None
         mro = self.mro(value.cls)
         for cls in mro[1:]:

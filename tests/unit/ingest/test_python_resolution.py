@@ -1113,3 +1113,29 @@ def test_a_def_beside_a_value_not_followed_is_a_heuristic_target(resolve_tree: A
     assert {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"} == {
         ("pkg.m.do_sum", "pkg.m.do_sum.func", "heuristic")
     }
+
+
+def test_a_dict_of_classes_dispatches_to_each_and_an_exact_site_stays_exact(
+    resolve_tree: Any,
+) -> None:
+    """httpx's `SUPPORTED_DECODERS = {"gzip": GZipDecoder, ...}`, then `decoder_cls =
+    SUPPORTED_DECODERS[value]; decoder_cls()`: each class may be made (heuristic); the same
+    function's own `IdentityDecoder()` stays exact."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class IdentityDecoder:\n    pass\n\n\n"
+                "class GZipDecoder:\n    pass\n\n\n"
+                'SUPPORTED = {"identity": IdentityDecoder, "gzip": GZipDecoder}\n\n\n'
+                "def decoder(value):\n"
+                "    decoder_cls = SUPPORTED[value]\n"
+                "    other = SUPPORTED.get(value)\n"
+                "    return decoder_cls(), other(), IdentityDecoder()\n"
+            ),
+        }
+    )
+    assert {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"} == {
+        ("pkg.m.decoder", "pkg.m.IdentityDecoder", "exact"),
+        ("pkg.m.decoder", "pkg.m.GZipDecoder", "heuristic"),
+    }
