@@ -122,16 +122,21 @@ class DispatchValue:
 class MappingValue:
     """A dict or Mapping whose keys are instances of `key` and values of `value`, either None
     when the annotation names no one class (``dict[str, Command]``: no key class); each value
-    is a sequence of `value` instances when `many` (werkzeug's ``dict[t.Any, list[Rule]]``)."""
+    is a sequence of `value` instances when `many` (werkzeug's ``dict[t.Any, list[Rule]]``),
+    and `value` itself or a subclass when `of_class` (werkzeug's ``dict[str,
+    type[ReloaderLoop]]``: calling one is a heuristic call of the class)."""
 
     key: DefValue | None
     value: DefValue | None
     many: bool = False
+    of_class: bool = False
 
     def held(self, which: DefValue | None) -> InstanceValue | None:
         return InstanceValue(which) if which is not None else None
 
-    def held_value(self) -> InstanceValue | ElementsValue | None:
+    def held_value(self) -> InstanceValue | ElementsValue | ChoiceValue | None:
+        if self.of_class:
+            return ChoiceValue((self.value,)) if self.value is not None else None
         if self.many and self.value is not None:
             return ElementsValue(self.value)
         return self.held(self.value)
@@ -141,7 +146,7 @@ class MappingValue:
         values (``get`` may also return its default, which adds no callee here)."""
         if name in ("get", "__getitem__", "pop", "setdefault"):
             return self.held_value()
-        if name == "values" and self.value is not None and not self.many:
+        if name == "values" and self.value is not None and not self.many | self.of_class:
             return ElementsValue(self.value)
         if name in ("keys", "__iter__") and self.key is not None:
             return ElementsValue(self.key)
@@ -672,14 +677,19 @@ class PythonResolver:
                 self.declared(tables, scope, part) if part else None
                 for part in annotation[1:-1].split(",")
             )
-            if not isinstance(key, InstanceValue) and not isinstance(
-                value, InstanceValue | ElementsValue
+            classes_held = isinstance(value, DefValue) and value.kind == CLASS
+            if (
+                not isinstance(key, InstanceValue)
+                and not isinstance(value, InstanceValue | ElementsValue)
+                and not classes_held
             ):
                 return None
+            held_cls = value.cls if isinstance(value, InstanceValue | ElementsValue) else None
             return MappingValue(
                 key.cls if isinstance(key, InstanceValue) else None,
-                value.cls if isinstance(value, InstanceValue | ElementsValue) else None,
+                value if isinstance(value, DefValue) and classes_held else held_cls,
                 many=isinstance(value, ElementsValue),
+                of_class=classes_held,
             )
         if "|" in annotation:
             held, *others = annotation.split("|")
@@ -836,6 +846,9 @@ class PythonResolver:
             if definition.kind == METHOD and _returns_receiver(tables, definition):
                 return _self_of(receiver)
             return self.declared(tables, definition.parent, definition.returns)
+        if isinstance(value, ChoiceValue) and all(o.kind == CLASS for o in value.options):
+            classes = value.options  # one of these classes, or a subclass: an instance of it
+            return InstanceValue(classes[0]) if len(classes) == 1 else UnionValue(classes)
         return None
 
     def attribute(self, value: Value, name: str) -> Value | None:

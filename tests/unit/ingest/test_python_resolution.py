@@ -1139,3 +1139,29 @@ def test_a_dict_of_classes_dispatches_to_each_and_an_exact_site_stays_exact(
         ("pkg.m.decoder", "pkg.m.IdentityDecoder", "exact"),
         ("pkg.m.decoder", "pkg.m.GZipDecoder", "heuristic"),
     }
+
+
+def test_a_class_that_may_be_a_subclass_makes_an_instance_of_it(resolve_tree: Any) -> None:
+    """werkzeug's `send_file(..., response_class: type[Response] | None = None)`, then `rv =
+    response_class(...)`; a `dict[str, type[ReloaderLoop]]` table's `loops[kind]`: the call is
+    of the class or a subclass (heuristic), and the instance's methods are the class's."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "class Response:\n    def make_conditional(self):\n        pass\n\n\n"
+                "class ReloaderLoop:\n    def run(self):\n        pass\n\n\n"
+                "loops: dict[str, type[ReloaderLoop]] = {}\n\n\n"
+                "def send_file(response_class: type[Response]):\n"
+                "    rv = response_class()\n    rv.make_conditional()\n\n\n"
+                "def run_with_reloader(kind):\n"
+                "    loop_cls = loops[kind]\n    reloader = loop_cls()\n    reloader.run()\n"
+            ),
+        }
+    )
+    assert {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"} == {
+        ("pkg.m.send_file", "pkg.m.Response", "heuristic"),
+        ("pkg.m.send_file", "pkg.m.Response.make_conditional", "exact"),
+        ("pkg.m.run_with_reloader", "pkg.m.ReloaderLoop", "heuristic"),
+        ("pkg.m.run_with_reloader", "pkg.m.ReloaderLoop.run", "exact"),
+    }
