@@ -37,6 +37,8 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 #: A callee we can follow: dotted names, optionally with empty-call links (``Foo().m``).
 _CALLEE = re.compile(r"[A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*")
 _WHITESPACE = re.compile(r"\s+")
+#: a dict key a value expression may name (``"column"``)
+_WORD = re.compile(r"\w+")
 _TYPE_CHECKING = re.compile(r"(?:typing\.)?TYPE_CHECKING")
 
 
@@ -78,6 +80,9 @@ _GATHERING_BUILTINS = frozenset(
     {"list", "tuple", "set", "frozenset", "sorted", "reversed", "deque", "collections.deque"}
 )
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
+#: the part of a value expression that calls what comes before it (``loops.__getitem__().#call()``
+#: for ``loops[kind](...)``), as no attribute could be named
+_CALL = "#call"
 #: Builtin types a union may hold beside one class (the resolver knows their attributes).
 _BUILTIN_TYPES = frozenset(
     {"str", "bytes", "bytearray", "int", "float", "complex", "bool", "list", "dict", "set",
@@ -514,7 +519,10 @@ class _PythonParse(SourceParse):
         if scope.definition is None or scope.definition.kind == CLASS:
             return  # CALLS start at functions and methods only
         callee: str | None = _WHITESPACE.sub("", self.text(node))
-        if node.type == "call" or callee is None or not _CALLEE.fullmatch(callee):
+        if node.type == "subscript":  # `reloader_loops[kind](...)`: what the table holds
+            held = self.value_expression(node)
+            callee = held if held not in (UNKNOWN, "None") else None
+        elif node.type == "call" or callee is None or not _CALLEE.fullmatch(callee):
             callee = self.attribute_callee(node) if node.type == "attribute" else None
         if callee is not None:
             self.add_call(scope.qualified_name, callee, node)
@@ -705,19 +713,30 @@ class _PythonParse(SourceParse):
                     return self.gathered(node)
                 if _DOTTED.fullmatch(text):
                     return text + "()"
+            if func is not None and func.type == "subscript":  # `loops[kind](...)`
+                held = self.value_expression(func)
+                return f"{held}.{_CALL}()" if held not in (UNKNOWN, "None") else UNKNOWN
         if node.type == "subscript":  # `cmd = self.commands[name]`; a slice `hooks[:]`
             value = node.child_by_field_name("value")
             keys = node.children_by_field_name("subscript")
             if value is not None and len(keys) == 1:
                 held = self.value_expression(value)
                 method = "__iter__" if keys[0].type == "slice" else "__getitem__"
+                key = self.text(keys[0])[1:-1] if keys[0].type == "string" else ""
+                if _WORD.fullmatch(key):  # `splitters["column"]`: that key's value
+                    method = f"__getitem__:{key}"
                 if held not in (UNKNOWN, "None"):
                     return f"{held}.{method}()"
         if node.type == "dictionary":  # `{"gzip": GZipDecoder, ...}`: a table of callables
-            values = [pair.child_by_field_name("value") for pair in node.named_children]
-            names = [self.text(v) for v in values if v is not None and v.type == "identifier"]
-            if names and len(names) == len(node.named_children):
-                return "dict:" + ",".join(names)
+            entries = []
+            for pair in node.named_children:
+                named = pair.child_by_field_name("key")
+                target = pair.child_by_field_name("value")
+                if named is None or target is None or target.type != "identifier":
+                    return UNKNOWN
+                word = self.text(named)[1:-1] if named.type == "string" else ""
+                entries.append(f"{word if _WORD.fullmatch(word) else ''}={self.text(target)}")
+            return "dict:" + ",".join(entries) if entries else UNKNOWN
         if node.type == "list":  # `lines = [_Line(node=self)]`: a list of what all items are
             items = {self.value_expression(item) for item in node.named_children}
             if len(items) == 1 and not items & {UNKNOWN, "None"}:

@@ -110,12 +110,20 @@ class ElementsValue:
 class DispatchValue:
     """A dict literal whose values are functions or classes (httpx's ``SUPPORTED_DECODERS =
     {"gzip": GZipDecoder, ...}``): ``d[k]`` and ``d.get(k)`` are one of them, which a
-    call may run (heuristic)."""
+    call may run (heuristic); ``d["gzip"]`` is the one under that key (`keys`, in order)."""
 
     options: tuple[DefValue, ...]
+    keys: tuple[str, ...]
 
     def method(self, name: str) -> Value | None:
-        return ChoiceValue(self.options) if name in ("__getitem__", "get") else None
+        method, _, key = name.partition(":")
+        if key and key in self.keys:
+            return self.options[self.keys.index(key)]
+        return (
+            ChoiceValue(tuple(dict.fromkeys(self.options)))
+            if method in ("__getitem__", "get")
+            else None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -656,9 +664,11 @@ class PythonResolver:
         if binding.value.startswith("alias:"):
             return AliasValue(tables.parsed.path, scope, binding.value[6:])
         if binding.value.startswith("dict:") and not binding.annotation:
-            table = [self.evaluate(tables, scope, each) for each in binding.value[5:].split(",")]
+            entries = [entry.partition("=") for entry in binding.value[5:].split(",")]
+            table = [self.evaluate(tables, scope, name) for _, _, name in entries]
             defs = [v for v in table if isinstance(v, DefValue) and v.kind != METHOD]
-            return DispatchValue(tuple(dict.fromkeys(defs))) if len(defs) == len(table) else None
+            keys = tuple(key for key, _, _ in entries)
+            return DispatchValue(tuple(defs), keys) if len(defs) == len(table) else None
         return self.evaluate(tables, scope, binding.value, binding.line)
 
     def declared(self, tables: FileTables, scope: str, annotation: str) -> Value | None:
@@ -809,6 +819,11 @@ class PythonResolver:
                 return None
             called = part.endswith("()")
             attr = part[:-2] if called else part
+            if attr == "#call":  # `loops[kind](...)`: calling what the chain gave
+                value = self.call_result(value)
+                continue
+            if attr.startswith("__getitem__:") and not isinstance(value, DispatchValue):
+                attr = "__getitem__"  # a key only a dict literal's table reads
             if isinstance(value, MappingValue | DispatchValue):
                 value = value.method(attr) if called else None
                 continue

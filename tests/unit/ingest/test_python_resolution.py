@@ -1143,8 +1143,9 @@ def test_a_dict_of_classes_dispatches_to_each_and_an_exact_site_stays_exact(
 
 def test_a_class_that_may_be_a_subclass_makes_an_instance_of_it(resolve_tree: Any) -> None:
     """werkzeug's `send_file(..., response_class: type[Response] | None = None)`, then `rv =
-    response_class(...)`; a `dict[str, type[ReloaderLoop]]` table's `loops[kind]`: the call is
-    of the class or a subclass (heuristic), and the instance's methods are the class's."""
+    response_class(...)`; a `dict[str, type[ReloaderLoop]]` table's `loops[kind]`, read into a
+    name or called at once (`loops[kind]()`): the call is of the class or a subclass
+    (heuristic), and the instance's methods are the class's."""
     tree = resolve_tree(
         {
             "pkg/__init__.py": "",
@@ -1155,7 +1156,9 @@ def test_a_class_that_may_be_a_subclass_makes_an_instance_of_it(resolve_tree: An
                 "def send_file(response_class: type[Response]):\n"
                 "    rv = response_class()\n    rv.make_conditional()\n\n\n"
                 "def run_with_reloader(kind):\n"
-                "    loop_cls = loops[kind]\n    reloader = loop_cls()\n    reloader.run()\n"
+                "    loop_cls = loops[kind]\n    reloader = loop_cls()\n    reloader.run()\n\n\n"
+                "def direct(kind):\n    loops[kind]().run()\n    reloader = loops[kind]()\n"
+                "    reloader.run()\n"
             ),
         }
     )
@@ -1164,4 +1167,6 @@ def test_a_class_that_may_be_a_subclass_makes_an_instance_of_it(resolve_tree: An
         ("pkg.m.send_file", "pkg.m.Response.make_conditional", "exact"),
         ("pkg.m.run_with_reloader", "pkg.m.ReloaderLoop", "heuristic"),
         ("pkg.m.run_with_reloader", "pkg.m.ReloaderLoop.run", "exact"),
+        ("pkg.m.direct", "pkg.m.ReloaderLoop", "heuristic"),
+        ("pkg.m.direct", "pkg.m.ReloaderLoop.run", "exact"),
     }
