@@ -1120,7 +1120,7 @@ def test_a_dict_of_classes_dispatches_to_each_and_an_exact_site_stays_exact(
 ) -> None:
     """httpx's `SUPPORTED_DECODERS = {"gzip": GZipDecoder, ...}`, then `decoder_cls =
     SUPPORTED_DECODERS[value]; decoder_cls()`: each class may be made (heuristic); the same
-    function's own `IdentityDecoder()` stays exact."""
+    function's own `IdentityDecoder()` stays exact, and `SUPPORTED["gzip"]()` is that one."""
     tree = resolve_tree(
         {
             "pkg/__init__.py": "",
@@ -1131,13 +1131,15 @@ def test_a_dict_of_classes_dispatches_to_each_and_an_exact_site_stays_exact(
                 "def decoder(value):\n"
                 "    decoder_cls = SUPPORTED[value]\n"
                 "    other = SUPPORTED.get(value)\n"
-                "    return decoder_cls(), other(), IdentityDecoder()\n"
+                "    return decoder_cls(), other(), IdentityDecoder()\n\n\n"
+                'def gzip():\n    return SUPPORTED["gzip"]()\n'
             ),
         }
     )
     assert {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"} == {
         ("pkg.m.decoder", "pkg.m.IdentityDecoder", "exact"),
         ("pkg.m.decoder", "pkg.m.GZipDecoder", "heuristic"),
+        ("pkg.m.gzip", "pkg.m.GZipDecoder", "exact"),
     }
 
 
