@@ -72,7 +72,14 @@ from graphmem.ingest.language import (
     ResolvedEdge,
     unique_edges,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, in_source_order, line, parser_for
+from graphmem.ingest.syntax import (
+    Scope,
+    SourceParse,
+    in_source_order,
+    line,
+    parser_for,
+    tree_root,
+)
 from graphmem.model import RelType
 
 if TYPE_CHECKING:
@@ -283,22 +290,22 @@ def _namespace_query(language: Language) -> Query:
     return Query(language, "(internal_module) @namespace (module) @namespace")
 
 
-def _root(found: dict[str, list[Node]]) -> Node | None:
-    """The root of the tree the captures in `found` are from."""
-    root = next((nodes[0] for nodes in found.values() if nodes), None)
-    while root is not None and root.parent is not None:
-        root = root.parent
-    return root
-
-
 def _namespace_nodes(language: Language, found: dict[str, list[Node]]) -> list[Node]:
     """The TypeScript namespaces of the tree the captures in `found` are from."""
     from tree_sitter import QueryCursor
 
-    root = _root(found)
+    root = tree_root(found)
     if root is None:
         return []
     return QueryCursor(_namespace_query(language)).captures(root).get("namespace", [])
+
+
+def _function_around(node: Node) -> Node | None:
+    """The innermost function (a declaration, a method, or a function value) `node` is in."""
+    owner = node.parent
+    while owner is not None and owner.type not in _FUNCTION_VALUES | _FUNCTION_NODES:
+        owner = owner.parent
+    return owner
 
 
 def _called(call: Node) -> tuple[Node | None, bool]:
@@ -360,25 +367,31 @@ def _untyped_tags(source: bytes) -> bytes:
     out = bytearray(source)
     end = source.find(b">`")
     while end != -1:
-        depth, position = 0, end
-        while position >= max(end - _TAG_TYPE_LIMIT, 0):
-            char = source[position : position + 1]
-            if char == b">" and source[position - 1 : position] != b"=":
-                depth += 1
-            elif char == b"<":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif char == b"`":  # another template: these are no type arguments
-                position = 0
-            position -= 1
-        before = source[position - 1 : position] if position > 0 else b""
-        if position > 0 and (before.isalnum() or before in (b")", b"_", b"$", b"]")):
-            for index in range(position, end + 1):
+        start = _opening_angle(source, end)
+        before = source[start - 1 : start] if start else b""
+        if start and (before.isalnum() or before in (b")", b"_", b"$", b"]")):
+            for index in range(start, end + 1):
                 if out[index] not in (0x0A, 0x0D):
                     out[index] = 0x20
         end = source.find(b">`", end + 2)
     return bytes(out)
+
+
+def _opening_angle(source: bytes, end: int) -> int | None:
+    """Where the ``<`` matching the ``>`` at `end` is, looking back at most `_TAG_TYPE_LIMIT`
+    bytes and not past another template; None if it is not found."""
+    depth = 0
+    for position in range(end, max(end - _TAG_TYPE_LIMIT, 0) - 1, -1):
+        char = source[position : position + 1]
+        if char == b">" and source[position - 1 : position] != b"=":
+            depth += 1
+        elif char == b"<":
+            depth -= 1
+            if depth == 0:
+                return position
+        elif char == b"`":
+            return None
+    return None
 
 
 @cache
@@ -458,7 +471,7 @@ class _EcmaParse(SourceParse):
         if not self.parsed.warnings or self.support.name != "typescript":
             return found
         repaired = _repaired(parsed, tsx=self.path.endswith(".tsx"))
-        root = _root(found)
+        root = tree_root(found)
         fixed = parser_for(grammar).parse(repaired).root_node
         if root is None or _error_count(grammar, fixed) >= _error_count(grammar, root):
             return found
@@ -720,9 +733,7 @@ class _EcmaParse(SourceParse):
     def on_return(self, node: Node, scope: _Scope) -> _Scope | None:
         """Note what a definition's own ``return`` gives (not one of a callback inside it);
         a bare ``return`` gives nothing to note."""
-        owner = node.parent
-        while owner is not None and owner.type not in _FUNCTION_VALUES | _FUNCTION_NODES:
-            owner = owner.parent
+        owner = _function_around(node)
         value = node.named_children[0] if node.named_children else None
         if owner is None or owner.id not in self.claimed or scope.definition is None:
             return None
@@ -792,8 +803,7 @@ class _EcmaParse(SourceParse):
         (``return async (c, next) => {...}``, or an arrow's body), so typed by its return."""
         parent = function.parent
         if parent is not None and parent.type == "return_statement":
-            while parent is not None and parent.type not in _FUNCTION_VALUES | _FUNCTION_NODES:
-                parent = parent.parent
+            parent = _function_around(parent)
         elif parent is None or parent.child_by_field_name("body") != function:
             return False
         return parent is not None and parent.id in self.claimed
@@ -1815,9 +1825,15 @@ class EcmaScriptResolver:
         around = [r for r in ranges or () if r[0] <= call.line <= r[1]]
         if tables is None or not around:
             return None
-        declared = max(around)[2]
-        binding = Binding(call.caller, name, declared, call.line, annotation=True)
-        return self.bound_value(tables, call.caller, binding, 0)
+        return self.declared_value(tables, call.caller, max(around)[2], 0)
+
+    def declared_value(
+        self, tables: _Tables, scope: str, written: str, depth: int
+    ) -> _Value | None:
+        """What a value declared with the type `written` (``Foo``, ``Foo[]``) holds, the type
+        read in `scope`: as a typed binding does."""
+        binding = Binding(scope, "", written, 0, annotation=True)
+        return self.bound_value(tables, scope, binding, depth)
 
     def declared_this(self, path: str, function: str, depth: int = 0) -> _Value | None:
         """What a function's ``this`` parameter declares it is (``function f(this: Ajv)``):
@@ -2132,11 +2148,7 @@ class EcmaScriptResolver:
         written = types[position]
         if written is None:
             return None
-        module = tables.parsed.module
-        held = self.evaluate(signature.path, module, written.removesuffix("[]"), depth + 1)
-        if not isinstance(held, _Def) or held.kind not in _TYPES:
-            return None
-        return _Elements(_Instance(held)) if written.endswith("[]") else _Instance(held)
+        return self.declared_value(tables, tables.parsed.module, written, depth + 1)
 
     def shape_member(self, shape: _Shape, name: str, depth: int) -> _Value | None:
         """A member of a returned type literal, of the type it is declared with (read where

@@ -28,7 +28,14 @@ from graphmem.ingest.language import (
     RepoIndex,
     RepoLayout,
 )
-from graphmem.ingest.syntax import Scope, SourceParse, grammar, in_source_order, line
+from graphmem.ingest.syntax import (
+    Scope,
+    SourceParse,
+    grammar,
+    in_source_order,
+    line,
+    tree_root,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -80,9 +87,6 @@ _GATHERING_BUILTINS = frozenset(
     {"list", "tuple", "set", "frozenset", "sorted", "reversed", "deque", "collections.deque"}
 )
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
-#: the part of a value expression that calls what comes before it (``loops.__getitem__().#call()``
-#: for ``loops[kind](...)``), as no attribute could be named
-_CALL = "#call"
 #: Builtin types a union may hold beside one class (the resolver knows their attributes).
 _BUILTIN_TYPES = frozenset(
     {"str", "bytes", "bytearray", "int", "float", "complex", "bool", "list", "dict", "set",
@@ -123,9 +127,7 @@ def _is_empty_display(arguments: Sequence[Node]) -> bool:
 def _main_guards(found: dict[str, list[Node]]) -> list[tuple[int, int]]:
     """The byte spans of the module-level ``if __name__ == "__main__":`` blocks of the tree
     the captures in `found` are from: rich's demos ``from .live import Live as Live`` there."""
-    root = next((nodes[0] for nodes in found.values() if nodes), None)
-    while root is not None and root.parent is not None:
-        root = root.parent
+    root = tree_root(found)
     spans = []
     for statement in root.named_children if root is not None else []:
         condition = statement.child_by_field_name("condition")
@@ -713,9 +715,11 @@ class _PythonParse(SourceParse):
                     return self.gathered(node)
                 if _DOTTED.fullmatch(text):
                     return text + "()"
-            if func is not None and func.type == "subscript":  # `loops[kind](...)`
+            if func is not None and func.type == "subscript":
+                # `loops[kind](...)`: `#call()` calls what comes before it, as no attribute
+                # could be named
                 held = self.value_expression(func)
-                return f"{held}.{_CALL}()" if held not in (UNKNOWN, "None") else UNKNOWN
+                return f"{held}.#call()" if held not in (UNKNOWN, "None") else UNKNOWN
         if node.type == "subscript":  # `cmd = self.commands[name]`; a slice `hooks[:]`
             value = node.child_by_field_name("value")
             keys = node.children_by_field_name("subscript")

@@ -154,7 +154,7 @@ class MappingValue:
         values (``get`` may also return its default, which adds no callee here)."""
         if name in ("get", "__getitem__", "pop", "setdefault"):
             return self.held_value()
-        if name == "values" and self.value is not None and not self.many | self.of_class:
+        if name == "values" and self.value is not None and not (self.many or self.of_class):
             return ElementsValue(self.value)
         if name in ("keys", "__iter__") and self.key is not None:
             return ElementsValue(self.key)

@@ -72,6 +72,7 @@ from graphmem.ingest.syntax import (
     in_source_order,
     line,
     parser_for,
+    tree_root,
 )
 from graphmem.model import RelType
 
@@ -384,9 +385,7 @@ class _RustParse(SourceParse):
         self.parsed.extra["mods"] = self.mods
         if self.inline_mods:
             self.parsed.extra["inline_mods"] = self.inline_mods
-        root = next((nodes[0] for nodes in found.values() if nodes), None)
-        while root is not None and root.parent is not None:
-            root = root.parent
+        root = tree_root(found)
         if root is None:  # nothing captured: grep's lib.rs is only `extern crate`s
             root = parser_for(grammar("tree_sitter_rust")).parse(self.source).root_node
         constants = self.constants(root, self.module) if not self.depth else []

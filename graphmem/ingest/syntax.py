@@ -59,6 +59,14 @@ def compiled_query(language: Language, *names: str) -> Query:
     return Query(language, load_query_source(*names))
 
 
+def tree_root(found: Mapping[str, Sequence[Node]]) -> Node | None:
+    """The root of the tree the captures in `found` are from (None if nothing was captured)."""
+    root = next((nodes[0] for nodes in found.values() if nodes), None)
+    while root is not None and root.parent is not None:
+        root = root.parent
+    return root
+
+
 def line(node: Node) -> int:
     """The 1-based line a node starts on."""
     return node.start_point[0] + 1
