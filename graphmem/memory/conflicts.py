@@ -72,13 +72,13 @@ def find_conflicts(
 ) -> list[ConflictCandidate]:
     """Active memories of `repo` scoring >= `threshold` against `vector` whose scope overlaps
     any of `target_ids`, best first. `exclude`: ids not to report (those being superseded).
-    `nearest`: the result of `nearest_memories(store, vector)` if already at hand; `cache`:
+    `nearest`: the result of `nearest_memories(store, vector, threshold)` if at hand; `cache`:
     the store's `remember_cache`, if the caller holds it.
 
     Candidates are judged on their cached facts; those reported are read afresh (their text,
     and their status and scope checked again)."""
     if nearest is None:
-        nearest = nearest_memories(store, vector)
+        nearest = nearest_memories(store, vector, threshold)
     ranked = [(-score, mid) for mid, score in nearest.items() if score >= threshold]
     if exclude:
         excluded = set(exclude)
@@ -173,18 +173,20 @@ def _relation(ours: str, theirs: str, above: Mapping[str, frozenset[str]]) -> st
     return None
 
 
-def nearest_memories(store: GraphStore, vector: Sequence[float]) -> dict[str, float]:
-    """The CANDIDATES memories nearest to `vector` (any repository or status), with scores."""
-    hits = store.vector_search(vector, Label.MEMORY, limit=CANDIDATES)
-    return {h.node_id: h.score for h in hits}
+def nearest_memories(
+    store: GraphStore, vector: Sequence[float], floor: float | None = None
+) -> dict[str, float]:
+    """Of the CANDIDATES memories nearest to `vector` (any repository or status), those scoring
+    at least `floor`, with scores."""
+    return nearest_memories_many(store, [vector], floor)[0]
 
 
 def nearest_memories_many(
-    store: GraphStore, vectors: Sequence[Sequence[float]]
+    store: GraphStore, vectors: Sequence[Sequence[float]], floor: float | None = None
 ) -> list[dict[str, float]]:
     """`nearest_memories` of each vector, as one store step."""
-    found = store.search_all([Search(Label.MEMORY, CANDIDATES, vector=v) for v in vectors])
-    return [{h.node_id: h.score for h in hits} for hits in found]
+    asked = [Search(Label.MEMORY, CANDIDATES, vector=v, floor=floor) for v in vectors]
+    return [{h.node_id: h.score for h in hits} for hits in store.search_all(asked)]
 
 
 class WrittenVectors:
@@ -228,15 +230,19 @@ def _unit(vector: Any) -> Any:
 
 
 def nearest_with(
-    nearest: Mapping[str, float], vector: Sequence[float], written: WrittenVectors
+    nearest: Mapping[str, float],
+    vector: Sequence[float],
+    written: WrittenVectors,
+    floor: float = -math.inf,
 ) -> dict[str, float]:
-    """`nearest` (what the store held, best first: by score, then id) joined by the memories
-    `written` since: the CANDIDATES best, best first. Of the written, only those that can
-    enter a full `nearest` (as close as its last) are merged in; the store's scores are in
-    [-1, 1] already, so only theirs are clamped."""
+    """`nearest` (what the store held of at least `floor`, best first: by score, then id)
+    joined by the memories `written` since: the CANDIDATES best, best first. Of the written,
+    only those that can enter a full `nearest` (as close as its last) are merged in; the
+    store's scores are in [-1, 1] already, so only theirs are clamped."""
     if not written.ids:
         return dict(nearest)
-    floor = min(nearest.values()) if len(nearest) >= CANDIDATES else -math.inf
+    if len(nearest) >= CANDIDATES:
+        floor = max(floor, min(nearest.values()))
     closer = written.scores(vector, floor)
     if not closer:
         return dict(nearest)

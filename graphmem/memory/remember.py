@@ -146,7 +146,7 @@ def remember_many(
     results: list[RememberResult] = []
     threshold = min(CONFLICT_THRESHOLD, DUPLICATE_SCORE)
     for group in _embedded_groups(embedder, prepared):
-        stored = nearest_memories_many(store, [vector for _, vector in group])
+        stored = nearest_memories_many(store, [vector for _, vector in group], threshold)
         free = _fresh_ids(store, [item.kind for item, _ in group])
         targets = [t.id for item, _ in group for t in item.targets]
         present = set(store.get_nodes(targets, embeddings=False))
@@ -154,7 +154,7 @@ def remember_many(
         remember_cache(store).read_ahead(store, close, targets)
         written = WrittenVectors()
         for (item, vector), nearest, free_id in zip(group, stored, free, strict=True):
-            nearest = nearest_with(nearest, vector, written)
+            nearest = nearest_with(nearest, vector, written, threshold)
             result = _record(
                 store,
                 repo,
@@ -336,8 +336,8 @@ def _record(
     branch, user, redactions = prepared.branch, prepared.user, prepared.redactions
     print_ = fingerprint(kind, fields["text"])
     cache = remember_cache(store)
-    if nearest is None:
-        nearest = nearest_memories(store, vector)
+    if nearest is None:  # the checks below read only the memories this close
+        nearest = nearest_memories(store, vector, min(conflict_threshold, DUPLICATE_SCORE))
 
     if memory_id is not None and store.get_node(memory_id) is not None:
         raise ConflictError(f"memory id {memory_id} is already taken")

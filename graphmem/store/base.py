@@ -153,24 +153,28 @@ class Review:
 @dataclass(frozen=True)
 class Search:
     """One search of `search_all`: the words `text` over `label`'s full-text index, or the
-    nearest neighbours of `vector` among `label`'s embeddings."""
+    nearest neighbours of `vector` among `label`'s embeddings, those scoring at least `floor`
+    if one is given (remember's checks read only close memories: the rest need not be built)."""
 
     label: Label = Label.MEMORY
     limit: int = 20
     text: str | None = None
     vector: Sequence[float] | None = None
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
 class PlannedSearch:
     """A `Search` as a backend receives it: `label` is the indexed label for a full-text search
-    (`narrow` the sub-label to keep, if any), `vector` a checked list, `limit` at least one."""
+    (`narrow` the sub-label to keep, if any), `vector` a checked list, `limit` at least one;
+    a backend may leave out the vector hits below `floor` early (search_all drops them anyway)."""
 
     label: Label
     limit: int
     text: str | None = None
     vector: list[float] | None = None
     narrow: Label | None = None
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,7 @@ class GraphReads(abc.ABC):
         planned = [self._planned(search) for search in searches]
         asked = [plan for plan in planned if plan is not None]
         found = iter(self._search_all_impl(asked) if asked else [])
-        return [next(found) if plan is not None else [] for plan in planned]
+        return [_above(next(found), plan.floor) if plan else [] for plan in planned]
 
     def _planned(self, search: Search) -> PlannedSearch | None:
         """A search checked and normalised, or None when it finds nothing by its arguments."""
@@ -283,7 +287,9 @@ class GraphReads(abc.ABC):
                     f"embeddings have {stored}: embed the query with the model the memories "
                     "were stored with"
                 )
-            return PlannedSearch(label, search.limit, vector=query) if search.limit > 0 else None
+            if search.limit <= 0:
+                return None
+            return PlannedSearch(label, search.limit, vector=query, floor=search.floor)
         indexed = label if label in FULLTEXT_FIELDS else SEARCH_BASE.get(label)
         if indexed not in FULLTEXT_FIELDS:
             searchable = ", ".join(sorted(FULLTEXT_FIELDS))
@@ -820,15 +826,22 @@ def _checked_labels(labels: tuple[Any, ...]) -> tuple[Label, ...]:
     return labels if plain and checked == labels else checked
 
 
+def _above(hits: list[SearchHit], floor: float | None) -> list[SearchHit]:
+    """The hits (best first) scoring at least `floor`; all of them without one."""
+    if floor is None or not hits or hits[-1].score >= floor:
+        return hits
+    return [hit for hit in hits if hit.score >= floor]
+
+
 def search_vector(vector: Sequence[float]) -> list[float]:
     """The query vector as floats; UsageError unless it is non-empty, finite and not all zeros."""
     if hasattr(vector, "tolist"):  # a numpy array
         vector = vector.tolist()
     try:
-        values = [float(x) for x in vector]
+        values = list(map(float, vector))
     except (TypeError, ValueError) as e:
         raise UsageError("a search vector must be a list of numbers") from e
-    if not values or not all(math.isfinite(x) for x in values):
+    if not values or not all(map(math.isfinite, values)):
         raise UsageError("a search vector must be a non-empty list of finite numbers")
     if not any(values):
         raise UsageError("a search vector must not be all zeros (it has no direction)")

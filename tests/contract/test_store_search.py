@@ -365,3 +365,16 @@ def test_many_vector_searches_asked_at_once_answer_as_alone(vectors: GraphStore)
     assert found[:-1] == alone
     assert ids(found[0]) == ["m-same", "m-close"] and ids(found[1])[0] == "m-ortho"
     assert found[-1] == vectors.fulltext_search("a", Label.MEMORY, 5)
+
+
+def test_a_floor_keeps_only_the_hits_scoring_at_least_it(vectors: GraphStore) -> None:
+    """remember's checks read only memories scoring 0.5 or more: the rest are not built."""
+    asked = [Search(Label.MEMORY, 10, vector=vec(1.0), floor=f) for f in (0.8, -1e-4, 0.99)]
+    assert [ids(hits) for hits in vectors.search_all(asked)] == [
+        ["m-same", "m-close"],  # m-close scores 0.894
+        ["m-same", "m-close", "m-ortho"],
+        ["m-same"],
+    ]
+    assert vectors.search_all([Search(Label.MEMORY, 1, vector=vec(0.0, 1.0), floor=0.5)]) == [[]]
+    everything = vectors.search_all([Search(Label.MEMORY, 10, vector=vec(1.0))])[0]
+    assert ids(everything) == ["m-same", "m-close", "m-ortho", "m-opposite"]

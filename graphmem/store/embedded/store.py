@@ -323,7 +323,10 @@ class EmbeddedStore(GraphStore):
                 by_label.setdefault(search.label, []).append(i)
         with self._connection("search") as conn:
             for label, indexes in by_label.items():
-                asked = [(searches[i].vector or [], searches[i].limit) for i in indexes]
+                asked = [
+                    (searches[i].vector or [], searches[i].limit, searches[i].floor)
+                    for i in indexes
+                ]
                 for i, hits in zip(
                     indexes, self._vectors.search_many(conn, asked, label), strict=True
                 ):

@@ -167,16 +167,20 @@ class VectorIndex:
         return _top(scores, rows.ids, limit)
 
     def search_many(
-        self, conn: sqlite3.Connection, queries: Sequence[tuple[Sequence[float], int]], label: Label
+        self,
+        conn: sqlite3.Connection,
+        queries: Sequence[tuple[Sequence[float], int, float | None]],
+        label: Label,
     ) -> list[list[tuple[str, float]]]:
-        """`search` for each (query, limit), the scores of all queries of one dimension in one
-        matrix product on one BLAS thread: 256 queries over 10k x 384 vectors took 17 ms of CPU
-        against 200 ms one by one. Scores agree with `search`'s to float32 rounding (1e-7)."""
+        """`search` for each (query, limit, floor), the scores of all queries of one dimension
+        in one matrix product on one BLAS thread: 256 queries over 10k x 384 vectors took 17 ms
+        of CPU against 200 ms one by one. Scores agree with `search`'s to float32 rounding
+        (1e-7). Hits below a query's floor are left out before their list is built."""
         vectors = self._load(conn, label)
         np = _numpy()
         found: list[list[tuple[str, float]]] = [[] for _ in queries]
         by_dim: dict[int, list[int]] = {}
-        for i, (query, _) in enumerate(queries):
+        for i, (query, _, _) in enumerate(queries):
             by_dim.setdefault(len(query), []).append(i)
         for dim, indexes in by_dim.items():
             rows = vectors.by_dim.get(dim)
@@ -190,11 +194,12 @@ class VectorIndex:
             units = (asked / np.linalg.norm(asked, axis=1)[:, None]).astype(np.float32)
             with _one_blas_thread():
                 scores = units @ rows.matrix().T
-            by_limit: dict[int, list[int]] = {}
+            by_limit: dict[tuple[int, float | None], list[int]] = {}
             for row, i in enumerate(indexes):
-                by_limit.setdefault(queries[i][1], []).append(row)
-            for limit, picked in by_limit.items():
-                tops = _tops(scores[picked] if len(picked) < len(indexes) else scores, rows, limit)
+                by_limit.setdefault(queries[i][1:], []).append(row)
+            for (limit, floor), picked in by_limit.items():
+                asked_scores = scores[picked] if len(picked) < len(indexes) else scores
+                tops = _tops(asked_scores, rows, limit, floor)
                 for row, hits in zip(picked, tops, strict=True):
                     found[indexes[row]] = hits
         return found
@@ -253,9 +258,11 @@ def _top(scores: Any, ids: list[str], limit: int) -> list[tuple[str, float]]:
     return [(node_id, max(-1.0, min(1.0, -negative))) for negative, node_id in ranked[:limit]]
 
 
-def _tops(scores: Any, rows: _Rows, limit: int) -> list[list[tuple[str, float]]]:
+def _tops(
+    scores: Any, rows: _Rows, limit: int, floor: float | None = None
+) -> list[list[tuple[str, float]]]:
     """`_top` of each row of a matrix of scores, in whole-matrix steps: per query, only the
-    final list of hits is built in Python."""
+    final list of hits (those of at least `floor`) is built in Python."""
     np = _numpy()
     assert np is not None
     count = min(limit, scores.shape[1])
@@ -275,12 +282,14 @@ def _tops(scores: Any, rows: _Rows, limit: int) -> list[list[tuple[str, float]]]
     values = np.take_along_axis(plain, picked, axis=1)
     # Best first, ties by id: the ids' sorted order as a number per row.
     order = np.lexsort((rows.id_ranks()[picked], -values), axis=1)
-    picked = np.take_along_axis(picked, order, axis=1).tolist()
-    values = np.clip(np.take_along_axis(values, order, axis=1), -1.0, 1.0).tolist()
+    picked = np.take_along_axis(picked, order, axis=1)
+    values = np.clip(np.take_along_axis(values, order, axis=1), -1.0, 1.0)
+    # Per row, how many are kept: best first, so those at least `floor` come first.
+    counts = [count] * len(values) if floor is None else (values >= floor).sum(axis=1).tolist()
     ids = rows.ids
     found = [
-        list(zip([ids[i] for i in row], row_values, strict=True))
-        for row, row_values in zip(picked, values, strict=True)
+        list(zip([ids[i] for i in row[:kept]], row_values[:kept], strict=True))
+        for row, row_values, kept in zip(picked.tolist(), values.tolist(), counts, strict=True)
     ]
     for row in tied:
         found.insert(row, _top(scores[row], ids, limit))

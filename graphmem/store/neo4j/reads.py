@@ -299,10 +299,11 @@ class Neo4jReads(GraphReads):
         parts: list[str] = []
         columns: list[str] = []
         params: dict[str, Any] = {}
-        groups: dict[int, list[int]] = {}
+        groups: dict[tuple[int, float], list[int]] = {}
         for i, search in enumerate(searches):
             if search.vector is not None and search.label == schema.VECTOR_LABEL:
-                groups.setdefault(search.limit, []).append(i)
+                floor = -1.0 if search.floor is None else search.floor
+                groups.setdefault((search.limit, floor), []).append(i)
                 continue
             statement = self._search_statement(search)
             if statement is not None:
@@ -314,7 +315,7 @@ class Neo4jReads(GraphReads):
         ordered_groups = sorted(groups.items())
         if ordered_groups:
             index = self._index_name(self._schema.vector, f"{schema.VECTOR_LABEL} vector")
-        for g, (limit, members) in enumerate(ordered_groups):
+        for g, ((limit, floor), members) in enumerate(ordered_groups):
             text = st.render(
                 "vector_search_many",
                 property=st.identifier(EMBEDDING_PROPERTY),
@@ -328,6 +329,9 @@ class Neo4jReads(GraphReads):
                 f"g{g}_vectors": [searches[i].vector for i in members],
                 f"g{g}_limit": limit,
                 f"g{g}_candidates": limit * 2 + 10,  # re-ranked exactly: extra ones buy recall
+                # Neo4j's similarity is (1 + cos) / 2; a little below, as search_all compares
+                # the cosines given back exactly.
+                f"g{g}_floor": (1.0 + floor) / 2.0 - 1e-6,
             }
         if not parts:
             return [[] for _ in searches]
