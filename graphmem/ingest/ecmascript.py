@@ -179,6 +179,9 @@ THIS = "this"
 #: ``promise:Foo``: awaiting the call (``await f()``, read as ``f().#await``) gives a Foo.
 PROMISE = "promise:"
 AWAIT = "#await"
+#: A property declared with a function type (``code: (cxt: KeywordCxt) => void`` in an
+#: interface), written ``signature:I.code``: ``#0`` of it is a KeywordCxt, as of a type alias.
+SIGNATURE = "signature:"
 #: The scope a class's fields are bound in (``Registry.#fields``): not a scope its methods'
 #: bare names see (a field is only ever ``this.reg``), which `attribute` reads.
 FIELDS = ".#fields"
@@ -637,10 +640,13 @@ class _EcmaParse(SourceParse):
                     names.append(named)
         return names
 
-    def destructured_params(self, node: Node, qualified_name: str) -> None:
+    def destructured_params(
+        self, node: Node, qualified_name: str, member: str | None = None
+    ) -> None:
         """``function serialize({gen, data}: SerializeCxt)``: `gen` holds the member `gen` of a
         `SerializeCxt` (the parameter is bound as ``#0``, a name no code can use); the names
-        an untyped or nested pattern declares are locals whose values are not followed."""
+        an untyped or nested pattern declares are locals whose values are not followed, unless
+        the function is a `typed_member` (`member`), whose type gives the parameter's."""
         params = node.child_by_field_name("parameters")
         for position, child in enumerate(params.named_children if params is not None else []):
             pattern = child.child_by_field_name("pattern") or child
@@ -650,11 +656,14 @@ class _EcmaParse(SourceParse):
             if pattern.type != "object_pattern":
                 continue
             scope = _Scope(qualified_name, node.end_byte, None)
-            if declared is None:
+            held = f"#{position}"
+            if declared is not None:
+                self.bind(qualified_name, held, declared, child, annotation=True)
+            elif member is not None:
+                self.bind(qualified_name, held, f"{member}.{held}", child)
+            else:
                 self.unknown_names(pattern, scope)
                 continue
-            held = f"#{position}"
-            self.bind(qualified_name, held, declared, child, annotation=True)
             self.destructured_names(pattern, held, scope)
 
     def params(self, node: Node) -> list[str]:
@@ -700,9 +709,19 @@ class _EcmaParse(SourceParse):
             name_node = member.child_by_field_name("name")
             if member.type != "property_signature" or name_node is None:
                 continue
-            declared = self.declared_type(member.child_by_field_name("type"))
-            if declared is not None and name_node.type == "property_identifier":
-                self.bind(scope, self.text(name_node), declared, member, annotation=True)
+            if name_node.type != "property_identifier":
+                continue
+            name = self.text(name_node)
+            annotation = member.child_by_field_name("type")
+            written = annotation.named_children if annotation is not None else []
+            if written and written[0].type == "function_type":
+                owner = scope.removesuffix(FIELDS).removeprefix(self.module + ".")
+                self.signature(f"{owner}.{name}", written[0])
+                self.bind(scope, name, f"{SIGNATURE}{owner}.{name}", member, annotation=True)
+                continue
+            declared = self.declared_type(annotation)
+            if declared is not None:
+                self.bind(scope, name, declared, member, annotation=True)
 
     def on_function(self, node: Node, scope: _Scope) -> _Scope | None:
         name_node = node.child_by_field_name("name")
@@ -778,12 +797,19 @@ class _EcmaParse(SourceParse):
         level: the types of its parameters, by position, for the functions it types."""
         name = node.child_by_field_name("name")
         function = node.child_by_field_name("value")
-        params = function.child_by_field_name("parameters") if function is not None else None
-        if name is None or params is None or scope.definition is not None or scope.local:
+        if name is None or function is None or scope.definition is not None or scope.local:
             return None
-        types = [self.declared_type(p.child_by_field_name("type")) for p in params.named_children]
-        self.parsed.extra.setdefault("signatures", {})[self.text(name)] = types
+        self.signature(self.text(name), function)
         return None
+
+    def signature(self, name: str, function: Node) -> None:
+        """Record the types a function type declares its parameters with, by position, as
+        the signature `name` (a module-relative name)."""
+        params = function.child_by_field_name("parameters")
+        if params is None:
+            return
+        types = [self.declared_type(p.child_by_field_name("type")) for p in params.named_children]
+        self.parsed.extra.setdefault("signatures", {})[name] = types
 
     def contextual_params(self, function: Node, declared: str | None, scope: str) -> None:
         """``const getConnInfo: GetConnInfo = (c) => ...``: an untyped parameter is what the
@@ -877,17 +903,45 @@ class _EcmaParse(SourceParse):
             return None
         local = f"{scope.qualified_name}#{node.start_byte}"
         self.lexical[local] = scope.qualified_name
+        member = self.typed_member(node)
         params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
-        for child in params.named_children if params is not None else []:
+        for position, child in enumerate(params.named_children if params is not None else []):
             pattern = child.child_by_field_name("pattern") or child
             declared = self.declared_type(child.child_by_field_name("type"))
             if pattern.type == "identifier":
-                held = declared or UNKNOWN
+                held = declared or (f"{member}.#{position}" if member else UNKNOWN)
                 self.bind(local, self.text(pattern), held, child, annotation=declared is not None)
         if params is not None and params.type == "identifier":
-            self.bind(local, self.text(params), UNKNOWN, params)
-        self.destructured_params(node, local)
+            self.bind(local, self.text(params), f"{member}.#0" if member else UNKNOWN, params)
+        self.destructured_params(node, local, member)
         return _Scope(scope.qualified_name, node.end_byte, None, local=local)
+
+    def typed_member(self, function: Node) -> str | None:
+        """``const def: CodeKeywordDefinition = { code(cxt) {...} }`` (or ``{...} as T``):
+        ``def.code``, the member whose declared type types the function's untyped parameters
+        (``def.code.#0``), as the checker types them from context. None for a function that
+        is not a member of an object literal held by a variable declared with one type."""
+        if function.type == "method_definition":
+            key, literal = function.child_by_field_name("name"), function.parent
+        elif function.parent is not None and function.parent.type == "pair":
+            key, literal = function.parent.child_by_field_name("key"), function.parent.parent
+        else:
+            return None
+        if key is None or key.type != "property_identifier" or literal is None:
+            return None
+        holder = literal.parent
+        if literal.type != "object" or holder is None:
+            return None
+        cast = self.cast_type(holder)
+        if cast is not None:
+            holder = holder.parent
+        name = holder.child_by_field_name("name") if holder is not None else None
+        if holder is None or holder.type != "variable_declarator" or name is None:
+            return None
+        declared = cast or self.declared_type(holder.child_by_field_name("type"))
+        if declared is None or declared.endswith("[]") or name.type != "identifier":
+            return None
+        return f"{self.text(name)}.{self.text(key)}"
 
     def test_block(self, node: Node) -> tuple[str, Node] | None:
         """``it("keeps order", () => ...)``'s name, `it("keeps order")`, and the call, when
@@ -1641,6 +1695,11 @@ _Value = (
 )  # fmt: skip
 
 
+def _position(name: str) -> int:
+    """The parameter position a member name ``#2`` stands for; -1 for any other name."""
+    return int(name[1:]) if name[:1] == "#" and name[1:].isdigit() else -1
+
+
 def _is_element(binding: Binding) -> bool:
     """A name bound to an element of an array expression (``options[]``), not a declared type."""
     return not binding.annotation and binding.value.endswith("[]")
@@ -2028,6 +2087,8 @@ class EcmaScriptResolver:
     ) -> _Value | None:
         if binding.value == UNKNOWN:
             return None
+        if binding.value.startswith(SIGNATURE):
+            return _Signature(tables.parsed.path, binding.value.removeprefix(SIGNATURE))
         if binding.value.endswith("[]"):
             held = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
             if not binding.annotation:  # `options[]`: an element of what `options` holds
@@ -2117,6 +2178,8 @@ class EcmaScriptResolver:
                 or self.set_member(value.path, value.qualified_name, name)
                 or self.namespace_member(value.path, value.qualified_name, name, depth + 1)
             )
+        if isinstance(value, _Def) and value.kind in (FUNCTION, METHOD) and _position(name) >= 0:
+            return self.declared_parameter(value, _position(name), depth + 1)
         if isinstance(value, _Def) and self.is_getter(value):
             return self.attribute(self.call_result(value, depth + 1), name, depth + 1)
         if isinstance(value, _Def):
@@ -2137,12 +2200,25 @@ class EcmaScriptResolver:
             "getters", ()
         )
 
+    def declared_parameter(self, function: _Def, position: int, depth: int) -> _Value | None:
+        """``def.code.#0`` where `code` is a method (an interface's ``code(cxt: KeywordCxt):
+        void``): what its parameter at `position` is declared as."""
+        tables = self.tables(function.path)
+        definition = tables.definitions.get(function.qualified_name) if tables else None
+        if tables is None or definition is None or position >= len(definition.params):
+            return None
+        bindings = tables.bindings.get((function.qualified_name, definition.params[position]))
+        declared = [b for b in bindings or () if b.annotation]
+        if len(declared) != 1:
+            return None
+        return self.bound_value(tables, function.qualified_name, declared[0], depth)
+
     def parameter_type(self, signature: _Signature, name: str, depth: int) -> _Value | None:
         """``GetConnInfo.#0``: an instance of the type a function type declares its parameter
         at that position with (read where the type is declared)."""
         tables = self.tables(signature.path)
         types = tables.parsed.extra.get("signatures", {}).get(signature.name) if tables else None
-        position = int(name[1:]) if name[:1] == "#" and name[1:].isdigit() else -1
+        position = _position(name)
         if tables is None or not types or not 0 <= position < len(types):
             return None
         written = types[position]

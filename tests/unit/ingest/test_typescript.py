@@ -722,6 +722,52 @@ def test_a_function_typed_by_a_declared_function_type_takes_its_parameter_types(
     }
 
 
+def test_an_object_literal_typed_by_an_interface_types_its_methods_parameters(
+    resolve_tree: Any,
+) -> None:
+    """ajv's `const def: CodeKeywordDefinition = { code(cxt) { const {gen} = cxt; function
+    loop() { gen.if() } } }`: an untyped parameter of a member of an object literal declared
+    (or cast) with an interface has the type the interface's member gives it, whether the
+    member is a method signature or a property of a function type; a destructured one too."""
+    tree = resolve_tree(
+        {
+            "src/types.ts": (
+                "export class Gen {\n  if() {}\n}\n"
+                "export class Cxt {\n  gen: Gen\n  ok() {}\n}\n"
+                "export interface KeywordDef {\n"
+                "  code: (cxt: Cxt, ruleType?: string) => void\n"
+                "  macro(cxt: Cxt): void\n"
+                "  keyword: string\n"
+                "}\n"
+            ),
+            "src/rule.ts": (
+                'import type { KeywordDef } from "./types"\n'
+                "const def: KeywordDef = {\n"
+                '  keyword: "x",\n'
+                "  code(cxt) {\n"
+                "    const { gen } = cxt\n"
+                "    function loop() {\n      gen.if()\n      cxt.ok()\n    }\n"
+                "  },\n"
+                "  macro: (c) => {\n    function m() {\n      c.ok()\n    }\n  },\n"
+                "}\n"
+                "const cast = {\n"
+                "  code({ gen }) {\n    function two() {\n      gen.if()\n    }\n  },\n"
+                "} as KeywordDef\n"
+                "const plain = {\n"
+                "  code(cxt) {\n    function three() {\n      cxt.ok()\n    }\n  },\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/rule.loop", "src/types.Gen.if", "exact"),
+        ("src/rule.loop", "src/types.Cxt.ok", "exact"),
+        ("src/rule.m", "src/types.Cxt.ok", "exact"),
+        ("src/rule.two", "src/types.Gen.if", "exact"),
+    }
+
+
 def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
     """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
     `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
