@@ -117,11 +117,14 @@ def _unwrapped(node: Node) -> Node:
 
 def _is_empty_display(arguments: Sequence[Node]) -> bool:
     """One argument, ``()`` or ``[]``."""
-    return (
-        len(arguments) == 1
-        and arguments[0].type in ("tuple", "list")
-        and not arguments[0].named_children
-    )
+    return len(arguments) == 1 and _empty(arguments[0]) and arguments[0].type != "dictionary"
+
+
+def _empty(node: Node) -> bool:
+    """``()``, ``[]`` or ``{}``: a container holding nothing, so no element to disagree with
+    what another branch holds (``[] if routes is None else list(routes)``)."""
+    node = _unwrapped(node)
+    return node.type in ("tuple", "list", "dictionary") and not node.named_children
 
 
 def _main_guards(found: dict[str, list[Node]]) -> list[tuple[int, int]]:
@@ -237,8 +240,9 @@ def annotation_value(text: str) -> str | None:
     arguments = _arguments(options[0][len(sequence.group(1)) + 1 : -1])
     if head in ("tuple", "Tuple"):
         single = arguments[1:] in ([], ["..."])  # not a tuple of different things
-        if not single:  # `tuple[BaseLoader, str]`, read as `(BaseLoader,)`
-            return "(" + ",".join(normalize_annotation(a) or "" for a in arguments) + ")"
+        if not single:  # `tuple[BaseLoader, str]`, read as `(BaseLoader,str)`; an item may
+            # be a container: `tuple[str, dict[str, Convertor]]` is `(str,{str,Convertor})`
+            return "(" + ",".join(annotation_value(a) or "" for a in arguments) + ")"
     else:
         single = len(arguments) == 1 or head in ("Generator", "AsyncGenerator")
     if not single:
@@ -640,7 +644,8 @@ class _PythonParse(SourceParse):
                 # `x = Foo(a) if a else None`: x is what both branches agree on
                 branches = right.named_children
                 if len(branches) == 3:
-                    for branch in (branches[0], branches[2]):
+                    held = [b for b in (branches[0], branches[2]) if not _empty(b)] or branches
+                    for branch in held:
                         self.bind(scope.qualified_name, name, self.value_expression(branch), node)
                     return
             alias = (
@@ -674,22 +679,27 @@ class _PythonParse(SourceParse):
     def unpack(self, left: Node, right: Node | None, scope: _Scope, node: Node) -> bool:
         """``loader, name = self.get_loader(t)``: each name takes its position of what the
         value holds (``-> tuple[BaseLoader, str]``), read as ``unpack:0:self.get_loader()``."""
-        names = left.named_children
+        names = [_WHITESPACE.sub("", self.text(child)) for child in left.named_children]
         if (
             left.type not in ("pattern_list", "tuple_pattern")
             or right is None
-            or not all(child.type == "identifier" for child in names)
+            or not all(_DOTTED.fullmatch(name) for name in names)
         ):
-            return False
+            return False  # `self.regex, self.format, self.convertors = compile_path(path)` too
         held = self.value_expression(right)
         if held in (UNKNOWN, "None"):
             return False
-        for index, child in enumerate(names):
-            self.bind(scope.qualified_name, self.text(child), f"unpack:{index}:{held}", node)
+        for index, name in enumerate(names):
+            self.bind(scope.qualified_name, name, f"unpack:{index}:{held}", node)
         return True
 
     def value_expression(self, node: Node) -> str:
         node = _unwrapped(node)
+        if node.type == "boolean_operator" and self.text(node.children[1]) == "or":
+            # `self.routes or []`: what the left holds, when the fallback is empty or None
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None and (_empty(right) or right.type == "none"):
+                return self.value_expression(left)
         if node.type == "await":  # `await f()` of an `async def f() -> R` is an R
             awaited = node.named_children
             return self.value_expression(awaited[0]) if len(awaited) == 1 else UNKNOWN

@@ -193,14 +193,31 @@ class AliasValue:
 
 @dataclass(frozen=True, slots=True)
 class TupleValue:
-    """A tuple of a known length whose items are instances of `items`, None where the
-    annotation names no one class (``tuple[BaseLoader, str]``): what unpacking it binds."""
+    """A tuple of a known length whose items hold `items`, None where the annotation names
+    nothing followed (``tuple[BaseLoader, str]``, ``tuple[str, dict[str, Convertor]]``): what
+    unpacking it binds."""
 
-    items: tuple[DefValue | None, ...]
+    items: tuple[Value | None, ...]
 
-    def item(self, index: int) -> InstanceValue | None:
-        held = self.items[index] if index < len(self.items) else None
-        return InstanceValue(held) if held is not None else None
+    def item(self, index: int) -> Value | None:
+        return self.items[index] if index < len(self.items) else None
+
+
+def _parts(held: str) -> list[str]:
+    """The items of a tuple ``(A,{str,B})`` or mapping ``{K,V}`` annotation value, nested
+    ones kept whole."""
+    parts: list[str] = []
+    depth = start = 0
+    for position, char in enumerate(held[1:-1], 1):
+        if char in "({":
+            depth += 1
+        elif char in ")}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(held[start + 1 : position])
+            start = position
+    parts.append(held[start + 1 : -1])
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -675,17 +692,13 @@ class PythonResolver:
         """What a value annotated `annotation` (as `annotation_value` reads it) holds; the
         class itself for ``type:C`` (``response_class: type[Response]``)."""
         if annotation.startswith("("):
-            items = (
-                self.declared(tables, scope, part) if part else None
-                for part in annotation[1:-1].split(",")
-            )
-            return TupleValue(
-                tuple(item.cls if isinstance(item, InstanceValue) else None for item in items)
-            )
+            items = [
+                self.declared(tables, scope, part) if part else None for part in _parts(annotation)
+            ]
+            return TupleValue(tuple(items))
         if annotation.startswith("{"):
             key, value = (
-                self.declared(tables, scope, part) if part else None
-                for part in annotation[1:-1].split(",")
+                self.declared(tables, scope, part) if part else None for part in _parts(annotation)
             )
             classes_held = isinstance(value, DefValue) and value.kind == CLASS
             if (

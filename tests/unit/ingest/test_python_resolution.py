@@ -881,6 +881,40 @@ def test_unpacking_a_declared_tuple_binds_each_position(resolve_tree: Any) -> No
     assert ("pkg.m.Prefix.other", "pkg.m.Loader.load") not in calls
 
 
+def test_tuple_items_may_be_containers_and_attributes_may_take_them(resolve_tree: Any) -> None:
+    """starlette's `self.path_regex, self.path_format, self.param_convertors =
+    compile_path(path)` with `-> tuple[Pattern[str], str, dict[str, Convertor[Any]]]`, then
+    `self.param_convertors[key].convert(value)`; `self.routes = [] if routes is None else
+    list(routes)` (an empty display holds nothing to disagree with) and `for route in
+    self.routes or []`."""
+    tree = resolve_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/m.py": (
+                "from typing import Any, Sequence\n\n\n"
+                "class Convertor:\n    def convert(self, v):\n        pass\n\n\n"
+                "class Route:\n    def handle(self):\n        pass\n\n\n"
+                "def compile_path(p) -> tuple[str, dict[str, Convertor], list[Route]]:\n"
+                "    return p, {}, []\n\n\n"
+                "class Router:\n"
+                "    def __init__(self, path, routes: Sequence[Route] | None = None):\n"
+                "        self.regex, self.convertors, self.more = compile_path(path)\n"
+                "        self.routes = [] if routes is None else list(routes)\n"
+                "        self.extra = None if routes is None else routes\n\n"
+                "    def matches(self, key):\n        self.convertors[key].convert(1)\n"
+                "        for route in self.more:\n            route.handle()\n\n"
+                "    def app(self):\n"
+                "        for route in self.routes:\n            route.handle()\n"
+                "        for route in self.extra or []:\n            route.handle()\n"
+            ),
+        }
+    )
+    calls = tree.of("CALLS")
+    assert ("pkg.m.Router.matches", "pkg.m.Convertor.convert") in calls
+    assert ("pkg.m.Router.matches", "pkg.m.Route.handle") in calls
+    assert ("pkg.m.Router.app", "pkg.m.Route.handle") in calls
+
+
 def test_a_union_of_one_class_and_builtins_calls_what_no_builtin_has(resolve_tree: Any) -> None:
     """werkzeug's `def content_range(self, value: ContentRange | str | None)`, then
     `value.to_header()` after an `isinstance(value, str)` branch: no `str` has `to_header`,
