@@ -715,7 +715,8 @@ class _EcmaParse(SourceParse):
             annotation = member.child_by_field_name("type")
             written = annotation.named_children if annotation is not None else []
             if written and written[0].type == "function_type":
-                owner = scope.removesuffix(FIELDS).removeprefix(self.module + ".")
+                owner = scope.removesuffix(FIELDS).removesuffix(SHAPE)
+                owner = owner.removeprefix(self.module + ".")
                 self.signature(f"{owner}.{name}", written[0])
                 self.bind(scope, name, f"{SIGNATURE}{owner}.{name}", member, annotation=True)
                 continue
@@ -794,12 +795,20 @@ class _EcmaParse(SourceParse):
 
     def on_signature(self, node: Node, scope: _Scope) -> _Scope | None:
         """``type MiddlewareHandler = (c: Context, next: Next) => Promise<void>`` at module
-        level: the types of its parameters, by position, for the functions it types."""
+        level: the types of its parameters, by position, for the functions it types. ``type
+        Match = { observer: QueryObserver }``: an object of that type holds its members, as
+        an interface's instance does (bound under ``Match{}``, read in the module)."""
         name = node.child_by_field_name("name")
-        function = node.child_by_field_name("value")
-        if name is None or function is None or scope.definition is not None or scope.local:
+        value = node.child_by_field_name("value")
+        if name is None or value is None or scope.definition is not None or scope.local:
             return None
-        self.signature(self.text(name), function)
+        if value.type == "function_type":
+            self.signature(self.text(name), value)
+            return None
+        shape = f"{self.module}.{self.text(name)}"
+        self.lexical[shape] = self.module
+        self.property_types(value, shape + SHAPE)
+        self.parsed.extra.setdefault("shapes", []).append(self.text(name))
         return None
 
     def signature(self, name: str, function: Node) -> None:
@@ -1633,7 +1642,7 @@ class _Instance:
 class _Elements:
     """An array (declared ``Option[]``, or returned as one): what its elements are."""
 
-    item: _Instance
+    item: _Instance | _Shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -1649,7 +1658,7 @@ class _Signature:
 class _Promise:
     """What an async call gives before it is awaited: awaiting it gives `item`."""
 
-    item: _Instance | _Elements
+    item: _Instance | _Elements | _Shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -1657,7 +1666,7 @@ class _ElementMethod:
     """A method of an array or map that gives `result` when called: one element
     (``routes.get(k)``, ``xs.pop()``) or some of them (``xs.filter(f)``)."""
 
-    result: _Instance | _Elements
+    result: _Instance | _Elements | _Shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -1952,9 +1961,12 @@ class EcmaScriptResolver:
         returned = self.evaluate(
             value.path, value.qualified_name, returns.removesuffix("[]"), depth + 1
         )
-        if not isinstance(returned, _Def) or returned.kind not in _TYPES:
+        if isinstance(returned, _Shape):
+            item: _Instance | _Shape = returned
+        elif isinstance(returned, _Def) and returned.kind in _TYPES:
+            item = _Instance(returned)
+        else:
             return None
-        item = _Instance(returned)
         result = _Elements(item) if returns.endswith("[]") else item
         return _Promise(result) if definition.returns.startswith(PROMISE) else result
 
@@ -2054,6 +2066,8 @@ class EcmaScriptResolver:
                 return _Object(tables.parsed.path, name)
             if name in tables.parsed.extra.get("signatures", {}):
                 return _Signature(tables.parsed.path, name)
+            if name in tables.parsed.extra.get("shapes", ()):
+                return _Shape(tables.parsed.path, f"{scope}.{name}")
             type_import = tables.parsed.extra.get("type_imports", {}).get(name)
             if type_import is not None:
                 target = self.resolve_specifier(tables.parsed.path, type_import[0])
@@ -2095,11 +2109,13 @@ class EcmaScriptResolver:
                 return held.item if isinstance(held, _Elements) else None
             if isinstance(held, _Def) and held.kind in _TYPES:  # declared `Option[]`
                 return _Elements(_Instance(held))
-            return None
+            return _Elements(held) if isinstance(held, _Shape) else None
         if binding.value.endswith("()"):
             called = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
             return self.call_result(called, depth + 1)
         value = self.evaluate(tables.parsed.path, scope, binding.value, depth + 1)
+        if binding.annotation and isinstance(value, _Shape):
+            return value  # an object of a type alias of a type literal: it has the members
         if binding.annotation:
             return _Instance(value) if isinstance(value, _Def) and value.kind in _TYPES else None
         return value

@@ -768,6 +768,36 @@ def test_an_object_literal_typed_by_an_interface_types_its_methods_parameters(
     }
 
 
+def test_a_type_alias_of_a_type_literal_types_its_members(resolve_tree: Any) -> None:
+    """TanStack Query's `type QueryObserverMatch = { observer: QueryObserver }`, returned as
+    `Array<QueryObserverMatch>` and then `matches.map((match) => match.observer.getResult())`;
+    a parameter or a local of the alias's type reads its members the same way, and a member
+    it does not declare calls nothing."""
+    tree = resolve_tree(
+        {
+            "src/observer.ts": "export class Observer {\n  getResult() {}\n  destroy() {}\n}\n",
+            "src/observers.ts": (
+                'import { Observer } from "./observer"\n'
+                "type Match = {\n  options: string\n  observer: Observer\n}\n"
+                "export class Observers {\n"
+                "  find(): Array<Match> {\n    return []\n  }\n"
+                "  results() {\n"
+                "    return this.find().map((match) => match.observer.getResult())\n"
+                "  }\n"
+                "  one(match: Match) {\n    match.observer.destroy()\n    match.other.destroy()\n"
+                "  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert calls == {
+        ("src/observers.Observers.results", "src/observers.Observers.find", "exact"),
+        ("src/observers.Observers.results", "src/observer.Observer.getResult", "exact"),
+        ("src/observers.Observers.one", "src/observer.Observer.destroy", "exact"),
+    }
+
+
 def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
     """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
     `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
