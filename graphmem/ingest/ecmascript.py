@@ -182,6 +182,9 @@ AWAIT = "#await"
 #: A property declared with a function type (``code: (cxt: KeywordCxt) => void`` in an
 #: interface), written ``signature:I.code``: ``#0`` of it is a KeywordCxt, as of a type alias.
 SIGNATURE = "signature:"
+#: ``xs.map((m) => m.observer)``, written ``mapped:m.observer``: an array of what the callback
+#: gives, its parameter an element of ``xs`` (bound by `element_parameter`).
+MAPPED = "mapped:"
 #: The scope a class's fields are bound in (``Registry.#fields``): not a scope its methods'
 #: bare names see (a field is only ever ``this.reg``), which `attribute` reads.
 FIELDS = ".#fields"
@@ -1256,6 +1259,9 @@ class _EcmaParse(SourceParse):
             dotted = self.dotted(constructor) if constructor is not None else None
             return f"{dotted}()" if dotted else None
         if node.type == "call_expression":
+            mapped = self.mapped(node)
+            if mapped is not None:
+                return mapped
             function, is_awaited = _called(node)
             dotted = self.dotted(function) if function is not None else None
             if not dotted or dotted == "require":
@@ -1269,6 +1275,23 @@ class _EcmaParse(SourceParse):
             right = node.child_by_field_name("right")
             return self.value_expression(right) if right is not None else None
         return None
+
+    def mapped(self, call: Node) -> str | None:
+        """``xs.map((m) => m.observer)``: ``mapped:m.observer``, when the callback is an arrow
+        whose body is an expression the resolver can follow; None for any other call."""
+        function = call.child_by_field_name("function")
+        arguments = call.child_by_field_name("arguments")
+        method = function.child_by_field_name("property") if function is not None else None
+        if method is None or self.text(method) != "map" or arguments is None:
+            return None
+        callback = arguments.named_children[0] if arguments.named_children else None
+        body = callback.child_by_field_name("body") if callback is not None else None
+        if callback is None or callback.type != "arrow_function" or body is None:
+            return None
+        if body.type == "statement_block" or self.parameter(callback, 0) is None:
+            return None
+        held = self.value_expression(body)
+        return MAPPED + held if held is not None else None
 
     def _fallback(self, node: Node) -> bool:
         """`a ?? new Foo()` or `a || new Foo()`."""
@@ -2103,6 +2126,11 @@ class EcmaScriptResolver:
             return None
         if binding.value.startswith(SIGNATURE):
             return _Signature(tables.parsed.path, binding.value.removeprefix(SIGNATURE))
+        if binding.value.startswith(MAPPED):
+            item = self.evaluate(
+                tables.parsed.path, scope, binding.value.removeprefix(MAPPED), depth + 1
+            )
+            return _Elements(item) if isinstance(item, _Instance | _Shape) else None
         if binding.value.endswith("[]"):
             held = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
             if not binding.annotation:  # `options[]`: an element of what `options` holds

@@ -772,7 +772,8 @@ def test_a_type_alias_of_a_type_literal_types_its_members(resolve_tree: Any) -> 
     """TanStack Query's `type QueryObserverMatch = { observer: QueryObserver }`, returned as
     `Array<QueryObserverMatch>` and then `matches.map((match) => match.observer.getResult())`;
     a parameter or a local of the alias's type reads its members the same way, and a member
-    it does not declare calls nothing."""
+    it does not declare calls nothing. `matches.map((m) => m.observer)` is an array of what
+    the arrow gives."""
     tree = resolve_tree(
         {
             "src/observer.ts": "export class Observer {\n  getResult() {}\n  destroy() {}\n}\n",
@@ -786,6 +787,12 @@ def test_a_type_alias_of_a_type_literal_types_its_members(resolve_tree: Any) -> 
                 "  }\n"
                 "  one(match: Match) {\n    match.observer.destroy()\n    match.other.destroy()\n"
                 "  }\n"
+                "  all() {\n"
+                "    const observers = this.find().map((m) => m.observer)\n"
+                "    for (const observer of observers) {\n      observer.destroy()\n    }\n"
+                "    const names = this.find().map((m) => m.options)\n"
+                "    names[0].destroy()\n"
+                "  }\n"
                 "}\n"
             ),
         }
@@ -795,6 +802,8 @@ def test_a_type_alias_of_a_type_literal_types_its_members(resolve_tree: Any) -> 
         ("src/observers.Observers.results", "src/observers.Observers.find", "exact"),
         ("src/observers.Observers.results", "src/observer.Observer.getResult", "exact"),
         ("src/observers.Observers.one", "src/observer.Observer.destroy", "exact"),
+        ("src/observers.Observers.all", "src/observers.Observers.find", "exact"),
+        ("src/observers.Observers.all", "src/observer.Observer.destroy", "exact"),  # mapped
     }
 
 
