@@ -1038,6 +1038,10 @@ class _EcmaParse(SourceParse):
         if node.type == "union_type":  # `Command | undefined` is a Command where it is one
             kinds = [c for c in node.named_children if self.text(c) not in _NOTHING]
             return self.type_name(kinds[0]) if len(kinds) == 1 else None
+        if node.type == "intersection_type":  # `Def & Added`: what each part has (`_Both`)
+            parts = [self.type_name(child) for child in node.named_children]
+            plain = [part for part in parts if part is not None and not part.endswith("[]")]
+            return "&".join(plain) if plain and len(plain) == len(parts) else None
         element: Node | None = None
         if node.type == "array_type":
             element = node.named_children[0] if node.named_children else None
@@ -1709,6 +1713,14 @@ class _Shape:
 
 
 @dataclass(frozen=True, slots=True)
+class _Both:
+    """A value of an intersection type (``CodeKeywordDefinition & AddedKeywordDefinition``):
+    its members are those of its parts, each found in one part (or the same in several)."""
+
+    parts: tuple[_Instance | _Shape, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Namespace:
     """A TypeScript namespace: its members are what it declares."""
 
@@ -1723,7 +1735,7 @@ class _Shadowed:
 
 _Value = (
     _Module | _Def | _Instance | _Elements | _ElementMethod | _Object | _Namespace | _Shape
-    | _Signature | _Promise
+    | _Signature | _Promise | _Both
 )  # fmt: skip
 
 
@@ -2141,6 +2153,15 @@ class EcmaScriptResolver:
         if binding.value.endswith("()"):
             called = self.evaluate(tables.parsed.path, scope, binding.value[:-2], depth + 1)
             return self.call_result(called, depth + 1)
+        if binding.annotation and "&" in binding.value:
+            parts = [
+                self.declared_value(tables, scope, part, depth + 1)
+                for part in binding.value.split("&")
+            ]
+            # a part not followed (ajv's `AddedKeywordDefinition = KeywordDefinition & {..}`)
+            # adds members nothing here knows of; those of the parts followed stay theirs
+            each = tuple(p for p in parts if isinstance(p, _Instance | _Shape))
+            return _Both(each) if each else None
         value = self.evaluate(tables.parsed.path, scope, binding.value, depth + 1)
         if binding.annotation and isinstance(value, _Shape):
             return value  # an object of a type alias of a type literal: it has the members
@@ -2209,6 +2230,9 @@ class EcmaScriptResolver:
             return found
         if isinstance(value, _Signature):
             return self.parameter_type(value, name, depth + 1)
+        if isinstance(value, _Both):  # the member of the one part that has it
+            members = {self.attribute(part, name, depth + 1) for part in value.parts} - {None}
+            return members.pop() if len(members) == 1 else None
         if isinstance(value, _Object):
             owner = f"{self.module_of(value.path)}.{value.name}"
             return self.member(value, name, depth + 1) or self.set_member(value.path, owner, name)

@@ -728,7 +728,9 @@ def test_an_object_literal_typed_by_an_interface_types_its_methods_parameters(
     """ajv's `const def: CodeKeywordDefinition = { code(cxt) { const {gen} = cxt; function
     loop() { gen.if() } } }`: an untyped parameter of a member of an object literal declared
     (or cast) with an interface has the type the interface's member gives it, whether the
-    member is a method signature or a property of a function type; a destructured one too."""
+    member is a method signature or a property of a function type; a destructured one too;
+    of an intersection (`CodeKeywordDefinition & AddedKeywordDefinition`), the part's that has
+    the member."""
     tree = resolve_tree(
         {
             "src/types.ts": (
@@ -756,6 +758,10 @@ def test_an_object_literal_typed_by_an_interface_types_its_methods_parameters(
                 "const plain = {\n"
                 "  code(cxt) {\n    function three() {\n      cxt.ok()\n    }\n  },\n"
                 "}\n"
+                "type Added = KeywordDef & { extra: string }\n"
+                "const both: KeywordDef & Added = {\n"
+                "  code(cxt) {\n    function four() {\n      cxt.ok()\n    }\n  },\n"
+                "}\n"
             ),
         }
     )
@@ -765,6 +771,7 @@ def test_an_object_literal_typed_by_an_interface_types_its_methods_parameters(
         ("src/rule.loop", "src/types.Cxt.ok", "exact"),
         ("src/rule.m", "src/types.Cxt.ok", "exact"),
         ("src/rule.two", "src/types.Gen.if", "exact"),
+        ("src/rule.four", "src/types.Cxt.ok", "exact"),  # an intersection: the part with `code`
     }
 
 
