@@ -356,6 +356,9 @@ class _PythonParse(SourceParse):
         super().__init__("python", path, source, module)
         #: module- and class-level assignments: (scope, name, statement), made Variables last
         self.variables: list[tuple[str, str, Node]] = []
+        #: per function, its first parameter and whether each of its returns so far gives it
+        #: back
+        self.gives_back: dict[str, tuple[str, bool]] = {}
 
     def run(self) -> ParsedFile:
         found = self.captures(grammar("tree_sitter_python"), "python")
@@ -402,11 +405,39 @@ class _PythonParse(SourceParse):
                 self.bind(scope.qualified_name, self.text(node), held, node)
             elif name == "condition":
                 self.narrowing(node, scope)
+            elif name == "return":
+                self.note_return(node, scope)
             elif name == "as_target":
                 for target in self.target_names(node):
                     self.bind(scope.qualified_name, target, UNKNOWN, node)
         self.add_variables()
+        self.note_identities()
         return self.parsed
+
+    def note_return(self, node: Node, scope: _Scope) -> None:
+        """Whether this ``return`` of a function gives back its first parameter, unchanged
+        (attrs's ``def _add_hash(cls, attrs): ...; return cls``)."""
+        definition = scope.definition
+        if definition is None or definition.kind == CLASS or not definition.params:
+            return
+        first = definition.params[0]
+        values = [child for child in node.named_children if child.type != "comment"]
+        same = len(values) == 1 and self.text(values[0]) == first
+        _, before = self.gives_back.get(definition.qualified_name, (first, True))
+        self.gives_back[definition.qualified_name] = (first, before and same)
+
+    def note_identities(self) -> None:
+        """The functions every ``return`` of which gives back the first parameter, never
+        assigned in them, as `extra["identity"]`: a call of one gives its first argument
+        (``Factory = _add_hash(_add_repr(Factory))`` is still the class ``Factory``)."""
+        rebound = {(b.scope, b.name) for b in self.parsed.bindings if not b.annotation}
+        identity = [
+            qualified_name
+            for qualified_name, (first, same) in self.gives_back.items()
+            if same and (qualified_name, first) not in rebound
+        ]
+        if identity:
+            self.parsed.extra["identity"] = identity
 
     def add_variables(self) -> None:
         """Module constants and class attributes as Variables, after every def and class: a
@@ -658,8 +689,9 @@ class _PythonParse(SourceParse):
             if right is not None:
                 value = self.value_expression(right)
                 wrapped = f"{scope.qualified_name}.{name}"
-                if wrapped in self.seen and self.wraps(right, name):
-                    value = "wrap:" + wrapped  # Factory = _add_hash(_add_repr(Factory))
+                callers = self.wrappers(right, name) if wrapped in self.seen else None
+                if callers is not None:  # Factory = _add_hash(_add_repr(Factory))
+                    value = f"wrap:{wrapped}:{','.join(callers)}"
             self.bind(scope.qualified_name, name, value, node)
         elif not self.unpack(left, right, scope, node):
             for target in self.target_names(left):
@@ -923,20 +955,26 @@ class _PythonParse(SourceParse):
         self.bind(scope.qualified_name, names[0], f"{held}.{enter}()", alias)
         return True
 
-    def wraps(self, node: Node, name: str) -> bool:
-        """Whether calls nest down to `name` as their first argument: ``f(g(name, ...))``."""
+    def wrappers(self, node: Node, name: str) -> list[str] | None:
+        """The functions of calls nesting down to `name` as their first argument, outermost
+        first (``f(g(name, ...))``: f, g; a callee not a dotted name as ``?``), or None when
+        the value is no such nest."""
+        callees: list[str] = []
         while node.type == "call":
+            function = node.child_by_field_name("function")
+            text = _WHITESPACE.sub("", self.text(function)) if function is not None else ""
+            callees.append(text if _DOTTED.fullmatch(text) else UNKNOWN)
             arguments = node.child_by_field_name("arguments")
             first = next(
                 (c for c in (arguments.named_children if arguments else []) if c.type != "comment"),
                 None,
             )
             if first is None:
-                return False
+                return None
             if first.type == "identifier":
-                return self.text(first) == name
+                return callees if self.text(first) == name else None
             node = first
-        return False
+        return None
 
     def exports(self, node: Node) -> None:
         if node.type not in ("list", "tuple"):

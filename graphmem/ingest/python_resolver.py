@@ -546,10 +546,12 @@ class PythonResolver:
             bindings = _declared_bindings(tables, bindings)
         for binding in bindings:
             if binding.value.startswith("wrap:"):  # X = wrap(X): probably still the def
-                found = tables.definitions.get(binding.value[5:])
+                target, _, callees = binding.value[5:].partition(":")
+                found = tables.definitions.get(target)
                 if found is not None:
-                    wrapped = DefValue(tables.parsed.path, binding.value[5:], found.kind)
-                    candidates.append(ChoiceValue((wrapped,)))
+                    wrapped = DefValue(tables.parsed.path, target, found.kind)
+                    same = all(self.gives_back(tables, scope, c) for c in callees.split(","))
+                    candidates.append(wrapped if same else ChoiceValue((wrapped,)))
                     continue
             if binding.value.startswith("def:"):
                 qname = binding.value[4:]
@@ -566,6 +568,15 @@ class PythonResolver:
                 continue
             candidates.append(self.bound_value(tables, scope, binding))
         return self.rebinding_agrees(tables, scope, name, bindings, _agree(candidates))
+
+    def gives_back(self, tables: FileTables, scope: str, callee: str) -> bool:
+        """Whether `callee` (read in `scope`) is a function that returns its first argument
+        unchanged (`extra["identity"]` of its file): ``X = f(X)`` is then still X, exactly."""
+        found = self.evaluate(tables, scope, callee) if callee != UNKNOWN else None
+        if not isinstance(found, DefValue) or found.kind == CLASS:
+            return False
+        where = self.tables(found.path)
+        return where is not None and found.qualified_name in where.parsed.extra.get("identity", ())
 
     def rebinding_agrees(
         self,

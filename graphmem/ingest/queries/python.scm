@@ -12,3 +12,4 @@
 (named_expression name: (identifier) @walrus)
 (if_statement condition: (_) @condition)
 (elif_clause condition: (_) @condition)
+(return_statement) @return

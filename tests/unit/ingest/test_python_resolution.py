@@ -293,6 +293,12 @@ def test_branch_bound_methods_and_rewrapped_classes_give_heuristic_edges(
                 "def _add_repr(cls, ns=None):\n    return cls\n\n"
                 "def _add_hash(cls):\n    return cls\n\n"
                 "Factory = _add_hash(_add_repr(Factory, ns='x'))\n\n"
+                "class Other:\n    pass\n\n"
+                "def _slotted(cls):\n    if cls:\n        return cls\n    return type(cls)\n\n"
+                "def _reassigning(cls):\n    cls = type(cls)\n    return cls\n\n"
+                "Other = _slotted(Other)\n"
+                "class Fourth:\n    pass\n\n"
+                "Fourth = _reassigning(Fourth)\n\n"
                 "class Builder:\n"
                 "    def __init__(self, safe):\n"
                 "        if safe:\n"
@@ -303,6 +309,8 @@ def test_branch_bound_methods_and_rewrapped_classes_give_heuristic_edges(
                 "    def _add_unsafe(self):\n        pass\n\n"
                 "    def build(self):\n"
                 "        self._add()\n"
+                "        Other()\n"
+                "        Fourth()\n"
                 "        return Factory()\n"
             ),
         }
@@ -311,7 +319,11 @@ def test_branch_bound_methods_and_rewrapped_classes_give_heuristic_edges(
     assert build == {
         ("builder.Builder._add_safe", "heuristic"),
         ("builder.Builder._add_unsafe", "heuristic"),
-        ("builder.Factory", "heuristic"),  # rebound by a call that takes it: probably itself
+        # rebound by calls of functions that give back their first argument: still itself
+        ("builder.Factory", "exact"),
+        # rebound by a call that may give something else: probably itself
+        ("builder.Other", "heuristic"),
+        ("builder.Fourth", "heuristic"),
     }
 
 
