@@ -87,6 +87,9 @@ _GATHERING_BUILTINS = frozenset(
     {"list", "tuple", "set", "frozenset", "sorted", "reversed", "deque", "collections.deque"}
 )
 _CASTS = frozenset({"cast", "t.cast", "typing.cast"})
+#: Calls that give a copy of their one argument, of its type: marshmallow's ``self.inner =
+#: copy.deepcopy(self.inner)``.
+_COPIES = frozenset({"copy.copy", "copy.deepcopy", "deepcopy"})
 #: Builtin types a union may hold beside one class (the resolver knows their attributes).
 _BUILTIN_TYPES = frozenset(
     {"str", "bytes", "bytearray", "int", "float", "complex", "bool", "list", "dict", "set",
@@ -755,6 +758,14 @@ class _PythonParse(SourceParse):
                         return f"{held}.{protocol}()" if held not in (UNKNOWN, "None") else UNKNOWN
                 if text in _GATHERING_BUILTINS:
                     return self.gathered(node)
+                if text in _COPIES:
+                    arguments = node.child_by_field_name("arguments")
+                    given = (
+                        [c for c in arguments.named_children if c.type != "comment"]
+                        if arguments
+                        else []
+                    )
+                    return self.value_expression(given[0]) if len(given) == 1 else UNKNOWN
                 if _DOTTED.fullmatch(text):
                     return text + "()"
             if func is not None and func.type == "subscript":

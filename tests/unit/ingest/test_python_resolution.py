@@ -898,7 +898,7 @@ def test_tuple_items_may_be_containers_and_attributes_may_take_them(resolve_tree
     compile_path(path)` with `-> tuple[Pattern[str], str, dict[str, Convertor[Any]]]`, then
     `self.param_convertors[key].convert(value)`; `self.routes = [] if routes is None else
     list(routes)` (an empty display holds nothing to disagree with) and `for route in
-    self.routes or []`."""
+    self.routes or []`; marshmallow's `copy.deepcopy(self.inner)` is of its argument's type."""
     tree = resolve_tree(
         {
             "pkg/__init__.py": "",
@@ -917,12 +917,15 @@ def test_tuple_items_may_be_containers_and_attributes_may_take_them(resolve_tree
                 "        for route in self.more:\n            route.handle()\n\n"
                 "    def app(self):\n"
                 "        for route in self.routes:\n            route.handle()\n"
-                "        for route in self.extra or []:\n            route.handle()\n"
+                "        for route in self.extra or []:\n            route.handle()\n\n"
+                "    def copied(self, key, c: Convertor):\n"
+                "        import copy\n        mine = copy.deepcopy(c)\n        mine.convert(key)\n"
             ),
         }
     )
     calls = tree.of("CALLS")
     assert ("pkg.m.Router.matches", "pkg.m.Convertor.convert") in calls
+    assert ("pkg.m.Router.copied", "pkg.m.Convertor.convert") in calls
     assert ("pkg.m.Router.matches", "pkg.m.Route.handle") in calls
     assert ("pkg.m.Router.app", "pkg.m.Route.handle") in calls
 
