@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -76,6 +77,18 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_WORDS = re.compile(r"[A-Za-z_]\w*")
+_WHITESPACE = re.compile(r"\s+")
+#: a named type, maybe behind pointers or in a slice: ``*File``, ``[]http.Header``
+_NAMED_TYPE = re.compile(r"((?:\*|\[\])*)(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)")
+#: Go's predeclared types: the same in every package
+_PREDECLARED = frozenset(
+    {
+        "bool", "byte", "complex64", "complex128", "error", "float32", "float64", "int",
+        "int8", "int16", "int32", "int64", "rune", "string", "uint", "uint8", "uint16",
+        "uint32", "uint64", "uintptr", "any", "comparable",
+    }
+)  # fmt: skip
 _TYPE_WRAPPERS = re.compile(r"^[*&]+")
 _GENERIC_ARGS = re.compile(r"\[.*\]$")
 _ARRAY = re.compile(r"^\[[^\]]*\]")
@@ -101,6 +114,107 @@ _MAX_DEPTH = 12
 _TYPES = frozenset({CLASS, INTERFACE})
 #: a method set: (name, parameters, results) of each method
 _MethodSet = frozenset[tuple[str, int, int]]
+
+
+def _methods(*shapes: tuple[str, int, int]) -> _MethodSet:
+    return frozenset(shapes)
+
+
+_READ, _WRITE, _CLOSE = ("Read", 1, 2), ("Write", 1, 2), ("Close", 0, 1)
+_FILE_INFO = _methods(
+    ("Name", 0, 1), ("Size", 0, 1), ("Mode", 0, 1), ("ModTime", 0, 1), ("IsDir", 0, 1),
+    ("Sys", 0, 1),
+)  # fmt: skip
+#: The method sets of the standard library's types that repositories embed most (Go 1 keeps
+#: them stable): an interface embedding one of these interfaces asks for its methods too, and
+#: a struct embedding one of them has them. An interface embedding any other type from outside
+#: the repository asks for methods nothing here knows, so no type is said to implement it.
+STANDARD_METHOD_SETS: dict[str, _MethodSet] = {
+    "error": _methods(("Error", 0, 1)),
+    "fmt.Stringer": _methods(("String", 0, 1)),
+    "fmt.GoStringer": _methods(("GoString", 0, 1)),
+    "fmt.Formatter": _methods(("Format", 2, 0)),
+    "io.Reader": _methods(_READ),
+    "io.Writer": _methods(_WRITE),
+    "io.Closer": _methods(_CLOSE),
+    "io.Seeker": _methods(("Seek", 2, 2)),
+    "io.ReadWriter": _methods(_READ, _WRITE),
+    "io.ReadCloser": _methods(_READ, _CLOSE),
+    "io.WriteCloser": _methods(_WRITE, _CLOSE),
+    "io.ReadWriteCloser": _methods(_READ, _WRITE, _CLOSE),
+    "io.ReadSeeker": _methods(_READ, ("Seek", 2, 2)),
+    "io.ReadSeekCloser": _methods(_READ, ("Seek", 2, 2), _CLOSE),
+    "io.WriteSeeker": _methods(_WRITE, ("Seek", 2, 2)),
+    "io.ReadWriteSeeker": _methods(_READ, _WRITE, ("Seek", 2, 2)),
+    "io.ReaderAt": _methods(("ReadAt", 2, 2)),
+    "io.WriterAt": _methods(("WriteAt", 2, 2)),
+    "io.ReaderFrom": _methods(("ReadFrom", 1, 2)),
+    "io.WriterTo": _methods(("WriteTo", 1, 2)),
+    "io.StringWriter": _methods(("WriteString", 1, 2)),
+    "io.ByteReader": _methods(("ReadByte", 0, 2)),
+    "io.ByteWriter": _methods(("WriteByte", 1, 1)),
+    "io/fs.File": _methods(("Stat", 0, 2), _READ, _CLOSE),
+    "io/fs.FileInfo": _FILE_INFO,
+    "os.FileInfo": _FILE_INFO,
+    "sort.Interface": _methods(("Len", 0, 1), ("Less", 2, 1), ("Swap", 2, 0)),
+    "flag.Value": _methods(("String", 0, 1), ("Set", 1, 1)),
+    "flag.Getter": _methods(("String", 0, 1), ("Set", 1, 1), ("Get", 0, 1)),
+    "sync.Locker": _methods(("Lock", 0, 0), ("Unlock", 0, 0)),
+    "context.Context": _methods(("Deadline", 0, 2), ("Done", 0, 1), ("Err", 0, 1), ("Value", 1, 1)),
+    "encoding.TextMarshaler": _methods(("MarshalText", 0, 2)),
+    "encoding.TextUnmarshaler": _methods(("UnmarshalText", 1, 1)),
+    "encoding/json.Marshaler": _methods(("MarshalJSON", 0, 2)),
+    "encoding/json.Unmarshaler": _methods(("UnmarshalJSON", 1, 1)),
+    "net/http.Handler": _methods(("ServeHTTP", 2, 0)),
+    "net/http.Flusher": _methods(("Flush", 0, 0)),
+    "net/http.Hijacker": _methods(("Hijack", 0, 3)),
+    "net/http.ResponseWriter": _methods(("Header", 0, 1), _WRITE, ("WriteHeader", 1, 0)),
+    "database/sql.Scanner": _methods(("Scan", 1, 1)),
+    "database/sql/driver.Valuer": _methods(("Value", 0, 2)),
+    # structs
+    "database/sql.DB": _methods(
+        ("Begin", 0, 2), ("BeginTx", 2, 2), ("Close", 0, 1), ("Conn", 1, 2), ("Driver", 0, 1),
+        ("Exec", 2, 2), ("ExecContext", 3, 2), ("Ping", 0, 1), ("PingContext", 1, 1),
+        ("Prepare", 1, 2), ("PrepareContext", 2, 2), ("Query", 2, 2), ("QueryContext", 3, 2),
+        ("QueryRow", 2, 1), ("QueryRowContext", 3, 1), ("SetConnMaxIdleTime", 1, 0),
+        ("SetConnMaxLifetime", 1, 0), ("SetMaxIdleConns", 1, 0), ("SetMaxOpenConns", 1, 0),
+        ("Stats", 0, 1),
+    ),
+    "database/sql.Tx": _methods(
+        ("Commit", 0, 1), ("Exec", 2, 2), ("ExecContext", 3, 2), ("Prepare", 1, 2),
+        ("PrepareContext", 2, 2), ("Query", 2, 2), ("QueryContext", 3, 2), ("QueryRow", 2, 1),
+        ("QueryRowContext", 3, 1), ("Rollback", 0, 1), ("Stmt", 1, 1), ("StmtContext", 2, 1),
+    ),
+    "database/sql.Conn": _methods(
+        ("BeginTx", 2, 2), ("Close", 0, 1), ("ExecContext", 3, 2), ("PingContext", 1, 1),
+        ("PrepareContext", 2, 2), ("QueryContext", 3, 2), ("QueryRowContext", 3, 1),
+        ("Raw", 1, 1),
+    ),
+    "database/sql.Rows": _methods(
+        ("Close", 0, 1), ("ColumnTypes", 0, 2), ("Columns", 0, 2), ("Err", 0, 1),
+        ("Next", 0, 1), ("NextResultSet", 0, 1), ("Scan", 1, 1),
+    ),
+    "database/sql.Stmt": _methods(
+        ("Close", 0, 1), ("Exec", 1, 2), ("ExecContext", 2, 2), ("Query", 1, 2),
+        ("QueryContext", 2, 2), ("QueryRow", 1, 1), ("QueryRowContext", 2, 1),
+    ),
+    "bytes.Buffer": _methods(
+        _READ, _WRITE, ("WriteString", 1, 2), ("WriteByte", 1, 1), ("WriteRune", 1, 2),
+        ("ReadByte", 0, 2), ("ReadRune", 0, 3), ("ReadFrom", 1, 2), ("WriteTo", 1, 2),
+        ("String", 0, 1), ("Len", 0, 1), ("Cap", 0, 1), ("Reset", 0, 0), ("Bytes", 0, 1),
+        ("Truncate", 1, 0), ("Grow", 1, 0), ("Next", 1, 1), ("UnreadByte", 0, 1),
+        ("UnreadRune", 0, 1), ("ReadBytes", 1, 2), ("ReadString", 1, 2),
+    ),
+    "strings.Builder": _methods(
+        _WRITE, ("WriteString", 1, 2), ("WriteByte", 1, 1), ("WriteRune", 1, 2),
+        ("String", 0, 1), ("Len", 0, 1), ("Cap", 0, 1), ("Reset", 0, 0), ("Grow", 1, 0),
+    ),
+    "sync.Mutex": _methods(("Lock", 0, 0), ("Unlock", 0, 0), ("TryLock", 0, 1)),
+    "sync.RWMutex": _methods(
+        ("Lock", 0, 0), ("Unlock", 0, 0), ("TryLock", 0, 1), ("RLock", 0, 0),
+        ("RUnlock", 0, 0), ("TryRLock", 0, 1), ("RLocker", 0, 1),
+    ),
+}  # fmt: skip
 
 
 @cache
@@ -364,6 +478,7 @@ class _GoParse(SourceParse):
         definition = self.add_definition(kind, name, qualified, self.module, span or node)
         definition.bases = self.embedded(body)
         if kind == INTERFACE:
+            generic = self.parameters_of(node)
             for element in body.named_children:
                 method = element.child_by_field_name("name")
                 if element.type == "method_elem" and method is not None:
@@ -373,7 +488,7 @@ class _GoParse(SourceParse):
                         METHOD, method_name, method_qname, qualified, element
                     )
                     method_definition.returns = self.result_type(element)
-                    self.record_arity(method_qname, element)
+                    self.record_arity(method_qname, element, generic)
         parameters = self.parameters_of(node)
         fields = self.field_types(body, parameters)
         if fields:
@@ -458,7 +573,7 @@ class _GoParse(SourceParse):
         if parameters:
             self.type_params[definition.qualified_name] = parameters
         definition.returns = self.result_type(node, parameters)
-        self.record_arity(definition.qualified_name, node)
+        self.record_arity(definition.qualified_name, node, parameters)
         return Scope(definition.qualified_name, node.end_byte, definition)
 
     def receiver_parameters(self, type_node: Node, receiver_type: str) -> dict[str, str | None]:
@@ -475,9 +590,11 @@ class _GoParse(SourceParse):
             constraints = [None] * len(names)
         return dict(zip(names, constraints, strict=True))
 
-    def record_arity(self, qualified_name: str, node: Node) -> None:
+    def record_arity(self, qualified_name: str, node: Node, generic: Collection[str] = ()) -> None:
         """How many parameters and results a method (or interface method) declares, in
-        ``extra["arity"]``: a type implements an interface only with methods of its shape."""
+        ``extra["arity"]``, and their types as written (``?`` for one that names a type
+        parameter of `generic`), in ``extra["signature_types"]``: a type implements an
+        interface only with methods of its shape."""
         parameters = node.child_by_field_name("parameters")
         result = node.child_by_field_name("result")
         shape = [
@@ -485,6 +602,29 @@ class _GoParse(SourceParse):
             0 if result is None else self.count(result) if result.type == "parameter_list" else 1,
         ]
         self.parsed.extra.setdefault("arity", {}).setdefault(qualified_name, shape)
+        written = self.types_of(parameters) if parameters is not None else []
+        if result is not None and result.type != "parameter_list":
+            written.append(self.text(result))
+        elif result is not None:
+            written += self.types_of(result)
+        texts = [_WHITESPACE.sub("", text) for text in written]
+        texts = ["?" if set(_WORDS.findall(text)) & set(generic) else text for text in texts]
+        if texts:
+            self.parsed.extra.setdefault("signature_types", {}).setdefault(qualified_name, texts)
+
+    def types_of(self, parameters: Node) -> list[str]:
+        """The type of each parameter (or result) of a list, as written: ``(a, b int, c
+        ...string)`` is int, int, ...string."""
+        written = []
+        for declaration in parameters.named_children:
+            if declaration.type in ("parameter_declaration", "variadic_parameter_declaration"):
+                type_node = declaration.child_by_field_name("type")
+                text = self.text(type_node) if type_node is not None else "?"
+                if declaration.type == "variadic_parameter_declaration":
+                    text = "..." + text
+                names = sum(1 for c in declaration.named_children if c.type == "identifier")
+                written += [text] * max(names, 1)
+        return written
 
     @staticmethod
     def count(parameters: Node) -> int:
@@ -913,6 +1053,8 @@ class _PackageTable:
     asserts: list[tuple[str, str, str]] = field(default_factory=list)
     #: method qualified name -> (parameters, results)
     arity: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: method qualified name -> (path it is declared in, its parameter and result types)
+    signature_types: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     #: package-level var -> (path it is declared in, expression, whether it is a type)
     var_types: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
@@ -986,6 +1128,8 @@ class GoResolver:
                     table.asserts.append((path, interface, implementer))
                 for method, (parameters, results) in parsed.extra.get("arity", {}).items():
                     table.arity.setdefault(method, (parameters, results))
+                for method, written in parsed.extra.get("signature_types", {}).items():
+                    table.signature_types.setdefault(method, (path, written))
                 for name, (expression, is_type) in parsed.extra.get("var_types", {}).items():
                     table.var_types.setdefault(name, (path, expression, is_type))
                 for d in parsed.definitions:
@@ -1358,7 +1502,77 @@ class GoResolver:
             found.add((name, parameters, results))
         for base in self.bases_of(cls):
             found |= self.method_set(base, depth + 1)
+        for standard in self.standard_bases(cls):
+            found |= STANDARD_METHOD_SETS.get(standard, frozenset())
         return frozenset(found)
+
+    def standard_bases(self, cls: _Def) -> list[str]:
+        """What `cls` embeds from outside the repository, named ``import/path.Name`` (or
+        ``error``), ``?`` for what is not known: the keys `STANDARD_METHOD_SETS` has."""
+        owner = self.index.file(cls.path)
+        table = self.package(owner.module) if owner is not None else None
+        if owner is None or table is None or cls.qualified_name not in table.bases:
+            return []
+        path, bases = table.bases[cls.qualified_name]
+        written = self.index.file(path) or owner
+        found = []
+        for base in bases:
+            if self.type_values(written, base):
+                continue
+            package, _, name = base.rpartition(".")
+            import_path = self.imports_of(written).get(package) if package else None
+            found.append(f"{import_path}.{name}" if import_path else base if not package else "?")
+        return found
+
+    def is_closed(self, interface: _Def, depth: int = 0) -> bool:
+        """Whether every method `interface` asks for is known: it embeds only repository
+        interfaces (themselves closed) and `STANDARD_METHOD_SETS`."""
+        if depth > _MAX_DEPTH:
+            return False
+        if any(base not in STANDARD_METHOD_SETS for base in self.standard_bases(interface)):
+            return False
+        return all(self.is_closed(base, depth + 1) for base in self.bases_of(interface))
+
+    def types_agree(self, cls: _Def, interface: _Def, wanted: _MethodSet) -> bool:
+        """Whether no method of `cls` that `interface` asks for takes or returns a type other
+        than the interface's method does (afero's ``HttpFs.Open`` gives an ``http.File``,
+        ``Fs.Open`` a ``File``): types are compared where both name one, each in the package
+        that writes it."""
+        for name, _, _ in wanted:
+            theirs = self.find_method(cls, name, 0)
+            ours = self.find_method(interface, name, 0)
+            if theirs is None or ours is None:
+                continue
+            given, asked = self.signature_types(theirs), self.signature_types(ours)
+            if any(
+                "?" not in pair and pair[0] != pair[1] for pair in zip(given, asked, strict=False)
+            ):
+                return False
+        return True
+
+    def signature_types(self, method: _Def) -> list[str]:
+        """A method's parameter and result types, each named as ``import/path.Name`` (behind
+        its ``*`` or ``[]``), or ``?`` for one that is not one named type or is not known."""
+        owner = self.index.file(method.path)
+        table = self.package(owner.module) if owner is not None else None
+        found = table.signature_types.get(method.qualified_name) if table is not None else None
+        if owner is None or table is None or found is None:
+            return []
+        path, written = found
+        parsed = self.index.file(path) or owner
+        imports = self.imports_of(parsed)
+        named = []
+        for text in written:
+            match = _NAMED_TYPE.fullmatch(text)
+            prefix, package, name = match.groups() if match else ("", None, "")
+            if match is None or (package is None and name in table.aliases):
+                named.append("?")
+            elif package is None:
+                named.append(prefix + (name if name in _PREDECLARED else f"{owner.module}.{name}"))
+            else:
+                known = imports.get(package)
+                named.append(f"{prefix}{known}.{name}" if known else "?")
+        return named
 
     def satisfaction(self) -> _Satisfaction:
         """Every repository type against every repository interface with methods: a type whose
@@ -1378,9 +1592,10 @@ class GoResolver:
             for _module, table in tables:
                 for definitions in table.names.values():
                     for d in definitions:
-                        if d.kind in _TYPES:
-                            found = interfaces if d.kind == INTERFACE else types
-                            found.append((d, self.method_set(d)))
+                        if d.kind == CLASS:
+                            types.append((d, self.method_set(d)))
+                        elif d.kind == INTERFACE and self.is_closed(d):
+                            interfaces.append((d, self.method_set(d)))
             proven: dict[tuple[str, str], tuple[_Def, _Def]] = {}
             for _module, table in tables:
                 for path, written_interface, written_type in table.asserts:
@@ -1403,7 +1618,7 @@ class GoResolver:
                 for cls, methods in types
                 for name in sorted(methods)
                 for interface, wanted in by_method.get(name, [])
-                if wanted <= methods
+                if wanted <= methods and self.types_agree(cls, interface, wanted)
             ]
             result = _Satisfaction()
             for cls, interface in pairs:

@@ -917,3 +917,87 @@ def test_an_external_test_package_does_not_name_the_package(
         ),
     }
     assert calls_of(files, resolve_tree) == {("cmd.main", "lib.Decode", "exact")}
+
+
+STORAGE = """package storage
+
+import (
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+type File interface {
+	io.Closer
+	Name() string
+}
+
+type Fs interface {
+	Open(name string) (File, error)
+}
+
+// A method of the interface's name and shape whose result is another package's File.
+type HTTPFs struct{}
+
+func (HTTPFs) Open(name string) (http.File, error) { return nil, nil }
+
+type MemFs struct{}
+
+func (MemFs) Open(name string) (File, error) { return nil, nil }
+
+type memFile struct{}
+
+func (memFile) Name() string  { return "" }
+func (memFile) Close() error  { return nil }
+
+// Close alone: not a File, which asks for io.Closer's Close and for Name.
+type closer struct{}
+
+func (closer) Close() error { return nil }
+
+// Asks for methods of a type from outside the repository that graphmem does not know.
+type Remote interface {
+	fmt.State
+	Name() string
+}
+
+type Queryer interface {
+	Query(query string, args ...any) (*sql.Rows, error)
+}
+
+// *sql.DB gives DB its methods, Query among them.
+type DB struct {
+	*sql.DB
+}
+
+type Reason interface {
+	error
+	Code() int
+}
+
+type failure struct{}
+
+func (failure) Error() string { return "" }
+func (failure) Code() int     { return 1 }
+"""
+
+
+def test_implements_compares_types_and_knows_standard_method_sets(tmp_path: Path) -> None:
+    """afero's `HttpFs.Open` returns an `http.File`, its `Fs.Open` a `File`: no IMPLEMENTS.
+    An interface embedding `io.Closer` or `error` asks for their methods; one embedding a
+    type nothing here knows is implemented by no guess; a struct embedding `*sql.DB` (sqlx)
+    has its methods."""
+    (tmp_path / "go.mod").write_text("module example.com/store\n")
+    (tmp_path / "storage").mkdir()
+    (tmp_path / "storage" / "storage.go").write_text(STORAGE)
+    _, edges = ingest(tmp_path)
+    implements = {
+        (e[2].rsplit(".", 1)[-1], e[3].rsplit(".", 1)[-1]) for e in edges if e[0] == "IMPLEMENTS"
+    }
+    assert implements == {
+        ("MemFs", "Fs"),
+        ("memFile", "File"),
+        ("DB", "Queryer"),
+        ("failure", "Reason"),
+    }
