@@ -16,10 +16,11 @@ local to a function are not modelled. Package-level ``var`` and ``const`` names 
 Edges. Importing a package of the repository IMPORTS every non-test file of it. An embedded
 field (``struct { Base; *db.Conn }``) or an embedded interface INHERITS the embedded type, and
 promoted methods are found through it. A type whose method set (its own methods and promoted
-ones, by name and numbers of parameters and results) holds every method of a repository
+ones, those of `STANDARD_METHOD_SETS` it embeds too, by name, numbers of parameters and
+results, and their types where both sides name one) holds every method of a repository
 interface IMPLEMENTS it, labelled heuristic, or exact when ``var _ I = (*T)(nil)`` (or
-``T{}``, ``&T{}``) makes the compiler prove it; no type implements an interface without methods
-by a guess. Calls: ``pkg.Func()``
+``T{}``, ``&T{}``) makes the compiler prove it; no type implements an interface without methods,
+or one embedding an outside type whose methods are not known, by a guess. Calls: ``pkg.Func()``
 through an import and ``Func()`` in the same package (or brought in by a dot-import) are exact;
 ``x.Method()`` is exact when ``x`` is a receiver, a parameter (a variadic one is a slice), a
 ``var x T``, a composite literal ``T{}`` / ``&T{}`` / ``[]T{...}``, ``make([]T, n)``, a type
@@ -1518,10 +1519,13 @@ class GoResolver:
         found = []
         for base in bases:
             if self.type_values(written, base):
-                continue
+                continue  # a repository type
             package, _, name = base.rpartition(".")
-            import_path = self.imports_of(written).get(package) if package else None
-            found.append(f"{import_path}.{name}" if import_path else base if not package else "?")
+            if not package:  # `error`, or a name no repository type has
+                found.append(base)
+                continue
+            import_path = self.imports_of(written).get(package)
+            found.append(f"{import_path}.{name}" if import_path else "?")
         return found
 
     def is_closed(self, interface: _Def, depth: int = 0) -> bool:
@@ -1575,10 +1579,11 @@ class GoResolver:
         return named
 
     def satisfaction(self) -> _Satisfaction:
-        """Every repository type against every repository interface with methods: a type whose
-        method set holds all of an interface's methods, by name and by how many parameters and
-        results they take, implements it (heuristic: the types of those are not compared),
-        unless an assertion proves it (exact)."""
+        """Every repository type against every repository interface with methods whose method
+        set is known (`is_closed`): a type whose method set holds all of an interface's
+        methods, by name and by how many parameters and results they take, of types that
+        agree (`types_agree`), implements it (heuristic), unless an assertion proves it
+        (exact)."""
 
         def build() -> _Satisfaction:
             tables: list[tuple[str, _PackageTable]] = []
