@@ -571,9 +571,10 @@ class PythonResolver:
 
     def gives_back(self, tables: FileTables, scope: str, callee: str) -> bool:
         """Whether `callee` (read in `scope`) is a function that returns its first argument
-        unchanged (`extra["identity"]` of its file): ``X = f(X)`` is then still X, exactly."""
+        unchanged (`extra["identity"]` of its file): ``X = f(X)`` is then still X, exactly. Not
+        a method: a bound one's first parameter is not its first argument."""
         found = self.evaluate(tables, scope, callee) if callee != UNKNOWN else None
-        if not isinstance(found, DefValue) or found.kind == CLASS:
+        if not isinstance(found, DefValue) or found.kind != FUNCTION:
             return False
         where = self.tables(found.path)
         return where is not None and found.qualified_name in where.parsed.extra.get("identity", ())
