@@ -501,7 +501,13 @@ class _EcmaParse(SourceParse):
             self.bind(qname, type_param, bound, node)
         if kind == CLASS:
             self.class_type_params[qname] = type_params
+            if type_params:
+                names = [type_param for type_param, _ in type_params]
+                self.parsed.extra.setdefault("type_param_names", {})[qname] = names
             definition.bases = self.bases(node)
+            base_arguments = self.base_arguments(node)
+            if base_arguments:
+                self.parsed.extra.setdefault("base_arguments", {})[qname] = base_arguments
             implemented = self.implemented(node)
             if implemented:
                 self.parsed.extra.setdefault("implements", {})[qname] = implemented
@@ -622,6 +628,19 @@ class _EcmaParse(SourceParse):
                     return [self.dotted(value) or "?"] if value is not None else []
                 if part.type != "implements_clause":  # JavaScript: the expression itself
                     return [self.dotted(part) or "?"]
+        return []
+
+    def base_arguments(self, node: Node) -> list[str | None]:
+        """``class ZodOptional<T> extends ZodType<T["_output"], ZodOptionalDef<T>>``: the type
+        arguments the base is given, as `type_name` reads each (None for another form), which
+        stand for the base's type parameters in what the subclass inherits."""
+        for child in node.named_children:
+            if child.type != "class_heritage":
+                continue
+            for part in child.named_children:
+                arguments = part.child_by_field_name("type_arguments")
+                if part.type == "extends_clause" and arguments is not None:
+                    return [self.type_name(argument) for argument in arguments.named_children]
         return []
 
     def implemented(self, node: Node) -> list[str]:
@@ -807,6 +826,11 @@ class _EcmaParse(SourceParse):
             return None
         if value.type == "function_type":
             self.signature(self.text(name), value)
+            return None
+        if value.type != "object_type":  # `type ZodTypeAny = ZodType<any, any, any>`
+            named = self.type_name(value)
+            if named is not None and not named.endswith("[]"):
+                self.parsed.extra.setdefault("type_aliases", {})[self.text(name)] = named
             return None
         shape = f"{self.module}.{self.text(name)}"
         self.lexical[shape] = self.module
@@ -2103,6 +2127,9 @@ class EcmaScriptResolver:
                 return _Signature(tables.parsed.path, name)
             if name in tables.parsed.extra.get("shapes", ()):
                 return _Shape(tables.parsed.path, f"{scope}.{name}")
+            aliased = tables.parsed.extra.get("type_aliases", {}).get(name)
+            if aliased is not None and aliased != name:
+                return self.evaluate(tables.parsed.path, scope, aliased, depth + 1)
             type_import = tables.parsed.extra.get("type_imports", {}).get(name)
             if type_import is not None:
                 target = self.resolve_specifier(tables.parsed.path, type_import[0])
@@ -2325,8 +2352,12 @@ class EcmaScriptResolver:
         tables = self.tables(path)
         return tables.parsed.module if tables else ""
 
-    def field(self, cls: _Def, name: str, depth: int) -> _Value | None:
-        """What a field of `cls` (or of a class it extends) holds, when one thing does."""
+    def field(
+        self, cls: _Def, name: str, depth: int, subclass: _Def | None = None
+    ) -> _Value | None:
+        """What a field of `cls` (or of a class it extends) holds, when one thing does. A
+        field declared with one of `cls`'s type parameters holds, when `cls` is reached from
+        `subclass`, what `subclass`'s ``extends`` gives for it (`instantiated`)."""
         if depth > _MAX_DEPTH:
             return None
         tables = self.tables(cls.path)
@@ -2338,12 +2369,38 @@ class EcmaScriptResolver:
             declared = [b for b in bindings if b.annotation] or bindings
             if len({(b.value, b.annotation) for b in declared}) != 1:
                 return None
+            given = self.instantiated(cls, declared[0], subclass, depth + 1)
+            if given is not None:
+                return given
             return self.bound_value(tables, cls.qualified_name, declared[0], depth + 1)
         for base in self.bases_of(cls, depth + 1):
-            found = self.field(base, name, depth + 1)
+            found = self.field(base, name, depth + 1, cls)
             if found is not None:
                 return found
         return None
+
+    def instantiated(
+        self, cls: _Def, binding: Binding, subclass: _Def | None, depth: int
+    ) -> _Value | None:
+        """zod's ``readonly _def!: Def`` in ``ZodType<Output, Def, Input>``, read from
+        ``ZodOptional extends ZodType<..., ZodOptionalDef<T>, ...>``: a ZodOptionalDef (read
+        where the subclass is declared). None when the field's type is not a type parameter
+        the subclass fills in."""
+        if subclass is None or not binding.annotation:
+            return None
+        tables, below = self.tables(cls.path), self.tables(subclass.path)
+        if tables is None or below is None:
+            return None
+        names = tables.parsed.extra.get("type_param_names", {}).get(cls.qualified_name, [])
+        given = below.parsed.extra.get("base_arguments", {}).get(subclass.qualified_name, [])
+        written = binding.value.removesuffix("[]")
+        if written not in names or names.index(written) >= len(given):
+            return None
+        argument = given[names.index(written)]
+        if argument is None:
+            return None
+        argument += "[]" if binding.value.endswith("[]") else ""
+        return self.declared_value(below, subclass.qualified_name, argument, depth + 1)
 
     def member(self, obj: _Object, name: str, depth: int) -> _Value | None:
         """A key of an object literal, or of what it spreads (``{...schemas}``)."""

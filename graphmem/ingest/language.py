@@ -42,7 +42,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from graphmem.model import Edge, Label, RelType, entity_id
 
 #: Bump when ParsedFile's shape or any parser's output changes: cached parses are then redone.
-PARSE_FORMAT = 46
+PARSE_FORMAT = 47
 
 #: Definition kinds a parser may emit (values of the corresponding Labels).
 CLASS = Label.CLASS.value

@@ -7,4 +7,4 @@
 (interface_declaration) @interface
 (method_signature) @method
 (public_field_definition) @field
-(type_alias_declaration name: (type_identifier) value: [(function_type) (object_type)]) @signature
+(type_alias_declaration name: (type_identifier) value: [(function_type) (object_type) (generic_type) (type_identifier)]) @signature

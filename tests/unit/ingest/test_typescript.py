@@ -814,6 +814,42 @@ def test_a_type_alias_of_a_type_literal_types_its_members(resolve_tree: Any) -> 
     }
 
 
+def test_a_base_class_field_of_a_type_parameter_holds_what_extends_gives(
+    resolve_tree: Any,
+) -> None:
+    """zod's `abstract class ZodType<Output, Def extends ZodTypeDef> { readonly _def!: Def }`
+    and `class ZodOptional<T extends ZodTypeAny> extends ZodType<T, ZodOptionalDef<T>>`, whose
+    `this._def.innerType._parse()` reaches `ZodType._parse` through `type ZodTypeAny =
+    ZodType<any, any>`; a parameter the subclass does not fill in keeps its bound."""
+    tree = resolve_tree(
+        {
+            "src/types.ts": (
+                "export interface ZodTypeDef {\n  description?: string\n}\n"
+                "export abstract class ZodType<Output = any, Def extends ZodTypeDef = ZodTypeDef>"
+                " {\n"
+                "  readonly _def!: Def\n"
+                "  _parse(input: unknown) {}\n"
+                "}\n"
+                "export type ZodTypeAny = ZodType<any, any>\n"
+                "export interface ZodOptionalDef<T extends ZodTypeAny = ZodTypeAny>"
+                " extends ZodTypeDef {\n"
+                "  innerType: T\n"
+                "}\n"
+                "export class ZodOptional<T extends ZodTypeAny>"
+                " extends ZodType<T, ZodOptionalDef<T>> {\n"
+                "  _parse(input: unknown) {\n    return this._def.innerType._parse(input)\n  }\n"
+                "}\n"
+                "export class ZodPlain extends ZodType {\n"
+                "  check() {\n    this._def.innerType._parse(1)\n  }\n"
+                "}\n"
+            ),
+        }
+    )
+    calls = {(s, t, r) for k, s, t, r in tree.edges if k == "CALLS"}
+    assert ("src/types.ZodOptional._parse", "src/types.ZodType._parse", "exact") in calls
+    assert not {c for c in calls if c[0] == "src/types.ZodPlain.check"}
+
+
 def test_a_member_of_a_returned_type_literal_has_its_declared_type(resolve_tree: Any) -> None:
     """zod's `_processInputParams(): { status: ParseStatus; ctx: Context }`, destructured as
     `const { ctx, status } = this._processInputParams(input); status.dirty()`."""
