@@ -421,8 +421,8 @@ class _PythonParse(SourceParse):
         """Whether this ``return`` of a function gives back its first parameter, unchanged
         (attrs's ``def _add_hash(cls, attrs): ...; return cls``)."""
         definition = scope.definition
-        if definition is None or definition.kind == CLASS or not definition.params:
-            return
+        if definition is None or definition.kind != FUNCTION or not definition.params:
+            return  # a method's first parameter is not its first argument
         first = definition.params[0]
         values = [child for child in node.named_children if child.type != "comment"]
         same = len(values) == 1 and self.text(values[0]) == first

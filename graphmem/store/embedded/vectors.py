@@ -194,10 +194,10 @@ class VectorIndex:
             units = (asked / np.linalg.norm(asked, axis=1)[:, None]).astype(np.float32)
             with _one_blas_thread():
                 scores = units @ rows.matrix().T
-            by_limit: dict[tuple[int, float | None], list[int]] = {}
+            by_ask: dict[tuple[int, float | None], list[int]] = {}  # by (limit, floor)
             for row, i in enumerate(indexes):
-                by_limit.setdefault(queries[i][1:], []).append(row)
-            for (limit, floor), picked in by_limit.items():
+                by_ask.setdefault(queries[i][1:], []).append(row)
+            for (limit, floor), picked in by_ask.items():
                 asked_scores = scores[picked] if len(picked) < len(indexes) else scores
                 tops = _tops(asked_scores, rows, limit, floor)
                 for row, hits in zip(picked, tops, strict=True):
